@@ -1,0 +1,101 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+// Client validates and enqueues jobs. It is safe for concurrent use.
+// Generated code wraps it with one typed method per job type.
+type Client struct {
+	backend Backend
+	clock   Clock
+}
+
+// ClientOption configures a Client.
+type ClientOption func(*Client)
+
+// WithClientClock makes the client stamp jobs with clock instead of the
+// system clock.
+func WithClientClock(clock Clock) ClientOption {
+	return func(c *Client) { c.clock = clock }
+}
+
+// NewClient returns a client that enqueues into backend.
+func NewClient(backend Backend, opts ...ClientOption) *Client {
+	c := &Client{backend: backend, clock: SystemClock{}}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Backend returns the backend the client enqueues into.
+func (c *Client) Backend() Backend { return c.backend }
+
+// Enqueue creates a job of jobType with JSON args and stores it. It returns
+// the job as stored (pending, or scheduled for RunAt/RunIn).
+func (c *Client) Enqueue(ctx context.Context, jobType string, args json.RawMessage, opts ...EnqueueOption) (Job, error) {
+	job, err := NewJob(jobType, args, ResolveEnqueueOptions(opts...), c.clock.Now())
+	if err != nil {
+		return Job{}, err
+	}
+	if err := c.backend.Enqueue(ctx, job); err != nil {
+		return Job{}, fmt.Errorf("enqueue %s job: %w", jobType, err)
+	}
+	return job, nil
+}
+
+// EnqueueRequest is one job of a batch.
+type EnqueueRequest struct {
+	Type    string
+	Args    json.RawMessage
+	Options []EnqueueOption
+}
+
+// EnqueueBatch creates and stores several jobs at once (one round trip on
+// Redis). Either every job is stored or none is.
+func (c *Client) EnqueueBatch(ctx context.Context, reqs []EnqueueRequest) ([]Job, error) {
+	now := c.clock.Now()
+	jobs := make([]Job, len(reqs))
+	for i, r := range reqs {
+		job, err := NewJob(r.Type, r.Args, ResolveEnqueueOptions(r.Options...), now)
+		if err != nil {
+			return nil, fmt.Errorf("batch item %d: %w", i, err)
+		}
+		jobs[i] = job
+	}
+	if len(jobs) == 0 {
+		return jobs, nil
+	}
+	if err := c.backend.Enqueue(ctx, jobs...); err != nil {
+		return nil, fmt.Errorf("enqueue batch of %d jobs: %w", len(jobs), err)
+	}
+	return jobs, nil
+}
+
+// EnqueueValue JSON-encodes args and enqueues a job of jobType with them.
+// Generated Enqueue methods call it with their typed args.
+func EnqueueValue[T any](ctx context.Context, c *Client, jobType string, args T, opts ...EnqueueOption) (Job, error) {
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return Job{}, fmt.Errorf("%w: encode args of %s: %v", ErrInvalidJob, jobType, err)
+	}
+	return c.Enqueue(ctx, jobType, raw, opts...)
+}
+
+// Job returns the job with the given ID.
+func (c *Client) Job(ctx context.Context, id string) (Job, error) {
+	return c.backend.Job(ctx, id)
+}
+
+// Cancel cancels a job that has not started.
+func (c *Client) Cancel(ctx context.Context, id string) (Job, error) {
+	return c.backend.Cancel(ctx, id)
+}
+
+// RetryDeadLetter puts a failed job back on its queue with fresh attempts.
+func (c *Client) RetryDeadLetter(ctx context.Context, id string) (Job, error) {
+	return c.backend.RetryDeadLetter(ctx, id)
+}

@@ -1,0 +1,214 @@
+// Package runtime is the engine of jobs: the job model and its pure state
+// transitions, retry policies, the ports a backend implements, the handler
+// registry, the client that enqueues, the worker pool and the scheduler.
+//
+// Generated code (see cmd/jobgen) builds typed wrappers on top of the
+// byte-level API in this package.
+package runtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// GeneratedCodeVersion1 is referenced by code that jobgen emits, so that
+// generated code and the runtime it was generated for must agree at compile
+// time. It is bumped (to GeneratedCodeVersion2, ...) on incompatible changes.
+const GeneratedCodeVersion1 = true
+
+// DefaultQueue is the queue used when neither the caller nor the handler
+// annotation names one.
+const DefaultQueue = "default"
+
+// State is where a job is in its life cycle.
+type State string
+
+// The states of a job. Completed, failed and cancelled are terminal; a failed
+// job sits in the dead-letter queue and can be retried from there.
+const (
+	StatePending   State = "pending"   // waiting in its queue
+	StateScheduled State = "scheduled" // waiting for its execute-at time
+	StateRunning   State = "running"   // leased by a worker
+	StateRetrying  State = "retrying"  // failed an attempt, waiting for its backoff
+	StateCompleted State = "completed" // handler succeeded
+	StateFailed    State = "failed"    // out of attempts, in the dead-letter queue
+	StateCancelled State = "cancelled" // cancelled before it could finish
+)
+
+// States lists every state in life-cycle order.
+var States = []State{StatePending, StateScheduled, StateRunning, StateRetrying, StateCompleted, StateFailed, StateCancelled}
+
+// Terminal reports whether no further transition happens on its own from s.
+func (s State) Terminal() bool {
+	return s == StateCompleted || s == StateFailed || s == StateCancelled
+}
+
+// Valid reports whether s is one of the defined states.
+func (s State) Valid() bool {
+	for _, v := range States {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Priority orders jobs within a queue: critical before high before normal
+// before low; FIFO within one priority. The zero value means "not set" and
+// resolves to PriorityNormal when a job is created.
+type Priority int8
+
+// The priorities, lowest first.
+const (
+	PriorityLow      Priority = 1
+	PriorityNormal   Priority = 2
+	PriorityHigh     Priority = 3
+	PriorityCritical Priority = 4
+)
+
+// Priorities lists the priorities from the highest to the lowest, the order in
+// which workers take jobs.
+var Priorities = []Priority{PriorityCritical, PriorityHigh, PriorityNormal, PriorityLow}
+
+var priorityNames = map[Priority]string{
+	PriorityLow: "low", PriorityNormal: "normal", PriorityHigh: "high", PriorityCritical: "critical",
+}
+
+// String returns the lower-case name of p ("critical", "high", ...).
+func (p Priority) String() string {
+	if n, ok := priorityNames[p]; ok {
+		return n
+	}
+	return fmt.Sprintf("Priority(%d)", int8(p))
+}
+
+// Valid reports whether p is one of the four defined priorities.
+func (p Priority) Valid() bool {
+	_, ok := priorityNames[p]
+	return ok
+}
+
+// ParsePriority parses "critical", "high", "normal" or "low".
+func ParsePriority(s string) (Priority, error) {
+	for p, n := range priorityNames {
+		if n == s {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown priority %q (want critical, high, normal or low)", s)
+}
+
+// MarshalText encodes p by name.
+func (p Priority) MarshalText() ([]byte, error) {
+	if !p.Valid() {
+		return nil, fmt.Errorf("invalid priority %d", int8(p))
+	}
+	return []byte(p.String()), nil
+}
+
+// UnmarshalText decodes a priority name.
+func (p *Priority) UnmarshalText(b []byte) error {
+	v, err := ParsePriority(string(b))
+	if err != nil {
+		return err
+	}
+	*p = v
+	return nil
+}
+
+// JobError describes why an attempt failed.
+type JobError struct {
+	Message    string `json:"message"`
+	Type       string `json:"type"`
+	Stacktrace string `json:"stacktrace,omitempty"`
+}
+
+// Error types the runtime itself assigns to JobError.Type; an error returned
+// by a handler gets its Go type name instead.
+const (
+	ErrorTypePanic          = "panic"
+	ErrorTypeTimeout        = "timeout"
+	ErrorTypeUnknownJobType = "unknown_job_type"
+	ErrorTypeLeaseExpired   = "lease_expired"
+	ErrorTypeCorrupt        = "corrupt_job"
+	ErrorTypeTenant         = "tenant"
+)
+
+// Job is one unit of background work. A Job is a value: the transition
+// methods return a changed copy and never modify the receiver.
+type Job struct {
+	ID         string            `json:"id"`
+	Type       string            `json:"type"`
+	Queue      string            `json:"queue"`
+	Priority   Priority          `json:"priority"`
+	Args       json.RawMessage   `json:"args"`
+	Metadata   map[string]string `json:"metadata,omitempty"`
+	TenantID   string            `json:"tenant_id,omitempty"`
+	State      State             `json:"state"`
+	Attempt    int               `json:"attempt"`     // attempts started so far
+	MaxRetries int               `json:"max_retries"` // retries after the first attempt
+	// Retry overrides the handler's (and the pool's) retry policy when set.
+	Retry *RetryPolicy `json:"retry,omitempty"`
+	// Timeout overrides the handler's (and the pool's) per-attempt timeout when positive.
+	Timeout    time.Duration   `json:"timeout,omitempty"`
+	ExecuteAt  time.Time       `json:"execute_at,omitzero"`
+	CreatedAt  time.Time       `json:"created_at"`
+	StartedAt  time.Time       `json:"started_at,omitzero"`
+	FinishedAt time.Time       `json:"finished_at,omitzero"`
+	LeaseUntil time.Time       `json:"lease_until,omitzero"` // while running: when the lease expires
+	Result     json.RawMessage `json:"result,omitempty"`
+	Error      *JobError       `json:"error,omitempty"`
+}
+
+// RetriesLeft reports how many more attempts j may make after the current one.
+func (j Job) RetriesLeft() int {
+	left := j.MaxRetries + 1 - j.Attempt
+	if left < 0 {
+		return 0
+	}
+	return left
+}
+
+// maxIDLen bounds caller-given job IDs and names so keys stay small.
+const maxIDLen = 200
+
+// ValidateJobID reports whether id can name a job: 1 to 200 printable
+// characters with no white space.
+func ValidateJobID(id string) error {
+	return validateName("job ID", id)
+}
+
+// ValidateJobType reports whether t can name a job type.
+func ValidateJobType(t string) error {
+	return validateName("job type", t)
+}
+
+// ValidateQueueName reports whether q can name a queue. Queue names may not
+// contain braces, which the Redis backend uses as hash tags.
+func ValidateQueueName(q string) error {
+	if err := validateName("queue name", q); err != nil {
+		return err
+	}
+	if strings.ContainsAny(q, "{}") {
+		return fmt.Errorf("%w: queue name %q may not contain '{' or '}'", ErrInvalidJob, q)
+	}
+	return nil
+}
+
+func validateName(what, s string) error {
+	if s == "" {
+		return fmt.Errorf("%w: %s is empty", ErrInvalidJob, what)
+	}
+	if len(s) > maxIDLen {
+		return fmt.Errorf("%w: %s is %d bytes long (max %d)", ErrInvalidJob, what, len(s), maxIDLen)
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return fmt.Errorf("%w: %s %q contains white space or a control character", ErrInvalidJob, what, s)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,154 @@
+package runtime
+
+import (
+	"context"
+	"time"
+)
+
+// Clock tells the time. Backends and the runtime take one so that tests can
+// move time by hand instead of sleeping.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the real wall clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Queue moves jobs through queues. It is the part of a backend that the
+// client and the worker pool use on every job.
+type Queue interface {
+	// Enqueue stores new jobs, all or none: pending ones at the tail of
+	// their queue and priority, scheduled ones until their execute-at time.
+	// It fails with ErrDuplicateJob when a job ID is in use.
+	Enqueue(ctx context.Context, jobs ...Job) error
+	// Dequeue blocks until at least one job of queue is pending, or ctx is
+	// done (then it returns ctx.Err()). It leases up to max jobs, highest
+	// priority first and FIFO within a priority, applies Job.Start with a
+	// lease of the given length, and returns them running.
+	Dequeue(ctx context.Context, queue string, max int, lease time.Duration) ([]Job, error)
+	// ExtendLeases moves the lease deadline of running jobs to until. It
+	// returns the IDs of the jobs among them whose lease was lost (expired
+	// and recovered, cancelled, finished elsewhere).
+	ExtendLeases(ctx context.Context, jobs []Job, until time.Time) (lost []string, err error)
+	// Ack stores the outcome of a job that Dequeue returned: job is the
+	// result of Complete, PrepareRetry, Fail, Release or Cancel applied to
+	// it. Completed jobs go to the history, retrying ones wait for their
+	// backoff, failed ones go to the dead-letter queue, released ones back
+	// to their queue. It fails with ErrLeaseLost when the stored job is no
+	// longer running that attempt.
+	Ack(ctx context.Context, job Job) error
+	// Delete removes a job that is not running, whatever its state.
+	Delete(ctx context.Context, id string) error
+	// Size is the number of pending jobs in queue.
+	Size(ctx context.Context, queue string) (int, error)
+}
+
+// Maintainer is the housekeeping the scheduler runs periodically. Any number
+// of processes may run it at once: each job is moved once.
+type Maintainer interface {
+	// PromoteDue moves scheduled and retrying jobs whose time has come to
+	// their queues and reports how many it moved.
+	PromoteDue(ctx context.Context) (int, error)
+	// RecoverExpired applies Job.ExpireLease to running jobs whose lease has
+	// expired (their worker crashed or hung) and reports how many it moved.
+	RecoverExpired(ctx context.Context) (int, error)
+}
+
+// DeadLetterQuery selects dead-letter jobs. Empty filters match all.
+type DeadLetterQuery struct {
+	Limit int // at most this many, newest first; 0 means 20
+	Queue string
+	Type  string
+}
+
+// Store finds and repairs individual jobs.
+type Store interface {
+	// Job returns the job with the given ID or ErrJobNotFound.
+	Job(ctx context.Context, id string) (Job, error)
+	// Cancel cancels a pending, scheduled or retrying job so that it never
+	// runs, and returns it. Other states fail with ErrInvalidTransition.
+	Cancel(ctx context.Context, id string) (Job, error)
+	// DeadLetters lists failed jobs, the most recently failed first.
+	DeadLetters(ctx context.Context, q DeadLetterQuery) ([]Job, error)
+	// RetryDeadLetter applies Job.Requeue to a failed job and puts it back
+	// on its queue.
+	RetryDeadLetter(ctx context.Context, id string) (Job, error)
+}
+
+// StatsReader reports what the backend has done.
+type StatsReader interface {
+	// Stats returns overall and per-queue figures and the live workers.
+	Stats(ctx context.Context) (Stats, error)
+	// History returns the most recently finished (completed or failed) jobs
+	// of jobType, newest first.
+	History(ctx context.Context, jobType string, limit int) ([]Job, error)
+}
+
+// WorkerRegistry keeps track of live workers.
+type WorkerRegistry interface {
+	// ReportWorkers replaces what is known of processID's workers. The
+	// report expires when ttl passes without a new one (the process died).
+	ReportWorkers(ctx context.Context, processID string, workers []WorkerInfo, ttl time.Duration) error
+	// RemoveWorkers forgets processID's workers, at a clean shutdown.
+	RemoveWorkers(ctx context.Context, processID string) error
+}
+
+// Backend is everything a storage adapter implements. Every adapter passes
+// the conformance suite in runtime/backendtest.
+type Backend interface {
+	Queue
+	Maintainer
+	Store
+	StatsReader
+	WorkerRegistry
+}
+
+// Stats are a backend's figures. Processed counts finished attempts:
+// Succeeded ones and Failed ones (retried or dead).
+type Stats struct {
+	Processed   int64         `json:"processed"`
+	Succeeded   int64         `json:"succeeded"`
+	Failed      int64         `json:"failed"`
+	DeadLetters int64         `json:"dead_letters"`
+	Queues      []QueueStats  `json:"queues"`  // sorted by name
+	Workers     []WorkerInfo  `json:"workers"` // sorted by ID
+	AvgDuration time.Duration `json:"avg_duration"`
+}
+
+// QueueStats are the figures of one queue.
+type QueueStats struct {
+	Name        string        `json:"name"`
+	Pending     int64         `json:"pending"` // the queue's size
+	Scheduled   int64         `json:"scheduled"`
+	Retrying    int64         `json:"retrying"`
+	Running     int64         `json:"running"`
+	DeadLetters int64         `json:"dead_letters"`
+	Processed   int64         `json:"processed"`
+	Succeeded   int64         `json:"succeeded"`
+	Failed      int64         `json:"failed"`
+	AvgDuration time.Duration `json:"avg_duration"` // mean handler time of finished attempts
+}
+
+// WorkerStatus says whether a worker runs a job.
+type WorkerStatus string
+
+// The worker statuses.
+const (
+	WorkerIdle    WorkerStatus = "idle"
+	WorkerRunning WorkerStatus = "running"
+)
+
+// WorkerInfo describes one worker (one concurrency slot of a pool).
+type WorkerInfo struct {
+	ID            string       `json:"id"`
+	ProcessID     string       `json:"process_id"`
+	Queue         string       `json:"queue"`
+	Status        WorkerStatus `json:"status"`
+	JobID         string       `json:"job_id,omitempty"`
+	JobType       string       `json:"job_type,omitempty"`
+	JobStartedAt  time.Time    `json:"job_started_at,omitzero"`
+	LastHeartbeat time.Time    `json:"last_heartbeat"`
+}

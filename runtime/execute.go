@@ -1,0 +1,248 @@
+package runtime
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+)
+
+func randomFloat() float64 { return rand.Float64() }
+
+// attempt is what one run of a handler produced.
+type attempt struct {
+	result    json.RawMessage
+	err       error
+	timeout   time.Duration // the attempt's bound, for the timeout message
+	timedOut  bool          // the attempt's own deadline passed
+	permanent bool          // never retry (unknown type, missing tenant ...)
+	errType   string        // JobError.Type override
+}
+
+// execute runs one leased job and acknowledges its outcome.
+func (p *Pool) execute(rj *runningJob) {
+	job := rj.job
+	log := p.log.With(jobAttrs(job)...)
+	a := p.runHandler(rj.ctx, job)
+	if rj.ctx.Err() != nil && a.err != nil && !a.timedOut {
+		if p.isStopping() {
+			p.ack(log, mustTransition(job.Release(p.cfg.Clock.Now())))
+			log.Warn("jobs: job interrupted by shutdown; handed back to its queue")
+			return
+		}
+		// The heartbeat found the lease lost: another worker may own the
+		// job now, so this one must not report on it.
+		log.Warn("jobs: lease lost while running; outcome discarded", "err", a.err)
+		return
+	}
+	next := p.decide(job, a, p.cfg.Clock.Now())
+	switch next.State {
+	case StateCompleted:
+		log.Info("jobs: job completed", "duration", next.FinishedAt.Sub(job.StartedAt))
+	case StateRetrying:
+		log.Warn("jobs: job failed; will retry", "err", next.Error.Message, "retry_at", next.ExecuteAt)
+	case StateFailed:
+		log.Error("jobs: job failed; moved to the dead-letter queue", "err", next.Error.Message, "error_type", next.Error.Type)
+	}
+	p.ack(log, next)
+}
+
+func (p *Pool) isStopping() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stopped
+}
+
+// runHandler looks the job's handler up and runs it with its timeout.
+func (p *Pool) runHandler(ctx context.Context, job Job) attempt {
+	reg, ok := p.registry.lookup(job.Type)
+	if !ok {
+		return attempt{
+			err:       fmt.Errorf("no handler is registered for job type %q (registered: %v)", job.Type, p.registry.Types()),
+			permanent: true,
+			errType:   ErrorTypeUnknownJobType,
+		}
+	}
+	h := reg.handler
+	if reg.tenant != nil {
+		if job.TenantID == "" {
+			return attempt{err: fmt.Errorf("job type %q is tenant-scoped but the job has no tenant ID", job.Type), permanent: true, errType: ErrorTypeTenant}
+		}
+		h = p.tenantHandler(reg.tenant)
+	}
+	h = chain(h, reg.config.Middleware)
+	h = RecoverPanics(chain(h, p.cfg.Middleware))
+
+	timeout := firstPositive(job.Timeout, reg.config.Timeout, p.cfg.JobTimeout)
+	hctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if job.TenantID != "" {
+		hctx = WithTenantID(hctx, job.TenantID)
+	}
+	result, err := h(hctx, job)
+	a := attempt{result: result, err: err, timeout: timeout}
+	if err != nil && errors.Is(hctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+		a.timedOut = true
+	}
+	if errors.Is(err, ErrTenantNotFound) {
+		a.errType = ErrorTypeTenant
+		a.permanent = !p.cfg.RetryUnknownTenant
+	}
+	return a
+}
+
+func (p *Pool) tenantHandler(th TenantHandler) Handler {
+	return func(ctx context.Context, job Job) (json.RawMessage, error) {
+		var result json.RawMessage
+		err := p.cfg.Tenants.RunInTenant(ctx, job.TenantID, func(ctx context.Context, tx *sql.Tx) error {
+			var err error
+			result, err = th(ctx, tx, job)
+			return err
+		})
+		return result, err
+	}
+}
+
+// decide turns an attempt into the job's next state: completed, retrying
+// (with its backoff) or failed.
+func (p *Pool) decide(job Job, a attempt, now time.Time) Job {
+	if a.err == nil {
+		next, err := job.Complete(a.result, now)
+		if err == nil {
+			return next
+		}
+		a = attempt{err: err, permanent: true, errType: ErrorTypeCorrupt}
+	}
+	jobErr := toJobError(a)
+	if a.permanent || errors.Is(a.err, ErrSkipRetry) || job.RetriesLeft() == 0 {
+		return mustTransition(job.Fail(jobErr, now))
+	}
+	policy := p.retryPolicy(job)
+	at := now.Add(policy.Delay(job.Attempt, p.cfg.Random()))
+	return mustTransition(job.PrepareRetry(jobErr, at, now))
+}
+
+// retryPolicy resolves the job's policy: the job's own, then its handler's,
+// then the pool's, field by field, then the defaults.
+func (p *Pool) retryPolicy(job Job) RetryPolicy {
+	var policy RetryPolicy
+	if job.Retry != nil {
+		policy = *job.Retry
+	}
+	if reg, ok := p.registry.lookup(job.Type); ok && reg.config.Retry != nil {
+		policy = mergePolicy(policy, *reg.config.Retry)
+	}
+	return mergePolicy(policy, p.cfg.Retry).WithDefaults()
+}
+
+// mergePolicy fills the zero fields of p from fallback.
+func mergePolicy(p, fallback RetryPolicy) RetryPolicy {
+	if p.Backoff == "" {
+		p.Backoff = fallback.Backoff
+	}
+	if p.InitialDelay == 0 {
+		p.InitialDelay = fallback.InitialDelay
+	}
+	if p.MaxDelay == 0 {
+		p.MaxDelay = fallback.MaxDelay
+	}
+	if p.Jitter == 0 {
+		p.Jitter = fallback.Jitter
+	}
+	return p
+}
+
+func toJobError(a attempt) JobError {
+	var pe *PanicError
+	switch {
+	case errors.As(a.err, &pe):
+		return JobError{Type: ErrorTypePanic, Message: pe.Error(), Stacktrace: pe.Stack}
+	case a.timedOut:
+		return JobError{Type: ErrorTypeTimeout, Message: fmt.Sprintf("attempt timed out after %s: %v", a.timeout, a.err)}
+	case a.errType != "":
+		return JobError{Type: a.errType, Message: a.err.Error()}
+	}
+	return JobError{Type: errorTypeName(a.err), Message: a.err.Error()}
+}
+
+// errorTypeName names the Go type of the innermost error of err's chain,
+// the one that says what went wrong ("*fs.PathError", "*net.OpError").
+func errorTypeName(err error) string {
+	for {
+		var next error
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			next = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			if errs := u.Unwrap(); len(errs) > 0 {
+				next = errs[len(errs)-1]
+			}
+		}
+		if next == nil {
+			break
+		}
+		err = next
+	}
+	name := fmt.Sprintf("%T", err)
+	if name == "*errors.errorString" {
+		return "error"
+	}
+	return name
+}
+
+// ack stores next, retrying briefly if the backend is unreachable. If it
+// still fails the job keeps its lease, which expires, and the job runs
+// again: at-least-once, never lost.
+func (p *Pool) ack(log *slog.Logger, next Job) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	delay := 20 * time.Millisecond
+	for try := 1; ; try++ {
+		err := p.backend.Ack(ctx, next)
+		switch {
+		case err == nil:
+			return
+		case errors.Is(err, ErrLeaseLost):
+			log.Warn("jobs: lease lost before the outcome was stored; the job ran on another worker too", "err", err)
+			return
+		case try == 5 || ctx.Err() != nil:
+			log.Error("jobs: could not store the outcome; the job will run again when its lease expires", "err", err)
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
+}
+
+// mustTransition unwraps a transition the pool has already checked is legal
+// for a job it holds; an error here is a bug in the pool.
+func mustTransition(j Job, err error) Job {
+	if err != nil {
+		panic(fmt.Sprintf("jobs: internal error: %v", err))
+	}
+	return j
+}
+
+func firstPositive(ds ...time.Duration) time.Duration {
+	for _, d := range ds {
+		if d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+func jobAttrs(j Job) []any {
+	attrs := []any{"job_id", j.ID, "job_type", j.Type, "queue", j.Queue, "attempt", j.Attempt}
+	if j.TenantID != "" {
+		attrs = append(attrs, "tenant", j.TenantID)
+	}
+	return attrs
+}

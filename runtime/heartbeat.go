@@ -1,0 +1,88 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// heartbeat renews the leases of running jobs and reports the workers
+// every Lease/3 until ctx is done.
+func (p *Pool) heartbeat(ctx context.Context) {
+	defer p.beat.Done()
+	interval := p.cfg.Lease / 3
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		p.beatOnce(ctx, interval)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (p *Pool) beatOnce(ctx context.Context, interval time.Duration) {
+	now := p.cfg.Clock.Now()
+	jobs, workers := p.snapshot(now)
+	if len(jobs) > 0 {
+		lost, err := p.backend.ExtendLeases(ctx, jobs, now.Add(p.cfg.Lease))
+		if err != nil && ctx.Err() == nil {
+			p.log.Error("jobs: extend leases", "err", err, "jobs", len(jobs))
+		}
+		p.dropLost(lost)
+	}
+	if err := p.backend.ReportWorkers(ctx, p.cfg.ProcessID, workers, 3*interval); err != nil && ctx.Err() == nil {
+		p.log.Error("jobs: report workers", "err", err)
+	}
+}
+
+// snapshot lists the running jobs and describes every worker slot.
+func (p *Pool) snapshot(now time.Time) ([]Job, []WorkerInfo) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	jobs := make([]Job, 0, len(p.running))
+	for _, rj := range p.running {
+		jobs = append(jobs, rj.job)
+	}
+	var workers []WorkerInfo
+	for q, slots := range p.workers {
+		for i, s := range slots {
+			w := WorkerInfo{
+				ID:            p.workerID(q, i),
+				ProcessID:     p.cfg.ProcessID,
+				Queue:         q,
+				Status:        WorkerIdle,
+				LastHeartbeat: now,
+			}
+			if s.job != nil {
+				w.Status = WorkerRunning
+				w.JobID, w.JobType, w.JobStartedAt = s.job.job.ID, s.job.job.Type, s.job.job.StartedAt
+			}
+			workers = append(workers, w)
+		}
+	}
+	sort.Slice(workers, func(i, j int) bool { return workers[i].ID < workers[j].ID })
+	return jobs, workers
+}
+
+func (p *Pool) workerID(queue string, slot int) string {
+	return fmt.Sprintf("%s/%s/%03d", p.cfg.ProcessID, queue, slot)
+}
+
+// dropLost cancels the handlers of jobs whose lease was lost.
+func (p *Pool) dropLost(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, id := range ids {
+		if rj := p.running[id]; rj != nil {
+			p.log.Warn("jobs: lease lost; cancelling the handler", jobAttrs(rj.job)...)
+			rj.cancel()
+		}
+	}
+}

@@ -1,0 +1,380 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Pool defaults.
+const (
+	DefaultWorkers         = 10
+	DefaultLease           = 30 * time.Second
+	DefaultShutdownTimeout = 10 * time.Second
+	DefaultJobTimeout      = 30 * time.Minute
+	DefaultMaxFetch        = 16
+)
+
+// ErrNoHandlers means a pool was started with an empty registry.
+var ErrNoHandlers = errors.New("no handlers registered")
+
+// ErrPoolStarted means Start was called on a pool that already started.
+var ErrPoolStarted = errors.New("pool already started")
+
+// PoolConfig configures a worker pool. Zero fields take the defaults.
+type PoolConfig struct {
+	// Queues maps each queue to serve to its number of workers (concurrent
+	// jobs). Default: {"default": 10}.
+	Queues map[string]int
+	// Lease is how long a dequeued job stays reserved without a heartbeat;
+	// running jobs renew it every Lease/3. Default 30 s.
+	Lease time.Duration
+	// ShutdownTimeout is how long Shutdown waits for running jobs before
+	// cancelling their contexts and handing them back to the queue.
+	// Default 10 s.
+	ShutdownTimeout time.Duration
+	// JobTimeout bounds an attempt whose job and handler set no timeout.
+	// Default 30 min.
+	JobTimeout time.Duration
+	// Retry is the retry policy of job types that set none. Zero fields take
+	// the RetryPolicy defaults.
+	Retry RetryPolicy
+	// Middleware wraps every handler, the first outermost. RecoverPanics is
+	// always installed outside of it.
+	Middleware []Middleware
+	// Tenants runs tenant handlers in their tenant's scope; required when the
+	// registry has tenant handlers.
+	Tenants TenantExecutor
+	// RetryUnknownTenant retries jobs whose tenant is unknown or disabled;
+	// by default they go straight to the dead-letter queue.
+	RetryUnknownTenant bool
+	// SchedulerInterval is how often due jobs are promoted and expired
+	// leases recovered. Default 1 s.
+	SchedulerInterval time.Duration
+	// DisableScheduler stops this pool from running a scheduler (another
+	// process runs one).
+	DisableScheduler bool
+	// MaxFetch is the most jobs one dequeue call takes when several workers
+	// are idle. Default 16.
+	MaxFetch int
+	// ProcessID names this process in worker reports. Default host:pid:random.
+	ProcessID string
+	// Logger receives the pool's logs. Default slog.Default().
+	Logger *slog.Logger
+	// Clock tells the time. Default SystemClock.
+	Clock Clock
+	// Random returns numbers in [0, 1) for retry jitter. Default math/rand/v2.
+	Random func() float64
+}
+
+func (c PoolConfig) withDefaults() PoolConfig {
+	if len(c.Queues) == 0 {
+		c.Queues = map[string]int{DefaultQueue: DefaultWorkers}
+	}
+	if c.Lease <= 0 {
+		c.Lease = DefaultLease
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.JobTimeout <= 0 {
+		c.JobTimeout = DefaultJobTimeout
+	}
+	if c.MaxFetch <= 0 {
+		c.MaxFetch = DefaultMaxFetch
+	}
+	if c.ProcessID == "" {
+		host, _ := os.Hostname()
+		c.ProcessID = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), uuid.NewString()[:8])
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Clock == nil {
+		c.Clock = SystemClock{}
+	}
+	if c.Random == nil {
+		c.Random = randomFloat
+	}
+	return c
+}
+
+func (c PoolConfig) validate(reg *Registry) error {
+	if len(reg.Types()) == 0 {
+		return ErrNoHandlers
+	}
+	for q, n := range c.Queues {
+		if err := ValidateQueueName(q); err != nil {
+			return err
+		}
+		if n <= 0 {
+			return fmt.Errorf("queue %q: %d workers; want at least 1", q, n)
+		}
+	}
+	if err := c.Retry.Validate(); err != nil {
+		return err
+	}
+	if reg.hasTenantHandlers() && c.Tenants == nil {
+		return errors.New("the registry has tenant handlers but PoolConfig.Tenants is nil")
+	}
+	return nil
+}
+
+// Pool runs jobs from a backend: for each queue, a fetcher takes jobs when
+// workers are idle (several per round trip when several are) and runs each
+// in its own goroutine with a lease that a heartbeat renews.
+type Pool struct {
+	backend  Backend
+	registry *Registry
+	cfg      PoolConfig
+	log      *slog.Logger
+
+	mu        sync.Mutex
+	started   bool
+	stopped   bool
+	stopFetch context.CancelFunc
+	stopJobs  context.CancelFunc
+	stopBeat  context.CancelFunc
+	fetchers  sync.WaitGroup
+	jobs      sync.WaitGroup
+	beat      sync.WaitGroup
+	workers   map[string][]workerSlot // queue -> slots
+	running   map[string]*runningJob  // job ID -> job
+}
+
+type workerSlot struct {
+	job *runningJob // nil when idle
+}
+
+type runningJob struct {
+	job    Job
+	ctx    context.Context // cancelled when the pool gives up on the job or its lease is lost
+	cancel context.CancelFunc
+}
+
+// NewPool returns a pool that runs registry's handlers on jobs of backend.
+func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error) {
+	if backend == nil || registry == nil {
+		return nil, errors.New("new pool: backend and registry are required")
+	}
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(registry); err != nil {
+		return nil, fmt.Errorf("new pool: %w", err)
+	}
+	p := &Pool{
+		backend:  backend,
+		registry: registry,
+		cfg:      cfg,
+		log:      cfg.Logger,
+		workers:  make(map[string][]workerSlot, len(cfg.Queues)),
+		running:  make(map[string]*runningJob),
+	}
+	for q, n := range cfg.Queues {
+		p.workers[q] = make([]workerSlot, n)
+	}
+	return p, nil
+}
+
+// ProcessID is the name this pool reports its workers under.
+func (p *Pool) ProcessID() string { return p.cfg.ProcessID }
+
+// Start launches the fetchers, the heartbeat and (unless disabled) the
+// scheduler. Handlers must be registered before. ctx bounds nothing but
+// the start itself; stop the pool with Shutdown.
+func (p *Pool) Start(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started {
+		return ErrPoolStarted
+	}
+	if len(p.registry.Types()) == 0 {
+		return ErrNoHandlers
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	p.started = true
+	base := context.WithoutCancel(ctx)
+	fetchCtx, stopFetch := context.WithCancel(base)
+	jobsCtx, stopJobs := context.WithCancel(base)
+	beatCtx, stopBeat := context.WithCancel(base)
+	p.stopFetch, p.stopJobs, p.stopBeat = stopFetch, stopJobs, stopBeat
+
+	queues := make([]string, 0, len(p.cfg.Queues))
+	for q := range p.cfg.Queues {
+		queues = append(queues, q)
+	}
+	sort.Strings(queues)
+	for _, q := range queues {
+		p.fetchers.Add(1)
+		go p.fetch(fetchCtx, jobsCtx, q, p.cfg.Queues[q])
+	}
+	if !p.cfg.DisableScheduler {
+		p.fetchers.Add(1)
+		go func() {
+			defer p.fetchers.Done()
+			NewScheduler(p.backend, p.cfg.SchedulerInterval, p.log).Run(fetchCtx)
+		}()
+	}
+	p.beat.Add(1)
+	go p.heartbeat(beatCtx)
+	p.log.Info("jobs: pool started", "process", p.cfg.ProcessID, "queues", p.cfg.Queues)
+	return nil
+}
+
+// Run starts the pool, blocks until ctx is done, then shuts down
+// gracefully (waiting up to ShutdownTimeout for running jobs).
+func (p *Pool) Run(ctx context.Context) error {
+	if err := p.Start(ctx); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return p.Shutdown(context.Background())
+}
+
+// Shutdown stops taking jobs, waits up to ShutdownTimeout (or until ctx is
+// done) for running jobs, then cancels the contexts of those still running
+// and hands them back to their queues. Jobs never taken stay queued.
+func (p *Pool) Shutdown(ctx context.Context) error {
+	p.mu.Lock()
+	if !p.started || p.stopped {
+		p.mu.Unlock()
+		return nil
+	}
+	p.stopped = true
+	p.mu.Unlock()
+
+	p.stopFetch()
+	p.fetchers.Wait()
+
+	var err error
+	if !waitTimeout(ctx, &p.jobs, p.cfg.ShutdownTimeout) {
+		ids := p.runningIDs()
+		p.log.Warn("jobs: shutdown timeout; cancelling running jobs", "jobs", ids)
+		p.stopJobs()
+		if !waitTimeout(ctx, &p.jobs, time.Second) {
+			err = fmt.Errorf("shutdown: %d jobs did not stop; their leases will expire and they will run again: %v", len(p.runningIDs()), p.runningIDs())
+		}
+	}
+	p.stopJobs()
+	p.stopBeat()
+	p.beat.Wait()
+	rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if rmErr := p.backend.RemoveWorkers(rmCtx, p.cfg.ProcessID); rmErr != nil {
+		err = errors.Join(err, fmt.Errorf("shutdown: remove worker report: %w", rmErr))
+	}
+	p.log.Info("jobs: pool stopped", "process", p.cfg.ProcessID)
+	return err
+}
+
+// waitTimeout waits for wg up to d or until ctx is done; it reports
+// whether wg finished.
+func waitTimeout(ctx context.Context, wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return false
+}
+
+func (p *Pool) runningIDs() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ids := make([]string, 0, len(p.running))
+	for id := range p.running {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// fetch takes jobs of queue while any of its n workers is idle.
+func (p *Pool) fetch(ctx, jobsCtx context.Context, queue string, n int) {
+	defer p.fetchers.Done()
+	free := make(chan int, n)
+	for i := 0; i < n; i++ {
+		free <- i
+	}
+	backoff := 50 * time.Millisecond
+	for {
+		var slots []int
+		select {
+		case <-ctx.Done():
+			return
+		case s := <-free:
+			slots = append(slots, s)
+		}
+	more:
+		for len(slots) < p.cfg.MaxFetch {
+			select {
+			case s := <-free:
+				slots = append(slots, s)
+			default:
+				break more
+			}
+		}
+		jobs, err := p.backend.Dequeue(ctx, queue, len(slots), p.cfg.Lease)
+		for _, s := range slots[len(jobs):] {
+			free <- s
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			p.log.Error("jobs: dequeue failed; backing off", "queue", queue, "err", err, "backoff", backoff)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 5*time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		for i, job := range jobs {
+			slot := slots[i]
+			rj := p.track(jobsCtx, queue, slot, job)
+			p.jobs.Add(1)
+			go func() {
+				defer p.jobs.Done()
+				p.execute(rj)
+				p.untrack(queue, slot, job.ID)
+				free <- slot
+			}()
+		}
+	}
+}
+
+func (p *Pool) track(jobsCtx context.Context, queue string, slot int, job Job) *runningJob {
+	ctx, cancel := context.WithCancel(jobsCtx)
+	rj := &runningJob{job: job, ctx: ctx, cancel: cancel}
+	p.mu.Lock()
+	p.running[job.ID] = rj
+	p.workers[queue][slot].job = rj
+	p.mu.Unlock()
+	return rj
+}
+
+func (p *Pool) untrack(queue string, slot int, id string) {
+	p.mu.Lock()
+	if rj := p.running[id]; rj != nil {
+		rj.cancel()
+	}
+	delete(p.running, id)
+	p.workers[queue][slot].job = nil
+	p.mu.Unlock()
+}

@@ -1,0 +1,229 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var t0 = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+func jobIn(state State) Job {
+	return Job{ID: "j1", Type: "t", Queue: DefaultQueue, Priority: PriorityNormal, State: state, MaxRetries: 2, Attempt: 1, Args: json.RawMessage(`{}`)}
+}
+
+func TestTransitionsAllowedFrom(t *testing.T) {
+	jobErr := JobError{Message: "boom", Type: "error"}
+	actions := map[string]struct {
+		from []State
+		do   func(Job) (Job, error)
+	}{
+		"schedule":     {[]State{StatePending}, func(j Job) (Job, error) { return j.Schedule(t0.Add(time.Hour), t0) }},
+		"promote":      {[]State{StateScheduled, StateRetrying}, func(j Job) (Job, error) { return j.Promote(t0) }},
+		"start":        {[]State{StatePending}, func(j Job) (Job, error) { return j.Start(t0, t0.Add(time.Minute)) }},
+		"complete":     {[]State{StateRunning}, func(j Job) (Job, error) { return j.Complete(nil, t0) }},
+		"retry":        {[]State{StateRunning}, func(j Job) (Job, error) { return j.PrepareRetry(jobErr, t0.Add(time.Second), t0) }},
+		"fail":         {[]State{StateRunning}, func(j Job) (Job, error) { return j.Fail(jobErr, t0) }},
+		"cancel":       {[]State{StatePending, StateScheduled, StateRetrying, StateRunning}, func(j Job) (Job, error) { return j.Cancel(t0) }},
+		"release":      {[]State{StateRunning}, func(j Job) (Job, error) { return j.Release(t0) }},
+		"expire lease": {[]State{StateRunning}, func(j Job) (Job, error) { return j.ExpireLease(t0) }},
+		"requeue":      {[]State{StateFailed}, func(j Job) (Job, error) { return j.Requeue(t0) }},
+	}
+	for name, a := range actions {
+		for _, from := range States {
+			allowed := false
+			for _, s := range a.from {
+				allowed = allowed || s == from
+			}
+			t.Run(name+"/"+string(from), func(t *testing.T) {
+				before := jobIn(from)
+				after, err := a.do(before)
+				if allowed {
+					if err != nil {
+						t.Fatalf("%s from %s: unexpected error %v", name, from, err)
+					}
+					return
+				}
+				if !errors.Is(err, ErrInvalidTransition) {
+					t.Fatalf("%s from %s: err = %v, want ErrInvalidTransition", name, from, err)
+				}
+				var te *TransitionError
+				if !errors.As(err, &te) || te.From != from || te.JobID != "j1" {
+					t.Fatalf("%s from %s: error %v does not describe the refused change", name, from, err)
+				}
+				if diff := cmp.Diff(before, after); diff != "" {
+					t.Fatalf("refused transition changed the job (-before +after):\n%s", diff)
+				}
+			})
+		}
+	}
+}
+
+func TestTransitionResults(t *testing.T) {
+	jobErr := JobError{Message: "boom", Type: "error"}
+	lease := t0.Add(time.Minute)
+	tests := []struct {
+		name string
+		from Job
+		do   func(Job) (Job, error)
+		want func(Job) Job
+	}{
+		{"start counts the attempt and leases", jobIn(StatePending),
+			func(j Job) (Job, error) { return j.Start(t0, lease) },
+			func(j Job) Job { j.State, j.Attempt, j.StartedAt, j.LeaseUntil = StateRunning, 2, t0, lease; return j }},
+		{"complete stores the result", jobIn(StateRunning),
+			func(j Job) (Job, error) { return j.Complete(json.RawMessage(`{"ok":true}`), t0) },
+			func(j Job) Job {
+				j.State, j.FinishedAt, j.Result = StateCompleted, t0, json.RawMessage(`{"ok":true}`)
+				return j
+			}},
+		{"retry records the error and the next time", jobIn(StateRunning),
+			func(j Job) (Job, error) { return j.PrepareRetry(jobErr, t0.Add(5*time.Second), t0) },
+			func(j Job) Job { j.State, j.Error, j.ExecuteAt = StateRetrying, &jobErr, t0.Add(5*time.Second); return j }},
+		{"fail records the error", jobIn(StateRunning),
+			func(j Job) (Job, error) { return j.Fail(jobErr, t0) },
+			func(j Job) Job { j.State, j.Error, j.FinishedAt = StateFailed, &jobErr, t0; return j }},
+		{"release gives the attempt back", jobIn(StateRunning),
+			func(j Job) (Job, error) { return j.Release(t0) },
+			func(j Job) Job { j.State, j.Attempt = StatePending, 0; return j }},
+		{"expired lease keeps the attempt", jobIn(StateRunning),
+			func(j Job) (Job, error) { return j.ExpireLease(t0) },
+			func(j Job) Job {
+				j.State, j.ExecuteAt = StatePending, t0
+				j.Error = &JobError{Type: ErrorTypeLeaseExpired, Message: "lease expired at 0001-01-01T00:00:00Z: the worker stopped without reporting"}
+				return j
+			}},
+		{"requeue resets attempts", func() Job { j := jobIn(StateFailed); j.Attempt = 3; j.FinishedAt = t0; return j }(),
+			func(j Job) (Job, error) { return j.Requeue(t0.Add(time.Hour)) },
+			func(j Job) Job {
+				j.State, j.Attempt, j.ExecuteAt, j.FinishedAt = StatePending, 0, t0.Add(time.Hour), time.Time{}
+				return j
+			}},
+		{"cancel a running job", jobIn(StateRunning),
+			func(j Job) (Job, error) { return j.Cancel(t0) },
+			func(j Job) Job { j.State, j.FinishedAt = StateCancelled, t0; return j }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.do(tt.from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want(tt.from), got); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRetryAndExpiryRespectMaxRetries(t *testing.T) {
+	j := jobIn(StateRunning)
+	j.Attempt = 3 // MaxRetries 2: attempts 1, 2, 3 used
+	if _, err := j.PrepareRetry(JobError{}, t0, t0); !errors.Is(err, ErrInvalidTransition) {
+		t.Fatalf("retry after the last attempt: err = %v, want ErrInvalidTransition", err)
+	}
+	got, err := j.ExpireLease(t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != StateFailed || got.Error.Type != ErrorTypeLeaseExpired {
+		t.Fatalf("expired lease on the last attempt: state %s error %+v, want failed lease_expired", got.State, got.Error)
+	}
+}
+
+func TestCompleteRejectsInvalidResult(t *testing.T) {
+	if _, err := jobIn(StateRunning).Complete(json.RawMessage(`{nope`), t0); !errors.Is(err, ErrInvalidJob) {
+		t.Fatalf("err = %v, want ErrInvalidJob", err)
+	}
+}
+
+func TestNewJob(t *testing.T) {
+	three := 3
+	tests := []struct {
+		name    string
+		jobType string
+		args    string
+		opts    []EnqueueOption
+		wantErr string
+		check   func(t *testing.T, j Job)
+	}{
+		{name: "defaults", jobType: "send_email", args: `{"to":"a@b.c"}`, check: func(t *testing.T, j Job) {
+			want := Job{ID: j.ID, Type: "send_email", Queue: "default", Priority: PriorityNormal, Args: json.RawMessage(`{"to":"a@b.c"}`),
+				State: StatePending, MaxRetries: three, ExecuteAt: t0, CreatedAt: t0}
+			if diff := cmp.Diff(want, j); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+			if len(j.ID) != 36 {
+				t.Fatalf("ID %q is not a UUID", j.ID)
+			}
+		}},
+		{name: "every option", jobType: "t", args: `1`, opts: []EnqueueOption{
+			WithQueue("emails"), WithPriority(PriorityCritical), WithMaxRetries(0), RunIn(time.Minute),
+			WithMetadata("k", "v"), ForTenant("acme"), WithJobID("my-id"), WithTimeout(time.Second),
+			WithRetryPolicy(RetryPolicy{Backoff: BackoffLinear}),
+		}, check: func(t *testing.T, j Job) {
+			want := Job{ID: "my-id", Type: "t", Queue: "emails", Priority: PriorityCritical, Args: json.RawMessage(`1`),
+				Metadata: map[string]string{"k": "v"}, TenantID: "acme", State: StateScheduled, MaxRetries: 0,
+				Retry: &RetryPolicy{Backoff: BackoffLinear}, Timeout: time.Second, ExecuteAt: t0.Add(time.Minute), CreatedAt: t0}
+			if diff := cmp.Diff(want, j); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+		}},
+		{name: "run at the past is pending", jobType: "t", opts: []EnqueueOption{RunAt(t0.Add(-time.Hour))}, check: func(t *testing.T, j Job) {
+			if j.State != StatePending || !j.ExecuteAt.Equal(t0) {
+				t.Fatalf("state %s at %s, want pending now", j.State, j.ExecuteAt)
+			}
+		}},
+		{name: "empty args become null", jobType: "t", check: func(t *testing.T, j Job) {
+			if string(j.Args) != "null" {
+				t.Fatalf("args %s", j.Args)
+			}
+		}},
+		{name: "empty type", jobType: "", wantErr: "invalid job: job type is empty"},
+		{name: "type with space", jobType: "a b", wantErr: `invalid job: job type "a b" contains white space or a control character`},
+		{name: "bad JSON", jobType: "t", args: `{`, wantErr: "invalid job: args of t are not valid JSON"},
+		{name: "queue with brace", jobType: "t", opts: []EnqueueOption{WithQueue("a{b}")}, wantErr: `invalid job: queue name "a{b}" may not contain '{' or '}'`},
+		{name: "bad priority", jobType: "t", opts: []EnqueueOption{WithPriority(9)}, wantErr: "invalid job: priority 9 is not one of critical, high, normal, low"},
+		{name: "negative retries", jobType: "t", opts: []EnqueueOption{WithMaxRetries(-1)}, wantErr: "invalid job: max retries -1 is negative"},
+		{name: "negative delay", jobType: "t", opts: []EnqueueOption{RunIn(-time.Second)}, wantErr: "invalid job: run-in delay -1s is negative"},
+		{name: "bad retry policy", jobType: "t", opts: []EnqueueOption{WithRetryPolicy(RetryPolicy{Jitter: 2})}, wantErr: "invalid job: retry jitter 2 must be in [0, 1) or NoJitter"},
+		{name: "empty metadata key", jobType: "t", opts: []EnqueueOption{WithMetadata("", "v")}, wantErr: "invalid job: metadata key is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j, err := NewJob(tt.jobType, json.RawMessage(tt.args), ResolveEnqueueOptions(tt.opts...), t0)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr || !errors.Is(err, ErrInvalidJob) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, j)
+		})
+	}
+}
+
+func TestPriorityText(t *testing.T) {
+	for _, p := range Priorities {
+		b, err := p.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Priority
+		if err := back.UnmarshalText(b); err != nil || back != p {
+			t.Fatalf("%s round-tripped to %v, %v", p, back, err)
+		}
+	}
+	if _, err := ParsePriority("urgent"); err == nil {
+		t.Fatal("ParsePriority accepted an unknown name")
+	}
+	if !(PriorityCritical > PriorityHigh && PriorityHigh > PriorityNormal && PriorityNormal > PriorityLow) {
+		t.Fatal("priorities are out of order")
+	}
+}

@@ -1,0 +1,212 @@
+// Package memory is an in-memory runtime.Backend.
+//
+// It keeps every job in the memory of one process: nothing survives a
+// restart and no other process can see its queues. Use it for development,
+// tests and demos; use adapters/redis in production.
+//
+// The backend is safe for concurrent use. One mutex guards its state; every
+// hot path is O(1) or O(log n): per queue one FIFO list per priority, a job
+// map by ID, a min-heap of scheduled and retrying jobs by execute-at time and
+// a min-heap of running jobs by lease deadline. Dequeue never polls: an idle
+// caller sleeps until an enqueue, promotion or release wakes it, or until the
+// earliest scheduled job is due (being single-process, the memory backend
+// promotes due jobs itself and so runs them exactly on time).
+//
+// Completed, cancelled and failed jobs stay findable by ID within the caps
+// set by the options; the per-type history and the dead-letter queue are
+// capped too, so memory stays bounded.
+package memory
+
+import (
+	"container/list"
+	"sync"
+	"time"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// Defaults of the options.
+const (
+	DefaultHistoryLimit    = 100
+	DefaultCompletedLimit  = 10_000
+	DefaultDeadLetterLimit = 10_000
+	DefaultDeadLetterAge   = 30 * 24 * time.Hour
+)
+
+// Option configures a Backend.
+type Option func(*Backend)
+
+// WithClock makes the backend tell time with clock instead of the system
+// clock: execute-at times, lease deadlines, durations and report expiry.
+func WithClock(clock runtime.Clock) Option {
+	return func(b *Backend) {
+		if clock != nil {
+			b.clock = clock
+		}
+	}
+}
+
+// WithHistoryLimit keeps the n most recently finished jobs of each job type
+// for History (default DefaultHistoryLimit). Values below 1 are ignored.
+func WithHistoryLimit(n int) Option {
+	return func(b *Backend) {
+		if n > 0 {
+			b.historyLimit = n
+		}
+	}
+}
+
+// WithCompletedLimit keeps the n most recently completed or cancelled jobs
+// findable by ID (default DefaultCompletedLimit); older ones are forgotten.
+// Values below 1 are ignored.
+func WithCompletedLimit(n int) Option {
+	return func(b *Backend) {
+		if n > 0 {
+			b.completedLimit = n
+		}
+	}
+}
+
+// WithDeadLetterLimit keeps at most n jobs in the dead-letter queue
+// (default DefaultDeadLetterLimit), dropping the oldest. Values below 1 are
+// ignored.
+func WithDeadLetterLimit(n int) Option {
+	return func(b *Backend) {
+		if n > 0 {
+			b.deadLimit = n
+		}
+	}
+}
+
+// WithDeadLetterMaxAge drops dead-letter jobs that failed longer than d ago
+// (default DefaultDeadLetterAge). Values below 1 ns are ignored.
+func WithDeadLetterMaxAge(d time.Duration) Option {
+	return func(b *Backend) {
+		if d > 0 {
+			b.deadMaxAge = d
+		}
+	}
+}
+
+// Backend is the in-memory runtime.Backend. Create it with New.
+type Backend struct {
+	clock          runtime.Clock
+	historyLimit   int
+	completedLimit int
+	deadLimit      int
+	deadMaxAge     time.Duration
+
+	mu       sync.Mutex
+	seq      uint64
+	jobs     map[string]*record
+	queues   map[string]*queue
+	schedule timeHeap   // scheduled and retrying jobs by ExecuteAt
+	leases   timeHeap   // running jobs by LeaseUntil
+	dead     *list.List // failed jobs, the most recently failed at the front
+	finished *list.List // completed and cancelled jobs, the newest at the front
+	history  map[string]*ring
+	totals   counters
+	workers  map[string]workerReport
+}
+
+var _ runtime.Backend = (*Backend)(nil)
+
+// New returns an empty backend.
+func New(opts ...Option) *Backend {
+	b := &Backend{
+		clock:          runtime.SystemClock{},
+		historyLimit:   DefaultHistoryLimit,
+		completedLimit: DefaultCompletedLimit,
+		deadLimit:      DefaultDeadLetterLimit,
+		deadMaxAge:     DefaultDeadLetterAge,
+		jobs:           make(map[string]*record),
+		queues:         make(map[string]*queue),
+		schedule:       timeHeap{key: func(r *record) time.Time { return r.job.ExecuteAt }},
+		leases:         timeHeap{key: func(r *record) time.Time { return r.job.LeaseUntil }},
+		dead:           list.New(),
+		finished:       list.New(),
+		history:        make(map[string]*ring),
+		workers:        make(map[string]workerReport),
+	}
+	for _, o := range opts {
+		o(b)
+	}
+	return b
+}
+
+// queue is one named queue: its pending jobs and its figures.
+type queue struct {
+	name      string
+	pending   [4]list.List // by priority, critical first; FIFO within one
+	scheduled int64
+	retrying  int64
+	running   int64
+	dead      int64
+	totals    counters
+	waiters   int           // Dequeue calls waiting on notify
+	notify    chan struct{} // closed and replaced when jobs become pending
+}
+
+// list returns the pending list of priority p.
+func (q *queue) list(p runtime.Priority) *list.List {
+	return &q.pending[runtime.PriorityCritical-p]
+}
+
+// size is the number of pending jobs.
+func (q *queue) size() int {
+	n := 0
+	for i := range q.pending {
+		n += q.pending[i].Len()
+	}
+	return n
+}
+
+// signal wakes every Dequeue waiting on q.
+func (q *queue) signal() {
+	if q.waiters > 0 {
+		close(q.notify)
+		q.notify = make(chan struct{})
+	}
+}
+
+// queue returns the queue called name, creating it on first use.
+func (b *Backend) queue(name string) *queue {
+	q, ok := b.queues[name]
+	if !ok {
+		q = &queue{name: name, notify: make(chan struct{})}
+		b.queues[name] = q
+	}
+	return q
+}
+
+// counters are the figures of finished attempts.
+type counters struct {
+	processed int64
+	succeeded int64
+	failed    int64
+	timed     int64         // attempts whose duration is known (acknowledged ones)
+	duration  time.Duration // total duration of the timed attempts
+}
+
+// count adds one finished attempt; d < 0 means its duration is unknown (a
+// lease that expired).
+func (c *counters) count(success bool, d time.Duration) {
+	c.processed++
+	if success {
+		c.succeeded++
+	} else {
+		c.failed++
+	}
+	if d >= 0 {
+		c.timed++
+		c.duration += d
+	}
+}
+
+// avg is the mean duration of the timed attempts.
+func (c *counters) avg() time.Duration {
+	if c.timed == 0 {
+		return 0
+	}
+	return c.duration / time.Duration(c.timed)
+}

@@ -1,0 +1,259 @@
+package memory
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// Enqueue stores copies of jobs, all or none. Each must be pending or
+// scheduled with a valid ID, type, queue and priority; an ID in use (or
+// given twice) fails with runtime.ErrDuplicateJob.
+func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i := range jobs {
+		if err := checkNew(jobs[i]); err != nil {
+			return err
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var batch map[string]struct{}
+	if len(jobs) > 1 {
+		batch = make(map[string]struct{}, len(jobs))
+	}
+	for i := range jobs {
+		id := jobs[i].ID
+		_, inBatch := batch[id]
+		if _, stored := b.jobs[id]; stored || inBatch {
+			return fmt.Errorf("%w: %s", runtime.ErrDuplicateJob, id)
+		}
+		if batch != nil {
+			batch[id] = struct{}{}
+		}
+	}
+	for i := range jobs {
+		b.seq++
+		r := &record{job: cloneJob(jobs[i]), seq: b.seq, heapIndex: -1}
+		b.jobs[r.job.ID] = r
+		b.place(r, false)
+	}
+	return nil
+}
+
+// checkNew validates a job given to Enqueue.
+func checkNew(j runtime.Job) error {
+	if err := runtime.ValidateJobID(j.ID); err != nil {
+		return err
+	}
+	if err := runtime.ValidateJobType(j.Type); err != nil {
+		return err
+	}
+	if err := runtime.ValidateQueueName(j.Queue); err != nil {
+		return err
+	}
+	if !j.Priority.Valid() {
+		return fmt.Errorf("%w: job %s has priority %d", runtime.ErrInvalidJob, j.ID, int8(j.Priority))
+	}
+	if j.State != runtime.StatePending && j.State != runtime.StateScheduled {
+		return fmt.Errorf("%w: job %s is %s, want pending or scheduled", runtime.ErrInvalidJob, j.ID, j.State)
+	}
+	return nil
+}
+
+// Dequeue leases up to limit (at least 1) pending jobs of queue for lease,
+// highest priority first and FIFO within a priority. It first promotes due
+// scheduled and retrying jobs. When none is pending it waits, without
+// polling, for an enqueue, a release or the earliest execute-at time.
+func (b *Backend) Dequeue(ctx context.Context, queueName string, limit int, lease time.Duration) ([]runtime.Job, error) {
+	if lease <= 0 {
+		return nil, fmt.Errorf("memory: dequeue %s: lease %s is not positive", queueName, lease)
+	}
+	limit = max(limit, 1)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		b.mu.Lock()
+		now := b.clock.Now()
+		_, err := b.promoteDue(now)
+		q := b.queue(queueName)
+		var jobs []runtime.Job
+		if err == nil {
+			jobs, err = b.take(q, limit, now, now.Add(lease))
+		}
+		if len(jobs) > 0 || err != nil {
+			b.mu.Unlock()
+			return jobs, err
+		}
+		var timer *time.Timer
+		var due <-chan time.Time
+		if next := b.schedule.peek(); next != nil {
+			timer = time.NewTimer(next.job.ExecuteAt.Sub(now))
+			due = timer.C
+		}
+		q.waiters++
+		notify := q.notify
+		b.mu.Unlock()
+
+		select {
+		case <-ctx.Done():
+		case <-notify:
+		case <-due:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		b.mu.Lock()
+		q.waiters--
+		b.mu.Unlock()
+	}
+}
+
+// take starts up to limit pending jobs of q and returns copies of them.
+func (b *Backend) take(q *queue, limit int, now, leaseUntil time.Time) ([]runtime.Job, error) {
+	var out []runtime.Job
+	for i := range q.pending {
+		l := &q.pending[i]
+		for len(out) < limit && l.Len() > 0 {
+			r := l.Front().Value.(*record)
+			next, err := r.job.Start(now, leaseUntil)
+			if err != nil {
+				return out, err
+			}
+			b.move(r, next, false)
+			out = append(out, cloneJob(next))
+		}
+	}
+	return out, nil
+}
+
+// ExtendLeases moves the lease deadline of those of jobs that are still
+// running the same attempt to until, and returns the IDs of the others.
+func (b *Backend) ExtendLeases(ctx context.Context, jobs []runtime.Job, until time.Time) ([]string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var lost []string
+	for i := range jobs {
+		r, ok := b.jobs[jobs[i].ID]
+		if !ok || r.job.State != runtime.StateRunning || r.job.Attempt != jobs[i].Attempt {
+			lost = append(lost, jobs[i].ID)
+			continue
+		}
+		r.job.LeaseUntil = until
+		heap.Fix(&b.leases, r.heapIndex)
+	}
+	return lost, nil
+}
+
+// Ack stores the outcome of a job that Dequeue returned. The stored job must
+// still be running the same attempt (the attempt number is the fencing
+// token; a released job carries one less, as Job.Release uncounts it), else
+// Ack fails with runtime.ErrLeaseLost. Completed jobs go to the history,
+// retrying ones to the schedule heap, failed ones to the dead-letter queue
+// and the history, cancelled ones are kept as finished, and released
+// (pending) ones go back to the FRONT of their priority list: they were
+// taken from there and keep their turn.
+func (b *Backend) Ack(ctx context.Context, job runtime.Job) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r, ok := b.jobs[job.ID]
+	attempt := job.Attempt
+	if job.State == runtime.StatePending {
+		attempt++
+	}
+	if !ok || r.job.State != runtime.StateRunning || r.job.Attempt != attempt {
+		return fmt.Errorf("%w: job %s attempt %d", runtime.ErrLeaseLost, job.ID, attempt)
+	}
+	now := b.clock.Now()
+	q := b.queue(r.job.Queue)
+	took := now.Sub(r.job.StartedAt)
+	switch job.State {
+	case runtime.StateCompleted:
+		b.totals.count(true, took)
+		q.totals.count(true, took)
+	case runtime.StateRetrying, runtime.StateFailed:
+		b.totals.count(false, took)
+		q.totals.count(false, took)
+	case runtime.StatePending, runtime.StateCancelled:
+	default:
+		return &runtime.TransitionError{JobID: job.ID, From: r.job.State, Action: "acknowledge as " + string(job.State)}
+	}
+	b.move(r, cloneJob(job), job.State == runtime.StatePending)
+	return nil
+}
+
+// Delete removes a job that is not running, whatever its state.
+func (b *Backend) Delete(ctx context.Context, id string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r, ok := b.jobs[id]
+	if !ok {
+		return fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
+	}
+	if r.job.State == runtime.StateRunning {
+		return &runtime.TransitionError{JobID: id, From: r.job.State, Action: "delete"}
+	}
+	b.forget(r)
+	return nil
+}
+
+// Size is the number of pending jobs in queue.
+func (b *Backend) Size(ctx context.Context, queueName string) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	q, ok := b.queues[queueName]
+	if !ok {
+		return 0, nil
+	}
+	return q.size(), nil
+}
+
+// PromoteDue moves scheduled and retrying jobs whose execute-at time has
+// come to the back of their queues and reports how many it moved.
+func (b *Backend) PromoteDue(ctx context.Context) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.promoteDue(b.clock.Now())
+}
+
+// promoteDue promotes the due jobs, earliest first.
+func (b *Backend) promoteDue(now time.Time) (int, error) {
+	n := 0
+	for r := b.schedule.peek(); r != nil && !r.job.ExecuteAt.After(now); r = b.schedule.peek() {
+		next, err := r.job.Promote(now)
+		if err != nil {
+			return n, err
+		}
+		b.move(r, next, false)
+		n++
+	}
+	return n, nil
+}
+
+// RecoverExpired applies Job.ExpireLease to the running jobs whose lease
+// deadline has passed: back to the end of their queue, or to the dead-letter
+// queue when out of retries. Each counts as a failed attempt of unknown
+// duration.
+func (b *Backend) RecoverExpired(ctx context.Context) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.clock.Now()
+	n := 0
+	for r := b.leases.peek(); r != nil && r.job.LeaseUntil.Before(now); r = b.leases.peek() {
+		next, err := r.job.ExpireLease(now)
+		if err != nil {
+			return n, err
+		}
+		b.totals.count(false, -1)
+		b.queue(r.job.Queue).totals.count(false, -1)
+		b.move(r, next, false)
+		n++
+	}
+	return n, nil
+}

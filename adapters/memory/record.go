@@ -1,0 +1,226 @@
+package memory
+
+import (
+	"container/heap"
+	"container/list"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// record is a stored job and where it sits. Which structure holds it follows
+// from job.State alone: pending jobs are in their queue's priority list,
+// scheduled and retrying ones in the schedule heap, running ones in the lease
+// heap, failed ones in the dead list, completed and cancelled ones in the
+// finished list. place and unplace are the only code that moves records
+// between these structures, so the per-queue counts stay right.
+type record struct {
+	job       runtime.Job
+	seq       uint64        // enqueue order, breaks ties between equal times
+	elem      *list.Element // in a pending, dead or finished list
+	heapIndex int           // in the schedule or lease heap; -1 in neither
+}
+
+// place files r under its job's state. A pending job goes to the front of
+// its priority list when front is set (a released job keeps its turn), to
+// the back otherwise.
+func (b *Backend) place(r *record, front bool) {
+	q := b.queue(r.job.Queue)
+	switch r.job.State {
+	case runtime.StatePending:
+		l := q.list(r.job.Priority)
+		if front {
+			r.elem = l.PushFront(r)
+		} else {
+			r.elem = l.PushBack(r)
+		}
+		q.signal()
+	case runtime.StateScheduled:
+		heap.Push(&b.schedule, r)
+		q.scheduled++
+	case runtime.StateRetrying:
+		heap.Push(&b.schedule, r)
+		q.retrying++
+	case runtime.StateRunning:
+		heap.Push(&b.leases, r)
+		q.running++
+	case runtime.StateFailed:
+		r.elem = b.dead.PushFront(r)
+		q.dead++
+		b.remember(r.job)
+		b.trimDead()
+	case runtime.StateCompleted, runtime.StateCancelled:
+		r.elem = b.finished.PushFront(r)
+		if r.job.State == runtime.StateCompleted {
+			b.remember(r.job)
+		}
+		b.trimFinished()
+	}
+}
+
+// unplace takes r out of the structure its job's state files it under.
+func (b *Backend) unplace(r *record) {
+	q := b.queue(r.job.Queue)
+	switch r.job.State {
+	case runtime.StatePending:
+		q.list(r.job.Priority).Remove(r.elem)
+	case runtime.StateScheduled:
+		heap.Remove(&b.schedule, r.heapIndex)
+		q.scheduled--
+	case runtime.StateRetrying:
+		heap.Remove(&b.schedule, r.heapIndex)
+		q.retrying--
+	case runtime.StateRunning:
+		heap.Remove(&b.leases, r.heapIndex)
+		q.running--
+	case runtime.StateFailed:
+		b.dead.Remove(r.elem)
+		q.dead--
+	case runtime.StateCompleted, runtime.StateCancelled:
+		b.finished.Remove(r.elem)
+	}
+	r.elem = nil
+}
+
+// move replaces r's job with next, refiling it.
+func (b *Backend) move(r *record, next runtime.Job, front bool) {
+	b.unplace(r)
+	r.job = next
+	b.place(r, front)
+}
+
+// forget removes r from the backend entirely.
+func (b *Backend) forget(r *record) {
+	b.unplace(r)
+	delete(b.jobs, r.job.ID)
+}
+
+// trimDead drops dead-letter jobs beyond the count cap or the age cap.
+func (b *Backend) trimDead() {
+	cutoff := b.clock.Now().Add(-b.deadMaxAge)
+	for e := b.dead.Back(); e != nil; e = b.dead.Back() {
+		r := e.Value.(*record)
+		if b.dead.Len() <= b.deadLimit && !r.job.FinishedAt.Before(cutoff) {
+			return
+		}
+		b.forget(r)
+	}
+}
+
+// trimFinished forgets the oldest completed and cancelled jobs beyond the cap.
+func (b *Backend) trimFinished() {
+	for b.finished.Len() > b.completedLimit {
+		b.forget(b.finished.Back().Value.(*record))
+	}
+}
+
+// remember adds a finished job to its type's history.
+func (b *Backend) remember(j runtime.Job) {
+	h, ok := b.history[j.Type]
+	if !ok {
+		h = &ring{jobs: make([]runtime.Job, 0, min(b.historyLimit, 16)), limit: b.historyLimit}
+		b.history[j.Type] = h
+	}
+	h.add(cloneJob(j))
+}
+
+// ring holds the last limit jobs added, overwriting the oldest.
+type ring struct {
+	jobs  []runtime.Job
+	next  int // where the next job goes once the ring is full
+	limit int
+}
+
+func (h *ring) add(j runtime.Job) {
+	if len(h.jobs) < h.limit {
+		h.jobs = append(h.jobs, j)
+		return
+	}
+	h.jobs[h.next] = j
+	h.next = (h.next + 1) % h.limit
+}
+
+// newest returns copies of up to limit jobs, the newest first; limit < 1
+// means all.
+func (h *ring) newest(limit int) []runtime.Job {
+	n := len(h.jobs)
+	if limit > 0 && limit < n {
+		n = limit
+	}
+	out := make([]runtime.Job, 0, n)
+	newest := len(h.jobs) - 1
+	if len(h.jobs) == h.limit {
+		newest = (h.next - 1 + h.limit) % h.limit
+	}
+	for i := range n {
+		out = append(out, cloneJob(h.jobs[(newest-i+len(h.jobs))%len(h.jobs)]))
+	}
+	return out
+}
+
+// timeHeap is a min-heap of records by a time (ties by enqueue order) that
+// keeps each record's index, so that any record can be removed or fixed in
+// O(log n). Use it through container/heap.
+type timeHeap struct {
+	recs []*record
+	key  func(*record) time.Time
+}
+
+func (h *timeHeap) Len() int { return len(h.recs) }
+
+func (h *timeHeap) Less(i, j int) bool {
+	a, c := h.key(h.recs[i]), h.key(h.recs[j])
+	if !a.Equal(c) {
+		return a.Before(c)
+	}
+	return h.recs[i].seq < h.recs[j].seq
+}
+
+func (h *timeHeap) Swap(i, j int) {
+	h.recs[i], h.recs[j] = h.recs[j], h.recs[i]
+	h.recs[i].heapIndex = i
+	h.recs[j].heapIndex = j
+}
+
+// Push implements heap.Interface; x is a *record.
+func (h *timeHeap) Push(x any) {
+	r := x.(*record)
+	r.heapIndex = len(h.recs)
+	h.recs = append(h.recs, r)
+}
+
+// Pop implements heap.Interface.
+func (h *timeHeap) Pop() any {
+	last := len(h.recs) - 1
+	r := h.recs[last]
+	h.recs[last] = nil
+	h.recs = h.recs[:last]
+	r.heapIndex = -1
+	return r
+}
+
+// peek returns the earliest record, or nil.
+func (h *timeHeap) peek() *record {
+	if len(h.recs) == 0 {
+		return nil
+	}
+	return h.recs[0]
+}
+
+// cloneJob returns a copy of j that shares no memory with it.
+func cloneJob(j runtime.Job) runtime.Job {
+	j.Args = slices.Clone(j.Args)
+	j.Result = slices.Clone(j.Result)
+	j.Metadata = maps.Clone(j.Metadata)
+	if j.Retry != nil {
+		p := *j.Retry
+		j.Retry = &p
+	}
+	if j.Error != nil {
+		e := *j.Error
+		j.Error = &e
+	}
+	return j
+}

@@ -1,0 +1,82 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// defaultDeadLetterLimit is how many jobs DeadLetters returns when the
+// query sets no limit.
+const defaultDeadLetterLimit = 20
+
+// Job returns a copy of the job with the given ID or runtime.ErrJobNotFound.
+func (b *Backend) Job(ctx context.Context, id string) (runtime.Job, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r, ok := b.jobs[id]
+	if !ok {
+		return runtime.Job{}, fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
+	}
+	return cloneJob(r.job), nil
+}
+
+// Cancel cancels a pending, scheduled or retrying job so that it never runs
+// and returns it. A running or finished job fails with
+// runtime.ErrInvalidTransition.
+func (b *Backend) Cancel(ctx context.Context, id string) (runtime.Job, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r, ok := b.jobs[id]
+	if !ok {
+		return runtime.Job{}, fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
+	}
+	switch r.job.State {
+	case runtime.StatePending, runtime.StateScheduled, runtime.StateRetrying:
+	default:
+		return runtime.Job{}, &runtime.TransitionError{JobID: id, From: r.job.State, Action: "cancel"}
+	}
+	next, err := r.job.Cancel(b.clock.Now())
+	if err != nil {
+		return runtime.Job{}, err
+	}
+	b.move(r, next, false)
+	return cloneJob(next), nil
+}
+
+// DeadLetters lists failed jobs that match q, the most recently failed first.
+func (b *Backend) DeadLetters(ctx context.Context, q runtime.DeadLetterQuery) ([]runtime.Job, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = defaultDeadLetterLimit
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.trimDead()
+	var out []runtime.Job
+	for e := b.dead.Front(); e != nil && len(out) < limit; e = e.Next() {
+		j := e.Value.(*record).job
+		if (q.Queue == "" || j.Queue == q.Queue) && (q.Type == "" || j.Type == q.Type) {
+			out = append(out, cloneJob(j))
+		}
+	}
+	return out, nil
+}
+
+// RetryDeadLetter applies Job.Requeue to a failed job, puts it at the back
+// of its queue and returns it.
+func (b *Backend) RetryDeadLetter(ctx context.Context, id string) (runtime.Job, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r, ok := b.jobs[id]
+	if !ok {
+		return runtime.Job{}, fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
+	}
+	next, err := r.job.Requeue(b.clock.Now())
+	if err != nil {
+		return runtime.Job{}, err
+	}
+	b.move(r, next, false)
+	return cloneJob(next), nil
+}

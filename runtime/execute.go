@@ -126,34 +126,17 @@ func (p *Pool) decide(job Job, a attempt, now time.Time) Job {
 	return mustTransition(job.PrepareRetry(jobErr, at, now))
 }
 
-// retryPolicy resolves the job's policy: the job's own, then its handler's,
-// then the pool's, field by field, then the defaults.
+// retryPolicy resolves the job's policy: the most specific one set (the
+// job's own, else its handler's, else the pool's) wins whole; its zero
+// fields take the RetryPolicy defaults.
 func (p *Pool) retryPolicy(job Job) RetryPolicy {
-	var policy RetryPolicy
 	if job.Retry != nil {
-		policy = *job.Retry
+		return job.Retry.WithDefaults()
 	}
 	if reg, ok := p.registry.lookup(job.Type); ok && reg.config.Retry != nil {
-		policy = mergePolicy(policy, *reg.config.Retry)
+		return reg.config.Retry.WithDefaults()
 	}
-	return mergePolicy(policy, p.cfg.Retry).WithDefaults()
-}
-
-// mergePolicy fills the zero fields of p from fallback.
-func mergePolicy(p, fallback RetryPolicy) RetryPolicy {
-	if p.Backoff == "" {
-		p.Backoff = fallback.Backoff
-	}
-	if p.InitialDelay == 0 {
-		p.InitialDelay = fallback.InitialDelay
-	}
-	if p.MaxDelay == 0 {
-		p.MaxDelay = fallback.MaxDelay
-	}
-	if p.Jitter == 0 {
-		p.Jitter = fallback.Jitter
-	}
-	return p
+	return p.cfg.Retry.WithDefaults()
 }
 
 func toJobError(a attempt) JobError {

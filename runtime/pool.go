@@ -43,8 +43,8 @@ type PoolConfig struct {
 	// JobTimeout bounds an attempt whose job and handler set no timeout.
 	// Default 30 min.
 	JobTimeout time.Duration
-	// Retry is the retry policy of job types that set none. Zero fields take
-	// the RetryPolicy defaults.
+	// Retry is the retry policy of jobs whose job and handler set none. Zero
+	// fields take the RetryPolicy defaults.
 	Retry RetryPolicy
 	// Middleware wraps every handler, the first outermost. RecoverPanics is
 	// always installed outside of it.

@@ -36,8 +36,9 @@ func SkipRetry(err error) error {
 
 // HandlerConfig is what a registration knows of a job type besides its code.
 type HandlerConfig struct {
-	// Retry is the default retry policy of the type's jobs (a job's own
-	// policy wins; zero fields take the pool's defaults).
+	// Retry is the retry policy of the type's jobs unless a job carries its
+	// own; it overrides the pool's policy whole, and its zero fields take
+	// the RetryPolicy defaults.
 	Retry *RetryPolicy
 	// Timeout bounds each attempt unless the job sets its own; 0 uses the
 	// pool's default.

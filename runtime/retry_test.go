@@ -111,14 +111,3 @@ func TestRetryPolicyValidate(t *testing.T) {
 		}
 	}
 }
-
-func TestMergePolicy(t *testing.T) {
-	job := RetryPolicy{Backoff: BackoffConstant}
-	handler := RetryPolicy{Backoff: BackoffLinear, InitialDelay: 2 * time.Second}
-	pool := RetryPolicy{MaxDelay: 10 * time.Second, Jitter: NoJitter}
-	got := mergePolicy(mergePolicy(job, handler), pool).WithDefaults()
-	want := RetryPolicy{Backoff: BackoffConstant, InitialDelay: 2 * time.Second, MaxDelay: 10 * time.Second, Jitter: NoJitter}
-	if got != want {
-		t.Fatalf("merged %+v, want %+v", got, want)
-	}
-}

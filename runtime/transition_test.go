@@ -82,7 +82,10 @@ func TestTransitionResults(t *testing.T) {
 			}},
 		{"retry records the error and the next time", jobIn(StateRunning),
 			func(j Job) (Job, error) { return j.PrepareRetry(jobErr, t0.Add(5*time.Second), t0) },
-			func(j Job) Job { j.State, j.Error, j.ExecuteAt = StateRetrying, &jobErr, t0.Add(5*time.Second); return j }},
+			func(j Job) Job {
+				j.State, j.Error, j.ExecuteAt = StateRetrying, &jobErr, t0.Add(5*time.Second)
+				return j
+			}},
 		{"fail records the error", jobIn(StateRunning),
 			func(j Job) (Job, error) { return j.Fail(jobErr, t0) },
 			func(j Job) Job { j.State, j.Error, j.FinishedAt = StateFailed, &jobErr, t0; return j }},

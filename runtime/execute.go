@@ -42,7 +42,7 @@ func (p *Pool) execute(rj *runningJob) {
 	next := p.decide(job, a, p.cfg.Clock.Now())
 	switch next.State {
 	case StateCompleted:
-		log.Info("jobs: job completed", "duration", next.FinishedAt.Sub(job.StartedAt))
+		log.Debug("jobs: job completed", "duration", next.FinishedAt.Sub(job.StartedAt))
 	case StateRetrying:
 		log.Warn("jobs: job failed; will retry", "err", next.Error.Message, "retry_at", next.ExecuteAt)
 	case StateFailed:

@@ -1,0 +1,370 @@
+// Package backendtest is the conformance suite of runtime.Backend. Every
+// storage adapter runs it from its own tests:
+//
+//	func TestConformance(t *testing.T) {
+//		backendtest.Run(t, func(t *testing.T, clock runtime.Clock) runtime.Backend {
+//			return memory.New(memory.WithClock(clock))
+//		})
+//	}
+//
+// The factory must return a backend with no state shared with any other call
+// (for Redis: a fresh key prefix) that tells every time by clock: execute-at
+// times, lease deadlines, durations and worker-report expiry. The suite moves
+// the clock by hand instead of sleeping, so a backend that reads the wall
+// clock (or lets Redis expire keys on its own) fails it.
+package backendtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// Start is the time every test's clock starts at.
+var Start = time.Date(2031, time.March, 4, 5, 6, 7, 0, time.UTC)
+
+// Clock is a goroutine-safe manual runtime.Clock: it stands still until
+// Advance or Set moves it.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock that reads t.
+func NewClock(t time.Time) *Clock {
+	return &Clock{now: t}
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d and returns the new time.
+func (c *Clock) Advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	return c.now
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// Factory returns a fresh, isolated backend that tells time by clock.
+type Factory func(t *testing.T, clock runtime.Clock) runtime.Backend
+
+// test is one conformance test.
+type test struct {
+	name string
+	run  func(s *suite)
+}
+
+// Run runs the whole suite, each test as a subtest on a backend of its own.
+func Run(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtime.Backend) {
+	groups := []struct {
+		name  string
+		tests []test
+	}{
+		{"Queue", queueTests},
+		{"Schedule", scheduleTests},
+		{"Lease", leaseTests},
+		{"DeadLetter", deadLetterTests},
+		{"Stats", statsTests},
+		{"Concurrency", concurrencyTests},
+	}
+	for _, g := range groups {
+		t.Run(g.name, func(t *testing.T) {
+			for _, tc := range g.tests {
+				t.Run(tc.name, func(t *testing.T) {
+					clock := NewClock(Start)
+					tc.run(&suite{t: t, b: newBackend(t, clock), clock: clock, ctx: t.Context()})
+				})
+			}
+		})
+	}
+}
+
+// Timeouts of the suite's blocking calls.
+const (
+	// waitTimeout bounds a Dequeue that must find a job.
+	waitTimeout = 5 * time.Second
+	// emptyWait is how long a Dequeue that must find nothing waits.
+	emptyWait = 50 * time.Millisecond
+	// lease is the lease length tests dequeue with.
+	lease = 30 * time.Second
+)
+
+// suite is one test's backend, clock and helpers. Helpers fail the test on
+// any unexpected error.
+type suite struct {
+	t     *testing.T
+	b     runtime.Backend
+	clock *Clock
+	ctx   context.Context
+}
+
+// newJob makes a valid job with the given ID, stamped with the clock, with
+// args {"id":"<id>"}.
+func (s *suite) newJob(id string, opts ...runtime.EnqueueOption) runtime.Job {
+	s.t.Helper()
+	args := fmt.Appendf(nil, `{"id":%q}`, id)
+	j, err := runtime.NewJob("test.job", args, runtime.ResolveEnqueueOptions(append([]runtime.EnqueueOption{runtime.WithJobID(id)}, opts...)...), s.clock.Now())
+	if err != nil {
+		s.t.Fatalf("NewJob(%s): %v", id, err)
+	}
+	return j
+}
+
+// enqueue stores jobs.
+func (s *suite) enqueue(jobs ...runtime.Job) {
+	s.t.Helper()
+	if err := s.b.Enqueue(s.ctx, jobs...); err != nil {
+		s.t.Fatalf("Enqueue(%v): %v", ids(jobs), err)
+	}
+}
+
+// add makes and enqueues one job.
+func (s *suite) add(id string, opts ...runtime.EnqueueOption) runtime.Job {
+	s.t.Helper()
+	j := s.newJob(id, opts...)
+	s.enqueue(j)
+	return j
+}
+
+// dequeue leases up to max jobs of queue, which must have at least one.
+func (s *suite) dequeue(queue string, max int) []runtime.Job {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(s.ctx, waitTimeout)
+	defer cancel()
+	jobs, err := s.b.Dequeue(ctx, queue, max, lease)
+	if err != nil {
+		s.t.Fatalf("Dequeue(%s, %d): %v", queue, max, err)
+	}
+	if len(jobs) == 0 || len(jobs) > max {
+		s.t.Fatalf("Dequeue(%s, %d) returned %d jobs", queue, max, len(jobs))
+	}
+	return jobs
+}
+
+// dequeueOne leases the next job of queue and checks its ID.
+func (s *suite) dequeueOne(queue, wantID string) runtime.Job {
+	s.t.Helper()
+	j := s.dequeue(queue, 1)[0]
+	if j.ID != wantID {
+		s.t.Fatalf("Dequeue(%s) = job %s, want %s", queue, j.ID, wantID)
+	}
+	return j
+}
+
+// expectEmpty checks that Dequeue finds nothing in queue: it must wait and
+// end with the context's deadline error.
+func (s *suite) expectEmpty(queue string) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(s.ctx, emptyWait)
+	defer cancel()
+	jobs, err := s.b.Dequeue(ctx, queue, 10, lease)
+	if len(jobs) > 0 {
+		s.t.Fatalf("Dequeue(%s) = %v, want nothing", queue, ids(jobs))
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		s.t.Fatalf("Dequeue(%s) on an empty queue: err = %v, want context.DeadlineExceeded", queue, err)
+	}
+}
+
+// ack stores an outcome.
+func (s *suite) ack(j runtime.Job) {
+	s.t.Helper()
+	if err := s.b.Ack(s.ctx, j); err != nil {
+		s.t.Fatalf("Ack(%s %s attempt %d): %v", j.ID, j.State, j.Attempt, err)
+	}
+}
+
+// complete completes a running job and acknowledges it.
+func (s *suite) complete(j runtime.Job) runtime.Job {
+	s.t.Helper()
+	done, err := j.Complete([]byte(`{"ok":true}`), s.clock.Now())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.ack(done)
+	return done
+}
+
+// fail fails a running job for good and acknowledges it.
+func (s *suite) fail(j runtime.Job) runtime.Job {
+	s.t.Helper()
+	failed, err := j.Fail(runtime.JobError{Message: "boom " + j.ID, Type: "*errors.errorString"}, s.clock.Now())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.ack(failed)
+	return failed
+}
+
+// retry acknowledges a failed attempt of a running job, to run again after d.
+func (s *suite) retry(j runtime.Job, d time.Duration) runtime.Job {
+	s.t.Helper()
+	now := s.clock.Now()
+	r, err := j.PrepareRetry(runtime.JobError{Message: "try again", Type: "*errors.errorString"}, now.Add(d), now)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.ack(r)
+	return r
+}
+
+// deadLetter enqueues a job with no retries, runs it and fails it.
+func (s *suite) deadLetter(id string, opts ...runtime.EnqueueOption) runtime.Job {
+	s.t.Helper()
+	j := s.add(id, append(opts, runtime.WithMaxRetries(0))...)
+	return s.fail(s.dequeueOne(j.Queue, id))
+}
+
+// find returns the stored job.
+func (s *suite) find(id string) runtime.Job {
+	s.t.Helper()
+	j, err := s.b.Job(s.ctx, id)
+	if err != nil {
+		s.t.Fatalf("Job(%s): %v", id, err)
+	}
+	return j
+}
+
+// expectState checks the stored job's state and attempt count.
+func (s *suite) expectState(id string, state runtime.State, attempt int) runtime.Job {
+	s.t.Helper()
+	j := s.find(id)
+	if j.State != state || j.Attempt != attempt {
+		s.t.Fatalf("job %s is %s at attempt %d, want %s at attempt %d", id, j.State, j.Attempt, state, attempt)
+	}
+	return j
+}
+
+// expectSize checks the number of pending jobs of queue.
+func (s *suite) expectSize(queue string, want int) {
+	s.t.Helper()
+	n, err := s.b.Size(s.ctx, queue)
+	if err != nil {
+		s.t.Fatalf("Size(%s): %v", queue, err)
+	}
+	if n != want {
+		s.t.Fatalf("Size(%s) = %d, want %d", queue, n, want)
+	}
+}
+
+// promote runs PromoteDue and checks how many jobs it moved.
+func (s *suite) promote(want int) {
+	s.t.Helper()
+	n, err := s.b.PromoteDue(s.ctx)
+	if err != nil {
+		s.t.Fatalf("PromoteDue: %v", err)
+	}
+	if n != want {
+		s.t.Fatalf("PromoteDue moved %d jobs, want %d", n, want)
+	}
+}
+
+// recover runs RecoverExpired and checks how many jobs it moved.
+func (s *suite) recover(want int) {
+	s.t.Helper()
+	n, err := s.b.RecoverExpired(s.ctx)
+	if err != nil {
+		s.t.Fatalf("RecoverExpired: %v", err)
+	}
+	if n != want {
+		s.t.Fatalf("RecoverExpired moved %d jobs, want %d", n, want)
+	}
+}
+
+// expectErr checks that err matches target.
+func (s *suite) expectErr(what string, err, target error) {
+	s.t.Helper()
+	if !errors.Is(err, target) {
+		s.t.Fatalf("%s: err = %v, want %v", what, err, target)
+	}
+}
+
+// ids lists the IDs of jobs in order.
+func ids(jobs []runtime.Job) []string {
+	out := make([]string, len(jobs))
+	for i, j := range jobs {
+		out[i] = j.ID
+	}
+	return out
+}
+
+// expectIDs checks the IDs of jobs, in order.
+func (s *suite) expectIDs(what string, jobs []runtime.Job, want ...string) {
+	s.t.Helper()
+	if got := ids(jobs); !slices.Equal(got, want) {
+		s.t.Fatalf("%s = %v, want %v", what, got, want)
+	}
+}
+
+// expectJob checks that got equals want field by field. Times compare with
+// Equal, and empty and nil maps and byte slices are alike.
+func (s *suite) expectJob(what string, got, want runtime.Job) {
+	s.t.Helper()
+	if diff := diffJobs(got, want); len(diff) > 0 {
+		s.t.Fatalf("%s differs from what was expected:\n%s", what, diff)
+	}
+}
+
+// diffJobs describes the fields in which a and b differ, or returns "".
+func diffJobs(a, b runtime.Job) string {
+	va, vb := reflect.ValueOf(normalize(a)), reflect.ValueOf(normalize(b))
+	var out string
+	for i := range va.NumField() {
+		fa, fb := va.Field(i).Interface(), vb.Field(i).Interface()
+		if !reflect.DeepEqual(fa, fb) {
+			out += fmt.Sprintf("\t%s: got %s, want %s\n", va.Type().Field(i).Name, show(fa), show(fb))
+		}
+	}
+	return out
+}
+
+// normalize makes equal jobs deeply equal.
+func normalize(j runtime.Job) runtime.Job {
+	for _, t := range []*time.Time{&j.ExecuteAt, &j.CreatedAt, &j.StartedAt, &j.FinishedAt, &j.LeaseUntil} {
+		*t = t.UTC().Round(0)
+	}
+	if len(j.Args) == 0 {
+		j.Args = nil
+	}
+	if len(j.Result) == 0 {
+		j.Result = nil
+	}
+	if len(j.Metadata) == 0 {
+		j.Metadata = nil
+	}
+	return j
+}
+
+// show formats a field value for a failure message.
+func show(v any) string {
+	switch v := v.(type) {
+	case []byte:
+		return fmt.Sprintf("%q", v)
+	case interface{ Format(string) string }:
+		return v.Format(time.RFC3339Nano)
+	default:
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+			return fmt.Sprintf("&%+v", rv.Elem().Interface())
+		}
+		return fmt.Sprintf("%+v", v)
+	}
+}

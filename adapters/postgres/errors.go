@@ -1,0 +1,35 @@
+package postgres
+
+import (
+	"fmt"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// TenantError reports a tenant that cannot run jobs: unknown, disabled, or
+// configured with an unusable schema. It matches runtime.ErrTenantNotFound
+// with errors.Is, so the worker pool fails the job explicitly (and, unless
+// PoolConfig.RetryUnknownTenant is set, without retrying it) instead of
+// running it against a default schema.
+type TenantError struct {
+	TenantID string
+	Reason   string // what is wrong, e.g. "tenant is disabled"
+	Err      error  // the underlying cause (e.g. a *SchemaError), or nil
+}
+
+// Error implements error.
+func (e *TenantError) Error() string {
+	msg := fmt.Sprintf("%v: tenant %s: %s", runtime.ErrTenantNotFound, clip(e.TenantID), e.Reason)
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap returns runtime.ErrTenantNotFound and the underlying cause, if any.
+func (e *TenantError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{runtime.ErrTenantNotFound}
+	}
+	return []error{runtime.ErrTenantNotFound, e.Err}
+}

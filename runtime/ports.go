@@ -121,6 +121,7 @@ type Stats struct {
 // QueueStats are the figures of one queue.
 type QueueStats struct {
 	Name        string        `json:"name"`
+	Paused      bool          `json:"paused"`
 	Pending     int64         `json:"pending"` // the queue's size
 	Scheduled   int64         `json:"scheduled"`
 	Retrying    int64         `json:"retrying"`

@@ -138,6 +138,7 @@ func New(opts ...Option) *Backend {
 type queue struct {
 	name      string
 	pending   [4]list.List // by priority, critical first; FIFO within one
+	paused    bool         // Dequeue takes nothing while set (see PauseQueue)
 	scheduled int64
 	retrying  int64
 	running   int64

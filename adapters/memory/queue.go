@@ -68,8 +68,9 @@ func checkNew(j runtime.Job) error {
 
 // Dequeue leases up to limit (at least 1) pending jobs of queue for lease,
 // highest priority first and FIFO within a priority. It first promotes due
-// scheduled and retrying jobs. When none is pending it waits, without
-// polling, for an enqueue, a release or the earliest execute-at time.
+// scheduled and retrying jobs. When none is pending, or the queue is paused,
+// it waits, without polling, for an enqueue, a release, a resume or the
+// earliest execute-at time.
 func (b *Backend) Dequeue(ctx context.Context, queueName string, limit int, lease time.Duration) ([]runtime.Job, error) {
 	if lease <= 0 {
 		return nil, fmt.Errorf("memory: dequeue %s: lease %s is not positive", queueName, lease)
@@ -84,7 +85,7 @@ func (b *Backend) Dequeue(ctx context.Context, queueName string, limit int, leas
 		_, err := b.promoteDue(now)
 		q := b.queue(queueName)
 		var jobs []runtime.Job
-		if err == nil {
+		if err == nil && !q.paused {
 			jobs, err = b.take(q, limit, now, now.Add(lease))
 		}
 		if len(jobs) > 0 || err != nil {

@@ -38,6 +38,7 @@ func (b *Backend) Stats(ctx context.Context) (runtime.Stats, error) {
 	for _, q := range b.queues {
 		s.Queues = append(s.Queues, runtime.QueueStats{
 			Name:        q.name,
+			Paused:      q.paused,
 			Pending:     int64(q.size()),
 			Scheduled:   q.scheduled,
 			Retrying:    q.retrying,

@@ -16,6 +16,7 @@ package backendtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -64,9 +65,6 @@ func (c *Clock) Set(t time.Time) {
 	c.now = t
 }
 
-// Factory returns a fresh, isolated backend that tells time by clock.
-type Factory func(t *testing.T, clock runtime.Clock) runtime.Backend
-
 // test is one conformance test.
 type test struct {
 	name string
@@ -89,10 +87,7 @@ func Run(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtim
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
 			for _, tc := range g.tests {
-				t.Run(tc.name, func(t *testing.T) {
-					clock := NewClock(Start)
-					tc.run(&suite{t: t, b: newBackend(t, clock), clock: clock, ctx: t.Context()})
-				})
+				t.Run(tc.name, func(t *testing.T) { tc.run(newSuite(t, newBackend)) })
 			}
 		})
 	}
@@ -111,10 +106,23 @@ const (
 // suite is one test's backend, clock and helpers. Helpers fail the test on
 // any unexpected error.
 type suite struct {
-	t     *testing.T
-	b     runtime.Backend
-	clock *Clock
-	ctx   context.Context
+	t          *testing.T
+	b          runtime.Backend
+	clock      *Clock
+	ctx        context.Context
+	newBackend func(t *testing.T, clock runtime.Clock) runtime.Backend
+}
+
+// newSuite gives t a fresh clock and backend.
+func newSuite(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtime.Backend) *suite {
+	clock := NewClock(Start)
+	return &suite{t: t, b: newBackend(t, clock), clock: clock, ctx: t.Context(), newBackend: newBackend}
+}
+
+// each runs fn as a subtest with a fresh clock and backend of its own.
+func (s *suite) each(name string, fn func(s *suite)) {
+	s.t.Helper()
+	s.t.Run(name, func(t *testing.T) { fn(newSuite(t, s.newBackend)) })
 }
 
 // newJob makes a valid job with the given ID, stamped with the clock, with
@@ -357,7 +365,7 @@ func normalize(j runtime.Job) runtime.Job {
 // show formats a field value for a failure message.
 func show(v any) string {
 	switch v := v.(type) {
-	case []byte:
+	case json.RawMessage:
 		return fmt.Sprintf("%q", v)
 	case interface{ Format(string) string }:
 		return v.Format(time.RFC3339Nano)

@@ -1,0 +1,302 @@
+package memory
+
+import (
+	"cmp"
+	"container/list"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"slices"
+	"time"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// Page sizes of ListJobs.
+const (
+	defaultPageSize = 20
+	maxPageSize     = 1000
+)
+
+var _ runtime.Inspector = (*Backend)(nil)
+
+// cursor is where a ListJobs page ended: the last job listed and the key it
+// was listed by. It travels base64url-encoded JSON; clients treat it as
+// opaque.
+type cursor struct {
+	State   runtime.State `json:"s"`
+	Queue   string        `json:"q"`
+	ID      string        `json:"i"`
+	Attempt int           `json:"a"`
+	Key     int64         `json:"k"` // pending: priority; others: the ordering time in Unix ns
+	Seq     uint64        `json:"n"`
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c) // a struct of strings and numbers always encodes
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor parses s, which must have been issued for the same queue and
+// state, or fails with runtime.ErrInvalidCursor.
+func decodeCursor(s string, q runtime.JobQuery) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.State != q.State || c.Queue != q.Queue || c.ID == "" {
+		return cursor{}, fmt.Errorf("%w: %q", runtime.ErrInvalidCursor, s)
+	}
+	return c, nil
+}
+
+// ListJobs returns one page of the jobs of q.Queue in q.State.
+//
+// Pending jobs are listed in the order workers take them, and a page
+// continues right after the last job of the previous one while that job is
+// still pending where it was; once it has been taken, listing resumes at the
+// front of its priority, so jobs are never skipped (a job cancelled out of
+// the middle of a queue may make its neighbours show twice). Scheduled,
+// retrying and running jobs are paged by their execute-at time or lease
+// deadline, a key that changing queues do not disturb (a running job whose
+// lease is renewed between pages may move). Failed, completed and cancelled
+// jobs are listed newest first, resuming after the last job listed, or
+// after the jobs that finished no later than it once it is gone.
+func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.JobPage, error) {
+	if err := runtime.ValidateQueueName(q.Queue); err != nil {
+		return runtime.JobPage{}, err
+	}
+	if !q.State.Valid() {
+		return runtime.JobPage{}, fmt.Errorf("memory: list jobs: unknown state %q", q.State)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = defaultPageSize
+	}
+	limit = min(limit, maxPageSize)
+	var after *cursor
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor, q)
+		if err != nil {
+			return runtime.JobPage{}, err
+		}
+		after = &c
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.trimDead()
+	qu, ok := b.queues[q.Queue]
+	if !ok {
+		return runtime.JobPage{Jobs: []runtime.Job{}}, nil
+	}
+	var recs []*record
+	switch q.State {
+	case runtime.StateScheduled, runtime.StateRetrying:
+		recs = b.byKey(&b.schedule, q, after, limit+1)
+	case runtime.StateRunning:
+		recs = b.byKey(&b.leases, q, after, limit+1)
+	default:
+		for r := range b.inOrder(qu, q.State, after) {
+			if recs = append(recs, r); len(recs) > limit {
+				break
+			}
+		}
+	}
+	page := runtime.JobPage{Jobs: make([]runtime.Job, 0, min(len(recs), limit))}
+	for _, r := range recs[:min(len(recs), limit)] {
+		page.Jobs = append(page.Jobs, cloneJob(r.job))
+	}
+	if len(recs) > limit {
+		page.NextCursor = b.cursorAt(recs[limit-1]).encode()
+	}
+	return page, nil
+}
+
+// cursorAt is the cursor of a page that ends with r.
+func (b *Backend) cursorAt(r *record) cursor {
+	c := cursor{State: r.job.State, Queue: r.job.Queue, ID: r.job.ID, Attempt: r.job.Attempt, Seq: r.seq}
+	switch r.job.State {
+	case runtime.StatePending:
+		c.Key = int64(r.job.Priority)
+	case runtime.StateScheduled, runtime.StateRetrying:
+		c.Key = r.job.ExecuteAt.UnixNano()
+	case runtime.StateRunning:
+		c.Key = r.job.LeaseUntil.UnixNano()
+	default:
+		c.Key = r.job.FinishedAt.UnixNano()
+	}
+	return c
+}
+
+// byKey returns up to n records of h in q's queue and state whose heap key
+// (then enqueue order) comes after the cursor's, in that order.
+func (b *Backend) byKey(h *timeHeap, q runtime.JobQuery, after *cursor, n int) []*record {
+	type keyed struct {
+		key int64
+		r   *record
+	}
+	var found []keyed
+	for _, r := range h.recs {
+		if r.job.Queue != q.Queue || r.job.State != q.State {
+			continue
+		}
+		k := h.key(r).UnixNano()
+		if after != nil && (k < after.Key || k == after.Key && r.seq <= after.Seq) {
+			continue
+		}
+		found = append(found, keyed{k, r})
+	}
+	slices.SortFunc(found, func(a, c keyed) int {
+		return cmp.Or(cmp.Compare(a.key, c.key), cmp.Compare(a.r.seq, c.r.seq))
+	})
+	out := make([]*record, 0, min(len(found), n))
+	for _, f := range found[:min(len(found), n)] {
+		out = append(out, f.r)
+	}
+	return out
+}
+
+// inOrder yields the records of qu in a list-kept state (pending, failed,
+// completed or cancelled) in listing order, starting after the cursor.
+func (b *Backend) inOrder(qu *queue, state runtime.State, after *cursor) iter.Seq[*record] {
+	if state == runtime.StatePending {
+		return b.pendingAfter(qu, after)
+	}
+	l := b.finished
+	if state == runtime.StateFailed {
+		l = b.dead
+	}
+	keep := func(r *record) bool { return r.job.Queue == qu.name && r.job.State == state }
+	return func(yield func(*record) bool) {
+		e := l.Front()
+		if after != nil {
+			if r, ok := b.jobs[after.ID]; ok && keep(r) && r.job.Attempt == after.Attempt && r.job.FinishedAt.UnixNano() == after.Key {
+				e = r.elem.Next()
+			} else {
+				// The last job listed is gone: skip the jobs that
+				// finished no later than it, which the list holds
+				// newest first.
+				for e != nil && e.Value.(*record).job.FinishedAt.UnixNano() > after.Key {
+					e = e.Next()
+				}
+			}
+		}
+		for ; e != nil; e = e.Next() {
+			if r := e.Value.(*record); keep(r) && !yield(r) {
+				return
+			}
+		}
+	}
+}
+
+// pendingAfter yields qu's pending jobs in the order workers take them,
+// starting after the cursor.
+func (b *Backend) pendingAfter(qu *queue, after *cursor) iter.Seq[*record] {
+	return func(yield func(*record) bool) {
+		first := 0
+		var e *list.Element
+		if after != nil {
+			p := runtime.Priority(after.Key)
+			if !p.Valid() {
+				return
+			}
+			first = int(runtime.PriorityCritical - p)
+			r, ok := b.jobs[after.ID]
+			if ok && r.job.State == runtime.StatePending && r.job.Queue == qu.name && r.job.Attempt == after.Attempt {
+				e = r.elem.Next()
+				if e == nil {
+					first++
+				}
+			}
+		}
+		for i := first; i < len(qu.pending); i++ {
+			if e == nil {
+				e = qu.pending[i].Front()
+			}
+			for ; e != nil; e = e.Next() {
+				if !yield(e.Value.(*record)) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// PauseQueue makes Dequeue take nothing from queue until ResumeQueue;
+// enqueueing goes on. Pausing a queue that has no jobs yet creates it, so
+// that it shows (paused) in Stats.
+func (b *Backend) PauseQueue(ctx context.Context, queue string) error {
+	return b.setPaused(queue, true)
+}
+
+// ResumeQueue lets Dequeue take jobs of queue again and wakes the calls
+// waiting on it.
+func (b *Backend) ResumeQueue(ctx context.Context, queue string) error {
+	return b.setPaused(queue, false)
+}
+
+func (b *Backend) setPaused(queue string, paused bool) error {
+	if err := runtime.ValidateQueueName(queue); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	q := b.queue(queue)
+	q.paused = paused
+	if !paused {
+		q.signal()
+	}
+	return nil
+}
+
+// RetryDeadLetters applies Job.Requeue to every dead-letter job matching
+// q's Queue and Type, oldest first so that they keep their order, puts them
+// at the back of their queues and reports how many.
+func (b *Backend) RetryDeadLetters(ctx context.Context, q runtime.DeadLetterQuery) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.trimDead()
+	now := b.clock.Now()
+	n := 0
+	for _, r := range b.matchingDead(q) {
+		next, err := r.job.Requeue(now)
+		if err != nil {
+			return n, err
+		}
+		b.move(r, next, false)
+		n++
+	}
+	return n, nil
+}
+
+// PurgeDeadLetters deletes every dead-letter job matching q's Queue and
+// Type and reports how many. Their entries in History stay.
+func (b *Backend) PurgeDeadLetters(ctx context.Context, q runtime.DeadLetterQuery) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	recs := b.matchingDead(q)
+	for _, r := range recs {
+		b.forget(r)
+	}
+	return len(recs), nil
+}
+
+// matchingDead lists the dead-letter records matching q's filters, the
+// oldest first.
+func (b *Backend) matchingDead(q runtime.DeadLetterQuery) []*record {
+	var out []*record
+	for e := b.dead.Back(); e != nil; e = e.Prev() {
+		r := e.Value.(*record)
+		if (q.Queue == "" || r.job.Queue == q.Queue) && (q.Type == "" || r.job.Type == q.Type) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// pagesAreKeyedBy documents, for tests in this package, the time the
+// terminal-state cursor compares with.
+var _ = time.Time.UnixNano

@@ -1,0 +1,114 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jobsgo/jobs/adapters/memory"
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// noteArgs are the arguments of the pool test's tenant job.
+type noteArgs struct {
+	Note string `json:"note"`
+	Fail string `json:"fail,omitempty"` // "error" or "panic" after writing
+}
+
+// TestExecutorInWorkerPool runs tenant jobs through a real worker pool (on
+// the memory backend) configured with an Executor.
+func TestExecutorInWorkerPool(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	registry := runtime.NewRegistry()
+	err := registry.RegisterTenant("note", runtime.TypedTenantHandlerNoResult(
+		func(ctx context.Context, tx *sql.Tx, a noteArgs) error {
+			if _, ok := runtime.TenantIDFromContext(ctx); !ok {
+				t.Error("the handler's context has no tenant ID")
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO items (note) VALUES ($1)", a.Note); err != nil {
+				return err
+			}
+			switch a.Fail {
+			case "error":
+				return runtime.SkipRetry(errors.New("handler failed"))
+			case "panic":
+				panic("handler panicked")
+			}
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend := memory.New()
+	pool, err := runtime.NewPool(backend, registry, runtime.PoolConfig{
+		Queues:  map[string]int{"default": 4},
+		Tenants: NewExecutor(f.db, NewCachedResolver(f.resolver(f.db), time.Minute)),
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Shutdown(ctx)
+
+	client := runtime.NewClient(backend)
+	type want struct {
+		state   runtime.State
+		errType string
+	}
+	cases := []struct {
+		tenant string
+		args   noteArgs
+		want   want
+	}{
+		{tenantA, noteArgs{Note: "from-a"}, want{runtime.StateCompleted, ""}},
+		{tenantB, noteArgs{Note: "from-b"}, want{runtime.StateCompleted, ""}},
+		{tenantA, noteArgs{Note: "a-error", Fail: "error"}, want{runtime.StateFailed, ""}},
+		{tenantB, noteArgs{Note: "b-panic", Fail: "panic"}, want{runtime.StateFailed, runtime.ErrorTypePanic}},
+		{"ten-missing", noteArgs{Note: "missing"}, want{runtime.StateFailed, runtime.ErrorTypeTenant}},
+		{tenantDisabled, noteArgs{Note: "disabled"}, want{runtime.StateFailed, runtime.ErrorTypeTenant}},
+	}
+	ids := make([]string, len(cases))
+	for i, c := range cases {
+		job, err := runtime.EnqueueValue(ctx, client, "note", c.args, runtime.ForTenant(c.tenant), runtime.WithMaxRetries(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = job.ID
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for i, c := range cases {
+		var job runtime.Job
+		for {
+			if job, err = client.Job(ctx, ids[i]); err != nil {
+				t.Fatal(err)
+			}
+			if job.State.Terminal() || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		got := want{state: job.State}
+		if job.Error != nil {
+			got.errType = job.Error.Type
+		}
+		if got.state != c.want.state || (c.want.errType != "" && got.errType != c.want.errType) {
+			t.Errorf("job %q of tenant %q: %+v (error %+v), want %+v", c.args.Note, c.tenant, got, job.Error, c.want)
+		}
+	}
+	if got, want := f.notes(f.schemaA), []string{f.schemaA + "-seed", "from-a"}; !slices.Equal(got, want) {
+		t.Errorf("schema A items = %v, want %v", got, want)
+	}
+	if got, want := f.notes(f.schemaB), []string{f.schemaB + "-seed", "from-b"}; !slices.Equal(got, want) {
+		t.Errorf("schema B items = %v, want %v", got, want)
+	}
+}

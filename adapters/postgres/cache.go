@@ -11,8 +11,8 @@ import (
 
 // Cache defaults.
 const (
-	DefaultCacheTTL        = 30 * time.Second
-	DefaultCacheMaxEntries = 10000
+	DefaultCacheTTL        = 30 * time.Second // how long a tenant is cached unless NewCachedResolver says otherwise
+	DefaultCacheMaxEntries = 10000            // the bound on cached tenants unless WithMaxEntries says otherwise
 )
 
 // CachedResolver remembers what another Resolver returned, so that most jobs
@@ -63,8 +63,8 @@ func WithCacheClock(clock runtime.Clock) CacheOption {
 	return func(c *CachedResolver) { c.clock = clock }
 }
 
-// WithMaxEntries bounds the number of cached tenants (default
-// DefaultCacheMaxEntries). When the cache is full, expired entries are
+// WithMaxEntries bounds the number of cached tenants (default, and for n
+// not positive: DefaultCacheMaxEntries). When the cache is full, expired entries are
 // dropped; if none has expired, the new result is returned uncached.
 func WithMaxEntries(n int) CacheOption {
 	return func(c *CachedResolver) { c.maxEntries = n }
@@ -85,6 +85,9 @@ func NewCachedResolver(next Resolver, ttl time.Duration, opts ...CacheOption) *C
 	}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.maxEntries <= 0 {
+		c.maxEntries = DefaultCacheMaxEntries
 	}
 	return c
 }

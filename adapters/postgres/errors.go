@@ -13,7 +13,7 @@ import (
 // running it against a default schema.
 type TenantError struct {
 	TenantID string
-	Reason   string // what is wrong, e.g. "tenant is disabled"
+	Reason   string // what is wrong: "unknown (...)", "disabled", "unusable schema", ...
 	Err      error  // the underlying cause (e.g. a *SchemaError), or nil
 }
 

@@ -71,7 +71,7 @@ func (e *Executor) RunInTenant(ctx context.Context, tenantID string, fn func(ctx
 		return err
 	}
 	if err := ValidateSchema(t.Schema); err != nil {
-		return &TenantError{TenantID: tenantID, Reason: "its schema is unusable", Err: err}
+		return &TenantError{TenantID: tenantID, Reason: "unusable schema", Err: err}
 	}
 
 	tx, err := e.db.BeginTx(ctx, e.txOptions)

@@ -68,7 +68,7 @@ func NewSQLResolver(db *sql.DB, opts ...SQLResolverOption) *SQLResolver {
 // unknown or disabled, or the database error.
 func (r *SQLResolver) Resolve(ctx context.Context, tenantID string) (Tenant, error) {
 	if tenantID == "" {
-		return Tenant{}, &TenantError{TenantID: tenantID, Reason: "the tenant ID is empty"}
+		return Tenant{}, &TenantError{TenantID: tenantID, Reason: "empty tenant ID"}
 	}
 	var (
 		id           string
@@ -78,11 +78,11 @@ func (r *SQLResolver) Resolve(ctx context.Context, tenantID string) (Tenant, err
 	err := r.db.QueryRowContext(ctx, r.query, tenantID).Scan(&id, &slug, &schema, &active)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return Tenant{}, &TenantError{TenantID: tenantID, Reason: "unknown tenant (the tenants query returned no row)"}
+		return Tenant{}, &TenantError{TenantID: tenantID, Reason: "unknown (the tenants query returned no row)"}
 	case err != nil:
 		return Tenant{}, fmt.Errorf("resolve tenant %s: %w", clip(tenantID), err)
 	case !active.Valid || !active.Bool:
-		return Tenant{}, &TenantError{TenantID: tenantID, Reason: "the tenant is disabled"}
+		return Tenant{}, &TenantError{TenantID: tenantID, Reason: "disabled"}
 	}
 	return Tenant{ID: id, Slug: slug.String, Schema: schema.String}, nil
 }

@@ -1,0 +1,207 @@
+package memory_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jobsgo/jobs/adapters/memory"
+	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs/runtime/backendtest"
+)
+
+// fixture is a memory backend on a manual clock with helpers.
+type fixture struct {
+	t     *testing.T
+	b     *memory.Backend
+	clock *backendtest.Clock
+}
+
+func newFixture(t *testing.T, opts ...memory.Option) *fixture {
+	clock := backendtest.NewClock(backendtest.Start)
+	return &fixture{t: t, b: memory.New(append([]memory.Option{memory.WithClock(clock)}, opts...)...), clock: clock}
+}
+
+// run enqueues a job of jobType with no retries and leases it.
+func (f *fixture) run(id, jobType string, opts ...runtime.EnqueueOption) runtime.Job {
+	f.t.Helper()
+	o := runtime.ResolveEnqueueOptions(append([]runtime.EnqueueOption{runtime.WithJobID(id), runtime.WithMaxRetries(0)}, opts...)...)
+	j, err := runtime.NewJob(jobType, nil, o, f.clock.Now())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.b.Enqueue(f.t.Context(), j); err != nil {
+		f.t.Fatal(err)
+	}
+	jobs, err := f.b.Dequeue(f.t.Context(), j.Queue, 1, time.Minute)
+	if err != nil || len(jobs) != 1 || jobs[0].ID != id {
+		f.t.Fatalf("Dequeue = %v, %v; want job %s", jobs, err, id)
+	}
+	return jobs[0]
+}
+
+// finish runs a job to completion (ok) or to the dead-letter queue.
+func (f *fixture) finish(id, jobType string, ok bool) {
+	f.t.Helper()
+	j := f.run(id, jobType)
+	now := f.clock.Now()
+	var err error
+	if ok {
+		j, err = j.Complete(nil, now)
+	} else {
+		j, err = j.Fail(runtime.JobError{Message: "boom"}, now)
+	}
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.b.Ack(f.t.Context(), j); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// expectFound checks which of ids Job finds.
+func (f *fixture) expectFound(found bool, ids ...string) {
+	f.t.Helper()
+	for _, id := range ids {
+		_, err := f.b.Job(f.t.Context(), id)
+		if found && err != nil {
+			f.t.Fatalf("Job(%s): %v", id, err)
+		}
+		if !found && !errors.Is(err, runtime.ErrJobNotFound) {
+			f.t.Fatalf("Job(%s): err = %v, want ErrJobNotFound", id, err)
+		}
+	}
+}
+
+func TestHistoryLimit(t *testing.T) {
+	f := newFixture(t, memory.WithHistoryLimit(3))
+	for i := range 5 {
+		f.finish(fmt.Sprintf("j%d", i), "mail", i%2 == 0)
+	}
+	for _, limit := range []int{0, 10} {
+		got, err := f.b.History(t.Context(), "mail", limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 || got[0].ID != "j4" || got[1].ID != "j3" || got[2].ID != "j2" {
+			t.Fatalf("History(mail, %d) = %d jobs starting %+v, want j4 j3 j2", limit, len(got), got)
+		}
+	}
+}
+
+func TestCompletedLimit(t *testing.T) {
+	f := newFixture(t, memory.WithCompletedLimit(2))
+	for i := range 4 {
+		f.finish(fmt.Sprintf("j%d", i), "mail", true)
+	}
+	f.expectFound(false, "j0", "j1")
+	f.expectFound(true, "j2", "j3")
+	h, err := f.b.History(t.Context(), "mail", 0)
+	if err != nil || len(h) != 4 {
+		t.Fatalf("History keeps its own limit: got %d jobs, %v; want 4", len(h), err)
+	}
+}
+
+func TestDeadLetterLimit(t *testing.T) {
+	f := newFixture(t, memory.WithDeadLetterLimit(2))
+	for i := range 3 {
+		f.finish(fmt.Sprintf("d%d", i), "mail", false)
+	}
+	f.expectFound(false, "d0")
+	f.expectFound(true, "d1", "d2")
+	st, err := f.b.Stats(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.DeadLetters != 2 || st.Queues[0].DeadLetters != 2 || st.Failed != 3 {
+		t.Fatalf("Stats = %+v, want 2 dead letters and 3 failures", st)
+	}
+}
+
+func TestDeadLetterMaxAge(t *testing.T) {
+	f := newFixture(t, memory.WithDeadLetterMaxAge(time.Hour))
+	f.finish("old", "mail", false)
+	f.clock.Advance(40 * time.Minute)
+	f.finish("young", "mail", false)
+	f.clock.Advance(21 * time.Minute)
+	dead, err := f.b.DeadLetters(t.Context(), runtime.DeadLetterQuery{})
+	if err != nil || len(dead) != 1 || dead[0].ID != "young" {
+		t.Fatalf("DeadLetters = %v, %v; want only young", dead, err)
+	}
+	f.expectFound(false, "old")
+	f.clock.Advance(40 * time.Minute)
+	st, err := f.b.Stats(t.Context())
+	if err != nil || st.DeadLetters != 0 || st.Queues[0].DeadLetters != 0 {
+		t.Fatalf("Stats = %+v, %v; want no dead letters", st, err)
+	}
+	f.expectFound(false, "young")
+}
+
+func TestReleaseKeepsItsTurn(t *testing.T) {
+	f := newFixture(t)
+	first := f.run("first", "mail")
+	second, err := runtime.NewJob("mail", nil, runtime.ResolveEnqueueOptions(runtime.WithJobID("second")), f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.b.Enqueue(t.Context(), second); err != nil {
+		t.Fatal(err)
+	}
+	back, err := first.Release(f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.b.Ack(t.Context(), back); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := f.b.Dequeue(t.Context(), runtime.DefaultQueue, 2, time.Minute)
+	if err != nil || len(jobs) != 2 || jobs[0].ID != "first" || jobs[1].ID != "second" {
+		t.Fatalf("Dequeue after a release = %v, %v; want first, then second", jobs, err)
+	}
+}
+
+func TestWakesExactlyOnTime(t *testing.T) {
+	b := memory.New()
+	const delay = 150 * time.Millisecond
+	j, err := runtime.NewJob("mail", nil, runtime.ResolveEnqueueOptions(runtime.RunIn(delay)), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Enqueue(t.Context(), j); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	jobs, err := b.Dequeue(ctx, runtime.DefaultQueue, 1, time.Minute)
+	woke := time.Now()
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("Dequeue = %v, %v", jobs, err)
+	}
+	if late := woke.Sub(j.ExecuteAt); late < 0 || late > 100*time.Millisecond {
+		t.Fatalf("Dequeue returned the scheduled job %s after its time, want within 0-100ms", late)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	running := f.run("r", "mail")
+	bad := running
+	if err := f.b.Ack(ctx, bad); !errors.Is(err, runtime.ErrInvalidTransition) {
+		t.Fatalf("Ack of a running job: err = %v, want ErrInvalidTransition", err)
+	}
+	if err := f.b.Delete(ctx, "r"); !errors.Is(err, runtime.ErrInvalidTransition) {
+		t.Fatalf("Delete of a running job: err = %v, want ErrInvalidTransition", err)
+	}
+	if err := f.b.Enqueue(ctx, running); !errors.Is(err, runtime.ErrInvalidJob) {
+		t.Fatalf("Enqueue of a running job: err = %v, want ErrInvalidJob", err)
+	}
+	if _, err := f.b.Dequeue(ctx, "q", 1, 0); err == nil {
+		t.Fatal("Dequeue with a zero lease succeeded")
+	}
+	if err := f.b.ReportWorkers(ctx, "p", nil, 0); err == nil {
+		t.Fatal("ReportWorkers with a zero ttl succeeded")
+	}
+}

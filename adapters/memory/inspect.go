@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"time"
 
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -63,8 +62,8 @@ func decodeCursor(s string, q runtime.JobQuery) (cursor, error) {
 // retrying and running jobs are paged by their execute-at time or lease
 // deadline, a key that changing queues do not disturb (a running job whose
 // lease is renewed between pages may move). Failed, completed and cancelled
-// jobs are listed newest first, resuming after the last job listed, or
-// after the jobs that finished no later than it once it is gone.
+// jobs are listed newest first, resuming after the last job listed or, once
+// it is gone, at the first job that finished no later than it.
 func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.JobPage, error) {
 	if err := runtime.ValidateQueueName(q.Queue); err != nil {
 		return runtime.JobPage{}, err
@@ -177,8 +176,8 @@ func (b *Backend) inOrder(qu *queue, state runtime.State, after *cursor) iter.Se
 				e = r.elem.Next()
 			} else {
 				// The last job listed is gone: skip the jobs that
-				// finished no later than it, which the list holds
-				// newest first.
+				// finished after it (the list holds them newest
+				// first); ties may show twice, none is skipped.
 				for e != nil && e.Value.(*record).job.FinishedAt.UnixNano() > after.Key {
 					e = e.Next()
 				}
@@ -296,7 +295,3 @@ func (b *Backend) matchingDead(q runtime.DeadLetterQuery) []*record {
 	}
 	return out
 }
-
-// pagesAreKeyedBy documents, for tests in this package, the time the
-// terminal-state cursor compares with.
-var _ = time.Time.UnixNano

@@ -27,10 +27,10 @@ import (
 
 // Defaults of the options.
 const (
-	DefaultHistoryLimit    = 100
-	DefaultCompletedLimit  = 10_000
-	DefaultDeadLetterLimit = 10_000
-	DefaultDeadLetterAge   = 30 * 24 * time.Hour
+	DefaultHistoryLimit    = 100                 // finished jobs kept per job type for History
+	DefaultCompletedLimit  = 10_000              // completed and cancelled jobs kept findable by ID
+	DefaultDeadLetterLimit = 10_000              // jobs kept in the dead-letter queue
+	DefaultDeadLetterAge   = 30 * 24 * time.Hour // how long a job stays in the dead-letter queue
 )
 
 // Option configures a Backend.

@@ -37,8 +37,10 @@ type Queue interface {
 	// result of Complete, PrepareRetry, Fail, Release or Cancel applied to
 	// it. Completed jobs go to the history, retrying ones wait for their
 	// backoff, failed ones go to the dead-letter queue, released ones back
-	// to their queue. It fails with ErrLeaseLost when the stored job is no
-	// longer running that attempt.
+	// to their queue. The attempt number fences stale workers: it fails
+	// with ErrLeaseLost unless the stored job is running with the attempt
+	// job was started with (job.Attempt, or job.Attempt+1 for a released
+	// job, since Release gives the attempt back).
 	Ack(ctx context.Context, job Job) error
 	// Delete removes a job that is not running, whatever its state.
 	Delete(ctx context.Context, id string) error

@@ -6,8 +6,9 @@ import (
 	"errors"
 )
 
-// ErrTenantNotFound means a job's tenant is unknown or disabled. Such a job
-// fails explicitly; it never runs against a default schema.
+// ErrTenantNotFound means a job's tenant is unknown, disabled or
+// misconfigured. Such a job fails explicitly; it never runs against a
+// default schema.
 var ErrTenantNotFound = errors.New("tenant not found")
 
 // TenantExecutor runs a function inside a tenant's scope: for PostgreSQL, a

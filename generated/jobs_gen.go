@@ -39,33 +39,34 @@ const (
 // Enqueuer enqueues this package's jobs with typed args. Client implements it
 // and so does MockEnqueuer, for the tests of code that enqueues.
 type Enqueuer interface {
-	// EnqueueBulkExport enqueues a bulk_export job.
+	// EnqueueBulkExport enqueues a job of type bulk_export.
 	EnqueueBulkExport(ctx context.Context, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
-	// ScheduleBulkExport enqueues a bulk_export job to run at at.
+	// ScheduleBulkExport enqueues a job of type bulk_export to run at at.
 	ScheduleBulkExport(ctx context.Context, at time.Time, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
-	// EnqueueChargeInvoice enqueues a charge_invoice job.
+	// EnqueueChargeInvoice enqueues a job of type charge_invoice.
 	EnqueueChargeInvoice(ctx context.Context, args examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
-	// ScheduleChargeInvoice enqueues a charge_invoice job to run at at.
+	// ScheduleChargeInvoice enqueues a job of type charge_invoice to run at at.
 	ScheduleChargeInvoice(ctx context.Context, at time.Time, args examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
-	// EnqueueCleanupSessions enqueues a cleanup_sessions job.
+	// EnqueueCleanupSessions enqueues a job of type cleanup_sessions.
 	EnqueueCleanupSessions(ctx context.Context, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
-	// ScheduleCleanupSessions enqueues a cleanup_sessions job to run at at.
+	// ScheduleCleanupSessions enqueues a job of type cleanup_sessions to run at at.
 	ScheduleCleanupSessions(ctx context.Context, at time.Time, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
-	// EnqueueGenerateReport enqueues a generate_report job.
+	// EnqueueGenerateReport enqueues a job of type generate_report.
 	EnqueueGenerateReport(ctx context.Context, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
-	// ScheduleGenerateReport enqueues a generate_report job to run at at.
+	// ScheduleGenerateReport enqueues a job of type generate_report to run at at.
 	ScheduleGenerateReport(ctx context.Context, at time.Time, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
-	// EnqueueNotifyUsersForTenant enqueues a notify_users job.
+	// EnqueueNotifyUsersForTenant enqueues a job of type notify_users.
 	EnqueueNotifyUsersForTenant(ctx context.Context, tenantID string, args examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
-	// ScheduleNotifyUsersForTenant enqueues a notify_users job to run at at.
+	// ScheduleNotifyUsersForTenant enqueues a job of type notify_users to run at
+	// at.
 	ScheduleNotifyUsersForTenant(ctx context.Context, tenantID string, at time.Time, args examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
-	// EnqueueProcessImage enqueues a process_image job.
+	// EnqueueProcessImage enqueues a job of type process_image.
 	EnqueueProcessImage(ctx context.Context, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
-	// ScheduleProcessImage enqueues a process_image job to run at at.
+	// ScheduleProcessImage enqueues a job of type process_image to run at at.
 	ScheduleProcessImage(ctx context.Context, at time.Time, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
-	// EnqueueSendEmail enqueues a send_email job.
+	// EnqueueSendEmail enqueues a job of type send_email.
 	EnqueueSendEmail(ctx context.Context, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
-	// ScheduleSendEmail enqueues a send_email job to run at at.
+	// ScheduleSendEmail enqueues a job of type send_email to run at at.
 	ScheduleSendEmail(ctx context.Context, at time.Time, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
 }
 
@@ -90,21 +91,21 @@ func (c *Client) Runtime() *runtime.Client {
 	return c.client
 }
 
-// EnqueueBulkExport enqueues a bulk_export job, handled by examples.BulkExport.
-// Its annotation sets queue exports, priority low, max retries 1, timeout
-// 30m0s; opts override these.
+// EnqueueBulkExport enqueues a job of type bulk_export, handled by
+// examples.BulkExport. Its annotation sets queue exports, priority low, max
+// retries 1, timeout 30m0s; opts override these.
 func (c *Client) EnqueueBulkExport(ctx context.Context, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeBulkExport, args, bulkExportOptions(opts)...)
 }
 
-// ScheduleBulkExport enqueues a bulk_export job (handled by
+// ScheduleBulkExport enqueues a job of type bulk_export (handled by
 // examples.BulkExport) to run at at. Its annotation sets queue exports,
 // priority low, max retries 1, timeout 30m0s; opts override these.
 func (c *Client) ScheduleBulkExport(ctx context.Context, at time.Time, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeBulkExport, args, bulkExportOptions(opts, runtime.RunAt(at))...)
 }
 
-// EnqueueChargeInvoice enqueues a charge_invoice job, handled by
+// EnqueueChargeInvoice enqueues a job of type charge_invoice, handled by
 // (*examples.Billing).ChargeInvoice. Its annotation sets queue billing,
 // priority critical, max retries 3, exponential backoff, initial delay 1s, max
 // delay 10s; opts override these.
@@ -112,7 +113,7 @@ func (c *Client) EnqueueChargeInvoice(ctx context.Context, args examples.ChargeI
 	return runtime.EnqueueValue(ctx, c.client, TypeChargeInvoice, args, chargeInvoiceOptions(opts)...)
 }
 
-// ScheduleChargeInvoice enqueues a charge_invoice job (handled by
+// ScheduleChargeInvoice enqueues a job of type charge_invoice (handled by
 // (*examples.Billing).ChargeInvoice) to run at at. Its annotation sets queue
 // billing, priority critical, max retries 3, exponential backoff, initial delay
 // 1s, max delay 10s; opts override these.
@@ -120,33 +121,33 @@ func (c *Client) ScheduleChargeInvoice(ctx context.Context, at time.Time, args e
 	return runtime.EnqueueValue(ctx, c.client, TypeChargeInvoice, args, chargeInvoiceOptions(opts, runtime.RunAt(at))...)
 }
 
-// EnqueueCleanupSessions enqueues a cleanup_sessions job, handled by
+// EnqueueCleanupSessions enqueues a job of type cleanup_sessions, handled by
 // examples.CleanupSessions.
 func (c *Client) EnqueueCleanupSessions(ctx context.Context, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeCleanupSessions, args, cleanupSessionsOptions(opts)...)
 }
 
-// ScheduleCleanupSessions enqueues a cleanup_sessions job (handled by
+// ScheduleCleanupSessions enqueues a job of type cleanup_sessions (handled by
 // examples.CleanupSessions) to run at at.
 func (c *Client) ScheduleCleanupSessions(ctx context.Context, at time.Time, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeCleanupSessions, args, cleanupSessionsOptions(opts, runtime.RunAt(at))...)
 }
 
-// EnqueueGenerateReport enqueues a generate_report job, handled by
+// EnqueueGenerateReport enqueues a job of type generate_report, handled by
 // (*examples.Reports).GenerateReport. Its annotation sets queue reports, max
 // retries 2, timeout 5m0s; opts override these.
 func (c *Client) EnqueueGenerateReport(ctx context.Context, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeGenerateReport, args, generateReportOptions(opts)...)
 }
 
-// ScheduleGenerateReport enqueues a generate_report job (handled by
+// ScheduleGenerateReport enqueues a job of type generate_report (handled by
 // (*examples.Reports).GenerateReport) to run at at. Its annotation sets queue
 // reports, max retries 2, timeout 5m0s; opts override these.
 func (c *Client) ScheduleGenerateReport(ctx context.Context, at time.Time, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeGenerateReport, args, generateReportOptions(opts, runtime.RunAt(at))...)
 }
 
-// EnqueueNotifyUsersForTenant enqueues a notify_users job, handled by
+// EnqueueNotifyUsersForTenant enqueues a job of type notify_users, handled by
 // examples.NotifyUsers. The job runs in the scope of tenantID, which must not
 // be empty. Its annotation sets queue notifications; opts override these.
 func (c *Client) EnqueueNotifyUsersForTenant(ctx context.Context, tenantID string, args examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
@@ -156,7 +157,7 @@ func (c *Client) EnqueueNotifyUsersForTenant(ctx context.Context, tenantID strin
 	return runtime.EnqueueValue(ctx, c.client, TypeNotifyUsers, args, notifyUsersOptions(opts, runtime.ForTenant(tenantID))...)
 }
 
-// ScheduleNotifyUsersForTenant enqueues a notify_users job (handled by
+// ScheduleNotifyUsersForTenant enqueues a job of type notify_users (handled by
 // examples.NotifyUsers) to run at at. The job runs in the scope of tenantID,
 // which must not be empty. Its annotation sets queue notifications; opts
 // override these.
@@ -167,36 +168,36 @@ func (c *Client) ScheduleNotifyUsersForTenant(ctx context.Context, tenantID stri
 	return runtime.EnqueueValue(ctx, c.client, TypeNotifyUsers, args, notifyUsersOptions(opts, runtime.ForTenant(tenantID), runtime.RunAt(at))...)
 }
 
-// EnqueueProcessImage enqueues a process_image job, handled by
+// EnqueueProcessImage enqueues a job of type process_image, handled by
 // examples.ProcessImage. Its annotation sets queue media, linear backoff,
 // initial delay 2s, max delay 30s, timeout 2m0s; opts override these.
 func (c *Client) EnqueueProcessImage(ctx context.Context, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeProcessImage, args, processImageOptions(opts)...)
 }
 
-// ScheduleProcessImage enqueues a process_image job (handled by
+// ScheduleProcessImage enqueues a job of type process_image (handled by
 // examples.ProcessImage) to run at at. Its annotation sets queue media, linear
 // backoff, initial delay 2s, max delay 30s, timeout 2m0s; opts override these.
 func (c *Client) ScheduleProcessImage(ctx context.Context, at time.Time, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeProcessImage, args, processImageOptions(opts, runtime.RunAt(at))...)
 }
 
-// EnqueueSendEmail enqueues a send_email job, handled by examples.SendEmail.
-// Its annotation sets queue emails, priority high, max retries 5; opts override
-// these.
+// EnqueueSendEmail enqueues a job of type send_email, handled by
+// examples.SendEmail. Its annotation sets queue emails, priority high, max
+// retries 5; opts override these.
 func (c *Client) EnqueueSendEmail(ctx context.Context, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeSendEmail, args, sendEmailOptions(opts)...)
 }
 
-// ScheduleSendEmail enqueues a send_email job (handled by examples.SendEmail)
-// to run at at. Its annotation sets queue emails, priority high, max retries 5;
-// opts override these.
+// ScheduleSendEmail enqueues a job of type send_email (handled by
+// examples.SendEmail) to run at at. Its annotation sets queue emails, priority
+// high, max retries 5; opts override these.
 func (c *Client) ScheduleSendEmail(ctx context.Context, at time.Time, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeSendEmail, args, sendEmailOptions(opts, runtime.RunAt(at))...)
 }
 
-// bulkExportOptions returns the options of a bulk_export job: the annotation's
-// defaults, then opts, then last.
+// bulkExportOptions returns the options of a job of type bulk_export: the
+// annotation's defaults, then opts, then last.
 func bulkExportOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
 	return joinOptions([]runtime.EnqueueOption{
 		runtime.WithQueue("exports"),
@@ -206,7 +207,7 @@ func bulkExportOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOpti
 	}, opts, last)
 }
 
-// chargeInvoiceOptions returns the options of a charge_invoice job: the
+// chargeInvoiceOptions returns the options of a job of type charge_invoice: the
 // annotation's defaults, then opts, then last.
 func chargeInvoiceOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
 	return joinOptions([]runtime.EnqueueOption{
@@ -221,14 +222,14 @@ func chargeInvoiceOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueO
 	}, opts, last)
 }
 
-// cleanupSessionsOptions returns the options of a cleanup_sessions job: the
-// annotation's defaults, then opts, then last.
+// cleanupSessionsOptions returns the options of a job of type cleanup_sessions:
+// the annotation's defaults, then opts, then last.
 func cleanupSessionsOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
 	return joinOptions(nil, opts, last)
 }
 
-// generateReportOptions returns the options of a generate_report job: the
-// annotation's defaults, then opts, then last.
+// generateReportOptions returns the options of a job of type generate_report:
+// the annotation's defaults, then opts, then last.
 func generateReportOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
 	return joinOptions([]runtime.EnqueueOption{
 		runtime.WithQueue("reports"),
@@ -237,7 +238,7 @@ func generateReportOptions(opts []runtime.EnqueueOption, last ...runtime.Enqueue
 	}, opts, last)
 }
 
-// notifyUsersOptions returns the options of a notify_users job: the
+// notifyUsersOptions returns the options of a job of type notify_users: the
 // annotation's defaults, then opts, then last.
 func notifyUsersOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
 	return joinOptions([]runtime.EnqueueOption{
@@ -245,7 +246,7 @@ func notifyUsersOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOpt
 	}, opts, last)
 }
 
-// processImageOptions returns the options of a process_image job: the
+// processImageOptions returns the options of a job of type process_image: the
 // annotation's defaults, then opts, then last.
 func processImageOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
 	return joinOptions([]runtime.EnqueueOption{
@@ -259,8 +260,8 @@ func processImageOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOp
 	}, opts, last)
 }
 
-// sendEmailOptions returns the options of a send_email job: the annotation's
-// defaults, then opts, then last.
+// sendEmailOptions returns the options of a job of type send_email: the
+// annotation's defaults, then opts, then last.
 func sendEmailOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
 	return joinOptions([]runtime.EnqueueOption{
 		runtime.WithQueue("emails"),
@@ -281,7 +282,7 @@ func joinOptions(lists ...[]runtime.EnqueueOption) []runtime.EnqueueOption {
 
 // errNoTenant is the error of a tenant job enqueued without a tenant ID.
 func errNoTenant(jobType string) error {
-	return fmt.Errorf("%w: a %s job needs a tenant ID", runtime.ErrInvalidJob, jobType)
+	return fmt.Errorf("%w: job type %s needs a tenant ID", runtime.ErrInvalidJob, jobType)
 }
 
 // RegisterOption customises Register.

@@ -105,9 +105,9 @@ func (m *MockEnqueuer) BulkExportCalls() []BulkExportCall {
 	return slices.Clone(m.bulkExportCalls)
 }
 
-// AssertBulkExportEnqueued reports a test error unless a bulk_export job whose
-// args satisfy match (nil matches any) was enqueued. It returns whether one
-// was.
+// AssertBulkExportEnqueued reports a test error unless a job of type
+// bulk_export whose args satisfy match (nil matches any) was enqueued. It
+// returns whether one was.
 func (m *MockEnqueuer) AssertBulkExportEnqueued(t testing.TB, match func(examples.BulkExportArgs) bool) bool {
 	t.Helper()
 	calls := m.BulkExportCalls()
@@ -122,9 +122,9 @@ func (m *MockEnqueuer) AssertBulkExportEnqueued(t testing.TB, match func(example
 	return false
 }
 
-// AssertBulkExportNotEnqueued reports a test error if a bulk_export job whose
-// args satisfy match (nil matches any) was enqueued. It returns whether none
-// was.
+// AssertBulkExportNotEnqueued reports a test error if a job of type bulk_export
+// whose args satisfy match (nil matches any) was enqueued. It returns whether
+// none was.
 func (m *MockEnqueuer) AssertBulkExportNotEnqueued(t testing.TB, match func(examples.BulkExportArgs) bool) bool {
 	t.Helper()
 	var found []string
@@ -202,9 +202,9 @@ func (m *MockEnqueuer) ChargeInvoiceCalls() []ChargeInvoiceCall {
 	return slices.Clone(m.chargeInvoiceCalls)
 }
 
-// AssertChargeInvoiceEnqueued reports a test error unless a charge_invoice job
-// whose args satisfy match (nil matches any) was enqueued. It returns whether
-// one was.
+// AssertChargeInvoiceEnqueued reports a test error unless a job of type
+// charge_invoice whose args satisfy match (nil matches any) was enqueued. It
+// returns whether one was.
 func (m *MockEnqueuer) AssertChargeInvoiceEnqueued(t testing.TB, match func(examples.ChargeInvoiceArgs) bool) bool {
 	t.Helper()
 	calls := m.ChargeInvoiceCalls()
@@ -219,9 +219,9 @@ func (m *MockEnqueuer) AssertChargeInvoiceEnqueued(t testing.TB, match func(exam
 	return false
 }
 
-// AssertChargeInvoiceNotEnqueued reports a test error if a charge_invoice job
-// whose args satisfy match (nil matches any) was enqueued. It returns whether
-// none was.
+// AssertChargeInvoiceNotEnqueued reports a test error if a job of type
+// charge_invoice whose args satisfy match (nil matches any) was enqueued. It
+// returns whether none was.
 func (m *MockEnqueuer) AssertChargeInvoiceNotEnqueued(t testing.TB, match func(examples.ChargeInvoiceArgs) bool) bool {
 	t.Helper()
 	var found []string
@@ -299,9 +299,9 @@ func (m *MockEnqueuer) CleanupSessionsCalls() []CleanupSessionsCall {
 	return slices.Clone(m.cleanupSessionsCalls)
 }
 
-// AssertCleanupSessionsEnqueued reports a test error unless a cleanup_sessions
-// job whose args satisfy match (nil matches any) was enqueued. It returns
-// whether one was.
+// AssertCleanupSessionsEnqueued reports a test error unless a job of type
+// cleanup_sessions whose args satisfy match (nil matches any) was enqueued. It
+// returns whether one was.
 func (m *MockEnqueuer) AssertCleanupSessionsEnqueued(t testing.TB, match func(examples.CleanupSessionsArgs) bool) bool {
 	t.Helper()
 	calls := m.CleanupSessionsCalls()
@@ -316,9 +316,9 @@ func (m *MockEnqueuer) AssertCleanupSessionsEnqueued(t testing.TB, match func(ex
 	return false
 }
 
-// AssertCleanupSessionsNotEnqueued reports a test error if a cleanup_sessions
-// job whose args satisfy match (nil matches any) was enqueued. It returns
-// whether none was.
+// AssertCleanupSessionsNotEnqueued reports a test error if a job of type
+// cleanup_sessions whose args satisfy match (nil matches any) was enqueued. It
+// returns whether none was.
 func (m *MockEnqueuer) AssertCleanupSessionsNotEnqueued(t testing.TB, match func(examples.CleanupSessionsArgs) bool) bool {
 	t.Helper()
 	var found []string
@@ -396,9 +396,9 @@ func (m *MockEnqueuer) GenerateReportCalls() []GenerateReportCall {
 	return slices.Clone(m.generateReportCalls)
 }
 
-// AssertGenerateReportEnqueued reports a test error unless a generate_report
-// job whose args satisfy match (nil matches any) was enqueued. It returns
-// whether one was.
+// AssertGenerateReportEnqueued reports a test error unless a job of type
+// generate_report whose args satisfy match (nil matches any) was enqueued. It
+// returns whether one was.
 func (m *MockEnqueuer) AssertGenerateReportEnqueued(t testing.TB, match func(examples.ReportArgs) bool) bool {
 	t.Helper()
 	calls := m.GenerateReportCalls()
@@ -413,9 +413,9 @@ func (m *MockEnqueuer) AssertGenerateReportEnqueued(t testing.TB, match func(exa
 	return false
 }
 
-// AssertGenerateReportNotEnqueued reports a test error if a generate_report job
-// whose args satisfy match (nil matches any) was enqueued. It returns whether
-// none was.
+// AssertGenerateReportNotEnqueued reports a test error if a job of type
+// generate_report whose args satisfy match (nil matches any) was enqueued. It
+// returns whether none was.
 func (m *MockEnqueuer) AssertGenerateReportNotEnqueued(t testing.TB, match func(examples.ReportArgs) bool) bool {
 	t.Helper()
 	var found []string
@@ -497,9 +497,9 @@ func (m *MockEnqueuer) NotifyUsersCalls() []NotifyUsersCall {
 	return slices.Clone(m.notifyUsersCalls)
 }
 
-// AssertNotifyUsersEnqueued reports a test error unless a notify_users job
-// whose args satisfy match (nil matches any) was enqueued. It returns whether
-// one was.
+// AssertNotifyUsersEnqueued reports a test error unless a job of type
+// notify_users whose args satisfy match (nil matches any) was enqueued. It
+// returns whether one was.
 func (m *MockEnqueuer) AssertNotifyUsersEnqueued(t testing.TB, match func(examples.NotifyUsersArgs) bool) bool {
 	t.Helper()
 	calls := m.NotifyUsersCalls()
@@ -514,9 +514,9 @@ func (m *MockEnqueuer) AssertNotifyUsersEnqueued(t testing.TB, match func(exampl
 	return false
 }
 
-// AssertNotifyUsersNotEnqueued reports a test error if a notify_users job whose
-// args satisfy match (nil matches any) was enqueued. It returns whether none
-// was.
+// AssertNotifyUsersNotEnqueued reports a test error if a job of type
+// notify_users whose args satisfy match (nil matches any) was enqueued. It
+// returns whether none was.
 func (m *MockEnqueuer) AssertNotifyUsersNotEnqueued(t testing.TB, match func(examples.NotifyUsersArgs) bool) bool {
 	t.Helper()
 	var found []string
@@ -593,9 +593,9 @@ func (m *MockEnqueuer) ProcessImageCalls() []ProcessImageCall {
 	return slices.Clone(m.processImageCalls)
 }
 
-// AssertProcessImageEnqueued reports a test error unless a process_image job
-// whose args satisfy match (nil matches any) was enqueued. It returns whether
-// one was.
+// AssertProcessImageEnqueued reports a test error unless a job of type
+// process_image whose args satisfy match (nil matches any) was enqueued. It
+// returns whether one was.
 func (m *MockEnqueuer) AssertProcessImageEnqueued(t testing.TB, match func(examples.ProcessImageArgs) bool) bool {
 	t.Helper()
 	calls := m.ProcessImageCalls()
@@ -610,9 +610,9 @@ func (m *MockEnqueuer) AssertProcessImageEnqueued(t testing.TB, match func(examp
 	return false
 }
 
-// AssertProcessImageNotEnqueued reports a test error if a process_image job
-// whose args satisfy match (nil matches any) was enqueued. It returns whether
-// none was.
+// AssertProcessImageNotEnqueued reports a test error if a job of type
+// process_image whose args satisfy match (nil matches any) was enqueued. It
+// returns whether none was.
 func (m *MockEnqueuer) AssertProcessImageNotEnqueued(t testing.TB, match func(examples.ProcessImageArgs) bool) bool {
 	t.Helper()
 	var found []string
@@ -689,9 +689,9 @@ func (m *MockEnqueuer) SendEmailCalls() []SendEmailCall {
 	return slices.Clone(m.sendEmailCalls)
 }
 
-// AssertSendEmailEnqueued reports a test error unless a send_email job whose
-// args satisfy match (nil matches any) was enqueued. It returns whether one
-// was.
+// AssertSendEmailEnqueued reports a test error unless a job of type send_email
+// whose args satisfy match (nil matches any) was enqueued. It returns whether
+// one was.
 func (m *MockEnqueuer) AssertSendEmailEnqueued(t testing.TB, match func(examples.SendEmailArgs) bool) bool {
 	t.Helper()
 	calls := m.SendEmailCalls()
@@ -706,9 +706,9 @@ func (m *MockEnqueuer) AssertSendEmailEnqueued(t testing.TB, match func(examples
 	return false
 }
 
-// AssertSendEmailNotEnqueued reports a test error if a send_email job whose
-// args satisfy match (nil matches any) was enqueued. It returns whether none
-// was.
+// AssertSendEmailNotEnqueued reports a test error if a job of type send_email
+// whose args satisfy match (nil matches any) was enqueued. It returns whether
+// none was.
 func (m *MockEnqueuer) AssertSendEmailNotEnqueued(t testing.TB, match func(examples.SendEmailArgs) bool) bool {
 	t.Helper()
 	var found []string

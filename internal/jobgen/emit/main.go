@@ -35,7 +35,7 @@ func Main(p *model.Package, cfg Config) ([]byte, error) {
 	if hasTenant(p) {
 		f.Add(doc("errNoTenant is the error of a tenant job enqueued without a tenant ID."))
 		f.Func().Id("errNoTenant").Params(jen.Id("jobType").String()).Error().Block(
-			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%w: a %s job needs a tenant ID"), jen.Qual(rt, "ErrInvalidJob"), jen.Id("jobType"))),
+			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%w: job type %s needs a tenant ID"), jen.Qual(rt, "ErrInvalidJob"), jen.Id("jobType"))),
 		)
 	}
 	register(f, p)
@@ -100,9 +100,9 @@ func enqueueDoc(h *model.Handler, schedule bool) string {
 	n := model.NamesOf(h)
 	var s string
 	if schedule {
-		s = fmt.Sprintf("%s enqueues a %s job (handled by %s) to run at at.", n.Schedule, h.JobType, handlerRef(h))
+		s = fmt.Sprintf("%s enqueues a job of type %s (handled by %s) to run at at.", n.Schedule, h.JobType, handlerRef(h))
 	} else {
-		s = fmt.Sprintf("%s enqueues a %s job, handled by %s.", n.Enqueue, h.JobType, handlerRef(h))
+		s = fmt.Sprintf("%s enqueues a job of type %s, handled by %s.", n.Enqueue, h.JobType, handlerRef(h))
 	}
 	if h.Tenant {
 		s += " The job runs in the scope of tenantID, which must not be empty."
@@ -118,9 +118,9 @@ func enqueuer(f *jen.File, p *model.Package) {
 	for _, h := range p.Handlers {
 		n := model.NamesOf(h)
 		methods = append(methods,
-			doc(fmt.Sprintf("%s enqueues a %s job.", n.Enqueue, h.JobType)),
+			doc(fmt.Sprintf("%s enqueues a job of type %s.", n.Enqueue, h.JobType)),
 			jen.Id(n.Enqueue).Params(enqueueParams(h, false)...).Add(jobResults()),
-			doc(fmt.Sprintf("%s enqueues a %s job to run at at.", n.Schedule, h.JobType)),
+			doc(fmt.Sprintf("%s enqueues a job of type %s to run at at.", n.Schedule, h.JobType)),
 			jen.Id(n.Schedule).Params(enqueueParams(h, true)...).Add(jobResults()),
 		)
 	}
@@ -195,7 +195,7 @@ func optionsFunc(f *jen.File, h *model.Handler) {
 			g.Line()
 		})
 	}
-	f.Add(doc(fmt.Sprintf("%s returns the options of a %s job: the annotation's defaults, then opts, then last.", n.OptionsFunc, h.JobType)))
+	f.Add(doc(fmt.Sprintf("%s returns the options of a job of type %s: the annotation's defaults, then opts, then last.", n.OptionsFunc, h.JobType)))
 	f.Func().Id(n.OptionsFunc).Params(
 		jen.Id("opts").Index().Qual(rt, "EnqueueOption"), jen.Id("last").Op("...").Qual(rt, "EnqueueOption"),
 	).Index().Qual(rt, "EnqueueOption").Block(

@@ -113,7 +113,7 @@ func mockHandler(f *jen.File, h *model.Handler) {
 	argsT := typeCode(h.Args)
 	match := jen.Id("match").Func().Params(argsT).Bool()
 	matches := jen.Id("c").Dot("Err").Op("==").Nil().Op("&&").Parens(jen.Id("match").Op("==").Nil().Op("||").Id("match").Call(jen.Id("c").Dot("Args")))
-	f.Add(doc(fmt.Sprintf("%s reports a test error unless a %s job whose args satisfy match (nil matches any) was enqueued. It returns whether one was.", n.Assert, h.JobType)))
+	f.Add(doc(fmt.Sprintf("%s reports a test error unless a job of type %s whose args satisfy match (nil matches any) was enqueued. It returns whether one was.", n.Assert, h.JobType)))
 	m().Id(n.Assert).Params(jen.Id("t").Qual("testing", "TB"), match).Bool().Block(
 		jen.Id("t").Dot("Helper").Call(),
 		jen.Id("calls").Op(":=").Id("m").Dot(n.Calls).Call(),
@@ -126,7 +126,7 @@ func mockHandler(f *jen.File, h *model.Handler) {
 		jen.Return(jen.False()),
 	)
 
-	f.Add(doc(fmt.Sprintf("%s reports a test error if a %s job whose args satisfy match (nil matches any) was enqueued. It returns whether none was.", n.AssertNot, h.JobType)))
+	f.Add(doc(fmt.Sprintf("%s reports a test error if a job of type %s whose args satisfy match (nil matches any) was enqueued. It returns whether none was.", n.AssertNot, h.JobType)))
 	m().Id(n.AssertNot).Params(jen.Id("t").Qual("testing", "TB"), match.Clone()).Bool().Block(
 		jen.Id("t").Dot("Helper").Call(),
 		jen.Var().Id("found").Index().String(),

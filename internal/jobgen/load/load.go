@@ -76,7 +76,7 @@ func Load(cfg Config) (*Result, error) {
 	l := &loader{fset: fset, relTo: cfg.RelTo}
 	res := &Result{}
 	for _, p := range pkgs {
-		for _, e := range p.Errors {
+		for _, e := range packageErrors(p) {
 			l.packageError(e)
 		}
 		src := Source{Path: p.PkgPath, Name: p.Name, Dir: packageDir(p)}
@@ -99,6 +99,21 @@ func Load(cfg Config) (*Result, error) {
 	}
 	res.Handlers = l.handlers
 	return res, nil
+}
+
+// packageErrors returns p's errors; when it has type errors, only those, as
+// the go command reports the same mistakes again in its own words.
+func packageErrors(p *packages.Package) []packages.Error {
+	var typeErrs []packages.Error
+	for _, e := range p.Errors {
+		if e.Kind == packages.TypeError {
+			typeErrs = append(typeErrs, e)
+		}
+	}
+	if len(typeErrs) > 0 {
+		return typeErrs
+	}
+	return p.Errors
 }
 
 func packageDir(p *packages.Package) string {

@@ -161,6 +161,22 @@ type Job struct {
 	LeaseUntil time.Time       `json:"lease_until,omitzero"` // while running: when the lease expires
 	Result     json.RawMessage `json:"result,omitempty"`
 	Error      *JobError       `json:"error,omitempty"`
+	// UniqueKey, when set, is held by this job so that no other job with the
+	// same key can be enqueued: until UniqueUntil, or while the job is
+	// active when UniqueUntil is zero. See Unique.
+	UniqueKey   string    `json:"unique_key,omitempty"`
+	UniqueUntil time.Time `json:"unique_until,omitzero"`
+}
+
+// HoldsUniqueKey reports whether j keeps its unique key from other jobs at now.
+func (j Job) HoldsUniqueKey(now time.Time) bool {
+	if j.UniqueKey == "" {
+		return false
+	}
+	if !j.UniqueUntil.IsZero() {
+		return now.Before(j.UniqueUntil)
+	}
+	return !j.State.Terminal()
 }
 
 // RetriesLeft reports how many more attempts j may make after the current one.

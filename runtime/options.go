@@ -22,6 +22,7 @@ type EnqueueOptions struct {
 	JobID      string
 	Retry      *RetryPolicy
 	Timeout    time.Duration
+	Unique     *UniqueOptions
 }
 
 // EnqueueOption sets one enqueue option. Later options override earlier
@@ -135,6 +136,16 @@ func (o EnqueueOptions) validate() error {
 	if o.Retry != nil {
 		if err := o.Retry.Validate(); err != nil {
 			return fmt.Errorf("%w: %v", ErrInvalidJob, err)
+		}
+	}
+	if o.Unique != nil {
+		if o.Unique.TTL < 0 {
+			return fmt.Errorf("%w: unique TTL %s is negative", ErrInvalidJob, o.Unique.TTL)
+		}
+		if o.Unique.Key != "" {
+			if err := validateName("unique key", o.Unique.Key); err != nil {
+				return err
+			}
 		}
 	}
 	for k := range o.Metadata {

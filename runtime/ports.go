@@ -70,8 +70,12 @@ type DeadLetterQuery struct {
 type Store interface {
 	// Job returns the job with the given ID or ErrJobNotFound.
 	Job(ctx context.Context, id string) (Job, error)
-	// Cancel cancels a pending, scheduled or retrying job so that it never
-	// runs, and returns it. Other states fail with ErrInvalidTransition.
+	// Cancel cancels a job that has not finished and returns it. A pending,
+	// scheduled or retrying job never runs. A running job is cancelled at
+	// once in the store; the worker holding it learns of it through
+	// CancelNotifier (or its next lease renewal), cancels the handler's
+	// context and discards its outcome. Finished jobs fail with
+	// ErrInvalidTransition.
 	Cancel(ctx context.Context, id string) (Job, error)
 	// DeadLetters lists failed jobs, the most recently failed first.
 	DeadLetters(ctx context.Context, q DeadLetterQuery) ([]Job, error)

@@ -70,9 +70,11 @@ func NewJob(jobType string, args json.RawMessage, o EnqueueOptions, now time.Tim
 	if err := o.validate(); err != nil {
 		return Job{}, err
 	}
+	var err error
 	id := o.JobID
 	if id == "" {
-		u, err := uuid.NewV7()
+		var u uuid.UUID
+		u, err = uuid.NewV7()
 		if err != nil {
 			return Job{}, fmt.Errorf("generate job ID: %w", err)
 		}
@@ -96,6 +98,14 @@ func NewJob(jobType string, args json.RawMessage, o EnqueueOptions, now time.Tim
 		j.Metadata = make(map[string]string, len(o.Metadata))
 		for k, v := range o.Metadata {
 			j.Metadata[k] = v
+		}
+	}
+	if o.Unique != nil {
+		if j.UniqueKey, err = uniqueKey(jobType, j.Args, *o.Unique); err != nil {
+			return Job{}, err
+		}
+		if o.Unique.TTL > 0 {
+			j.UniqueUntil = now.Add(o.Unique.TTL)
 		}
 	}
 	at := o.RunAt

@@ -1,0 +1,16 @@
+// Package wrong must not compile: it passes the wrong args type and calls
+// the non-tenant Enqueue of a tenant job.
+package wrong
+
+import (
+	"context"
+
+	"example.com/e2e/app"
+	"example.com/e2e/jobs"
+)
+
+// Wrong misuses the typed client.
+func Wrong(ctx context.Context, c *jobs.Client) {
+	c.EnqueueGreet(ctx, app.CountArgs{N: 1})
+	c.EnqueueAudit(ctx, app.AuditArgs{})
+}

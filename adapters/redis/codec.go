@@ -1,0 +1,173 @@
+package redis
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// errCorrupt marks job data in Redis that cannot be decoded.
+var errCorrupt = errors.New("corrupt job data")
+
+// static is the part of a job that never changes after enqueue, stored as
+// JSON in hash field d. ID and queue are not stored: the key names them.
+type static struct {
+	Type       string               `json:"t"`
+	Args       json.RawMessage      `json:"a,omitempty"`
+	Metadata   map[string]string    `json:"m,omitempty"`
+	TenantID   string               `json:"tn,omitempty"`
+	MaxRetries int                  `json:"mr,omitempty"`
+	Retry      *runtime.RetryPolicy `json:"rp,omitempty"`
+	Timeout    time.Duration        `json:"to,omitempty"`
+	CreatedAt  int64                `json:"c,omitempty"` // unix nanoseconds
+}
+
+// jobFields are the hash fields every read of a whole job asks for, in the
+// order of record's fields.
+var jobFields = []string{"s", "p", "a", "x", "st", "fi", "l", "r", "e", "d"}
+
+// record is a job hash as read from Redis ("" for an absent field).
+type record struct {
+	s, p, a, x, st, fi, l, r, e, d string
+}
+
+// newRecord builds a record from an HMGET of jobFields.
+func newRecord(vals []any) record {
+	str := func(i int) string {
+		if i < len(vals) {
+			if s, ok := vals[i].(string); ok {
+				return s
+			}
+		}
+		return ""
+	}
+	return record{str(0), str(1), str(2), str(3), str(4), str(5), str(6), str(7), str(8), str(9)}
+}
+
+// exists reports whether the hash was there at all.
+func (r record) exists() bool { return r.s != "" || r.d != "" || r.a != "" }
+
+// encodeStatic returns field d of a new job.
+func encodeStatic(j runtime.Job) (string, error) {
+	b, err := json.Marshal(static{
+		Type: j.Type, Args: j.Args, Metadata: j.Metadata, TenantID: j.TenantID,
+		MaxRetries: j.MaxRetries, Retry: j.Retry, Timeout: j.Timeout, CreatedAt: j.CreatedAt.UnixNano(),
+	})
+	if err != nil {
+		return "", fmt.Errorf("%w: encode job %s: %v", runtime.ErrInvalidJob, j.ID, err)
+	}
+	return string(b), nil
+}
+
+// mutable returns the fields a, x, st, fi, l, r, e of j, in that order, as
+// move.lua takes them ("" deletes a field).
+func mutable(j runtime.Job) ([]any, error) {
+	e := ""
+	if j.Error != nil {
+		b, err := json.Marshal(j.Error)
+		if err != nil {
+			return nil, err
+		}
+		e = string(b)
+	}
+	return []any{strconv.Itoa(j.Attempt), nanos(j.ExecuteAt), nanos(j.StartedAt), nanos(j.FinishedAt),
+		nanos(j.LeaseUntil), string(j.Result), e}, nil
+}
+
+// decode builds the job with the given ID in queue from its hash. The error
+// (a *corruptError) says what is wrong; the job then holds what could
+// be read, with its type when known.
+func decode(id, queue string, r record) (runtime.Job, error) {
+	j := runtime.Job{ID: id, Queue: queue, State: runtime.State(r.s)}
+	var st static
+	var problems []error
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
+	if r.d == "" {
+		bad("field d (type, args, ...) is missing")
+	} else if err := json.Unmarshal([]byte(r.d), &st); err != nil {
+		bad("field d is not valid job JSON: %v", err)
+	}
+	j.Type, j.Args, j.Metadata, j.TenantID = st.Type, st.Args, st.Metadata, st.TenantID
+	j.MaxRetries, j.Retry, j.Timeout = st.MaxRetries, st.Retry, st.Timeout
+	if st.CreatedAt != 0 {
+		j.CreatedAt = time.Unix(0, st.CreatedAt).UTC()
+	}
+	if !j.State.Valid() {
+		bad("state %q is unknown", r.s)
+	}
+	if p, err := strconv.Atoi(r.p); err == nil && runtime.Priority(p).Valid() {
+		j.Priority = runtime.Priority(p)
+	} else {
+		bad("priority %q is not 1-4", r.p)
+	}
+	if a, err := strconv.Atoi(r.a); err == nil && a >= 0 {
+		j.Attempt = a
+	} else {
+		bad("attempt %q is not a number", r.a)
+	}
+	for _, t := range []struct {
+		name string
+		v    string
+		dst  *time.Time
+	}{{"x", r.x, &j.ExecuteAt}, {"st", r.st, &j.StartedAt}, {"fi", r.fi, &j.FinishedAt}, {"l", r.l, &j.LeaseUntil}} {
+		if t.v == "" {
+			continue
+		}
+		ns, err := strconv.ParseInt(t.v, 10, 64)
+		if err != nil {
+			bad("time field %s %q is not a number", t.name, t.v)
+			continue
+		}
+		*t.dst = time.Unix(0, ns).UTC()
+	}
+	if r.r != "" {
+		if json.Valid([]byte(r.r)) {
+			j.Result = json.RawMessage(r.r)
+		} else {
+			bad("result is not valid JSON")
+		}
+	}
+	if r.e != "" {
+		var e runtime.JobError
+		if err := json.Unmarshal([]byte(r.e), &e); err == nil {
+			j.Error = &e
+		} else {
+			bad("error field is not valid JSON: %v", err)
+		}
+	}
+	quarantined := j.State == runtime.StateFailed && j.Error != nil && j.Error.Type == runtime.ErrorTypeCorrupt
+	if j.Type == "" && r.d != "" && len(problems) == 0 && !quarantined {
+		bad("job type is empty")
+	}
+	if len(problems) > 0 {
+		return j, &corruptError{id: id, queue: queue, reason: errors.Join(problems...).Error()}
+	}
+	return j, nil
+}
+
+// corruptError says why a job's data could not be decoded. It matches
+// errCorrupt with errors.Is.
+type corruptError struct {
+	id, queue, reason string
+}
+
+func (e *corruptError) Error() string {
+	return fmt.Sprintf("%v: job %s in queue %s: %s", errCorrupt, e.id, e.queue, e.reason)
+}
+
+func (e *corruptError) Unwrap() error { return errCorrupt }
+
+// reason returns what is wrong with a corrupt job, for its corrupt_job
+// error (the message adds the job's ID).
+func reason(err error) string {
+	var ce *corruptError
+	if errors.As(err, &ce) {
+		return strings.ReplaceAll(ce.reason, "\n", "; ")
+	}
+	return err.Error()
+}

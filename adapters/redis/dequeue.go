@@ -1,0 +1,130 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// Dequeue leases up to limit (at least 1) pending jobs of queue for lease,
+// highest priority first and FIFO within a priority, in one script call
+// that first promotes the queue's due scheduled and retrying jobs.
+//
+// When nothing is pending it blocks, without polling, on the queue's
+// wake-up marker (BZPOPMIN), which enqueues, promotions and releases arm;
+// the wait is bounded by the block timeout and by the earliest execute-at
+// time. Cancelling ctx wakes it at once through a key of its own. Corrupt
+// jobs met on the way go to the dead-letter queue and are not returned.
+func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease time.Duration) ([]runtime.Job, error) {
+	if err := runtime.ValidateQueueName(queue); err != nil {
+		return nil, err
+	}
+	if lease <= 0 {
+		return nil, fmt.Errorf("redis: dequeue %s: lease %s is not positive", queue, lease)
+	}
+	limit = max(limit, 1)
+	k := b.queue(queue)
+	var wakeKey string
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		now := b.clock.Now()
+		jobs, popped, next, err := b.take(ctx, k, limit, now, now.Add(lease))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("redis: dequeue %s: %w", queue, err)
+		}
+		if len(jobs) > 0 {
+			return jobs, nil
+		}
+		if popped > 0 {
+			continue // every job taken was corrupt; look again at once
+		}
+		wait := b.blockTimeout
+		if next > 0 {
+			if d := time.UnixMicro(next).Sub(now); d < wait {
+				wait = max(d, time.Millisecond)
+			}
+		}
+		if wakeKey == "" {
+			wakeKey = k.base + "w:" + b.instance + ":" + strconv.FormatUint(b.wakeSeq.Add(1), 10)
+			stop := context.AfterFunc(ctx, func() { b.poke(wakeKey) })
+			defer stop()
+		}
+		err = b.client.Do(ctx, "BZPOPMIN", k.keys[keyWake], wakeKey, strconv.FormatFloat(wait.Seconds(), 'f', 3, 64)).Err()
+		if err != nil && !errors.Is(err, goredis.Nil) {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("redis: dequeue %s: wait for jobs: %w", queue, err)
+		}
+	}
+}
+
+// poke wakes the Dequeue call blocked on wakeKey. The key expires by
+// itself should that call have returned already.
+func (b *Backend) poke(wakeKey string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		p.ZAdd(ctx, wakeKey, goredis.Z{Member: "ctx"})
+		p.PExpire(ctx, wakeKey, 10*time.Second)
+		return nil
+	})
+}
+
+// take runs dequeue.lua once. It returns the decoded jobs, how many IDs it
+// leased (corrupt ones included) and the earliest execute-at of the
+// queue's scheduled and retrying jobs in unix microseconds (0: none).
+// Jobs that do not decode are buried as corrupt.
+func (b *Backend) take(ctx context.Context, k *queueKeys, limit int, now, leaseUntil time.Time) ([]runtime.Job, int, int64, error) {
+	args := append(k.args(now, 3), limit, micros(leaseUntil), nanos(leaseUntil))
+	res, err := dequeueScript.Run(ctx, b.client, k.keys, args...).Slice()
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if len(res) == 0 || (len(res)-1)%7 != 0 {
+		return nil, 0, 0, fmt.Errorf("dequeue.lua returned %d values", len(res))
+	}
+	var next int64
+	if s, _ := res[0].(string); s != "" {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			next = int64(f)
+		}
+	}
+	popped := (len(res) - 1) / 7
+	jobs := make([]runtime.Job, 0, popped)
+	var corrupt []any
+	for i := 1; i < len(res); i += 7 {
+		v := res[i : i+7]
+		id, _ := v[0].(string)
+		r := newRecord([]any{string(runtime.StateRunning), v[3], v[1], v[4], nanos(now), "", nanos(leaseUntil), v[5], v[6], v[2]})
+		job, err := decode(id, k.name, r)
+		if err != nil {
+			corrupt = append(corrupt, id, r.a, job.Type, reason(err))
+			continue
+		}
+		jobs = append(jobs, job)
+	}
+	if len(corrupt) > 0 {
+		_, _ = b.bury(ctx, k, now, corrupt) // a job missed keeps its lease; RecoverExpired buries it
+	}
+	return jobs, popped, next, nil
+}
+
+// bury moves leased jobs that did not decode to the dead-letter queue and
+// reports how many it moved; groups holds (id, attempt, type, reason) for
+// each.
+func (b *Backend) bury(ctx context.Context, k *queueKeys, now time.Time, groups []any) (int, error) {
+	args := append(k.args(now, 1+len(groups)), len(groups)/4)
+	return buryScript.Run(ctx, b.client, k.keys, append(args, groups...)...).Int()
+}

@@ -1,0 +1,89 @@
+-- move.lua: apply state changes the caller computed (Ack, Cancel, Delete,
+-- RetryDeadLetter, lease recovery), each fenced on what the caller read.
+--
+-- KEYS: the queue's keys (see lib.lua); KEYS[13] (standalone only) the ID index.
+-- ARGV[5]  dead-letter cap (count)
+-- ARGV[6]  dead-letter age cap: drop dead letters scored below this (unix microseconds)
+-- ARGV[7]  completed/cancelled cap (count)
+-- ARGV[8]  per-type history cap (count)
+-- ARGV[9]  number of changes n, then n groups of 18:
+--   1 id
+--   2 expected state ('*': any, no fence; the job is taken out of every structure)
+--   3 expected attempt ('' : not checked)
+--   4 expected lease deadline, field l ('' : not checked)
+--   5 new state, or 'deleted' to remove the job
+--   6 '1' to put a pending job at the front of its list (a released job keeps its turn)
+--   7 score for the new place (unix microseconds: execute-at or finish time)
+--   8 job type (names the history list)
+--   9 history snapshot (job JSON) to push on the type's history, or ''
+--  10 outcome to count: 'ok', 'fail' or '' (none)
+--  11 duration of the attempt in nanoseconds, or '' (unknown)
+--  12-18 new values of fields a, x, st, fi, l, r, e ('' deletes the field)
+--
+-- Returns one code per change: 1 applied, 0 refused (the stored job is not
+-- in the expected state, attempt or lease), -1 no such job.
+local base, now_us = ARGV[1], ARGV[3]
+local dead_max, dead_min, done_max, hist_max = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
+local n = tonumber(ARGV[9])
+local FIELDS = { 'a', 'x', 'st', 'fi', 'l', 'r', 'e' }
+local ZSET = { scheduled = 5, retrying = 6, running = 7, failed = 9, completed = 10, cancelled = 10 }
+local res, trim_dead, trim_done, woken = {}, false, false, false
+for i = 0, n - 1 do
+  local o = 10 + i * 18
+  local id, want, want_a, want_l, state = ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4]
+  local key = base .. 'j:' .. id
+  local f = hmget(key, 's', 'a', 'l', 'p')
+  local code = 1
+  if want ~= '*' then
+    if not f or not f[1] then
+      code = -1
+    elseif f[1] ~= want or (want_a ~= '' and f[2] ~= want_a) or (want_l ~= '' and f[3] ~= want_l) then
+      code = 0
+    end
+  elseif redis.call('EXISTS', key) == 0 then
+    code = -1
+  end
+  res[#res + 1] = code
+  if code == 1 then
+    local prio = (f and PRIO[f[4] or ''] and f[4]) or '2'
+    if want == '*' then
+      for p = 1, 4 do redis.call('LREM', KEYS[p], 0, id) end
+      for _, zi in ipairs({ 5, 6, 7, 9, 10 }) do redis.call('ZREM', KEYS[zi], id) end
+    elseif want == 'pending' then
+      redis.call('LREM', KEYS[tonumber(prio)], 1, id)
+    else
+      redis.call('ZREM', KEYS[ZSET[want]], id)
+    end
+    if state == 'deleted' then
+      redis.call('DEL', key)
+    else
+      redis.call('HSET', key, 's', state)
+      for k, name in ipairs(FIELDS) do
+        local v = ARGV[o + 10 + k]
+        if v == '' then redis.call('HDEL', key, name) else redis.call('HSET', key, name, v) end
+      end
+      if state == 'pending' then
+        if ARGV[o + 5] == '1' then
+          redis.call('LPUSH', KEYS[tonumber(prio)], id)
+        else
+          redis.call('RPUSH', KEYS[tonumber(prio)], id)
+        end
+        woken = true
+      else
+        redis.call('ZADD', KEYS[ZSET[state]], ARGV[o + 6], id)
+        if state == 'failed' then trim_dead = true end
+        if state == 'completed' or state == 'cancelled' then trim_done = true end
+      end
+      if ARGV[o + 8] ~= '' then
+        local h = base .. 'h:' .. ARGV[o + 7]
+        redis.call('LPUSH', h, ARGV[o + 8])
+        redis.call('LTRIM', h, 0, hist_max - 1)
+      end
+      if ARGV[o + 9] ~= '' then count(ARGV[o + 9] == 'ok', ARGV[o + 10]) end
+    end
+  end
+end
+if trim_dead then trim(base, 9, dead_max, dead_min) end
+if trim_done then trim(base, 10, done_max, nil) end
+if woken then wake() end
+return res

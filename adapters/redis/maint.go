@@ -1,0 +1,179 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// maintBatch is how many jobs one housekeeping script call handles.
+const maintBatch = 500
+
+// queues returns the names of every queue that was ever enqueued into,
+// sorted.
+func (b *Backend) queues(ctx context.Context) ([]string, error) {
+	names, err := b.client.SMembers(ctx, b.queuesKey).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis: list queues: %w", err)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// PromoteDue moves scheduled and retrying jobs whose execute-at time has
+// come to the back of their queues, earliest first, and reports how many it
+// moved. It also trims each dead-letter queue by age and, on Redis Cluster,
+// drops trimmed jobs from the ID index. Any number of processes may run it.
+func (b *Backend) PromoteDue(ctx context.Context) (int, error) {
+	names, err := b.queues(ctx)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, q := range names {
+		k := b.queue(q)
+		for {
+			now := b.clock.Now()
+			args := append(k.args(now, 3), maintBatch, b.deadLimit, micros(now.Add(-b.deadMaxAge)))
+			n, err := promoteScript.Run(ctx, b.client, k.keys, args...).Int()
+			if err != nil {
+				return total, fmt.Errorf("redis: promote due jobs of %s: %w", q, err)
+			}
+			total += n
+			if n < maintBatch {
+				break
+			}
+		}
+		if b.cluster {
+			if err := b.dropGone(ctx, k); err != nil {
+				return total, err
+			}
+		}
+	}
+	return total, nil
+}
+
+// dropGone removes the IDs of trimmed jobs of k's queue from the ID index.
+// An ID popped but not dropped (the process died in between) leaves an
+// index entry naming no job, which the next claim of the ID replaces.
+func (b *Backend) dropGone(ctx context.Context, k *queueKeys) error {
+	for {
+		ids, err := b.client.LPopCount(ctx, k.keys[keyGone], maintBatch).Result()
+		if errors.Is(err, goredis.Nil) || (err == nil && len(ids) == 0) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("redis: read trimmed jobs of %s: %w", k.name, err)
+		}
+		if err := b.unindex(ctx, k.name, ids); err != nil {
+			return err
+		}
+		if len(ids) < maintBatch {
+			return nil
+		}
+	}
+}
+
+// RecoverExpired applies Job.ExpireLease to running jobs whose lease
+// deadline has passed: back to the end of their queue, or to the
+// dead-letter queue when out of retries. Each counts as a failed attempt of
+// unknown duration. Leased jobs whose data is corrupt go to the dead-letter
+// queue as corrupt_job.
+//
+// It reads the expired jobs, computes their next state in Go and stores it
+// with move.lua fenced on state, attempt and lease deadline, so that of
+// several processes recovering at once (or a worker extending its lease
+// meanwhile) exactly one change wins.
+func (b *Backend) RecoverExpired(ctx context.Context) (int, error) {
+	names, err := b.queues(ctx)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, q := range names {
+		k := b.queue(q)
+		for {
+			n, full, err := b.recoverBatch(ctx, k)
+			total += n
+			if err != nil {
+				return total, fmt.Errorf("redis: recover expired leases of %s: %w", q, err)
+			}
+			if !full {
+				break
+			}
+		}
+	}
+	return total, nil
+}
+
+// recoverBatch recovers up to maintBatch expired leases of one queue. full
+// reports that there may be more.
+func (b *Backend) recoverBatch(ctx context.Context, k *queueKeys) (moved int, full bool, err error) {
+	now := b.clock.Now()
+	ids, err := b.client.ZRangeByScore(ctx, k.keys[keyLease], &goredis.ZRangeBy{
+		Min: "-inf", Max: micros(now), Count: maintBatch,
+	}).Result()
+	if err != nil || len(ids) == 0 {
+		return 0, false, err
+	}
+	cmds := make([]*goredis.SliceCmd, len(ids))
+	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HMGet(ctx, k.job(id), jobFields...)
+		}
+		return nil
+	})
+	var changes []change
+	var corrupt []any
+	for i, id := range ids {
+		vals, err := cmds[i].Result()
+		if err != nil && !isWrongType(err) {
+			return 0, false, err
+		}
+		r := newRecord(vals)
+		if err != nil {
+			corrupt = append(corrupt, id, "", "", "the key holds something other than a job hash")
+			continue
+		}
+		job, err := decode(id, k.name, r)
+		if err != nil {
+			corrupt = append(corrupt, id, r.a, job.Type, reason(err))
+			continue
+		}
+		if job.State != runtime.StateRunning || !job.LeaseUntil.Before(now) {
+			continue
+		}
+		next, err := job.ExpireLease(now)
+		if err != nil {
+			return 0, false, err
+		}
+		changes = append(changes, change{
+			job: next, expect: runtime.StateRunning, attempt: r.a, lease: r.l, state: next.State,
+			history: next.State == runtime.StateFailed, outcome: "fail",
+		})
+	}
+	if len(corrupt) > 0 {
+		n, err := b.bury(ctx, k, now, corrupt)
+		if err != nil {
+			return 0, false, err
+		}
+		moved += n
+	}
+	if len(changes) > 0 {
+		codes, err := b.move(ctx, k, changes)
+		if err != nil {
+			return moved, false, err
+		}
+		for _, c := range codes {
+			if c == 1 {
+				moved++
+			}
+		}
+	}
+	return moved, len(ids) == maintBatch && moved > 0, nil
+}

@@ -1,0 +1,231 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// Defaults of the options.
+const (
+	DefaultPrefix          = "jobs"
+	DefaultDeadLetterLimit = 10_000
+	DefaultDeadLetterAge   = 30 * 24 * time.Hour
+	DefaultCompletedLimit  = 10_000
+	DefaultHistoryLimit    = 100
+	// DefaultBlockTimeout bounds one blocking wait of Dequeue. Enqueues,
+	// promotions and cancellation wake it at once; the bound only matters
+	// when the clock is moved by hand.
+	DefaultBlockTimeout = time.Second
+)
+
+// Option configures a Backend.
+type Option func(*config)
+
+type config struct {
+	url          string
+	password     *string
+	db           *int
+	poolSize     int
+	dialTimeout  time.Duration
+	readTimeout  time.Duration
+	writeTimeout time.Duration
+	client       goredis.UniversalClient
+
+	prefix         string
+	clock          runtime.Clock
+	deadLimit      int
+	deadMaxAge     time.Duration
+	completedLimit int
+	historyLimit   int
+	blockTimeout   time.Duration
+	cluster        *bool
+}
+
+// WithURL connects to the server at url: redis://[user:password@]host:port/db
+// or rediss:// for TLS, with go-redis's query parameters (pool_size,
+// dial_timeout, ...). Default redis://127.0.0.1:6379/0.
+func WithURL(url string) Option { return func(c *config) { c.url = url } }
+
+// WithPassword sets the password, overriding one in the URL.
+func WithPassword(p string) Option { return func(c *config) { c.password = &p } }
+
+// WithDB selects the database number, overriding the URL's.
+func WithDB(db int) Option { return func(c *config) { c.db = &db } }
+
+// WithPoolSize sets the number of connections in the pool (go-redis default:
+// 10 per CPU). Blocked Dequeue calls each hold one connection.
+func WithPoolSize(n int) Option { return func(c *config) { c.poolSize = n } }
+
+// WithTimeouts sets the dial, read and write timeouts; zero keeps go-redis's
+// defaults (5 s, 3 s, 3 s). The read timeout must exceed the block timeout.
+func WithTimeouts(dial, read, write time.Duration) Option {
+	return func(c *config) { c.dialTimeout, c.readTimeout, c.writeTimeout = dial, read, write }
+}
+
+// WithClient uses an application-provided client (a *goredis.Client,
+// *goredis.ClusterClient, failover or ring client) instead of dialling one.
+// The URL, password, DB, pool size and timeouts are then ignored, and Close
+// leaves the client open.
+func WithClient(client goredis.UniversalClient) Option {
+	return func(c *config) { c.client = client }
+}
+
+// WithPrefix starts every key with prefix (default DefaultPrefix), so that
+// several independent backends can share one server.
+func WithPrefix(prefix string) Option { return func(c *config) { c.prefix = prefix } }
+
+// WithClock makes the backend tell time with clock: execute-at times, lease
+// deadlines, durations, dead-letter age and worker-report expiry. Scripts
+// receive the time as arguments, so tests can move it by hand.
+func WithClock(clock runtime.Clock) Option { return func(c *config) { c.clock = clock } }
+
+// WithDeadLetterLimit keeps at most n jobs in each queue's dead-letter
+// queue (default DefaultDeadLetterLimit), dropping the oldest.
+func WithDeadLetterLimit(n int) Option { return func(c *config) { c.deadLimit = n } }
+
+// WithDeadLetterMaxAge drops dead letters that failed longer than d ago
+// (default DefaultDeadLetterAge).
+func WithDeadLetterMaxAge(d time.Duration) Option { return func(c *config) { c.deadMaxAge = d } }
+
+// WithCompletedLimit keeps the n most recently completed or cancelled jobs
+// of each queue findable by ID (default DefaultCompletedLimit).
+func WithCompletedLimit(n int) Option { return func(c *config) { c.completedLimit = n } }
+
+// WithHistoryLimit keeps the n most recently finished jobs of each job type
+// and queue for History (default DefaultHistoryLimit).
+func WithHistoryLimit(n int) Option { return func(c *config) { c.historyLimit = n } }
+
+// WithBlockTimeout bounds one blocking wait of Dequeue (default
+// DefaultBlockTimeout). It must stay below the client's read timeout.
+func WithBlockTimeout(d time.Duration) Option { return func(c *config) { c.blockTimeout = d } }
+
+// withCluster forces the cluster (two-step enqueue) or standalone (one
+// script) key protocol, for tests; by default it follows the client type.
+func withCluster(on bool) Option { return func(c *config) { c.cluster = &on } }
+
+// Backend is the Redis runtime.Backend. Create it with New; it is safe for
+// concurrent use.
+type Backend struct {
+	client goredis.UniversalClient
+	owned  bool // Close closes client
+
+	prefix         string
+	clock          runtime.Clock
+	deadLimit      int
+	deadMaxAge     time.Duration
+	completedLimit int
+	historyLimit   int
+	blockTimeout   time.Duration
+	// cluster is set for Redis Cluster: a script then touches one queue's
+	// keys only, and Enqueue claims IDs in the index in a separate step.
+	cluster bool
+
+	indexKey   string // hash: job ID -> "<server ms> <queue>"
+	queuesKey  string // set of queue names
+	workersKey string // hash: process ID -> worker report
+
+	queueCache sync.Map      // queue name -> *queueKeys
+	known      sync.Map      // queue names added to queuesKey by this process
+	wakeSeq    atomic.Uint64 // numbers the wake-up keys of Dequeue calls
+	instance   string        // distinguishes this backend's wake-up keys
+}
+
+var _ runtime.Backend = (*Backend)(nil)
+
+// New returns a backend. It dials lazily: a server that is down shows up as
+// errors of the calls, not of New.
+func New(opts ...Option) (*Backend, error) {
+	c := config{
+		prefix:         DefaultPrefix,
+		clock:          runtime.SystemClock{},
+		deadLimit:      DefaultDeadLetterLimit,
+		deadMaxAge:     DefaultDeadLetterAge,
+		completedLimit: DefaultCompletedLimit,
+		historyLimit:   DefaultHistoryLimit,
+		blockTimeout:   DefaultBlockTimeout,
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.prefix == "" || c.deadLimit < 1 || c.deadMaxAge <= 0 || c.completedLimit < 1 || c.historyLimit < 1 || c.blockTimeout <= 0 || c.clock == nil {
+		return nil, fmt.Errorf("redis: invalid options: prefix %q, dead-letter limit %d and age %s, completed limit %d, history limit %d, block timeout %s must be set and positive",
+			c.prefix, c.deadLimit, c.deadMaxAge, c.completedLimit, c.historyLimit, c.blockTimeout)
+	}
+	b := &Backend{
+		client: c.client, prefix: c.prefix, clock: c.clock,
+		deadLimit: c.deadLimit, deadMaxAge: c.deadMaxAge, completedLimit: c.completedLimit,
+		historyLimit: c.historyLimit, blockTimeout: c.blockTimeout,
+		indexKey: c.prefix + ":ids", queuesKey: c.prefix + ":queues", workersKey: c.prefix + ":workers",
+		instance: uuid.NewString()[:8],
+	}
+	if b.client == nil {
+		client, err := dial(c)
+		if err != nil {
+			return nil, err
+		}
+		b.client, b.owned = client, true
+	}
+	_, b.cluster = b.client.(*goredis.ClusterClient)
+	if c.cluster != nil {
+		b.cluster = *c.cluster
+	}
+	return b, nil
+}
+
+// dial creates a client from the connection options.
+func dial(c config) (*goredis.Client, error) {
+	url := c.url
+	if url == "" {
+		url = "redis://127.0.0.1:6379/0"
+	}
+	o, err := goredis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("redis: parse URL: %w", err)
+	}
+	if c.password != nil {
+		o.Password = *c.password
+	}
+	if c.db != nil {
+		o.DB = *c.db
+	}
+	if c.poolSize > 0 {
+		o.PoolSize = c.poolSize
+	}
+	if c.dialTimeout > 0 {
+		o.DialTimeout = c.dialTimeout
+	}
+	if c.readTimeout > 0 {
+		o.ReadTimeout = c.readTimeout
+	}
+	if c.writeTimeout > 0 {
+		o.WriteTimeout = c.writeTimeout
+	}
+	return goredis.NewClient(o), nil
+}
+
+// Client returns the underlying go-redis client.
+func (b *Backend) Client() goredis.UniversalClient { return b.client }
+
+// Close closes the client if New created it.
+func (b *Backend) Close() error {
+	if b.owned {
+		return b.client.Close()
+	}
+	return nil
+}
+
+// Ping checks that the server answers.
+func (b *Backend) Ping(ctx context.Context) error {
+	if err := b.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis: ping: %w", err)
+	}
+	return nil
+}

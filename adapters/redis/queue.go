@@ -1,0 +1,321 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// group is the jobs of one Enqueue call that go to one queue, encoded as
+// the ARGV of enqueue.lua.
+type group struct {
+	k    *queueKeys
+	jobs []runtime.Job
+	args []any
+}
+
+// Enqueue stores new jobs, all or none. Each must be pending or scheduled
+// with a valid ID, type, queue and priority; an ID in use in any queue (or
+// given twice) fails with runtime.ErrDuplicateJob.
+//
+// Jobs of one queue are stored by one script. On a standalone server that
+// script also claims the IDs in the ID index: one round trip. Jobs of
+// several queues, and any enqueue on Redis Cluster, first claim all IDs
+// in the index (one round trip, all or none) and then run one script per
+// queue in one pipeline; should the server fail between the two, jobs
+// whose script ran stay stored and the error says so.
+func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	groups, err := b.group(jobs)
+	if err != nil {
+		return err
+	}
+	claimed := b.cluster || len(groups) > 1
+	if claimed {
+		if err := b.claim(ctx, jobs); err != nil {
+			return err
+		}
+	}
+	if err := b.register(ctx, groups); err != nil {
+		return b.unclaim(ctx, claimed, groups, err)
+	}
+	if len(groups) == 1 {
+		g := groups[0]
+		res, err := enqueueScript.Run(ctx, b.client, g.k.keys, g.args...).Result()
+		if err != nil {
+			return b.unclaim(ctx, claimed, groups, fmt.Errorf("redis: enqueue %d jobs into %s: %w", len(g.jobs), g.k.name, err))
+		}
+		return duplicate(res, g.k.name)
+	}
+	cmds := make([]*goredis.Cmd, len(groups))
+	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, g := range groups {
+			cmds[i] = enqueueScript.EvalSha(ctx, p, g.k.keys, g.args...)
+		}
+		return nil
+	})
+	var errs []error
+	var stored []group
+	for i, g := range groups {
+		res, err := cmds[i].Result()
+		if isNoScript(err) {
+			res, err = enqueueScript.Run(ctx, b.client, g.k.keys, g.args...).Result()
+		}
+		if err == nil {
+			err = duplicate(res, g.k.name)
+		}
+		if err != nil {
+			errs = append(errs, err)
+			b.release(ctx, g)
+		} else {
+			stored = append(stored, g)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	err = fmt.Errorf("redis: enqueue into %d queues: %w", len(groups), errors.Join(errs...))
+	if len(stored) > 0 && b.withdraw(ctx, stored) != nil {
+		err = fmt.Errorf("%w (the jobs of %d other queues were stored and could not all be withdrawn)", err, len(stored))
+	}
+	return err
+}
+
+// group validates jobs and sorts them by queue, in order.
+func (b *Backend) group(jobs []runtime.Job) ([]group, error) {
+	seen := make(map[string]struct{}, len(jobs))
+	index := make(map[string]int)
+	var groups []group
+	for _, j := range jobs {
+		if err := checkNew(j); err != nil {
+			return nil, err
+		}
+		if _, dup := seen[j.ID]; dup {
+			return nil, fmt.Errorf("%w: %s appears twice in one enqueue", runtime.ErrDuplicateJob, j.ID)
+		}
+		seen[j.ID] = struct{}{}
+		d, err := encodeStatic(j)
+		if err != nil {
+			return nil, err
+		}
+		i, ok := index[j.Queue]
+		if !ok {
+			i = len(groups)
+			index[j.Queue] = i
+			k := b.queue(j.Queue)
+			groups = append(groups, group{k: k, args: append(k.args(b.clock.Now(), 2), b.prefix, 0)})
+		}
+		g := &groups[i]
+		g.jobs = append(g.jobs, j)
+		g.args = append(g.args, j.ID, strconv.Itoa(int(j.Priority)), string(j.State), micros(j.ExecuteAt), nanos(j.ExecuteAt), d)
+	}
+	for i := range groups {
+		groups[i].args[5] = len(groups[i].jobs)
+	}
+	return groups, nil
+}
+
+// checkNew validates a job given to Enqueue.
+func checkNew(j runtime.Job) error {
+	if err := runtime.ValidateJobID(j.ID); err != nil {
+		return err
+	}
+	if err := runtime.ValidateJobType(j.Type); err != nil {
+		return err
+	}
+	if err := runtime.ValidateQueueName(j.Queue); err != nil {
+		return err
+	}
+	if !j.Priority.Valid() {
+		return fmt.Errorf("%w: job %s has priority %d", runtime.ErrInvalidJob, j.ID, int8(j.Priority))
+	}
+	if j.State != runtime.StatePending && j.State != runtime.StateScheduled {
+		return fmt.Errorf("%w: job %s is %s, want pending or scheduled", runtime.ErrInvalidJob, j.ID, j.State)
+	}
+	return nil
+}
+
+// duplicate turns enqueue.lua's reply into an error.
+func duplicate(res any, queue string) error {
+	if id, ok := res.(string); ok {
+		return fmt.Errorf("%w: %s (enqueue into %s)", runtime.ErrDuplicateJob, id, queue)
+	}
+	return nil
+}
+
+// register adds the groups' queues to the set of queues, once per process.
+func (b *Backend) register(ctx context.Context, groups []group) error {
+	for _, g := range groups {
+		if _, ok := b.known.Load(g.k.name); ok {
+			continue
+		}
+		if err := b.client.SAdd(ctx, b.queuesKey, g.k.name).Err(); err != nil {
+			return fmt.Errorf("redis: register queue %s: %w", g.k.name, err)
+		}
+		b.known.Store(g.k.name, true)
+	}
+	return nil
+}
+
+// unclaim releases the IDs claimed for groups (when claimed) and returns err.
+func (b *Backend) unclaim(ctx context.Context, claimed bool, groups []group, err error) error {
+	if claimed {
+		for _, g := range groups {
+			b.release(ctx, g)
+		}
+	}
+	return err
+}
+
+// release drops g's IDs from the ID index, best effort: a left-over entry
+// names no job and is replaced by the next claim of its ID.
+func (b *Backend) release(ctx context.Context, g group) {
+	ids := make([]string, len(g.jobs))
+	for i, j := range g.jobs {
+		ids[i] = j.ID
+	}
+	b.unindex(ctx, g.k.name, ids)
+}
+
+// unindex drops ids from the ID index while they name queue.
+func (b *Backend) unindex(ctx context.Context, queue string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, queue)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	if err := releaseScript.Run(ctx, b.client, []string{b.indexKey}, args...).Err(); err != nil {
+		return fmt.Errorf("redis: release job IDs of %s: %w", queue, err)
+	}
+	return nil
+}
+
+// withdraw deletes the jobs of groups that were stored by a multi-queue
+// Enqueue that failed elsewhere, unless a worker took them already.
+func (b *Backend) withdraw(ctx context.Context, groups []group) error {
+	var errs []error
+	for _, g := range groups {
+		changes := make([]change, len(g.jobs))
+		for i, j := range g.jobs {
+			changes[i] = change{job: j, expect: j.State, attempt: "0", state: stateDeleted}
+		}
+		codes, err := b.move(ctx, g.k, changes)
+		if err == nil {
+			for i, c := range codes {
+				if c != 1 {
+					err = fmt.Errorf("job %s was taken by a worker", g.jobs[i].ID)
+				}
+			}
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+		b.release(ctx, g)
+	}
+	return errors.Join(errs...)
+}
+
+// Size is the number of pending jobs in queue.
+func (b *Backend) Size(ctx context.Context, queue string) (int, error) {
+	if err := runtime.ValidateQueueName(queue); err != nil {
+		return 0, err
+	}
+	k := b.queue(queue)
+	cmds := make([]*goredis.IntCmd, 4)
+	_, err := b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i := range cmds {
+			cmds[i] = p.LLen(ctx, k.keys[i])
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("redis: size of %s: %w", queue, err)
+	}
+	n := 0
+	for _, c := range cmds {
+		n += int(c.Val())
+	}
+	return n, nil
+}
+
+// ExtendLeases moves the lease deadline of those of jobs that still run the
+// same attempt to until and returns the IDs of the others.
+func (b *Backend) ExtendLeases(ctx context.Context, jobs []runtime.Job, until time.Time) ([]string, error) {
+	var lost []string
+	byQueue := make(map[string][]any)
+	var order []string
+	for _, j := range jobs {
+		if runtime.ValidateQueueName(j.Queue) != nil {
+			lost = append(lost, j.ID)
+			continue
+		}
+		if _, ok := byQueue[j.Queue]; !ok {
+			order = append(order, j.Queue)
+		}
+		byQueue[j.Queue] = append(byQueue[j.Queue], j.ID, strconv.Itoa(j.Attempt))
+	}
+	now := b.clock.Now()
+	for _, q := range order {
+		k := b.queue(q)
+		pairs := byQueue[q]
+		args := append(k.args(now, 3+len(pairs)), micros(until), nanos(until), len(pairs)/2)
+		res, err := extendScript.Run(ctx, b.client, k.keys, append(args, pairs...)...).StringSlice()
+		if err != nil {
+			return nil, fmt.Errorf("redis: extend leases in %s: %w", q, err)
+		}
+		lost = append(lost, res...)
+	}
+	return lost, nil
+}
+
+// Ack stores the outcome of a job that Dequeue returned. The stored job
+// must still be running the same attempt (a released job carries one less,
+// as Job.Release uncounts it), else Ack fails with runtime.ErrLeaseLost.
+// Completed jobs go to the finished set and their type's history, retrying
+// ones to the retry set, failed ones to the dead-letter queue and the
+// history, cancelled ones to the finished set, and released ones back to
+// the front of their priority list.
+func (b *Backend) Ack(ctx context.Context, job runtime.Job) error {
+	c := change{job: job, expect: runtime.StateRunning, attempt: strconv.Itoa(job.Attempt), state: job.State}
+	switch job.State {
+	case runtime.StateCompleted:
+		c.outcome, c.history = "ok", true
+	case runtime.StateRetrying:
+		c.outcome = "fail"
+	case runtime.StateFailed:
+		c.outcome, c.history = "fail", true
+	case runtime.StatePending:
+		c.attempt, c.front = strconv.Itoa(job.Attempt+1), true
+	case runtime.StateCancelled:
+	default:
+		return &runtime.TransitionError{JobID: job.ID, From: runtime.StateRunning, Action: "acknowledge as " + string(job.State)}
+	}
+	if runtime.ValidateQueueName(job.Queue) != nil {
+		return fmt.Errorf("%w: job %s names no valid queue (%q)", runtime.ErrLeaseLost, job.ID, job.Queue)
+	}
+	if c.outcome != "" {
+		c.duration = strconv.FormatInt(int64(b.clock.Now().Sub(job.StartedAt)), 10)
+	}
+	codes, err := b.move(ctx, b.queue(job.Queue), []change{c})
+	if err != nil {
+		return fmt.Errorf("redis: ack job %s: %w", job.ID, err)
+	}
+	if codes[0] != 1 {
+		return fmt.Errorf("%w: job %s attempt %s", runtime.ErrLeaseLost, job.ID, c.attempt)
+	}
+	return nil
+}

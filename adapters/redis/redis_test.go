@@ -1,0 +1,60 @@
+package redis
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/jobsgo/jobs/internal/testenv"
+	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs/runtime/backendtest"
+)
+
+// newTestBackend returns a backend on the test server under a fresh key
+// prefix, whose keys are deleted when the test ends.
+func newTestBackend(t testing.TB, clock runtime.Clock, opts ...Option) *Backend {
+	t.Helper()
+	url := testenv.RedisURL(t)
+	prefix := "jobstest:" + uuid.NewString()[:13]
+	all := append([]Option{WithURL(url), WithPrefix(prefix)}, opts...)
+	if clock != nil {
+		all = append(all, WithClock(clock))
+	}
+	b, err := New(all...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		iter := b.client.Scan(ctx, 0, prefix+":*", 1000).Iterator()
+		var keys []string
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
+		}
+		for len(keys) > 0 {
+			n := min(len(keys), 1000)
+			b.client.Unlink(ctx, keys[:n]...)
+			keys = keys[n:]
+		}
+		b.Close()
+	})
+	return b
+}
+
+// TestConformance runs the backend conformance suite on a standalone
+// server, where Enqueue claims IDs inside its script.
+func TestConformance(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, clock runtime.Clock) runtime.Backend {
+		return newTestBackend(t, clock)
+	})
+}
+
+// TestConformanceClusterProtocol runs the suite with the Redis Cluster key
+// protocol (IDs claimed in a separate step, trimmed IDs dropped from the
+// index by the maintainer) on the standalone test server.
+func TestConformanceClusterProtocol(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, clock runtime.Clock) runtime.Backend {
+		return newTestBackend(t, clock, withCluster(true))
+	})
+}

@@ -25,6 +25,8 @@ type static struct {
 	Retry      *runtime.RetryPolicy `json:"rp,omitempty"`
 	Timeout    time.Duration        `json:"to,omitempty"`
 	CreatedAt  int64                `json:"c,omitempty"` // unix nanoseconds
+	UniqueKey  string               `json:"u,omitempty"`
+	UniqueTill int64                `json:"uu,omitempty"` // unix nanoseconds
 }
 
 // jobFields are the hash fields every read of a whole job asks for, in the
@@ -54,10 +56,15 @@ func (r record) exists() bool { return r.s != "" || r.d != "" || r.a != "" }
 
 // encodeStatic returns field d of a new job.
 func encodeStatic(j runtime.Job) (string, error) {
-	b, err := json.Marshal(static{
+	st := static{
 		Type: j.Type, Args: j.Args, Metadata: j.Metadata, TenantID: j.TenantID,
 		MaxRetries: j.MaxRetries, Retry: j.Retry, Timeout: j.Timeout, CreatedAt: j.CreatedAt.UnixNano(),
-	})
+		UniqueKey: j.UniqueKey,
+	}
+	if !j.UniqueUntil.IsZero() {
+		st.UniqueTill = j.UniqueUntil.UnixNano()
+	}
+	b, err := json.Marshal(st)
 	if err != nil {
 		return "", fmt.Errorf("%w: encode job %s: %v", runtime.ErrInvalidJob, j.ID, err)
 	}
@@ -96,6 +103,10 @@ func decode(id, queue string, r record) (runtime.Job, error) {
 	j.MaxRetries, j.Retry, j.Timeout = st.MaxRetries, st.Retry, st.Timeout
 	if st.CreatedAt != 0 {
 		j.CreatedAt = time.Unix(0, st.CreatedAt).UTC()
+	}
+	j.UniqueKey = st.UniqueKey
+	if st.UniqueTill != 0 {
+		j.UniqueUntil = time.Unix(0, st.UniqueTill).UTC()
 	}
 	if !j.State.Valid() {
 		bad("state %q is unknown", r.s)

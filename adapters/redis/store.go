@@ -153,7 +153,8 @@ func (b *Backend) transition(ctx context.Context, id string, fn func(runtime.Job
 }
 
 // Cancel cancels a pending, scheduled or retrying job so that it never
-// runs, and returns it. Other states fail with runtime.ErrInvalidTransition.
+// runs, and returns it. Other states, running included (as the conformance
+// suite requires), fail with runtime.ErrInvalidTransition.
 func (b *Backend) Cancel(ctx context.Context, id string) (runtime.Job, error) {
 	return b.transition(ctx, id, func(j runtime.Job) (change, error) {
 		switch j.State {

@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"path"
 	"path/filepath"
@@ -61,7 +63,7 @@ func Generate(cfg Config) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := load.Load(load.Config{Dir: base, Patterns: cfg.Patterns, Tags: cfg.Tags, RelTo: cfg.RelTo})
+	res, err := load.Load(load.Config{Dir: base, Patterns: cfg.Patterns, Tags: cfg.Tags, RelTo: cfg.RelTo, Overlay: staleOutput(cfg, base)})
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +109,35 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// staleOutput blanks, for loading, the files a previous run generated into
+// the scanned package itself: after a handler is renamed or removed they no
+// longer compile, and would stop jobgen from loading the package it has to
+// regenerate them from. Only files that start with the generated-code
+// header are blanked (to their package clause).
+func staleOutput(cfg Config, base string) map[string][]byte {
+	dir := cfg.Out
+	if ps := patternsOf(cfg); dir == "" && len(ps) == 1 && (ps[0] == "." || strings.HasPrefix(ps[0], "./") || strings.HasPrefix(ps[0], "../") || filepath.IsAbs(ps[0])) {
+		dir = ps[0] // a directory pattern: the output's default place
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(base, dir)
+	}
+	overlay := make(map[string][]byte)
+	for _, name := range []string{orDefault(cfg.File, DefaultFile), orDefault(cfg.MockFile, DefaultMockFile)} {
+		p := filepath.Join(dir, name)
+		src, err := os.ReadFile(p)
+		if err != nil || !bytes.HasPrefix(src, []byte("// "+emit.Header+"\n")) {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), p, src, parser.PackageClauseOnly)
+		if err != nil {
+			continue
+		}
+		overlay[p] = []byte("package " + f.Name.Name + "\n")
+	}
+	return overlay
 }
 
 // outputPackage is emit.Config plus the directory.

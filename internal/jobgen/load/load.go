@@ -32,6 +32,9 @@ type Config struct {
 	Tags []string
 	// RelTo, when set, makes diagnostic file names relative to it.
 	RelTo string
+	// Overlay replaces the content of files while loading (absolute path to
+	// content), as packages.Config.Overlay does.
+	Overlay map[string][]byte
 }
 
 // Source is one loaded package.
@@ -60,8 +63,9 @@ func Load(cfg Config) (*Result, error) {
 	pcfg := &packages.Config{
 		Mode: packages.NeedName | packages.NeedFiles | packages.NeedSyntax |
 			packages.NeedTypes | packages.NeedTypesInfo | packages.NeedModule,
-		Dir:  cfg.Dir,
-		Fset: fset,
+		Dir:     cfg.Dir,
+		Fset:    fset,
+		Overlay: cfg.Overlay,
 	}
 	if len(cfg.Tags) > 0 {
 		pcfg.BuildFlags = []string{"-tags=" + strings.Join(cfg.Tags, ",")}

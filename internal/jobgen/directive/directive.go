@@ -62,8 +62,6 @@ type Error struct {
 	Msg    string
 }
 
-func (e Error) Error() string { return fmt.Sprintf("offset %d: %s", e.Offset, e.Msg) }
-
 // IsDirective reports whether a comment line (as go/ast gives it, slashes
 // included) is a //jobs:handler directive.
 func IsDirective(line string) bool {

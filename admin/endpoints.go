@@ -1,0 +1,376 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// Limits of the limit query parameter.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 1000
+)
+
+// maxBody bounds request bodies; the API's bodies are tiny filters.
+const maxBody = 64 << 10
+
+// Message is the response of an action on one job or queue.
+type Message struct {
+	Message string `json:"message"`
+	Job     *Job   `json:"job,omitempty"`
+	Queue   string `json:"queue,omitempty"`
+	ID      string `json:"id,omitempty"`
+}
+
+// CountMessage is the response of a bulk action.
+type CountMessage struct {
+	Message string `json:"message"`
+	Count   int    `json:"count"`
+}
+
+// JobList is the response of the dead-letter and history endpoints.
+type JobList struct {
+	Jobs []Job `json:"jobs"`
+}
+
+// JobPage is the response of GET /api/admin/queues/{queue}/jobs.
+type JobPage struct {
+	Queue      string        `json:"queue"`
+	State      runtime.State `json:"state"`
+	Jobs       []Job         `json:"jobs"`
+	NextCursor string        `json:"next_cursor"`
+}
+
+// Filter is the optional body of the bulk dead-letter endpoints.
+type Filter struct {
+	Queue string `json:"queue,omitempty"`
+	Type  string `json:"type,omitempty"`
+}
+
+// ErrorResponse is the body of every error response.
+type ErrorResponse struct {
+	Error string `json:"error"`
+}
+
+// endpoint serves one route: it returns the status and body to send, or an
+// error that apiError or errStatus turns into one.
+type endpoint func(r *http.Request) (int, any, error)
+
+// apiError is a client error with the status and message to answer.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error {
+	return &apiError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
+}
+
+func (h *Handler) routes() {
+	for pattern, e := range map[string]endpoint{
+		"GET /api/admin/jobs/stats":             h.stats,
+		"GET /api/admin/jobs/failed":            h.failed,
+		"POST /api/admin/jobs/failed/retry":     h.retryAll,
+		"POST /api/admin/jobs/failed/purge":     h.purgeAll,
+		"GET /api/admin/jobs/history/{type}":    h.history,
+		"GET /api/admin/jobs/{id}":              h.job,
+		"POST /api/admin/jobs/{id}/retry":       h.retry,
+		"POST /api/admin/jobs/{id}/cancel":      h.cancel,
+		"DELETE /api/admin/jobs/{id}":           h.delete,
+		"GET /api/admin/queues":                 h.queues,
+		"GET /api/admin/queues/{queue}/jobs":    h.queueJobs,
+		"POST /api/admin/queues/{queue}/pause":  h.pause,
+		"POST /api/admin/queues/{queue}/resume": h.resume,
+	} {
+		h.mux.Handle(pattern, h.serve(e))
+	}
+}
+
+// serve adapts an endpoint to an http.Handler.
+func (h *Handler) serve(e endpoint) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		status, body, err := e(r)
+		if err != nil {
+			status, msg := h.errStatus(r, err)
+			writeError(w, status, msg)
+			return
+		}
+		writeJSON(w, status, body)
+	})
+}
+
+// errStatus maps an error to a status and message; server errors are
+// logged and answered without details.
+func (h *Handler) errStatus(r *http.Request, err error) (int, string) {
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+		return ae.status, ae.msg
+	case errors.Is(err, runtime.ErrJobNotFound):
+		return http.StatusNotFound, "Job not found"
+	case errors.Is(err, runtime.ErrInvalidTransition):
+		return http.StatusConflict, err.Error()
+	case errors.Is(err, runtime.ErrInvalidCursor):
+		return http.StatusBadRequest, "Invalid cursor"
+	case errors.Is(err, runtime.ErrInvalidJob):
+		return http.StatusBadRequest, err.Error()
+	}
+	h.cfg.log.Error("jobs admin: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	return http.StatusInternalServerError, "Internal server error"
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"Internal server error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, ErrorResponse{Error: msg})
+}
+
+// limit parses the limit query parameter: DefaultLimit when absent, else
+// 1 to MaxLimit.
+func limit(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("limit")
+	if s == "" {
+		return DefaultLimit, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > MaxLimit {
+		return 0, badRequest("limit must be an integer from 1 to %d, not %q", MaxLimit, s)
+	}
+	return n, nil
+}
+
+// jobID is the {id} path value, validated.
+func jobID(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if err := runtime.ValidateJobID(id); err != nil {
+		return "", badRequest("Invalid job ID: %v", err)
+	}
+	return id, nil
+}
+
+// queueName is the {queue} path value, validated.
+func queueName(r *http.Request) (string, error) {
+	q := r.PathValue("queue")
+	if err := runtime.ValidateQueueName(q); err != nil {
+		return "", badRequest("Invalid queue name: %v", err)
+	}
+	return q, nil
+}
+
+// filter validates the queue and type filters of a dead-letter query.
+func filter(queue, jobType string) (runtime.DeadLetterQuery, error) {
+	if queue != "" {
+		if err := runtime.ValidateQueueName(queue); err != nil {
+			return runtime.DeadLetterQuery{}, badRequest("Invalid queue name: %v", err)
+		}
+	}
+	if jobType != "" {
+		if err := runtime.ValidateJobType(jobType); err != nil {
+			return runtime.DeadLetterQuery{}, badRequest("Invalid job type: %v", err)
+		}
+	}
+	return runtime.DeadLetterQuery{Queue: queue, Type: jobType}, nil
+}
+
+// bodyFilter reads the optional Filter body of a bulk endpoint.
+func bodyFilter(r *http.Request) (runtime.DeadLetterQuery, error) {
+	var f Filter
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return runtime.DeadLetterQuery{}, badRequest("Invalid body: want {\"queue\": \"...\", \"type\": \"...\"}: %v", err)
+	}
+	return filter(f.Queue, f.Type)
+}
+
+func (h *Handler) stats(r *http.Request) (int, any, error) {
+	s, err := h.backend.Stats(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, StatsOf(s), nil
+}
+
+func (h *Handler) queues(r *http.Request) (int, any, error) {
+	s, err := h.backend.Stats(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, StatsOf(s).Queues, nil
+}
+
+func (h *Handler) failed(r *http.Request) (int, any, error) {
+	n, err := limit(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	q, err := filter(r.URL.Query().Get("queue"), r.URL.Query().Get("type"))
+	if err != nil {
+		return 0, nil, err
+	}
+	q.Limit = n
+	jobs, err := h.backend.DeadLetters(r.Context(), q)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, JobList{Jobs: JobsOf(jobs)}, nil
+}
+
+func (h *Handler) history(r *http.Request) (int, any, error) {
+	jobType := r.PathValue("type")
+	if err := runtime.ValidateJobType(jobType); err != nil {
+		return 0, nil, badRequest("Invalid job type: %v", err)
+	}
+	n, err := limit(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	jobs, err := h.backend.History(r.Context(), jobType, n)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, JobList{Jobs: JobsOf(jobs)}, nil
+}
+
+func (h *Handler) job(r *http.Request) (int, any, error) {
+	id, err := jobID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	j, err := h.backend.Job(r.Context(), id)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, JobOf(j, true), nil
+}
+
+func (h *Handler) retry(r *http.Request) (int, any, error) {
+	id, err := jobID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	j, err := h.backend.RetryDeadLetter(r.Context(), id)
+	if err != nil {
+		return 0, nil, err
+	}
+	dto := JobOf(j, false)
+	return http.StatusOK, Message{Message: "Job queued for retry", Job: &dto}, nil
+}
+
+func (h *Handler) cancel(r *http.Request) (int, any, error) {
+	id, err := jobID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	j, err := h.backend.Cancel(r.Context(), id)
+	if err != nil {
+		return 0, nil, err
+	}
+	dto := JobOf(j, false)
+	return http.StatusOK, Message{Message: "Job cancelled", Job: &dto}, nil
+}
+
+// delete removes a dead-letter job; jobs in other states answer 409 (a
+// job retried between the check and the delete is deleted all the same).
+func (h *Handler) delete(r *http.Request) (int, any, error) {
+	id, err := jobID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	j, err := h.backend.Job(r.Context(), id)
+	if err != nil {
+		return 0, nil, err
+	}
+	if j.State != runtime.StateFailed {
+		return 0, nil, &apiError{http.StatusConflict, fmt.Sprintf("Job is %s: only failed (dead-letter) jobs can be deleted", j.State)}
+	}
+	if err := h.backend.Delete(r.Context(), id); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, Message{Message: "Job deleted", ID: id}, nil
+}
+
+func (h *Handler) retryAll(r *http.Request) (int, any, error) {
+	q, err := bodyFilter(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	n, err := h.inspector.RetryDeadLetters(r.Context(), q)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, CountMessage{Message: "Dead-letter jobs queued for retry", Count: n}, nil
+}
+
+func (h *Handler) purgeAll(r *http.Request) (int, any, error) {
+	q, err := bodyFilter(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	n, err := h.inspector.PurgeDeadLetters(r.Context(), q)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, CountMessage{Message: "Dead-letter jobs purged", Count: n}, nil
+}
+
+func (h *Handler) queueJobs(r *http.Request) (int, any, error) {
+	queue, err := queueName(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	state := runtime.State(r.URL.Query().Get("state"))
+	if state == "" {
+		state = runtime.StatePending
+	}
+	if !state.Valid() {
+		return 0, nil, badRequest("Invalid state %q: want one of %v", state, runtime.States)
+	}
+	n, err := limit(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	page, err := h.inspector.ListJobs(r.Context(), runtime.JobQuery{Queue: queue, State: state, Limit: n, Cursor: r.URL.Query().Get("cursor")})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, JobPage{Queue: queue, State: state, Jobs: JobsOf(page.Jobs), NextCursor: page.NextCursor}, nil
+}
+
+func (h *Handler) pause(r *http.Request) (int, any, error) {
+	queue, err := queueName(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := h.inspector.PauseQueue(r.Context(), queue); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, Message{Message: "Queue paused", Queue: queue}, nil
+}
+
+func (h *Handler) resume(r *http.Request) (int, any, error) {
+	queue, err := queueName(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := h.inspector.ResumeQueue(r.Context(), queue); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, Message{Message: "Queue resumed", Queue: queue}, nil
+}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -36,12 +37,24 @@ func (c *Client) Backend() Backend { return c.backend }
 
 // Enqueue creates a job of jobType with JSON args and stores it. It returns
 // the job as stored (pending, or scheduled for RunAt/RunIn).
+//
+// For a unique job (Unique, UniqueByKey) whose key is held, it creates
+// nothing and returns the job holding the key with an error matching
+// ErrUniqueJobExists (a *UniqueJobExistsError).
 func (c *Client) Enqueue(ctx context.Context, jobType string, args json.RawMessage, opts ...EnqueueOption) (Job, error) {
 	job, err := NewJob(jobType, args, ResolveEnqueueOptions(opts...), c.clock.Now())
 	if err != nil {
 		return Job{}, err
 	}
 	if err := c.backend.Enqueue(ctx, job); err != nil {
+		var dup *UniqueJobExistsError
+		if errors.As(err, &dup) {
+			existing, findErr := c.backend.Job(ctx, dup.ExistingJobID)
+			if findErr != nil {
+				existing = Job{ID: dup.ExistingJobID}
+			}
+			return existing, err
+		}
 		return Job{}, fmt.Errorf("enqueue %s job: %w", jobType, err)
 	}
 	return job, nil

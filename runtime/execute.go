@@ -29,14 +29,17 @@ func (p *Pool) execute(rj *runningJob) {
 	log := p.log.With(jobAttrs(job)...)
 	a := p.runHandler(rj.ctx, job)
 	if rj.ctx.Err() != nil && a.err != nil && !a.timedOut {
-		if p.isStopping() {
+		switch cause := context.Cause(rj.ctx); {
+		case errors.Is(cause, ErrJobCancelled):
+			log.Info("jobs: job cancelled while running; handler stopped", "err", a.err)
+		case errors.Is(cause, ErrLeaseLost):
+			// Another worker may own the job now: this one must not
+			// report on it.
+			log.Warn("jobs: lease lost while running; outcome discarded", "err", a.err)
+		default:
 			p.ack(log, mustTransition(job.Release(p.cfg.Clock.Now())))
 			log.Warn("jobs: job interrupted by shutdown; handed back to its queue")
-			return
 		}
-		// The heartbeat found the lease lost: another worker may own the
-		// job now, so this one must not report on it.
-		log.Warn("jobs: lease lost while running; outcome discarded", "err", a.err)
 		return
 	}
 	next := p.decide(job, a, p.cfg.Clock.Now())
@@ -49,12 +52,6 @@ func (p *Pool) execute(rj *runningJob) {
 		log.Error("jobs: job failed; moved to the dead-letter queue", "err", next.Error.Message, "error_type", next.Error.Type)
 	}
 	p.ack(log, next)
-}
-
-func (p *Pool) isStopping() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stopped
 }
 
 // runHandler looks the job's handler up and runs it with its timeout.

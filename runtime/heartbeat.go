@@ -74,15 +74,25 @@ func (p *Pool) workerID(queue string, slot int) string {
 
 // dropLost cancels the handlers of jobs whose lease was lost.
 func (p *Pool) dropLost(ids []string) {
-	if len(ids) == 0 {
-		return
+	p.cancelRunning(ids, ErrLeaseLost)
+}
+
+// watchCancellations stops the handlers of jobs cancelled anywhere.
+func (p *Pool) watchCancellations(ids <-chan string) {
+	defer p.beat.Done()
+	for id := range ids {
+		p.cancelRunning([]string{id}, ErrJobCancelled)
 	}
+}
+
+// cancelRunning cancels the contexts of those of ids that run here.
+func (p *Pool) cancelRunning(ids []string, cause error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, id := range ids {
 		if rj := p.running[id]; rj != nil {
-			p.log.Warn("jobs: lease lost; cancelling the handler", jobAttrs(rj.job)...)
-			rj.cancel()
+			p.log.Warn("jobs: stopping handler", append(jobAttrs(rj.job), "cause", cause)...)
+			rj.cancel(cause)
 		}
 	}
 }

@@ -61,6 +61,10 @@ type PoolConfig struct {
 	// DisableScheduler stops this pool from running a scheduler (another
 	// process runs one).
 	DisableScheduler bool
+	// Schedules are periodic jobs this pool enqueues (the backend must
+	// implement PeriodicStore). Every process may run the same schedules:
+	// each tick enqueues one job.
+	Schedules []Schedule
 	// MaxFetch is the most jobs one dequeue call takes when several workers
 	// are idle. Default 16.
 	MaxFetch int
@@ -135,6 +139,7 @@ type Pool struct {
 	registry *Registry
 	cfg      PoolConfig
 	log      *slog.Logger
+	periodic *Periodic // nil without schedules
 
 	mu        sync.Mutex
 	started   bool
@@ -154,9 +159,11 @@ type workerSlot struct {
 }
 
 type runningJob struct {
-	job    Job
-	ctx    context.Context // cancelled when the pool gives up on the job or its lease is lost
-	cancel context.CancelFunc
+	job Job
+	// ctx is cancelled, with a cause, when the job is cancelled, its lease
+	// is lost or the pool gives up on it at shutdown.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
 }
 
 // NewPool returns a pool that runs registry's handlers on jobs of backend.
@@ -178,6 +185,13 @@ func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error)
 	}
 	for q, n := range cfg.Queues {
 		p.workers[q] = make([]workerSlot, n)
+	}
+	if len(cfg.Schedules) > 0 {
+		periodic, err := NewPeriodic(NewClient(backend, WithClientClock(cfg.Clock)), cfg.Schedules, cfg.Logger)
+		if err != nil {
+			return nil, fmt.Errorf("new pool: %w", err)
+		}
+		p.periodic = periodic
 	}
 	return p, nil
 }
@@ -223,8 +237,24 @@ func (p *Pool) Start(ctx context.Context) error {
 			NewScheduler(p.backend, p.cfg.SchedulerInterval, p.log).Run(fetchCtx)
 		}()
 	}
+	if p.periodic != nil {
+		p.fetchers.Add(1)
+		go func() {
+			defer p.fetchers.Done()
+			p.periodic.Run(fetchCtx)
+		}()
+	}
 	p.beat.Add(1)
 	go p.heartbeat(beatCtx)
+	if n, ok := p.backend.(CancelNotifier); ok {
+		ids, err := n.CancelledJobs(beatCtx)
+		if err != nil {
+			p.log.Error("jobs: subscribe to cancellations; cancelled running jobs stop at their next lease renewal", "err", err)
+		} else {
+			p.beat.Add(1)
+			go p.watchCancellations(ids)
+		}
+	}
 	p.log.Info("jobs: pool started", "process", p.cfg.ProcessID, "queues", p.cfg.Queues)
 	return nil
 }
@@ -360,7 +390,7 @@ func (p *Pool) fetch(ctx, jobsCtx context.Context, queue string, n int) {
 }
 
 func (p *Pool) track(jobsCtx context.Context, queue string, slot int, job Job) *runningJob {
-	ctx, cancel := context.WithCancel(jobsCtx)
+	ctx, cancel := context.WithCancelCause(jobsCtx)
 	rj := &runningJob{job: job, ctx: ctx, cancel: cancel}
 	p.mu.Lock()
 	p.running[job.ID] = rj
@@ -372,7 +402,7 @@ func (p *Pool) track(jobsCtx context.Context, queue string, slot int, job Job) *
 func (p *Pool) untrack(queue string, slot int, id string) {
 	p.mu.Lock()
 	if rj := p.running[id]; rj != nil {
-		rj.cancel()
+		rj.cancel(nil)
 	}
 	delete(p.running, id)
 	p.workers[queue][slot].job = nil

@@ -1,0 +1,80 @@
+// Package redis is the production runtime.Backend on Redis (go-redis v9):
+// crash-safe, shared by any number of processes, Redis Cluster compatible.
+//
+// # Key layout
+//
+// Every key starts with the prefix (WithPrefix, default "jobs"). Each queue
+// has its own hash tag, so all of a queue's keys live in one cluster slot
+// and one Lua script can change them atomically:
+//
+//	<p>:{<queue>}:j:<id>     hash   one job: d (static JSON: type, args, metadata,
+//	                                tenant, retry policy, timeout, created-at,
+//	                                unique key), s state, p priority 1-4, a attempt,
+//	                                x execute-at, st started-at, fi finished-at,
+//	                                l lease deadline (times in unix ns), r result,
+//	                                e error JSON, raw (what a corrupt job held)
+//	<p>:{<queue>}:p1 .. p4   list   pending IDs per priority (p4 = critical), FIFO
+//	<p>:{<queue>}:sched      zset   scheduled IDs by execute-at (unix µs)
+//	<p>:{<queue>}:retry      zset   retrying IDs by execute-at (unix µs)
+//	<p>:{<queue>}:lease      zset   running IDs by lease deadline (unix µs)
+//	<p>:{<queue>}:wake       zset   wake-up marker (one member) blocked workers BZPOPMIN
+//	<p>:{<queue>}:w:<call>   zset   wake-up key of one blocked Dequeue, for ctx cancellation
+//	<p>:{<queue>}:dead       zset   dead-letter IDs by finish time (capped by count and age)
+//	<p>:{<queue>}:done       zset   completed and cancelled IDs by finish time (capped)
+//	<p>:{<queue>}:h:<type>   list   history: JSON snapshots of the last finished jobs of a type
+//	<p>:{<queue>}:stats      hash   processed, succeeded, failed, timed, dur_ns counters
+//	<p>:{<queue>}:gone       list   (cluster only) IDs of trimmed jobs, for the index clean-up
+//	<p>:ids                  hash   ID index: job ID -> "<server ms> <queue>"
+//	<p>:queues               set    names of the queues ever enqueued into
+//	<p>:workers              hash   process ID -> worker report JSON (expiry by the clock)
+//
+// Job IDs are unique across queues: the ID index finds a job's queue for
+// Job, Cancel, Delete and RetryDeadLetter, and makes Enqueue refuse an ID
+// in use anywhere. Completed and cancelled jobs stay findable (and their
+// IDs taken) until the completed cap trims them.
+//
+// # Scripts
+//
+// Every change that touches more than one key is one Lua script under lua/
+// (embedded, run with EVALSHA). Each file's header documents its KEYS and
+// ARGV; lua/lib.lua holds the helpers and the KEYS layout shared by the
+// queue scripts. Scripts take the time as arguments (from the backend's
+// clock, WithClock), never from the server, so tests can move time by hand.
+// Scripts never fail half-way on bad data: a job hash that is missing,
+// of the wrong type or with unreadable fields is turned into a failed job
+// with error type corrupt_job in the dead-letter queue, wherever a script
+// or the Go code meets it (Dequeue, PromoteDue, RecoverExpired).
+//
+// On a standalone (or Sentinel) server, enqueue.lua claims the IDs in the
+// ID index and stores the jobs in one call, and the trimming scripts drop
+// trimmed IDs from the index themselves. On Redis Cluster (a
+// *goredis.ClusterClient), where a script may only touch one slot, Enqueue
+// first claims the IDs with claim.lua (all or none), then stores each
+// queue's jobs with enqueue.lua; trimmed IDs are queued in the gone list and
+// dropped from the index by PromoteDue. An index entry that names no job
+// (an enqueue that died between the two steps) is replaced by the next
+// claim of its ID once it is ten seconds old.
+//
+// # Guarantees
+//
+// Delivery is at least once. Dequeue leases jobs: their IDs sit in the
+// lease zset until Ack, and a job whose worker died (SIGKILL included) is
+// recovered by RecoverExpired once its lease passes, counting the attempt.
+// Ack is fenced on the attempt number, so a worker whose lease was lost
+// cannot overwrite a newer attempt's outcome.
+//
+// Enqueue of jobs of one queue is all or none. Jobs of several queues are
+// claimed all or none, then stored by one script per queue in a single
+// pipeline; should the connection fail between those scripts, the queues
+// whose script ran keep their jobs and Enqueue returns the error.
+//
+// Dequeue never polls: when nothing is pending it blocks on the queue's
+// wake-up marker, which every enqueue, promotion and release arms, so an
+// idle worker starts a new job within a round trip or two. The wait is
+// bounded by WithBlockTimeout and by the next execute-at time (Dequeue also
+// promotes its queue's due jobs), and a cancelled context wakes it at once.
+//
+// When Redis is unreachable every method returns an error wrapping the
+// client's, prefixed with "redis:"; nothing acknowledged is lost, and a job
+// whose Ack failed runs again after its lease expires.
+package redis

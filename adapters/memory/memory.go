@@ -15,6 +15,10 @@
 // Completed, cancelled and failed jobs stay findable by ID within the caps
 // set by the options; the per-type history and the dead-letter queue are
 // capped too, so memory stays bounded.
+//
+// The backend also implements runtime.Inspector, runtime.CancelNotifier and
+// runtime.PeriodicStore, and enforces unique jobs (runtime.Unique): a map
+// from unique key to the job holding it makes the check O(1).
 package memory
 
 import (
@@ -29,6 +33,7 @@ import (
 const (
 	DefaultHistoryLimit    = 100                 // finished jobs kept per job type for History
 	DefaultCompletedLimit  = 10_000              // completed and cancelled jobs kept findable by ID
+	DefaultCompletedAge    = 24 * time.Hour      // how long a completed or cancelled job stays findable by ID
 	DefaultDeadLetterLimit = 10_000              // jobs kept in the dead-letter queue
 	DefaultDeadLetterAge   = 30 * 24 * time.Hour // how long a job stays in the dead-letter queue
 )
@@ -58,11 +63,23 @@ func WithHistoryLimit(n int) Option {
 
 // WithCompletedLimit keeps the n most recently completed or cancelled jobs
 // findable by ID (default DefaultCompletedLimit); older ones are forgotten.
-// Values below 1 are ignored.
+// Values below 1 are ignored. A forgotten job's unique key stays held until
+// its TTL passes.
 func WithCompletedLimit(n int) Option {
 	return func(b *Backend) {
 		if n > 0 {
 			b.completedLimit = n
+		}
+	}
+}
+
+// WithCompletedMaxAge forgets completed and cancelled jobs that finished
+// longer than d ago (default DefaultCompletedAge). Values below 1 ns are
+// ignored. A forgotten job's unique key stays held until its TTL passes.
+func WithCompletedMaxAge(d time.Duration) Option {
+	return func(b *Backend) {
+		if d > 0 {
+			b.completedMaxAge = d
 		}
 	}
 }
@@ -90,23 +107,28 @@ func WithDeadLetterMaxAge(d time.Duration) Option {
 
 // Backend is the in-memory runtime.Backend. Create it with New.
 type Backend struct {
-	clock          runtime.Clock
-	historyLimit   int
-	completedLimit int
-	deadLimit      int
-	deadMaxAge     time.Duration
+	clock           runtime.Clock
+	historyLimit    int
+	completedLimit  int
+	completedMaxAge time.Duration
+	deadLimit       int
+	deadMaxAge      time.Duration
 
-	mu       sync.Mutex
-	seq      uint64
-	jobs     map[string]*record
-	queues   map[string]*queue
-	schedule timeHeap   // scheduled and retrying jobs by ExecuteAt
-	leases   timeHeap   // running jobs by LeaseUntil
-	dead     *list.List // failed jobs, the most recently failed at the front
-	finished *list.List // completed and cancelled jobs, the newest at the front
-	history  map[string]*ring
-	totals   counters
-	workers  map[string]workerReport
+	mu         sync.Mutex
+	seq        uint64
+	jobs       map[string]*record
+	queues     map[string]*queue
+	schedule   timeHeap   // scheduled and retrying jobs by ExecuteAt
+	leases     timeHeap   // running jobs by LeaseUntil
+	dead       *list.List // failed jobs, the most recently failed at the front
+	finished   *list.List // completed and cancelled jobs, the newest at the front
+	history    map[string]*ring
+	totals     counters
+	workers    map[string]workerReport
+	unique     map[string]*record              // unique key -> the job that last took it
+	lingering  timeHeap                        // forgotten jobs whose unique key is held, by UniqueUntil
+	cancelSubs map[chan string]struct{}        // CancelledJobs subscribers
+	schedules  map[string]runtime.ScheduleInfo // the last claimed tick of each schedule
 }
 
 var _ runtime.Backend = (*Backend)(nil)
@@ -114,19 +136,24 @@ var _ runtime.Backend = (*Backend)(nil)
 // New returns an empty backend.
 func New(opts ...Option) *Backend {
 	b := &Backend{
-		clock:          runtime.SystemClock{},
-		historyLimit:   DefaultHistoryLimit,
-		completedLimit: DefaultCompletedLimit,
-		deadLimit:      DefaultDeadLetterLimit,
-		deadMaxAge:     DefaultDeadLetterAge,
-		jobs:           make(map[string]*record),
-		queues:         make(map[string]*queue),
-		schedule:       timeHeap{key: func(r *record) time.Time { return r.job.ExecuteAt }},
-		leases:         timeHeap{key: func(r *record) time.Time { return r.job.LeaseUntil }},
-		dead:           list.New(),
-		finished:       list.New(),
-		history:        make(map[string]*ring),
-		workers:        make(map[string]workerReport),
+		clock:           runtime.SystemClock{},
+		historyLimit:    DefaultHistoryLimit,
+		completedLimit:  DefaultCompletedLimit,
+		completedMaxAge: DefaultCompletedAge,
+		deadLimit:       DefaultDeadLetterLimit,
+		deadMaxAge:      DefaultDeadLetterAge,
+		jobs:            make(map[string]*record),
+		queues:          make(map[string]*queue),
+		schedule:        timeHeap{key: func(r *record) time.Time { return r.job.ExecuteAt }},
+		leases:          timeHeap{key: func(r *record) time.Time { return r.job.LeaseUntil }},
+		dead:            list.New(),
+		finished:        list.New(),
+		history:         make(map[string]*ring),
+		workers:         make(map[string]workerReport),
+		unique:          make(map[string]*record),
+		lingering:       timeHeap{key: func(r *record) time.Time { return r.job.UniqueUntil }},
+		cancelSubs:      make(map[chan string]struct{}),
+		schedules:       make(map[string]runtime.ScheduleInfo),
 	}
 	for _, o := range opts {
 		o(b)

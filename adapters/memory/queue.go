@@ -11,7 +11,9 @@ import (
 
 // Enqueue stores copies of jobs, all or none. Each must be pending or
 // scheduled with a valid ID, type, queue and priority; an ID in use (or
-// given twice) fails with runtime.ErrDuplicateJob.
+// given twice) fails with runtime.ErrDuplicateJob, and a unique key held by
+// a stored job (or by an earlier job of the batch) fails with a
+// *runtime.UniqueJobExistsError.
 func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -37,11 +39,17 @@ func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
 			batch[id] = struct{}{}
 		}
 	}
+	now := b.clock.Now()
+	b.sweepKeys(now)
+	if err := b.checkUnique(jobs, now); err != nil {
+		return err
+	}
 	for i := range jobs {
 		b.seq++
 		r := &record{job: cloneJob(jobs[i]), seq: b.seq, heapIndex: -1}
 		b.jobs[r.job.ID] = r
 		b.place(r, false)
+		b.takeKey(r)
 	}
 	return nil
 }
@@ -159,7 +167,9 @@ func (b *Backend) ExtendLeases(ctx context.Context, jobs []runtime.Job, until ti
 // retrying ones to the schedule heap, failed ones to the dead-letter queue
 // and the history, cancelled ones are kept as finished, and released
 // (pending) ones go back to the FRONT of their priority list: they were
-// taken from there and keep their turn.
+// taken from there and keep their turn. A job cancelled through Cancel
+// while it ran is no longer running, so its worker's Ack fails with
+// runtime.ErrLeaseLost.
 func (b *Backend) Ack(ctx context.Context, job runtime.Job) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()

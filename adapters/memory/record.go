@@ -15,12 +15,14 @@ import (
 // scheduled and retrying ones in the schedule heap, running ones in the lease
 // heap, failed ones in the dead list, completed and cancelled ones in the
 // finished list. place and unplace are the only code that moves records
-// between these structures, so the per-queue counts stay right.
+// between these structures, so the per-queue counts stay right. A record
+// forgotten by a retention cap while its unique key is still held lives on,
+// stripped, in the lingering heap (see linger).
 type record struct {
 	job       runtime.Job
 	seq       uint64        // enqueue order, breaks ties between equal times
 	elem      *list.Element // in a pending, dead or finished list
-	heapIndex int           // in the schedule or lease heap; -1 in neither
+	heapIndex int           // in the schedule, lease or lingering heap; -1 in none
 }
 
 // place files r under its job's state. A pending job goes to the front of
@@ -84,35 +86,62 @@ func (b *Backend) unplace(r *record) {
 	r.elem = nil
 }
 
-// move replaces r's job with next, refiling it.
+// move replaces r's job with next, refiling it. A job that leaves a
+// terminal state (a dead-letter job requeued) takes its unique key back.
 func (b *Backend) move(r *record, next runtime.Job, front bool) {
 	b.unplace(r)
+	reactivated := r.job.State.Terminal() && !next.State.Terminal()
 	r.job = next
 	b.place(r, front)
+	if reactivated {
+		b.retakeKey(r)
+	}
 }
 
-// forget removes r from the backend entirely.
+// forget removes r from the backend entirely, as a deletion does: its
+// unique key is free again.
 func (b *Backend) forget(r *record) {
 	b.unplace(r)
 	delete(b.jobs, r.job.ID)
+	b.releaseKey(r)
+}
+
+// expire forgets a finished job that a retention cap dropped. Unlike a
+// deletion it keeps the job's unique key held until its TTL passes.
+func (b *Backend) expire(r *record, now time.Time) {
+	b.unplace(r)
+	delete(b.jobs, r.job.ID)
+	b.linger(r, now)
 }
 
 // trimDead drops dead-letter jobs beyond the count cap or the age cap.
 func (b *Backend) trimDead() {
-	cutoff := b.clock.Now().Add(-b.deadMaxAge)
-	for e := b.dead.Back(); e != nil; e = b.dead.Back() {
-		r := e.Value.(*record)
-		if b.dead.Len() <= b.deadLimit && !r.job.FinishedAt.Before(cutoff) {
-			return
-		}
-		b.forget(r)
-	}
+	now := b.clock.Now()
+	trim(b.dead, b.deadLimit, now.Add(-b.deadMaxAge), func(r *record) { b.expire(r, now) })
 }
 
-// trimFinished forgets the oldest completed and cancelled jobs beyond the cap.
+// trimFinished drops completed and cancelled jobs beyond the count cap or
+// the age cap.
 func (b *Backend) trimFinished() {
-	for b.finished.Len() > b.completedLimit {
-		b.forget(b.finished.Back().Value.(*record))
+	now := b.clock.Now()
+	trim(b.finished, b.completedLimit, now.Add(-b.completedMaxAge), func(r *record) { b.expire(r, now) })
+}
+
+// trimExpired applies the age caps of both finished lists, for reads.
+func (b *Backend) trimExpired() {
+	b.trimDead()
+	b.trimFinished()
+}
+
+// trim drops the oldest records of l (kept newest first) while it holds
+// more than limit or its oldest finished before cutoff.
+func trim(l *list.List, limit int, cutoff time.Time, drop func(*record)) {
+	for e := l.Back(); e != nil; e = l.Back() {
+		r := e.Value.(*record)
+		if l.Len() <= limit && !r.job.FinishedAt.Before(cutoff) {
+			return
+		}
+		drop(r)
 	}
 }
 

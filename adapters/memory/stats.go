@@ -24,7 +24,7 @@ type workerReport struct {
 func (b *Backend) Stats(ctx context.Context) (runtime.Stats, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.trimDead()
+	b.trimExpired()
 	now := b.clock.Now()
 	s := runtime.Stats{
 		Processed:   b.totals.processed,

@@ -12,9 +12,11 @@ import (
 const defaultDeadLetterLimit = 20
 
 // Job returns a copy of the job with the given ID or runtime.ErrJobNotFound.
+// Finished jobs past the age caps are not found.
 func (b *Backend) Job(ctx context.Context, id string) (runtime.Job, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.trimExpired()
 	r, ok := b.jobs[id]
 	if !ok {
 		return runtime.Job{}, fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
@@ -22,8 +24,11 @@ func (b *Backend) Job(ctx context.Context, id string) (runtime.Job, error) {
 	return cloneJob(r.job), nil
 }
 
-// Cancel cancels a pending, scheduled or retrying job so that it never runs
-// and returns it. A running or finished job fails with
+// Cancel cancels a job that has not finished and returns it. A pending,
+// scheduled or retrying job never runs. A running job is stored cancelled
+// at once and loses its lease: its worker's Ack fails with
+// runtime.ErrLeaseLost, ExtendLeases reports it lost, and every
+// CancelledJobs subscriber is sent its ID. A finished job fails with
 // runtime.ErrInvalidTransition.
 func (b *Backend) Cancel(ctx context.Context, id string) (runtime.Job, error) {
 	b.mu.Lock()
@@ -32,16 +37,15 @@ func (b *Backend) Cancel(ctx context.Context, id string) (runtime.Job, error) {
 	if !ok {
 		return runtime.Job{}, fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
 	}
-	switch r.job.State {
-	case runtime.StatePending, runtime.StateScheduled, runtime.StateRetrying:
-	default:
-		return runtime.Job{}, &runtime.TransitionError{JobID: id, From: r.job.State, Action: "cancel"}
-	}
+	wasRunning := r.job.State == runtime.StateRunning
 	next, err := r.job.Cancel(b.clock.Now())
 	if err != nil {
 		return runtime.Job{}, err
 	}
 	b.move(r, next, false)
+	if wasRunning {
+		b.notifyCancelled(id)
+	}
 	return cloneJob(next), nil
 }
 

@@ -45,11 +45,13 @@ for i = 0, n - 1 do
   end
 end
 local woken = false
+for i = 0, n - 1 do
+  if ARGV[9 + i * 6] == 'pending' then woken = true end
+end
 for p = 1, 4 do
   if #lists[p] > 0 then
     redis.call('RPUSH', KEYS[p], unpack(lists[p]))
   end
-  if not woken and redis.call('LLEN', KEYS[p]) > 0 then woken = true end
 end
 if woken then wake() end
 return 0

@@ -57,11 +57,18 @@ for i = 0, n - 1 do
     if state == 'deleted' then
       redis.call('DEL', key)
     else
-      redis.call('HSET', key, 's', state)
+      local set, del = { 's', state }, {}
       for k, name in ipairs(FIELDS) do
         local v = ARGV[o + 10 + k]
-        if v == '' then redis.call('HDEL', key, name) else redis.call('HSET', key, name, v) end
+        if v == '' then
+          del[#del + 1] = name
+        else
+          set[#set + 1] = name
+          set[#set + 1] = v
+        end
       end
+      redis.call('HSET', key, unpack(set))
+      if #del > 0 then redis.call('HDEL', key, unpack(del)) end
       if state == 'pending' then
         if ARGV[o + 5] == '1' then
           redis.call('LPUSH', KEYS[tonumber(prio)], id)

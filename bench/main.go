@@ -1,0 +1,316 @@
+// Command bench compares the jobs Redis backend with asynq on the same
+// Redis server, with the same concurrency and a no-op handler, and prints a
+// table with the ratios. Run it from bench/: go run . -redis redis://...
+//
+// The server must be one you can write to: bench uses a fresh key prefix
+// for jobs and deletes asynq's keys ("asynq:*") before each asynq phase.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
+	goredis "github.com/redis/go-redis/v9"
+
+	jobsredis "github.com/jobsgo/jobs/adapters/redis"
+	"github.com/jobsgo/jobs/runtime"
+)
+
+var (
+	redisURL  = flag.String("redis", envOr("JOBS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL (shared by both systems)")
+	drainN    = flag.Int("drain", 50_000, "jobs pre-enqueued for the drain test")
+	workers   = flag.Int("workers", 50, "concurrent workers (both systems)")
+	enqueueN  = flag.Int("enqueue", 20_000, "jobs for the single-enqueue test")
+	producers = flag.Int("producers", 8, "concurrent producers for the single-enqueue test")
+	bulkN     = flag.Int("bulk", 100_000, "jobs for the bulk-enqueue test (batches of 1000)")
+	samples   = flag.Int("latency", 200, "latency samples for jobs")
+	asynqSamp = flag.Int("latency-asynq", 20, "latency samples for asynq (it polls once a second)")
+	memN      = flag.Int("memory", 100_000, "pending jobs for the memory test")
+)
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// row is one line of the result table.
+type row struct {
+	name         string
+	jobs, asynq  float64
+	unit         string
+	higherBetter bool
+}
+
+func main() {
+	flag.Parse()
+	log.SetFlags(0)
+	opt, err := goredis.ParseURL(*redisURL)
+	if err != nil {
+		log.Fatal(err)
+	}
+	rdb := goredis.NewClient(opt)
+	ctx := context.Background()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		log.Fatalf("redis %s: %v", *redisURL, err)
+	}
+	aopt := asynq.RedisClientOpt{Addr: opt.Addr, Password: opt.Password, DB: opt.DB}
+	var rows []row
+
+	j := newJobs(*redisURL)
+	a := newAsynq(aopt, rdb)
+	rows = append(rows, row{"drain (jobs/s)", j.drain(*drainN), a.drain(*drainN), "jobs/s", true})
+	rows = append(rows, row{"single enqueue (jobs/s)", j.enqueue(*enqueueN), a.enqueue(*enqueueN), "jobs/s", true})
+	rows = append(rows, row{"bulk enqueue (jobs/s)", j.bulk(*bulkN), 0, "jobs/s", true})
+	jp50, jp99 := j.latency(*samples)
+	ap50, ap99 := a.latency(*asynqSamp)
+	rows = append(rows, row{"idle latency p50 (ms)", jp50, ap50, "ms", false})
+	rows = append(rows, row{"idle latency p99 (ms)", jp99, ap99, "ms", false})
+	rows = append(rows, row{"memory per pending job (bytes)", j.memory(rdb, *memN), a.memory(*memN), "B", false})
+
+	fmt.Printf("\n%-32s %14s %14s %10s\n", "", "jobs", "asynq", "ratio")
+	for _, r := range rows {
+		ratio := "n/a"
+		if r.asynq > 0 && r.jobs > 0 {
+			x := r.jobs / r.asynq
+			if !r.higherBetter {
+				x = r.asynq / r.jobs
+			}
+			ratio = fmt.Sprintf("%.2fx", x)
+		}
+		fmt.Printf("%-32s %14s %14s %10s\n", r.name, num(r.jobs), num(r.asynq), ratio)
+	}
+	fmt.Println("\nratio > 1 means jobs is better (faster, lower latency, less memory).")
+	fmt.Printf("workers %d, producers %d, Redis %s\n", *workers, *producers, opt.Addr)
+	j.cleanup(rdb)
+}
+
+func num(v float64) string {
+	switch {
+	case v == 0:
+		return "n/a"
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+}
+
+// percentiles returns p50 and p99 of ds in milliseconds.
+func percentiles(ds []time.Duration) (float64, float64) {
+	if len(ds) == 0 {
+		return 0, 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	at := func(p float64) float64 {
+		return float64(ds[min(len(ds)-1, int(p*float64(len(ds))))]) / float64(time.Millisecond)
+	}
+	return at(0.50), at(0.99)
+}
+
+// usedMemory reads used_memory from INFO memory.
+func usedMemory(rdb *goredis.Client) int64 {
+	info := rdb.Info(context.Background(), "memory").Val()
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// unlinkMatching deletes the keys matching pattern.
+func unlinkMatching(rdb *goredis.Client, pattern string) {
+	ctx := context.Background()
+	iter := rdb.Scan(ctx, 0, pattern, 5000).Iterator()
+	var keys []string
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+		if len(keys) == 5000 {
+			rdb.Unlink(ctx, keys...)
+			keys = keys[:0]
+		}
+	}
+	if len(keys) > 0 {
+		rdb.Unlink(ctx, keys...)
+	}
+}
+
+// jobsBench runs the jobs side: runtime.Client, runtime.NewPool, Redis backend.
+type jobsBench struct {
+	url    string
+	prefix string
+	n      int
+}
+
+func newJobs(url string) *jobsBench { return &jobsBench{url: url} }
+
+// backend returns a backend on a fresh prefix.
+func (j *jobsBench) backend() *jobsredis.Backend {
+	j.n++
+	j.prefix = fmt.Sprintf("jobsbench:%s:%d", uuid.NewString()[:8], j.n)
+	b, err := jobsredis.New(jobsredis.WithURL(j.url), jobsredis.WithPrefix(j.prefix), jobsredis.WithPoolSize(4*(*workers)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	return b
+}
+
+func (j *jobsBench) cleanup(rdb *goredis.Client) { unlinkMatching(rdb, "jobsbench:*") }
+
+// pool starts a pool of *workers on queue "bench" whose no-op handler calls
+// onRun.
+func (j *jobsBench) pool(b *jobsredis.Backend, onRun func()) (*runtime.Pool, context.CancelFunc) {
+	reg := runtime.NewRegistry()
+	if err := reg.Register("noop", func(context.Context, runtime.Job) (json.RawMessage, error) {
+		onRun()
+		return nil, nil
+	}); err != nil {
+		log.Fatal(err)
+	}
+	p, err := runtime.NewPool(b, reg, runtime.PoolConfig{
+		Queues: map[string]int{"bench": *workers},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := p.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+	return p, func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		_ = p.Shutdown(sctx)
+		cancel()
+	}
+}
+
+func (j *jobsBench) requests(n int) []runtime.EnqueueRequest {
+	reqs := make([]runtime.EnqueueRequest, n)
+	for i := range reqs {
+		reqs[i] = runtime.EnqueueRequest{Type: "noop", Args: []byte(`{"n":1}`), Options: []runtime.EnqueueOption{runtime.WithQueue("bench")}}
+	}
+	return reqs
+}
+
+func (j *jobsBench) drain(n int) float64 {
+	b := j.backend()
+	defer b.Close()
+	c := runtime.NewClient(b)
+	reqs := j.requests(n)
+	for len(reqs) > 0 {
+		k := min(len(reqs), 1000)
+		if _, err := c.EnqueueBatch(context.Background(), reqs[:k]); err != nil {
+			log.Fatal(err)
+		}
+		reqs = reqs[k:]
+	}
+	var done atomic.Int64
+	finished := make(chan struct{})
+	start := time.Now()
+	_, stop := j.pool(b, func() {
+		if done.Add(1) == int64(n) {
+			close(finished)
+		}
+	})
+	<-finished
+	took := time.Since(start)
+	stop()
+	return float64(n) / took.Seconds()
+}
+
+// parallel runs fn(i) for i in [0, n) on *producers goroutines and returns
+// the rate per second.
+func parallel(n int, fn func(i int)) float64 {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range *producers {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				fn(int(i))
+			}
+		})
+	}
+	wg.Wait()
+	return float64(n) / time.Since(start).Seconds()
+}
+
+func (j *jobsBench) enqueue(n int) float64 {
+	b := j.backend()
+	defer b.Close()
+	c := runtime.NewClient(b)
+	return parallel(n, func(int) {
+		if _, err := c.Enqueue(context.Background(), "noop", []byte(`{"n":1}`), runtime.WithQueue("bench")); err != nil {
+			log.Fatal(err)
+		}
+	})
+}
+
+func (j *jobsBench) bulk(n int) float64 {
+	b := j.backend()
+	defer b.Close()
+	c := runtime.NewClient(b)
+	batches := (n + 999) / 1000
+	return float64(n) / (float64(batches) / parallel(batches, func(int) {
+		if _, err := c.EnqueueBatch(context.Background(), j.requests(1000)); err != nil {
+			log.Fatal(err)
+		}
+	}))
+}
+
+func (j *jobsBench) latency(n int) (float64, float64) {
+	b := j.backend()
+	defer b.Close()
+	c := runtime.NewClient(b)
+	ran := make(chan time.Time, 1)
+	_, stop := j.pool(b, func() { ran <- time.Now() })
+	defer stop()
+	time.Sleep(200 * time.Millisecond) // let every worker block
+	var ds []time.Duration
+	for range n {
+		start := time.Now()
+		if _, err := c.Enqueue(context.Background(), "noop", nil, runtime.WithQueue("bench")); err != nil {
+			log.Fatal(err)
+		}
+		ds = append(ds, (<-ran).Sub(start))
+		time.Sleep(5 * time.Millisecond)
+	}
+	return percentiles(ds)
+}
+
+func (j *jobsBench) memory(rdb *goredis.Client, n int) float64 {
+	b := j.backend()
+	defer b.Close()
+	c := runtime.NewClient(b)
+	before := usedMemory(rdb)
+	reqs := j.requests(n)
+	for len(reqs) > 0 {
+		k := min(len(reqs), 1000)
+		if _, err := c.EnqueueBatch(context.Background(), reqs[:k]); err != nil {
+			log.Fatal(err)
+		}
+		reqs = reqs[k:]
+	}
+	used := usedMemory(rdb) - before
+	unlinkMatching(rdb, j.prefix+":*")
+	return float64(used) / float64(n)
+}

@@ -205,3 +205,86 @@ func TestRefusals(t *testing.T) {
 		t.Fatal("ReportWorkers with a zero ttl succeeded")
 	}
 }
+
+func TestCompletedMaxAge(t *testing.T) {
+	f := newFixture(t, memory.WithCompletedMaxAge(time.Hour))
+	f.finish("old", "mail", true)
+	f.clock.Advance(40 * time.Minute)
+	f.finish("young", "mail", true)
+	j, err := runtime.NewJob("mail", nil, runtime.ResolveEnqueueOptions(runtime.WithJobID("dropped")), f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.b.Enqueue(t.Context(), j); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.b.Cancel(t.Context(), "dropped"); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(20 * time.Minute)
+	f.expectFound(true, "old", "young", "dropped") // "old" finished exactly an hour ago
+	f.clock.Advance(time.Nanosecond)
+	f.expectFound(false, "old")
+	f.expectFound(true, "young", "dropped")
+	f.clock.Advance(40 * time.Minute)
+	f.expectFound(false, "young", "dropped")
+	h, err := f.b.History(t.Context(), "mail", 0)
+	if err != nil || len(h) != 2 {
+		t.Fatalf("History keeps its own limit: got %d jobs, %v; want 2", len(h), err)
+	}
+}
+
+func TestCompletedMaxAgeDefault(t *testing.T) {
+	f := newFixture(t)
+	f.finish("done", "mail", true)
+	f.clock.Advance(memory.DefaultCompletedAge)
+	f.expectFound(true, "done")
+	f.clock.Advance(time.Nanosecond)
+	f.expectFound(false, "done")
+}
+
+// TestRetentionKeepsUniqueKey checks that a job forgotten by a retention
+// cap keeps its unique key until the TTL passes, while one without a TTL
+// (which finished, so holds nothing) does not.
+func TestRetentionKeepsUniqueKey(t *testing.T) {
+	f := newFixture(t, memory.WithCompletedLimit(1))
+	ctx := t.Context()
+	enqueue := func(id string, opts ...runtime.EnqueueOption) error {
+		o := runtime.ResolveEnqueueOptions(append([]runtime.EnqueueOption{runtime.WithJobID(id)}, opts...)...)
+		j, err := runtime.NewJob("mail", nil, o, f.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.b.Enqueue(ctx, j)
+	}
+	complete := func(id string, opts ...runtime.EnqueueOption) {
+		t.Helper()
+		done, err := f.run(id, "mail", opts...).Complete(nil, f.clock.Now())
+		if err == nil {
+			err = f.b.Ack(ctx, done)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	digest := runtime.UniqueByKey("digest", time.Hour)
+	complete("holder", digest)
+	complete("plain", runtime.UniqueByKey("plain", 0))
+	complete("filler")
+	f.expectFound(false, "holder", "plain")
+
+	var ue *runtime.UniqueJobExistsError
+	if err := enqueue("dup", digest); !errors.As(err, &ue) || ue.ExistingJobID != "holder" {
+		t.Fatalf("Enqueue within the TTL of a forgotten holder: err = %v, want the key held by holder", err)
+	}
+	if err := enqueue("plain-2", runtime.UniqueByKey("plain", 0)); err != nil {
+		t.Fatalf("Enqueue of a forgotten finished holder's key: %v", err)
+	}
+	f.clock.Advance(time.Hour)
+	if err := enqueue("next", digest); err != nil {
+		t.Fatalf("Enqueue once the TTL passed: %v", err)
+	}
+	if err := enqueue("after", digest); !errors.As(err, &ue) || ue.ExistingJobID != "next" {
+		t.Fatalf("Enqueue while next holds the key: err = %v, want the key held by next", err)
+	}
+}

@@ -21,7 +21,7 @@
 //	GET    /api/admin/jobs/history/{type}?limit= latest finished jobs of a type
 //	GET    /api/admin/jobs/{id}                  one job, with its error's stack trace
 //	POST   /api/admin/jobs/{id}/retry            requeue a dead-letter job
-//	POST   /api/admin/jobs/{id}/cancel           cancel a pending, scheduled or retrying job
+//	POST   /api/admin/jobs/{id}/cancel           cancel a job that has not finished (see runtime.Store.Cancel)
 //	DELETE /api/admin/jobs/{id}                  delete a dead-letter job
 //	GET    /api/admin/queues                     per-queue figures
 //	GET    /api/admin/queues/{queue}/jobs?state=&limit=&cursor=

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitError    = 1
+	exitUsage    = 2
+	exitNotFound = 3
+)
+
+// Backend is what the commands need of a deployment.
+type Backend interface {
+	runtime.Backend
+	runtime.Inspector
+}
+
+// connector opens the backend at url under a key prefix; the function it
+// returns closes it.
+type connector func(ctx context.Context, url, prefix string) (Backend, func() error, error)
+
+// env is the command's surroundings, replaced in tests.
+type env struct {
+	getenv  func(string) string
+	stdout  io.Writer
+	stderr  io.Writer
+	connect connector
+}
+
+// cli is one invocation: its environment, common flags and backend.
+type cli struct {
+	env
+	redisURL string
+	prefix   string
+	json     bool
+	backend  Backend
+	close    func() error
+}
+
+// usageError is a mistake in the command line (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// command is one subcommand.
+type command struct {
+	usage string // arguments and flags, after the name
+	run   func(ctx context.Context, c *cli, args []string) error
+}
+
+var commands = map[string]command{
+	"stats":  {"", runStats},
+	"queues": {"", runQueues},
+	"failed": {"[--limit N] [--queue Q] [--type T]", runFailed},
+	"job":    {"ID", runJob},
+	"retry":  {"ID | --all-failed [--queue Q] [--type T]", runRetry},
+	"cancel": {"ID", runCancel},
+	"pause":  {"QUEUE", runPause},
+	"resume": {"QUEUE", runResume},
+	"serve":  {"[--addr A] [--read-only] [--insecure]", runServe},
+}
+
+// run executes the command line args and returns the exit code.
+func run(ctx context.Context, args []string, e env) int {
+	c := &cli{env: e}
+	fs := c.flagSet("jobs")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			c.usage(c.stdout)
+			return exitOK
+		}
+		c.usage(c.stderr)
+		return exitUsage
+	}
+	if fs.NArg() == 0 || fs.Arg(0) == "help" {
+		w, code := c.stderr, exitUsage
+		if fs.Arg(0) == "help" {
+			w, code = c.stdout, exitOK
+		}
+		c.usage(w)
+		return code
+	}
+	name := fs.Arg(0)
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(c.stderr, "jobs: unknown command %q\n", name)
+		c.usage(c.stderr)
+		return exitUsage
+	}
+	err := cmd.run(ctx, c, fs.Args()[1:])
+	if c.close != nil {
+		if cerr := c.close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(c.stderr, "jobs %s: %v\nusage: jobs %s %s\n", name, err, name, cmd.usage)
+		return exitUsage
+	case errors.Is(err, runtime.ErrJobNotFound):
+		fmt.Fprintf(c.stderr, "jobs %s: %v\n", name, err)
+		return exitNotFound
+	}
+	fmt.Fprintf(c.stderr, "jobs %s: %v\n", name, err)
+	return exitError
+}
+
+// flagSet returns a flag set with the common flags, bound to c.
+func (c *cli) flagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.StringVar(&c.redisURL, "redis-url", c.or(c.redisURL, c.getenv("JOBS_REDIS_URL")), "Redis URL (default $JOBS_REDIS_URL)")
+	fs.StringVar(&c.prefix, "prefix", c.or(c.prefix, c.getenv("JOBS_REDIS_PREFIX")), "key prefix (default $JOBS_REDIS_PREFIX)")
+	fs.BoolVar(&c.json, "json", c.json, "print JSON instead of tables")
+	return fs
+}
+
+// or returns a unless it is empty, else b.
+func (c *cli) or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// parse parses a command's flags, which may come before, between or after
+// its arguments ("--" ends them), and checks the number of arguments.
+func (c *cli) parse(fs *flag.FlagSet, args []string, minArgs, maxArgs int) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%v", err)
+		}
+		used := len(args) - fs.NArg()
+		if fs.NArg() == 0 || used > 0 && args[used-1] == "--" {
+			rest = append(rest, fs.Args()...)
+			break
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if n := len(rest); n < minArgs || n > maxArgs {
+		if minArgs == maxArgs {
+			return nil, usagef("want %d arguments, got %d", minArgs, n)
+		}
+		return nil, usagef("want %d to %d arguments, got %d", minArgs, maxArgs, n)
+	}
+	return rest, nil
+}
+
+// connected returns the backend, connecting on first use.
+func (c *cli) connected(ctx context.Context) (Backend, error) {
+	if c.backend == nil {
+		b, closeFn, err := c.connect(ctx, c.redisURL, c.prefix)
+		if err != nil {
+			return nil, fmt.Errorf("connect to %s: %w", c.or(c.redisURL, "the default Redis"), err)
+		}
+		c.backend, c.close = b, closeFn
+	}
+	return c.backend, nil
+}
+
+// printJSON writes v as indented JSON.
+func (c *cli) printJSON(v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// usage lists the commands.
+func (c *cli) usage(w io.Writer) {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("usage: jobs [--redis-url URL] [--prefix P] [--json] <command> [flags] [arguments]\n\ncommands:\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %s\n", strings.TrimSpace(n+" "+commands[n].usage))
+	}
+	b.WriteString("\nexit codes: 0 ok, 1 error, 2 usage, 3 not found\n")
+	io.WriteString(w, b.String())
+}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jobsgo/jobs/adapters/memory"
+	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs/runtime/backendtest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// fixture is a memory backend seeded with:
+//
+//	emails:  e-done (completed after 2 s), e-dead (failed after 1 s, with a
+//	         stack trace), e-retry (retrying), e-run (running), e-pend-1,
+//	         e-pend-2 (pending), e-sched (scheduled)
+//	reports: r-dead-1 (report.build), r-dead-2 (email.send), failed
+//
+// and two workers of process proc-1.
+func fixture(t *testing.T) *memory.Backend {
+	t.Helper()
+	ctx := t.Context()
+	clock := backendtest.NewClock(backendtest.Start)
+	b := memory.New(memory.WithClock(clock))
+	enqueue := func(id, jobType, queue string, opts ...runtime.EnqueueOption) {
+		t.Helper()
+		opts = append([]runtime.EnqueueOption{runtime.WithJobID(id), runtime.WithQueue(queue)}, opts...)
+		j, err := runtime.NewJob(jobType, []byte(`{"to":"`+id+`@example.com"}`), runtime.ResolveEnqueueOptions(opts...), clock.Now())
+		if err == nil {
+			err = b.Enqueue(ctx, j)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := func(id, jobType, queue string, maxRetries int) runtime.Job {
+		t.Helper()
+		enqueue(id, jobType, queue, runtime.WithMaxRetries(maxRetries))
+		jobs, err := b.Dequeue(ctx, queue, 1, time.Minute)
+		if err != nil || len(jobs) != 1 {
+			t.Fatalf("Dequeue(%s) = %v, %v", queue, jobs, err)
+		}
+		return jobs[0]
+	}
+	ack := func(j runtime.Job, err error) {
+		t.Helper()
+		if err == nil {
+			err = b.Ack(ctx, j)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := start("e-done", "email.send", "emails", 3)
+	clock.Advance(2 * time.Second)
+	ack(run.Complete(json.RawMessage(`{"sent":true}`), clock.Now()))
+	run = start("e-dead", "email.send", "emails", 0)
+	clock.Advance(time.Second)
+	ack(run.Fail(runtime.JobError{Message: "smtp: 550 mailbox unavailable\nremote said: go away", Type: "*smtp.Error",
+		Stacktrace: "goroutine 7 [running]:\nmain.send()\n\t/app/send.go:42\n"}, clock.Now()))
+	clock.Advance(time.Second)
+	run = start("r-dead-1", "report.build", "reports", 0)
+	ack(run.Fail(runtime.JobError{Message: strings.Repeat("very long error message ", 5), Type: "error"}, clock.Now()))
+	clock.Advance(time.Second)
+	run = start("r-dead-2", "email.send", "reports", 0)
+	ack(run.Fail(runtime.JobError{Message: "no data", Type: "error"}, clock.Now()))
+	clock.Advance(time.Second)
+	run = start("e-retry", "email.send", "emails", 3)
+	now := clock.Now()
+	ack(run.PrepareRetry(runtime.JobError{Message: "timeout", Type: "timeout"}, now.Add(time.Hour), now))
+	running := start("e-run", "email.send", "emails", 3)
+	enqueue("e-pend-1", "email.send", "emails")
+	enqueue("e-pend-2", "email.send", "emails", runtime.WithMetadata("origin", "signup"), runtime.ForTenant("acme"))
+	enqueue("e-sched", "email.send", "emails", runtime.RunIn(time.Hour))
+	err := b.ReportWorkers(ctx, "proc-1", []runtime.WorkerInfo{
+		{ID: "proc-1/emails/000", ProcessID: "proc-1", Queue: "emails", Status: runtime.WorkerRunning,
+			JobID: running.ID, JobType: running.Type, JobStartedAt: running.StartedAt, LastHeartbeat: now},
+		{ID: "proc-1/emails/001", ProcessID: "proc-1", Queue: "emails", Status: runtime.WorkerIdle, LastHeartbeat: now},
+	}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// result is what one run printed and returned.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runWith runs the command line args against b with the environment vars.
+func runWith(ctx context.Context, b Backend, args []string, vars map[string]string) result {
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, args, env{
+		getenv: func(k string) string { return vars[k] },
+		stdout: &stdout,
+		stderr: &stderr,
+		connect: func(context.Context, string, string) (Backend, func() error, error) {
+			return b, func() error { return nil }, nil
+		},
+	})
+	return result{code, stdout.String(), stderr.String()}
+}
+
+func TestCommands(t *testing.T) {
+	w := strings.Fields
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		golden bool   // compare stdout with testdata/<name>.golden
+		stderr string // must appear in stderr
+		check  func(t *testing.T, b Backend)
+	}{
+		{"stats", w("stats"), exitOK, true, "", nil},
+		{"stats-json", w("--json stats"), exitOK, true, "", nil},
+		{"queues", w("queues"), exitOK, true, "", nil},
+		{"failed", w("failed"), exitOK, true, "", nil},
+		{"failed-filtered", w("failed --limit 1 --queue reports"), exitOK, true, "", nil},
+		{"failed-json", w("failed --type report.build --json"), exitOK, true, "", nil},
+		{"failed-none", w("failed --queue nowhere"), exitOK, true, "", nil},
+		{"job", w("job e-dead"), exitOK, true, "", nil},
+		{"job-pending", w("job e-pend-2"), exitOK, true, "", nil},
+		{"job-json", w("job --json e-done"), exitOK, true, "", nil},
+		{"job-not-found", w("job nope"), exitNotFound, false, "not found", nil},
+		{"job-no-id", w("job"), exitUsage, false, "want 1 arguments", nil},
+		{"job-bad-id", []string{"job", "x y"}, exitUsage, false, "white space", nil},
+		{"retry", w("retry e-dead"), exitOK, true, "", expectState("e-dead", runtime.StatePending)},
+		{"retry-not-dead", w("retry e-pend-1"), exitError, false, "cannot requeue a pending job", nil},
+		{"retry-not-found", w("retry nope"), exitNotFound, false, "not found", nil},
+		{"retry-all", w("retry --all-failed --queue reports"), exitOK, true, "", expectState("r-dead-1", runtime.StatePending)},
+		{"retry-all-json", w("--json retry --all-failed"), exitOK, true, "", expectState("e-dead", runtime.StatePending)},
+		{"retry-nothing", w("retry"), exitUsage, false, "either a job ID or --all-failed", nil},
+		{"retry-both", w("retry e-dead --all-failed"), exitUsage, false, "either a job ID or --all-failed", expectState("e-dead", runtime.StateFailed)},
+		{"retry-filter-without-all", w("retry e-dead --queue reports"), exitUsage, false, "go with --all-failed", nil},
+		{"cancel", w("cancel e-pend-1"), exitOK, true, "", expectState("e-pend-1", runtime.StateCancelled)},
+		{"cancel-running", w("cancel e-run"), exitOK, false, "", expectState("e-run", runtime.StateCancelled)},
+		{"cancel-finished", w("cancel e-done"), exitError, false, "cannot cancel a completed job", nil},
+		{"cancel-not-found", w("cancel nope"), exitNotFound, false, "not found", nil},
+		{"pause", w("pause emails"), exitOK, true, "", expectPaused("emails", true)},
+		{"pause-json", w("pause --json emails"), exitOK, true, "", expectPaused("emails", true)},
+		{"pause-bad-queue", w("pause a{b}"), exitUsage, false, "may not contain", nil},
+		{"resume", w("resume emails"), exitOK, true, "", expectPaused("emails", false)},
+		{"failed-bad-limit", w("failed --limit 0"), exitUsage, false, "--limit must be from 1 to 1000", nil},
+		{"failed-limit-not-number", w("failed --limit x"), exitUsage, false, "invalid value", nil},
+		{"failed-extra-argument", w("failed emails"), exitUsage, false, "want 0 arguments", nil},
+		{"unknown-command", w("frobnicate"), exitUsage, false, `unknown command "frobnicate"`, nil},
+		{"no-command", w(""), exitUsage, false, "usage: jobs", nil},
+		{"help", w("help"), exitOK, true, "", nil},
+		{"serve-without-token", w("serve"), exitUsage, false, "JOBS_ADMIN_TOKEN is not set", nil},
+		{"serve-insecure-public", w("serve --insecure --addr 0.0.0.0:8080"), exitUsage, false, "needs a loopback --addr", nil},
+		{"serve-insecure-all-interfaces", w("serve --insecure --addr :8080"), exitUsage, false, "needs a loopback --addr", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := fixture(t)
+			res := runWith(t.Context(), b, c.args, nil)
+			if res.code != c.code {
+				t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, c.code, res.stdout, res.stderr)
+			}
+			if !strings.Contains(res.stderr, c.stderr) {
+				t.Fatalf("stderr %q, want it to contain %q", res.stderr, c.stderr)
+			}
+			if c.golden {
+				golden(t, c.name, res.stdout)
+			}
+			if c.check != nil {
+				c.check(t, b)
+			}
+		})
+	}
+}
+
+// golden compares got with testdata/<name>.golden, or rewrites it with
+// -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Fatalf("output differs from %s (-want +got):\n%s", path, diff)
+	}
+}
+
+func expectState(id string, state runtime.State) func(t *testing.T, b Backend) {
+	return func(t *testing.T, b Backend) {
+		t.Helper()
+		j, err := b.Job(t.Context(), id)
+		if err != nil || j.State != state {
+			t.Fatalf("job %s: %s, %v; want %s", id, j.State, err, state)
+		}
+	}
+}
+
+func expectPaused(queue string, paused bool) func(t *testing.T, b Backend) {
+	return func(t *testing.T, b Backend) {
+		t.Helper()
+		s, err := b.Stats(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range s.Queues {
+			if q.Name == queue && q.Paused == paused {
+				return
+			}
+		}
+		t.Fatalf("queue %s is not paused=%v: %+v", queue, paused, s.Queues)
+	}
+}
+
+func TestConnectError(t *testing.T) {
+	var stderr bytes.Buffer
+	var gotURL, gotPrefix string
+	code := run(t.Context(), []string{"stats", "--prefix", "app"}, env{
+		getenv: func(k string) string { return map[string]string{"JOBS_REDIS_URL": "redis://db:6379/2"}[k] },
+		stdout: &bytes.Buffer{},
+		stderr: &stderr,
+		connect: func(_ context.Context, url, prefix string) (Backend, func() error, error) {
+			gotURL, gotPrefix = url, prefix
+			return nil, nil, errors.New("dial tcp: connection refused")
+		},
+	})
+	if code != exitError || !strings.Contains(stderr.String(), "connection refused") {
+		t.Fatalf("exit %d, stderr %q; want 1 and the connection error", code, stderr.String())
+	}
+	if gotURL != "redis://db:6379/2" || gotPrefix != "app" {
+		t.Fatalf("connected to %q with prefix %q; want $JOBS_REDIS_URL and --prefix", gotURL, gotPrefix)
+	}
+}

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/jobsgo/jobs/admin"
+	"github.com/jobsgo/jobs/runtime"
+)
+
+func runStats(ctx context.Context, c *cli, args []string) error {
+	if _, err := c.parse(c.flagSet("stats"), args, 0, 0); err != nil {
+		return err
+	}
+	b, err := c.connected(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := b.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(admin.StatsOf(s))
+	}
+	return writeStats(c.stdout, admin.StatsOf(s))
+}
+
+func runQueues(ctx context.Context, c *cli, args []string) error {
+	if _, err := c.parse(c.flagSet("queues"), args, 0, 0); err != nil {
+		return err
+	}
+	b, err := c.connected(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := b.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	queues := admin.StatsOf(s).Queues
+	if c.json {
+		return c.printJSON(queues)
+	}
+	return writeQueues(c.stdout, queues)
+}
+
+// filterFlags adds --queue and --type to fs.
+func filterFlags(fs *flag.FlagSet, q *runtime.DeadLetterQuery) {
+	fs.StringVar(&q.Queue, "queue", "", "only jobs of this queue")
+	fs.StringVar(&q.Type, "type", "", "only jobs of this type")
+}
+
+// checkFilter validates the filters of q.
+func checkFilter(q runtime.DeadLetterQuery) error {
+	if q.Queue != "" {
+		if err := runtime.ValidateQueueName(q.Queue); err != nil {
+			return usagef("--queue: %v", err)
+		}
+	}
+	if q.Type != "" {
+		if err := runtime.ValidateJobType(q.Type); err != nil {
+			return usagef("--type: %v", err)
+		}
+	}
+	return nil
+}
+
+func runFailed(ctx context.Context, c *cli, args []string) error {
+	fs := c.flagSet("failed")
+	var q runtime.DeadLetterQuery
+	fs.IntVar(&q.Limit, "limit", admin.DefaultLimit, fmt.Sprintf("at most this many jobs, newest first (1-%d)", admin.MaxLimit))
+	filterFlags(fs, &q)
+	if _, err := c.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if q.Limit < 1 || q.Limit > admin.MaxLimit {
+		return usagef("--limit must be from 1 to %d, not %d", admin.MaxLimit, q.Limit)
+	}
+	if err := checkFilter(q); err != nil {
+		return err
+	}
+	b, err := c.connected(ctx)
+	if err != nil {
+		return err
+	}
+	jobs, err := b.DeadLetters(ctx, q)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(admin.JobList{Jobs: admin.JobsOf(jobs)})
+	}
+	return writeFailed(c.stdout, admin.JobsOf(jobs))
+}
+
+// jobArg parses a command that takes one job ID.
+func (c *cli) jobArg(name string, args []string) (string, error) {
+	rest, err := c.parse(c.flagSet(name), args, 1, 1)
+	if err != nil {
+		return "", err
+	}
+	if err := runtime.ValidateJobID(rest[0]); err != nil {
+		return "", usagef("%v", err)
+	}
+	return rest[0], nil
+}
+
+func runJob(ctx context.Context, c *cli, args []string) error {
+	id, err := c.jobArg("job", args)
+	if err != nil {
+		return err
+	}
+	b, err := c.connected(ctx)
+	if err != nil {
+		return err
+	}
+	j, err := b.Job(ctx, id)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(admin.JobOf(j, true))
+	}
+	return writeJob(c.stdout, admin.JobOf(j, true))
+}
+
+func runRetry(ctx context.Context, c *cli, args []string) error {
+	fs := c.flagSet("retry")
+	all := fs.Bool("all-failed", false, "requeue every dead-letter job matching --queue and --type")
+	var q runtime.DeadLetterQuery
+	filterFlags(fs, &q)
+	rest, err := c.parse(fs, args, 0, 1)
+	if err != nil {
+		return err
+	}
+	if *all != (len(rest) == 0) {
+		return usagef("give either a job ID or --all-failed")
+	}
+	if !*all && (q.Queue != "" || q.Type != "") {
+		return usagef("--queue and --type go with --all-failed")
+	}
+	if err := checkFilter(q); err != nil {
+		return err
+	}
+	if !*all {
+		if err := runtime.ValidateJobID(rest[0]); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	b, err := c.connected(ctx)
+	if err != nil {
+		return err
+	}
+	if *all {
+		n, err := b.RetryDeadLetters(ctx, q)
+		if err != nil {
+			return err
+		}
+		if c.json {
+			return c.printJSON(admin.CountMessage{Message: "Dead-letter jobs queued for retry", Count: n})
+		}
+		_, err = fmt.Fprintf(c.stdout, "Queued %d dead-letter jobs for retry.\n", n)
+		return err
+	}
+	j, err := b.RetryDeadLetter(ctx, rest[0])
+	if err != nil {
+		return err
+	}
+	return c.jobMessage("Job queued for retry", j)
+}
+
+func runCancel(ctx context.Context, c *cli, args []string) error {
+	id, err := c.jobArg("cancel", args)
+	if err != nil {
+		return err
+	}
+	b, err := c.connected(ctx)
+	if err != nil {
+		return err
+	}
+	j, err := b.Cancel(ctx, id)
+	if err != nil {
+		return err
+	}
+	return c.jobMessage("Job cancelled", j)
+}
+
+// jobMessage reports an action on one job.
+func (c *cli) jobMessage(msg string, j runtime.Job) error {
+	if c.json {
+		dto := admin.JobOf(j, false)
+		return c.printJSON(admin.Message{Message: msg, Job: &dto})
+	}
+	_, err := fmt.Fprintf(c.stdout, "%s: %s (%s, queue %s, now %s).\n", msg, j.ID, j.Type, j.Queue, j.State)
+	return err
+}
+
+func runPause(ctx context.Context, c *cli, args []string) error {
+	return c.setPaused(ctx, "pause", args, true)
+}
+
+func runResume(ctx context.Context, c *cli, args []string) error {
+	return c.setPaused(ctx, "resume", args, false)
+}
+
+func (c *cli) setPaused(ctx context.Context, name string, args []string, pause bool) error {
+	rest, err := c.parse(c.flagSet(name), args, 1, 1)
+	if err != nil {
+		return err
+	}
+	queue := rest[0]
+	if err := runtime.ValidateQueueName(queue); err != nil {
+		return usagef("%v", err)
+	}
+	b, err := c.connected(ctx)
+	if err != nil {
+		return err
+	}
+	msg := "Queue resumed"
+	if pause {
+		msg = "Queue paused"
+		err = b.PauseQueue(ctx, queue)
+	} else {
+		err = b.ResumeQueue(ctx, queue)
+	}
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(admin.Message{Message: msg, Queue: queue})
+	}
+	_, err = fmt.Fprintf(c.stdout, "%s: %s.\n", msg, queue)
+	return err
+}

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jobsgo/jobs/adapters/redis"
+)
+
+// connectRedis opens the Redis backend at url (the adapter's default when
+// empty) under prefix (the adapter's default when empty) and checks that it
+// answers.
+func connectRedis(ctx context.Context, url, prefix string) (Backend, func() error, error) {
+	opts := []redis.Option{redis.WithURL(url)}
+	if prefix != "" {
+		opts = append(opts, redis.WithPrefix(prefix))
+	}
+	b, err := redis.New(opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := b.Ping(ctx); err != nil {
+		b.Close()
+		return nil, nil, err
+	}
+	var backend any = b
+	full, ok := backend.(Backend)
+	if !ok {
+		b.Close()
+		return nil, nil, fmt.Errorf("the redis adapter does not implement runtime.Inspector yet")
+	}
+	return full, b.Close, nil
+}

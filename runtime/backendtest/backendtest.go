@@ -12,6 +12,9 @@
 // times, lease deadlines, durations and worker-report expiry. The suite moves
 // the clock by hand instead of sleeping, so a backend that reads the wall
 // clock (or lets Redis expire keys on its own) fails it.
+//
+// RunInspector and RunJobFeatures (unique jobs, cancelling running jobs,
+// periodic tick claims) take the same factory and test optional ports.
 package backendtest
 
 import (

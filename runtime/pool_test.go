@@ -116,7 +116,7 @@ func TestPoolOutcomes(t *testing.T) {
 			handler: func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
 				return nil, runtime.SkipRetry(errBoom)
 			},
-			wantState: runtime.StateFailed, wantAttempt: 1, wantErrType: "error", wantErrMsg: "skip retry: boom"},
+			wantState: runtime.StateFailed, wantAttempt: 1, wantErrType: "error", wantErrMsg: "boom"},
 		{name: "panic is a failed attempt with a stack trace",
 			handler:   func(ctx context.Context, j runtime.Job) (json.RawMessage, error) { panic("kaboom") },
 			opts:      []runtime.EnqueueOption{runtime.WithMaxRetries(0)},

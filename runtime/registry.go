@@ -26,13 +26,20 @@ type TenantHandler func(ctx context.Context, tx *sql.Tx, job Job) (json.RawMessa
 // straight to the dead-letter queue however many retries it has left.
 var ErrSkipRetry = errors.New("skip retry")
 
-// SkipRetry marks err as permanent: the job is not retried.
+// SkipRetry marks err as permanent: the job is not retried. The error keeps
+// err's message and unwraps to it; errors.Is(e, ErrSkipRetry) is true.
 func SkipRetry(err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("%w: %w", ErrSkipRetry, err)
+	return &skipRetryError{err: err}
 }
+
+type skipRetryError struct{ err error }
+
+func (e *skipRetryError) Error() string        { return e.err.Error() }
+func (e *skipRetryError) Unwrap() error        { return e.err }
+func (e *skipRetryError) Is(target error) bool { return target == ErrSkipRetry }
 
 // HandlerConfig is what a registration knows of a job type besides its code.
 type HandlerConfig struct {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	rt "runtime"
+	"time"
 )
 
 // PanicError is the error of an attempt whose handler panicked.
@@ -38,4 +40,26 @@ func chain(h Handler, mw []Middleware) Handler {
 		h = mw[i](h)
 	}
 	return h
+}
+
+// Logging is middleware that logs every attempt with log/slog: its start
+// at debug level, its end at info (success) or warn (error) level, with the
+// job ID, type, queue, attempt, tenant, duration and error as attributes.
+// The pool itself logs only its decisions (retry, dead-letter queue, lease
+// lost), so add Logging to PoolConfig.Middleware for a log line per job.
+func Logging(logger *slog.Logger) Middleware {
+	return func(next Handler) Handler {
+		return func(ctx context.Context, job Job) (json.RawMessage, error) {
+			log := logger.With(jobAttrs(job)...)
+			log.DebugContext(ctx, "jobs: attempt started")
+			start := time.Now()
+			result, err := next(ctx, job)
+			if err != nil {
+				log.WarnContext(ctx, "jobs: attempt failed", "duration", time.Since(start), "err", err)
+			} else {
+				log.InfoContext(ctx, "jobs: attempt succeeded", "duration", time.Since(start))
+			}
+			return result, err
+		}
+	}
 }

@@ -1,0 +1,120 @@
+package examples_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/jobsgo/jobs/adapters/memory"
+	"github.com/jobsgo/jobs/examples"
+	"github.com/jobsgo/jobs/generated"
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// okGateway approves every charge.
+type okGateway struct{}
+
+func (okGateway) Charge(ctx context.Context, key string, cents int64, currency string) (string, error) {
+	return "ch_1", nil
+}
+
+type fixedSales struct{}
+
+func (fixedSales) Sales(ctx context.Context, from, to time.Time) ([]examples.Sale, error) {
+	return nil, nil
+}
+
+// Example_workers is the README's "Run workers" section: register the
+// generated handlers and run a pool. (README.md quotes the code between the
+// markers; a test checks that it still does.)
+func Example_workers() {
+	ctx := context.Background()
+	// README: workers
+	backend := memory.New() // or redis.New(redis.WithURL(os.Getenv("REDIS_URL")))
+	registry := runtime.NewRegistry()
+	err := generated.Register(registry,
+		&examples.Billing{Gateway: okGateway{}}, // method handlers get their receivers injected
+		&examples.Reports{Source: fixedSales{}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	pool, err := runtime.NewPool(backend, registry, runtime.PoolConfig{
+		Queues:     map[string]int{"billing": 10, "emails": 5, "reports": 2, "media": 2, "exports": 1, "default": 1},
+		Middleware: []runtime.Middleware{runtime.Logging(slog.New(slog.NewTextHandler(os.Stderr, nil)))},
+		Tenants:    noTenants{}, // postgres.NewExecutor(db, resolver) for tenant handlers
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := pool.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Shutdown(ctx) // waits for running jobs, leaves the rest queued
+	// README: end
+
+	client := generated.NewClient(runtime.NewClient(backend))
+	job, err := client.EnqueueChargeInvoice(ctx, examples.ChargeInvoiceArgs{InvoiceID: "INV-7", Cents: 100, Currency: "EUR"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	done, err := client.Runtime().Wait(ctx, job.ID)
+	fmt.Println(done.State, string(done.Result), err)
+	// Output: completed {"charge_id":"ch_1"} <nil>
+}
+
+// Example_enqueue is the README's "Enqueue" section.
+func Example_enqueue() {
+	ctx := context.Background()
+	backend := memory.New()
+	// README: enqueue
+	client := generated.NewClient(runtime.NewClient(backend))
+
+	// Typed args; the annotation's queue, priority and retries apply.
+	_, err := client.EnqueueSendEmail(ctx, examples.SendEmailArgs{To: "ada@example.com", Subject: "Welcome"})
+	check(err)
+
+	// Caller options override the annotation's defaults.
+	_, err = client.EnqueueSendEmail(ctx, examples.SendEmailArgs{To: "bob@example.com", Subject: "Hi"},
+		runtime.WithPriority(runtime.PriorityCritical), runtime.WithMaxRetries(10),
+		runtime.WithMetadata("request_id", "r-42"))
+	check(err)
+
+	// Scheduled, delayed and tenant-scoped jobs.
+	_, err = client.ScheduleGenerateReport(ctx, time.Now().Add(time.Hour), examples.ReportArgs{
+		From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
+	check(err)
+	_, err = client.EnqueueBulkExport(ctx, examples.BulkExportArgs{Dataset: "orders", Records: 1000, ChunkSize: 100},
+		runtime.RunIn(30*time.Second))
+	check(err)
+	_, err = client.EnqueueNotifyUsersForTenant(ctx, "acme", examples.NotifyUsersArgs{UserIDs: []int64{1}, Kind: "welcome"})
+	check(err)
+
+	// Unique by type + args while the first job is active: no duplicate.
+	welcome := examples.SendEmailArgs{To: "cy@example.com", Subject: "Welcome"}
+	first, err := client.EnqueueSendEmail(ctx, welcome, runtime.Unique(0))
+	check(err)
+	again, err := client.EnqueueSendEmail(ctx, welcome, runtime.Unique(0))
+	if errors.Is(err, runtime.ErrUniqueJobExists) && again.ID == first.ID {
+		fmt.Println("duplicate suppressed; existing job returned")
+	}
+	// README: end
+	// Output: duplicate suppressed; existing job returned
+}
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// noTenants refuses tenant jobs: this example has no database.
+type noTenants struct{}
+
+func (noTenants) RunInTenant(ctx context.Context, tenantID string, fn func(context.Context, *sql.Tx) error) error {
+	return fmt.Errorf("tenant %s: %w (no database in this example)", tenantID, runtime.ErrTenantNotFound)
+}

@@ -21,17 +21,27 @@ import (
 type config struct {
 	databaseURL string
 	logs        io.Writer // the pool's logs; nil discards them
+	serveAddr   string    // where to serve the admin API and metrics; "" for nowhere
 }
 
 // demoRetry keeps the demo short: retries 100 ms, 200 ms, 400 ms apart.
 var demoRetry = runtime.WithRetryPolicy(runtime.RetryPolicy{InitialDelay: 100 * time.Millisecond, Jitter: runtime.NoJitter})
 
 // run plays the scenario and checks that every job ended as expected.
-func run(ctx context.Context, out io.Writer, cfg config) error {
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+func run(parent context.Context, out io.Writer, cfg config) error {
+	ctx, cancel := context.WithTimeout(parent, 60*time.Second)
 	defer cancel()
 	out = &lockedWriter{w: out} // the watcher and the pool's workers print too
 	backend := memory.New()
+	middleware := []runtime.Middleware{}
+	var srv *server
+	if cfg.serveAddr != "" {
+		var err error
+		if srv, err = serve(out, cfg.serveAddr, backend); err != nil {
+			return err
+		}
+		middleware = append(middleware, srv.metrics.Middleware)
+	}
 	client := generated.NewClient(runtime.NewClient(backend))
 	w := newWatcher(backend, out)
 	gateway := &flakyGateway{failures: map[string]int{"invoice:INV-1001": 2}, down: map[string]bool{"invoice:INV-1002": true}}
@@ -95,7 +105,7 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 			"billing": 2, "emails": 2, "media": 1, "reports": 1, "exports": 1,
 			"notifications": 2, runtime.DefaultQueue: 1,
 		},
-		Middleware:        []runtime.Middleware{w.middleware},
+		Middleware:        append(middleware, w.middleware),
 		Tenants:           tenants.executor,
 		Schedules:         schedules,
 		SchedulerInterval: 50 * time.Millisecond,
@@ -147,6 +157,11 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 	order := strings.Join(imageOrder, " > ")
 	mu.Unlock()
 	fmt.Fprintf(out, "image jobs ran in priority order: %s\n", order)
+	if srv != nil {
+		if err := srv.wait(parent, out); err != nil {
+			return err
+		}
+	}
 	return errors.Join(
 		expectOrder(order),
 		w.expect("invoice/INV-1001", runtime.StateCompleted, 3),

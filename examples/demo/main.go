@@ -8,7 +8,9 @@
 // dead-letter queue (and is retried from there), a cancelled job, a unique
 // job enqueued twice and a periodic job. With DATABASE_URL set to a
 // PostgreSQL URL it also runs tenant jobs, each inside its tenant's schema.
-// It exits 0 when every job ended as the scenario expects.
+// It exits 0 when every job ended as the scenario expects. With -serve :8080
+// it also serves the admin API and Prometheus metrics, and keeps running
+// until interrupted.
 package main
 
 import (
@@ -22,6 +24,7 @@ import (
 func main() {
 	var cfg config
 	flag.StringVar(&cfg.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL for the tenant jobs (default $DATABASE_URL; empty skips them)")
+	flag.StringVar(&cfg.serveAddr, "serve", "", "serve the admin API and /metrics on this address (e.g. :8080) and keep running until Ctrl-C")
 	verbose := flag.Bool("v", false, "print the worker pool's logs to stderr")
 	flag.Parse()
 	if *verbose {

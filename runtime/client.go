@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Client validates and enqueues jobs. It is safe for concurrent use.
@@ -12,6 +13,18 @@ import (
 type Client struct {
 	backend Backend
 	clock   Clock
+	hooks   []EnqueueHook
+}
+
+// EnqueueHook sees every job the client is about to store, with the
+// enqueueing caller's context, and may change it: add metadata such as a
+// trace context, or refuse it with an error. Hooks run after validation,
+// in order.
+type EnqueueHook func(ctx context.Context, job *Job) error
+
+// WithEnqueueHook adds hooks that run on every job before it is stored.
+func WithEnqueueHook(hooks ...EnqueueHook) ClientOption {
+	return func(c *Client) { c.hooks = append(c.hooks, hooks...) }
 }
 
 // ClientOption configures a Client.
@@ -42,7 +55,7 @@ func (c *Client) Backend() Backend { return c.backend }
 // nothing and returns the job holding the key with an error matching
 // ErrUniqueJobExists (a *UniqueJobExistsError).
 func (c *Client) Enqueue(ctx context.Context, jobType string, args json.RawMessage, opts ...EnqueueOption) (Job, error) {
-	job, err := NewJob(jobType, args, ResolveEnqueueOptions(opts...), c.clock.Now())
+	job, err := c.newJob(ctx, jobType, args, opts)
 	if err != nil {
 		return Job{}, err
 	}
@@ -73,7 +86,7 @@ func (c *Client) EnqueueBatch(ctx context.Context, reqs []EnqueueRequest) ([]Job
 	now := c.clock.Now()
 	jobs := make([]Job, len(reqs))
 	for i, r := range reqs {
-		job, err := NewJob(r.Type, r.Args, ResolveEnqueueOptions(r.Options...), now)
+		job, err := c.newJobAt(ctx, r.Type, r.Args, r.Options, now)
 		if err != nil {
 			return nil, fmt.Errorf("batch item %d: %w", i, err)
 		}
@@ -86,6 +99,24 @@ func (c *Client) EnqueueBatch(ctx context.Context, reqs []EnqueueRequest) ([]Job
 		return nil, fmt.Errorf("enqueue batch of %d jobs: %w", len(jobs), err)
 	}
 	return jobs, nil
+}
+
+func (c *Client) newJob(ctx context.Context, jobType string, args json.RawMessage, opts []EnqueueOption) (Job, error) {
+	return c.newJobAt(ctx, jobType, args, opts, c.clock.Now())
+}
+
+// newJobAt creates a job and runs the hooks on it.
+func (c *Client) newJobAt(ctx context.Context, jobType string, args json.RawMessage, opts []EnqueueOption, now time.Time) (Job, error) {
+	job, err := NewJob(jobType, args, ResolveEnqueueOptions(opts...), now)
+	if err != nil {
+		return Job{}, err
+	}
+	for _, hook := range c.hooks {
+		if err := hook(ctx, &job); err != nil {
+			return Job{}, fmt.Errorf("enqueue %s job: %w", jobType, err)
+		}
+	}
+	return job, nil
 }
 
 // EnqueueValue JSON-encodes args and enqueues a job of jobType with them.

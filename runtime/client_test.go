@@ -1,0 +1,86 @@
+package runtime_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jobsgo/jobs/adapters/memory"
+	"github.com/jobsgo/jobs/runtime"
+)
+
+type ctxKey struct{}
+
+func TestEnqueueHooks(t *testing.T) {
+	stamp := func(ctx context.Context, j *runtime.Job) error {
+		if j.Metadata == nil {
+			j.Metadata = map[string]string{}
+		}
+		j.Metadata["request"], _ = ctx.Value(ctxKey{}).(string)
+		return nil
+	}
+	refuse := func(ctx context.Context, j *runtime.Job) error {
+		if j.Type == "forbidden" {
+			return errors.New("not allowed")
+		}
+		return nil
+	}
+	b := memory.New()
+	c := runtime.NewClient(b, runtime.WithEnqueueHook(stamp, refuse))
+	ctx := context.WithValue(context.Background(), ctxKey{}, "req-7")
+
+	job, err := c.Enqueue(ctx, "ok", json.RawMessage(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := b.Job(ctx, job.ID)
+	if err != nil || stored.Metadata["request"] != "req-7" {
+		t.Fatalf("stored metadata %v (err %v), want request=req-7 from the hook", stored.Metadata, err)
+	}
+	batch, err := c.EnqueueBatch(ctx, []runtime.EnqueueRequest{{Type: "a"}, {Type: "b"}})
+	if err != nil || batch[1].Metadata["request"] != "req-7" {
+		t.Fatalf("batch %v (err %v): hooks did not run on every job", batch, err)
+	}
+	if _, err := c.Enqueue(ctx, "forbidden", nil); err == nil || err.Error() != "enqueue forbidden job: not allowed" {
+		t.Fatalf("err = %v, want the hook's refusal", err)
+	}
+	if n, _ := b.Size(ctx, runtime.DefaultQueue); n != 3 {
+		t.Fatalf("queue holds %d jobs, want 3 (the refused one not stored)", n)
+	}
+}
+
+func TestClientResultAndWait(t *testing.T) {
+	ctx := context.Background()
+	b := memory.New()
+	c := runtime.NewClient(b)
+	job, err := c.Enqueue(ctx, "t", json.RawMessage(`{}`), runtime.WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Result(ctx, job.ID); !errors.Is(err, runtime.ErrJobNotFinished) {
+		t.Fatalf("result of a pending job: %v, want ErrJobNotFinished", err)
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if _, err := c.Wait(waitCtx, job.ID); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("wait on a job nobody runs: %v, want the context's deadline", err)
+	}
+	if _, err := c.Result(ctx, "nope"); !errors.Is(err, runtime.ErrJobNotFound) {
+		t.Fatalf("result of an unknown job: %v", err)
+	}
+	leased, err := b.Dequeue(ctx, runtime.DefaultQueue, 1, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed, _ := leased[0].Fail(runtime.JobError{Message: "bad", Type: "error"}, leased[0].StartedAt)
+	if err := b.Ack(ctx, failed); err != nil {
+		t.Fatal(err)
+	}
+	_, err = runtime.WaitValue[map[string]int](ctx, c, job.ID)
+	var jf *runtime.JobFailedError
+	if !errors.As(err, &jf) || !errors.Is(err, runtime.ErrJobFailed) || err.Error() != "job "+job.ID+" failed after 1 attempts: bad" {
+		t.Fatalf("wait on a failed job: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ package generated
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/jobsgo/jobs/examples"
@@ -43,31 +44,52 @@ type Enqueuer interface {
 	EnqueueBulkExport(ctx context.Context, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
 	// ScheduleBulkExport enqueues a job of type bulk_export to run at at.
 	ScheduleBulkExport(ctx context.Context, at time.Time, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	// EnqueueBulkExportBatch enqueues a job of type bulk_export per element of
+	// args, all or none.
+	EnqueueBulkExportBatch(ctx context.Context, args []examples.BulkExportArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error)
 	// EnqueueChargeInvoice enqueues a job of type charge_invoice.
 	EnqueueChargeInvoice(ctx context.Context, args examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
 	// ScheduleChargeInvoice enqueues a job of type charge_invoice to run at at.
 	ScheduleChargeInvoice(ctx context.Context, at time.Time, args examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	// EnqueueChargeInvoiceBatch enqueues a job of type charge_invoice per element
+	// of args, all or none.
+	EnqueueChargeInvoiceBatch(ctx context.Context, args []examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error)
 	// EnqueueCleanupSessions enqueues a job of type cleanup_sessions.
 	EnqueueCleanupSessions(ctx context.Context, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
 	// ScheduleCleanupSessions enqueues a job of type cleanup_sessions to run at at.
 	ScheduleCleanupSessions(ctx context.Context, at time.Time, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	// EnqueueCleanupSessionsBatch enqueues a job of type cleanup_sessions per
+	// element of args, all or none.
+	EnqueueCleanupSessionsBatch(ctx context.Context, args []examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error)
 	// EnqueueGenerateReport enqueues a job of type generate_report.
 	EnqueueGenerateReport(ctx context.Context, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
 	// ScheduleGenerateReport enqueues a job of type generate_report to run at at.
 	ScheduleGenerateReport(ctx context.Context, at time.Time, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	// EnqueueGenerateReportBatch enqueues a job of type generate_report per element
+	// of args, all or none.
+	EnqueueGenerateReportBatch(ctx context.Context, args []examples.ReportArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error)
 	// EnqueueNotifyUsersForTenant enqueues a job of type notify_users.
 	EnqueueNotifyUsersForTenant(ctx context.Context, tenantID string, args examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
 	// ScheduleNotifyUsersForTenant enqueues a job of type notify_users to run at
 	// at.
 	ScheduleNotifyUsersForTenant(ctx context.Context, tenantID string, at time.Time, args examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	// EnqueueNotifyUsersBatchForTenant enqueues a job of type notify_users per
+	// element of args, all or none.
+	EnqueueNotifyUsersBatchForTenant(ctx context.Context, tenantID string, args []examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error)
 	// EnqueueProcessImage enqueues a job of type process_image.
 	EnqueueProcessImage(ctx context.Context, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
 	// ScheduleProcessImage enqueues a job of type process_image to run at at.
 	ScheduleProcessImage(ctx context.Context, at time.Time, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	// EnqueueProcessImageBatch enqueues a job of type process_image per element of
+	// args, all or none.
+	EnqueueProcessImageBatch(ctx context.Context, args []examples.ProcessImageArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error)
 	// EnqueueSendEmail enqueues a job of type send_email.
 	EnqueueSendEmail(ctx context.Context, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
 	// ScheduleSendEmail enqueues a job of type send_email to run at at.
 	ScheduleSendEmail(ctx context.Context, at time.Time, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	// EnqueueSendEmailBatch enqueues a job of type send_email per element of args,
+	// all or none.
+	EnqueueSendEmailBatch(ctx context.Context, args []examples.SendEmailArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error)
 }
 
 var (
@@ -75,8 +97,58 @@ var (
 	_ Enqueuer = (*MockEnqueuer)(nil)
 )
 
+// Results reads the outcome of this package's jobs: the typed result of
+// each handler that has one, and whether the job completed. A job that
+// failed or was cancelled gives a *runtime.JobFailedError. Client
+// implements it and so does MockEnqueuer, whose jobs finish with the outcome
+// SetXResult gives them.
+type Results interface {
+	// ResultBulkExport returns the result of the bulk_export job id, which must
+	// have completed.
+	ResultBulkExport(ctx context.Context, id string) (examples.BulkExportResult, error)
+	// WaitBulkExport waits for the bulk_export job id to finish and returns its
+	// result.
+	WaitBulkExport(ctx context.Context, id string) (examples.BulkExportResult, error)
+	// ResultChargeInvoice returns the result of the charge_invoice job id, which
+	// must have completed.
+	ResultChargeInvoice(ctx context.Context, id string) (examples.ChargeResult, error)
+	// WaitChargeInvoice waits for the charge_invoice job id to finish and returns
+	// its result.
+	WaitChargeInvoice(ctx context.Context, id string) (examples.ChargeResult, error)
+	// WaitCleanupSessions waits for the cleanup_sessions job id to finish and
+	// returns nil if it completed.
+	WaitCleanupSessions(ctx context.Context, id string) error
+	// ResultGenerateReport returns the result of the generate_report job id, which
+	// must have completed.
+	ResultGenerateReport(ctx context.Context, id string) (examples.ReportResult, error)
+	// WaitGenerateReport waits for the generate_report job id to finish and returns
+	// its result.
+	WaitGenerateReport(ctx context.Context, id string) (examples.ReportResult, error)
+	// WaitNotifyUsers waits for the notify_users job id to finish and returns nil
+	// if it completed.
+	WaitNotifyUsers(ctx context.Context, id string) error
+	// ResultProcessImage returns the result of the process_image job id, which must
+	// have completed.
+	ResultProcessImage(ctx context.Context, id string) (examples.ProcessImageResult, error)
+	// WaitProcessImage waits for the process_image job id to finish and returns its
+	// result.
+	WaitProcessImage(ctx context.Context, id string) (examples.ProcessImageResult, error)
+	// ResultSendEmail returns the result of the send_email job id, which must have
+	// completed.
+	ResultSendEmail(ctx context.Context, id string) (examples.SendEmailResult, error)
+	// WaitSendEmail waits for the send_email job id to finish and returns its
+	// result.
+	WaitSendEmail(ctx context.Context, id string) (examples.SendEmailResult, error)
+}
+
+var (
+	_ Results = (*Client)(nil)
+	_ Results = (*MockEnqueuer)(nil)
+)
+
 // Client enqueues jobs through a runtime.Client with typed args and the
-// defaults of each handler's annotation. It is safe for concurrent use.
+// defaults of each handler's annotation, and reads their typed results. It
+// is safe for concurrent use.
 type Client struct {
 	client *runtime.Client
 }
@@ -105,6 +177,16 @@ func (c *Client) ScheduleBulkExport(ctx context.Context, at time.Time, args exam
 	return runtime.EnqueueValue(ctx, c.client, TypeBulkExport, args, bulkExportOptions(opts, runtime.RunAt(at))...)
 }
 
+// EnqueueBulkExportBatch enqueues one job of type bulk_export (handled by
+// examples.BulkExport) per element of args, all in one call to the backend:
+// either every job is stored or none is. opts apply to every job, so WithJobID
+// suits only a batch of one. The jobs come back in the order of args. Its
+// annotation sets queue exports, priority low, max retries 1, timeout 30m0s;
+// opts override these.
+func (c *Client) EnqueueBulkExportBatch(ctx context.Context, args []examples.BulkExportArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+	return enqueueBatch(ctx, c.client, TypeBulkExport, args, bulkExportOptions(opts)...)
+}
+
 // EnqueueChargeInvoice enqueues a job of type charge_invoice, handled by
 // (*examples.Billing).ChargeInvoice. Its annotation sets queue billing,
 // priority critical, max retries 3, exponential backoff, initial delay 1s, max
@@ -121,6 +203,16 @@ func (c *Client) ScheduleChargeInvoice(ctx context.Context, at time.Time, args e
 	return runtime.EnqueueValue(ctx, c.client, TypeChargeInvoice, args, chargeInvoiceOptions(opts, runtime.RunAt(at))...)
 }
 
+// EnqueueChargeInvoiceBatch enqueues one job of type charge_invoice (handled by
+// (*examples.Billing).ChargeInvoice) per element of args, all in one call to
+// the backend: either every job is stored or none is. opts apply to every job,
+// so WithJobID suits only a batch of one. The jobs come back in the order of
+// args. Its annotation sets queue billing, priority critical, max retries 3,
+// exponential backoff, initial delay 1s, max delay 10s; opts override these.
+func (c *Client) EnqueueChargeInvoiceBatch(ctx context.Context, args []examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+	return enqueueBatch(ctx, c.client, TypeChargeInvoice, args, chargeInvoiceOptions(opts)...)
+}
+
 // EnqueueCleanupSessions enqueues a job of type cleanup_sessions, handled by
 // examples.CleanupSessions.
 func (c *Client) EnqueueCleanupSessions(ctx context.Context, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
@@ -131,6 +223,15 @@ func (c *Client) EnqueueCleanupSessions(ctx context.Context, args examples.Clean
 // examples.CleanupSessions) to run at at.
 func (c *Client) ScheduleCleanupSessions(ctx context.Context, at time.Time, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeCleanupSessions, args, cleanupSessionsOptions(opts, runtime.RunAt(at))...)
+}
+
+// EnqueueCleanupSessionsBatch enqueues one job of type cleanup_sessions
+// (handled by examples.CleanupSessions) per element of args, all in one call to
+// the backend: either every job is stored or none is. opts apply to every job,
+// so WithJobID suits only a batch of one. The jobs come back in the order of
+// args.
+func (c *Client) EnqueueCleanupSessionsBatch(ctx context.Context, args []examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+	return enqueueBatch(ctx, c.client, TypeCleanupSessions, args, cleanupSessionsOptions(opts)...)
 }
 
 // EnqueueGenerateReport enqueues a job of type generate_report, handled by
@@ -145,6 +246,16 @@ func (c *Client) EnqueueGenerateReport(ctx context.Context, args examples.Report
 // reports, max retries 2, timeout 5m0s; opts override these.
 func (c *Client) ScheduleGenerateReport(ctx context.Context, at time.Time, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeGenerateReport, args, generateReportOptions(opts, runtime.RunAt(at))...)
+}
+
+// EnqueueGenerateReportBatch enqueues one job of type generate_report (handled
+// by (*examples.Reports).GenerateReport) per element of args, all in one call
+// to the backend: either every job is stored or none is. opts apply to every
+// job, so WithJobID suits only a batch of one. The jobs come back in the order
+// of args. Its annotation sets queue reports, max retries 2, timeout 5m0s; opts
+// override these.
+func (c *Client) EnqueueGenerateReportBatch(ctx context.Context, args []examples.ReportArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+	return enqueueBatch(ctx, c.client, TypeGenerateReport, args, generateReportOptions(opts)...)
 }
 
 // EnqueueNotifyUsersForTenant enqueues a job of type notify_users, handled by
@@ -168,6 +279,19 @@ func (c *Client) ScheduleNotifyUsersForTenant(ctx context.Context, tenantID stri
 	return runtime.EnqueueValue(ctx, c.client, TypeNotifyUsers, args, notifyUsersOptions(opts, runtime.ForTenant(tenantID), runtime.RunAt(at))...)
 }
 
+// EnqueueNotifyUsersBatchForTenant enqueues one job of type notify_users
+// (handled by examples.NotifyUsers) per element of args, all in one call to the
+// backend: either every job is stored or none is. opts apply to every job, so
+// WithJobID suits only a batch of one. The jobs come back in the order of args.
+// The jobs run in the scope of tenantID, which must not be empty. Its
+// annotation sets queue notifications; opts override these.
+func (c *Client) EnqueueNotifyUsersBatchForTenant(ctx context.Context, tenantID string, args []examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+	if tenantID == "" {
+		return nil, errNoTenant(TypeNotifyUsers)
+	}
+	return enqueueBatch(ctx, c.client, TypeNotifyUsers, args, notifyUsersOptions(opts, runtime.ForTenant(tenantID))...)
+}
+
 // EnqueueProcessImage enqueues a job of type process_image, handled by
 // examples.ProcessImage. Its annotation sets queue media, linear backoff,
 // initial delay 2s, max delay 30s, timeout 2m0s; opts override these.
@@ -182,6 +306,16 @@ func (c *Client) ScheduleProcessImage(ctx context.Context, at time.Time, args ex
 	return runtime.EnqueueValue(ctx, c.client, TypeProcessImage, args, processImageOptions(opts, runtime.RunAt(at))...)
 }
 
+// EnqueueProcessImageBatch enqueues one job of type process_image (handled by
+// examples.ProcessImage) per element of args, all in one call to the backend:
+// either every job is stored or none is. opts apply to every job, so WithJobID
+// suits only a batch of one. The jobs come back in the order of args. Its
+// annotation sets queue media, linear backoff, initial delay 2s, max delay 30s,
+// timeout 2m0s; opts override these.
+func (c *Client) EnqueueProcessImageBatch(ctx context.Context, args []examples.ProcessImageArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+	return enqueueBatch(ctx, c.client, TypeProcessImage, args, processImageOptions(opts)...)
+}
+
 // EnqueueSendEmail enqueues a job of type send_email, handled by
 // examples.SendEmail. Its annotation sets queue emails, priority high, max
 // retries 5; opts override these.
@@ -194,6 +328,180 @@ func (c *Client) EnqueueSendEmail(ctx context.Context, args examples.SendEmailAr
 // high, max retries 5; opts override these.
 func (c *Client) ScheduleSendEmail(ctx context.Context, at time.Time, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeSendEmail, args, sendEmailOptions(opts, runtime.RunAt(at))...)
+}
+
+// EnqueueSendEmailBatch enqueues one job of type send_email (handled by
+// examples.SendEmail) per element of args, all in one call to the backend:
+// either every job is stored or none is. opts apply to every job, so WithJobID
+// suits only a batch of one. The jobs come back in the order of args. Its
+// annotation sets queue emails, priority high, max retries 5; opts override
+// these.
+func (c *Client) EnqueueSendEmailBatch(ctx context.Context, args []examples.SendEmailArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+	return enqueueBatch(ctx, c.client, TypeSendEmail, args, sendEmailOptions(opts)...)
+}
+
+// ResultBulkExport returns the result of the bulk_export job id, which must
+// have completed: a job that failed or was cancelled gives a
+// *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one
+// no longer kept runtime.ErrJobNotFound.
+func (c *Client) ResultBulkExport(ctx context.Context, id string) (examples.BulkExportResult, error) {
+	return runtime.ResultValue[examples.BulkExportResult](ctx, c.client, id)
+}
+
+// WaitBulkExport waits until the bulk_export job id completes, fails or is
+// cancelled, or ctx is done, and returns its result as ResultBulkExport does.
+func (c *Client) WaitBulkExport(ctx context.Context, id string) (examples.BulkExportResult, error) {
+	return runtime.WaitValue[examples.BulkExportResult](ctx, c.client, id)
+}
+
+// ResultChargeInvoice returns the result of the charge_invoice job id, which
+// must have completed: a job that failed or was cancelled gives a
+// *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one
+// no longer kept runtime.ErrJobNotFound.
+func (c *Client) ResultChargeInvoice(ctx context.Context, id string) (examples.ChargeResult, error) {
+	return runtime.ResultValue[examples.ChargeResult](ctx, c.client, id)
+}
+
+// WaitChargeInvoice waits until the charge_invoice job id completes, fails or
+// is cancelled, or ctx is done, and returns its result as ResultChargeInvoice
+// does.
+func (c *Client) WaitChargeInvoice(ctx context.Context, id string) (examples.ChargeResult, error) {
+	return runtime.WaitValue[examples.ChargeResult](ctx, c.client, id)
+}
+
+// WaitCleanupSessions waits until the cleanup_sessions job id completes, fails
+// or is cancelled, or ctx is done. It returns nil when the job completed and a
+// *runtime.JobFailedError when it failed or was cancelled.
+func (c *Client) WaitCleanupSessions(ctx context.Context, id string) error {
+	_, err := runtime.WaitValue[json.RawMessage](ctx, c.client, id)
+	return err
+}
+
+// ResultGenerateReport returns the result of the generate_report job id, which
+// must have completed: a job that failed or was cancelled gives a
+// *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one
+// no longer kept runtime.ErrJobNotFound.
+func (c *Client) ResultGenerateReport(ctx context.Context, id string) (examples.ReportResult, error) {
+	return runtime.ResultValue[examples.ReportResult](ctx, c.client, id)
+}
+
+// WaitGenerateReport waits until the generate_report job id completes, fails or
+// is cancelled, or ctx is done, and returns its result as ResultGenerateReport
+// does.
+func (c *Client) WaitGenerateReport(ctx context.Context, id string) (examples.ReportResult, error) {
+	return runtime.WaitValue[examples.ReportResult](ctx, c.client, id)
+}
+
+// WaitNotifyUsers waits until the notify_users job id completes, fails or is
+// cancelled, or ctx is done. It returns nil when the job completed and a
+// *runtime.JobFailedError when it failed or was cancelled.
+func (c *Client) WaitNotifyUsers(ctx context.Context, id string) error {
+	_, err := runtime.WaitValue[json.RawMessage](ctx, c.client, id)
+	return err
+}
+
+// ResultProcessImage returns the result of the process_image job id, which must
+// have completed: a job that failed or was cancelled gives a
+// *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one
+// no longer kept runtime.ErrJobNotFound.
+func (c *Client) ResultProcessImage(ctx context.Context, id string) (examples.ProcessImageResult, error) {
+	return runtime.ResultValue[examples.ProcessImageResult](ctx, c.client, id)
+}
+
+// WaitProcessImage waits until the process_image job id completes, fails or is
+// cancelled, or ctx is done, and returns its result as ResultProcessImage does.
+func (c *Client) WaitProcessImage(ctx context.Context, id string) (examples.ProcessImageResult, error) {
+	return runtime.WaitValue[examples.ProcessImageResult](ctx, c.client, id)
+}
+
+// ResultSendEmail returns the result of the send_email job id, which must have
+// completed: a job that failed or was cancelled gives a
+// *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one
+// no longer kept runtime.ErrJobNotFound.
+func (c *Client) ResultSendEmail(ctx context.Context, id string) (examples.SendEmailResult, error) {
+	return runtime.ResultValue[examples.SendEmailResult](ctx, c.client, id)
+}
+
+// WaitSendEmail waits until the send_email job id completes, fails or is
+// cancelled, or ctx is done, and returns its result as ResultSendEmail does.
+func (c *Client) WaitSendEmail(ctx context.Context, id string) (examples.SendEmailResult, error) {
+	return runtime.WaitValue[examples.SendEmailResult](ctx, c.client, id)
+}
+
+// PeriodicBulkExport returns a schedule called name that enqueues a job of type
+// bulk_export (handled by examples.BulkExport) with args at every tick of spec,
+// a cron spec or a descriptor such as @hourly or @every 5m (see
+// runtime.Schedule). Run it with runtime.PoolConfig.Schedules; set Location or
+// Missed on it to change its time zone or catch-up. Its annotation sets queue
+// exports, priority low, max retries 1, timeout 30m0s; opts override these.
+func PeriodicBulkExport(name, spec string, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Schedule, error) {
+	return runtime.PeriodicValue(name, spec, TypeBulkExport, args, bulkExportOptions(opts)...)
+}
+
+// PeriodicChargeInvoice returns a schedule called name that enqueues a job of
+// type charge_invoice (handled by (*examples.Billing).ChargeInvoice) with args
+// at every tick of spec, a cron spec or a descriptor such as @hourly or @every
+// 5m (see runtime.Schedule). Run it with runtime.PoolConfig.Schedules; set
+// Location or Missed on it to change its time zone or catch-up. Its annotation
+// sets queue billing, priority critical, max retries 3, exponential backoff,
+// initial delay 1s, max delay 10s; opts override these.
+func PeriodicChargeInvoice(name, spec string, args examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) (runtime.Schedule, error) {
+	return runtime.PeriodicValue(name, spec, TypeChargeInvoice, args, chargeInvoiceOptions(opts)...)
+}
+
+// PeriodicCleanupSessions returns a schedule called name that enqueues a job of
+// type cleanup_sessions (handled by examples.CleanupSessions) with args at
+// every tick of spec, a cron spec or a descriptor such as @hourly or @every 5m
+// (see runtime.Schedule). Run it with runtime.PoolConfig.Schedules; set
+// Location or Missed on it to change its time zone or catch-up.
+func PeriodicCleanupSessions(name, spec string, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Schedule, error) {
+	return runtime.PeriodicValue(name, spec, TypeCleanupSessions, args, cleanupSessionsOptions(opts)...)
+}
+
+// PeriodicGenerateReport returns a schedule called name that enqueues a job of
+// type generate_report (handled by (*examples.Reports).GenerateReport) with
+// args at every tick of spec, a cron spec or a descriptor such as @hourly or
+// @every 5m (see runtime.Schedule). Run it with runtime.PoolConfig.Schedules;
+// set Location or Missed on it to change its time zone or catch-up. Its
+// annotation sets queue reports, max retries 2, timeout 5m0s; opts override
+// these.
+func PeriodicGenerateReport(name, spec string, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Schedule, error) {
+	return runtime.PeriodicValue(name, spec, TypeGenerateReport, args, generateReportOptions(opts)...)
+}
+
+// PeriodicNotifyUsersForTenant returns a schedule called name that enqueues a
+// job of type notify_users (handled by examples.NotifyUsers) with args at every
+// tick of spec, a cron spec or a descriptor such as @hourly or @every 5m (see
+// runtime.Schedule). Run it with runtime.PoolConfig.Schedules; set Location or
+// Missed on it to change its time zone or catch-up. Its jobs run in the scope
+// of tenantID, which must not be empty. Its annotation sets queue
+// notifications; opts override these.
+func PeriodicNotifyUsersForTenant(name, spec, tenantID string, args examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) (runtime.Schedule, error) {
+	if tenantID == "" {
+		return runtime.Schedule{}, errNoTenant(TypeNotifyUsers)
+	}
+	return runtime.PeriodicValue(name, spec, TypeNotifyUsers, args, notifyUsersOptions(opts, runtime.ForTenant(tenantID))...)
+}
+
+// PeriodicProcessImage returns a schedule called name that enqueues a job of
+// type process_image (handled by examples.ProcessImage) with args at every tick
+// of spec, a cron spec or a descriptor such as @hourly or @every 5m (see
+// runtime.Schedule). Run it with runtime.PoolConfig.Schedules; set Location or
+// Missed on it to change its time zone or catch-up. Its annotation sets queue
+// media, linear backoff, initial delay 2s, max delay 30s, timeout 2m0s; opts
+// override these.
+func PeriodicProcessImage(name, spec string, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Schedule, error) {
+	return runtime.PeriodicValue(name, spec, TypeProcessImage, args, processImageOptions(opts)...)
+}
+
+// PeriodicSendEmail returns a schedule called name that enqueues a job of type
+// send_email (handled by examples.SendEmail) with args at every tick of spec, a
+// cron spec or a descriptor such as @hourly or @every 5m (see
+// runtime.Schedule). Run it with runtime.PoolConfig.Schedules; set Location or
+// Missed on it to change its time zone or catch-up. Its annotation sets queue
+// emails, priority high, max retries 5; opts override these.
+func PeriodicSendEmail(name, spec string, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Schedule, error) {
+	return runtime.PeriodicValue(name, spec, TypeSendEmail, args, sendEmailOptions(opts)...)
 }
 
 // bulkExportOptions returns the options of a job of type bulk_export: the
@@ -278,6 +586,24 @@ func joinOptions(lists ...[]runtime.EnqueueOption) []runtime.EnqueueOption {
 		all = append(all, l...)
 	}
 	return all
+}
+
+// enqueueBatch JSON-encodes each of args and enqueues them all as jobs of
+// jobType with opts, in one runtime.Client.EnqueueBatch call.
+func enqueueBatch[T any](ctx context.Context, c *runtime.Client, jobType string, args []T, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+	reqs := make([]runtime.EnqueueRequest, len(args))
+	for i, a := range args {
+		raw, err := json.Marshal(a)
+		if err != nil {
+			return nil, fmt.Errorf("batch item %d: %w: encode args of %s: %v", i, runtime.ErrInvalidJob, jobType, err)
+		}
+		reqs[i] = runtime.EnqueueRequest{
+			Args:    raw,
+			Options: opts,
+			Type:    jobType,
+		}
+	}
+	return c.EnqueueBatch(ctx, reqs)
 }
 
 // errNoTenant is the error of a tenant job enqueued without a tenant ID.

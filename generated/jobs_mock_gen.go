@@ -5,6 +5,7 @@ package generated
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/jobsgo/jobs/examples"
 	"github.com/jobsgo/jobs/runtime"
@@ -15,44 +16,58 @@ import (
 	"time"
 )
 
-// MockEnqueuer is an Enqueuer for tests. It records every call with its typed
-// args and its options resolved as the real Client would enqueue them, fails
-// on demand per job type (FailX), and asserts on what was enqueued
-// (AssertXEnqueued, AssertNothingEnqueued). It returns the jobs the real
-// Client would create, validated the same way. Its zero value is ready to
-// use; it is safe for concurrent use.
+// MockEnqueuer is an Enqueuer and Results for tests. It records every call
+// with its typed args and its options resolved as the real Client would
+// enqueue them, fails on demand per job type (FailX), and asserts on what was
+// enqueued (AssertXEnqueued, AssertNothingEnqueued). It returns the jobs the
+// real Client would create, validated the same way. Its jobs never run: they
+// finish with the outcome a function set with SetXResult gives them, for
+// ResultX and WaitX. Its zero value is ready to use; it is safe for
+// concurrent use.
 type MockEnqueuer struct {
 	// Clock stamps the jobs the mock returns; nil means the system clock. Set
 	// it before the first call.
 	Clock runtime.Clock
 
-	mu                   sync.Mutex
-	jobs                 []runtime.Job
-	bulkExportCalls      []BulkExportCall
-	bulkExportErr        error
-	chargeInvoiceCalls   []ChargeInvoiceCall
-	chargeInvoiceErr     error
-	cleanupSessionsCalls []CleanupSessionsCall
-	cleanupSessionsErr   error
-	generateReportCalls  []GenerateReportCall
-	generateReportErr    error
-	notifyUsersCalls     []NotifyUsersCall
-	notifyUsersErr       error
-	processImageCalls    []ProcessImageCall
-	processImageErr      error
-	sendEmailCalls       []SendEmailCall
-	sendEmailErr         error
+	mu                    sync.Mutex
+	jobs                  []runtime.Job
+	bulkExportCalls       []BulkExportCall
+	bulkExportErr         error
+	bulkExportResult      func(examples.BulkExportArgs) (examples.BulkExportResult, error)
+	chargeInvoiceCalls    []ChargeInvoiceCall
+	chargeInvoiceErr      error
+	chargeInvoiceResult   func(examples.ChargeInvoiceArgs) (examples.ChargeResult, error)
+	cleanupSessionsCalls  []CleanupSessionsCall
+	cleanupSessionsErr    error
+	cleanupSessionsResult func(examples.CleanupSessionsArgs) error
+	generateReportCalls   []GenerateReportCall
+	generateReportErr     error
+	generateReportResult  func(examples.ReportArgs) (examples.ReportResult, error)
+	notifyUsersCalls      []NotifyUsersCall
+	notifyUsersErr        error
+	notifyUsersResult     func(string, examples.NotifyUsersArgs) error
+	processImageCalls     []ProcessImageCall
+	processImageErr       error
+	processImageResult    func(examples.ProcessImageArgs) (examples.ProcessImageResult, error)
+	sendEmailCalls        []SendEmailCall
+	sendEmailErr          error
+	sendEmailResult       func(examples.SendEmailArgs) (examples.SendEmailResult, error)
 }
 
 // BulkExportCall is one call of MockEnqueuer.EnqueueBulkExport or
-// MockEnqueuer.ScheduleBulkExport.
+// MockEnqueuer.ScheduleBulkExport, or one job of
+// MockEnqueuer.EnqueueBulkExportBatch.
 type BulkExportCall struct {
 	// Args are the job's args.
 	Args examples.BulkExportArgs
-	// At is the time passed to ScheduleBulkExport; zero for EnqueueBulkExport.
+	// At is the time passed to ScheduleBulkExport; zero for EnqueueBulkExport and
+	// EnqueueBulkExportBatch.
 	At time.Time
 	// Options are the call's options resolved after the annotation's defaults,
-	// as the real Client would enqueue them.
+	// as the real Client would enqueue them. Fields that neither the annotation
+	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
+	// values the job got, the runtime's defaults filled in. Unique records a
+	// Unique or UniqueByKey option, which the mock does not enforce.
 	Options runtime.EnqueueOptions
 	// Job is the job the call returned; zero when it failed.
 	Job runtime.Job
@@ -87,6 +102,29 @@ func (m *MockEnqueuer) ScheduleBulkExport(ctx context.Context, at time.Time, arg
 	call.Job, call.Err = m.record(ctx, TypeBulkExport, args, call.Options, m.bulkExportErr)
 	m.bulkExportCalls = append(m.bulkExportCalls, call)
 	return call.Job, call.Err
+}
+
+// EnqueueBulkExportBatch records one call per element of args and returns the
+// jobs the real Client would enqueue, or the error set with FailBulkExport.
+// Like the real Client it enqueues all or none: when one job fails, every call
+// of the batch is recorded with the error.
+func (m *MockEnqueuer) EnqueueBulkExportBatch(ctx context.Context, args []examples.BulkExportArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+	o := runtime.ResolveEnqueueOptions(bulkExportOptions(opts)...)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	jobs, err := recordBatch(ctx, m, TypeBulkExport, args, o, m.bulkExportErr)
+	for i, a := range args {
+		call := BulkExportCall{
+			Args:    a,
+			Err:     err,
+			Options: o,
+		}
+		if err == nil {
+			call.Job = jobs[i]
+		}
+		m.bulkExportCalls = append(m.bulkExportCalls, call)
+	}
+	return jobs, err
 }
 
 // FailBulkExport makes the later bulk_export calls fail with err, recorded with
@@ -140,16 +178,65 @@ func (m *MockEnqueuer) AssertBulkExportNotEnqueued(t testing.TB, match func(exam
 	return true
 }
 
+// SetBulkExportResult makes the bulk_export jobs enqueued through m finish with
+// what fn returns for their args: an error makes the job fail, or be cancelled
+// when it is runtime.ErrJobCancelled. fn runs at each ResultBulkExport or
+// WaitBulkExport call, for jobs enqueued before or after; nil leaves the jobs
+// unfinished again.
+func (m *MockEnqueuer) SetBulkExportResult(fn func(examples.BulkExportArgs) (examples.BulkExportResult, error)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.bulkExportResult = fn
+}
+
+// ResultBulkExport returns the result the function set with SetBulkExportResult
+// gives the bulk_export job id, or a *runtime.JobFailedError. A job m did not
+// enqueue as bulk_export gives runtime.ErrJobNotFound; one without an outcome
+// function runtime.ErrJobNotFinished.
+func (m *MockEnqueuer) ResultBulkExport(ctx context.Context, id string) (examples.BulkExportResult, error) {
+	var r examples.BulkExportResult
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+	m.mu.Lock()
+	calls, fn := slices.Clone(m.bulkExportCalls), m.bulkExportResult
+	m.mu.Unlock()
+	for _, c := range calls {
+		if c.Err != nil || c.Job.ID != id {
+			continue
+		}
+		if fn == nil {
+			return r, mockUnfinished(c.Job, "SetBulkExportResult")
+		}
+		res, err := fn(c.Args)
+		if err != nil {
+			return r, mockFailed(c.Job, err)
+		}
+		return res, nil
+	}
+	return r, mockNotFound(TypeBulkExport, id)
+}
+
+// WaitBulkExport is ResultBulkExport: the mock's jobs finish as soon as they
+// have an outcome, so it returns at once rather than block.
+func (m *MockEnqueuer) WaitBulkExport(ctx context.Context, id string) (examples.BulkExportResult, error) {
+	return m.ResultBulkExport(ctx, id)
+}
+
 // ChargeInvoiceCall is one call of MockEnqueuer.EnqueueChargeInvoice or
-// MockEnqueuer.ScheduleChargeInvoice.
+// MockEnqueuer.ScheduleChargeInvoice, or one job of
+// MockEnqueuer.EnqueueChargeInvoiceBatch.
 type ChargeInvoiceCall struct {
 	// Args are the job's args.
 	Args examples.ChargeInvoiceArgs
-	// At is the time passed to ScheduleChargeInvoice; zero for
-	// EnqueueChargeInvoice.
+	// At is the time passed to ScheduleChargeInvoice; zero for EnqueueChargeInvoice
+	// and EnqueueChargeInvoiceBatch.
 	At time.Time
 	// Options are the call's options resolved after the annotation's defaults,
-	// as the real Client would enqueue them.
+	// as the real Client would enqueue them. Fields that neither the annotation
+	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
+	// values the job got, the runtime's defaults filled in. Unique records a
+	// Unique or UniqueByKey option, which the mock does not enforce.
 	Options runtime.EnqueueOptions
 	// Job is the job the call returned; zero when it failed.
 	Job runtime.Job
@@ -184,6 +271,29 @@ func (m *MockEnqueuer) ScheduleChargeInvoice(ctx context.Context, at time.Time, 
 	call.Job, call.Err = m.record(ctx, TypeChargeInvoice, args, call.Options, m.chargeInvoiceErr)
 	m.chargeInvoiceCalls = append(m.chargeInvoiceCalls, call)
 	return call.Job, call.Err
+}
+
+// EnqueueChargeInvoiceBatch records one call per element of args and returns
+// the jobs the real Client would enqueue, or the error set with
+// FailChargeInvoice. Like the real Client it enqueues all or none: when one job
+// fails, every call of the batch is recorded with the error.
+func (m *MockEnqueuer) EnqueueChargeInvoiceBatch(ctx context.Context, args []examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+	o := runtime.ResolveEnqueueOptions(chargeInvoiceOptions(opts)...)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	jobs, err := recordBatch(ctx, m, TypeChargeInvoice, args, o, m.chargeInvoiceErr)
+	for i, a := range args {
+		call := ChargeInvoiceCall{
+			Args:    a,
+			Err:     err,
+			Options: o,
+		}
+		if err == nil {
+			call.Job = jobs[i]
+		}
+		m.chargeInvoiceCalls = append(m.chargeInvoiceCalls, call)
+	}
+	return jobs, err
 }
 
 // FailChargeInvoice makes the later charge_invoice calls fail with err,
@@ -237,16 +347,66 @@ func (m *MockEnqueuer) AssertChargeInvoiceNotEnqueued(t testing.TB, match func(e
 	return true
 }
 
+// SetChargeInvoiceResult makes the charge_invoice jobs enqueued through m
+// finish with what fn returns for their args: an error makes the job fail, or
+// be cancelled when it is runtime.ErrJobCancelled. fn runs at each
+// ResultChargeInvoice or WaitChargeInvoice call, for jobs enqueued before or
+// after; nil leaves the jobs unfinished again.
+func (m *MockEnqueuer) SetChargeInvoiceResult(fn func(examples.ChargeInvoiceArgs) (examples.ChargeResult, error)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.chargeInvoiceResult = fn
+}
+
+// ResultChargeInvoice returns the result the function set with
+// SetChargeInvoiceResult gives the charge_invoice job id, or a
+// *runtime.JobFailedError. A job m did not enqueue as charge_invoice gives
+// runtime.ErrJobNotFound; one without an outcome function
+// runtime.ErrJobNotFinished.
+func (m *MockEnqueuer) ResultChargeInvoice(ctx context.Context, id string) (examples.ChargeResult, error) {
+	var r examples.ChargeResult
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+	m.mu.Lock()
+	calls, fn := slices.Clone(m.chargeInvoiceCalls), m.chargeInvoiceResult
+	m.mu.Unlock()
+	for _, c := range calls {
+		if c.Err != nil || c.Job.ID != id {
+			continue
+		}
+		if fn == nil {
+			return r, mockUnfinished(c.Job, "SetChargeInvoiceResult")
+		}
+		res, err := fn(c.Args)
+		if err != nil {
+			return r, mockFailed(c.Job, err)
+		}
+		return res, nil
+	}
+	return r, mockNotFound(TypeChargeInvoice, id)
+}
+
+// WaitChargeInvoice is ResultChargeInvoice: the mock's jobs finish as soon as
+// they have an outcome, so it returns at once rather than block.
+func (m *MockEnqueuer) WaitChargeInvoice(ctx context.Context, id string) (examples.ChargeResult, error) {
+	return m.ResultChargeInvoice(ctx, id)
+}
+
 // CleanupSessionsCall is one call of MockEnqueuer.EnqueueCleanupSessions or
-// MockEnqueuer.ScheduleCleanupSessions.
+// MockEnqueuer.ScheduleCleanupSessions, or one job of
+// MockEnqueuer.EnqueueCleanupSessionsBatch.
 type CleanupSessionsCall struct {
 	// Args are the job's args.
 	Args examples.CleanupSessionsArgs
 	// At is the time passed to ScheduleCleanupSessions; zero for
-	// EnqueueCleanupSessions.
+	// EnqueueCleanupSessions and EnqueueCleanupSessionsBatch.
 	At time.Time
 	// Options are the call's options resolved after the annotation's defaults,
-	// as the real Client would enqueue them.
+	// as the real Client would enqueue them. Fields that neither the annotation
+	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
+	// values the job got, the runtime's defaults filled in. Unique records a
+	// Unique or UniqueByKey option, which the mock does not enforce.
 	Options runtime.EnqueueOptions
 	// Job is the job the call returned; zero when it failed.
 	Job runtime.Job
@@ -281,6 +441,29 @@ func (m *MockEnqueuer) ScheduleCleanupSessions(ctx context.Context, at time.Time
 	call.Job, call.Err = m.record(ctx, TypeCleanupSessions, args, call.Options, m.cleanupSessionsErr)
 	m.cleanupSessionsCalls = append(m.cleanupSessionsCalls, call)
 	return call.Job, call.Err
+}
+
+// EnqueueCleanupSessionsBatch records one call per element of args and returns
+// the jobs the real Client would enqueue, or the error set with
+// FailCleanupSessions. Like the real Client it enqueues all or none: when one
+// job fails, every call of the batch is recorded with the error.
+func (m *MockEnqueuer) EnqueueCleanupSessionsBatch(ctx context.Context, args []examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+	o := runtime.ResolveEnqueueOptions(cleanupSessionsOptions(opts)...)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	jobs, err := recordBatch(ctx, m, TypeCleanupSessions, args, o, m.cleanupSessionsErr)
+	for i, a := range args {
+		call := CleanupSessionsCall{
+			Args:    a,
+			Err:     err,
+			Options: o,
+		}
+		if err == nil {
+			call.Job = jobs[i]
+		}
+		m.cleanupSessionsCalls = append(m.cleanupSessionsCalls, call)
+	}
+	return jobs, err
 }
 
 // FailCleanupSessions makes the later cleanup_sessions calls fail with err,
@@ -334,16 +517,58 @@ func (m *MockEnqueuer) AssertCleanupSessionsNotEnqueued(t testing.TB, match func
 	return true
 }
 
+// SetCleanupSessionsResult makes the cleanup_sessions jobs enqueued through m
+// finish with what fn returns for their args: an error makes the job fail, or
+// be cancelled when it is runtime.ErrJobCancelled. fn runs at each
+// WaitCleanupSessions call, for jobs enqueued before or after; nil leaves the
+// jobs unfinished again.
+func (m *MockEnqueuer) SetCleanupSessionsResult(fn func(examples.CleanupSessionsArgs) error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.cleanupSessionsResult = fn
+}
+
+// WaitCleanupSessions returns at once what the function set with
+// SetCleanupSessionsResult gives the cleanup_sessions job id: nil, or a
+// *runtime.JobFailedError. A job m did not enqueue as cleanup_sessions gives
+// runtime.ErrJobNotFound; one without an outcome function
+// runtime.ErrJobNotFinished.
+func (m *MockEnqueuer) WaitCleanupSessions(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	calls, fn := slices.Clone(m.cleanupSessionsCalls), m.cleanupSessionsResult
+	m.mu.Unlock()
+	for _, c := range calls {
+		if c.Err != nil || c.Job.ID != id {
+			continue
+		}
+		if fn == nil {
+			return mockUnfinished(c.Job, "SetCleanupSessionsResult")
+		}
+		if err := fn(c.Args); err != nil {
+			return mockFailed(c.Job, err)
+		}
+		return nil
+	}
+	return mockNotFound(TypeCleanupSessions, id)
+}
+
 // GenerateReportCall is one call of MockEnqueuer.EnqueueGenerateReport or
-// MockEnqueuer.ScheduleGenerateReport.
+// MockEnqueuer.ScheduleGenerateReport, or one job of
+// MockEnqueuer.EnqueueGenerateReportBatch.
 type GenerateReportCall struct {
 	// Args are the job's args.
 	Args examples.ReportArgs
 	// At is the time passed to ScheduleGenerateReport; zero for
-	// EnqueueGenerateReport.
+	// EnqueueGenerateReport and EnqueueGenerateReportBatch.
 	At time.Time
 	// Options are the call's options resolved after the annotation's defaults,
-	// as the real Client would enqueue them.
+	// as the real Client would enqueue them. Fields that neither the annotation
+	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
+	// values the job got, the runtime's defaults filled in. Unique records a
+	// Unique or UniqueByKey option, which the mock does not enforce.
 	Options runtime.EnqueueOptions
 	// Job is the job the call returned; zero when it failed.
 	Job runtime.Job
@@ -378,6 +603,29 @@ func (m *MockEnqueuer) ScheduleGenerateReport(ctx context.Context, at time.Time,
 	call.Job, call.Err = m.record(ctx, TypeGenerateReport, args, call.Options, m.generateReportErr)
 	m.generateReportCalls = append(m.generateReportCalls, call)
 	return call.Job, call.Err
+}
+
+// EnqueueGenerateReportBatch records one call per element of args and returns
+// the jobs the real Client would enqueue, or the error set with
+// FailGenerateReport. Like the real Client it enqueues all or none: when one
+// job fails, every call of the batch is recorded with the error.
+func (m *MockEnqueuer) EnqueueGenerateReportBatch(ctx context.Context, args []examples.ReportArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+	o := runtime.ResolveEnqueueOptions(generateReportOptions(opts)...)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	jobs, err := recordBatch(ctx, m, TypeGenerateReport, args, o, m.generateReportErr)
+	for i, a := range args {
+		call := GenerateReportCall{
+			Args:    a,
+			Err:     err,
+			Options: o,
+		}
+		if err == nil {
+			call.Job = jobs[i]
+		}
+		m.generateReportCalls = append(m.generateReportCalls, call)
+	}
+	return jobs, err
 }
 
 // FailGenerateReport makes the later generate_report calls fail with err,
@@ -431,18 +679,68 @@ func (m *MockEnqueuer) AssertGenerateReportNotEnqueued(t testing.TB, match func(
 	return true
 }
 
+// SetGenerateReportResult makes the generate_report jobs enqueued through m
+// finish with what fn returns for their args: an error makes the job fail, or
+// be cancelled when it is runtime.ErrJobCancelled. fn runs at each
+// ResultGenerateReport or WaitGenerateReport call, for jobs enqueued before or
+// after; nil leaves the jobs unfinished again.
+func (m *MockEnqueuer) SetGenerateReportResult(fn func(examples.ReportArgs) (examples.ReportResult, error)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.generateReportResult = fn
+}
+
+// ResultGenerateReport returns the result the function set with
+// SetGenerateReportResult gives the generate_report job id, or a
+// *runtime.JobFailedError. A job m did not enqueue as generate_report gives
+// runtime.ErrJobNotFound; one without an outcome function
+// runtime.ErrJobNotFinished.
+func (m *MockEnqueuer) ResultGenerateReport(ctx context.Context, id string) (examples.ReportResult, error) {
+	var r examples.ReportResult
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+	m.mu.Lock()
+	calls, fn := slices.Clone(m.generateReportCalls), m.generateReportResult
+	m.mu.Unlock()
+	for _, c := range calls {
+		if c.Err != nil || c.Job.ID != id {
+			continue
+		}
+		if fn == nil {
+			return r, mockUnfinished(c.Job, "SetGenerateReportResult")
+		}
+		res, err := fn(c.Args)
+		if err != nil {
+			return r, mockFailed(c.Job, err)
+		}
+		return res, nil
+	}
+	return r, mockNotFound(TypeGenerateReport, id)
+}
+
+// WaitGenerateReport is ResultGenerateReport: the mock's jobs finish as soon as
+// they have an outcome, so it returns at once rather than block.
+func (m *MockEnqueuer) WaitGenerateReport(ctx context.Context, id string) (examples.ReportResult, error) {
+	return m.ResultGenerateReport(ctx, id)
+}
+
 // NotifyUsersCall is one call of MockEnqueuer.EnqueueNotifyUsersForTenant or
-// MockEnqueuer.ScheduleNotifyUsersForTenant.
+// MockEnqueuer.ScheduleNotifyUsersForTenant, or one job of
+// MockEnqueuer.EnqueueNotifyUsersBatchForTenant.
 type NotifyUsersCall struct {
 	// Args are the job's args.
 	Args examples.NotifyUsersArgs
 	// TenantID is the tenant the job was enqueued for.
 	TenantID string
 	// At is the time passed to ScheduleNotifyUsersForTenant; zero for
-	// EnqueueNotifyUsersForTenant.
+	// EnqueueNotifyUsersForTenant and EnqueueNotifyUsersBatchForTenant.
 	At time.Time
 	// Options are the call's options resolved after the annotation's defaults,
-	// as the real Client would enqueue them.
+	// as the real Client would enqueue them. Fields that neither the annotation
+	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
+	// values the job got, the runtime's defaults filled in. Unique records a
+	// Unique or UniqueByKey option, which the mock does not enforce.
 	Options runtime.EnqueueOptions
 	// Job is the job the call returned; zero when it failed.
 	Job runtime.Job
@@ -479,6 +777,30 @@ func (m *MockEnqueuer) ScheduleNotifyUsersForTenant(ctx context.Context, tenantI
 	call.Job, call.Err = m.record(ctx, TypeNotifyUsers, args, call.Options, m.tenantErr(tenantID, TypeNotifyUsers, m.notifyUsersErr))
 	m.notifyUsersCalls = append(m.notifyUsersCalls, call)
 	return call.Job, call.Err
+}
+
+// EnqueueNotifyUsersBatchForTenant records one call per element of args and
+// returns the jobs the real Client would enqueue, or the error set with
+// FailNotifyUsers. Like the real Client it enqueues all or none: when one job
+// fails, every call of the batch is recorded with the error.
+func (m *MockEnqueuer) EnqueueNotifyUsersBatchForTenant(ctx context.Context, tenantID string, args []examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+	o := runtime.ResolveEnqueueOptions(notifyUsersOptions(opts, runtime.ForTenant(tenantID))...)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	jobs, err := recordBatch(ctx, m, TypeNotifyUsers, args, o, m.tenantErr(tenantID, TypeNotifyUsers, m.notifyUsersErr))
+	for i, a := range args {
+		call := NotifyUsersCall{
+			Args:     a,
+			Err:      err,
+			Options:  o,
+			TenantID: tenantID,
+		}
+		if err == nil {
+			call.Job = jobs[i]
+		}
+		m.notifyUsersCalls = append(m.notifyUsersCalls, call)
+	}
+	return jobs, err
 }
 
 // FailNotifyUsers makes the later notify_users calls fail with err, recorded
@@ -532,15 +854,58 @@ func (m *MockEnqueuer) AssertNotifyUsersNotEnqueued(t testing.TB, match func(exa
 	return true
 }
 
+// SetNotifyUsersResult makes the notify_users jobs enqueued through m finish
+// with what fn returns for their tenant ID and args: an error makes the job
+// fail, or be cancelled when it is runtime.ErrJobCancelled. fn runs at each
+// WaitNotifyUsers call, for jobs enqueued before or after; nil leaves the jobs
+// unfinished again.
+func (m *MockEnqueuer) SetNotifyUsersResult(fn func(string, examples.NotifyUsersArgs) error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.notifyUsersResult = fn
+}
+
+// WaitNotifyUsers returns at once what the function set with
+// SetNotifyUsersResult gives the notify_users job id: nil, or a
+// *runtime.JobFailedError. A job m did not enqueue as notify_users gives
+// runtime.ErrJobNotFound; one without an outcome function
+// runtime.ErrJobNotFinished.
+func (m *MockEnqueuer) WaitNotifyUsers(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	calls, fn := slices.Clone(m.notifyUsersCalls), m.notifyUsersResult
+	m.mu.Unlock()
+	for _, c := range calls {
+		if c.Err != nil || c.Job.ID != id {
+			continue
+		}
+		if fn == nil {
+			return mockUnfinished(c.Job, "SetNotifyUsersResult")
+		}
+		if err := fn(c.TenantID, c.Args); err != nil {
+			return mockFailed(c.Job, err)
+		}
+		return nil
+	}
+	return mockNotFound(TypeNotifyUsers, id)
+}
+
 // ProcessImageCall is one call of MockEnqueuer.EnqueueProcessImage or
-// MockEnqueuer.ScheduleProcessImage.
+// MockEnqueuer.ScheduleProcessImage, or one job of
+// MockEnqueuer.EnqueueProcessImageBatch.
 type ProcessImageCall struct {
 	// Args are the job's args.
 	Args examples.ProcessImageArgs
-	// At is the time passed to ScheduleProcessImage; zero for EnqueueProcessImage.
+	// At is the time passed to ScheduleProcessImage; zero for EnqueueProcessImage
+	// and EnqueueProcessImageBatch.
 	At time.Time
 	// Options are the call's options resolved after the annotation's defaults,
-	// as the real Client would enqueue them.
+	// as the real Client would enqueue them. Fields that neither the annotation
+	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
+	// values the job got, the runtime's defaults filled in. Unique records a
+	// Unique or UniqueByKey option, which the mock does not enforce.
 	Options runtime.EnqueueOptions
 	// Job is the job the call returned; zero when it failed.
 	Job runtime.Job
@@ -575,6 +940,29 @@ func (m *MockEnqueuer) ScheduleProcessImage(ctx context.Context, at time.Time, a
 	call.Job, call.Err = m.record(ctx, TypeProcessImage, args, call.Options, m.processImageErr)
 	m.processImageCalls = append(m.processImageCalls, call)
 	return call.Job, call.Err
+}
+
+// EnqueueProcessImageBatch records one call per element of args and returns the
+// jobs the real Client would enqueue, or the error set with FailProcessImage.
+// Like the real Client it enqueues all or none: when one job fails, every call
+// of the batch is recorded with the error.
+func (m *MockEnqueuer) EnqueueProcessImageBatch(ctx context.Context, args []examples.ProcessImageArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+	o := runtime.ResolveEnqueueOptions(processImageOptions(opts)...)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	jobs, err := recordBatch(ctx, m, TypeProcessImage, args, o, m.processImageErr)
+	for i, a := range args {
+		call := ProcessImageCall{
+			Args:    a,
+			Err:     err,
+			Options: o,
+		}
+		if err == nil {
+			call.Job = jobs[i]
+		}
+		m.processImageCalls = append(m.processImageCalls, call)
+	}
+	return jobs, err
 }
 
 // FailProcessImage makes the later process_image calls fail with err, recorded
@@ -628,15 +1016,66 @@ func (m *MockEnqueuer) AssertProcessImageNotEnqueued(t testing.TB, match func(ex
 	return true
 }
 
+// SetProcessImageResult makes the process_image jobs enqueued through m finish
+// with what fn returns for their args: an error makes the job fail, or be
+// cancelled when it is runtime.ErrJobCancelled. fn runs at each
+// ResultProcessImage or WaitProcessImage call, for jobs enqueued before or
+// after; nil leaves the jobs unfinished again.
+func (m *MockEnqueuer) SetProcessImageResult(fn func(examples.ProcessImageArgs) (examples.ProcessImageResult, error)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.processImageResult = fn
+}
+
+// ResultProcessImage returns the result the function set with
+// SetProcessImageResult gives the process_image job id, or a
+// *runtime.JobFailedError. A job m did not enqueue as process_image gives
+// runtime.ErrJobNotFound; one without an outcome function
+// runtime.ErrJobNotFinished.
+func (m *MockEnqueuer) ResultProcessImage(ctx context.Context, id string) (examples.ProcessImageResult, error) {
+	var r examples.ProcessImageResult
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+	m.mu.Lock()
+	calls, fn := slices.Clone(m.processImageCalls), m.processImageResult
+	m.mu.Unlock()
+	for _, c := range calls {
+		if c.Err != nil || c.Job.ID != id {
+			continue
+		}
+		if fn == nil {
+			return r, mockUnfinished(c.Job, "SetProcessImageResult")
+		}
+		res, err := fn(c.Args)
+		if err != nil {
+			return r, mockFailed(c.Job, err)
+		}
+		return res, nil
+	}
+	return r, mockNotFound(TypeProcessImage, id)
+}
+
+// WaitProcessImage is ResultProcessImage: the mock's jobs finish as soon as
+// they have an outcome, so it returns at once rather than block.
+func (m *MockEnqueuer) WaitProcessImage(ctx context.Context, id string) (examples.ProcessImageResult, error) {
+	return m.ResultProcessImage(ctx, id)
+}
+
 // SendEmailCall is one call of MockEnqueuer.EnqueueSendEmail or
-// MockEnqueuer.ScheduleSendEmail.
+// MockEnqueuer.ScheduleSendEmail, or one job of
+// MockEnqueuer.EnqueueSendEmailBatch.
 type SendEmailCall struct {
 	// Args are the job's args.
 	Args examples.SendEmailArgs
-	// At is the time passed to ScheduleSendEmail; zero for EnqueueSendEmail.
+	// At is the time passed to ScheduleSendEmail; zero for EnqueueSendEmail and
+	// EnqueueSendEmailBatch.
 	At time.Time
 	// Options are the call's options resolved after the annotation's defaults,
-	// as the real Client would enqueue them.
+	// as the real Client would enqueue them. Fields that neither the annotation
+	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
+	// values the job got, the runtime's defaults filled in. Unique records a
+	// Unique or UniqueByKey option, which the mock does not enforce.
 	Options runtime.EnqueueOptions
 	// Job is the job the call returned; zero when it failed.
 	Job runtime.Job
@@ -671,6 +1110,29 @@ func (m *MockEnqueuer) ScheduleSendEmail(ctx context.Context, at time.Time, args
 	call.Job, call.Err = m.record(ctx, TypeSendEmail, args, call.Options, m.sendEmailErr)
 	m.sendEmailCalls = append(m.sendEmailCalls, call)
 	return call.Job, call.Err
+}
+
+// EnqueueSendEmailBatch records one call per element of args and returns the
+// jobs the real Client would enqueue, or the error set with FailSendEmail. Like
+// the real Client it enqueues all or none: when one job fails, every call of
+// the batch is recorded with the error.
+func (m *MockEnqueuer) EnqueueSendEmailBatch(ctx context.Context, args []examples.SendEmailArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+	o := runtime.ResolveEnqueueOptions(sendEmailOptions(opts)...)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	jobs, err := recordBatch(ctx, m, TypeSendEmail, args, o, m.sendEmailErr)
+	for i, a := range args {
+		call := SendEmailCall{
+			Args:    a,
+			Err:     err,
+			Options: o,
+		}
+		if err == nil {
+			call.Job = jobs[i]
+		}
+		m.sendEmailCalls = append(m.sendEmailCalls, call)
+	}
+	return jobs, err
 }
 
 // FailSendEmail makes the later send_email calls fail with err, recorded with
@@ -724,6 +1186,51 @@ func (m *MockEnqueuer) AssertSendEmailNotEnqueued(t testing.TB, match func(examp
 	return true
 }
 
+// SetSendEmailResult makes the send_email jobs enqueued through m finish with
+// what fn returns for their args: an error makes the job fail, or be cancelled
+// when it is runtime.ErrJobCancelled. fn runs at each ResultSendEmail or
+// WaitSendEmail call, for jobs enqueued before or after; nil leaves the jobs
+// unfinished again.
+func (m *MockEnqueuer) SetSendEmailResult(fn func(examples.SendEmailArgs) (examples.SendEmailResult, error)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sendEmailResult = fn
+}
+
+// ResultSendEmail returns the result the function set with SetSendEmailResult
+// gives the send_email job id, or a *runtime.JobFailedError. A job m did not
+// enqueue as send_email gives runtime.ErrJobNotFound; one without an outcome
+// function runtime.ErrJobNotFinished.
+func (m *MockEnqueuer) ResultSendEmail(ctx context.Context, id string) (examples.SendEmailResult, error) {
+	var r examples.SendEmailResult
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+	m.mu.Lock()
+	calls, fn := slices.Clone(m.sendEmailCalls), m.sendEmailResult
+	m.mu.Unlock()
+	for _, c := range calls {
+		if c.Err != nil || c.Job.ID != id {
+			continue
+		}
+		if fn == nil {
+			return r, mockUnfinished(c.Job, "SetSendEmailResult")
+		}
+		res, err := fn(c.Args)
+		if err != nil {
+			return r, mockFailed(c.Job, err)
+		}
+		return res, nil
+	}
+	return r, mockNotFound(TypeSendEmail, id)
+}
+
+// WaitSendEmail is ResultSendEmail: the mock's jobs finish as soon as they have
+// an outcome, so it returns at once rather than block.
+func (m *MockEnqueuer) WaitSendEmail(ctx context.Context, id string) (examples.SendEmailResult, error) {
+	return m.ResultSendEmail(ctx, id)
+}
+
 // record creates the job of a call, as the real Client would, and keeps it;
 // or returns the injected error. The caller holds m.mu.
 func (m *MockEnqueuer) record(ctx context.Context, jobType string, args any, o runtime.EnqueueOptions, injected error) (runtime.Job, error) {
@@ -749,6 +1256,19 @@ func (m *MockEnqueuer) record(ctx context.Context, jobType string, args any, o r
 	return job, nil
 }
 
+// recordBatch creates and keeps the jobs of a batch, as the real Client
+// would: all of them, or none and the first error. The caller holds m.mu.
+func recordBatch[T any](ctx context.Context, m *MockEnqueuer, jobType string, args []T, o runtime.EnqueueOptions, injected error) ([]runtime.Job, error) {
+	n := len(m.jobs)
+	for i, a := range args {
+		if _, err := m.record(ctx, jobType, a, o, injected); err != nil {
+			m.jobs = m.jobs[:n]
+			return nil, fmt.Errorf("batch item %d: %w", i, err)
+		}
+	}
+	return slices.Clone(m.jobs[n:]), nil
+}
+
 // tenantErr is the error of a tenant call: a missing tenant ID first, then
 // the injected error.
 func (m *MockEnqueuer) tenantErr(tenantID, jobType string, injected error) error {
@@ -765,25 +1285,32 @@ func (m *MockEnqueuer) Jobs() []runtime.Job {
 	return slices.Clone(m.jobs)
 }
 
-// Reset forgets every call and injected error.
+// Reset forgets every call, injected error and outcome function.
 func (m *MockEnqueuer) Reset() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.jobs = nil
 	m.bulkExportCalls = nil
 	m.bulkExportErr = nil
+	m.bulkExportResult = nil
 	m.chargeInvoiceCalls = nil
 	m.chargeInvoiceErr = nil
+	m.chargeInvoiceResult = nil
 	m.cleanupSessionsCalls = nil
 	m.cleanupSessionsErr = nil
+	m.cleanupSessionsResult = nil
 	m.generateReportCalls = nil
 	m.generateReportErr = nil
+	m.generateReportResult = nil
 	m.notifyUsersCalls = nil
 	m.notifyUsersErr = nil
+	m.notifyUsersResult = nil
 	m.processImageCalls = nil
 	m.processImageErr = nil
+	m.processImageResult = nil
 	m.sendEmailCalls = nil
 	m.sendEmailErr = nil
+	m.sendEmailResult = nil
 }
 
 // AssertNothingEnqueued reports a test error if any job was enqueued. It
@@ -817,4 +1344,30 @@ func describeCalls(calls []string) string {
 		return "none"
 	}
 	return "\n\t" + strings.Join(calls, "\n\t")
+}
+
+// mockFailed is the error of a mock job whose outcome function returned err:
+// the job failed with err's message after its last attempt, or it was
+// cancelled when err is runtime.ErrJobCancelled.
+func mockFailed(job runtime.Job, err error) error {
+	job.State, job.Attempt = runtime.StateFailed, job.MaxRetries+1
+	if errors.Is(err, runtime.ErrJobCancelled) {
+		job.State = runtime.StateCancelled
+	}
+	job.Error = &runtime.JobError{
+		Message: err.Error(),
+		Type:    fmt.Sprintf("%T", err),
+	}
+	return &runtime.JobFailedError{Job: job}
+}
+
+// mockUnfinished is the error of a mock job without an outcome function.
+func mockUnfinished(job runtime.Job, setter string) error {
+	return fmt.Errorf("%w: MockEnqueuer: %s job %s has no outcome; give it one with %s", runtime.ErrJobNotFinished, job.Type, job.ID, setter)
+}
+
+// mockNotFound is the error of an ID the mock did not enqueue a job of
+// jobType under.
+func mockNotFound(jobType, id string) error {
+	return fmt.Errorf("%w: MockEnqueuer enqueued no %s job %s", runtime.ErrJobNotFound, jobType, id)
 }

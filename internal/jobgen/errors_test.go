@@ -61,6 +61,7 @@ var errorCases = map[string][]string{
 		`names.go:11:16: duplicate job type "send": handler Send at testdata/errors/names/names.go:8:1 has it too`,
 		`names.go:23:1: handler B.Run would generate TypeRun like handler A.Run at testdata/errors/names/names.go:20:1; rename one of them`,
 		`names.go:26:1: handler Nothing would generate AssertNothingEnqueued, which jobgen itself declares; rename the function`,
+		`names.go:32:1: handler EmailBatch would generate EnqueueEmailBatch like handler Email at testdata/errors/names/names.go:29:1; rename one of them`,
 	},
 	"misplaced": {
 		`misplaced.go:7:1: misplaced //jobs:handler directive: it must be in the doc comment of a func or method declaration`,

@@ -9,7 +9,8 @@ import (
 )
 
 // Main returns the main generated file: the job type constants, the
-// Enqueuer interface, the typed Client and Register.
+// Enqueuer and Results interfaces, the typed Client, the PeriodicX
+// functions and Register.
 func Main(p *model.Package, cfg Config) ([]byte, error) {
 	f := newFile(p, cfg)
 	if cfg.PackageDoc != "" {
@@ -20,7 +21,12 @@ func Main(p *model.Package, cfg Config) ([]byte, error) {
 
 	constants(f, p)
 	enqueuer(f, p)
+	results(f, p)
 	client(f, p)
+	clientResults(f, p)
+	for _, h := range p.Handlers {
+		periodic(f, h)
+	}
 	for _, h := range p.Handlers {
 		optionsFunc(f, h)
 	}
@@ -32,6 +38,7 @@ func Main(p *model.Package, cfg Config) ([]byte, error) {
 		),
 		jen.Return(jen.Id("all")),
 	)
+	enqueueBatch(f)
 	if hasTenant(p) {
 		f.Add(doc("errNoTenant is the error of a tenant job enqueued without a tenant ID."))
 		f.Func().Id("errNoTenant").Params(jen.Id("jobType").String()).Error().Block(
@@ -62,50 +69,96 @@ func constants(f *jen.File, p *model.Package) {
 	f.Const().Defs(defs...)
 }
 
-// enqueueParams returns the parameters of h's Enqueue (schedule false) or
-// Schedule method.
-func enqueueParams(h *model.Handler, schedule bool) []jen.Code {
+// method is one of the enqueueing methods generated per handler.
+type method int
+
+const (
+	enqueueMethod  method = iota // EnqueueX: one job now
+	scheduleMethod               // ScheduleX: one job at a time
+	batchMethod                  // EnqueueXBatch: several jobs, all or none
+)
+
+// methods lists the enqueueing methods in the order they are generated.
+var methods = []method{enqueueMethod, scheduleMethod, batchMethod}
+
+// name returns the name of h's method m.
+func (m method) name(h *model.Handler) string {
+	n := model.NamesOf(h)
+	switch m {
+	case scheduleMethod:
+		return n.Schedule
+	case batchMethod:
+		return n.Batch
+	}
+	return n.Enqueue
+}
+
+// params returns the parameters of h's method m.
+func (m method) params(h *model.Handler) []jen.Code {
 	ps := []jen.Code{jen.Id("ctx").Qual("context", "Context")}
 	if h.Tenant {
 		ps = append(ps, jen.Id("tenantID").String())
 	}
-	if schedule {
+	args := jen.Id("args").Add(typeCode(h.Args))
+	switch m {
+	case scheduleMethod:
 		ps = append(ps, jen.Id("at").Qual("time", "Time"))
+	case batchMethod:
+		args = jen.Id("args").Index().Add(typeCode(h.Args))
 	}
-	return append(ps, jen.Id("args").Add(typeCode(h.Args)), jen.Id("opts").Op("...").Qual(rt, "EnqueueOption"))
+	return append(ps, args, jen.Id("opts").Op("...").Qual(rt, "EnqueueOption"))
 }
 
-func jobResults() jen.Code { return jen.Params(jen.Qual(rt, "Job"), jen.Error()) }
+// results returns the results of m.
+func (m method) results() jen.Code {
+	if m == batchMethod {
+		return jen.Params(jen.Index().Qual(rt, "Job"), jen.Error())
+	}
+	return jen.Params(jen.Qual(rt, "Job"), jen.Error())
+}
 
-// lastOptions returns the options Enqueue (schedule false) or Schedule puts
-// after the caller's: the tenant and the run-at time passed as parameters.
-func lastOptions(h *model.Handler, schedule bool) []jen.Code {
+// options returns the options m puts after the caller's: the tenant and the
+// run-at time passed as parameters.
+func (m method) options(h *model.Handler) []jen.Code {
 	var last []jen.Code
 	if h.Tenant {
 		last = append(last, jen.Qual(rt, "ForTenant").Call(jen.Id("tenantID")))
 	}
-	if schedule {
+	if m == scheduleMethod {
 		last = append(last, jen.Qual(rt, "RunAt").Call(jen.Id("at")))
 	}
 	return last
 }
 
-// resolvedOptions calls h's options function with the caller's options and
-// the last ones.
-func resolvedOptions(h *model.Handler, schedule bool) *jen.Statement {
-	return jen.Id(model.NamesOf(h).OptionsFunc).Call(append([]jen.Code{jen.Id("opts")}, lastOptions(h, schedule)...)...)
+// resolved calls h's options function with the caller's options and the
+// last ones of m.
+func (m method) resolved(h *model.Handler) *jen.Statement {
+	return jen.Id(model.NamesOf(h).OptionsFunc).Call(append([]jen.Code{jen.Id("opts")}, m.options(h)...)...)
 }
 
-func enqueueDoc(h *model.Handler, schedule bool) string {
-	n := model.NamesOf(h)
+// doc documents Client's method m of h.
+func (m method) doc(h *model.Handler) string {
 	var s string
-	if schedule {
-		s = fmt.Sprintf("%s enqueues a job of type %s (handled by %s) to run at at.", n.Schedule, h.JobType, handlerRef(h))
-	} else {
-		s = fmt.Sprintf("%s enqueues a job of type %s, handled by %s.", n.Enqueue, h.JobType, handlerRef(h))
+	switch m {
+	case scheduleMethod:
+		s = fmt.Sprintf("%s enqueues a job of type %s (handled by %s) to run at at.", m.name(h), h.JobType, handlerRef(h))
+	case batchMethod:
+		s = fmt.Sprintf("%s enqueues one job of type %s (handled by %s) per element of args, all in one call to the backend: either every job is stored or none is. opts apply to every job, so WithJobID suits only a batch of one. The jobs come back in the order of args.", m.name(h), h.JobType, handlerRef(h))
+	default:
+		s = fmt.Sprintf("%s enqueues a job of type %s, handled by %s.", m.name(h), h.JobType, handlerRef(h))
 	}
+	if m == batchMethod {
+		return s + defaultsDoc(h, "The jobs run")
+	}
+	return s + defaultsDoc(h, "The job runs")
+}
+
+// defaultsDoc is the part of a doc comment on the tenant and the
+// annotation's defaults; subject starts the tenant's sentence.
+func defaultsDoc(h *model.Handler, subject string) string {
+	var s string
 	if h.Tenant {
-		s += " The job runs in the scope of tenantID, which must not be empty."
+		s += " " + subject + " in the scope of tenantID, which must not be empty."
 	}
 	if d := describeDefaults(h); d != "" {
 		s += " Its annotation sets " + d + "; opts override these."
@@ -114,18 +167,23 @@ func enqueueDoc(h *model.Handler, schedule bool) string {
 }
 
 func enqueuer(f *jen.File, p *model.Package) {
-	var methods []jen.Code
+	var methodDecls []jen.Code
 	for _, h := range p.Handlers {
-		n := model.NamesOf(h)
-		methods = append(methods,
-			doc(fmt.Sprintf("%s enqueues a job of type %s.", n.Enqueue, h.JobType)),
-			jen.Id(n.Enqueue).Params(enqueueParams(h, false)...).Add(jobResults()),
-			doc(fmt.Sprintf("%s enqueues a job of type %s to run at at.", n.Schedule, h.JobType)),
-			jen.Id(n.Schedule).Params(enqueueParams(h, true)...).Add(jobResults()),
-		)
+		for _, m := range methods {
+			var what string
+			switch m {
+			case enqueueMethod:
+				what = fmt.Sprintf("enqueues a job of type %s.", h.JobType)
+			case scheduleMethod:
+				what = fmt.Sprintf("enqueues a job of type %s to run at at.", h.JobType)
+			default:
+				what = fmt.Sprintf("enqueues a job of type %s per element of args, all or none.", h.JobType)
+			}
+			methodDecls = append(methodDecls, doc(m.name(h)+" "+what), jen.Id(m.name(h)).Params(m.params(h)...).Add(m.results()))
+		}
 	}
 	f.Add(doc("Enqueuer enqueues this package's jobs with typed args. Client implements it\nand so does MockEnqueuer, for the tests of code that enqueues."))
-	f.Type().Id("Enqueuer").Interface(methods...)
+	f.Type().Id("Enqueuer").Interface(methodDecls...)
 	f.Var().Defs(
 		jen.Id("_").Id("Enqueuer").Op("=").Parens(jen.Op("*").Id("Client")).Parens(jen.Nil()),
 		jen.Id("_").Id("Enqueuer").Op("=").Parens(jen.Op("*").Id("MockEnqueuer")).Parens(jen.Nil()),
@@ -133,7 +191,7 @@ func enqueuer(f *jen.File, p *model.Package) {
 }
 
 func client(f *jen.File, p *model.Package) {
-	f.Add(doc("Client enqueues jobs through a runtime.Client with typed args and the\ndefaults of each handler's annotation. It is safe for concurrent use."))
+	f.Add(doc("Client enqueues jobs through a runtime.Client with typed args and the\ndefaults of each handler's annotation, and reads their typed results. It\nis safe for concurrent use."))
 	f.Type().Id("Client").Struct(jen.Id("client").Op("*").Qual(rt, "Client"))
 
 	f.Add(doc("NewClient returns a Client that enqueues through c."))
@@ -146,24 +204,50 @@ func client(f *jen.File, p *model.Package) {
 	)
 	for _, h := range p.Handlers {
 		n := model.NamesOf(h)
-		for _, schedule := range []bool{false, true} {
-			name := n.Enqueue
-			if schedule {
-				name = n.Schedule
-			}
+		for _, m := range methods {
 			var body []jen.Code
 			if h.Tenant {
+				zero := jen.Qual(rt, "Job").Values()
+				if m == batchMethod {
+					zero = jen.Nil()
+				}
 				body = append(body, jen.If(jen.Id("tenantID").Op("==").Lit("")).Block(
-					jen.Return(jen.Qual(rt, "Job").Values(), jen.Id("errNoTenant").Call(jen.Id(n.Const))),
+					jen.Return(zero, jen.Id("errNoTenant").Call(jen.Id(n.Const))),
 				))
 			}
-			body = append(body, jen.Return(jen.Qual(rt, "EnqueueValue").Call(
-				jen.Id("ctx"), jen.Id("c").Dot("client"), jen.Id(n.Const), jen.Id("args"), resolvedOptions(h, schedule).Op("..."),
+			call := jen.Qual(rt, "EnqueueValue")
+			if m == batchMethod {
+				call = jen.Id("enqueueBatch")
+			}
+			body = append(body, jen.Return(call.Call(
+				jen.Id("ctx"), jen.Id("c").Dot("client"), jen.Id(n.Const), jen.Id("args"), m.resolved(h).Op("..."),
 			)))
-			f.Add(doc(enqueueDoc(h, schedule)))
-			f.Func().Params(jen.Id("c").Op("*").Id("Client")).Id(name).Params(enqueueParams(h, schedule)...).Add(jobResults()).Block(body...)
+			f.Add(doc(m.doc(h)))
+			f.Func().Params(jen.Id("c").Op("*").Id("Client")).Id(m.name(h)).Params(m.params(h)...).Add(m.results()).Block(body...)
 		}
 	}
+}
+
+// enqueueBatch emits the helper of the EnqueueXBatch methods.
+func enqueueBatch(f *jen.File) {
+	opts := jen.Id("opts").Op("...").Qual(rt, "EnqueueOption")
+	f.Add(doc("enqueueBatch JSON-encodes each of args and enqueues them all as jobs of\njobType with opts, in one runtime.Client.EnqueueBatch call."))
+	f.Func().Id("enqueueBatch").Types(jen.Id("T").Any()).Params(
+		jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Qual(rt, "Client"), jen.Id("jobType").String(),
+		jen.Id("args").Index().Id("T"), opts,
+	).Params(jen.Index().Qual(rt, "Job"), jen.Error()).Block(
+		jen.Id("reqs").Op(":=").Make(jen.Index().Qual(rt, "EnqueueRequest"), jen.Len(jen.Id("args"))),
+		jen.For(jen.List(jen.Id("i"), jen.Id("a")).Op(":=").Range().Id("args")).Block(
+			jen.List(jen.Id("raw"), jen.Id("err")).Op(":=").Qual("encoding/json", "Marshal").Call(jen.Id("a")),
+			jen.If(jen.Id("err").Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(
+				jen.Lit("batch item %d: %w: encode args of %s: %v"), jen.Id("i"), jen.Qual(rt, "ErrInvalidJob"), jen.Id("jobType"), jen.Id("err"),
+			))),
+			jen.Id("reqs").Index(jen.Id("i")).Op("=").Qual(rt, "EnqueueRequest").Values(jen.Dict{
+				jen.Id("Type"): jen.Id("jobType"), jen.Id("Args"): jen.Id("raw"), jen.Id("Options"): jen.Id("opts"),
+			}),
+		),
+		jen.Return(jen.Id("c").Dot("EnqueueBatch").Call(jen.Id("ctx"), jen.Id("reqs"))),
+	)
 }
 
 // optionsFunc emits the function that puts h's annotation defaults before

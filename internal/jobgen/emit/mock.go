@@ -23,20 +23,25 @@ func Mock(p *model.Package, cfg Config) ([]byte, error) {
 		fields = append(fields,
 			jen.Id(n.MockCalls).Index().Id(n.Call),
 			jen.Id(n.MockErr).Error(),
+			jen.Id(n.MockResult).Add(outcomeFunc(h)),
 		)
 	}
-	f.Add(doc("MockEnqueuer is an Enqueuer for tests. It records every call with its typed\n" +
-		"args and its options resolved as the real Client would enqueue them, fails\n" +
-		"on demand per job type (FailX), and asserts on what was enqueued\n" +
-		"(AssertXEnqueued, AssertNothingEnqueued). It returns the jobs the real\n" +
-		"Client would create, validated the same way. Its zero value is ready to\n" +
-		"use; it is safe for concurrent use."))
+	f.Add(doc("MockEnqueuer is an Enqueuer and Results for tests. It records every call\n" +
+		"with its typed args and its options resolved as the real Client would\n" +
+		"enqueue them, fails on demand per job type (FailX), and asserts on what was\n" +
+		"enqueued (AssertXEnqueued, AssertNothingEnqueued). It returns the jobs the\n" +
+		"real Client would create, validated the same way. Its jobs never run: they\n" +
+		"finish with the outcome a function set with SetXResult gives them, for\n" +
+		"ResultX and WaitX. Its zero value is ready to use; it is safe for\n" +
+		"concurrent use."))
 	f.Type().Id("MockEnqueuer").Struct(fields...)
 
 	for _, h := range p.Handlers {
 		mockHandler(f, h)
+		mockResults(f, h)
 	}
 	mockCommon(f, p)
+	mockOutcomeHelpers(f)
 	return render(f)
 }
 
@@ -51,50 +56,65 @@ func mockHandler(f *jen.File, h *model.Handler) {
 		fields = append(fields, doc("TenantID is the tenant the job was enqueued for."), jen.Id("TenantID").String())
 	}
 	fields = append(fields,
-		doc(fmt.Sprintf("At is the time passed to %s; zero for %s.", n.Schedule, n.Enqueue)),
+		doc(fmt.Sprintf("At is the time passed to %s; zero for %s and %s.", n.Schedule, n.Enqueue, n.Batch)),
 		jen.Id("At").Qual("time", "Time"),
-		doc("Options are the call's options resolved after the annotation's defaults,\nas the real Client would enqueue them."),
+		doc("Options are the call's options resolved after the annotation's defaults,\n"+
+			"as the real Client would enqueue them. Fields that neither the annotation\n"+
+			"nor the caller set are zero (Queue \"\", MaxRetries nil); Job carries the\n"+
+			"values the job got, the runtime's defaults filled in. Unique records a\n"+
+			"Unique or UniqueByKey option, which the mock does not enforce."),
 		jen.Id("Options").Qual(rt, "EnqueueOptions"),
 		doc("Job is the job the call returned; zero when it failed."),
 		jen.Id("Job").Qual(rt, "Job"),
 		doc("Err is the error the call returned."),
 		jen.Id("Err").Error(),
 	)
-	f.Add(doc(fmt.Sprintf("%s is one call of MockEnqueuer.%s or MockEnqueuer.%s.", n.Call, n.Enqueue, n.Schedule)))
+	f.Add(doc(fmt.Sprintf("%s is one call of MockEnqueuer.%s or MockEnqueuer.%s, or one job of MockEnqueuer.%s.", n.Call, n.Enqueue, n.Schedule, n.Batch)))
 	f.Type().Id(n.Call).Struct(fields...)
 
 	m := func() *jen.Statement { return f.Func().Params(jen.Id("m").Op("*").Id("MockEnqueuer")) }
-	for _, schedule := range []bool{false, true} {
-		name := n.Enqueue
-		if schedule {
-			name = n.Schedule
-		}
+	injected := jen.Id("m").Dot(n.MockErr)
+	if h.Tenant {
+		injected = jen.Id("m").Dot("tenantErr").Call(jen.Id("tenantID"), jen.Id(n.Const), jen.Id("m").Dot(n.MockErr))
+	}
+	lock := []jen.Code{jen.Id("m").Dot("mu").Dot("Lock").Call(), jen.Defer().Id("m").Dot("mu").Dot("Unlock").Call()}
+	for _, meth := range []method{enqueueMethod, scheduleMethod} {
 		call := jen.Dict{
 			jen.Id("Args"):    jen.Id("args"),
-			jen.Id("Options"): jen.Qual(rt, "ResolveEnqueueOptions").Call(resolvedOptions(h, schedule).Op("...")),
+			jen.Id("Options"): jen.Qual(rt, "ResolveEnqueueOptions").Call(meth.resolved(h).Op("...")),
 		}
 		if h.Tenant {
 			call[jen.Id("TenantID")] = jen.Id("tenantID")
 		}
-		if schedule {
+		if meth == scheduleMethod {
 			call[jen.Id("At")] = jen.Id("at")
 		}
-		injected := jen.Id("m").Dot(n.MockErr)
-		if h.Tenant {
-			injected = jen.Id("m").Dot("tenantErr").Call(jen.Id("tenantID"), jen.Id(n.Const), jen.Id("m").Dot(n.MockErr))
-		}
-		f.Add(doc(fmt.Sprintf("%s records the call and returns the job the real Client would enqueue, or the error set with %s.", name, n.Fail)))
-		m().Id(name).Params(enqueueParams(h, schedule)...).Add(jobResults()).Block(
-			jen.Id("call").Op(":=").Id(n.Call).Values(call),
-			jen.Id("m").Dot("mu").Dot("Lock").Call(),
-			jen.Defer().Id("m").Dot("mu").Dot("Unlock").Call(),
+		f.Add(doc(fmt.Sprintf("%s records the call and returns the job the real Client would enqueue, or the error set with %s.", meth.name(h), n.Fail)))
+		m().Id(meth.name(h)).Params(meth.params(h)...).Add(meth.results()).Block(append(append([]jen.Code{
+			jen.Id("call").Op(":=").Id(n.Call).Values(call)}, lock...),
 			jen.List(jen.Id("call").Dot("Job"), jen.Id("call").Dot("Err")).Op("=").Id("m").Dot("record").Call(
 				jen.Id("ctx"), jen.Id(n.Const), jen.Id("args"), jen.Id("call").Dot("Options"), injected,
 			),
 			jen.Id("m").Dot(n.MockCalls).Op("=").Append(jen.Id("m").Dot(n.MockCalls), jen.Id("call")),
 			jen.Return(jen.Id("call").Dot("Job"), jen.Id("call").Dot("Err")),
-		)
+		)...)
 	}
+
+	batch := jen.Dict{jen.Id("Args"): jen.Id("a"), jen.Id("Options"): jen.Id("o"), jen.Id("Err"): jen.Id("err")}
+	if h.Tenant {
+		batch[jen.Id("TenantID")] = jen.Id("tenantID")
+	}
+	f.Add(doc(fmt.Sprintf("%s records one call per element of args and returns the jobs the real Client would enqueue, or the error set with %s. Like the real Client it enqueues all or none: when one job fails, every call of the batch is recorded with the error.", n.Batch, n.Fail)))
+	m().Id(n.Batch).Params(batchMethod.params(h)...).Add(batchMethod.results()).Block(append(append([]jen.Code{
+		jen.Id("o").Op(":=").Qual(rt, "ResolveEnqueueOptions").Call(batchMethod.resolved(h).Op("..."))}, lock...),
+		jen.List(jen.Id("jobs"), jen.Id("err")).Op(":=").Id("recordBatch").Call(jen.Id("ctx"), jen.Id("m"), jen.Id(n.Const), jen.Id("args"), jen.Id("o"), injected.Clone()),
+		jen.For(jen.List(jen.Id("i"), jen.Id("a")).Op(":=").Range().Id("args")).Block(
+			jen.Id("call").Op(":=").Id(n.Call).Values(batch),
+			jen.If(jen.Id("err").Op("==").Nil()).Block(jen.Id("call").Dot("Job").Op("=").Id("jobs").Index(jen.Id("i"))),
+			jen.Id("m").Dot(n.MockCalls).Op("=").Append(jen.Id("m").Dot(n.MockCalls), jen.Id("call")),
+		),
+		jen.Return(jen.Id("jobs"), jen.Id("err")),
+	)...)
 
 	f.Add(doc(fmt.Sprintf("%s makes the later %s calls fail with err, recorded with Err set and no job enqueued; nil makes them succeed again.", n.Fail, h.JobType)))
 	m().Id(n.Fail).Params(jen.Id("err").Error()).Block(
@@ -152,7 +172,7 @@ func mockCommon(f *jen.File, p *model.Package) {
 	m().Id("record").Params(
 		jen.Id("ctx").Qual("context", "Context"), jen.Id("jobType").String(), jen.Id("args").Any(),
 		jen.Id("o").Qual(rt, "EnqueueOptions"), jen.Id("injected").Error(),
-	).Add(jobResults()).Block(
+	).Add(enqueueMethod.results()).Block(
 		jen.If(jen.Id("injected").Op("!=").Nil()).Block(fail(jen.Id("injected"))),
 		jen.If(jen.Id("err").Op(":=").Id("ctx").Dot("Err").Call(), jen.Id("err").Op("!=").Nil()).Block(fail(jen.Id("err"))),
 		jen.List(jen.Id("raw"), jen.Id("err")).Op(":=").Qual("encoding/json", "Marshal").Call(jen.Id("args")),
@@ -165,6 +185,23 @@ func mockCommon(f *jen.File, p *model.Package) {
 		jen.If(jen.Id("err").Op("!=").Nil()).Block(fail(jen.Id("err"))),
 		jen.Id("m").Dot("jobs").Op("=").Append(jen.Id("m").Dot("jobs"), jen.Id("job")),
 		jen.Return(jen.Id("job"), jen.Nil()),
+	)
+
+	f.Add(doc("recordBatch creates and keeps the jobs of a batch, as the real Client\nwould: all of them, or none and the first error. The caller holds m.mu."))
+	f.Func().Id("recordBatch").Types(jen.Id("T").Any()).Params(
+		jen.Id("ctx").Qual("context", "Context"), jen.Id("m").Op("*").Id("MockEnqueuer"), jen.Id("jobType").String(),
+		jen.Id("args").Index().Id("T"), jen.Id("o").Qual(rt, "EnqueueOptions"), jen.Id("injected").Error(),
+	).Add(batchMethod.results()).Block(
+		jen.Id("n").Op(":=").Len(jen.Id("m").Dot("jobs")),
+		jen.For(jen.List(jen.Id("i"), jen.Id("a")).Op(":=").Range().Id("args")).Block(
+			jen.If(jen.List(jen.Id("_"), jen.Id("err")).Op(":=").Id("m").Dot("record").Call(
+				jen.Id("ctx"), jen.Id("jobType"), jen.Id("a"), jen.Id("o"), jen.Id("injected"),
+			), jen.Id("err").Op("!=").Nil()).Block(
+				jen.Id("m").Dot("jobs").Op("=").Id("m").Dot("jobs").Index(jen.Empty(), jen.Id("n")),
+				jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("batch item %d: %w"), jen.Id("i"), jen.Id("err"))),
+			),
+		),
+		jen.Return(jen.Qual("slices", "Clone").Call(jen.Id("m").Dot("jobs").Index(jen.Id("n"), jen.Empty())), jen.Nil()),
 	)
 
 	if hasTenant(p) {
@@ -192,9 +229,10 @@ func mockCommon(f *jen.File, p *model.Package) {
 		reset = append(reset,
 			jen.Id("m").Dot(n.MockCalls).Op("=").Nil(),
 			jen.Id("m").Dot(n.MockErr).Op("=").Nil(),
+			jen.Id("m").Dot(n.MockResult).Op("=").Nil(),
 		)
 	}
-	f.Add(doc("Reset forgets every call and injected error."))
+	f.Add(doc("Reset forgets every call, injected error and outcome function."))
 	m().Id("Reset").Params().Block(reset...)
 
 	f.Add(doc("AssertNothingEnqueued reports a test error if any job was enqueued. It\nreturns whether none was."))

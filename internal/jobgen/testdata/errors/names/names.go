@@ -25,3 +25,9 @@ func (B) Run(ctx context.Context, args Args) error { return nil }
 
 //jobs:handler
 func Nothing(ctx context.Context, args Args) error { return nil }
+
+//jobs:handler
+func Email(ctx context.Context, args Args) error { return nil }
+
+//jobs:handler
+func EmailBatch(ctx context.Context, args Args) error { return nil }

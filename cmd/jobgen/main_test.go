@@ -129,7 +129,8 @@ func goCmd(t *testing.T, dir string, env []string, args ...string) string {
 
 // TestEndToEnd generates code in a fresh module, then runs a program that
 // registers the handlers, enqueues through the typed client on the memory
-// backend and reports each job's outcome.
+// backend (singly, in a batch and from a PeriodicX schedule) and reports
+// each job's outcome and typed result.
 func TestEndToEnd(t *testing.T) {
 	dir, env := e2eModule(t)
 	for _, f := range []string{"jobs/jobs_gen.go", "jobs/jobs_mock_gen.go"} {
@@ -143,7 +144,12 @@ greet queue=greetings priority=low max_retries=7 tenant="" state=completed attem
 greet queue=greetings priority=high max_retries=7 tenant="" state=completed attempts=1 result={"text":"Hello, Later"}
 count queue=default priority=normal max_retries=3 tenant="" state=completed attempts=3 result=
 audit queue=tenants priority=normal max_retries=3 tenant="acme" state=completed attempts=1 result={"tenant":"acme","event":"login"}
-counter=5 middleware=3
+typed: "Hello, Ada" "Hello, Bob" count=ok audit={Tenant:acme Event:login}
+batch: greet queue=greetings priority=low "Hello, Cy"
+batch: greet queue=greetings priority=low "Hello, Di"
+failed: state=failed error="flaky"
+periodic: job periodic:audit-tick:... result={Tenant:acme Event:tick}
+counter=5 middleware=5
 `
 	if got != want {
 		t.Errorf("program output:\n%s\nwant:\n%s", got, want)
@@ -171,7 +177,8 @@ func readAll(t *testing.T, dir string) string {
 }
 
 // TestWrongArgsDoNotCompile shows the typed client refusing, at compile
-// time, the wrong args type and a tenant job without a tenant.
+// time, the wrong args type, a tenant job without a tenant and a result
+// taken as the wrong type.
 func TestWrongArgsDoNotCompile(t *testing.T) {
 	dir, env := e2eModule(t)
 	b, err := os.ReadFile(filepath.Join("testdata", "e2e", "wrong", "wrong.go"))
@@ -188,6 +195,7 @@ func TestWrongArgsDoNotCompile(t *testing.T) {
 	for _, want := range []string{
 		"cannot use app.CountArgs{…} (value of struct type app.CountArgs) as app.GreetArgs value in argument to c.EnqueueGreet",
 		"c.EnqueueAudit undefined (type *jobs.Client has no field or method EnqueueAudit",
+		"value of struct type app.Greeting) as string value in assignment",
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("build output lacks %q:\n%s", want, out)

@@ -1,5 +1,6 @@
 // Command e2e registers the generated handlers, enqueues through the typed
-// client on the memory backend and prints what happened.
+// client on the memory backend (one by one, scheduled, in a batch and from a
+// periodic schedule), and prints what happened and the typed results.
 package main
 
 import (
@@ -11,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -49,12 +51,32 @@ func run() error {
 	if err := jobs.Register(reg, nil); err == nil {
 		return errors.New("Register accepted a nil *app.Counter")
 	}
-	if err := jobs.Register(reg, counter, jobs.WithGreetMiddleware(mw)); err != nil {
+	ticks := make(chan string, 10)
+	tick := func(next runtime.Handler) runtime.Handler {
+		return func(ctx context.Context, job runtime.Job) (json.RawMessage, error) {
+			if strings.HasPrefix(job.ID, "periodic:") {
+				select {
+				case ticks <- job.ID:
+				default:
+				}
+			}
+			return next(ctx, job)
+		}
+	}
+	if err := jobs.Register(reg, counter, jobs.WithGreetMiddleware(mw), jobs.WithAuditMiddleware(tick)); err != nil {
+		return err
+	}
+	if _, err := jobs.PeriodicAuditForTenant("audit-tick", "@every 1s", "", app.AuditArgs{}); !errors.Is(err, runtime.ErrInvalidJob) {
+		return fmt.Errorf("periodic tenant job without tenant: err = %v", err)
+	}
+	schedule, err := jobs.PeriodicAuditForTenant("audit-tick", "@every 1s", "acme", app.AuditArgs{Event: "tick"})
+	if err != nil {
 		return err
 	}
 	pool, err := runtime.NewPool(backend, reg, runtime.PoolConfig{
 		Queues:            map[string]int{runtime.DefaultQueue: 2, "greetings": 2, "tenants": 1},
 		Tenants:           tenants{},
+		Schedules:         []runtime.Schedule{schedule},
 		SchedulerInterval: 5 * time.Millisecond,
 		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -90,29 +112,82 @@ func run() error {
 	if _, err := c.EnqueueAuditForTenant(ctx, "", app.AuditArgs{}); !errors.Is(err, runtime.ErrInvalidJob) {
 		return fmt.Errorf("tenant job without tenant: err = %v", err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
 	for _, j := range enqueued {
-		done, err := wait(ctx, c.Runtime(), j.ID)
+		done, err := c.Runtime().Wait(ctx, j.ID)
 		if err != nil {
 			return err
 		}
 		fmt.Printf("%s queue=%s priority=%s max_retries=%d tenant=%q state=%s attempts=%d result=%s\n",
 			j.Type, j.Queue, j.Priority, j.MaxRetries, j.TenantID, done.State, done.Attempt, done.Result)
 	}
+	if err := typedResults(ctx, c, enqueued); err != nil {
+		return err
+	}
+	select {
+	case id := <-ticks:
+		res, err := c.WaitAudit(ctx, id)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("periodic: job %s... result=%+v\n", id[:len("periodic:audit-tick:")], res)
+	case <-ctx.Done():
+		return errors.New("no periodic audit job ran")
+	}
 	fmt.Printf("counter=%d middleware=%d\n", counter.Total(), wrapped.Load())
 	return nil
 }
 
-func wait(ctx context.Context, c *runtime.Client, id string) (runtime.Job, error) {
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		j, err := c.Job(ctx, id)
-		if err != nil {
-			return j, err
-		}
-		if j.State.Terminal() {
-			return j, nil
-		}
-		time.Sleep(5 * time.Millisecond)
+// typedResults reads the results of the jobs enqueued (greet, greet, greet,
+// count, audit) with the typed ResultX and WaitX methods, then enqueues a
+// batch, a job that fails and one that has not run yet.
+func typedResults(ctx context.Context, c *jobs.Client, enqueued []runtime.Job) error {
+	greeting, err := c.WaitGreet(ctx, enqueued[0].ID)
+	if err != nil {
+		return err
 	}
-	return runtime.Job{}, fmt.Errorf("job %s did not finish", id)
+	again, err := c.ResultGreet(ctx, enqueued[1].ID)
+	if err != nil {
+		return err
+	}
+	if err := c.WaitCount(ctx, enqueued[3].ID); err != nil {
+		return err
+	}
+	audit, err := c.ResultAudit(ctx, enqueued[4].ID)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("typed: %q %q count=ok audit=%+v\n", greeting.Text, again.Text, audit)
+
+	batch, err := c.EnqueueGreetBatch(ctx, []app.GreetArgs{{Name: "Cy"}, {Name: "Di"}}, runtime.WithPriority(runtime.PriorityLow))
+	if err != nil {
+		return err
+	}
+	for _, j := range batch {
+		g, err := c.WaitGreet(ctx, j.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("batch: %s queue=%s priority=%s %q\n", j.Type, j.Queue, j.Priority, g.Text)
+	}
+
+	failing, err := c.EnqueueCount(ctx, app.CountArgs{N: 1, FailTimes: 1000}, runtime.WithMaxRetries(0))
+	if err != nil {
+		return err
+	}
+	var failed *runtime.JobFailedError
+	if err := c.WaitCount(ctx, failing.ID); !errors.As(err, &failed) || !errors.Is(err, runtime.ErrJobFailed) {
+		return fmt.Errorf("WaitCount of a failing job: err = %v, want a *runtime.JobFailedError", err)
+	}
+	fmt.Printf("failed: state=%s error=%q\n", failed.Job.State, failed.Job.Error.Message)
+
+	later, err := c.ScheduleGreet(ctx, time.Now().Add(time.Hour), app.GreetArgs{Name: "Never"})
+	if err != nil {
+		return err
+	}
+	if _, err := c.ResultGreet(ctx, later.ID); !errors.Is(err, runtime.ErrJobNotFinished) {
+		return fmt.Errorf("ResultGreet of a scheduled job: err = %v, want ErrJobNotFinished", err)
+	}
+	return nil
 }

@@ -1,5 +1,6 @@
-// Package wrong must not compile: it passes the wrong args type and calls
-// the non-tenant Enqueue of a tenant job.
+// Package wrong must not compile: it passes the wrong args type, calls the
+// non-tenant Enqueue of a tenant job and takes a typed result as another
+// type.
 package wrong
 
 import (
@@ -13,4 +14,7 @@ import (
 func Wrong(ctx context.Context, c *jobs.Client) {
 	c.EnqueueGreet(ctx, app.CountArgs{N: 1})
 	c.EnqueueAudit(ctx, app.AuditArgs{})
+	var text string
+	text, _ = c.WaitGreet(ctx, "id")
+	_ = text
 }

@@ -127,7 +127,7 @@ func TestCaps(t *testing.T) {
 		t.Run(fmt.Sprintf("cluster=%v", cluster), func(t *testing.T) {
 			clock := backendtest.NewClock(backendtest.Start)
 			b := newTestBackend(t, clock, withCluster(cluster), WithDeadLetterLimit(3), WithDeadLetterMaxAge(24*time.Hour),
-				WithCompletedLimit(2), WithHistoryLimit(2))
+				WithCompletedLimit(2), WithCompletedMaxAge(48*time.Hour), WithHistoryLimit(2))
 			ctx := context.Background()
 			for i := range 5 {
 				must(t, b.Enqueue(ctx, job(t, clock, fmt.Sprintf("dead-%d", i), "q", runtime.WithMaxRetries(0))))

@@ -9,7 +9,7 @@ import (
 type queueKeys struct {
 	name string
 	base string   // "<prefix>:{<queue>}:", the queue's hash tag
-	keys []string // KEYS[1..12] of every queue script, plus the index in standalone mode
+	keys []string // KEYS[1..14] of every queue script, plus the index in standalone mode
 }
 
 // Positions in queueKeys.keys (0-based), matching KEYS[i+1] in the scripts.
@@ -22,6 +22,8 @@ const (
 	keyDone      = 9
 	keyStats     = 10
 	keyGone      = 11
+	keyCancelled = 12
+	keyPaused    = 13
 )
 
 // queue returns the keys of the named queue, cached.
@@ -34,6 +36,7 @@ func (b *Backend) queue(name string) *queueKeys {
 		base + "p1", base + "p2", base + "p3", base + "p4",
 		base + "sched", base + "retry", base + "lease", base + "wake",
 		base + "dead", base + "done", base + "stats", base + "gone",
+		base + "cancelled", base + "paused",
 	}}
 	if !b.cluster {
 		k.keys = append(k.keys, b.indexKey)
@@ -41,6 +44,11 @@ func (b *Backend) queue(name string) *queueKeys {
 	actual, _ := b.queueCache.LoadOrStore(name, k)
 	return actual.(*queueKeys)
 }
+
+// uniqueKey is the key that holds the unique key u. It carries the ID
+// index's name as its hash tag, so that on Redis Cluster it lives in the
+// index's slot and claim.lua can claim IDs and unique keys in one script.
+func (b *Backend) uniqueKey(u string) string { return b.prefix + ":u:{" + b.indexKey + "}:" + u }
 
 // job is the key of a job's hash.
 func (k *queueKeys) job(id string) string { return k.base + "j:" + id }

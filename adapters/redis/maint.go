@@ -27,7 +27,8 @@ func (b *Backend) queues(ctx context.Context) ([]string, error) {
 
 // PromoteDue moves scheduled and retrying jobs whose execute-at time has
 // come to the back of their queues, earliest first, and reports how many it
-// moved. It also trims each dead-letter queue by age and, on Redis Cluster,
+// moved. It also trims each queue's dead letters and completed and
+// cancelled jobs by count and age and, on Redis Cluster,
 // drops trimmed jobs from the ID index. Any number of processes may run it.
 func (b *Backend) PromoteDue(ctx context.Context) (int, error) {
 	names, err := b.queues(ctx)
@@ -39,7 +40,8 @@ func (b *Backend) PromoteDue(ctx context.Context) (int, error) {
 		k := b.queue(q)
 		for {
 			now := b.clock.Now()
-			args := append(k.args(now, 3), maintBatch, b.deadLimit, micros(now.Add(-b.deadMaxAge)))
+			args := append(k.args(now, 5), maintBatch, b.deadLimit, micros(now.Add(-b.deadMaxAge)),
+				b.completedLimit, micros(now.Add(-b.completedMaxAge)))
 			n, err := promoteScript.Run(ctx, b.client, k.keys, args...).Int()
 			if err != nil {
 				return total, fmt.Errorf("redis: promote due jobs of %s: %w", q, err)

@@ -24,15 +24,20 @@ type change struct {
 	outcome string        // "ok", "fail" or "" (not an attempt's end)
 	// duration of the attempt in nanoseconds, "" when unknown.
 	duration string
+	notify   bool // publish the ID on the cancel channel (a running job was cancelled)
 }
 
 // move applies changes to jobs of one queue in one script call and returns
 // one code per change: 1 applied, 0 refused by the fence, -1 no such job.
+// The unique keys of the jobs are freed or taken back (see uniqueOpOf) in
+// the same script, or right after it on Redis Cluster.
 func (b *Backend) move(ctx context.Context, k *queueKeys, changes []change) ([]int64, error) {
 	now := b.clock.Now()
-	args := append(k.args(now, 5+18*len(changes)),
-		b.deadLimit, micros(now.Add(-b.deadMaxAge)), b.completedLimit, b.historyLimit, len(changes))
-	for _, c := range changes {
+	args := append(k.args(now, 7+23*len(changes)),
+		b.deadLimit, micros(now.Add(-b.deadMaxAge)), b.completedLimit, micros(now.Add(-b.completedMaxAge)),
+		b.historyLimit, b.cancelChannel, len(changes))
+	ops := make([]string, len(changes))
+	for i, c := range changes {
 		fields, err := mutable(c.job)
 		if err != nil {
 			return nil, fmt.Errorf("encode job %s: %w", c.job.ID, err)
@@ -54,13 +59,22 @@ func (b *Backend) move(ctx context.Context, k *queueKeys, changes []change) ([]i
 			}
 			snapshot = string(s)
 		}
-		front := ""
+		front, notify := "", ""
 		if c.front {
 			front = "1"
+		}
+		if c.notify {
+			notify = "1"
+		}
+		ops[i] = uniqueOpOf(c, now)
+		uk, hold, px := "", "", ""
+		if ops[i] != "" && !b.cluster {
+			uk, hold, px = b.uniqueKey(c.job.UniqueKey), holder(c.job), uniquePX(c.job, now)
 		}
 		args = append(args, c.job.ID, string(c.expect), c.attempt, c.lease, string(c.state), front, score,
 			c.job.Type, snapshot, c.outcome, c.duration)
 		args = append(args, fields...)
+		args = append(args, uk, ops[i], hold, px, notify)
 	}
 	codes, err := moveScript.Run(ctx, b.client, k.keys, args...).Int64Slice()
 	if err != nil {
@@ -68,6 +82,16 @@ func (b *Backend) move(ctx context.Context, k *queueKeys, changes []change) ([]i
 	}
 	if len(codes) != len(changes) {
 		return nil, fmt.Errorf("move.lua returned %d codes for %d changes", len(codes), len(changes))
+	}
+	if b.cluster {
+		var uops []uniqueOp
+		for i, c := range changes {
+			if codes[i] == 1 && ops[i] != "" {
+				uops = append(uops, uniqueOp{job: c.job, op: ops[i]})
+			}
+		}
+		// A key left held by an ended job is freed by the next claim of it.
+		_ = b.applyUnique(ctx, uops)
 	}
 	return codes, nil
 }

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +20,7 @@ const (
 	DefaultDeadLetterLimit = 10_000
 	DefaultDeadLetterAge   = 30 * 24 * time.Hour
 	DefaultCompletedLimit  = 10_000
+	DefaultCompletedAge    = 24 * time.Hour
 	DefaultHistoryLimit    = 100
 	// DefaultBlockTimeout bounds one blocking wait of Dequeue. Enqueues,
 	// promotions and cancellation wake it at once; the bound only matters
@@ -44,6 +46,7 @@ type config struct {
 	deadLimit      int
 	deadMaxAge     time.Duration
 	completedLimit int
+	completedAge   time.Duration
 	historyLimit   int
 	blockTimeout   time.Duration
 	cluster        *bool
@@ -79,7 +82,8 @@ func WithClient(client goredis.UniversalClient) Option {
 }
 
 // WithPrefix starts every key with prefix (default DefaultPrefix), so that
-// several independent backends can share one server.
+// several independent backends can share one server. The prefix may not
+// contain braces (hash tags are the backend's).
 func WithPrefix(prefix string) Option { return func(c *config) { c.prefix = prefix } }
 
 // WithClock makes the backend tell time with clock: execute-at times, lease
@@ -95,9 +99,17 @@ func WithDeadLetterLimit(n int) Option { return func(c *config) { c.deadLimit = 
 // (default DefaultDeadLetterAge).
 func WithDeadLetterMaxAge(d time.Duration) Option { return func(c *config) { c.deadMaxAge = d } }
 
-// WithCompletedLimit keeps the n most recently completed or cancelled jobs
-// of each queue findable by ID (default DefaultCompletedLimit).
+// WithCompletedLimit keeps the n most recently completed jobs, and the n
+// most recently cancelled ones, of each queue findable by ID (default
+// DefaultCompletedLimit). A forgotten job's unique key stays held until its
+// TTL passes.
 func WithCompletedLimit(n int) Option { return func(c *config) { c.completedLimit = n } }
+
+// WithCompletedMaxAge forgets completed and cancelled jobs that finished
+// longer than d ago (default DefaultCompletedAge). They are trimmed as
+// jobs finish and by PromoteDue. A forgotten job's unique key stays held
+// until its TTL passes.
+func WithCompletedMaxAge(d time.Duration) Option { return func(c *config) { c.completedAge = d } }
 
 // WithHistoryLimit keeps the n most recently finished jobs of each job type
 // and queue for History (default DefaultHistoryLimit).
@@ -117,20 +129,24 @@ type Backend struct {
 	client goredis.UniversalClient
 	owned  bool // Close closes client
 
-	prefix         string
-	clock          runtime.Clock
-	deadLimit      int
-	deadMaxAge     time.Duration
-	completedLimit int
-	historyLimit   int
-	blockTimeout   time.Duration
+	prefix          string
+	clock           runtime.Clock
+	deadLimit       int
+	deadMaxAge      time.Duration
+	completedLimit  int
+	completedMaxAge time.Duration
+	historyLimit    int
+	blockTimeout    time.Duration
 	// cluster is set for Redis Cluster: a script then touches one queue's
 	// keys only, and Enqueue claims IDs in the index in a separate step.
 	cluster bool
 
-	indexKey   string // hash: job ID -> "<server ms> <queue>"
-	queuesKey  string // set of queue names
-	workersKey string // hash: process ID -> worker report
+	indexKey      string // hash: job ID -> "<server ms> <queue>"
+	queuesKey     string // set of queue names
+	workersKey    string // hash: process ID -> worker report
+	cancelChannel string // Pub/Sub channel of the IDs of cancelled running jobs
+	ticksKey      string // hash: schedule name -> last claimed tick
+	schedulesKey  string // hash: schedule name -> ScheduleInfo JSON
 
 	queueCache sync.Map      // queue name -> *queueKeys
 	known      sync.Map      // queue names added to queuesKey by this process
@@ -149,21 +165,25 @@ func New(opts ...Option) (*Backend, error) {
 		deadLimit:      DefaultDeadLetterLimit,
 		deadMaxAge:     DefaultDeadLetterAge,
 		completedLimit: DefaultCompletedLimit,
+		completedAge:   DefaultCompletedAge,
 		historyLimit:   DefaultHistoryLimit,
 		blockTimeout:   DefaultBlockTimeout,
 	}
 	for _, o := range opts {
 		o(&c)
 	}
-	if c.prefix == "" || c.deadLimit < 1 || c.deadMaxAge <= 0 || c.completedLimit < 1 || c.historyLimit < 1 || c.blockTimeout <= 0 || c.clock == nil {
-		return nil, fmt.Errorf("redis: invalid options: prefix %q, dead-letter limit %d and age %s, completed limit %d, history limit %d, block timeout %s must be set and positive",
-			c.prefix, c.deadLimit, c.deadMaxAge, c.completedLimit, c.historyLimit, c.blockTimeout)
+	if c.prefix == "" || strings.ContainsAny(c.prefix, "{}") || c.deadLimit < 1 || c.deadMaxAge <= 0 || c.completedLimit < 1 || c.completedAge <= 0 ||
+		c.historyLimit < 1 || c.blockTimeout <= 0 || c.clock == nil {
+		return nil, fmt.Errorf("redis: invalid options: prefix %q (without braces), dead-letter limit %d and age %s, completed limit %d and age %s, history limit %d, block timeout %s must be set and positive",
+			c.prefix, c.deadLimit, c.deadMaxAge, c.completedLimit, c.completedAge, c.historyLimit, c.blockTimeout)
 	}
 	b := &Backend{
 		client: c.client, prefix: c.prefix, clock: c.clock,
-		deadLimit: c.deadLimit, deadMaxAge: c.deadMaxAge, completedLimit: c.completedLimit,
+		deadLimit: c.deadLimit, deadMaxAge: c.deadMaxAge, completedLimit: c.completedLimit, completedMaxAge: c.completedAge,
 		historyLimit: c.historyLimit, blockTimeout: c.blockTimeout,
 		indexKey: c.prefix + ":ids", queuesKey: c.prefix + ":queues", workersKey: c.prefix + ":workers",
+		cancelChannel: c.prefix + ":cancel",
+		ticksKey:      c.prefix + ":{periodic}:ticks", schedulesKey: c.prefix + ":{periodic}:schedules",
 		instance: uuid.NewString()[:8],
 	}
 	if b.client == nil {

@@ -56,7 +56,7 @@ func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
 		if err != nil {
 			return b.unclaim(ctx, claimed, groups, fmt.Errorf("redis: enqueue %d jobs into %s: %w", len(g.jobs), g.k.name, err))
 		}
-		return duplicate(res, g.k.name)
+		return refused(res, g)
 	}
 	cmds := make([]*goredis.Cmd, len(groups))
 	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
@@ -73,7 +73,7 @@ func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
 			res, err = enqueueScript.Run(ctx, b.client, g.k.keys, g.args...).Result()
 		}
 		if err == nil {
-			err = duplicate(res, g.k.name)
+			err = refused(res, g)
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -92,7 +92,9 @@ func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
 	return err
 }
 
-// group validates jobs and sorts them by queue, in order.
+// group validates jobs and sorts them by queue, in order. Unique keys are
+// checked and taken by enqueue.lua when the jobs go to one queue of a
+// standalone server; otherwise claim.lua claims them with the IDs.
 func (b *Backend) group(jobs []runtime.Job) ([]group, error) {
 	seen := make(map[string]struct{}, len(jobs))
 	index := make(map[string]int)
@@ -105,23 +107,33 @@ func (b *Backend) group(jobs []runtime.Job) ([]group, error) {
 			return nil, fmt.Errorf("%w: %s appears twice in one enqueue", runtime.ErrDuplicateJob, j.ID)
 		}
 		seen[j.ID] = struct{}{}
-		d, err := encodeStatic(j)
-		if err != nil {
-			return nil, err
-		}
 		i, ok := index[j.Queue]
 		if !ok {
 			i = len(groups)
 			index[j.Queue] = i
-			k := b.queue(j.Queue)
-			groups = append(groups, group{k: k, args: append(k.args(b.clock.Now(), 2), b.prefix, 0)})
+			groups = append(groups, group{k: b.queue(j.Queue)})
 		}
-		g := &groups[i]
-		g.jobs = append(g.jobs, j)
-		g.args = append(g.args, j.ID, strconv.Itoa(int(j.Priority)), string(j.State), micros(j.ExecuteAt), nanos(j.ExecuteAt), d)
+		groups[i].jobs = append(groups[i].jobs, j)
 	}
+	if err := uniqueInBatch(jobs); err != nil {
+		return nil, err
+	}
+	claimed := b.cluster || len(groups) > 1
+	now := b.clock.Now()
 	for i := range groups {
-		groups[i].args[5] = len(groups[i].jobs)
+		g := &groups[i]
+		g.args = append(g.k.args(now, 2+9*len(g.jobs)), b.prefix, len(g.jobs))
+		for _, j := range g.jobs {
+			d, err := encodeStatic(j)
+			if err != nil {
+				return nil, err
+			}
+			uk, hold, px := "", "", ""
+			if j.UniqueKey != "" && !claimed {
+				uk, hold, px = b.uniqueKey(j.UniqueKey), holder(j), uniquePX(j, now)
+			}
+			g.args = append(g.args, j.ID, strconv.Itoa(int(j.Priority)), string(j.State), micros(j.ExecuteAt), nanos(j.ExecuteAt), d, uk, hold, px)
+		}
 	}
 	return groups, nil
 }
@@ -146,10 +158,21 @@ func checkNew(j runtime.Job) error {
 	return nil
 }
 
-// duplicate turns enqueue.lua's reply into an error.
-func duplicate(res any, queue string) error {
-	if id, ok := res.(string); ok {
-		return fmt.Errorf("%w: %s (enqueue into %s)", runtime.ErrDuplicateJob, id, queue)
+// refused turns enqueue.lua's reply for g into an error: nil when the
+// jobs were stored.
+func refused(res any, g group) error {
+	switch v := res.(type) {
+	case string:
+		return fmt.Errorf("%w: %s (enqueue into %s)", runtime.ErrDuplicateJob, v, g.k.name)
+	case []any:
+		if len(v) == 2 {
+			i, _ := v[0].(int64)
+			holder, _ := v[1].(string)
+			if i >= 1 && int(i) <= len(g.jobs) {
+				return &runtime.UniqueJobExistsError{Key: g.jobs[i-1].UniqueKey, ExistingJobID: holder}
+			}
+		}
+		return fmt.Errorf("redis: enqueue into %s: unexpected reply %v", g.k.name, v)
 	}
 	return nil
 }
@@ -178,14 +201,21 @@ func (b *Backend) unclaim(ctx context.Context, claimed bool, groups []group, err
 	return err
 }
 
-// release drops g's IDs from the ID index, best effort: a left-over entry
-// names no job and is replaced by the next claim of its ID.
+// release drops g's IDs from the ID index and frees the unique keys its
+// jobs claimed, best effort: a left-over index entry names no job and is
+// replaced by the next claim of its ID, and a left-over unique key names
+// an inactive job and is replaced by the next claim of the key.
 func (b *Backend) release(ctx context.Context, g group) {
 	ids := make([]string, len(g.jobs))
+	var ops []uniqueOp
 	for i, j := range g.jobs {
 		ids[i] = j.ID
+		if j.UniqueKey != "" {
+			ops = append(ops, uniqueOp{job: j, op: "free"})
+		}
 	}
-	b.unindex(ctx, g.k.name, ids)
+	_ = b.unindex(ctx, g.k.name, ids)
+	_ = b.applyUnique(ctx, ops)
 }
 
 // unindex drops ids from the ID index while they name queue.

@@ -42,19 +42,28 @@ func newTestBackend(t testing.TB, clock runtime.Clock, opts ...Option) *Backend 
 	return b
 }
 
-// TestConformance runs the backend conformance suite on a standalone
-// server, where Enqueue claims IDs inside its script.
+// conformance runs the backend conformance suite, the inspector tests and
+// the job-feature tests (unique jobs, cancels, periodic ticks).
+func conformance(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtime.Backend) {
+	t.Run("Backend", func(t *testing.T) { backendtest.Run(t, newBackend) })
+	t.Run("Inspector", func(t *testing.T) { backendtest.RunInspector(t, newBackend) })
+	t.Run("JobFeatures", func(t *testing.T) { backendtest.RunJobFeatures(t, newBackend) })
+}
+
+// TestConformance runs the conformance suites on a standalone server,
+// where Enqueue claims IDs and unique keys inside its script.
 func TestConformance(t *testing.T) {
-	backendtest.Run(t, func(t *testing.T, clock runtime.Clock) runtime.Backend {
+	conformance(t, func(t *testing.T, clock runtime.Clock) runtime.Backend {
 		return newTestBackend(t, clock)
 	})
 }
 
-// TestConformanceClusterProtocol runs the suite with the Redis Cluster key
-// protocol (IDs claimed in a separate step, trimmed IDs dropped from the
-// index by the maintainer) on the standalone test server.
+// TestConformanceClusterProtocol runs the suites with the Redis Cluster key
+// protocol (IDs and unique keys claimed in a separate step, unique keys
+// freed after the queue scripts, trimmed IDs dropped from the index by the
+// maintainer) on the standalone test server.
 func TestConformanceClusterProtocol(t *testing.T) {
-	backendtest.Run(t, func(t *testing.T, clock runtime.Clock) runtime.Backend {
+	conformance(t, func(t *testing.T, clock runtime.Clock) runtime.Backend {
 		return newTestBackend(t, clock, withCluster(true))
 	})
 }

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"embed"
+	"errors"
 	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -20,9 +21,13 @@ var (
 	extendScript   = queueScript("extend.lua")
 	promoteScript  = queueScript("promote.lua")
 	buryScript     = queueScript("bury.lua")
-	claimScript    = goredis.NewScript(mustRead("claim.lua"))
+	pauseScript    = queueScript("pause.lua")
+	pageScript     = queueScript("page.lua")
+	claimScript    = queueScript("claim.lua")  // lib.lua for its helpers only
+	uniqueScript   = queueScript("unique.lua") // lib.lua for its helpers only
 	releaseScript  = goredis.NewScript(mustRead("release.lua"))
 	unreportScript = goredis.NewScript(mustRead("unreport.lua"))
+	tickScript     = goredis.NewScript(mustRead("claimtick.lua"))
 )
 
 // queueScript builds a script that works on one queue's keys: lib.lua
@@ -44,6 +49,9 @@ func mustRead(name string) string {
 func isNoScript(err error) bool {
 	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
 }
+
+// isNil reports whether err says a key or field does not exist.
+func isNil(err error) bool { return errors.Is(err, goredis.Nil) }
 
 // isWrongType reports whether err says a key holds another type than the
 // command expects (a job key overwritten with garbage).

@@ -22,8 +22,9 @@ func (b *Backend) Stats(ctx context.Context) (runtime.Stats, error) {
 		return runtime.Stats{}, err
 	}
 	type queueCmds struct {
-		sizes []*goredis.IntCmd // p1-p4, sched, retry, lease, dead
-		stats *goredis.MapStringStringCmd
+		sizes  []*goredis.IntCmd // p1-p4, sched, retry, lease, dead
+		stats  *goredis.MapStringStringCmd
+		paused *goredis.IntCmd
 	}
 	cmds := make([]queueCmds, len(names))
 	var reports *goredis.MapStringStringCmd
@@ -37,6 +38,7 @@ func (b *Backend) Stats(ctx context.Context) (runtime.Stats, error) {
 				cmds[i].sizes = append(cmds[i].sizes, p.ZCard(ctx, k.keys[j]))
 			}
 			cmds[i].stats = p.HGetAll(ctx, k.keys[keyStats])
+			cmds[i].paused = p.Exists(ctx, k.keys[keyPaused])
 		}
 		reports = p.HGetAll(ctx, b.workersKey)
 		return nil
@@ -51,6 +53,7 @@ func (b *Backend) Stats(ctx context.Context) (runtime.Stats, error) {
 		c := cmds[i].stats.Val()
 		q := runtime.QueueStats{
 			Name:        name,
+			Paused:      cmds[i].paused.Val() > 0,
 			Pending:     s[0].Val() + s[1].Val() + s[2].Val() + s[3].Val(),
 			Scheduled:   s[4].Val(),
 			Retrying:    s[5].Val(),

@@ -16,48 +16,78 @@ import (
 // claim replaces it: younger ones may belong to an enqueue in flight.
 const staleClaimMillis = 10_000
 
-// claim reserves the IDs of jobs in the ID index, all or none (see
-// claim.lua). An entry naming a job that no longer exists (trimmed, or
-// left by an enqueue that failed half-way) is replaced once it is stale.
+// claim reserves the IDs of jobs in the ID index, and their unique keys,
+// all or none (see claim.lua). An index entry naming a job that no longer
+// exists (trimmed, or left by an enqueue that failed half-way) is replaced
+// once it is stale, and so is a unique key whose holder (without TTL) is
+// no longer active.
 func (b *Backend) claim(ctx context.Context, jobs []runtime.Job) error {
-	stale := make(map[string]string)
+	stale := make(map[string]string) // job ID or unique holder key -> stale value
+	prefix := b.prefix
+	if b.cluster {
+		prefix = ""
+	}
 	for range 3 {
-		args := make([]any, 0, 1+3*len(jobs))
-		args = append(args, len(jobs))
+		now := b.clock.Now()
+		ukeys, uargs, owners := b.uniqueClaims(jobs, stale, now)
+		args := make([]any, 0, 4+3*len(jobs)+len(uargs))
+		args = append(args, len(jobs), len(ukeys), nanos(now), prefix)
 		for _, j := range jobs {
 			args = append(args, j.ID, j.Queue, stale[j.ID])
 		}
-		held, err := claimScript.Run(ctx, b.client, []string{b.indexKey}, args...).StringSlice()
+		held, err := claimScript.Run(ctx, b.client, append([]string{b.indexKey}, ukeys...), append(args, uargs...)...).StringSlice()
 		if err != nil {
 			return fmt.Errorf("redis: claim job IDs: %w", err)
 		}
 		if len(held) == 0 {
 			return nil
 		}
-		type entry struct{ id, value string }
-		var check []entry
-		for i := 0; i+2 < len(held); i += 3 {
-			id, value := held[i], held[i+1]
-			if age, err := strconv.ParseInt(held[i+2], 10, 64); err != nil || age < staleClaimMillis {
-				return fmt.Errorf("%w: %s", runtime.ErrDuplicateJob, id)
+		type entry struct{ key, value string }
+		var ids, holders []entry
+		for i := 0; i+3 < len(held); i += 4 {
+			kind, name, value, extra := held[i], held[i+1], held[i+2], held[i+3]
+			if kind == "u" {
+				j, _ := strconv.Atoi(name)
+				if j < 1 || j > len(owners) {
+					return fmt.Errorf("redis: claim unique keys: unexpected reply %v", held)
+				}
+				o := owners[j-1]
+				if extra == "held" {
+					return &runtime.UniqueJobExistsError{Key: o.UniqueKey, ExistingJobID: strings.Fields(value)[0]}
+				}
+				active, err := b.holderActive(ctx, value, extra)
+				if err != nil {
+					return err
+				}
+				if active {
+					return &runtime.UniqueJobExistsError{Key: o.UniqueKey, ExistingJobID: strings.Fields(value)[0]}
+				}
+				holders = append(holders, entry{ukeys[j-1], value})
+				continue
 			}
-			check = append(check, entry{id, value})
+			if age, err := strconv.ParseInt(extra, 10, 64); err != nil || age < staleClaimMillis {
+				return fmt.Errorf("%w: %s", runtime.ErrDuplicateJob, name)
+			}
+			ids = append(ids, entry{name, value})
 		}
-		cmds := make([]*goredis.IntCmd, len(check))
+		cmds := make([]*goredis.IntCmd, len(ids))
 		_, err = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
-			for i, e := range check {
-				cmds[i] = p.Exists(ctx, b.queue(indexedQueue(e.value)).job(e.id))
+			for i, e := range ids {
+				cmds[i] = p.Exists(ctx, b.queue(indexedQueue(e.value)).job(e.key))
 			}
 			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("redis: check claimed job IDs: %w", err)
 		}
-		for i, e := range check {
+		for i, e := range ids {
 			if cmds[i].Val() != 0 {
-				return fmt.Errorf("%w: %s", runtime.ErrDuplicateJob, e.id)
+				return fmt.Errorf("%w: %s", runtime.ErrDuplicateJob, e.key)
 			}
-			stale[e.id] = e.value
+			stale[e.key] = e.value
+		}
+		for _, e := range holders {
+			stale[e.key] = e.value
 		}
 	}
 	return fmt.Errorf("redis: claim job IDs: the index kept changing")
@@ -152,23 +182,9 @@ func (b *Backend) transition(ctx context.Context, id string, fn func(runtime.Job
 	return runtime.Job{}, fmt.Errorf("redis: update job %s: it kept changing", id)
 }
 
-// Cancel cancels a pending, scheduled or retrying job so that it never
-// runs, and returns it. Other states, running included (as the conformance
-// suite requires), fail with runtime.ErrInvalidTransition.
-func (b *Backend) Cancel(ctx context.Context, id string) (runtime.Job, error) {
-	return b.transition(ctx, id, func(j runtime.Job) (change, error) {
-		switch j.State {
-		case runtime.StatePending, runtime.StateScheduled, runtime.StateRetrying:
-		default:
-			return change{}, &runtime.TransitionError{JobID: id, From: j.State, Action: "cancel"}
-		}
-		next, err := j.Cancel(b.clock.Now())
-		return change{job: next, state: next.State}, err
-	})
-}
-
 // RetryDeadLetter applies Job.Requeue to a failed job and puts it at the
-// back of its queue.
+// back of its queue. It takes its unique key back unless another job holds
+// it meanwhile (then it runs without holding it).
 func (b *Backend) RetryDeadLetter(ctx context.Context, id string) (runtime.Job, error) {
 	return b.transition(ctx, id, func(j runtime.Job) (change, error) {
 		next, err := j.Requeue(b.clock.Now())
@@ -176,15 +192,16 @@ func (b *Backend) RetryDeadLetter(ctx context.Context, id string) (runtime.Job, 
 	})
 }
 
-// Delete removes a job that is not running, whatever its state. A job whose
-// data is corrupt is removed too.
+// Delete removes a job that is not running, whatever its state, and frees
+// its unique key (TTL or not). A job whose data is corrupt is removed too.
 func (b *Backend) Delete(ctx context.Context, id string) error {
 	for range 5 {
 		k, r, ok, err := b.lookup(ctx, id)
 		if err != nil {
 			return err
 		}
-		c := change{job: runtime.Job{ID: id}, expect: runtime.State(r.s), attempt: r.a, state: stateDeleted}
+		c := change{job: runtime.Job{ID: id, Queue: k.name}, expect: runtime.State(r.s), attempt: r.a, state: stateDeleted}
+		c.job.UniqueKey, c.job.UniqueUntil = uniqueOf(r.d)
 		if state := runtime.State(r.s); !ok || !state.Valid() {
 			c.expect, c.attempt = "*", ""
 		} else if state == runtime.StateRunning {

@@ -1,28 +1,67 @@
--- claim.lua: reserve job IDs in the ID index before their jobs are stored
--- (cluster mode, where one script cannot touch the index and a queue).
+-- claim.lua: reserve job IDs in the ID index, and the unique keys of
+-- unique jobs, before their jobs are stored (cluster mode, where one script
+-- cannot touch the index and a queue). lib.lua is prepended for its
+-- helpers only; the KEYS layout here is its own.
 --
--- KEYS[1]  the ID index <prefix>:ids, hash id -> "<server ms> <queue>"
--- ARGV[1]  number of IDs n, then n groups of 3:
---          id, queue, value the caller found stale and may replace ('' : none)
+-- KEYS[1]     the ID index <prefix>:ids, hash id -> "<server ms> <queue>"
+-- KEYS[2..m+1] unique-key holders <prefix>:u:{<prefix>:ids}:<key> (the index's slot)
+-- ARGV[1]  number of IDs n
+-- ARGV[2]  number of unique keys m
+-- ARGV[3]  now (unix nanoseconds, the backend's clock)
+-- ARGV[4]  key prefix on a standalone server, where the holder jobs of
+--          unique keys can be read here; '' on a cluster
+-- then n groups of 3: id, queue, value the caller found stale and may replace ('' : none)
+-- then m groups of 3: holder string "<id> <queue> <until ns or 0>",
+--          PX milliseconds ('' : no TTL), holder string the caller found
+--          stale and may replace ('' : none)
 --
--- All or none: when any ID is held (by a value other than the stale one
--- given), nothing is claimed and the script returns { id1, value1, age1 ms,
--- id2, ... } for every held ID. Otherwise it claims them all and returns {}.
-local n = tonumber(ARGV[1])
+-- All or none: when any ID or unique key is held, nothing is claimed and
+-- the script returns groups of 4 for each: { 'id', id, value, age ms } for
+-- an ID held (by a value other than the stale one given), { 'u', j, holder
+-- string, age } for the j-th unique key (from 1) held: age 'held' when it
+-- is held for certain, else (its holder has no TTL and the script could
+-- not read that job: cluster) the age in ms of the holder ID's index
+-- entry, or '-1' when it has none, for the caller to check whether the
+-- holder is active or an enqueue in flight. Otherwise it claims all and
+-- returns {}.
+local n, m, now_ns = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local prefix = ARGV[4] ~= '' and ARGV[4] or nil
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local held = {}
 for i = 0, n - 1 do
-  local id, stale = ARGV[2 + i * 3], ARGV[4 + i * 3]
+  local id, stale = ARGV[5 + i * 3], ARGV[7 + i * 3]
   local v = redis.call('HGET', KEYS[1], id)
   if v and v ~= stale then
+    held[#held + 1] = 'id'
     held[#held + 1] = id
     held[#held + 1] = v
     held[#held + 1] = tostring(now - (tonumber(string.match(v, '^(%d+) ')) or 0))
   end
 end
+local u0 = 5 + n * 3
+for j = 0, m - 1 do
+  local v = redis.call('GET', KEYS[2 + j])
+  if v and v ~= ARGV[u0 + j * 3 + 2] then
+    local holder, unsure = unique_holder(v, now_ns, prefix)
+    if holder then
+      local age = 'held'
+      if unsure then
+        local iv = redis.call('HGET', KEYS[1], holder)
+        age = iv and tostring(now - (tonumber(string.match(iv, '^(%d+) ')) or 0)) or '-1'
+      end
+      held[#held + 1] = 'u'
+      held[#held + 1] = tostring(j + 1)
+      held[#held + 1] = v
+      held[#held + 1] = age
+    end
+  end
+end
 if #held > 0 then return held end
 for i = 0, n - 1 do
-  redis.call('HSET', KEYS[1], ARGV[2 + i * 3], tostring(now) .. ' ' .. ARGV[3 + i * 3])
+  redis.call('HSET', KEYS[1], ARGV[5 + i * 3], tostring(now) .. ' ' .. ARGV[6 + i * 3])
+end
+for j = 0, m - 1 do
+  unique_set(KEYS[2 + j], ARGV[u0 + j * 3], ARGV[u0 + j * 3 + 1])
 end
 return {}

@@ -6,8 +6,9 @@
 -- ARGV[7]  lease deadline (unix nanoseconds)
 --
 -- First promotes due scheduled and retrying jobs (as promote.lua does).
--- Then pops IDs from the pending lists, critical first, FIFO within one,
--- and starts each job: state running, attempt + 1, started-at now, lease
+-- While the queue is paused (KEYS[14] exists) it takes nothing. Else it
+-- pops IDs from the pending lists, critical first, FIFO within one, and
+-- starts each job: state running, attempt + 1, started-at now, lease
 -- deadline set, finished-at cleared, ID in the lease zset. An ID whose job
 -- is corrupt is quarantined into the dead-letter queue; an ID whose job is
 -- in another state (a stale entry) is dropped.
@@ -21,6 +22,7 @@ local base, now_us, now_ns = ARGV[1], ARGV[3], ARGV[4]
 local left, lease_us, lease_ns = tonumber(ARGV[5]), ARGV[6], ARGV[7]
 promote(base, now_us, now_ns, 1000)
 local out = { '' }
+if redis.call('EXISTS', KEYS[14]) == 1 then left = 0 end
 for p = 4, 1, -1 do
   while left > 0 do
     local ids = redis.call('LPOP', KEYS[p], left)
@@ -48,7 +50,7 @@ for p = 4, 1, -1 do
   end
   if left == 0 then break end
 end
-if left == 0 then
+if left == 0 and #out > 1 then
   for p = 1, 4 do
     if redis.call('LLEN', KEYS[p]) > 0 then
       wake()

@@ -1,39 +1,61 @@
 -- enqueue.lua: store new jobs of one queue, all or none.
 --
--- KEYS: the queue's keys (see lib.lua); KEYS[13] (standalone only) the ID index.
+-- KEYS: the queue's keys (see lib.lua); KEYS[15] (standalone only) the ID index.
 -- ARGV[5]  key prefix (to find a job that the ID index names in another queue)
--- ARGV[6]  number of jobs n, then n groups of 6:
+-- ARGV[6]  number of jobs n, then n groups of 9:
 --          id, priority (1-4), state ("pending" or "scheduled"),
 --          execute-at (unix microseconds), execute-at (unix nanoseconds),
---          static JSON (field d)
+--          static JSON (field d),
+--          unique-key holder key <prefix>:u:{<prefix>:ids}:<key> ('' : not unique),
+--          holder string "<id> <queue> <until ns or 0>", PX milliseconds ('' : no TTL)
 --
--- Returns 0 when every job was stored, or the first ID already in use
--- (then nothing was stored). With KEYS[13], the index claims every ID
--- ("<server ms> <queue>"); without it the caller claimed them beforehand.
+-- Returns 0 when every job was stored; the first ID already in use (a
+-- string); or { i, holder ID } when the unique key of the i-th job (from 1)
+-- is held by another job. In the last two cases nothing was stored. With
+-- KEYS[15], the index claims every ID ("<server ms> <queue>") and the
+-- unique keys are checked and taken here, in the same script; without it
+-- (cluster) the caller claimed both beforehand with claim.lua. The caller
+-- has checked that no two jobs of the batch share a unique key.
 -- Pending jobs go to the back of their priority list and arm the wake-up
 -- marker; scheduled ones wait in the schedule zset.
-local base, queue, prefix, n = ARGV[1], ARGV[2], ARGV[5], tonumber(ARGV[6])
+local base, queue, now_ns, prefix, n = ARGV[1], ARGV[2], ARGV[4], ARGV[5], tonumber(ARGV[6])
+local index = KEYS[15]
 for i = 0, n - 1 do
-  local id = ARGV[7 + i * 6]
+  local o = 7 + i * 9
+  local id = ARGV[o]
   if redis.call('EXISTS', base .. 'j:' .. id) == 1 then return id end
-  if KEYS[13] then
-    local v = redis.call('HGET', KEYS[13], id)
+  if index then
+    local v = redis.call('HGET', index, id)
     local q = v and string.match(v, '^%d+ (.*)$')
     if q and redis.call('EXISTS', prefix .. ':{' .. q .. '}:j:' .. id) == 1 then return id end
   end
 end
+if index then
+  for i = 0, n - 1 do
+    local uk = ARGV[13 + i * 9]
+    if uk ~= '' then
+      local holder = unique_holder(redis.call('GET', uk), now_ns, prefix)
+      if holder then return { i + 1, holder } end
+    end
+  end
+end
 local claim
-if KEYS[13] then
+if index then
   local t = redis.call('TIME')
   claim = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) .. ' ' .. queue
 end
 local lists = { {}, {}, {}, {} }
+local woken = false
 for i = 0, n - 1 do
-  local o = 7 + i * 6
+  local o = 7 + i * 9
   local id, prio, state = ARGV[o], ARGV[o + 1], ARGV[o + 2]
   redis.call('HSET', base .. 'j:' .. id, 'd', ARGV[o + 5], 's', state, 'p', prio, 'a', '0', 'x', ARGV[o + 4])
-  if claim then redis.call('HSET', KEYS[13], id, claim) end
+  if claim then
+    redis.call('HSET', index, id, claim)
+    if ARGV[o + 6] ~= '' then unique_set(ARGV[o + 6], ARGV[o + 7], ARGV[o + 8]) end
+  end
   if state == 'pending' then
+    woken = true
     local l = lists[tonumber(prio)]
     l[#l + 1] = id
     if #l == 1000 then
@@ -43,10 +65,6 @@ for i = 0, n - 1 do
   else
     redis.call('ZADD', KEYS[5], ARGV[o + 3], id)
   end
-end
-local woken = false
-for i = 0, n - 1 do
-  if ARGV[9 + i * 6] == 'pending' then woken = true end
 end
 for p = 1, 4 do
   if #lists[p] > 0 then

@@ -7,19 +7,25 @@
 -- KEYS[7]     <base>lease           running job IDs, zset scored by lease deadline (unix microseconds)
 -- KEYS[8]     <base>wake            wake-up marker, zset with at most one member; workers BZPOPMIN it
 -- KEYS[9]     <base>dead            failed job IDs (dead letters), zset scored by finish time
--- KEYS[10]    <base>done            completed and cancelled job IDs, zset scored by finish time
+-- KEYS[10]    <base>done            completed job IDs, zset scored by finish time
 -- KEYS[11]    <base>stats           hash of counters: processed, succeeded, failed, timed, dur_ns
 -- KEYS[12]    <base>gone            list of IDs whose jobs were trimmed, for the ID index clean-up
--- KEYS[13]    <prefix>:ids          (standalone mode only) the ID index, hash id -> "<ms> <queue>"
+-- KEYS[13]    <base>cancelled       cancelled job IDs, zset scored by finish time
+-- KEYS[14]    <base>paused          set (to "1") while the queue is paused; Dequeue takes nothing
+-- KEYS[15]    <prefix>:ids          (standalone mode only) the ID index, hash id -> "<ms> <queue>"
 --
--- <base> is "<prefix>:{<queue>}:", so KEYS[1..12] share the queue's hash tag.
+-- <base> is "<prefix>:{<queue>}:", so KEYS[1..14] share the queue's hash tag.
 -- Every script takes ARGV[1] = <base>, ARGV[2] = queue name, ARGV[3] = now
 -- in unix microseconds (zset scores) and ARGV[4] = now in unix nanoseconds
 -- (stored times); its own arguments follow from ARGV[5].
 -- Job hashes live at <base>j:<id> and per-type history lists at
 -- <base>h:<type>; scripts build those names from ARGV[1] (= <base>), which
--- keeps them in the same slot. KEYS[13] is only passed when the client is
--- not a cluster client (all keys then live on one server).
+-- keeps them in the same slot. KEYS[15] is only passed when the client is
+-- not a cluster client (all keys then live on one server); only then do
+-- scripts touch unique-key holders (<prefix>:u:{<prefix>:ids}:<unique key>,
+-- strings "<holder ID> <queue> <until unix ns, or 0: while active>"), whose
+-- names the caller passes in ARGV. On a cluster the Go code handles them
+-- with claim.lua and unique.lua in the index's slot.
 --
 -- Job hash fields: d static JSON (type, args, ...), s state, p priority
 -- (1-4), a attempt, x execute-at, st started-at, fi finished-at, l lease
@@ -29,6 +35,7 @@
 local PRIO = { ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true }
 local STATES = { pending = true, scheduled = true, running = true, retrying = true,
   completed = true, failed = true, cancelled = true }
+local ACTIVE = { pending = true, scheduled = true, running = true, retrying = true }
 
 -- hmget reads fields of a hash; nil when the key holds another type.
 local function hmget(key, ...)
@@ -45,9 +52,9 @@ end
 -- forget drops id from the ID index (standalone) or records it for the
 -- maintainer to drop (cluster).
 local function forget(base, id)
-  if KEYS[13] then
-    local v = redis.call('HGET', KEYS[13], id)
-    if v and string.match(v, '^%d+ (.*)$') == ARGV[2] then redis.call('HDEL', KEYS[13], id) end
+  if KEYS[15] then
+    local v = redis.call('HGET', KEYS[15], id)
+    if v and string.match(v, '^%d+ (.*)$') == ARGV[2] then redis.call('HDEL', KEYS[15], id) end
   else
     redis.call('RPUSH', KEYS[12], id)
   end
@@ -63,9 +70,9 @@ local function drop(base, zi, ids)
   redis.call('ZREM', KEYS[zi], unpack(ids))
 end
 
--- trim keeps at most maxcount members in KEYS[zi] and, when minscore is
--- given, none scored below it.
-local function trim(base, zi, maxcount, minscore)
+-- trim_zset keeps at most maxcount members in KEYS[zi] and, when minscore
+-- is given, none scored below it (at most 1,000 of each per call).
+local function trim_zset(base, zi, maxcount, minscore)
   if minscore then
     drop(base, zi, redis.call('ZRANGEBYSCORE', KEYS[zi], '-inf', '(' .. minscore, 'LIMIT', 0, 1000))
   end
@@ -160,3 +167,54 @@ local function promote(base, now_us, now_ns, limit)
   return moved
 end
 
+
+-- unique_holder returns the ID of the job that holds a unique key whose
+-- holder string is v (false or nil: none), or nil when the key is free at
+-- now_ns. A holder with a TTL holds it until then, whatever its state. A
+-- holder without one holds it while its job is active: with prefix that is
+-- checked here (standalone mode, any slot is readable); without it the
+-- holder is returned with a second value true, "unsure", for the caller
+-- to check.
+local function unique_holder(v, now_ns, prefix)
+  if not v then return nil end
+  local id, q, till = string.match(v, '^(%S+) (%S+) (%d+)$')
+  if not id then return nil end
+  if till ~= '0' then
+    if pad(now_ns) < pad(till) then return id end
+    return nil
+  end
+  if not prefix then return id, true end
+  local f = hmget(prefix .. ':{' .. q .. '}:j:' .. id, 's')
+  if f and ACTIVE[f[1] or ''] then return id end
+  return nil
+end
+
+-- unique_set makes v the holder string at key uk, expiring after px
+-- milliseconds when px is not ''.
+local function unique_set(uk, v, px)
+  if px ~= '' then
+    redis.call('SET', uk, v, 'PX', px)
+  else
+    redis.call('SET', uk, v)
+  end
+end
+
+-- unique_apply frees or retakes the unique key uk for the job whose holder
+-- string is v: op 'free' deletes it while v holds it; op 'take' makes v the
+-- holder again unless another job holds it (prefix as for unique_holder;
+-- an unsure holder is left alone).
+local function unique_apply(uk, op, v, px, now_ns, prefix)
+  local cur = redis.call('GET', uk)
+  if op == 'free' then
+    if cur == v then redis.call('DEL', uk) end
+  elseif op == 'take' then
+    if cur ~= v and unique_holder(cur, now_ns, prefix) then return end
+    unique_set(uk, v, px)
+  end
+end
+
+-- prefix_of returns the key prefix, from ARGV[1] = "<prefix>:{<queue>}:"
+-- and ARGV[2] = queue.
+local function prefix_of()
+  return string.sub(ARGV[1], 1, #ARGV[1] - #ARGV[2] - 4)
+end

@@ -1,12 +1,15 @@
 -- move.lua: apply state changes the caller computed (Ack, Cancel, Delete,
--- RetryDeadLetter, lease recovery), each fenced on what the caller read.
+-- RetryDeadLetter, bulk dead-letter repair, lease recovery), each fenced on
+-- what the caller read.
 --
--- KEYS: the queue's keys (see lib.lua); KEYS[13] (standalone only) the ID index.
+-- KEYS: the queue's keys (see lib.lua); KEYS[15] (standalone only) the ID index.
 -- ARGV[5]  dead-letter cap (count)
 -- ARGV[6]  dead-letter age cap: drop dead letters scored below this (unix microseconds)
--- ARGV[7]  completed/cancelled cap (count)
--- ARGV[8]  per-type history cap (count)
--- ARGV[9]  number of changes n, then n groups of 18:
+-- ARGV[7]  completed cap and cancelled cap (count, each)
+-- ARGV[8]  completed/cancelled age cap: drop those scored below this (unix microseconds)
+-- ARGV[9]  per-type history cap (count)
+-- ARGV[10] channel on which to publish the IDs of cancelled running jobs
+-- ARGV[11] number of changes n, then n groups of 23:
 --   1 id
 --   2 expected state ('*': any, no fence; the job is taken out of every structure)
 --   3 expected attempt ('' : not checked)
@@ -19,17 +22,22 @@
 --  10 outcome to count: 'ok', 'fail' or '' (none)
 --  11 duration of the attempt in nanoseconds, or '' (unknown)
 --  12-18 new values of fields a, x, st, fi, l, r, e ('' deletes the field)
+--  19 the job's unique-key holder key, '' when it has none or in cluster mode
+--  20 what the change does to it: 'free', 'take' (see unique_apply) or ''
+--  21 the job's holder string "<id> <queue> <until ns or 0>"
+--  22 PX milliseconds for 'take' ('' : no TTL)
+--  23 '1' to publish the ID on the channel (a running job was cancelled)
 --
 -- Returns one code per change: 1 applied, 0 refused (the stored job is not
 -- in the expected state, attempt or lease), -1 no such job.
-local base, now_us = ARGV[1], ARGV[3]
-local dead_max, dead_min, done_max, hist_max = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
-local n = tonumber(ARGV[9])
+local base, now_us, now_ns = ARGV[1], ARGV[3], ARGV[4]
+local dead_max, dead_min, done_max, done_min = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), ARGV[8]
+local hist_max, channel, n = tonumber(ARGV[9]), ARGV[10], tonumber(ARGV[11])
 local FIELDS = { 'a', 'x', 'st', 'fi', 'l', 'r', 'e' }
-local ZSET = { scheduled = 5, retrying = 6, running = 7, failed = 9, completed = 10, cancelled = 10 }
-local res, trim_dead, trim_done, woken = {}, false, false, false
+local ZSET = { scheduled = 5, retrying = 6, running = 7, failed = 9, completed = 10, cancelled = 13 }
+local res, trim, woken = {}, {}, false
 for i = 0, n - 1 do
-  local o = 10 + i * 18
+  local o = 12 + i * 23
   local id, want, want_a, want_l, state = ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4]
   local key = base .. 'j:' .. id
   local f = hmget(key, 's', 'a', 'l', 'p')
@@ -48,7 +56,7 @@ for i = 0, n - 1 do
     local prio = (f and PRIO[f[4] or ''] and f[4]) or '2'
     if want == '*' then
       for p = 1, 4 do redis.call('LREM', KEYS[p], 0, id) end
-      for _, zi in ipairs({ 5, 6, 7, 9, 10 }) do redis.call('ZREM', KEYS[zi], id) end
+      for _, zi in ipairs({ 5, 6, 7, 9, 10, 13 }) do redis.call('ZREM', KEYS[zi], id) end
     elseif want == 'pending' then
       redis.call('LREM', KEYS[tonumber(prio)], 1, id)
     else
@@ -78,8 +86,7 @@ for i = 0, n - 1 do
         woken = true
       else
         redis.call('ZADD', KEYS[ZSET[state]], ARGV[o + 6], id)
-        if state == 'failed' then trim_dead = true end
-        if state == 'completed' or state == 'cancelled' then trim_done = true end
+        if state == 'failed' or state == 'completed' or state == 'cancelled' then trim[ZSET[state]] = true end
       end
       if ARGV[o + 8] ~= '' then
         local h = base .. 'h:' .. ARGV[o + 7]
@@ -88,9 +95,14 @@ for i = 0, n - 1 do
       end
       if ARGV[o + 9] ~= '' then count(ARGV[o + 9] == 'ok', ARGV[o + 10]) end
     end
+    if ARGV[o + 18] ~= '' and ARGV[o + 19] ~= '' then
+      unique_apply(ARGV[o + 18], ARGV[o + 19], ARGV[o + 20], ARGV[o + 21], now_ns, prefix_of())
+    end
+    if ARGV[o + 22] == '1' then redis.call('PUBLISH', channel, id) end
   end
 end
-if trim_dead then trim(base, 9, dead_max, dead_min) end
-if trim_done then trim(base, 10, done_max, nil) end
+if trim[9] then trim_zset(base, 9, dead_max, dead_min) end
+if trim[10] then trim_zset(base, 10, done_max, done_min) end
+if trim[13] then trim_zset(base, 13, done_max, done_min) end
 if woken then wake() end
 return res

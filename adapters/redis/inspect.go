@@ -1,0 +1,265 @@
+package redis
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// Page sizes of ListJobs.
+const (
+	defaultPageSize = 20
+	maxPageSize     = 1000
+)
+
+var _ runtime.Inspector = (*Backend)(nil)
+
+// cursor is where a ListJobs page ended: the last job listed and the key it
+// was listed by. It travels as base64url-encoded JSON; clients treat it as
+// opaque.
+type cursor struct {
+	State runtime.State `json:"s"`
+	Queue string        `json:"q"`
+	ID    string        `json:"i"`
+	Key   string        `json:"k"` // pending: the priority; else the zset score
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c) // a struct of strings always encodes
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor parses s, which must have been issued for the same queue and
+// state, or fails with runtime.ErrInvalidCursor.
+func decodeCursor(s string, q runtime.JobQuery) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	valid := err == nil && c.State == q.State && c.Queue == q.Queue && runtime.ValidateJobID(c.ID) == nil
+	if valid && q.State == runtime.StatePending {
+		p, err := strconv.Atoi(c.Key)
+		valid = err == nil && runtime.Priority(p).Valid()
+	} else if valid {
+		_, err := strconv.ParseFloat(c.Key, 64)
+		valid = err == nil
+	}
+	if !valid {
+		return cursor{}, fmt.Errorf("%w: %q", runtime.ErrInvalidCursor, s)
+	}
+	return c, nil
+}
+
+// ListJobs returns one page of the jobs of q.Queue in q.State, read by
+// page.lua in one atomic call: pending jobs in the order workers take
+// them, scheduled and retrying ones by execute-at time, running ones by
+// lease deadline, failed, completed and cancelled ones newest first (ties
+// by ID). Each page reads a window of its size from one list or zset,
+// positioned by the cursor's job (LPOS, ZRANK) or, once that job has left,
+// by its priority or score, so pages stay fast in a queue of any length.
+// A pending page whose cursor job was taken resumes at the front of its
+// priority (jobs are not skipped; none are listed twice unless released).
+func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.JobPage, error) {
+	if err := runtime.ValidateQueueName(q.Queue); err != nil {
+		return runtime.JobPage{}, err
+	}
+	if !q.State.Valid() {
+		return runtime.JobPage{}, fmt.Errorf("redis: list jobs: unknown state %q", q.State)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = defaultPageSize
+	}
+	limit = min(limit, maxPageSize)
+	var after cursor
+	if q.Cursor != "" {
+		var err error
+		if after, err = decodeCursor(q.Cursor, q); err != nil {
+			return runtime.JobPage{}, err
+		}
+	}
+	k := b.queue(q.Queue)
+	args := append(k.args(b.clock.Now(), 4), string(q.State), limit+1, after.Key, after.ID)
+	res, err := pageScript.Run(ctx, b.client, k.keys, args...).StringSlice()
+	if err != nil {
+		return runtime.JobPage{}, fmt.Errorf("redis: list %s jobs of %s: %w", q.State, q.Queue, err)
+	}
+	if len(res)%12 != 0 {
+		return runtime.JobPage{}, fmt.Errorf("redis: list jobs: page.lua returned %d values", len(res))
+	}
+	page := runtime.JobPage{Jobs: make([]runtime.Job, 0, min(len(res)/12, limit))}
+	for i := 0; i < len(res) && len(page.Jobs) < limit; i += 12 {
+		r := res[i+2 : i+12]
+		j, _ := decode(res[i], q.Queue, record{r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]})
+		page.Jobs = append(page.Jobs, j)
+	}
+	if len(res)/12 > limit {
+		last := (limit - 1) * 12
+		page.NextCursor = cursor{State: q.State, Queue: q.Queue, ID: res[last], Key: res[last+1]}.encode()
+	}
+	return page, nil
+}
+
+// PauseQueue stops every worker of every process from taking jobs of
+// queue until ResumeQueue: dequeue.lua takes nothing while the queue's
+// paused key exists. Enqueueing and promotion go on. Pausing a queue with
+// no jobs yet registers it, so that it shows (paused) in Stats.
+func (b *Backend) PauseQueue(ctx context.Context, queue string) error {
+	return b.setPaused(ctx, queue, true)
+}
+
+// ResumeQueue lets workers take jobs of queue again and wakes a blocked
+// worker at once (which wakes the next while jobs remain).
+func (b *Backend) ResumeQueue(ctx context.Context, queue string) error {
+	return b.setPaused(ctx, queue, false)
+}
+
+func (b *Backend) setPaused(ctx context.Context, queue string, paused bool) error {
+	if err := runtime.ValidateQueueName(queue); err != nil {
+		return err
+	}
+	k := b.queue(queue)
+	if err := b.register(ctx, []group{{k: k}}); err != nil {
+		return err
+	}
+	flag := "0"
+	if paused {
+		flag = "1"
+	}
+	if err := pauseScript.Run(ctx, b.client, k.keys, append(k.args(b.clock.Now(), 1), flag)...).Err(); err != nil {
+		return fmt.Errorf("redis: pause or resume %s: %w", queue, err)
+	}
+	return nil
+}
+
+// RetryDeadLetters applies Job.Requeue to every dead-letter job matching
+// q's Queue and Type, oldest first so that they keep their order, puts
+// them at the back of their queues and reports how many. Corrupt dead
+// letters, which cannot run, are left. See eachDeadLetter for batching.
+func (b *Backend) RetryDeadLetters(ctx context.Context, q runtime.DeadLetterQuery) (int, error) {
+	return b.eachDeadLetter(ctx, q, func(j runtime.Job, corrupt bool) (change, bool) {
+		if corrupt {
+			return change{}, false
+		}
+		next, err := j.Requeue(b.clock.Now())
+		return change{job: next, state: next.State}, err == nil
+	})
+}
+
+// PurgeDeadLetters deletes every dead-letter job matching q's Queue and
+// Type (corrupt ones too when no type is asked for) and reports how many.
+// Their unique keys are freed; their entries in History stay.
+func (b *Backend) PurgeDeadLetters(ctx context.Context, q runtime.DeadLetterQuery) (int, error) {
+	return b.eachDeadLetter(ctx, q, func(j runtime.Job, corrupt bool) (change, bool) {
+		return change{job: j, state: stateDeleted}, true
+	})
+}
+
+// eachDeadLetter walks the dead-letter zsets of the queues q selects, the
+// oldest first, in windows of at most maintBatch jobs: it reads a window,
+// lets fn pick the change of each job of q's type, and applies the
+// window's changes with one move.lua call fenced on the state and attempt
+// read, so no script runs long however many jobs there are. A full window
+// ends before its last score's jobs, where the next one starts, so jobs
+// left in place (other types) are never read twice. It reports how many
+// changes were applied.
+func (b *Backend) eachDeadLetter(ctx context.Context, q runtime.DeadLetterQuery, fn func(j runtime.Job, corrupt bool) (change, bool)) (int, error) {
+	names := []string{q.Queue}
+	if q.Queue == "" {
+		var err error
+		if names, err = b.queues(ctx); err != nil {
+			return 0, err
+		}
+	} else if runtime.ValidateQueueName(q.Queue) != nil {
+		return 0, nil
+	}
+	total := 0
+	for _, name := range names {
+		k := b.queue(name)
+		for from := "-inf"; from != ""; {
+			zs, err := b.client.ZRangeByScoreWithScores(ctx, k.keys[keyDead], &goredis.ZRangeBy{Min: from, Max: "+inf", Count: maintBatch}).Result()
+			if err != nil {
+				return total, fmt.Errorf("redis: read dead letters of %s: %w", name, err)
+			}
+			from = ""
+			if len(zs) == maintBatch {
+				last := zs[len(zs)-1].Score
+				for len(zs) > 0 && zs[len(zs)-1].Score == last {
+					zs = zs[:len(zs)-1]
+				}
+				if len(zs) == 0 {
+					return total, fmt.Errorf("redis: dead letters of %s: more than %d failed in the same microsecond", name, maintBatch)
+				}
+				from = strconv.FormatFloat(last, 'f', -1, 64)
+			}
+			n, err := b.changeDead(ctx, k, zs, q.Type, fn)
+			total += n
+			if err != nil {
+				return total, err
+			}
+		}
+	}
+	return total, nil
+}
+
+// changeDead applies fn's changes to the dead letters zs of one queue that
+// are of jobType ("" : any) in one move.lua call, drops deleted ones from
+// the ID index, and reports how many changes were applied.
+func (b *Backend) changeDead(ctx context.Context, k *queueKeys, zs []goredis.Z, jobType string, fn func(j runtime.Job, corrupt bool) (change, bool)) (int, error) {
+	cmds := make([]*goredis.SliceCmd, len(zs))
+	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, z := range zs {
+			id, _ := z.Member.(string)
+			cmds[i] = p.HMGet(ctx, k.job(id), jobFields...)
+		}
+		return nil
+	})
+	var changes []change
+	for i, z := range zs {
+		id, _ := z.Member.(string)
+		vals, err := cmds[i].Result()
+		if err != nil && !isWrongType(err) {
+			return 0, fmt.Errorf("redis: read dead letters of %s: %w", k.name, err)
+		}
+		r := newRecord(vals)
+		j, derr := decode(id, k.name, r)
+		corrupt := err != nil || derr != nil
+		if jobType != "" && j.Type != jobType {
+			continue
+		}
+		c, ok := fn(j, corrupt)
+		if !ok {
+			continue
+		}
+		c.expect, c.attempt = runtime.StateFailed, r.a
+		if corrupt {
+			c.expect, c.attempt = "*", ""
+		}
+		changes = append(changes, c)
+	}
+	if len(changes) == 0 {
+		return 0, nil
+	}
+	codes, err := b.move(ctx, k, changes)
+	if err != nil {
+		return 0, fmt.Errorf("redis: update dead letters of %s: %w", k.name, err)
+	}
+	n := 0
+	var gone []string
+	for i, c := range codes {
+		if c == 1 {
+			n++
+			if changes[i].state == stateDeleted {
+				gone = append(gone, changes[i].job.ID)
+			}
+		}
+	}
+	return n, b.unindex(ctx, k.name, gone)
+}

@@ -1,0 +1,16 @@
+-- pause.lua: pause or resume one queue.
+--
+-- KEYS: the queue's keys (see lib.lua).
+-- ARGV[5]  '1' to pause, '0' to resume
+--
+-- Pausing sets KEYS[14], which dequeue.lua checks before taking jobs.
+-- Resuming deletes it and arms the wake-up marker, so that a blocked
+-- worker looks at once (and re-arms it for the next while jobs remain).
+-- Returns 0.
+if ARGV[5] == '1' then
+  redis.call('SET', KEYS[14], '1')
+else
+  redis.call('DEL', KEYS[14])
+  wake()
+end
+return 0

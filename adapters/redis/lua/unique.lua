@@ -1,0 +1,17 @@
+-- unique.lua: free or retake unique keys after their jobs moved (cluster
+-- mode, where the queue scripts cannot reach the index's slot; standalone
+-- move.lua does this itself). lib.lua is prepended for its helpers only.
+--
+-- KEYS[1..n]  unique-key holders <prefix>:u:{<prefix>:ids}:<key>
+-- ARGV[1]     now (unix nanoseconds, the backend's clock)
+-- then n groups of 3: op ('free' or 'take'), the job's holder string
+--          "<id> <queue> <until ns or 0>", PX milliseconds ('' : no TTL)
+--
+-- 'free' deletes a holder string equal to the job's; 'take' makes the job
+-- the holder again unless a job with a TTL holds the key, or one without
+-- (whose state this script cannot see). Returns 0.
+for i = 1, #KEYS do
+  local o = 2 + (i - 1) * 3
+  unique_apply(KEYS[i], ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[1], nil)
+end
+return 0

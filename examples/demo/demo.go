@@ -140,6 +140,11 @@ func run(parent context.Context, out io.Writer, cfg config) error {
 	if err := w.waitAll(ctx); err != nil {
 		return err
 	}
+	charge, err := client.WaitChargeInvoice(ctx, dead.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "INV-1002 charged: %s (its typed result)\n", charge.ChargeID)
 	for cleanupsSeen(&mu, &cleanups) < 2 {
 		if err := sleep(ctx, 50*time.Millisecond); err != nil {
 			return fmt.Errorf("periodic job: %w", err)
@@ -242,7 +247,7 @@ func enqueueMix(ctx context.Context, client *generated.Client, w *watcher) error
 
 // cleanupSchedule is the periodic job: every second.
 func cleanupSchedule() ([]runtime.Schedule, error) {
-	s, err := runtime.PeriodicValue("cleanup", "@every 1s", generated.TypeCleanupSessions, examples.CleanupSessionsArgs{OlderThan: 24 * time.Hour})
+	s, err := generated.PeriodicCleanupSessions("cleanup", "@every 1s", examples.CleanupSessionsArgs{OlderThan: 24 * time.Hour})
 	if err != nil {
 		return nil, err
 	}

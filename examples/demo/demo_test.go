@@ -39,6 +39,7 @@ func TestDemo(t *testing.T) {
 				"cancelled",
 				"scheduled",
 				"enqueued again: unique, so nothing new",
+				"INV-1002 charged: ch_INV-1002 (its typed result)",
 				`tick of schedule "cleanup" runs`,
 				"== final stats",
 			) {

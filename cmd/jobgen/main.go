@@ -17,9 +17,28 @@
 //
 // jobgen loads the package (or the packages matching its arguments) with full
 // type information, checks every annotated function and method, and writes two
-// files into the -out directory: jobs_gen.go (job type constants, a typed
-// Client with EnqueueX and ScheduleX methods, the Enqueuer interface and
-// Register) and jobs_mock_gen.go (MockEnqueuer, a typed recorder for tests).
+// files into the -out directory: jobs_gen.go and jobs_mock_gen.go.
+//
+// # Generated API
+//
+// For each handler X with args T (and result R, if it has one), jobs_gen.go
+// declares:
+//
+//	TypeX                                        the job type constant
+//	(*Client).EnqueueX(ctx, args, opts...)       enqueue one job
+//	(*Client).ScheduleX(ctx, at, args, opts...)  enqueue one job to run at at
+//	(*Client).EnqueueXBatch(ctx, []T, opts...)   enqueue several, all or none
+//	(*Client).ResultX(ctx, id) (R, error)        the result of a completed job
+//	(*Client).WaitX(ctx, id) (R, error)          wait, then the result (just error without R)
+//	PeriodicX(name, spec, args, opts...)         a runtime.Schedule for PoolConfig.Schedules
+//	WithXMiddleware(mw...)                       a RegisterOption
+//
+// with the Enqueuer interface (the enqueueing methods), the Results interface
+// (ResultX and WaitX) and Register. jobs_mock_gen.go declares MockEnqueuer, a
+// typed recorder for tests that implements both interfaces: XCalls, FailX,
+// AssertXEnqueued and AssertXNotEnqueued on what was enqueued, and
+// SetXResult(func(T) (R, error)) to give its jobs the outcome ResultX and
+// WaitX return.
 //
 // # Directive options
 //
@@ -35,8 +54,8 @@
 //	timeout=D          per-attempt timeout
 //	tenant             tenant-scoped handler (takes a *sql.Tx)
 //
-// The options become defaults: generated EnqueueX methods put them before the
-// caller's options (so the caller wins), and Register gives the retry policy
+// The options become defaults: generated EnqueueX, ScheduleX, EnqueueXBatch
+// and PeriodicX put them before the caller's options (so the caller wins), and Register gives the retry policy
 // and timeout to the registry for jobs enqueued without them.
 //
 // # Handler shapes
@@ -56,9 +75,10 @@
 // and for T no interfaces with methods. Types with their own MarshalJSON or
 // MarshalText (and, for T, UnmarshalJSON or UnmarshalText) are trusted.
 //
-// Tenant handlers get EnqueueXForTenant(ctx, tenantID, args, opts...) and
-// ScheduleXForTenant instead of EnqueueX and ScheduleX: a tenant job without a
-// tenant can only fail, so the API makes it impossible to write.
+// Tenant handlers get EnqueueXForTenant(ctx, tenantID, args, opts...),
+// ScheduleXForTenant, EnqueueXBatchForTenant and PeriodicXForTenant instead:
+// a tenant job without a tenant can only fail, so the API makes it impossible
+// to write. Their SetXResult function takes the tenant ID before the args.
 //
 // # Errors
 //

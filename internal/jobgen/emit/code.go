@@ -1,6 +1,7 @@
 // Package emit writes the Go code for a model.Package with jennifer: the
-// main file (job type constants, typed Client, Enqueuer, Register) and the
-// mock file (MockEnqueuer). Output is deterministic and gofmt'd.
+// main file (job type constants, the Enqueuer and Results interfaces, the
+// typed Client, PeriodicX functions, Register) and the mock file
+// (MockEnqueuer). Output is deterministic and gofmt'd.
 package emit
 
 import (

@@ -65,6 +65,9 @@ type PoolConfig struct {
 	// implement PeriodicStore). Every process may run the same schedules:
 	// each tick enqueues one job.
 	Schedules []Schedule
+	// EnqueueHooks run on the periodic jobs this pool enqueues, as
+	// WithEnqueueHook does for a Client (e.g. trace propagation).
+	EnqueueHooks []EnqueueHook
 	// MaxFetch is the most jobs one dequeue call takes when several workers
 	// are idle. Default 16.
 	MaxFetch int
@@ -187,7 +190,8 @@ func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error)
 		p.workers[q] = make([]workerSlot, n)
 	}
 	if len(cfg.Schedules) > 0 {
-		periodic, err := NewPeriodic(NewClient(backend, WithClientClock(cfg.Clock)), cfg.Schedules, cfg.Logger)
+		client := NewClient(backend, WithClientClock(cfg.Clock), WithEnqueueHook(cfg.EnqueueHooks...))
+		periodic, err := NewPeriodic(client, cfg.Schedules, cfg.Logger)
 		if err != nil {
 			return nil, fmt.Errorf("new pool: %w", err)
 		}

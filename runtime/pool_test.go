@@ -512,3 +512,28 @@ func TestPoolTenantJobs(t *testing.T) {
 		})
 	}
 }
+
+func TestPoolRunsSchedulesWithHooks(t *testing.T) {
+	h := newHarness(t)
+	ran := make(chan runtime.Job, 10)
+	h.register("tick", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+		ran <- j
+		return nil, nil
+	})
+	hook := func(ctx context.Context, j *runtime.Job) error {
+		j.Metadata = map[string]string{"via": "hook"}
+		return nil
+	}
+	h.start(runtime.PoolConfig{
+		Schedules:    []runtime.Schedule{{Name: "every-second", Spec: "@every 1s", JobType: "tick"}},
+		EnqueueHooks: []runtime.EnqueueHook{hook},
+	})
+	select {
+	case j := <-ran:
+		if !strings.HasPrefix(j.ID, "periodic:every-second:") || j.Metadata["via"] != "hook" {
+			t.Fatalf("periodic job %s with metadata %v, want a periodic ID and the hook's metadata", j.ID, j.Metadata)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("no periodic job ran within 3s of an @every 1s schedule")
+	}
+}

@@ -26,32 +26,31 @@ type attempt struct {
 // execute runs one leased job and acknowledges its outcome.
 func (p *Pool) execute(rj *runningJob) {
 	job := rj.job
-	log := p.log.With(jobAttrs(job)...)
 	a := p.runHandler(rj.ctx, job)
 	if rj.ctx.Err() != nil && a.err != nil && !a.timedOut {
 		switch cause := context.Cause(rj.ctx); {
 		case errors.Is(cause, ErrJobCancelled):
-			log.Info("jobs: job cancelled while running; handler stopped", "err", a.err)
+			p.logJob(slog.LevelInfo, job, "jobs: job cancelled while running; handler stopped", "err", a.err)
 		case errors.Is(cause, ErrLeaseLost):
 			// Another worker may own the job now: this one must not
 			// report on it.
-			log.Warn("jobs: lease lost while running; outcome discarded", "err", a.err)
+			p.logJob(slog.LevelWarn, job, "jobs: lease lost while running; outcome discarded", "err", a.err)
 		default:
-			p.ack(log, mustTransition(job.Release(p.cfg.Clock.Now())))
-			log.Warn("jobs: job interrupted by shutdown; handed back to its queue")
+			p.ack(mustTransition(job.Release(p.cfg.Clock.Now())))
+			p.logJob(slog.LevelWarn, job, "jobs: job interrupted by shutdown; handed back to its queue")
 		}
 		return
 	}
 	next := p.decide(job, a, p.cfg.Clock.Now())
 	switch next.State {
 	case StateCompleted:
-		log.Debug("jobs: job completed", "duration", next.FinishedAt.Sub(job.StartedAt))
+		p.logJob(slog.LevelDebug, job, "jobs: job completed", "duration", next.FinishedAt.Sub(job.StartedAt))
 	case StateRetrying:
-		log.Warn("jobs: job failed; will retry", "err", next.Error.Message, "retry_at", next.ExecuteAt)
+		p.logJob(slog.LevelWarn, job, "jobs: job failed; will retry", "err", next.Error.Message, "retry_at", next.ExecuteAt)
 	case StateFailed:
-		log.Error("jobs: job failed; moved to the dead-letter queue", "err", next.Error.Message, "error_type", next.Error.Type)
+		p.logJob(slog.LevelError, job, "jobs: job failed; moved to the dead-letter queue", "err", next.Error.Message, "error_type", next.Error.Type)
 	}
-	p.ack(log, next)
+	p.ack(next)
 }
 
 // runHandler looks the job's handler up and runs it with its timeout.
@@ -177,7 +176,7 @@ func errorTypeName(err error) string {
 // ack stores next, retrying briefly if the backend is unreachable. If it
 // still fails the job keeps its lease, which expires, and the job runs
 // again: at-least-once, never lost.
-func (p *Pool) ack(log *slog.Logger, next Job) {
+func (p *Pool) ack(next Job) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	delay := 20 * time.Millisecond
@@ -187,10 +186,10 @@ func (p *Pool) ack(log *slog.Logger, next Job) {
 		case err == nil:
 			return
 		case errors.Is(err, ErrLeaseLost):
-			log.Warn("jobs: lease lost before the outcome was stored; the job ran on another worker too", "err", err)
+			p.logJob(slog.LevelWarn, next, "jobs: lease lost before the outcome was stored; the job ran on another worker too", "err", err)
 			return
 		case try == 5 || ctx.Err() != nil:
-			log.Error("jobs: could not store the outcome; the job will run again when its lease expires", "err", err)
+			p.logJob(slog.LevelError, next, "jobs: could not store the outcome; the job will run again when its lease expires", "err", err)
 			return
 		}
 		select {
@@ -217,6 +216,16 @@ func firstPositive(ds ...time.Duration) time.Duration {
 		}
 	}
 	return 0
+}
+
+// logJob logs msg about job at level with the job's attributes, building
+// them only when the level is enabled: the pool's hot path logs nothing.
+func (p *Pool) logJob(level slog.Level, job Job, msg string, args ...any) {
+	ctx := context.Background()
+	if !p.log.Enabled(ctx, level) {
+		return
+	}
+	p.log.Log(ctx, level, msg, append(jobAttrs(job), args...)...)
 }
 
 func jobAttrs(j Job) []any {

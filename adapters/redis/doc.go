@@ -20,18 +20,44 @@
 //	<p>:{<queue>}:wake       zset   wake-up marker (one member) blocked workers BZPOPMIN
 //	<p>:{<queue>}:w:<call>   zset   wake-up key of one blocked Dequeue, for ctx cancellation
 //	<p>:{<queue>}:dead       zset   dead-letter IDs by finish time (capped by count and age)
-//	<p>:{<queue>}:done       zset   completed and cancelled IDs by finish time (capped)
+//	<p>:{<queue>}:done       zset   completed IDs by finish time (capped by count and age)
+//	<p>:{<queue>}:cancelled  zset   cancelled IDs by finish time (capped by count and age)
+//	<p>:{<queue>}:paused     string "1" while the queue is paused (PauseQueue)
 //	<p>:{<queue>}:h:<type>   list   history: JSON snapshots of the last finished jobs of a type
 //	<p>:{<queue>}:stats      hash   processed, succeeded, failed, timed, dur_ns counters
 //	<p>:{<queue>}:gone       list   (cluster only) IDs of trimmed jobs, for the index clean-up
 //	<p>:ids                  hash   ID index: job ID -> "<server ms> <queue>"
 //	<p>:queues               set    names of the queues ever enqueued into
 //	<p>:workers              hash   process ID -> worker report JSON (expiry by the clock)
+//	<p>:u:{<p>:ids}:<key>    string holder of unique key <key>: "<job ID> <queue> <until
+//	                                unix ns, or 0: held while the job is active>",
+//	                                with PX until then when it has a TTL
+//	<p>:{periodic}:ticks     hash   schedule name -> last claimed tick (sortable string)
+//	<p>:{periodic}:schedules hash   schedule name -> ScheduleInfo JSON of that claim
+//	<p>:cancel               Pub/Sub channel: IDs of running jobs as they are cancelled
 //
 // Job IDs are unique across queues: the ID index finds a job's queue for
 // Job, Cancel, Delete and RetryDeadLetter, and makes Enqueue refuse an ID
 // in use anywhere. Completed and cancelled jobs stay findable (and their
-// IDs taken) until the completed cap trims them.
+// IDs taken) until the completed caps (count and age, WithCompletedLimit
+// and WithCompletedMaxAge) trim them, as jobs finish and in PromoteDue.
+//
+// # Unique jobs
+//
+// A unique job's key (runtime.Unique) is global like its ID: per job type,
+// across queues. Its holder string lives in the ID index's hash slot. On a
+// standalone server enqueue.lua checks and takes the keys in the script
+// that stores the jobs (a holder without TTL holds while its job is
+// active, which the script reads), and move.lua frees a key when its
+// holder completes, fails or is cancelled (no TTL) or is deleted (any
+// TTL), and takes it back when a dead letter is requeued and the key is
+// free. On Redis Cluster claim.lua claims unique keys with the IDs (all or
+// none; a holder without TTL whose job is no longer active, and not an
+// enqueue in flight, is replaced), and unique.lua frees and retakes keys
+// right after move.lua; a key left by a process that died in between is
+// replaced by the next claim once its holder is inactive. Redis expires a
+// holder string with a TTL by itself; until then the scripts compare its
+// deadline with the backend's clock.
 //
 // # Scripts
 //
@@ -73,6 +99,18 @@
 // idle worker starts a new job within a round trip or two. The wait is
 // bounded by WithBlockTimeout and by the next execute-at time (Dequeue also
 // promotes its queue's due jobs), and a cancelled context wakes it at once.
+//
+// Cancelling a running job (Cancel) stores it cancelled and drops its
+// lease in move.lua, which also PUBLISHes its ID on <p>:cancel; every
+// process's pool hears it through CancelledJobs and cancels the handler.
+// The old worker's Ack then fails with runtime.ErrLeaseLost.
+//
+// PauseQueue sets the queue's paused key, which dequeue.lua checks before
+// taking jobs, so workers of every process take nothing; ResumeQueue
+// deletes it and arms the wake-up marker. ListJobs reads windows of one
+// list or zset positioned by LPOS or ZRANK of the cursor's job, and the
+// bulk dead-letter repairs work through windows of 500 jobs, one script
+// call each.
 //
 // When Redis is unreachable every method returns an error wrapping the
 // client's, prefixed with "redis:"; nothing acknowledged is lost, and a job

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strconv"
 
-	goredis "github.com/redis/go-redis/v9"
-
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -85,26 +83,52 @@ func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.Job
 			return runtime.JobPage{}, err
 		}
 	}
-	k := b.queue(q.Queue)
-	args := append(k.args(b.clock.Now(), 4), string(q.State), limit+1, after.Key, after.ID)
-	res, err := pageScript.Run(ctx, b.client, k.keys, args...).StringSlice()
+	entries, err := b.page(ctx, b.queue(q.Queue), q.State, limit+1, after, false)
 	if err != nil {
-		return runtime.JobPage{}, fmt.Errorf("redis: list %s jobs of %s: %w", q.State, q.Queue, err)
+		return runtime.JobPage{}, err
 	}
-	if len(res)%12 != 0 {
-		return runtime.JobPage{}, fmt.Errorf("redis: list jobs: page.lua returned %d values", len(res))
+	page := runtime.JobPage{Jobs: make([]runtime.Job, 0, min(len(entries), limit))}
+	for _, e := range entries[:min(len(entries), limit)] {
+		page.Jobs = append(page.Jobs, e.job)
 	}
-	page := runtime.JobPage{Jobs: make([]runtime.Job, 0, min(len(res)/12, limit))}
-	for i := 0; i < len(res) && len(page.Jobs) < limit; i += 12 {
-		r := res[i+2 : i+12]
-		j, _ := decode(res[i], q.Queue, record{r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]})
-		page.Jobs = append(page.Jobs, j)
-	}
-	if len(res)/12 > limit {
-		last := (limit - 1) * 12
-		page.NextCursor = cursor{State: q.State, Queue: q.Queue, ID: res[last], Key: res[last+1]}.encode()
+	if len(entries) > limit {
+		page.NextCursor = entries[limit-1].at.encode()
 	}
 	return page, nil
+}
+
+// entry is a job read by page.lua, with its stored record, whether that
+// decoded, and the cursor that continues after it.
+type entry struct {
+	job     runtime.Job
+	rec     record
+	corrupt bool
+	at      cursor
+}
+
+// page runs page.lua: up to n jobs of k's queue in state after the cursor,
+// in ListJobs order, or in the opposite order of a zset when reverse is set.
+func (b *Backend) page(ctx context.Context, k *queueKeys, state runtime.State, n int, after cursor, reverse bool) ([]entry, error) {
+	rev := ""
+	if reverse {
+		rev = "1"
+	}
+	args := append(k.args(b.clock.Now(), 5), string(state), n, after.Key, after.ID, rev)
+	res, err := pageScript.Run(ctx, b.client, k.keys, args...).StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("redis: list %s jobs of %s: %w", state, k.name, err)
+	}
+	if len(res)%12 != 0 {
+		return nil, fmt.Errorf("redis: list jobs: page.lua returned %d values", len(res))
+	}
+	out := make([]entry, 0, len(res)/12)
+	for i := 0; i < len(res); i += 12 {
+		f := res[i+2 : i+12]
+		r := record{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]}
+		j, err := decode(res[i], k.name, r)
+		out = append(out, entry{job: j, rec: r, corrupt: err != nil, at: cursor{State: state, Queue: k.name, ID: res[i], Key: res[i+1]}})
+	}
+	return out, nil
 }
 
 // PauseQueue stops every worker of every process from taking jobs of
@@ -163,12 +187,12 @@ func (b *Backend) PurgeDeadLetters(ctx context.Context, q runtime.DeadLetterQuer
 }
 
 // eachDeadLetter walks the dead-letter zsets of the queues q selects, the
-// oldest first, in windows of at most maintBatch jobs: it reads a window,
-// lets fn pick the change of each job of q's type, and applies the
-// window's changes with one move.lua call fenced on the state and attempt
-// read, so no script runs long however many jobs there are. A full window
-// ends before its last score's jobs, where the next one starts, so jobs
-// left in place (other types) are never read twice. It reports how many
+// oldest first, in windows of at most maintBatch jobs read by page.lua: it
+// lets fn pick the change of each job of q's type and applies a window's
+// changes with one move.lua call fenced on the state and attempt read, so
+// no script runs long however many jobs there are. The next window starts
+// after the last job of this one that stayed in place (found by ZRANK), so
+// ties of score cost nothing and no job is read twice. It reports how many
 // changes were applied.
 func (b *Backend) eachDeadLetter(ctx context.Context, q runtime.DeadLetterQuery, fn func(j runtime.Job, corrupt bool) (change, bool)) (int, error) {
 	names := []string{q.Queue}
@@ -183,67 +207,53 @@ func (b *Backend) eachDeadLetter(ctx context.Context, q runtime.DeadLetterQuery,
 	total := 0
 	for _, name := range names {
 		k := b.queue(name)
-		for from := "-inf"; from != ""; {
-			zs, err := b.client.ZRangeByScoreWithScores(ctx, k.keys[keyDead], &goredis.ZRangeBy{Min: from, Max: "+inf", Count: maintBatch}).Result()
+		var after cursor
+		for {
+			window, err := b.page(ctx, k, runtime.StateFailed, maintBatch, after, true)
 			if err != nil {
-				return total, fmt.Errorf("redis: read dead letters of %s: %w", name, err)
+				return total, err
 			}
-			from = ""
-			if len(zs) == maintBatch {
-				last := zs[len(zs)-1].Score
-				for len(zs) > 0 && zs[len(zs)-1].Score == last {
-					zs = zs[:len(zs)-1]
+			var changes []change
+			var from []int // index in window of each change
+			for i, e := range window {
+				if q.Type != "" && e.job.Type != q.Type {
+					continue
 				}
-				if len(zs) == 0 {
-					return total, fmt.Errorf("redis: dead letters of %s: more than %d failed in the same microsecond", name, maintBatch)
+				c, ok := fn(e.job, e.corrupt)
+				if !ok {
+					continue
 				}
-				from = strconv.FormatFloat(last, 'f', -1, 64)
+				c.expect, c.attempt = runtime.StateFailed, e.rec.a
+				if e.corrupt {
+					c.expect, c.attempt = "*", ""
+				}
+				changes = append(changes, c)
+				from = append(from, i)
 			}
-			n, err := b.changeDead(ctx, k, zs, q.Type, fn)
+			moved := make([]bool, len(window))
+			n, err := b.applyDead(ctx, k, changes, func(i int) { moved[from[i]] = true })
 			total += n
 			if err != nil {
 				return total, err
+			}
+			for i := len(window) - 1; i >= 0; i-- {
+				if !moved[i] {
+					after = window[i].at
+					break
+				}
+			}
+			if len(window) < maintBatch {
+				break
 			}
 		}
 	}
 	return total, nil
 }
 
-// changeDead applies fn's changes to the dead letters zs of one queue that
-// are of jobType ("" : any) in one move.lua call, drops deleted ones from
-// the ID index, and reports how many changes were applied.
-func (b *Backend) changeDead(ctx context.Context, k *queueKeys, zs []goredis.Z, jobType string, fn func(j runtime.Job, corrupt bool) (change, bool)) (int, error) {
-	cmds := make([]*goredis.SliceCmd, len(zs))
-	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for i, z := range zs {
-			id, _ := z.Member.(string)
-			cmds[i] = p.HMGet(ctx, k.job(id), jobFields...)
-		}
-		return nil
-	})
-	var changes []change
-	for i, z := range zs {
-		id, _ := z.Member.(string)
-		vals, err := cmds[i].Result()
-		if err != nil && !isWrongType(err) {
-			return 0, fmt.Errorf("redis: read dead letters of %s: %w", k.name, err)
-		}
-		r := newRecord(vals)
-		j, derr := decode(id, k.name, r)
-		corrupt := err != nil || derr != nil
-		if jobType != "" && j.Type != jobType {
-			continue
-		}
-		c, ok := fn(j, corrupt)
-		if !ok {
-			continue
-		}
-		c.expect, c.attempt = runtime.StateFailed, r.a
-		if corrupt {
-			c.expect, c.attempt = "*", ""
-		}
-		changes = append(changes, c)
-	}
+// applyDead applies changes to dead letters of one queue in one move.lua
+// call, drops deleted ones from the ID index, calls applied with the index
+// of each change applied and reports how many were.
+func (b *Backend) applyDead(ctx context.Context, k *queueKeys, changes []change, applied func(i int)) (int, error) {
 	if len(changes) == 0 {
 		return 0, nil
 	}
@@ -256,6 +266,7 @@ func (b *Backend) changeDead(ctx context.Context, k *queueKeys, zs []goredis.Z, 
 	for i, c := range codes {
 		if c == 1 {
 			n++
+			applied(i)
 			if changes[i].state == stateDeleted {
 				gone = append(gone, changes[i].job.ID)
 			}

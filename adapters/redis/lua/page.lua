@@ -6,6 +6,8 @@
 -- ARGV[7]  cursor key ('' : first page): the priority (1-4) of the last job
 --          listed when pending, else its score in the state's zset
 -- ARGV[8]  cursor ID, the last job listed ('' : first page)
+-- ARGV[9]  '1' to read a zset in the other order (dead letters oldest
+--          first, for the bulk repairs), else ''
 --
 -- Pending jobs are read from the priority lists in the order workers take
 -- them: after the cursor's job while it is still pending where it was
@@ -40,6 +42,7 @@ if state == 'pending' then
   end
 else
   local key, desc = KEYS[ZI[state]], DESC[state]
+  if ARGV[9] == '1' then desc = not desc end
   local r
   local sc = cid ~= '' and redis.call('ZSCORE', key, cid)
   if cid == '' or (sc and tonumber(sc) == tonumber(ck)) then

@@ -345,13 +345,13 @@ func (c *Client) EnqueueSendEmailBatch(ctx context.Context, args []examples.Send
 // *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one
 // no longer kept runtime.ErrJobNotFound.
 func (c *Client) ResultBulkExport(ctx context.Context, id string) (examples.BulkExportResult, error) {
-	return runtime.ResultValue[examples.BulkExportResult](ctx, c.client, id)
+	return runtime.ResultValue[examples.BulkExportResult](ctx, c.client, TypeBulkExport, id)
 }
 
 // WaitBulkExport waits until the bulk_export job id completes, fails or is
 // cancelled, or ctx is done, and returns its result as ResultBulkExport does.
 func (c *Client) WaitBulkExport(ctx context.Context, id string) (examples.BulkExportResult, error) {
-	return runtime.WaitValue[examples.BulkExportResult](ctx, c.client, id)
+	return runtime.WaitValue[examples.BulkExportResult](ctx, c.client, TypeBulkExport, id)
 }
 
 // ResultChargeInvoice returns the result of the charge_invoice job id, which
@@ -359,21 +359,21 @@ func (c *Client) WaitBulkExport(ctx context.Context, id string) (examples.BulkEx
 // *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one
 // no longer kept runtime.ErrJobNotFound.
 func (c *Client) ResultChargeInvoice(ctx context.Context, id string) (examples.ChargeResult, error) {
-	return runtime.ResultValue[examples.ChargeResult](ctx, c.client, id)
+	return runtime.ResultValue[examples.ChargeResult](ctx, c.client, TypeChargeInvoice, id)
 }
 
 // WaitChargeInvoice waits until the charge_invoice job id completes, fails or
 // is cancelled, or ctx is done, and returns its result as ResultChargeInvoice
 // does.
 func (c *Client) WaitChargeInvoice(ctx context.Context, id string) (examples.ChargeResult, error) {
-	return runtime.WaitValue[examples.ChargeResult](ctx, c.client, id)
+	return runtime.WaitValue[examples.ChargeResult](ctx, c.client, TypeChargeInvoice, id)
 }
 
 // WaitCleanupSessions waits until the cleanup_sessions job id completes, fails
 // or is cancelled, or ctx is done. It returns nil when the job completed and a
 // *runtime.JobFailedError when it failed or was cancelled.
 func (c *Client) WaitCleanupSessions(ctx context.Context, id string) error {
-	_, err := runtime.WaitValue[json.RawMessage](ctx, c.client, id)
+	_, err := runtime.WaitValue[json.RawMessage](ctx, c.client, TypeCleanupSessions, id)
 	return err
 }
 
@@ -382,21 +382,21 @@ func (c *Client) WaitCleanupSessions(ctx context.Context, id string) error {
 // *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one
 // no longer kept runtime.ErrJobNotFound.
 func (c *Client) ResultGenerateReport(ctx context.Context, id string) (examples.ReportResult, error) {
-	return runtime.ResultValue[examples.ReportResult](ctx, c.client, id)
+	return runtime.ResultValue[examples.ReportResult](ctx, c.client, TypeGenerateReport, id)
 }
 
 // WaitGenerateReport waits until the generate_report job id completes, fails or
 // is cancelled, or ctx is done, and returns its result as ResultGenerateReport
 // does.
 func (c *Client) WaitGenerateReport(ctx context.Context, id string) (examples.ReportResult, error) {
-	return runtime.WaitValue[examples.ReportResult](ctx, c.client, id)
+	return runtime.WaitValue[examples.ReportResult](ctx, c.client, TypeGenerateReport, id)
 }
 
 // WaitNotifyUsers waits until the notify_users job id completes, fails or is
 // cancelled, or ctx is done. It returns nil when the job completed and a
 // *runtime.JobFailedError when it failed or was cancelled.
 func (c *Client) WaitNotifyUsers(ctx context.Context, id string) error {
-	_, err := runtime.WaitValue[json.RawMessage](ctx, c.client, id)
+	_, err := runtime.WaitValue[json.RawMessage](ctx, c.client, TypeNotifyUsers, id)
 	return err
 }
 
@@ -405,13 +405,13 @@ func (c *Client) WaitNotifyUsers(ctx context.Context, id string) error {
 // *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one
 // no longer kept runtime.ErrJobNotFound.
 func (c *Client) ResultProcessImage(ctx context.Context, id string) (examples.ProcessImageResult, error) {
-	return runtime.ResultValue[examples.ProcessImageResult](ctx, c.client, id)
+	return runtime.ResultValue[examples.ProcessImageResult](ctx, c.client, TypeProcessImage, id)
 }
 
 // WaitProcessImage waits until the process_image job id completes, fails or is
 // cancelled, or ctx is done, and returns its result as ResultProcessImage does.
 func (c *Client) WaitProcessImage(ctx context.Context, id string) (examples.ProcessImageResult, error) {
-	return runtime.WaitValue[examples.ProcessImageResult](ctx, c.client, id)
+	return runtime.WaitValue[examples.ProcessImageResult](ctx, c.client, TypeProcessImage, id)
 }
 
 // ResultSendEmail returns the result of the send_email job id, which must have
@@ -419,13 +419,13 @@ func (c *Client) WaitProcessImage(ctx context.Context, id string) (examples.Proc
 // *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one
 // no longer kept runtime.ErrJobNotFound.
 func (c *Client) ResultSendEmail(ctx context.Context, id string) (examples.SendEmailResult, error) {
-	return runtime.ResultValue[examples.SendEmailResult](ctx, c.client, id)
+	return runtime.ResultValue[examples.SendEmailResult](ctx, c.client, TypeSendEmail, id)
 }
 
 // WaitSendEmail waits until the send_email job id completes, fails or is
 // cancelled, or ctx is done, and returns its result as ResultSendEmail does.
 func (c *Client) WaitSendEmail(ctx context.Context, id string) (examples.SendEmailResult, error) {
-	return runtime.WaitValue[examples.SendEmailResult](ctx, c.client, id)
+	return runtime.WaitValue[examples.SendEmailResult](ctx, c.client, TypeSendEmail, id)
 }
 
 // PeriodicBulkExport returns a schedule called name that enqueues a job of type

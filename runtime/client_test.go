@@ -78,7 +78,10 @@ func TestClientResultAndWait(t *testing.T) {
 	if err := b.Ack(ctx, failed); err != nil {
 		t.Fatal(err)
 	}
-	_, err = runtime.WaitValue[map[string]int](ctx, c, job.ID)
+	if _, err := runtime.WaitValue[map[string]int](ctx, c, "other", job.ID); !errors.Is(err, runtime.ErrWrongJobType) {
+		t.Fatalf("wait for a t job as an other job: %v, want ErrWrongJobType", err)
+	}
+	_, err = runtime.WaitValue[map[string]int](ctx, c, "t", job.ID)
 	var jf *runtime.JobFailedError
 	if !errors.As(err, &jf) || !errors.Is(err, runtime.ErrJobFailed) || err.Error() != "job "+job.ID+" failed after 1 attempts: bad" {
 		t.Fatalf("wait on a failed job: %v", err)

@@ -16,6 +16,9 @@ var (
 	// ErrJobFailed means the job ended in the dead-letter queue; the error
 	// is a *JobFailedError with the job's last error.
 	ErrJobFailed = errors.New("job failed")
+	// ErrWrongJobType means a typed result was asked of a job of another
+	// type.
+	ErrWrongJobType = errors.New("wrong job type")
 )
 
 // JobFailedError reports a job that ended failed or cancelled.
@@ -89,24 +92,45 @@ func (c *Client) Wait(ctx context.Context, id string) (Job, error) {
 	}
 }
 
-// ResultValue decodes a completed job's result into R (see Client.Result).
-// Generated ResultX methods call it.
-func ResultValue[R any](ctx context.Context, c *Client, id string) (R, error) {
+// ResultValue decodes the result of a completed job of jobType into R (see
+// Client.Result); a job of another type gives ErrWrongJobType. Generated
+// ResultX methods call it.
+func ResultValue[R any](ctx context.Context, c *Client, jobType, id string) (R, error) {
 	var r R
-	raw, err := c.Result(ctx, id)
+	job, err := c.backend.Job(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	if err := checkType(job, jobType); err != nil {
+		return r, err
+	}
+	raw, err := outcome(job)
 	if err != nil {
 		return r, err
 	}
 	return r, decodeResult(id, raw, &r)
 }
 
-// WaitValue waits for the job (see Client.Wait) and decodes its result into
-// R; a failed or cancelled job gives a *JobFailedError. Generated WaitX
-// methods call it.
-func WaitValue[R any](ctx context.Context, c *Client, id string) (R, error) {
+func checkType(job Job, jobType string) error {
+	if job.Type != jobType {
+		return fmt.Errorf("%w: job %s is a %s job, not %s", ErrWrongJobType, job.ID, job.Type, jobType)
+	}
+	return nil
+}
+
+// WaitValue waits for the job of jobType (see Client.Wait) and decodes its
+// result into R; a failed or cancelled job gives a *JobFailedError, a job of
+// another type ErrWrongJobType. Generated WaitX methods call it.
+func WaitValue[R any](ctx context.Context, c *Client, jobType, id string) (R, error) {
 	var r R
-	job, err := c.Wait(ctx, id)
+	job, err := c.backend.Job(ctx, id)
 	if err != nil {
+		return r, err
+	}
+	if err := checkType(job, jobType); err != nil {
+		return r, err
+	}
+	if job, err = c.Wait(ctx, id); err != nil {
 		return r, err
 	}
 	raw, err := outcome(job)

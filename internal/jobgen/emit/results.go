@@ -53,9 +53,9 @@ func results(f *jen.File, p *model.Package) {
 // clientResults emits Client's ResultX and WaitX methods.
 func clientResults(f *jen.File, p *model.Package) {
 	c := func() *jen.Statement { return f.Func().Params(jen.Id("c").Op("*").Id("Client")) }
-	args := []jen.Code{jen.Id("ctx"), jen.Id("c").Dot("client"), jen.Id("id")}
 	for _, h := range p.Handlers {
 		n := model.NamesOf(h)
+		args := []jen.Code{jen.Id("ctx"), jen.Id("c").Dot("client"), jen.Id(n.Const), jen.Id("id")}
 		if h.Result == nil {
 			f.Add(doc(fmt.Sprintf("%s waits until the %s job id completes, fails or is cancelled, or ctx is done. It returns nil when the job completed and a *runtime.JobFailedError when it failed or was cancelled.", n.Wait, h.JobType)))
 			c().Id(n.Wait).Params(resultParams()...).Error().Block(

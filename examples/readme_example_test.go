@@ -103,6 +103,7 @@ func Example_enqueue() {
 		fmt.Println("duplicate suppressed; existing job returned")
 	}
 	// README: end
+
 	// Output: duplicate suppressed; existing job returned
 }
 
@@ -117,4 +118,63 @@ type noTenants struct{}
 
 func (noTenants) RunInTenant(ctx context.Context, tenantID string, fn func(context.Context, *sql.Tx) error) error {
 	return fmt.Errorf("tenant %s: %w (no database in this example)", tenantID, runtime.ErrTenantNotFound)
+}
+
+// Example_features is the README's sections on periodic jobs, typed
+// results and cancellation.
+func Example_features() {
+	ctx := context.Background()
+	backend := memory.New()
+	registry := runtime.NewRegistry()
+	check(generated.Register(registry, &examples.Billing{Gateway: okGateway{}}, &examples.Reports{Source: fixedSales{}}))
+	client := generated.NewClient(runtime.NewClient(backend))
+
+	// README: periodic
+	// Every day at 03:00 Paris time, one job per tick however many processes run it.
+	paris, err := time.LoadLocation("Europe/Paris")
+	check(err)
+	nightly, err := generated.PeriodicCleanupSessions("nightly-cleanup", "0 3 * * *",
+		examples.CleanupSessionsArgs{OlderThan: 30 * 24 * time.Hour})
+	check(err)
+	nightly.Location = paris
+	nightly.Missed = runtime.RunMissedOnce // run once at start-up if a tick was missed
+	pool, err := runtime.NewPool(backend, registry, runtime.PoolConfig{
+		Queues:    map[string]int{"billing": 4, "default": 1},
+		Schedules: []runtime.Schedule{nightly},
+		Tenants:   noTenants{},
+	})
+	// README: end
+	check(err)
+	check(pool.Start(ctx))
+	defer pool.Shutdown(ctx)
+
+	// README: results
+	job, err := client.EnqueueChargeInvoice(ctx, examples.ChargeInvoiceArgs{InvoiceID: "INV-9", Cents: 500, Currency: "EUR"})
+	check(err)
+	charge, err := client.WaitChargeInvoice(ctx, job.ID) // typed: examples.ChargeResult
+	var failed *runtime.JobFailedError
+	switch {
+	case errors.As(err, &failed):
+		fmt.Println("charge failed:", failed.Job.Error.Message)
+	case err != nil:
+		log.Fatal(err)
+	default:
+		fmt.Println("charged:", charge.ChargeID)
+	}
+	// README: end
+
+	// README: cancel
+	later, err := client.ScheduleGenerateReport(ctx, time.Now().Add(time.Hour), examples.ReportArgs{
+		From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)})
+	check(err)
+	// Pending, scheduled and retrying jobs never run; a running job's handler
+	// sees ctx cancelled (context.Cause(ctx) == runtime.ErrJobCancelled).
+	cancelled, err := client.Runtime().Cancel(ctx, later.ID)
+	check(err)
+	fmt.Println(cancelled.State)
+	// README: end
+
+	// Output:
+	// charged: ch_1
+	// cancelled
 }

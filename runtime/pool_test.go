@@ -537,3 +537,38 @@ func TestPoolRunsSchedulesWithHooks(t *testing.T) {
 		t.Fatal("no periodic job ran within 3s of an @every 1s schedule")
 	}
 }
+
+func TestPoolCancelsRunningJob(t *testing.T) {
+	h := newHarness(t)
+	started := make(chan struct{})
+	stopped := make(chan error, 1)
+	var calls atomic.Int32
+	h.register("long", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+		calls.Add(1)
+		close(started)
+		<-ctx.Done()
+		stopped <- context.Cause(ctx)
+		return nil, ctx.Err()
+	})
+	h.start(runtime.PoolConfig{})
+	job := h.enqueue("long")
+	<-started
+	begin := time.Now()
+	if _, err := h.client.Cancel(context.Background(), job.ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case cause := <-stopped:
+		if !errors.Is(cause, runtime.ErrJobCancelled) {
+			t.Fatalf("handler stopped with cause %v, want ErrJobCancelled", cause)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("handler still running 1s after its job was cancelled")
+	}
+	t.Logf("handler stopped %s after the cancel", time.Since(begin))
+	time.Sleep(50 * time.Millisecond) // a retry would have started by now
+	got := h.waitState(job.ID, runtime.StateCancelled)
+	if calls.Load() != 1 || got.Attempt != 1 {
+		t.Fatalf("handler ran %d times, attempt %d: a cancelled job must not be retried", calls.Load(), got.Attempt)
+	}
+}

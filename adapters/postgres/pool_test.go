@@ -10,7 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/jobsgo/jobs/adapters/memory"
+	"github.com/jobsgo/jobs/adapters/redis"
+	"github.com/jobsgo/jobs/internal/testenv"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -20,10 +24,34 @@ type noteArgs struct {
 	Fail string `json:"fail,omitempty"` // "error" or "panic" after writing
 }
 
-// TestExecutorInWorkerPool runs tenant jobs through a real worker pool (on
-// the memory backend) configured with an Executor.
+// TestExecutorInWorkerPool runs tenant jobs through a real worker pool
+// configured with an Executor, on each backend: tenant execution belongs to
+// the pool, so it must not depend on where the jobs are stored.
 func TestExecutorInWorkerPool(t *testing.T) {
 	t.Parallel()
+	backends := []struct {
+		name string
+		new  func(t *testing.T) runtime.Backend
+	}{
+		{"memory", func(*testing.T) runtime.Backend { return memory.New() }},
+		{"redis", func(t *testing.T) runtime.Backend {
+			b, err := redis.New(redis.WithURL(testenv.RedisURL(t)), redis.WithPrefix("jobstest:"+uuid.NewString()[:13]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { b.Close() })
+			return b
+		}},
+	}
+	for _, bc := range backends {
+		t.Run(bc.name, func(t *testing.T) {
+			t.Parallel()
+			testExecutorInWorkerPool(t, bc.new(t))
+		})
+	}
+}
+
+func testExecutorInWorkerPool(t *testing.T, backend runtime.Backend) {
 	f := newFixture(t)
 	ctx := context.Background()
 	registry := runtime.NewRegistry()
@@ -46,7 +74,6 @@ func TestExecutorInWorkerPool(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend := memory.New()
 	pool, err := runtime.NewPool(backend, registry, runtime.PoolConfig{
 		Queues:  map[string]int{"default": 4},
 		Tenants: NewExecutor(f.db, NewCachedResolver(f.resolver(f.db), time.Minute)),

@@ -120,18 +120,13 @@ type Periodic struct {
 	log       *slog.Logger
 }
 
-// NewPeriodic checks schedules and returns a runner that enqueues through
-// client, into a backend that must implement PeriodicStore. logger may be
-// nil.
+// NewPeriodic checks schedules and returns a runner that claims ticks in
+// client's backend and enqueues through client. logger may be nil.
 func NewPeriodic(client *Client, schedules []Schedule, logger *slog.Logger) (*Periodic, error) {
-	store, ok := client.Backend().(PeriodicStore)
-	if !ok {
-		return nil, fmt.Errorf("periodic: backend %T does not implement runtime.PeriodicStore", client.Backend())
-	}
 	if logger == nil {
 		logger = slog.Default()
 	}
-	p := &Periodic{client: client, store: store, clock: client.clock, log: logger}
+	p := &Periodic{client: client, store: client.Backend(), clock: client.clock, log: logger}
 	seen := make(map[string]bool)
 	for _, s := range schedules {
 		ps, err := parseSchedule(s)

@@ -61,9 +61,8 @@ type PoolConfig struct {
 	// DisableScheduler stops this pool from running a scheduler (another
 	// process runs one).
 	DisableScheduler bool
-	// Schedules are periodic jobs this pool enqueues (the backend must
-	// implement PeriodicStore). Every process may run the same schedules:
-	// each tick enqueues one job.
+	// Schedules are periodic jobs this pool enqueues. Every process may run
+	// the same schedules: each tick enqueues one job.
 	Schedules []Schedule
 	// EnqueueHooks run on the periodic jobs this pool enqueues, as
 	// WithEnqueueHook does for a Client (e.g. trace propagation).
@@ -250,14 +249,11 @@ func (p *Pool) Start(ctx context.Context) error {
 	}
 	p.beat.Add(1)
 	go p.heartbeat(beatCtx)
-	if n, ok := p.backend.(CancelNotifier); ok {
-		ids, err := n.CancelledJobs(beatCtx)
-		if err != nil {
-			p.log.Error("jobs: subscribe to cancellations; cancelled running jobs stop at their next lease renewal", "err", err)
-		} else {
-			p.beat.Add(1)
-			go p.watchCancellations(ids)
-		}
+	if ids, err := p.backend.CancelledJobs(beatCtx); err != nil {
+		p.log.Error("jobs: subscribe to cancellations; cancelled running jobs stop at their next lease renewal", "err", err)
+	} else {
+		p.beat.Add(1)
+		go p.watchCancellations(ids)
 	}
 	p.log.Info("jobs: pool started", "process", p.cfg.ProcessID, "queues", p.cfg.Queues)
 	return nil

@@ -110,6 +110,9 @@ type Backend interface {
 	Store
 	StatsReader
 	WorkerRegistry
+	Inspector
+	CancelNotifier
+	PeriodicStore
 }
 
 // Stats are a backend's figures. Processed counts finished attempts:

@@ -42,12 +42,9 @@ func newTestBackend(t testing.TB, clock runtime.Clock, opts ...Option) *Backend 
 	return b
 }
 
-// conformance runs the backend conformance suite, the inspector tests and
-// the job-feature tests (unique jobs, cancels, periodic ticks).
+// conformance runs the backend conformance suite.
 func conformance(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtime.Backend) {
-	t.Run("Backend", func(t *testing.T) { backendtest.Run(t, newBackend) })
-	t.Run("Inspector", func(t *testing.T) { backendtest.RunInspector(t, newBackend) })
-	t.Run("JobFeatures", func(t *testing.T) { backendtest.RunJobFeatures(t, newBackend) })
+	backendtest.Run(t, newBackend)
 }
 
 // TestConformance runs the conformance suites on a standalone server,

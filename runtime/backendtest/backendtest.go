@@ -13,8 +13,10 @@
 // the clock by hand instead of sleeping, so a backend that reads the wall
 // clock (or lets Redis expire keys on its own) fails it.
 //
-// RunInspector and RunJobFeatures (unique jobs, cancelling running jobs,
-// periodic tick claims) take the same factory and test optional ports.
+// The groups cover the queue (priority, FIFO, batches, blocking dequeue),
+// scheduling, leases and fencing, the dead-letter queue, statistics,
+// concurrency, the Inspector (pages, pause, bulk repair), unique jobs,
+// cancelling running jobs and periodic tick claims.
 package backendtest
 
 import (
@@ -86,6 +88,10 @@ func Run(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtim
 		{"DeadLetter", deadLetterTests},
 		{"Stats", statsTests},
 		{"Concurrency", concurrencyTests},
+		{"Inspector", inspectorTests},
+		{"Unique", uniqueTests},
+		{"Cancel", cancelTests},
+		{"Periodic", periodicTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -127,8 +127,8 @@ func testRetryDeadLetter(s *suite) {
 	s.expectState("waiting", runtime.StatePending, 0)
 }
 
-// testCancel cancels jobs in every state but running, which RunJobFeatures
-// covers.
+// testCancel cancels jobs in every state but running, which the Cancel
+// group covers.
 func testCancel(s *suite) {
 	setups := []struct {
 		name  string

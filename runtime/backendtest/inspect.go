@@ -4,38 +4,24 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"testing"
 	"time"
 
 	"github.com/jobsgo/jobs/runtime"
 )
 
-// RunInspector runs the conformance tests of runtime.Inspector, each as a
-// subtest on a backend of its own made by newBackend (see Run). The backends
-// must implement runtime.Inspector.
-func RunInspector(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtime.Backend) {
-	tests := []test{
-		{"ListPendingInTakeOrder", testListPending},
-		{"ListPendingCursorIsNotAnOffset", testListPendingTaken},
-		{"ListScheduledAndRetrying", testListScheduled},
-		{"ListRunningByLeaseDeadline", testListRunning},
-		{"ListFinishedNewestFirst", testListFinished},
-		{"ListDefaultsAndEmpty", testListDefaults},
-		{"InvalidCursor", testInvalidCursor},
-		{"PauseBlocksDequeue", testPause},
-		{"ResumeWakesDequeue", testResumeWakes},
-		{"RetryDeadLetters", testRetryDeadLetters},
-		{"PurgeDeadLetters", testPurgeDeadLetters},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newSuite(t, newBackend)
-			if _, ok := s.b.(runtime.Inspector); !ok {
-				t.Fatalf("%T does not implement runtime.Inspector", s.b)
-			}
-			tc.run(s)
-		})
-	}
+// inspectorTests cover runtime.Inspector.
+var inspectorTests = []test{
+	{"ListPendingInTakeOrder", testListPending},
+	{"ListPendingCursorIsNotAnOffset", testListPendingTaken},
+	{"ListScheduledAndRetrying", testListScheduled},
+	{"ListRunningByLeaseDeadline", testListRunning},
+	{"ListFinishedNewestFirst", testListFinished},
+	{"ListDefaultsAndEmpty", testListDefaults},
+	{"InvalidCursor", testInvalidCursor},
+	{"PauseBlocksDequeue", testPause},
+	{"ResumeWakesDequeue", testResumeWakes},
+	{"RetryDeadLetters", testRetryDeadLetters},
+	{"PurgeDeadLetters", testPurgeDeadLetters},
 }
 
 // inspector is the backend under test as a runtime.Inspector.

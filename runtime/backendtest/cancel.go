@@ -18,7 +18,7 @@ var cancelTests = []test{
 // subscribe subscribes to cancellations of running jobs until ctx is done.
 func (s *suite) subscribe(ctx context.Context) <-chan string {
 	s.t.Helper()
-	ch, err := s.b.(runtime.CancelNotifier).CancelledJobs(ctx)
+	ch, err := s.b.CancelledJobs(ctx)
 	if err != nil {
 		s.t.Fatalf("CancelledJobs: %v", err)
 	}

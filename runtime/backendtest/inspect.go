@@ -24,15 +24,10 @@ var inspectorTests = []test{
 	{"PurgeDeadLetters", testPurgeDeadLetters},
 }
 
-// inspector is the backend under test as a runtime.Inspector.
-func (s *suite) inspector() runtime.Inspector {
-	return s.b.(runtime.Inspector)
-}
-
 // list reads one page.
 func (s *suite) list(q runtime.JobQuery) runtime.JobPage {
 	s.t.Helper()
-	p, err := s.inspector().ListJobs(s.ctx, q)
+	p, err := s.b.ListJobs(s.ctx, q)
 	if err != nil {
 		s.t.Fatalf("ListJobs(%+v): %v", q, err)
 	}
@@ -241,13 +236,13 @@ func testInvalidCursor(s *suite) {
 		{"other state", runtime.JobQuery{Queue: "q", State: runtime.StateFailed, Cursor: p.NextCursor}},
 	}
 	for _, c := range cases {
-		_, err := s.inspector().ListJobs(s.ctx, c.q)
+		_, err := s.b.ListJobs(s.ctx, c.q)
 		s.expectErr("ListJobs with a cursor that is "+c.name, err, runtime.ErrInvalidCursor)
 	}
 }
 
 func testPause(s *suite) {
-	ins := s.inspector()
+	ins := s.b
 	s.add("p1", runtime.WithQueue("q"))
 	s.add("o1", runtime.WithQueue("other"))
 	if err := ins.PauseQueue(s.ctx, "q"); err != nil {
@@ -290,7 +285,7 @@ func testPause(s *suite) {
 }
 
 func testResumeWakes(s *suite) {
-	ins := s.inspector()
+	ins := s.b
 	if err := ins.PauseQueue(s.ctx, "q"); err != nil {
 		s.t.Fatal(err)
 	}
@@ -361,7 +356,7 @@ func testRetryDeadLetters(s *suite) {
 		s.each(c.name, func(s *suite) {
 			s.deadLetterFixtures()
 			all := s.remainingDead()
-			n, err := s.inspector().RetryDeadLetters(s.ctx, c.q)
+			n, err := s.b.RetryDeadLetters(s.ctx, c.q)
 			if err != nil || n != len(c.want) {
 				s.t.Fatalf("RetryDeadLetters(%+v) = %d, %v; want %d", c.q, n, err, len(c.want))
 			}
@@ -391,7 +386,7 @@ func testPurgeDeadLetters(s *suite) {
 		s.each(c.name, func(s *suite) {
 			s.deadLetterFixtures()
 			all := s.remainingDead()
-			n, err := s.inspector().PurgeDeadLetters(s.ctx, c.q)
+			n, err := s.b.PurgeDeadLetters(s.ctx, c.q)
 			if err != nil || n != len(c.want) {
 				s.t.Fatalf("PurgeDeadLetters(%+v) = %d, %v; want %d", c.q, n, err, len(c.want))
 			}

@@ -28,7 +28,7 @@ func tickInfo(name string, tick time.Time, jobID string) runtime.ScheduleInfo {
 // claim claims a tick.
 func (s *suite) claim(info runtime.ScheduleInfo) bool {
 	s.t.Helper()
-	won, err := s.b.(runtime.PeriodicStore).ClaimTick(s.ctx, info)
+	won, err := s.b.ClaimTick(s.ctx, info)
 	if err != nil {
 		s.t.Fatalf("ClaimTick(%s at %s): %v", info.Name, info.LastRun, err)
 	}
@@ -39,7 +39,7 @@ func (s *suite) claim(info runtime.ScheduleInfo) bool {
 // with Equal.
 func (s *suite) expectSchedules(what string, want ...runtime.ScheduleInfo) {
 	s.t.Helper()
-	got, err := s.b.(runtime.PeriodicStore).Schedules(s.ctx)
+	got, err := s.b.Schedules(s.ctx)
 	if err != nil {
 		s.t.Fatalf("%s: Schedules: %v", what, err)
 	}

@@ -59,7 +59,7 @@ func (a *asynqBench) drain(n int) float64 {
 	a.fill(n)
 	var done atomic.Int64
 	finished := make(chan struct{})
-	start := time.Now()
+	m, start := startCPU(), time.Now()
 	stop := a.server(func() {
 		if done.Add(1) == int64(n) {
 			close(finished)
@@ -67,6 +67,7 @@ func (a *asynqBench) drain(n int) float64 {
 	})
 	<-finished
 	took := time.Since(start)
+	m.stop("asynq drain", n)
 	stop()
 	return float64(n) / took.Seconds()
 }
@@ -75,11 +76,14 @@ func (a *asynqBench) enqueue(n int) float64 {
 	a.reset()
 	c := asynq.NewClient(a.opt)
 	defer c.Close()
-	return parallel(n, func(int) {
+	m := startCPU()
+	rate := parallel(n, func(int) {
 		if _, err := c.Enqueue(a.task(), asynq.Queue("bench")); err != nil {
 			log.Fatal(err)
 		}
 	})
+	m.stop("asynq enqueue", n)
+	return rate
 }
 
 func (a *asynqBench) latency(n int) (float64, float64) {

@@ -15,6 +15,7 @@ import (
 	"log"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,7 +41,12 @@ var (
 	samples   = flag.Int("latency", 200, "latency samples for jobs")
 	asynqSamp = flag.Int("latency-asynq", 20, "latency samples for asynq (it polls once a second)")
 	memN      = flag.Int("memory", 100_000, "pending jobs for the memory test")
+	only      = flag.String("only", "", "run only the named phase (drain, enqueue, bulk, latency, memory)")
+	cpuProf   = flag.String("cpuprofile", "", "write a CPU profile of the jobs phases to this file")
 )
+
+// want reports whether the phase runs (see -only).
+func want(phase string) bool { return *only == "" || *only == phase }
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -65,6 +71,7 @@ func main() {
 		log.Fatal(err)
 	}
 	rdb := goredis.NewClient(opt)
+	server = rdb
 	ctx := context.Background()
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		log.Fatalf("redis %s: %v", *redisURL, err)
@@ -74,14 +81,32 @@ func main() {
 
 	j := newJobs(*redisURL)
 	a := newAsynq(aopt, rdb)
-	rows = append(rows, row{"drain (jobs/s)", j.drain(*drainN), a.drain(*drainN), "jobs/s", true})
-	rows = append(rows, row{"single enqueue (jobs/s)", j.enqueue(*enqueueN), a.enqueue(*enqueueN), "jobs/s", true})
-	rows = append(rows, row{"bulk enqueue (jobs/s)", j.bulk(*bulkN), 0, "jobs/s", true})
-	jp50, jp99 := j.latency(*samples)
-	ap50, ap99 := a.latency(*asynqSamp)
-	rows = append(rows, row{"idle latency p50 (ms)", jp50, ap50, "ms", false})
-	rows = append(rows, row{"idle latency p99 (ms)", jp99, ap99, "ms", false})
-	rows = append(rows, row{"memory per pending job (bytes)", j.memory(rdb, *memN), a.memory(*memN), "B", false})
+	if *cpuProf != "" {
+		f, err := os.Create(*cpuProf)
+		if err != nil {
+			log.Fatal(err)
+		}
+		j.prof = f
+		defer f.Close()
+	}
+	if want("drain") {
+		rows = append(rows, row{"drain (jobs/s)", j.drain(*drainN), a.drain(*drainN), "jobs/s", true})
+	}
+	if want("enqueue") {
+		rows = append(rows, row{"single enqueue (jobs/s)", j.enqueue(*enqueueN), a.enqueue(*enqueueN), "jobs/s", true})
+	}
+	if want("bulk") {
+		rows = append(rows, row{"bulk enqueue (jobs/s)", j.bulk(*bulkN), 0, "jobs/s", true})
+	}
+	if want("latency") {
+		jp50, jp99 := j.latency(*samples)
+		ap50, ap99 := a.latency(*asynqSamp)
+		rows = append(rows, row{"idle latency p50 (ms)", jp50, ap50, "ms", false})
+		rows = append(rows, row{"idle latency p99 (ms)", jp99, ap99, "ms", false})
+	}
+	if want("memory") {
+		rows = append(rows, row{"memory per pending job (bytes)", j.memory(rdb, *memN), a.memory(*memN), "B", false})
+	}
 
 	fmt.Printf("\n%-32s %14s %14s %10s\n", "", "jobs", "asynq", "ratio")
 	for _, r := range rows {
@@ -96,6 +121,12 @@ func main() {
 		fmt.Printf("%-32s %14s %14s %10s\n", r.name, num(r.jobs), num(r.asynq), ratio)
 	}
 	fmt.Println("\nratio > 1 means jobs is better (faster, lower latency, less memory).")
+	fmt.Printf("\n%-32s %14s %14s\n", "Redis CPU per job (µs)", "jobs", "asynq")
+	for _, phase := range []string{"drain", "enqueue", "bulk"} {
+		if serverCPU["jobs "+phase] > 0 {
+			fmt.Printf("%-32s %14.1f %14s\n", phase, serverCPU["jobs "+phase], num(serverCPU["asynq "+phase]))
+		}
+	}
 	fmt.Printf("workers %d, producers %d, Redis %s\n", *workers, *producers, opt.Addr)
 	j.cleanup(rdb)
 }
@@ -121,6 +152,37 @@ func percentiles(ds []time.Duration) (float64, float64) {
 		return float64(ds[min(len(ds)-1, int(p*float64(len(ds))))]) / float64(time.Millisecond)
 	}
 	return at(0.50), at(0.99)
+}
+
+// server is the client bench reads INFO with.
+var server *goredis.Client
+
+// serverCPU is the Redis server's CPU time per job of each measured phase,
+// in microseconds, keyed by "<system> <phase>".
+var serverCPU = map[string]float64{}
+
+// cpuMeter measures the Redis server's CPU time (INFO cpu) over a phase.
+type cpuMeter float64
+
+func startCPU() cpuMeter { return cpuMeter(redisCPU()) }
+
+// stop records the CPU time per job since start under key.
+func (m cpuMeter) stop(key string, jobs int) {
+	serverCPU[key] = (redisCPU() - float64(m)) * 1e6 / float64(jobs)
+}
+
+// redisCPU reads used_cpu_user + used_cpu_sys in seconds.
+func redisCPU() float64 {
+	info := server.Info(context.Background(), "cpu").Val()
+	var sum float64
+	for _, line := range strings.Split(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_user" || k == "used_cpu_sys") {
+			f, _ := strconv.ParseFloat(v, 64)
+			sum += f
+		}
+	}
+	return sum
 }
 
 // usedMemory reads used_memory from INFO memory.
@@ -157,6 +219,22 @@ type jobsBench struct {
 	url    string
 	prefix string
 	n      int
+	prof   *os.File // -cpuprofile: written by the first jobs phase, then nil
+}
+
+// measure runs fn, the measured part of a jobs phase, under the CPU
+// profiler when one was asked for and not yet written.
+func (j *jobsBench) measure(fn func()) {
+	if j.prof == nil {
+		fn()
+		return
+	}
+	if err := pprof.StartCPUProfile(j.prof); err != nil {
+		log.Fatal(err)
+	}
+	fn()
+	pprof.StopCPUProfile()
+	j.prof = nil
 }
 
 func newJobs(url string) *jobsBench { return &jobsBench{url: url} }
@@ -225,15 +303,19 @@ func (j *jobsBench) drain(n int) float64 {
 	}
 	var done atomic.Int64
 	finished := make(chan struct{})
-	start := time.Now()
-	_, stop := j.pool(b, func() {
-		if done.Add(1) == int64(n) {
-			close(finished)
-		}
+	var took time.Duration
+	j.measure(func() {
+		m, start := startCPU(), time.Now()
+		_, stop := j.pool(b, func() {
+			if done.Add(1) == int64(n) {
+				close(finished)
+			}
+		})
+		<-finished
+		took = time.Since(start)
+		m.stop("jobs drain", n)
+		stop()
 	})
-	<-finished
-	took := time.Since(start)
-	stop()
 	return float64(n) / took.Seconds()
 }
 
@@ -258,11 +340,17 @@ func (j *jobsBench) enqueue(n int) float64 {
 	b := j.backend()
 	defer b.Close()
 	c := runtime.NewClient(b)
-	return parallel(n, func(int) {
-		if _, err := c.Enqueue(context.Background(), "noop", []byte(`{"n":1}`), runtime.WithQueue("bench")); err != nil {
-			log.Fatal(err)
-		}
+	var rate float64
+	j.measure(func() {
+		m := startCPU()
+		rate = parallel(n, func(int) {
+			if _, err := c.Enqueue(context.Background(), "noop", []byte(`{"n":1}`), runtime.WithQueue("bench")); err != nil {
+				log.Fatal(err)
+			}
+		})
+		m.stop("jobs enqueue", n)
 	})
+	return rate
 }
 
 func (j *jobsBench) bulk(n int) float64 {
@@ -270,11 +358,17 @@ func (j *jobsBench) bulk(n int) float64 {
 	defer b.Close()
 	c := runtime.NewClient(b)
 	batches := (n + 999) / 1000
-	return float64(n) / (float64(batches) / parallel(batches, func(int) {
-		if _, err := c.EnqueueBatch(context.Background(), j.requests(1000)); err != nil {
-			log.Fatal(err)
-		}
-	}))
+	var rate float64
+	j.measure(func() {
+		m := startCPU()
+		rate = parallel(batches, func(int) {
+			if _, err := c.EnqueueBatch(context.Background(), j.requests(1000)); err != nil {
+				log.Fatal(err)
+			}
+		})
+		m.stop("jobs bulk", batches*1000)
+	})
+	return float64(n) / (float64(batches) / rate)
 }
 
 func (j *jobsBench) latency(n int) (float64, float64) {

@@ -152,6 +152,9 @@ type Backend struct {
 	known      sync.Map      // queue names added to queuesKey by this process
 	wakeSeq    atomic.Uint64 // numbers the wake-up keys of Dequeue calls
 	instance   string        // distinguishes this backend's wake-up keys
+
+	acks     *committer[change, int64]      // coalesces Ack calls per queue
+	enqueues *committer[runtime.Job, error] // coalesces single-job Enqueue calls per queue
 }
 
 var _ runtime.Backend = (*Backend)(nil)
@@ -186,6 +189,8 @@ func New(opts ...Option) (*Backend, error) {
 		ticksKey:      c.prefix + ":{periodic}:ticks", schedulesKey: c.prefix + ":{periodic}:schedules",
 		instance: uuid.NewString()[:8],
 	}
+	b.acks = newCommitter(b.flushAcks)
+	b.enqueues = newCommitter(b.flushEnqueues)
 	if b.client == nil {
 		client, err := dial(c)
 		if err != nil {

@@ -30,7 +30,19 @@ type group struct {
 // in the index (one round trip, all or none) and then run one script per
 // queue in one pipeline; should the server fail between the two, jobs
 // whose script ran stay stored and the error says so.
+//
+// Concurrent single-job calls into one queue (without a unique key) are
+// coalesced: while one script call is in flight, the next ones wait and
+// go together in the next, each still stored or refused on its own.
 func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
+	if len(jobs) == 1 && jobs[0].UniqueKey == "" {
+		return b.enqueueOne(ctx, jobs[0])
+	}
+	return b.enqueue(ctx, jobs...)
+}
+
+// enqueue is Enqueue without coalescing.
+func (b *Backend) enqueue(ctx context.Context, jobs ...runtime.Job) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -318,7 +330,8 @@ func (b *Backend) ExtendLeases(ctx context.Context, jobs []runtime.Job, until ti
 // Completed jobs go to the finished set and their type's history, retrying
 // ones to the retry set, failed ones to the dead-letter queue and the
 // history, cancelled ones to the finished set, and released ones back to
-// the front of their priority list.
+// the front of their priority list. Concurrent Acks of one queue share
+// script calls (see Enqueue).
 func (b *Backend) Ack(ctx context.Context, job runtime.Job) error {
 	c := change{job: job, expect: runtime.StateRunning, attempt: strconv.Itoa(job.Attempt), state: job.State}
 	switch job.State {
@@ -340,11 +353,11 @@ func (b *Backend) Ack(ctx context.Context, job runtime.Job) error {
 	if c.outcome != "" {
 		c.duration = strconv.FormatInt(int64(b.clock.Now().Sub(job.StartedAt)), 10)
 	}
-	codes, err := b.move(ctx, b.queue(job.Queue), []change{c})
+	code, err := b.acks.do(ctx, job.Queue, c)
 	if err != nil {
 		return fmt.Errorf("redis: ack job %s: %w", job.ID, err)
 	}
-	if codes[0] != 1 {
+	if code != 1 {
 		return fmt.Errorf("%w: job %s attempt %s", runtime.ErrLeaseLost, job.ID, c.attempt)
 	}
 	return nil

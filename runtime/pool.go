@@ -202,17 +202,15 @@ func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error)
 // ProcessID is the name this pool reports its workers under.
 func (p *Pool) ProcessID() string { return p.cfg.ProcessID }
 
-// Start launches the fetchers, the heartbeat and (unless disabled) the
-// scheduler. Handlers must be registered before. ctx bounds nothing but
-// the start itself; stop the pool with Shutdown.
+// Start launches the fetchers, the heartbeat, the cancellation watcher,
+// the periodic schedules and (unless disabled) the scheduler. ctx bounds
+// nothing but the start itself; stop the pool with Shutdown. A pool starts
+// once.
 func (p *Pool) Start(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.started {
 		return ErrPoolStarted
-	}
-	if len(p.registry.Types()) == 0 {
-		return ErrNoHandlers
 	}
 	if err := ctx.Err(); err != nil {
 		return err

@@ -20,7 +20,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// fixture is a memory backend seeded with:
+// fixture is a memory backend seeded by seed.
+func fixture(t *testing.T) *memory.Backend {
+	t.Helper()
+	clock := backendtest.NewClock(backendtest.Start)
+	b := memory.New(memory.WithClock(clock))
+	seed(t, b, clock)
+	return b
+}
+
+// seed stores, through b whose clock is clock (at backendtest.Start):
 //
 //	emails:  e-done (completed after 2 s), e-dead (failed after 1 s, with a
 //	         stack trace), e-retry (retrying), e-run (running), e-pend-1,
@@ -28,11 +37,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 //	reports: r-dead-1 (report.build), r-dead-2 (email.send), failed
 //
 // and two workers of process proc-1.
-func fixture(t *testing.T) *memory.Backend {
+func seed(t *testing.T, b runtime.Backend, clock *backendtest.Clock) {
 	t.Helper()
 	ctx := t.Context()
-	clock := backendtest.NewClock(backendtest.Start)
-	b := memory.New(memory.WithClock(clock))
 	enqueue := func(id, jobType, queue string, opts ...runtime.EnqueueOption) {
 		t.Helper()
 		opts = append([]runtime.EnqueueOption{runtime.WithJobID(id), runtime.WithQueue(queue)}, opts...)
@@ -91,7 +98,6 @@ func fixture(t *testing.T) *memory.Backend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
 }
 
 // result is what one run printed and returned.
@@ -114,16 +120,21 @@ func runWith(ctx context.Context, b Backend, args []string, vars map[string]stri
 	return result{code, stdout.String(), stderr.String()}
 }
 
-func TestCommands(t *testing.T) {
+// commandCase is one command line run against the seeded fixture.
+type commandCase struct {
+	name   string
+	args   []string
+	code   int
+	golden bool                          // compare stdout with testdata/<name>.golden
+	stderr string                        // must appear in stderr
+	after  func(t *testing.T, b Backend) // checks the backend afterwards
+}
+
+// commandCases are the command lines that every backend must answer alike:
+// the same exit codes, messages and golden output.
+func commandCases() []commandCase {
 	w := strings.Fields
-	cases := []struct {
-		name   string
-		args   []string
-		code   int
-		golden bool   // compare stdout with testdata/<name>.golden
-		stderr string // must appear in stderr
-		check  func(t *testing.T, b Backend)
-	}{
+	return []commandCase{
 		{"stats", w("stats"), exitOK, true, "", nil},
 		{"stats-json", w("--json stats"), exitOK, true, "", nil},
 		{"queues", w("queues"), exitOK, true, "", nil},
@@ -163,22 +174,30 @@ func TestCommands(t *testing.T) {
 		{"serve-insecure-public", w("serve --insecure --addr 0.0.0.0:8080"), exitUsage, false, "needs a loopback --addr", nil},
 		{"serve-insecure-all-interfaces", w("serve --insecure --addr :8080"), exitUsage, false, "needs a loopback --addr", nil},
 	}
-	for _, c := range cases {
+}
+
+// check checks what a run of c printed and returned, then the backend b.
+func (c commandCase) check(t *testing.T, res result, b Backend) {
+	t.Helper()
+	if res.code != c.code {
+		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, c.code, res.stdout, res.stderr)
+	}
+	if !strings.Contains(res.stderr, c.stderr) {
+		t.Fatalf("stderr %q, want it to contain %q", res.stderr, c.stderr)
+	}
+	if c.golden {
+		golden(t, c.name, res.stdout)
+	}
+	if c.after != nil {
+		c.after(t, b)
+	}
+}
+
+func TestCommands(t *testing.T) {
+	for _, c := range commandCases() {
 		t.Run(c.name, func(t *testing.T) {
 			b := fixture(t)
-			res := runWith(t.Context(), b, c.args, nil)
-			if res.code != c.code {
-				t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, c.code, res.stdout, res.stderr)
-			}
-			if !strings.Contains(res.stderr, c.stderr) {
-				t.Fatalf("stderr %q, want it to contain %q", res.stderr, c.stderr)
-			}
-			if c.golden {
-				golden(t, c.name, res.stdout)
-			}
-			if c.check != nil {
-				c.check(t, b)
-			}
+			c.check(t, runWith(t.Context(), b, c.args, nil), b)
 		})
 	}
 }

@@ -1,0 +1,279 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/jobsgo/jobs/adapters/redis"
+	"github.com/jobsgo/jobs/internal/testenv"
+	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs/runtime/backendtest"
+)
+
+// redisFixture is a deployment on the test Redis under a fresh key prefix,
+// seeded by seed, and the jobs binary that operates it.
+type redisFixture struct {
+	bin    string         // the built jobs command
+	url    string         // the test Redis
+	prefix string         // the deployment's key prefix
+	b      *redis.Backend // the deployment, by the fixture's clock
+}
+
+// buildJobs builds the jobs command into a temporary directory.
+func buildJobs(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "jobs")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// newRedisFixture seeds a fresh deployment on the test Redis for bin; its
+// keys are deleted when the test ends.
+func newRedisFixture(t *testing.T, bin string) *redisFixture {
+	t.Helper()
+	url := testenv.RedisURL(t)
+	prefix := "jobstest:" + uuid.NewString()[:13]
+	clock := backendtest.NewClock(backendtest.Start)
+	b, err := redis.New(redis.WithURL(url), redis.WithPrefix(prefix), redis.WithClock(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		client := b.Client()
+		iter := client.Scan(ctx, 0, prefix+":*", 1000).Iterator()
+		var keys []string
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
+		}
+		if len(keys) > 0 {
+			client.Unlink(ctx, keys...)
+		}
+		b.Close()
+	})
+	seed(t, b, clock)
+	return &redisFixture{bin: bin, url: url, prefix: prefix, b: b}
+}
+
+// flags returns args after the --redis-url and --prefix of f.
+func (f *redisFixture) flags(args ...string) []string {
+	return append([]string{"--redis-url", f.url, "--prefix", f.prefix}, args...)
+}
+
+// command returns the jobs command with args, in this process's
+// environment without the jobs variables, plus vars ("NAME=value").
+func (f *redisFixture) command(ctx context.Context, args []string, vars ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, f.bin, args...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "JOBS_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, vars...)
+	return cmd
+}
+
+// run runs the jobs command with args to the end.
+func (f *redisFixture) run(t *testing.T, args []string, vars ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	cmd := f.command(ctx, args, vars...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("jobs %v: %v", args, err)
+	}
+	return result{cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()}
+}
+
+// TestRedisCommands runs the built jobs command on a deployment in Redis:
+// every command line must print what it prints on the memory backend.
+func TestRedisCommands(t *testing.T) {
+	testenv.RedisURL(t)
+	bin := buildJobs(t)
+	for _, c := range commandCases() {
+		t.Run(c.name, func(t *testing.T) {
+			f := newRedisFixture(t, bin)
+			c.check(t, f.run(t, f.flags(c.args...)), f.b)
+		})
+	}
+}
+
+// TestRedisConnection checks how the built command finds its deployment:
+// $JOBS_REDIS_URL and $JOBS_REDIS_PREFIX stand in for the flags, and a
+// server that does not answer is an error (exit 1).
+func TestRedisConnection(t *testing.T) {
+	testenv.RedisURL(t)
+	f := newRedisFixture(t, buildJobs(t))
+	cases := []struct {
+		name   string
+		args   []string
+		vars   []string
+		code   int
+		stdout string // must appear in stdout
+		stderr string // must appear in stderr
+	}{
+		{"flags", f.flags("queues"), nil, exitOK, "emails   active  2", ""},
+		{"flags after the command", []string{"queues", "--prefix", f.prefix, "--redis-url", f.url}, nil, exitOK, "emails   active  2", ""},
+		{"environment", []string{"queues"}, []string{"JOBS_REDIS_URL=" + f.url, "JOBS_REDIS_PREFIX=" + f.prefix}, exitOK, "reports  active  0", ""},
+		{"flags over environment", f.flags("queues"), []string{"JOBS_REDIS_URL=redis://127.0.0.1:1/0", "JOBS_REDIS_PREFIX=nowhere"}, exitOK, "emails   active  2", ""},
+		{"other prefix", f.flags("--prefix", f.prefix+"-other", "queues"), nil, exitOK, "No queues.", ""},
+		{"no server", f.flags("--redis-url", "redis://127.0.0.1:1/0", "stats"), nil, exitError, "", "connect to redis://127.0.0.1:1/0"},
+		{"bad URL", f.flags("--redis-url", "mysql://x", "stats"), nil, exitError, "", "connect to mysql://x"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := f.run(t, c.args, c.vars...)
+			if res.code != c.code || !strings.Contains(res.stdout, c.stdout) || !strings.Contains(res.stderr, c.stderr) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want %d, %q and %q", res.code, res.stdout, res.stderr, c.code, c.stdout, c.stderr)
+			}
+		})
+	}
+}
+
+// serveRedis starts "jobs serve" with args and vars on f's deployment and
+// returns its base URL; the test's cleanup interrupts it and checks that
+// it exits with 0.
+func serveRedis(t *testing.T, f *redisFixture, args []string, vars ...string) string {
+	t.Helper()
+	// Not the test's context: it ends before the cleanup that stops serve.
+	cmd := f.command(context.WithoutCancel(t.Context()), f.flags(append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...), vars...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	t.Cleanup(func() {
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Errorf("signal serve: %v", err)
+		}
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("serve exited with %v after SIGTERM, want 0", err)
+			}
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Error("serve did not exit after SIGTERM")
+		}
+	})
+	r := bufio.NewReader(stderr)
+	line, err := r.ReadString('\n')
+	go func() {
+		io.Copy(io.Discard, r)
+		exited <- cmd.Wait()
+	}()
+	if err != nil {
+		t.Fatalf("serve printed %q: %v", line, err)
+	}
+	_, rest, ok := strings.Cut(line, "listening on ")
+	if !ok {
+		t.Fatalf("serve printed %q, want its address", line)
+	}
+	url, _, _ := strings.Cut(rest, " ")
+	return url
+}
+
+// send makes a request (JSON, unless a GET) with an optional bearer token
+// and returns the status and body.
+func send(t *testing.T, method, url, token string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if method != http.MethodGet {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(body)
+}
+
+// TestRedisServe runs the built "jobs serve" on a deployment in Redis and
+// uses its admin API and /metrics over HTTP.
+func TestRedisServe(t *testing.T) {
+	testenv.RedisURL(t)
+	bin := buildJobs(t)
+	const token = "tok-" + "redis"
+	cases := []struct {
+		name   string
+		args   []string
+		vars   []string
+		token  string        // sent with the admin requests
+		anon   int           // status of an unauthenticated stats request
+		mutate int           // status of retrying e-dead and pausing emails
+		state  runtime.State // of e-dead afterwards
+	}{
+		{"token", nil, []string{"JOBS_ADMIN_TOKEN=" + token}, token, http.StatusUnauthorized, http.StatusOK, runtime.StatePending},
+		{"read-only", []string{"--read-only"}, []string{"JOBS_ADMIN_TOKEN=" + token}, token, http.StatusUnauthorized, http.StatusForbidden, runtime.StateFailed},
+		{"insecure loopback", []string{"--insecure"}, nil, "", http.StatusOK, http.StatusOK, runtime.StatePending},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newRedisFixture(t, bin)
+			base := serveRedis(t, f, c.args, c.vars...)
+			if code, body := send(t, http.MethodGet, base+"/api/admin/jobs/stats", c.token); code != http.StatusOK ||
+				!strings.Contains(body, `"name":"emails","paused":false,"size":2`) || !strings.Contains(body, `"dead_letters":3`) {
+				t.Fatalf("stats: %d %s", code, body)
+			}
+			if code, body := send(t, http.MethodGet, base+"/api/admin/jobs/stats", ""); code != c.anon {
+				t.Fatalf("unauthenticated stats: %d %s, want %d", code, body, c.anon)
+			}
+			code, body := send(t, http.MethodGet, base+"/metrics", "")
+			for _, want := range []string{
+				`jobs_queue_size{queue="emails"} 2`, `jobs_queue_scheduled{queue="emails"} 1`, `jobs_queue_running{queue="emails"} 1`,
+				`jobs_queue_dead_letters{queue="reports"} 2`, `jobs_queue_paused{queue="emails"} 0`,
+				`jobs_workers{queue="emails",status="running"} 1`, "jobs_backend_up 1", "go_goroutines",
+			} {
+				if code != http.StatusOK || !strings.Contains(body, want) {
+					t.Fatalf("/metrics: %d, lacks %q:\n%s", code, want, body)
+				}
+			}
+			if code, body := send(t, http.MethodGet, base+"/api/admin/jobs/nope", c.token); code != http.StatusNotFound {
+				t.Fatalf("unknown job: %d %s, want 404", code, body)
+			}
+			if code, body := send(t, http.MethodPost, base+"/api/admin/jobs/e-dead/retry", c.token); code != c.mutate {
+				t.Fatalf("retry: %d %s, want %d", code, body, c.mutate)
+			}
+			if code, body := send(t, http.MethodPost, base+"/api/admin/queues/emails/pause", c.token); code != c.mutate {
+				t.Fatalf("pause: %d %s, want %d", code, body, c.mutate)
+			}
+			if j, err := f.b.Job(t.Context(), "e-dead"); err != nil || j.State != c.state {
+				t.Fatalf("e-dead after retry: %s, %v; want %s", j.State, err, c.state)
+			}
+			expectPaused("emails", c.mutate == http.StatusOK)(t, f.b)
+		})
+	}
+}

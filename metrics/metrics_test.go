@@ -12,18 +12,65 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jobsgo/jobs/adapters/memory"
+	"github.com/jobsgo/jobs/adapters/redis"
+	"github.com/jobsgo/jobs/internal/testenv"
 	"github.com/jobsgo/jobs/metrics"
 	"github.com/jobsgo/jobs/runtime"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
+// inspectable is a backend whose queues can be paused and figures read.
+type inspectable interface {
+	runtime.Backend
+	runtime.Inspector
+}
+
 // TestPoolMetrics runs a pool with the middleware on a few jobs and
-// scrapes /metrics.
+// scrapes /metrics, on each backend.
 func TestPoolMetrics(t *testing.T) {
+	backends := []struct {
+		name string
+		new  func(t *testing.T) inspectable
+	}{
+		{"memory", func(*testing.T) inspectable { return memory.New() }},
+		{"redis", newRedisBackend},
+	}
+	for _, bc := range backends {
+		t.Run(bc.name, func(t *testing.T) {
+			testPoolMetrics(t, bc.new(t))
+		})
+	}
+}
+
+// newRedisBackend returns a backend on the test Redis under a fresh key
+// prefix, whose keys are deleted when the test ends.
+func newRedisBackend(t *testing.T) inspectable {
+	t.Helper()
+	prefix := "jobstest:" + uuid.NewString()[:13]
+	b, err := redis.New(redis.WithURL(testenv.RedisURL(t)), redis.WithPrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		iter := b.Client().Scan(ctx, 0, prefix+":*", 1000).Iterator()
+		var keys []string
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
+		}
+		if len(keys) > 0 {
+			b.Client().Unlink(ctx, keys...)
+		}
+		b.Close()
+	})
+	return b
+}
+
+func testPoolMetrics(t *testing.T, backend inspectable) {
 	ctx := t.Context()
-	backend := memory.New()
 	reg := runtime.NewRegistry()
 	handlers := map[string]runtime.Handler{
 		"ok": func(context.Context, runtime.Job) (json.RawMessage, error) {

@@ -4,13 +4,9 @@ package generated
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"github.com/jobsgo/jobs/examples"
+	"github.com/jobsgo/jobs/jobstest"
 	"github.com/jobsgo/jobs/runtime"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,85 +19,54 @@ import (
 // real Client would create, validated the same way. Its jobs never run: they
 // finish with the outcome a function set with SetXResult gives them, for
 // ResultX and WaitX. Its zero value is ready to use; it is safe for
-// concurrent use.
+// concurrent use. Its logic is package jobstest's, one Recorder per job type.
 type MockEnqueuer struct {
 	// Clock stamps the jobs the mock returns; nil means the system clock. Set
 	// it before the first call.
 	Clock runtime.Clock
 
-	mu                    sync.Mutex
-	jobs                  []runtime.Job
-	bulkExportCalls       []BulkExportCall
-	bulkExportErr         error
-	bulkExportResult      func(examples.BulkExportArgs) (examples.BulkExportResult, error)
-	chargeInvoiceCalls    []ChargeInvoiceCall
-	chargeInvoiceErr      error
-	chargeInvoiceResult   func(examples.ChargeInvoiceArgs) (examples.ChargeResult, error)
-	cleanupSessionsCalls  []CleanupSessionsCall
-	cleanupSessionsErr    error
-	cleanupSessionsResult func(examples.CleanupSessionsArgs) error
-	generateReportCalls   []GenerateReportCall
-	generateReportErr     error
-	generateReportResult  func(examples.ReportArgs) (examples.ReportResult, error)
-	notifyUsersCalls      []NotifyUsersCall
-	notifyUsersErr        error
-	notifyUsersResult     func(string, examples.NotifyUsersArgs) error
-	processImageCalls     []ProcessImageCall
-	processImageErr       error
-	processImageResult    func(examples.ProcessImageArgs) (examples.ProcessImageResult, error)
-	sendEmailCalls        []SendEmailCall
-	sendEmailErr          error
-	sendEmailResult       func(examples.SendEmailArgs) (examples.SendEmailResult, error)
+	once                    sync.Once
+	journal                 *jobstest.Journal
+	bulkExportRecorder      *jobstest.Recorder[examples.BulkExportArgs, examples.BulkExportResult]
+	chargeInvoiceRecorder   *jobstest.Recorder[examples.ChargeInvoiceArgs, examples.ChargeResult]
+	cleanupSessionsRecorder *jobstest.Recorder[examples.CleanupSessionsArgs, jobstest.NoResult]
+	generateReportRecorder  *jobstest.Recorder[examples.ReportArgs, examples.ReportResult]
+	notifyUsersRecorder     *jobstest.Recorder[examples.NotifyUsersArgs, jobstest.NoResult]
+	processImageRecorder    *jobstest.Recorder[examples.ProcessImageArgs, examples.ProcessImageResult]
+	sendEmailRecorder       *jobstest.Recorder[examples.SendEmailArgs, examples.SendEmailResult]
+}
+
+// setup makes m's journal and recorders at its first use, which keeps the
+// zero MockEnqueuer ready to use, and returns m.
+func (m *MockEnqueuer) setup() *MockEnqueuer {
+	m.once.Do(func() {
+		m.journal = jobstest.NewJournal(&m.Clock)
+		m.bulkExportRecorder = jobstest.NewRecorder[examples.BulkExportArgs, examples.BulkExportResult](m.journal, jobstest.Spec{JobType: TypeBulkExport, Setter: "SetBulkExportResult"})
+		m.chargeInvoiceRecorder = jobstest.NewRecorder[examples.ChargeInvoiceArgs, examples.ChargeResult](m.journal, jobstest.Spec{JobType: TypeChargeInvoice, Setter: "SetChargeInvoiceResult"})
+		m.cleanupSessionsRecorder = jobstest.NewRecorder[examples.CleanupSessionsArgs, jobstest.NoResult](m.journal, jobstest.Spec{JobType: TypeCleanupSessions, Setter: "SetCleanupSessionsResult"})
+		m.generateReportRecorder = jobstest.NewRecorder[examples.ReportArgs, examples.ReportResult](m.journal, jobstest.Spec{JobType: TypeGenerateReport, Setter: "SetGenerateReportResult"})
+		m.notifyUsersRecorder = jobstest.NewRecorder[examples.NotifyUsersArgs, jobstest.NoResult](m.journal, jobstest.Spec{JobType: TypeNotifyUsers, Setter: "SetNotifyUsersResult", NoTenant: errNoTenant(TypeNotifyUsers)})
+		m.processImageRecorder = jobstest.NewRecorder[examples.ProcessImageArgs, examples.ProcessImageResult](m.journal, jobstest.Spec{JobType: TypeProcessImage, Setter: "SetProcessImageResult"})
+		m.sendEmailRecorder = jobstest.NewRecorder[examples.SendEmailArgs, examples.SendEmailResult](m.journal, jobstest.Spec{JobType: TypeSendEmail, Setter: "SetSendEmailResult"})
+	})
+	return m
 }
 
 // BulkExportCall is one call of MockEnqueuer.EnqueueBulkExport or
 // MockEnqueuer.ScheduleBulkExport, or one job of
 // MockEnqueuer.EnqueueBulkExportBatch.
-type BulkExportCall struct {
-	// Args are the job's args.
-	Args examples.BulkExportArgs
-	// At is the time passed to ScheduleBulkExport; zero for EnqueueBulkExport and
-	// EnqueueBulkExportBatch.
-	At time.Time
-	// Options are the call's options resolved after the annotation's defaults,
-	// as the real Client would enqueue them. Fields that neither the annotation
-	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
-	// values the job got, the runtime's defaults filled in. Unique records a
-	// Unique or UniqueByKey option, which the mock does not enforce.
-	Options runtime.EnqueueOptions
-	// Job is the job the call returned; zero when it failed.
-	Job runtime.Job
-	// Err is the error the call returned.
-	Err error
-}
+type BulkExportCall = jobstest.Call[examples.BulkExportArgs]
 
 // EnqueueBulkExport records the call and returns the job the real Client would
 // enqueue, or the error set with FailBulkExport.
 func (m *MockEnqueuer) EnqueueBulkExport(ctx context.Context, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	call := BulkExportCall{
-		Args:    args,
-		Options: runtime.ResolveEnqueueOptions(bulkExportOptions(opts)...),
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	call.Job, call.Err = m.record(ctx, TypeBulkExport, args, call.Options, m.bulkExportErr)
-	m.bulkExportCalls = append(m.bulkExportCalls, call)
-	return call.Job, call.Err
+	return m.setup().bulkExportRecorder.Enqueue(ctx, args, bulkExportOptions(opts)...)
 }
 
 // ScheduleBulkExport records the call and returns the job the real Client would
 // enqueue, or the error set with FailBulkExport.
 func (m *MockEnqueuer) ScheduleBulkExport(ctx context.Context, at time.Time, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	call := BulkExportCall{
-		Args:    args,
-		At:      at,
-		Options: runtime.ResolveEnqueueOptions(bulkExportOptions(opts, runtime.RunAt(at))...),
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	call.Job, call.Err = m.record(ctx, TypeBulkExport, args, call.Options, m.bulkExportErr)
-	m.bulkExportCalls = append(m.bulkExportCalls, call)
-	return call.Job, call.Err
+	return m.setup().bulkExportRecorder.Schedule(ctx, at, args, bulkExportOptions(opts)...)
 }
 
 // EnqueueBulkExportBatch records one call per element of args and returns the
@@ -109,38 +74,19 @@ func (m *MockEnqueuer) ScheduleBulkExport(ctx context.Context, at time.Time, arg
 // Like the real Client it enqueues all or none: when one job fails, every call
 // of the batch is recorded with the error.
 func (m *MockEnqueuer) EnqueueBulkExportBatch(ctx context.Context, args []examples.BulkExportArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
-	o := runtime.ResolveEnqueueOptions(bulkExportOptions(opts)...)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	jobs, err := recordBatch(ctx, m, TypeBulkExport, args, o, m.bulkExportErr)
-	for i, a := range args {
-		call := BulkExportCall{
-			Args:    a,
-			Err:     err,
-			Options: o,
-		}
-		if err == nil {
-			call.Job = jobs[i]
-		}
-		m.bulkExportCalls = append(m.bulkExportCalls, call)
-	}
-	return jobs, err
+	return m.setup().bulkExportRecorder.EnqueueBatch(ctx, args, bulkExportOptions(opts)...)
 }
 
 // FailBulkExport makes the later bulk_export calls fail with err, recorded with
 // Err set and no job enqueued; nil makes them succeed again.
 func (m *MockEnqueuer) FailBulkExport(err error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.bulkExportErr = err
+	m.setup().bulkExportRecorder.Fail(err)
 }
 
 // BulkExportCalls returns the bulk_export calls so far, oldest first, failed
 // ones included.
 func (m *MockEnqueuer) BulkExportCalls() []BulkExportCall {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.bulkExportCalls)
+	return m.setup().bulkExportRecorder.Calls()
 }
 
 // AssertBulkExportEnqueued reports a test error unless a job of type
@@ -148,16 +94,7 @@ func (m *MockEnqueuer) BulkExportCalls() []BulkExportCall {
 // returns whether one was.
 func (m *MockEnqueuer) AssertBulkExportEnqueued(t testing.TB, match func(examples.BulkExportArgs) bool) bool {
 	t.Helper()
-	calls := m.BulkExportCalls()
-	seen := make([]string, 0, len(calls))
-	for _, c := range calls {
-		if c.Err == nil && (match == nil || match(c.Args)) {
-			return true
-		}
-		seen = append(seen, describeCall(c.Args, c.Err))
-	}
-	t.Errorf("MockEnqueuer: no matching bulk_export job was enqueued; calls: %s", describeCalls(seen))
-	return false
+	return m.setup().bulkExportRecorder.AssertEnqueued(t, match)
 }
 
 // AssertBulkExportNotEnqueued reports a test error if a job of type bulk_export
@@ -165,17 +102,7 @@ func (m *MockEnqueuer) AssertBulkExportEnqueued(t testing.TB, match func(example
 // none was.
 func (m *MockEnqueuer) AssertBulkExportNotEnqueued(t testing.TB, match func(examples.BulkExportArgs) bool) bool {
 	t.Helper()
-	var found []string
-	for _, c := range m.BulkExportCalls() {
-		if c.Err == nil && (match == nil || match(c.Args)) {
-			found = append(found, describeCall(c.Args, nil))
-		}
-	}
-	if len(found) > 0 {
-		t.Errorf("MockEnqueuer: %d matching bulk_export job(s) enqueued: %s", len(found), describeCalls(found))
-		return false
-	}
-	return true
+	return m.setup().bulkExportRecorder.AssertNotEnqueued(t, match)
 }
 
 // SetBulkExportResult makes the bulk_export jobs enqueued through m finish with
@@ -184,9 +111,7 @@ func (m *MockEnqueuer) AssertBulkExportNotEnqueued(t testing.TB, match func(exam
 // WaitBulkExport call, for jobs enqueued before or after; nil leaves the jobs
 // unfinished again.
 func (m *MockEnqueuer) SetBulkExportResult(fn func(examples.BulkExportArgs) (examples.BulkExportResult, error)) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.bulkExportResult = fn
+	m.setup().bulkExportRecorder.SetOutcome(jobstest.ByArgs(fn))
 }
 
 // ResultBulkExport returns the result the function set with SetBulkExportResult
@@ -194,83 +119,30 @@ func (m *MockEnqueuer) SetBulkExportResult(fn func(examples.BulkExportArgs) (exa
 // enqueue as bulk_export gives runtime.ErrJobNotFound; one without an outcome
 // function runtime.ErrJobNotFinished.
 func (m *MockEnqueuer) ResultBulkExport(ctx context.Context, id string) (examples.BulkExportResult, error) {
-	var r examples.BulkExportResult
-	if err := ctx.Err(); err != nil {
-		return r, err
-	}
-	m.mu.Lock()
-	calls, fn := slices.Clone(m.bulkExportCalls), m.bulkExportResult
-	m.mu.Unlock()
-	for _, c := range calls {
-		if c.Err != nil || c.Job.ID != id {
-			continue
-		}
-		if fn == nil {
-			return r, mockUnfinished(c.Job, "SetBulkExportResult")
-		}
-		res, err := fn(c.Args)
-		if err != nil {
-			return r, mockFailed(c.Job, err)
-		}
-		return res, nil
-	}
-	return r, mockNotFound(TypeBulkExport, id)
+	return m.setup().bulkExportRecorder.Result(ctx, id)
 }
 
 // WaitBulkExport is ResultBulkExport: the mock's jobs finish as soon as they
 // have an outcome, so it returns at once rather than block.
 func (m *MockEnqueuer) WaitBulkExport(ctx context.Context, id string) (examples.BulkExportResult, error) {
-	return m.ResultBulkExport(ctx, id)
+	return m.setup().bulkExportRecorder.Result(ctx, id)
 }
 
 // ChargeInvoiceCall is one call of MockEnqueuer.EnqueueChargeInvoice or
 // MockEnqueuer.ScheduleChargeInvoice, or one job of
 // MockEnqueuer.EnqueueChargeInvoiceBatch.
-type ChargeInvoiceCall struct {
-	// Args are the job's args.
-	Args examples.ChargeInvoiceArgs
-	// At is the time passed to ScheduleChargeInvoice; zero for EnqueueChargeInvoice
-	// and EnqueueChargeInvoiceBatch.
-	At time.Time
-	// Options are the call's options resolved after the annotation's defaults,
-	// as the real Client would enqueue them. Fields that neither the annotation
-	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
-	// values the job got, the runtime's defaults filled in. Unique records a
-	// Unique or UniqueByKey option, which the mock does not enforce.
-	Options runtime.EnqueueOptions
-	// Job is the job the call returned; zero when it failed.
-	Job runtime.Job
-	// Err is the error the call returned.
-	Err error
-}
+type ChargeInvoiceCall = jobstest.Call[examples.ChargeInvoiceArgs]
 
 // EnqueueChargeInvoice records the call and returns the job the real Client
 // would enqueue, or the error set with FailChargeInvoice.
 func (m *MockEnqueuer) EnqueueChargeInvoice(ctx context.Context, args examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	call := ChargeInvoiceCall{
-		Args:    args,
-		Options: runtime.ResolveEnqueueOptions(chargeInvoiceOptions(opts)...),
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	call.Job, call.Err = m.record(ctx, TypeChargeInvoice, args, call.Options, m.chargeInvoiceErr)
-	m.chargeInvoiceCalls = append(m.chargeInvoiceCalls, call)
-	return call.Job, call.Err
+	return m.setup().chargeInvoiceRecorder.Enqueue(ctx, args, chargeInvoiceOptions(opts)...)
 }
 
 // ScheduleChargeInvoice records the call and returns the job the real Client
 // would enqueue, or the error set with FailChargeInvoice.
 func (m *MockEnqueuer) ScheduleChargeInvoice(ctx context.Context, at time.Time, args examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	call := ChargeInvoiceCall{
-		Args:    args,
-		At:      at,
-		Options: runtime.ResolveEnqueueOptions(chargeInvoiceOptions(opts, runtime.RunAt(at))...),
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	call.Job, call.Err = m.record(ctx, TypeChargeInvoice, args, call.Options, m.chargeInvoiceErr)
-	m.chargeInvoiceCalls = append(m.chargeInvoiceCalls, call)
-	return call.Job, call.Err
+	return m.setup().chargeInvoiceRecorder.Schedule(ctx, at, args, chargeInvoiceOptions(opts)...)
 }
 
 // EnqueueChargeInvoiceBatch records one call per element of args and returns
@@ -278,38 +150,19 @@ func (m *MockEnqueuer) ScheduleChargeInvoice(ctx context.Context, at time.Time, 
 // FailChargeInvoice. Like the real Client it enqueues all or none: when one job
 // fails, every call of the batch is recorded with the error.
 func (m *MockEnqueuer) EnqueueChargeInvoiceBatch(ctx context.Context, args []examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
-	o := runtime.ResolveEnqueueOptions(chargeInvoiceOptions(opts)...)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	jobs, err := recordBatch(ctx, m, TypeChargeInvoice, args, o, m.chargeInvoiceErr)
-	for i, a := range args {
-		call := ChargeInvoiceCall{
-			Args:    a,
-			Err:     err,
-			Options: o,
-		}
-		if err == nil {
-			call.Job = jobs[i]
-		}
-		m.chargeInvoiceCalls = append(m.chargeInvoiceCalls, call)
-	}
-	return jobs, err
+	return m.setup().chargeInvoiceRecorder.EnqueueBatch(ctx, args, chargeInvoiceOptions(opts)...)
 }
 
 // FailChargeInvoice makes the later charge_invoice calls fail with err,
 // recorded with Err set and no job enqueued; nil makes them succeed again.
 func (m *MockEnqueuer) FailChargeInvoice(err error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.chargeInvoiceErr = err
+	m.setup().chargeInvoiceRecorder.Fail(err)
 }
 
 // ChargeInvoiceCalls returns the charge_invoice calls so far, oldest first,
 // failed ones included.
 func (m *MockEnqueuer) ChargeInvoiceCalls() []ChargeInvoiceCall {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.chargeInvoiceCalls)
+	return m.setup().chargeInvoiceRecorder.Calls()
 }
 
 // AssertChargeInvoiceEnqueued reports a test error unless a job of type
@@ -317,16 +170,7 @@ func (m *MockEnqueuer) ChargeInvoiceCalls() []ChargeInvoiceCall {
 // returns whether one was.
 func (m *MockEnqueuer) AssertChargeInvoiceEnqueued(t testing.TB, match func(examples.ChargeInvoiceArgs) bool) bool {
 	t.Helper()
-	calls := m.ChargeInvoiceCalls()
-	seen := make([]string, 0, len(calls))
-	for _, c := range calls {
-		if c.Err == nil && (match == nil || match(c.Args)) {
-			return true
-		}
-		seen = append(seen, describeCall(c.Args, c.Err))
-	}
-	t.Errorf("MockEnqueuer: no matching charge_invoice job was enqueued; calls: %s", describeCalls(seen))
-	return false
+	return m.setup().chargeInvoiceRecorder.AssertEnqueued(t, match)
 }
 
 // AssertChargeInvoiceNotEnqueued reports a test error if a job of type
@@ -334,17 +178,7 @@ func (m *MockEnqueuer) AssertChargeInvoiceEnqueued(t testing.TB, match func(exam
 // returns whether none was.
 func (m *MockEnqueuer) AssertChargeInvoiceNotEnqueued(t testing.TB, match func(examples.ChargeInvoiceArgs) bool) bool {
 	t.Helper()
-	var found []string
-	for _, c := range m.ChargeInvoiceCalls() {
-		if c.Err == nil && (match == nil || match(c.Args)) {
-			found = append(found, describeCall(c.Args, nil))
-		}
-	}
-	if len(found) > 0 {
-		t.Errorf("MockEnqueuer: %d matching charge_invoice job(s) enqueued: %s", len(found), describeCalls(found))
-		return false
-	}
-	return true
+	return m.setup().chargeInvoiceRecorder.AssertNotEnqueued(t, match)
 }
 
 // SetChargeInvoiceResult makes the charge_invoice jobs enqueued through m
@@ -353,9 +187,7 @@ func (m *MockEnqueuer) AssertChargeInvoiceNotEnqueued(t testing.TB, match func(e
 // ResultChargeInvoice or WaitChargeInvoice call, for jobs enqueued before or
 // after; nil leaves the jobs unfinished again.
 func (m *MockEnqueuer) SetChargeInvoiceResult(fn func(examples.ChargeInvoiceArgs) (examples.ChargeResult, error)) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.chargeInvoiceResult = fn
+	m.setup().chargeInvoiceRecorder.SetOutcome(jobstest.ByArgs(fn))
 }
 
 // ResultChargeInvoice returns the result the function set with
@@ -364,83 +196,30 @@ func (m *MockEnqueuer) SetChargeInvoiceResult(fn func(examples.ChargeInvoiceArgs
 // runtime.ErrJobNotFound; one without an outcome function
 // runtime.ErrJobNotFinished.
 func (m *MockEnqueuer) ResultChargeInvoice(ctx context.Context, id string) (examples.ChargeResult, error) {
-	var r examples.ChargeResult
-	if err := ctx.Err(); err != nil {
-		return r, err
-	}
-	m.mu.Lock()
-	calls, fn := slices.Clone(m.chargeInvoiceCalls), m.chargeInvoiceResult
-	m.mu.Unlock()
-	for _, c := range calls {
-		if c.Err != nil || c.Job.ID != id {
-			continue
-		}
-		if fn == nil {
-			return r, mockUnfinished(c.Job, "SetChargeInvoiceResult")
-		}
-		res, err := fn(c.Args)
-		if err != nil {
-			return r, mockFailed(c.Job, err)
-		}
-		return res, nil
-	}
-	return r, mockNotFound(TypeChargeInvoice, id)
+	return m.setup().chargeInvoiceRecorder.Result(ctx, id)
 }
 
 // WaitChargeInvoice is ResultChargeInvoice: the mock's jobs finish as soon as
 // they have an outcome, so it returns at once rather than block.
 func (m *MockEnqueuer) WaitChargeInvoice(ctx context.Context, id string) (examples.ChargeResult, error) {
-	return m.ResultChargeInvoice(ctx, id)
+	return m.setup().chargeInvoiceRecorder.Result(ctx, id)
 }
 
 // CleanupSessionsCall is one call of MockEnqueuer.EnqueueCleanupSessions or
 // MockEnqueuer.ScheduleCleanupSessions, or one job of
 // MockEnqueuer.EnqueueCleanupSessionsBatch.
-type CleanupSessionsCall struct {
-	// Args are the job's args.
-	Args examples.CleanupSessionsArgs
-	// At is the time passed to ScheduleCleanupSessions; zero for
-	// EnqueueCleanupSessions and EnqueueCleanupSessionsBatch.
-	At time.Time
-	// Options are the call's options resolved after the annotation's defaults,
-	// as the real Client would enqueue them. Fields that neither the annotation
-	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
-	// values the job got, the runtime's defaults filled in. Unique records a
-	// Unique or UniqueByKey option, which the mock does not enforce.
-	Options runtime.EnqueueOptions
-	// Job is the job the call returned; zero when it failed.
-	Job runtime.Job
-	// Err is the error the call returned.
-	Err error
-}
+type CleanupSessionsCall = jobstest.Call[examples.CleanupSessionsArgs]
 
 // EnqueueCleanupSessions records the call and returns the job the real Client
 // would enqueue, or the error set with FailCleanupSessions.
 func (m *MockEnqueuer) EnqueueCleanupSessions(ctx context.Context, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	call := CleanupSessionsCall{
-		Args:    args,
-		Options: runtime.ResolveEnqueueOptions(cleanupSessionsOptions(opts)...),
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	call.Job, call.Err = m.record(ctx, TypeCleanupSessions, args, call.Options, m.cleanupSessionsErr)
-	m.cleanupSessionsCalls = append(m.cleanupSessionsCalls, call)
-	return call.Job, call.Err
+	return m.setup().cleanupSessionsRecorder.Enqueue(ctx, args, cleanupSessionsOptions(opts)...)
 }
 
 // ScheduleCleanupSessions records the call and returns the job the real Client
 // would enqueue, or the error set with FailCleanupSessions.
 func (m *MockEnqueuer) ScheduleCleanupSessions(ctx context.Context, at time.Time, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	call := CleanupSessionsCall{
-		Args:    args,
-		At:      at,
-		Options: runtime.ResolveEnqueueOptions(cleanupSessionsOptions(opts, runtime.RunAt(at))...),
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	call.Job, call.Err = m.record(ctx, TypeCleanupSessions, args, call.Options, m.cleanupSessionsErr)
-	m.cleanupSessionsCalls = append(m.cleanupSessionsCalls, call)
-	return call.Job, call.Err
+	return m.setup().cleanupSessionsRecorder.Schedule(ctx, at, args, cleanupSessionsOptions(opts)...)
 }
 
 // EnqueueCleanupSessionsBatch records one call per element of args and returns
@@ -448,38 +227,19 @@ func (m *MockEnqueuer) ScheduleCleanupSessions(ctx context.Context, at time.Time
 // FailCleanupSessions. Like the real Client it enqueues all or none: when one
 // job fails, every call of the batch is recorded with the error.
 func (m *MockEnqueuer) EnqueueCleanupSessionsBatch(ctx context.Context, args []examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
-	o := runtime.ResolveEnqueueOptions(cleanupSessionsOptions(opts)...)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	jobs, err := recordBatch(ctx, m, TypeCleanupSessions, args, o, m.cleanupSessionsErr)
-	for i, a := range args {
-		call := CleanupSessionsCall{
-			Args:    a,
-			Err:     err,
-			Options: o,
-		}
-		if err == nil {
-			call.Job = jobs[i]
-		}
-		m.cleanupSessionsCalls = append(m.cleanupSessionsCalls, call)
-	}
-	return jobs, err
+	return m.setup().cleanupSessionsRecorder.EnqueueBatch(ctx, args, cleanupSessionsOptions(opts)...)
 }
 
 // FailCleanupSessions makes the later cleanup_sessions calls fail with err,
 // recorded with Err set and no job enqueued; nil makes them succeed again.
 func (m *MockEnqueuer) FailCleanupSessions(err error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.cleanupSessionsErr = err
+	m.setup().cleanupSessionsRecorder.Fail(err)
 }
 
 // CleanupSessionsCalls returns the cleanup_sessions calls so far, oldest first,
 // failed ones included.
 func (m *MockEnqueuer) CleanupSessionsCalls() []CleanupSessionsCall {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.cleanupSessionsCalls)
+	return m.setup().cleanupSessionsRecorder.Calls()
 }
 
 // AssertCleanupSessionsEnqueued reports a test error unless a job of type
@@ -487,16 +247,7 @@ func (m *MockEnqueuer) CleanupSessionsCalls() []CleanupSessionsCall {
 // returns whether one was.
 func (m *MockEnqueuer) AssertCleanupSessionsEnqueued(t testing.TB, match func(examples.CleanupSessionsArgs) bool) bool {
 	t.Helper()
-	calls := m.CleanupSessionsCalls()
-	seen := make([]string, 0, len(calls))
-	for _, c := range calls {
-		if c.Err == nil && (match == nil || match(c.Args)) {
-			return true
-		}
-		seen = append(seen, describeCall(c.Args, c.Err))
-	}
-	t.Errorf("MockEnqueuer: no matching cleanup_sessions job was enqueued; calls: %s", describeCalls(seen))
-	return false
+	return m.setup().cleanupSessionsRecorder.AssertEnqueued(t, match)
 }
 
 // AssertCleanupSessionsNotEnqueued reports a test error if a job of type
@@ -504,17 +255,7 @@ func (m *MockEnqueuer) AssertCleanupSessionsEnqueued(t testing.TB, match func(ex
 // returns whether none was.
 func (m *MockEnqueuer) AssertCleanupSessionsNotEnqueued(t testing.TB, match func(examples.CleanupSessionsArgs) bool) bool {
 	t.Helper()
-	var found []string
-	for _, c := range m.CleanupSessionsCalls() {
-		if c.Err == nil && (match == nil || match(c.Args)) {
-			found = append(found, describeCall(c.Args, nil))
-		}
-	}
-	if len(found) > 0 {
-		t.Errorf("MockEnqueuer: %d matching cleanup_sessions job(s) enqueued: %s", len(found), describeCalls(found))
-		return false
-	}
-	return true
+	return m.setup().cleanupSessionsRecorder.AssertNotEnqueued(t, match)
 }
 
 // SetCleanupSessionsResult makes the cleanup_sessions jobs enqueued through m
@@ -523,9 +264,7 @@ func (m *MockEnqueuer) AssertCleanupSessionsNotEnqueued(t testing.TB, match func
 // WaitCleanupSessions call, for jobs enqueued before or after; nil leaves the
 // jobs unfinished again.
 func (m *MockEnqueuer) SetCleanupSessionsResult(fn func(examples.CleanupSessionsArgs) error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.cleanupSessionsResult = fn
+	m.setup().cleanupSessionsRecorder.SetOutcome(jobstest.ErrByArgs(fn))
 }
 
 // WaitCleanupSessions returns at once what the function set with
@@ -534,75 +273,25 @@ func (m *MockEnqueuer) SetCleanupSessionsResult(fn func(examples.CleanupSessions
 // runtime.ErrJobNotFound; one without an outcome function
 // runtime.ErrJobNotFinished.
 func (m *MockEnqueuer) WaitCleanupSessions(ctx context.Context, id string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	m.mu.Lock()
-	calls, fn := slices.Clone(m.cleanupSessionsCalls), m.cleanupSessionsResult
-	m.mu.Unlock()
-	for _, c := range calls {
-		if c.Err != nil || c.Job.ID != id {
-			continue
-		}
-		if fn == nil {
-			return mockUnfinished(c.Job, "SetCleanupSessionsResult")
-		}
-		if err := fn(c.Args); err != nil {
-			return mockFailed(c.Job, err)
-		}
-		return nil
-	}
-	return mockNotFound(TypeCleanupSessions, id)
+	_, err := m.setup().cleanupSessionsRecorder.Result(ctx, id)
+	return err
 }
 
 // GenerateReportCall is one call of MockEnqueuer.EnqueueGenerateReport or
 // MockEnqueuer.ScheduleGenerateReport, or one job of
 // MockEnqueuer.EnqueueGenerateReportBatch.
-type GenerateReportCall struct {
-	// Args are the job's args.
-	Args examples.ReportArgs
-	// At is the time passed to ScheduleGenerateReport; zero for
-	// EnqueueGenerateReport and EnqueueGenerateReportBatch.
-	At time.Time
-	// Options are the call's options resolved after the annotation's defaults,
-	// as the real Client would enqueue them. Fields that neither the annotation
-	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
-	// values the job got, the runtime's defaults filled in. Unique records a
-	// Unique or UniqueByKey option, which the mock does not enforce.
-	Options runtime.EnqueueOptions
-	// Job is the job the call returned; zero when it failed.
-	Job runtime.Job
-	// Err is the error the call returned.
-	Err error
-}
+type GenerateReportCall = jobstest.Call[examples.ReportArgs]
 
 // EnqueueGenerateReport records the call and returns the job the real Client
 // would enqueue, or the error set with FailGenerateReport.
 func (m *MockEnqueuer) EnqueueGenerateReport(ctx context.Context, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	call := GenerateReportCall{
-		Args:    args,
-		Options: runtime.ResolveEnqueueOptions(generateReportOptions(opts)...),
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	call.Job, call.Err = m.record(ctx, TypeGenerateReport, args, call.Options, m.generateReportErr)
-	m.generateReportCalls = append(m.generateReportCalls, call)
-	return call.Job, call.Err
+	return m.setup().generateReportRecorder.Enqueue(ctx, args, generateReportOptions(opts)...)
 }
 
 // ScheduleGenerateReport records the call and returns the job the real Client
 // would enqueue, or the error set with FailGenerateReport.
 func (m *MockEnqueuer) ScheduleGenerateReport(ctx context.Context, at time.Time, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	call := GenerateReportCall{
-		Args:    args,
-		At:      at,
-		Options: runtime.ResolveEnqueueOptions(generateReportOptions(opts, runtime.RunAt(at))...),
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	call.Job, call.Err = m.record(ctx, TypeGenerateReport, args, call.Options, m.generateReportErr)
-	m.generateReportCalls = append(m.generateReportCalls, call)
-	return call.Job, call.Err
+	return m.setup().generateReportRecorder.Schedule(ctx, at, args, generateReportOptions(opts)...)
 }
 
 // EnqueueGenerateReportBatch records one call per element of args and returns
@@ -610,38 +299,19 @@ func (m *MockEnqueuer) ScheduleGenerateReport(ctx context.Context, at time.Time,
 // FailGenerateReport. Like the real Client it enqueues all or none: when one
 // job fails, every call of the batch is recorded with the error.
 func (m *MockEnqueuer) EnqueueGenerateReportBatch(ctx context.Context, args []examples.ReportArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
-	o := runtime.ResolveEnqueueOptions(generateReportOptions(opts)...)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	jobs, err := recordBatch(ctx, m, TypeGenerateReport, args, o, m.generateReportErr)
-	for i, a := range args {
-		call := GenerateReportCall{
-			Args:    a,
-			Err:     err,
-			Options: o,
-		}
-		if err == nil {
-			call.Job = jobs[i]
-		}
-		m.generateReportCalls = append(m.generateReportCalls, call)
-	}
-	return jobs, err
+	return m.setup().generateReportRecorder.EnqueueBatch(ctx, args, generateReportOptions(opts)...)
 }
 
 // FailGenerateReport makes the later generate_report calls fail with err,
 // recorded with Err set and no job enqueued; nil makes them succeed again.
 func (m *MockEnqueuer) FailGenerateReport(err error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.generateReportErr = err
+	m.setup().generateReportRecorder.Fail(err)
 }
 
 // GenerateReportCalls returns the generate_report calls so far, oldest first,
 // failed ones included.
 func (m *MockEnqueuer) GenerateReportCalls() []GenerateReportCall {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.generateReportCalls)
+	return m.setup().generateReportRecorder.Calls()
 }
 
 // AssertGenerateReportEnqueued reports a test error unless a job of type
@@ -649,16 +319,7 @@ func (m *MockEnqueuer) GenerateReportCalls() []GenerateReportCall {
 // returns whether one was.
 func (m *MockEnqueuer) AssertGenerateReportEnqueued(t testing.TB, match func(examples.ReportArgs) bool) bool {
 	t.Helper()
-	calls := m.GenerateReportCalls()
-	seen := make([]string, 0, len(calls))
-	for _, c := range calls {
-		if c.Err == nil && (match == nil || match(c.Args)) {
-			return true
-		}
-		seen = append(seen, describeCall(c.Args, c.Err))
-	}
-	t.Errorf("MockEnqueuer: no matching generate_report job was enqueued; calls: %s", describeCalls(seen))
-	return false
+	return m.setup().generateReportRecorder.AssertEnqueued(t, match)
 }
 
 // AssertGenerateReportNotEnqueued reports a test error if a job of type
@@ -666,17 +327,7 @@ func (m *MockEnqueuer) AssertGenerateReportEnqueued(t testing.TB, match func(exa
 // returns whether none was.
 func (m *MockEnqueuer) AssertGenerateReportNotEnqueued(t testing.TB, match func(examples.ReportArgs) bool) bool {
 	t.Helper()
-	var found []string
-	for _, c := range m.GenerateReportCalls() {
-		if c.Err == nil && (match == nil || match(c.Args)) {
-			found = append(found, describeCall(c.Args, nil))
-		}
-	}
-	if len(found) > 0 {
-		t.Errorf("MockEnqueuer: %d matching generate_report job(s) enqueued: %s", len(found), describeCalls(found))
-		return false
-	}
-	return true
+	return m.setup().generateReportRecorder.AssertNotEnqueued(t, match)
 }
 
 // SetGenerateReportResult makes the generate_report jobs enqueued through m
@@ -685,9 +336,7 @@ func (m *MockEnqueuer) AssertGenerateReportNotEnqueued(t testing.TB, match func(
 // ResultGenerateReport or WaitGenerateReport call, for jobs enqueued before or
 // after; nil leaves the jobs unfinished again.
 func (m *MockEnqueuer) SetGenerateReportResult(fn func(examples.ReportArgs) (examples.ReportResult, error)) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.generateReportResult = fn
+	m.setup().generateReportRecorder.SetOutcome(jobstest.ByArgs(fn))
 }
 
 // ResultGenerateReport returns the result the function set with
@@ -696,87 +345,30 @@ func (m *MockEnqueuer) SetGenerateReportResult(fn func(examples.ReportArgs) (exa
 // runtime.ErrJobNotFound; one without an outcome function
 // runtime.ErrJobNotFinished.
 func (m *MockEnqueuer) ResultGenerateReport(ctx context.Context, id string) (examples.ReportResult, error) {
-	var r examples.ReportResult
-	if err := ctx.Err(); err != nil {
-		return r, err
-	}
-	m.mu.Lock()
-	calls, fn := slices.Clone(m.generateReportCalls), m.generateReportResult
-	m.mu.Unlock()
-	for _, c := range calls {
-		if c.Err != nil || c.Job.ID != id {
-			continue
-		}
-		if fn == nil {
-			return r, mockUnfinished(c.Job, "SetGenerateReportResult")
-		}
-		res, err := fn(c.Args)
-		if err != nil {
-			return r, mockFailed(c.Job, err)
-		}
-		return res, nil
-	}
-	return r, mockNotFound(TypeGenerateReport, id)
+	return m.setup().generateReportRecorder.Result(ctx, id)
 }
 
 // WaitGenerateReport is ResultGenerateReport: the mock's jobs finish as soon as
 // they have an outcome, so it returns at once rather than block.
 func (m *MockEnqueuer) WaitGenerateReport(ctx context.Context, id string) (examples.ReportResult, error) {
-	return m.ResultGenerateReport(ctx, id)
+	return m.setup().generateReportRecorder.Result(ctx, id)
 }
 
 // NotifyUsersCall is one call of MockEnqueuer.EnqueueNotifyUsersForTenant or
 // MockEnqueuer.ScheduleNotifyUsersForTenant, or one job of
 // MockEnqueuer.EnqueueNotifyUsersBatchForTenant.
-type NotifyUsersCall struct {
-	// Args are the job's args.
-	Args examples.NotifyUsersArgs
-	// TenantID is the tenant the job was enqueued for.
-	TenantID string
-	// At is the time passed to ScheduleNotifyUsersForTenant; zero for
-	// EnqueueNotifyUsersForTenant and EnqueueNotifyUsersBatchForTenant.
-	At time.Time
-	// Options are the call's options resolved after the annotation's defaults,
-	// as the real Client would enqueue them. Fields that neither the annotation
-	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
-	// values the job got, the runtime's defaults filled in. Unique records a
-	// Unique or UniqueByKey option, which the mock does not enforce.
-	Options runtime.EnqueueOptions
-	// Job is the job the call returned; zero when it failed.
-	Job runtime.Job
-	// Err is the error the call returned.
-	Err error
-}
+type NotifyUsersCall = jobstest.Call[examples.NotifyUsersArgs]
 
 // EnqueueNotifyUsersForTenant records the call and returns the job the real
 // Client would enqueue, or the error set with FailNotifyUsers.
 func (m *MockEnqueuer) EnqueueNotifyUsersForTenant(ctx context.Context, tenantID string, args examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	call := NotifyUsersCall{
-		Args:     args,
-		Options:  runtime.ResolveEnqueueOptions(notifyUsersOptions(opts, runtime.ForTenant(tenantID))...),
-		TenantID: tenantID,
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	call.Job, call.Err = m.record(ctx, TypeNotifyUsers, args, call.Options, m.tenantErr(tenantID, TypeNotifyUsers, m.notifyUsersErr))
-	m.notifyUsersCalls = append(m.notifyUsersCalls, call)
-	return call.Job, call.Err
+	return m.setup().notifyUsersRecorder.EnqueueForTenant(ctx, tenantID, args, notifyUsersOptions(opts)...)
 }
 
 // ScheduleNotifyUsersForTenant records the call and returns the job the real
 // Client would enqueue, or the error set with FailNotifyUsers.
 func (m *MockEnqueuer) ScheduleNotifyUsersForTenant(ctx context.Context, tenantID string, at time.Time, args examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	call := NotifyUsersCall{
-		Args:     args,
-		At:       at,
-		Options:  runtime.ResolveEnqueueOptions(notifyUsersOptions(opts, runtime.ForTenant(tenantID), runtime.RunAt(at))...),
-		TenantID: tenantID,
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	call.Job, call.Err = m.record(ctx, TypeNotifyUsers, args, call.Options, m.tenantErr(tenantID, TypeNotifyUsers, m.notifyUsersErr))
-	m.notifyUsersCalls = append(m.notifyUsersCalls, call)
-	return call.Job, call.Err
+	return m.setup().notifyUsersRecorder.ScheduleForTenant(ctx, tenantID, at, args, notifyUsersOptions(opts)...)
 }
 
 // EnqueueNotifyUsersBatchForTenant records one call per element of args and
@@ -784,39 +376,19 @@ func (m *MockEnqueuer) ScheduleNotifyUsersForTenant(ctx context.Context, tenantI
 // FailNotifyUsers. Like the real Client it enqueues all or none: when one job
 // fails, every call of the batch is recorded with the error.
 func (m *MockEnqueuer) EnqueueNotifyUsersBatchForTenant(ctx context.Context, tenantID string, args []examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
-	o := runtime.ResolveEnqueueOptions(notifyUsersOptions(opts, runtime.ForTenant(tenantID))...)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	jobs, err := recordBatch(ctx, m, TypeNotifyUsers, args, o, m.tenantErr(tenantID, TypeNotifyUsers, m.notifyUsersErr))
-	for i, a := range args {
-		call := NotifyUsersCall{
-			Args:     a,
-			Err:      err,
-			Options:  o,
-			TenantID: tenantID,
-		}
-		if err == nil {
-			call.Job = jobs[i]
-		}
-		m.notifyUsersCalls = append(m.notifyUsersCalls, call)
-	}
-	return jobs, err
+	return m.setup().notifyUsersRecorder.EnqueueBatchForTenant(ctx, tenantID, args, notifyUsersOptions(opts)...)
 }
 
 // FailNotifyUsers makes the later notify_users calls fail with err, recorded
 // with Err set and no job enqueued; nil makes them succeed again.
 func (m *MockEnqueuer) FailNotifyUsers(err error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.notifyUsersErr = err
+	m.setup().notifyUsersRecorder.Fail(err)
 }
 
 // NotifyUsersCalls returns the notify_users calls so far, oldest first, failed
 // ones included.
 func (m *MockEnqueuer) NotifyUsersCalls() []NotifyUsersCall {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.notifyUsersCalls)
+	return m.setup().notifyUsersRecorder.Calls()
 }
 
 // AssertNotifyUsersEnqueued reports a test error unless a job of type
@@ -824,16 +396,7 @@ func (m *MockEnqueuer) NotifyUsersCalls() []NotifyUsersCall {
 // returns whether one was.
 func (m *MockEnqueuer) AssertNotifyUsersEnqueued(t testing.TB, match func(examples.NotifyUsersArgs) bool) bool {
 	t.Helper()
-	calls := m.NotifyUsersCalls()
-	seen := make([]string, 0, len(calls))
-	for _, c := range calls {
-		if c.Err == nil && (match == nil || match(c.Args)) {
-			return true
-		}
-		seen = append(seen, describeCall(c.Args, c.Err))
-	}
-	t.Errorf("MockEnqueuer: no matching notify_users job was enqueued; calls: %s", describeCalls(seen))
-	return false
+	return m.setup().notifyUsersRecorder.AssertEnqueued(t, match)
 }
 
 // AssertNotifyUsersNotEnqueued reports a test error if a job of type
@@ -841,17 +404,7 @@ func (m *MockEnqueuer) AssertNotifyUsersEnqueued(t testing.TB, match func(exampl
 // returns whether none was.
 func (m *MockEnqueuer) AssertNotifyUsersNotEnqueued(t testing.TB, match func(examples.NotifyUsersArgs) bool) bool {
 	t.Helper()
-	var found []string
-	for _, c := range m.NotifyUsersCalls() {
-		if c.Err == nil && (match == nil || match(c.Args)) {
-			found = append(found, describeCall(c.Args, nil))
-		}
-	}
-	if len(found) > 0 {
-		t.Errorf("MockEnqueuer: %d matching notify_users job(s) enqueued: %s", len(found), describeCalls(found))
-		return false
-	}
-	return true
+	return m.setup().notifyUsersRecorder.AssertNotEnqueued(t, match)
 }
 
 // SetNotifyUsersResult makes the notify_users jobs enqueued through m finish
@@ -860,9 +413,7 @@ func (m *MockEnqueuer) AssertNotifyUsersNotEnqueued(t testing.TB, match func(exa
 // WaitNotifyUsers call, for jobs enqueued before or after; nil leaves the jobs
 // unfinished again.
 func (m *MockEnqueuer) SetNotifyUsersResult(fn func(string, examples.NotifyUsersArgs) error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.notifyUsersResult = fn
+	m.setup().notifyUsersRecorder.SetOutcome(jobstest.ErrByTenantArgs(fn))
 }
 
 // WaitNotifyUsers returns at once what the function set with
@@ -871,75 +422,25 @@ func (m *MockEnqueuer) SetNotifyUsersResult(fn func(string, examples.NotifyUsers
 // runtime.ErrJobNotFound; one without an outcome function
 // runtime.ErrJobNotFinished.
 func (m *MockEnqueuer) WaitNotifyUsers(ctx context.Context, id string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	m.mu.Lock()
-	calls, fn := slices.Clone(m.notifyUsersCalls), m.notifyUsersResult
-	m.mu.Unlock()
-	for _, c := range calls {
-		if c.Err != nil || c.Job.ID != id {
-			continue
-		}
-		if fn == nil {
-			return mockUnfinished(c.Job, "SetNotifyUsersResult")
-		}
-		if err := fn(c.TenantID, c.Args); err != nil {
-			return mockFailed(c.Job, err)
-		}
-		return nil
-	}
-	return mockNotFound(TypeNotifyUsers, id)
+	_, err := m.setup().notifyUsersRecorder.Result(ctx, id)
+	return err
 }
 
 // ProcessImageCall is one call of MockEnqueuer.EnqueueProcessImage or
 // MockEnqueuer.ScheduleProcessImage, or one job of
 // MockEnqueuer.EnqueueProcessImageBatch.
-type ProcessImageCall struct {
-	// Args are the job's args.
-	Args examples.ProcessImageArgs
-	// At is the time passed to ScheduleProcessImage; zero for EnqueueProcessImage
-	// and EnqueueProcessImageBatch.
-	At time.Time
-	// Options are the call's options resolved after the annotation's defaults,
-	// as the real Client would enqueue them. Fields that neither the annotation
-	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
-	// values the job got, the runtime's defaults filled in. Unique records a
-	// Unique or UniqueByKey option, which the mock does not enforce.
-	Options runtime.EnqueueOptions
-	// Job is the job the call returned; zero when it failed.
-	Job runtime.Job
-	// Err is the error the call returned.
-	Err error
-}
+type ProcessImageCall = jobstest.Call[examples.ProcessImageArgs]
 
 // EnqueueProcessImage records the call and returns the job the real Client
 // would enqueue, or the error set with FailProcessImage.
 func (m *MockEnqueuer) EnqueueProcessImage(ctx context.Context, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	call := ProcessImageCall{
-		Args:    args,
-		Options: runtime.ResolveEnqueueOptions(processImageOptions(opts)...),
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	call.Job, call.Err = m.record(ctx, TypeProcessImage, args, call.Options, m.processImageErr)
-	m.processImageCalls = append(m.processImageCalls, call)
-	return call.Job, call.Err
+	return m.setup().processImageRecorder.Enqueue(ctx, args, processImageOptions(opts)...)
 }
 
 // ScheduleProcessImage records the call and returns the job the real Client
 // would enqueue, or the error set with FailProcessImage.
 func (m *MockEnqueuer) ScheduleProcessImage(ctx context.Context, at time.Time, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	call := ProcessImageCall{
-		Args:    args,
-		At:      at,
-		Options: runtime.ResolveEnqueueOptions(processImageOptions(opts, runtime.RunAt(at))...),
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	call.Job, call.Err = m.record(ctx, TypeProcessImage, args, call.Options, m.processImageErr)
-	m.processImageCalls = append(m.processImageCalls, call)
-	return call.Job, call.Err
+	return m.setup().processImageRecorder.Schedule(ctx, at, args, processImageOptions(opts)...)
 }
 
 // EnqueueProcessImageBatch records one call per element of args and returns the
@@ -947,38 +448,19 @@ func (m *MockEnqueuer) ScheduleProcessImage(ctx context.Context, at time.Time, a
 // Like the real Client it enqueues all or none: when one job fails, every call
 // of the batch is recorded with the error.
 func (m *MockEnqueuer) EnqueueProcessImageBatch(ctx context.Context, args []examples.ProcessImageArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
-	o := runtime.ResolveEnqueueOptions(processImageOptions(opts)...)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	jobs, err := recordBatch(ctx, m, TypeProcessImage, args, o, m.processImageErr)
-	for i, a := range args {
-		call := ProcessImageCall{
-			Args:    a,
-			Err:     err,
-			Options: o,
-		}
-		if err == nil {
-			call.Job = jobs[i]
-		}
-		m.processImageCalls = append(m.processImageCalls, call)
-	}
-	return jobs, err
+	return m.setup().processImageRecorder.EnqueueBatch(ctx, args, processImageOptions(opts)...)
 }
 
 // FailProcessImage makes the later process_image calls fail with err, recorded
 // with Err set and no job enqueued; nil makes them succeed again.
 func (m *MockEnqueuer) FailProcessImage(err error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.processImageErr = err
+	m.setup().processImageRecorder.Fail(err)
 }
 
 // ProcessImageCalls returns the process_image calls so far, oldest first,
 // failed ones included.
 func (m *MockEnqueuer) ProcessImageCalls() []ProcessImageCall {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.processImageCalls)
+	return m.setup().processImageRecorder.Calls()
 }
 
 // AssertProcessImageEnqueued reports a test error unless a job of type
@@ -986,16 +468,7 @@ func (m *MockEnqueuer) ProcessImageCalls() []ProcessImageCall {
 // returns whether one was.
 func (m *MockEnqueuer) AssertProcessImageEnqueued(t testing.TB, match func(examples.ProcessImageArgs) bool) bool {
 	t.Helper()
-	calls := m.ProcessImageCalls()
-	seen := make([]string, 0, len(calls))
-	for _, c := range calls {
-		if c.Err == nil && (match == nil || match(c.Args)) {
-			return true
-		}
-		seen = append(seen, describeCall(c.Args, c.Err))
-	}
-	t.Errorf("MockEnqueuer: no matching process_image job was enqueued; calls: %s", describeCalls(seen))
-	return false
+	return m.setup().processImageRecorder.AssertEnqueued(t, match)
 }
 
 // AssertProcessImageNotEnqueued reports a test error if a job of type
@@ -1003,17 +476,7 @@ func (m *MockEnqueuer) AssertProcessImageEnqueued(t testing.TB, match func(examp
 // returns whether none was.
 func (m *MockEnqueuer) AssertProcessImageNotEnqueued(t testing.TB, match func(examples.ProcessImageArgs) bool) bool {
 	t.Helper()
-	var found []string
-	for _, c := range m.ProcessImageCalls() {
-		if c.Err == nil && (match == nil || match(c.Args)) {
-			found = append(found, describeCall(c.Args, nil))
-		}
-	}
-	if len(found) > 0 {
-		t.Errorf("MockEnqueuer: %d matching process_image job(s) enqueued: %s", len(found), describeCalls(found))
-		return false
-	}
-	return true
+	return m.setup().processImageRecorder.AssertNotEnqueued(t, match)
 }
 
 // SetProcessImageResult makes the process_image jobs enqueued through m finish
@@ -1022,9 +485,7 @@ func (m *MockEnqueuer) AssertProcessImageNotEnqueued(t testing.TB, match func(ex
 // ResultProcessImage or WaitProcessImage call, for jobs enqueued before or
 // after; nil leaves the jobs unfinished again.
 func (m *MockEnqueuer) SetProcessImageResult(fn func(examples.ProcessImageArgs) (examples.ProcessImageResult, error)) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.processImageResult = fn
+	m.setup().processImageRecorder.SetOutcome(jobstest.ByArgs(fn))
 }
 
 // ResultProcessImage returns the result the function set with
@@ -1033,83 +494,30 @@ func (m *MockEnqueuer) SetProcessImageResult(fn func(examples.ProcessImageArgs) 
 // runtime.ErrJobNotFound; one without an outcome function
 // runtime.ErrJobNotFinished.
 func (m *MockEnqueuer) ResultProcessImage(ctx context.Context, id string) (examples.ProcessImageResult, error) {
-	var r examples.ProcessImageResult
-	if err := ctx.Err(); err != nil {
-		return r, err
-	}
-	m.mu.Lock()
-	calls, fn := slices.Clone(m.processImageCalls), m.processImageResult
-	m.mu.Unlock()
-	for _, c := range calls {
-		if c.Err != nil || c.Job.ID != id {
-			continue
-		}
-		if fn == nil {
-			return r, mockUnfinished(c.Job, "SetProcessImageResult")
-		}
-		res, err := fn(c.Args)
-		if err != nil {
-			return r, mockFailed(c.Job, err)
-		}
-		return res, nil
-	}
-	return r, mockNotFound(TypeProcessImage, id)
+	return m.setup().processImageRecorder.Result(ctx, id)
 }
 
 // WaitProcessImage is ResultProcessImage: the mock's jobs finish as soon as
 // they have an outcome, so it returns at once rather than block.
 func (m *MockEnqueuer) WaitProcessImage(ctx context.Context, id string) (examples.ProcessImageResult, error) {
-	return m.ResultProcessImage(ctx, id)
+	return m.setup().processImageRecorder.Result(ctx, id)
 }
 
 // SendEmailCall is one call of MockEnqueuer.EnqueueSendEmail or
 // MockEnqueuer.ScheduleSendEmail, or one job of
 // MockEnqueuer.EnqueueSendEmailBatch.
-type SendEmailCall struct {
-	// Args are the job's args.
-	Args examples.SendEmailArgs
-	// At is the time passed to ScheduleSendEmail; zero for EnqueueSendEmail and
-	// EnqueueSendEmailBatch.
-	At time.Time
-	// Options are the call's options resolved after the annotation's defaults,
-	// as the real Client would enqueue them. Fields that neither the annotation
-	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
-	// values the job got, the runtime's defaults filled in. Unique records a
-	// Unique or UniqueByKey option, which the mock does not enforce.
-	Options runtime.EnqueueOptions
-	// Job is the job the call returned; zero when it failed.
-	Job runtime.Job
-	// Err is the error the call returned.
-	Err error
-}
+type SendEmailCall = jobstest.Call[examples.SendEmailArgs]
 
 // EnqueueSendEmail records the call and returns the job the real Client would
 // enqueue, or the error set with FailSendEmail.
 func (m *MockEnqueuer) EnqueueSendEmail(ctx context.Context, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	call := SendEmailCall{
-		Args:    args,
-		Options: runtime.ResolveEnqueueOptions(sendEmailOptions(opts)...),
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	call.Job, call.Err = m.record(ctx, TypeSendEmail, args, call.Options, m.sendEmailErr)
-	m.sendEmailCalls = append(m.sendEmailCalls, call)
-	return call.Job, call.Err
+	return m.setup().sendEmailRecorder.Enqueue(ctx, args, sendEmailOptions(opts)...)
 }
 
 // ScheduleSendEmail records the call and returns the job the real Client would
 // enqueue, or the error set with FailSendEmail.
 func (m *MockEnqueuer) ScheduleSendEmail(ctx context.Context, at time.Time, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	call := SendEmailCall{
-		Args:    args,
-		At:      at,
-		Options: runtime.ResolveEnqueueOptions(sendEmailOptions(opts, runtime.RunAt(at))...),
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	call.Job, call.Err = m.record(ctx, TypeSendEmail, args, call.Options, m.sendEmailErr)
-	m.sendEmailCalls = append(m.sendEmailCalls, call)
-	return call.Job, call.Err
+	return m.setup().sendEmailRecorder.Schedule(ctx, at, args, sendEmailOptions(opts)...)
 }
 
 // EnqueueSendEmailBatch records one call per element of args and returns the
@@ -1117,38 +525,19 @@ func (m *MockEnqueuer) ScheduleSendEmail(ctx context.Context, at time.Time, args
 // the real Client it enqueues all or none: when one job fails, every call of
 // the batch is recorded with the error.
 func (m *MockEnqueuer) EnqueueSendEmailBatch(ctx context.Context, args []examples.SendEmailArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
-	o := runtime.ResolveEnqueueOptions(sendEmailOptions(opts)...)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	jobs, err := recordBatch(ctx, m, TypeSendEmail, args, o, m.sendEmailErr)
-	for i, a := range args {
-		call := SendEmailCall{
-			Args:    a,
-			Err:     err,
-			Options: o,
-		}
-		if err == nil {
-			call.Job = jobs[i]
-		}
-		m.sendEmailCalls = append(m.sendEmailCalls, call)
-	}
-	return jobs, err
+	return m.setup().sendEmailRecorder.EnqueueBatch(ctx, args, sendEmailOptions(opts)...)
 }
 
 // FailSendEmail makes the later send_email calls fail with err, recorded with
 // Err set and no job enqueued; nil makes them succeed again.
 func (m *MockEnqueuer) FailSendEmail(err error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sendEmailErr = err
+	m.setup().sendEmailRecorder.Fail(err)
 }
 
 // SendEmailCalls returns the send_email calls so far, oldest first, failed ones
 // included.
 func (m *MockEnqueuer) SendEmailCalls() []SendEmailCall {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.sendEmailCalls)
+	return m.setup().sendEmailRecorder.Calls()
 }
 
 // AssertSendEmailEnqueued reports a test error unless a job of type send_email
@@ -1156,16 +545,7 @@ func (m *MockEnqueuer) SendEmailCalls() []SendEmailCall {
 // one was.
 func (m *MockEnqueuer) AssertSendEmailEnqueued(t testing.TB, match func(examples.SendEmailArgs) bool) bool {
 	t.Helper()
-	calls := m.SendEmailCalls()
-	seen := make([]string, 0, len(calls))
-	for _, c := range calls {
-		if c.Err == nil && (match == nil || match(c.Args)) {
-			return true
-		}
-		seen = append(seen, describeCall(c.Args, c.Err))
-	}
-	t.Errorf("MockEnqueuer: no matching send_email job was enqueued; calls: %s", describeCalls(seen))
-	return false
+	return m.setup().sendEmailRecorder.AssertEnqueued(t, match)
 }
 
 // AssertSendEmailNotEnqueued reports a test error if a job of type send_email
@@ -1173,17 +553,7 @@ func (m *MockEnqueuer) AssertSendEmailEnqueued(t testing.TB, match func(examples
 // none was.
 func (m *MockEnqueuer) AssertSendEmailNotEnqueued(t testing.TB, match func(examples.SendEmailArgs) bool) bool {
 	t.Helper()
-	var found []string
-	for _, c := range m.SendEmailCalls() {
-		if c.Err == nil && (match == nil || match(c.Args)) {
-			found = append(found, describeCall(c.Args, nil))
-		}
-	}
-	if len(found) > 0 {
-		t.Errorf("MockEnqueuer: %d matching send_email job(s) enqueued: %s", len(found), describeCalls(found))
-		return false
-	}
-	return true
+	return m.setup().sendEmailRecorder.AssertNotEnqueued(t, match)
 }
 
 // SetSendEmailResult makes the send_email jobs enqueued through m finish with
@@ -1192,9 +562,7 @@ func (m *MockEnqueuer) AssertSendEmailNotEnqueued(t testing.TB, match func(examp
 // WaitSendEmail call, for jobs enqueued before or after; nil leaves the jobs
 // unfinished again.
 func (m *MockEnqueuer) SetSendEmailResult(fn func(examples.SendEmailArgs) (examples.SendEmailResult, error)) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sendEmailResult = fn
+	m.setup().sendEmailRecorder.SetOutcome(jobstest.ByArgs(fn))
 }
 
 // ResultSendEmail returns the result the function set with SetSendEmailResult
@@ -1202,172 +570,28 @@ func (m *MockEnqueuer) SetSendEmailResult(fn func(examples.SendEmailArgs) (examp
 // enqueue as send_email gives runtime.ErrJobNotFound; one without an outcome
 // function runtime.ErrJobNotFinished.
 func (m *MockEnqueuer) ResultSendEmail(ctx context.Context, id string) (examples.SendEmailResult, error) {
-	var r examples.SendEmailResult
-	if err := ctx.Err(); err != nil {
-		return r, err
-	}
-	m.mu.Lock()
-	calls, fn := slices.Clone(m.sendEmailCalls), m.sendEmailResult
-	m.mu.Unlock()
-	for _, c := range calls {
-		if c.Err != nil || c.Job.ID != id {
-			continue
-		}
-		if fn == nil {
-			return r, mockUnfinished(c.Job, "SetSendEmailResult")
-		}
-		res, err := fn(c.Args)
-		if err != nil {
-			return r, mockFailed(c.Job, err)
-		}
-		return res, nil
-	}
-	return r, mockNotFound(TypeSendEmail, id)
+	return m.setup().sendEmailRecorder.Result(ctx, id)
 }
 
 // WaitSendEmail is ResultSendEmail: the mock's jobs finish as soon as they have
 // an outcome, so it returns at once rather than block.
 func (m *MockEnqueuer) WaitSendEmail(ctx context.Context, id string) (examples.SendEmailResult, error) {
-	return m.ResultSendEmail(ctx, id)
-}
-
-// record creates the job of a call, as the real Client would, and keeps it;
-// or returns the injected error. The caller holds m.mu.
-func (m *MockEnqueuer) record(ctx context.Context, jobType string, args any, o runtime.EnqueueOptions, injected error) (runtime.Job, error) {
-	if injected != nil {
-		return runtime.Job{}, injected
-	}
-	if err := ctx.Err(); err != nil {
-		return runtime.Job{}, err
-	}
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return runtime.Job{}, fmt.Errorf("%w: encode args of %s: %v", runtime.ErrInvalidJob, jobType, err)
-	}
-	now := time.Now()
-	if m.Clock != nil {
-		now = m.Clock.Now()
-	}
-	job, err := runtime.NewJob(jobType, raw, o, now)
-	if err != nil {
-		return runtime.Job{}, err
-	}
-	m.jobs = append(m.jobs, job)
-	return job, nil
-}
-
-// recordBatch creates and keeps the jobs of a batch, as the real Client
-// would: all of them, or none and the first error. The caller holds m.mu.
-func recordBatch[T any](ctx context.Context, m *MockEnqueuer, jobType string, args []T, o runtime.EnqueueOptions, injected error) ([]runtime.Job, error) {
-	n := len(m.jobs)
-	for i, a := range args {
-		if _, err := m.record(ctx, jobType, a, o, injected); err != nil {
-			m.jobs = m.jobs[:n]
-			return nil, fmt.Errorf("batch item %d: %w", i, err)
-		}
-	}
-	return slices.Clone(m.jobs[n:]), nil
-}
-
-// tenantErr is the error of a tenant call: a missing tenant ID first, then
-// the injected error.
-func (m *MockEnqueuer) tenantErr(tenantID, jobType string, injected error) error {
-	if tenantID == "" {
-		return errNoTenant(jobType)
-	}
-	return injected
+	return m.setup().sendEmailRecorder.Result(ctx, id)
 }
 
 // Jobs returns the jobs enqueued so far, of every type, oldest first.
 func (m *MockEnqueuer) Jobs() []runtime.Job {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.jobs)
+	return m.setup().journal.Jobs()
 }
 
 // Reset forgets every call, injected error and outcome function.
 func (m *MockEnqueuer) Reset() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.jobs = nil
-	m.bulkExportCalls = nil
-	m.bulkExportErr = nil
-	m.bulkExportResult = nil
-	m.chargeInvoiceCalls = nil
-	m.chargeInvoiceErr = nil
-	m.chargeInvoiceResult = nil
-	m.cleanupSessionsCalls = nil
-	m.cleanupSessionsErr = nil
-	m.cleanupSessionsResult = nil
-	m.generateReportCalls = nil
-	m.generateReportErr = nil
-	m.generateReportResult = nil
-	m.notifyUsersCalls = nil
-	m.notifyUsersErr = nil
-	m.notifyUsersResult = nil
-	m.processImageCalls = nil
-	m.processImageErr = nil
-	m.processImageResult = nil
-	m.sendEmailCalls = nil
-	m.sendEmailErr = nil
-	m.sendEmailResult = nil
+	m.setup().journal.Reset()
 }
 
 // AssertNothingEnqueued reports a test error if any job was enqueued. It
 // returns whether none was.
 func (m *MockEnqueuer) AssertNothingEnqueued(t testing.TB) bool {
 	t.Helper()
-	jobs := m.Jobs()
-	if len(jobs) == 0 {
-		return true
-	}
-	seen := make([]string, len(jobs))
-	for i, j := range jobs {
-		seen[i] = j.Type + " " + string(j.Args)
-	}
-	t.Errorf("MockEnqueuer: want no job enqueued, got %d: %s", len(jobs), describeCalls(seen))
-	return false
-}
-
-// describeCall formats one call for a failure message.
-func describeCall(args any, err error) string {
-	s := fmt.Sprintf("%+v", args)
-	if err != nil {
-		s += " (failed: " + err.Error() + ")"
-	}
-	return s
-}
-
-// describeCalls formats calls one per line for a failure message.
-func describeCalls(calls []string) string {
-	if len(calls) == 0 {
-		return "none"
-	}
-	return "\n\t" + strings.Join(calls, "\n\t")
-}
-
-// mockFailed is the error of a mock job whose outcome function returned err:
-// the job failed with err's message after its last attempt, or it was
-// cancelled when err is runtime.ErrJobCancelled.
-func mockFailed(job runtime.Job, err error) error {
-	job.State, job.Attempt = runtime.StateFailed, job.MaxRetries+1
-	if errors.Is(err, runtime.ErrJobCancelled) {
-		job.State = runtime.StateCancelled
-	}
-	job.Error = &runtime.JobError{
-		Message: err.Error(),
-		Type:    fmt.Sprintf("%T", err),
-	}
-	return &runtime.JobFailedError{Job: job}
-}
-
-// mockUnfinished is the error of a mock job without an outcome function.
-func mockUnfinished(job runtime.Job, setter string) error {
-	return fmt.Errorf("%w: MockEnqueuer: %s job %s has no outcome; give it one with %s", runtime.ErrJobNotFinished, job.Type, job.ID, setter)
-}
-
-// mockNotFound is the error of an ID the mock did not enqueue a job of
-// jobType under.
-func mockNotFound(jobType, id string) error {
-	return fmt.Errorf("%w: MockEnqueuer enqueued no %s job %s", runtime.ErrJobNotFound, jobType, id)
+	return m.setup().journal.AssertNothingEnqueued(t)
 }

@@ -1,7 +1,8 @@
 // Package emit writes the Go code for a model.Package with jennifer: the
 // main file (job type constants, the Enqueuer and Results interfaces, the
 // typed Client, PeriodicX functions, Register) and the mock file
-// (MockEnqueuer). Output is deterministic and gofmt'd.
+// (MockEnqueuer, typed methods over package jobstest). Output is
+// deterministic and gofmt'd.
 package emit
 
 import (
@@ -33,12 +34,12 @@ type Config struct {
 }
 
 // stdNames are the standard packages generated files may import.
-var stdNames = []string{"context", "encoding/json", "errors", "fmt", "slices", "strings", "sync", "testing", "time"}
+var stdNames = []string{"context", "encoding/json", "errors", "fmt", "sync", "testing", "time"}
 
 // ReservedNames lists the package names a generated file may import for
 // handlers: identifiers that Register's parameters must not shadow.
 func ReservedNames(handlers []*model.Handler) []string {
-	names := []string{"runtime"}
+	names := []string{"runtime", "jobstest"}
 	for _, p := range stdNames {
 		names = append(names, p[strings.LastIndex(p, "/")+1:])
 	}

@@ -17,9 +17,7 @@ type Names struct {
 	AssertNot   string // AssertXNotEnqueued
 	Middleware  string // WithXMiddleware, the RegisterOption
 	OptionsFunc string // xOptions, which puts annotation defaults first
-	MockCalls   string // xCalls, the mock's field of recorded calls
-	MockErr     string // xErr, the mock's injected error
-	MockResult  string // xResult, the mock's outcome function field
+	Recorder    string // xRecorder, the mock's jobstest.Recorder field
 }
 
 // NamesOf returns the identifiers generated for h.
@@ -45,9 +43,7 @@ func NamesOf(h *Handler) Names {
 		AssertNot:   "Assert" + x + "NotEnqueued",
 		Middleware:  "With" + x + "Middleware",
 		OptionsFunc: lower + "Options",
-		MockCalls:   lower + "Calls",
-		MockErr:     lower + "Err",
-		MockResult:  lower + "Result",
+		Recorder:    lower + "Recorder",
 	}
 }
 
@@ -59,7 +55,7 @@ func NamesOf(h *Handler) Names {
 func (n Names) all() []string {
 	return []string{
 		n.Const, n.Enqueue, n.Schedule, n.Batch, n.Periodic, n.Result, n.Wait, n.Call, n.Calls, n.Fail, n.SetResult,
-		n.Assert, n.AssertNot, n.Middleware, n.OptionsFunc, n.MockCalls, n.MockErr, n.MockResult,
+		n.Assert, n.AssertNot, n.Middleware, n.OptionsFunc, n.Recorder,
 	}
 }
 
@@ -68,7 +64,5 @@ func (n Names) all() []string {
 var FixedNames = []string{
 	"Client", "NewClient", "Runtime", "client", "joinOptions", "errNoTenant", "Enqueuer", "Results",
 	"enqueueBatch", "RegisterOption", "Register", "registerConfig", "middleware", "handlerOptions",
-	"MockEnqueuer", "AssertNothingEnqueued", "Jobs", "Reset", "Clock", "mu", "jobs",
-	"record", "recordBatch", "tenantErr", "describeCall", "describeCalls", "mockFailed", "mockUnfinished",
-	"mockNotFound",
+	"MockEnqueuer", "AssertNothingEnqueued", "Jobs", "Reset", "Clock", "once", "journal", "setup",
 }

@@ -62,7 +62,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -138,24 +137,18 @@ func WithLogger(l *slog.Logger) Option {
 
 // Handler serves the admin API. Create it with New.
 type Handler struct {
-	backend   runtime.Backend
-	inspector runtime.Inspector
-	cfg       config
-	mux       *http.ServeMux
+	backend runtime.Backend
+	cfg     config
+	mux     *http.ServeMux
 }
 
 var _ http.Handler = (*Handler)(nil)
 
-// New returns the admin API over backend, which must also implement
-// runtime.Inspector. At least one of WithToken and WithAuthorizer is
-// required.
+// New returns the admin API over backend. At least one of WithToken and
+// WithAuthorizer is required.
 func New(backend runtime.Backend, opts ...Option) (*Handler, error) {
 	if backend == nil {
 		return nil, errors.New("admin: backend is nil")
-	}
-	ins, ok := backend.(runtime.Inspector)
-	if !ok {
-		return nil, fmt.Errorf("admin: backend %T does not implement runtime.Inspector", backend)
 	}
 	cfg := config{log: slog.Default()}
 	for _, o := range opts {
@@ -166,7 +159,7 @@ func New(backend runtime.Backend, opts ...Option) (*Handler, error) {
 	if cfg.tokenHash == nil && cfg.authorizer == nil {
 		return nil, errors.New("admin: authentication is required: give WithToken or WithAuthorizer")
 	}
-	h := &Handler{backend: backend, inspector: ins, cfg: cfg, mux: http.NewServeMux()}
+	h := &Handler{backend: backend, cfg: cfg, mux: http.NewServeMux()}
 	h.routes()
 	return h, nil
 }

@@ -24,9 +24,6 @@ func TestAPI(t *testing.T) {
 	})
 }
 
-// plainBackend hides the memory backend's Inspector methods.
-type plainBackend struct{ runtime.Backend }
-
 func TestNewRefuses(t *testing.T) {
 	b := memory.New()
 	cases := []struct {
@@ -36,7 +33,6 @@ func TestNewRefuses(t *testing.T) {
 		want    string
 	}{
 		{"nil backend", nil, []admin.Option{admin.WithToken("t")}, "backend is nil"},
-		{"no inspector", plainBackend{b}, []admin.Option{admin.WithToken("t")}, "runtime.Inspector"},
 		{"no authentication", b, nil, "authentication is required"},
 		{"read-only is no authentication", b, []admin.Option{admin.WithReadOnly()}, "authentication is required"},
 		{"empty token", b, []admin.Option{admin.WithToken(" ")}, "token is empty"},

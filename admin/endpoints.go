@@ -311,7 +311,7 @@ func (h *Handler) retryAll(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	n, err := h.inspector.RetryDeadLetters(r.Context(), q)
+	n, err := h.backend.RetryDeadLetters(r.Context(), q)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -323,7 +323,7 @@ func (h *Handler) purgeAll(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	n, err := h.inspector.PurgeDeadLetters(r.Context(), q)
+	n, err := h.backend.PurgeDeadLetters(r.Context(), q)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -346,7 +346,7 @@ func (h *Handler) queueJobs(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	page, err := h.inspector.ListJobs(r.Context(), runtime.JobQuery{Queue: queue, State: state, Limit: n, Cursor: r.URL.Query().Get("cursor")})
+	page, err := h.backend.ListJobs(r.Context(), runtime.JobQuery{Queue: queue, State: state, Limit: n, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -358,7 +358,7 @@ func (h *Handler) pause(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := h.inspector.PauseQueue(r.Context(), queue); err != nil {
+	if err := h.backend.PauseQueue(r.Context(), queue); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, Message{Message: "Queue paused", Queue: queue}, nil
@@ -369,7 +369,7 @@ func (h *Handler) resume(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := h.inspector.ResumeQueue(r.Context(), queue); err != nil {
+	if err := h.backend.ResumeQueue(r.Context(), queue); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, Message{Message: "Queue resumed", Queue: queue}, nil

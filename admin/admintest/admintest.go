@@ -8,9 +8,8 @@
 //	}
 //
 // The factory has the contract of backendtest.Run's: a fresh, isolated
-// backend that implements runtime.Inspector and tells time by clock. Each
-// test seeds the same fixture jobs through the backend's own methods, then
-// drives the API with httptest.
+// backend that tells time by clock. Each test seeds the same fixture jobs
+// through the backend's own methods, then drives the API with httptest.
 package admintest
 
 import (

@@ -22,20 +22,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-// inspectable is a backend whose queues can be paused and figures read.
-type inspectable interface {
-	runtime.Backend
-	runtime.Inspector
-}
-
 // TestPoolMetrics runs a pool with the middleware on a few jobs and
 // scrapes /metrics, on each backend.
 func TestPoolMetrics(t *testing.T) {
 	backends := []struct {
 		name string
-		new  func(t *testing.T) inspectable
+		new  func(t *testing.T) runtime.Backend
 	}{
-		{"memory", func(*testing.T) inspectable { return memory.New() }},
+		{"memory", func(*testing.T) runtime.Backend { return memory.New() }},
 		{"redis", newRedisBackend},
 	}
 	for _, bc := range backends {
@@ -47,7 +41,7 @@ func TestPoolMetrics(t *testing.T) {
 
 // newRedisBackend returns a backend on the test Redis under a fresh key
 // prefix, whose keys are deleted when the test ends.
-func newRedisBackend(t *testing.T) inspectable {
+func newRedisBackend(t *testing.T) runtime.Backend {
 	t.Helper()
 	prefix := "jobstest:" + uuid.NewString()[:13]
 	b, err := redis.New(redis.WithURL(testenv.RedisURL(t)), redis.WithPrefix(prefix))
@@ -69,7 +63,7 @@ func newRedisBackend(t *testing.T) inspectable {
 	return b
 }
 
-func testPoolMetrics(t *testing.T, backend inspectable) {
+func testPoolMetrics(t *testing.T, backend runtime.Backend) {
 	ctx := t.Context()
 	reg := runtime.NewRegistry()
 	handlers := map[string]runtime.Handler{

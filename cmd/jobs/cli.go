@@ -21,15 +21,9 @@ const (
 	exitNotFound = 3
 )
 
-// Backend is what the commands need of a deployment.
-type Backend interface {
-	runtime.Backend
-	runtime.Inspector
-}
-
 // connector opens the backend at url under a key prefix; the function it
 // returns closes it.
-type connector func(ctx context.Context, url, prefix string) (Backend, func() error, error)
+type connector func(ctx context.Context, url, prefix string) (runtime.Backend, func() error, error)
 
 // env is the command's surroundings, replaced in tests.
 type env struct {
@@ -45,7 +39,7 @@ type cli struct {
 	redisURL string
 	prefix   string
 	json     bool
-	backend  Backend
+	backend  runtime.Backend
 	close    func() error
 }
 
@@ -173,7 +167,7 @@ func (c *cli) parse(fs *flag.FlagSet, args []string, minArgs, maxArgs int) ([]st
 }
 
 // connected returns the backend, connecting on first use.
-func (c *cli) connected(ctx context.Context) (Backend, error) {
+func (c *cli) connected(ctx context.Context) (runtime.Backend, error) {
 	if c.backend == nil {
 		b, closeFn, err := c.connect(ctx, c.redisURL, c.prefix)
 		if err != nil {

@@ -107,13 +107,13 @@ type result struct {
 }
 
 // runWith runs the command line args against b with the environment vars.
-func runWith(ctx context.Context, b Backend, args []string, vars map[string]string) result {
+func runWith(ctx context.Context, b runtime.Backend, args []string, vars map[string]string) result {
 	var stdout, stderr bytes.Buffer
 	code := run(ctx, args, env{
 		getenv: func(k string) string { return vars[k] },
 		stdout: &stdout,
 		stderr: &stderr,
-		connect: func(context.Context, string, string) (Backend, func() error, error) {
+		connect: func(context.Context, string, string) (runtime.Backend, func() error, error) {
 			return b, func() error { return nil }, nil
 		},
 	})
@@ -125,9 +125,9 @@ type commandCase struct {
 	name   string
 	args   []string
 	code   int
-	golden bool                          // compare stdout with testdata/<name>.golden
-	stderr string                        // must appear in stderr
-	after  func(t *testing.T, b Backend) // checks the backend afterwards
+	golden bool                                  // compare stdout with testdata/<name>.golden
+	stderr string                                // must appear in stderr
+	after  func(t *testing.T, b runtime.Backend) // checks the backend afterwards
 }
 
 // commandCases are the command lines that every backend must answer alike:
@@ -177,7 +177,7 @@ func commandCases() []commandCase {
 }
 
 // check checks what a run of c printed and returned, then the backend b.
-func (c commandCase) check(t *testing.T, res result, b Backend) {
+func (c commandCase) check(t *testing.T, res result, b runtime.Backend) {
 	t.Helper()
 	if res.code != c.code {
 		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, c.code, res.stdout, res.stderr)
@@ -222,8 +222,8 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-func expectState(id string, state runtime.State) func(t *testing.T, b Backend) {
-	return func(t *testing.T, b Backend) {
+func expectState(id string, state runtime.State) func(t *testing.T, b runtime.Backend) {
+	return func(t *testing.T, b runtime.Backend) {
 		t.Helper()
 		j, err := b.Job(t.Context(), id)
 		if err != nil || j.State != state {
@@ -232,8 +232,8 @@ func expectState(id string, state runtime.State) func(t *testing.T, b Backend) {
 	}
 }
 
-func expectPaused(queue string, paused bool) func(t *testing.T, b Backend) {
-	return func(t *testing.T, b Backend) {
+func expectPaused(queue string, paused bool) func(t *testing.T, b runtime.Backend) {
+	return func(t *testing.T, b runtime.Backend) {
 		t.Helper()
 		s, err := b.Stats(t.Context())
 		if err != nil {
@@ -255,7 +255,7 @@ func TestConnectError(t *testing.T) {
 		getenv: func(k string) string { return map[string]string{"JOBS_REDIS_URL": "redis://db:6379/2"}[k] },
 		stdout: &bytes.Buffer{},
 		stderr: &stderr,
-		connect: func(_ context.Context, url, prefix string) (Backend, func() error, error) {
+		connect: func(_ context.Context, url, prefix string) (runtime.Backend, func() error, error) {
 			gotURL, gotPrefix = url, prefix
 			return nil, nil, errors.New("dial tcp: connection refused")
 		},

@@ -2,15 +2,15 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jobsgo/jobs/adapters/redis"
+	"github.com/jobsgo/jobs/runtime"
 )
 
 // connectRedis opens the Redis backend at url (the adapter's default when
 // empty) under prefix (the adapter's default when empty) and checks that it
 // answers.
-func connectRedis(ctx context.Context, url, prefix string) (Backend, func() error, error) {
+func connectRedis(ctx context.Context, url, prefix string) (runtime.Backend, func() error, error) {
 	opts := []redis.Option{redis.WithURL(url)}
 	if prefix != "" {
 		opts = append(opts, redis.WithPrefix(prefix))
@@ -23,11 +23,5 @@ func connectRedis(ctx context.Context, url, prefix string) (Backend, func() erro
 		b.Close()
 		return nil, nil, err
 	}
-	var backend any = b
-	full, ok := backend.(Backend)
-	if !ok {
-		b.Close()
-		return nil, nil, fmt.Errorf("the redis adapter does not implement runtime.Inspector yet")
-	}
-	return full, b.Close, nil
+	return b, b.Close, nil
 }

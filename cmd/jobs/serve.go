@@ -11,6 +11,7 @@ import (
 
 	"github.com/jobsgo/jobs/admin"
 	"github.com/jobsgo/jobs/metrics"
+	"github.com/jobsgo/jobs/runtime"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -106,7 +107,7 @@ func isLoopback(host string) bool {
 
 // serveHandler routes /api/admin/ to the admin API and /metrics to the
 // backend's gauges and the process's Go metrics.
-func serveHandler(b Backend, log *slog.Logger, opts ...admin.Option) (http.Handler, error) {
+func serveHandler(b runtime.Backend, log *slog.Logger, opts ...admin.Option) (http.Handler, error) {
 	api, err := admin.New(b, opts...)
 	if err != nil {
 		return nil, err

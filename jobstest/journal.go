@@ -88,3 +88,15 @@ func (j *Journal) AssertNothingEnqueued(t testing.TB) bool {
 	t.Errorf("%s: want no job enqueued, got %d: %s", mockName, len(jobs), describeCalls(seen))
 	return false
 }
+
+// job finds a job any recorder of j enqueued.
+func (j *Journal) job(id string) (runtime.Job, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, job := range j.jobs {
+		if job.ID == id {
+			return job, true
+		}
+	}
+	return runtime.Job{}, false
+}

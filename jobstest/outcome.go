@@ -75,6 +75,9 @@ func (r *Recorder[A, R]) Result(ctx context.Context, id string) (R, error) {
 	c, fn, ok := r.find(id)
 	switch {
 	case !ok:
+		if other, found := r.journal.job(id); found {
+			return zero, fmt.Errorf("%w: job %s is a %s job, not %s", runtime.ErrWrongJobType, id, other.Type, r.spec.JobType)
+		}
 		return zero, fmt.Errorf("%w: %s enqueued no %s job %s", runtime.ErrJobNotFound, mockName, r.spec.JobType, id)
 	case fn == nil:
 		return zero, fmt.Errorf("%w: %s: %s job %s has no outcome; give it one with %s",

@@ -285,3 +285,17 @@ func TestAssertions(t *testing.T) {
 		})
 	}
 }
+
+func TestResultOfAnotherTypesJob(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture()
+	other, err := f.tenant.EnqueueForTenant(ctx, "acme", args{N: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.plain.SetOutcome(jobstest.ByArgs(func(args) (int, error) { return 1, nil }))
+	_, err = f.plain.Result(ctx, other.ID)
+	if !errors.Is(err, runtime.ErrWrongJobType) || err.Error() != "wrong job type: job "+other.ID+" is a tenanted job, not plain" {
+		t.Fatalf("result of a tenanted job as a plain one: %v, want ErrWrongJobType like the real client", err)
+	}
+}

@@ -64,7 +64,7 @@ func encodeStatic(j runtime.Job) (string, error) {
 	if !j.UniqueUntil.IsZero() {
 		st.UniqueTill = j.UniqueUntil.UnixNano()
 	}
-	b, err := json.Marshal(st)
+	b, err := appendStatic(make([]byte, 0, 64+len(j.Type)+len(j.Args)), &st)
 	if err != nil {
 		return "", fmt.Errorf("%w: encode job %s: %v", runtime.ErrInvalidJob, j.ID, err)
 	}

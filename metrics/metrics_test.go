@@ -12,10 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jobsgo/jobs/adapters/memory"
-	"github.com/jobsgo/jobs/adapters/redis"
-	"github.com/jobsgo/jobs/internal/testenv"
+	"github.com/jobsgo/jobs/adapters/redis/redistest"
 	"github.com/jobsgo/jobs/metrics"
 	"github.com/jobsgo/jobs/runtime"
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,24 +40,7 @@ func TestPoolMetrics(t *testing.T) {
 // newRedisBackend returns a backend on the test Redis under a fresh key
 // prefix, whose keys are deleted when the test ends.
 func newRedisBackend(t *testing.T) runtime.Backend {
-	t.Helper()
-	prefix := "jobstest:" + uuid.NewString()[:13]
-	b, err := redis.New(redis.WithURL(testenv.RedisURL(t)), redis.WithPrefix(prefix))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := b.Client().Scan(ctx, 0, prefix+":*", 1000).Iterator()
-		var keys []string
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		if len(keys) > 0 {
-			b.Client().Unlink(ctx, keys...)
-		}
-		b.Close()
-	})
+	b, _ := redistest.New(t)
 	return b
 }
 

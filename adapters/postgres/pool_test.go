@@ -10,11 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/jobsgo/jobs/adapters/memory"
-	"github.com/jobsgo/jobs/adapters/redis"
-	"github.com/jobsgo/jobs/internal/testenv"
+	"github.com/jobsgo/jobs/adapters/redis/redistest"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -35,11 +32,7 @@ func TestExecutorInWorkerPool(t *testing.T) {
 	}{
 		{"memory", func(*testing.T) runtime.Backend { return memory.New() }},
 		{"redis", func(t *testing.T) runtime.Backend {
-			b, err := redis.New(redis.WithURL(testenv.RedisURL(t)), redis.WithPrefix("jobstest:"+uuid.NewString()[:13]))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { b.Close() })
+			b, _ := redistest.New(t)
 			return b
 		}},
 	}

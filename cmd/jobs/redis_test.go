@@ -15,9 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/jobsgo/jobs/adapters/redis"
+	"github.com/jobsgo/jobs/adapters/redis/redistest"
 	"github.com/jobsgo/jobs/internal/testenv"
 	"github.com/jobsgo/jobs/runtime"
 	"github.com/jobsgo/jobs/runtime/backendtest"
@@ -46,28 +45,10 @@ func buildJobs(t *testing.T) string {
 // keys are deleted when the test ends.
 func newRedisFixture(t *testing.T, bin string) *redisFixture {
 	t.Helper()
-	url := testenv.RedisURL(t)
-	prefix := "jobstest:" + uuid.NewString()[:13]
 	clock := backendtest.NewClock(backendtest.Start)
-	b, err := redis.New(redis.WithURL(url), redis.WithPrefix(prefix), redis.WithClock(clock))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx := context.Background()
-		client := b.Client()
-		iter := client.Scan(ctx, 0, prefix+":*", 1000).Iterator()
-		var keys []string
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		if len(keys) > 0 {
-			client.Unlink(ctx, keys...)
-		}
-		b.Close()
-	})
+	b, prefix := redistest.New(t, redis.WithClock(clock))
 	seed(t, b, clock)
-	return &redisFixture{bin: bin, url: url, prefix: prefix, b: b}
+	return &redisFixture{bin: bin, url: redistest.URL(t), prefix: prefix, b: b}
 }
 
 // flags returns args after the --redis-url and --prefix of f.

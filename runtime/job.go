@@ -188,6 +188,28 @@ func (j Job) RetriesLeft() int {
 	return left
 }
 
+// ValidateNew reports whether j can be given to Queue.Enqueue: a valid ID,
+// type, queue and priority, and pending or scheduled. Backends call it on
+// every job they are asked to store.
+func (j Job) ValidateNew() error {
+	if err := ValidateJobID(j.ID); err != nil {
+		return err
+	}
+	if err := ValidateJobType(j.Type); err != nil {
+		return err
+	}
+	if err := ValidateQueueName(j.Queue); err != nil {
+		return err
+	}
+	if !j.Priority.Valid() {
+		return fmt.Errorf("%w: job %s has priority %d", ErrInvalidJob, j.ID, int8(j.Priority))
+	}
+	if j.State != StatePending && j.State != StateScheduled {
+		return fmt.Errorf("%w: job %s is %s, want pending or scheduled", ErrInvalidJob, j.ID, j.State)
+	}
+	return nil
+}
+
 // maxIDLen bounds caller-given job IDs and names so keys stay small.
 const maxIDLen = 200
 

@@ -13,12 +13,6 @@ import (
 	"github.com/jobsgo/jobs/runtime"
 )
 
-// Page sizes of ListJobs.
-const (
-	defaultPageSize = 20
-	maxPageSize     = 1000
-)
-
 var _ runtime.Inspector = (*Backend)(nil)
 
 // cursor is where a ListJobs page ended: the last job listed and the key it
@@ -65,17 +59,11 @@ func decodeCursor(s string, q runtime.JobQuery) (cursor, error) {
 // jobs are listed newest first, resuming after the last job listed or, once
 // it is gone, at the first job that finished no later than it.
 func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.JobPage, error) {
-	if err := runtime.ValidateQueueName(q.Queue); err != nil {
+	q, err := q.Normalize()
+	if err != nil {
 		return runtime.JobPage{}, err
 	}
-	if !q.State.Valid() {
-		return runtime.JobPage{}, fmt.Errorf("memory: list jobs: unknown state %q", q.State)
-	}
 	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultPageSize
-	}
-	limit = min(limit, maxPageSize)
 	var after *cursor
 	if q.Cursor != "" {
 		c, err := decodeCursor(q.Cursor, q)

@@ -19,7 +19,7 @@ func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
 		return err
 	}
 	for i := range jobs {
-		if err := checkNew(jobs[i]); err != nil {
+		if err := jobs[i].ValidateNew(); err != nil {
 			return err
 		}
 	}
@@ -50,26 +50,6 @@ func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
 		b.jobs[r.job.ID] = r
 		b.place(r, false)
 		b.takeKey(r)
-	}
-	return nil
-}
-
-// checkNew validates a job given to Enqueue.
-func checkNew(j runtime.Job) error {
-	if err := runtime.ValidateJobID(j.ID); err != nil {
-		return err
-	}
-	if err := runtime.ValidateJobType(j.Type); err != nil {
-		return err
-	}
-	if err := runtime.ValidateQueueName(j.Queue); err != nil {
-		return err
-	}
-	if !j.Priority.Valid() {
-		return fmt.Errorf("%w: job %s has priority %d", runtime.ErrInvalidJob, j.ID, int8(j.Priority))
-	}
-	if j.State != runtime.StatePending && j.State != runtime.StateScheduled {
-		return fmt.Errorf("%w: job %s is %s, want pending or scheduled", runtime.ErrInvalidJob, j.ID, j.State)
 	}
 	return nil
 }

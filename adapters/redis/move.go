@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/jobsgo/jobs/runtime"
@@ -53,7 +52,7 @@ func (b *Backend) move(ctx context.Context, k *queueKeys, changes []change) ([]i
 		}
 		snapshot := ""
 		if c.history {
-			s, err := json.Marshal(c.job)
+			s, err := marshalJob(c.job)
 			if err != nil {
 				return nil, fmt.Errorf("encode job %s: %w", c.job.ID, err)
 			}

@@ -1,0 +1,59 @@
+package redis
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// TestMarshalJob checks that marshalJob encodes exactly as json.Marshal
+// and fails where it fails.
+func TestMarshalJob(t *testing.T) {
+	if n := reflect.TypeFor[runtime.Job]().NumField(); n != 21 {
+		t.Fatalf("runtime.Job has %d fields, marshalJob encodes 21: update it and this test", n)
+	}
+	now := time.Now() // with a monotonic reading
+	base, err := runtime.NewJob("email.send", []byte(`{"to": "a@b.c"}`), runtime.EnqueueOptions{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone := time.FixedZone("X", -(3*3600 + 30*60))
+	jobs := []runtime.Job{base, {}}
+	j := base
+	j.State, j.Attempt, j.StartedAt, j.FinishedAt = runtime.StateCompleted, 2, now.UTC(), now.In(zone)
+	j.Result = json.RawMessage(` [1, "<&>"] `)
+	j.Metadata, j.TenantID, j.Timeout = map[string]string{"b": "2", "a": "\u2028"}, "acme", time.Second
+	j.Retry = &runtime.RetryPolicy{Backoff: "fixed", InitialDelay: time.Second}
+	j.UniqueKey, j.UniqueUntil = "k<1>", now.Add(time.Hour)
+	jobs = append(jobs, j)
+	j = base
+	j.State, j.LeaseUntil, j.ExecuteAt = runtime.StateFailed, now, time.Unix(0, 1).UTC()
+	j.Error = &runtime.JobError{Message: "boom \"quoted\"\n", Type: "*errors.errorString", Stacktrace: "goroutine 1\n\tmain.go:1"}
+	j.Args = nil
+	jobs = append(jobs, j)
+	j.Error = &runtime.JobError{Message: "m", Type: "t"}
+	j.ID, j.Type, j.Queue = "ïd\xff", "t\t", "q"
+	jobs = append(jobs, j)
+	lmt := base
+	lmt.CreatedAt = time.Date(1800, 1, 1, 0, 0, 0, 0, time.FixedZone("LMT", 61)) // falls back to json.Marshal
+	jobs = append(jobs, lmt)
+	for _, j := range jobs {
+		want, wantErr := json.Marshal(j)
+		got, err := marshalJob(j)
+		if string(got) != string(want) || (err == nil) != (wantErr == nil) {
+			t.Errorf("marshalJob:\n got  %s, %v\n want %s, %v", got, err, want, wantErr)
+		}
+	}
+	for _, bad := range []runtime.Job{
+		{Priority: 9},
+		{Priority: runtime.PriorityHigh, Args: json.RawMessage(`{`)},
+		{Priority: runtime.PriorityHigh, CreatedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+	} {
+		if _, err := marshalJob(bad); err == nil {
+			t.Errorf("marshalJob(%+v): no error", bad)
+		}
+	}
+}

@@ -12,7 +12,8 @@
 //	                                unique key), s state, p priority 1-4, a attempt,
 //	                                x execute-at, st started-at, fi finished-at,
 //	                                l lease deadline (times in unix ns), r result,
-//	                                e error JSON, raw (what a corrupt job held)
+//	                                e error JSON, raw (what a corrupt job held);
+//	                                an empty field is the same as an absent one
 //	<p>:{<queue>}:p1 .. p4   list   pending IDs per priority (p4 = critical), FIFO
 //	<p>:{<queue>}:sched      zset   scheduled IDs by execute-at (unix µs)
 //	<p>:{<queue>}:retry      zset   retrying IDs by execute-at (unix µs)

@@ -9,7 +9,8 @@
 -- While the queue is paused (KEYS[14] exists) it takes nothing. Else it
 -- pops IDs from the pending lists, critical first, FIFO within one, and
 -- starts each job: state running, attempt + 1, started-at now, lease
--- deadline set, finished-at cleared, ID in the lease zset. An ID whose job
+-- deadline set, finished-at cleared (''), ID in the lease zset (one ZADD
+-- for all). An ID whose job
 -- is corrupt is quarantined into the dead-letter queue; an ID whose job is
 -- in another state (a stale entry) is dropped.
 --
@@ -21,7 +22,7 @@
 local base, now_us, now_ns = ARGV[1], ARGV[3], ARGV[4]
 local left, lease_us, lease_ns = tonumber(ARGV[5]), ARGV[6], ARGV[7]
 promote(base, now_us, now_ns, 1000)
-local out = { '' }
+local out, leased = { '' }, {}
 if redis.call('EXISTS', KEYS[14]) == 1 then left = 0 end
 for p = 4, 1, -1 do
   while left > 0 do
@@ -32,9 +33,9 @@ for p = 4, 1, -1 do
       local f = hmget(key, 's', 'a', 'd', 'p', 'x', 'r', 'e')
       if f and f[1] == 'pending' and tonumber(f[2] or '') and f[3] and PRIO[f[4] or ''] then
         local a = tostring(tonumber(f[2]) + 1)
-        redis.call('HSET', key, 's', 'running', 'a', a, 'st', now_ns, 'l', lease_ns)
-        redis.call('HDEL', key, 'fi')
-        redis.call('ZADD', KEYS[7], lease_us, id)
+        redis.call('HSET', key, 's', 'running', 'a', a, 'st', now_ns, 'l', lease_ns, 'fi', '')
+        leased[#leased + 1] = lease_us
+        leased[#leased + 1] = id
         out[#out + 1] = id
         out[#out + 1] = a
         out[#out + 1] = f[3]
@@ -50,6 +51,7 @@ for p = 4, 1, -1 do
   end
   if left == 0 then break end
 end
+chunked({ 'ZADD', KEYS[7] }, leased)
 if left == 0 and #out > 1 then
   for p = 1, 4 do
     if redis.call('LLEN', KEYS[p]) > 0 then

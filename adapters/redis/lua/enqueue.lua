@@ -20,14 +20,37 @@
 -- marker; scheduled ones wait in the schedule zset.
 local base, queue, now_ns, prefix, n = ARGV[1], ARGV[2], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local index = KEYS[15]
-for i = 0, n - 1 do
-  local o = 7 + i * 9
-  local id = ARGV[o]
-  if redis.call('EXISTS', base .. 'j:' .. id) == 1 then return id end
+-- taken returns the first ID of the batch in use: its job exists here or,
+-- by the index, in another queue.
+local function taken()
+  for i = 0, n - 1 do
+    local id = ARGV[7 + i * 9]
+    if redis.call('EXISTS', base .. 'j:' .. id) == 1 then return id end
+    if index then
+      local v = redis.call('HGET', index, id)
+      local q = v and string.match(v, '^%d+ (.*)$')
+      if q and redis.call('EXISTS', prefix .. ':{' .. q .. '}:j:' .. id) == 1 then return id end
+    end
+  end
+end
+-- The common case, no ID in use, costs one EXISTS and one HMGET per 1,000
+-- jobs; taken() names the culprit otherwise.
+for c = 0, n - 1, 1000 do
+  local keys, ids = {}, {}
+  for i = c, math.min(c + 999, n - 1) do
+    local id = ARGV[7 + i * 9]
+    ids[#ids + 1] = id
+    keys[#keys + 1] = base .. 'j:' .. id
+  end
+  if redis.call('EXISTS', unpack(keys)) > 0 then return taken() end
   if index then
-    local v = redis.call('HGET', index, id)
-    local q = v and string.match(v, '^%d+ (.*)$')
-    if q and redis.call('EXISTS', prefix .. ':{' .. q .. '}:j:' .. id) == 1 then return id end
+    for _, v in ipairs(redis.call('HMGET', index, unpack(ids))) do
+      if v then
+        local id = taken()
+        if id then return id end
+        break
+      end
+    end
   end
 end
 if index then
@@ -44,14 +67,15 @@ if index then
   local t = redis.call('TIME')
   claim = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) .. ' ' .. queue
 end
-local lists = { {}, {}, {}, {} }
+local lists, claims = { {}, {}, {}, {} }, {}
 local woken = false
 for i = 0, n - 1 do
   local o = 7 + i * 9
   local id, prio, state = ARGV[o], ARGV[o + 1], ARGV[o + 2]
   redis.call('HSET', base .. 'j:' .. id, 'd', ARGV[o + 5], 's', state, 'p', prio, 'a', '0', 'x', ARGV[o + 4])
   if claim then
-    redis.call('HSET', index, id, claim)
+    claims[#claims + 1] = id
+    claims[#claims + 1] = claim
     if ARGV[o + 6] ~= '' then unique_set(ARGV[o + 6], ARGV[o + 7], ARGV[o + 8]) end
   end
   if state == 'pending' then
@@ -66,6 +90,7 @@ for i = 0, n - 1 do
     redis.call('ZADD', KEYS[5], ARGV[o + 3], id)
   end
 end
+chunked({ 'HSET', index }, claims)
 for p = 1, 4 do
   if #lists[p] > 0 then
     redis.call('RPUSH', KEYS[p], unpack(lists[p]))

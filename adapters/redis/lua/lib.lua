@@ -31,6 +31,8 @@
 -- (1-4), a attempt, x execute-at, st started-at, fi finished-at, l lease
 -- deadline (all times unix nanoseconds as decimal strings, never used in
 -- arithmetic), r result JSON, e error JSON, raw (what a corrupt job held).
+-- A field set to '' reads as absent: scripts clear fields that way, which
+-- costs no HDEL.
 
 local PRIO = { ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true }
 local STATES = { pending = true, scheduled = true, running = true, retrying = true,
@@ -49,25 +51,42 @@ local function pad(s)
   return string.rep('0', 20 - #s) .. s
 end
 
--- forget drops id from the ID index (standalone) or records it for the
--- maintainer to drop (cluster).
-local function forget(base, id)
-  if KEYS[15] then
-    local v = redis.call('HGET', KEYS[15], id)
-    if v and string.match(v, '^%d+ (.*)$') == ARGV[2] then redis.call('HDEL', KEYS[15], id) end
-  else
-    redis.call('RPUSH', KEYS[12], id)
+-- chunked runs redis.call(head..., items...) once per 1,000 items of list
+-- (unpack's stack is bounded); nothing when list is empty.
+local function chunked(head, list)
+  for i = 1, #list, 1000 do
+    local args = { unpack(head) }
+    for j = i, math.min(i + 999, #list) do args[#args + 1] = list[j] end
+    redis.call(unpack(args))
   end
+end
+
+-- forget drops ids from the ID index (standalone) or records them for the
+-- maintainer to drop (cluster).
+local function forget(ids)
+  if not KEYS[15] then
+    chunked({ 'RPUSH', KEYS[12] }, ids)
+    return
+  end
+  local mine = {}
+  for i = 1, #ids, 1000 do
+    local part = { unpack(ids, i, math.min(i + 999, #ids)) }
+    local vs = redis.call('HMGET', KEYS[15], unpack(part))
+    for j, v in ipairs(part) do
+      if vs[j] and string.match(vs[j], '^%d+ (.*)$') == ARGV[2] then mine[#mine + 1] = v end
+    end
+  end
+  chunked({ 'HDEL', KEYS[15] }, mine)
 end
 
 -- drop deletes the jobs ids from the zset KEYS[zi] and forgets them.
 local function drop(base, zi, ids)
   if #ids == 0 then return end
-  for _, id in ipairs(ids) do
-    redis.call('DEL', base .. 'j:' .. id)
-    forget(base, id)
-  end
-  redis.call('ZREM', KEYS[zi], unpack(ids))
+  local keys = {}
+  for i, id in ipairs(ids) do keys[i] = base .. 'j:' .. id end
+  chunked({ 'DEL' }, keys)
+  forget(ids)
+  chunked({ 'ZREM', KEYS[zi] }, ids)
 end
 
 -- trim_zset keeps at most maxcount members in KEYS[zi] and, when minscore

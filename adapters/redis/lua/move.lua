@@ -21,7 +21,7 @@
 --   9 history snapshot (job JSON) to push on the type's history, or ''
 --  10 outcome to count: 'ok', 'fail' or '' (none)
 --  11 duration of the attempt in nanoseconds, or '' (unknown)
---  12-18 new values of fields a, x, st, fi, l, r, e ('' deletes the field)
+--  12-18 new values of fields a, x, st, fi, l, r, e ('' clears the field)
 --  19 the job's unique-key holder key, '' when it has none or in cluster mode
 --  20 what the change does to it: 'free', 'take' (see unique_apply) or ''
 --  21 the job's holder string "<id> <queue> <until ns or 0>"
@@ -30,15 +30,41 @@
 --
 -- Returns one code per change: 1 applied, 0 refused (the stored job is not
 -- in the expected state, attempt or lease), -1 no such job.
+--
+-- Per job it costs one HMGET and one HSET (a cleared field is stored as
+-- '', which every reader takes for absent); the zset moves, history pushes
+-- and counters of all changes go in one call per key at the end, or
+-- before a change to a job that an earlier change of the batch touched.
 local base, now_us, now_ns = ARGV[1], ARGV[3], ARGV[4]
 local dead_max, dead_min, done_max, done_min = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), ARGV[8]
 local hist_max, channel, n = tonumber(ARGV[9]), ARGV[10], tonumber(ARGV[11])
 local FIELDS = { 'a', 'x', 'st', 'fi', 'l', 'r', 'e' }
 local ZSET = { scheduled = 5, retrying = 6, running = 7, failed = 9, completed = 10, cancelled = 13 }
 local res, trim, woken = {}, {}, false
+
+-- Deferred work: zrem[zi] and zadd[zi] (score, id pairs) per zset,
+-- hist[type] snapshots in push order, counters, and the IDs they concern.
+local zrem, zadd, hist, hist_types, seen = {}, {}, {}, {}, {}
+local stats = { processed = 0, succeeded = 0, failed = 0, timed = 0, dur_ns = 0 }
+local function defer(t, k, ...)
+  local l = t[k]
+  if not l then
+    l = {}
+    t[k] = l
+  end
+  for _, v in ipairs({ ... }) do l[#l + 1] = v end
+end
+local function flush()
+  for zi, ids in pairs(zrem) do chunked({ 'ZREM', KEYS[zi] }, ids) end
+  for zi, pairs_ in pairs(zadd) do chunked({ 'ZADD', KEYS[zi] }, pairs_) end
+  zrem, zadd, seen = {}, {}, {}
+end
+
 for i = 0, n - 1 do
   local o = 12 + i * 23
   local id, want, want_a, want_l, state = ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4]
+  if seen[id] then flush() end
+  seen[id] = true
   local key = base .. 'j:' .. id
   local f = hmget(key, 's', 'a', 'l', 'p')
   local code = 1
@@ -55,28 +81,23 @@ for i = 0, n - 1 do
   if code == 1 then
     local prio = (f and PRIO[f[4] or ''] and f[4]) or '2'
     if want == '*' then
+      flush()
       for p = 1, 4 do redis.call('LREM', KEYS[p], 0, id) end
       for _, zi in ipairs({ 5, 6, 7, 9, 10, 13 }) do redis.call('ZREM', KEYS[zi], id) end
     elseif want == 'pending' then
       redis.call('LREM', KEYS[tonumber(prio)], 1, id)
     else
-      redis.call('ZREM', KEYS[ZSET[want]], id)
+      defer(zrem, ZSET[want], id)
     end
     if state == 'deleted' then
       redis.call('DEL', key)
     else
-      local set, del = { 's', state }, {}
+      local set = { 's', state }
       for k, name in ipairs(FIELDS) do
-        local v = ARGV[o + 10 + k]
-        if v == '' then
-          del[#del + 1] = name
-        else
-          set[#set + 1] = name
-          set[#set + 1] = v
-        end
+        set[#set + 1] = name
+        set[#set + 1] = ARGV[o + 10 + k]
       end
       redis.call('HSET', key, unpack(set))
-      if #del > 0 then redis.call('HDEL', key, unpack(del)) end
       if state == 'pending' then
         if ARGV[o + 5] == '1' then
           redis.call('LPUSH', KEYS[tonumber(prio)], id)
@@ -85,15 +106,27 @@ for i = 0, n - 1 do
         end
         woken = true
       else
-        redis.call('ZADD', KEYS[ZSET[state]], ARGV[o + 6], id)
+        defer(zadd, ZSET[state], ARGV[o + 6], id)
         if state == 'failed' or state == 'completed' or state == 'cancelled' then trim[ZSET[state]] = true end
       end
       if ARGV[o + 8] ~= '' then
-        local h = base .. 'h:' .. ARGV[o + 7]
-        redis.call('LPUSH', h, ARGV[o + 8])
-        redis.call('LTRIM', h, 0, hist_max - 1)
+        local t = ARGV[o + 7]
+        if not hist[t] then hist_types[#hist_types + 1] = t end
+        defer(hist, t, ARGV[o + 8])
       end
-      if ARGV[o + 9] ~= '' then count(ARGV[o + 9] == 'ok', ARGV[o + 10]) end
+      if ARGV[o + 9] ~= '' then
+        local ok = ARGV[o + 9] == 'ok'
+        stats.processed = stats.processed + 1
+        if ok then stats.succeeded = stats.succeeded + 1 else stats.failed = stats.failed + 1 end
+        if ARGV[o + 10] ~= '' then
+          stats.timed = stats.timed + 1
+          stats.dur_ns = stats.dur_ns + tonumber(ARGV[o + 10])
+          if stats.dur_ns > 1e15 then -- stay far below 2^53, where sums round
+            redis.call('HINCRBY', KEYS[11], 'dur_ns', string.format('%.0f', stats.dur_ns))
+            stats.dur_ns = 0
+          end
+        end
+      end
     end
     if ARGV[o + 18] ~= '' and ARGV[o + 19] ~= '' then
       unique_apply(ARGV[o + 18], ARGV[o + 19], ARGV[o + 20], ARGV[o + 21], now_ns, prefix_of())
@@ -101,6 +134,19 @@ for i = 0, n - 1 do
     if ARGV[o + 22] == '1' then redis.call('PUBLISH', channel, id) end
   end
 end
+flush()
+for _, t in ipairs(hist_types) do
+  local h = base .. 'h:' .. t
+  local snaps, newest = hist[t], {}
+  -- Only the newest hist_max snapshots can stay in the list.
+  for j = math.max(1, #snaps - hist_max + 1), #snaps do newest[#newest + 1] = snaps[j] end
+  chunked({ 'LPUSH', h }, newest)
+  redis.call('LTRIM', h, 0, hist_max - 1)
+end
+for _, name in ipairs({ 'processed', 'succeeded', 'failed', 'timed' }) do
+  if stats[name] > 0 then redis.call('HINCRBY', KEYS[11], name, stats[name]) end
+end
+if stats.dur_ns > 0 then redis.call('HINCRBY', KEYS[11], 'dur_ns', string.format('%.0f', stats.dur_ns)) end
 if trim[9] then trim_zset(base, 9, dead_max, dead_min) end
 if trim[10] then trim_zset(base, 10, done_max, done_min) end
 if trim[13] then trim_zset(base, 13, done_max, done_min) end

@@ -38,7 +38,6 @@
 local base, now_us, now_ns = ARGV[1], ARGV[3], ARGV[4]
 local dead_max, dead_min, done_max, done_min = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), ARGV[8]
 local hist_max, channel, n = tonumber(ARGV[9]), ARGV[10], tonumber(ARGV[11])
-local FIELDS = { 'a', 'x', 'st', 'fi', 'l', 'r', 'e' }
 local ZSET = { scheduled = 5, retrying = 6, running = 7, failed = 9, completed = 10, cancelled = 13 }
 local res, trim, woken = {}, {}, false
 
@@ -46,13 +45,14 @@ local res, trim, woken = {}, {}, false
 -- hist[type] snapshots in push order, counters, and the IDs they concern.
 local zrem, zadd, hist, hist_types, seen = {}, {}, {}, {}, {}
 local stats = { processed = 0, succeeded = 0, failed = 0, timed = 0, dur_ns = 0 }
-local function defer(t, k, ...)
+-- list returns t[k], a new list when there was none.
+local function list(t, k)
   local l = t[k]
   if not l then
     l = {}
     t[k] = l
   end
-  for _, v in ipairs({ ... }) do l[#l + 1] = v end
+  return l
 end
 local function flush()
   for zi, ids in pairs(zrem) do chunked({ 'ZREM', KEYS[zi] }, ids) end
@@ -87,17 +87,14 @@ for i = 0, n - 1 do
     elseif want == 'pending' then
       redis.call('LREM', KEYS[tonumber(prio)], 1, id)
     else
-      defer(zrem, ZSET[want], id)
+      local l = list(zrem, ZSET[want])
+      l[#l + 1] = id
     end
     if state == 'deleted' then
       redis.call('DEL', key)
     else
-      local set = { 's', state }
-      for k, name in ipairs(FIELDS) do
-        set[#set + 1] = name
-        set[#set + 1] = ARGV[o + 10 + k]
-      end
-      redis.call('HSET', key, unpack(set))
+      redis.call('HSET', key, 's', state, 'a', ARGV[o + 11], 'x', ARGV[o + 12], 'st', ARGV[o + 13],
+        'fi', ARGV[o + 14], 'l', ARGV[o + 15], 'r', ARGV[o + 16], 'e', ARGV[o + 17])
       if state == 'pending' then
         if ARGV[o + 5] == '1' then
           redis.call('LPUSH', KEYS[tonumber(prio)], id)
@@ -106,13 +103,16 @@ for i = 0, n - 1 do
         end
         woken = true
       else
-        defer(zadd, ZSET[state], ARGV[o + 6], id)
+        local l = list(zadd, ZSET[state])
+        l[#l + 1] = ARGV[o + 6]
+        l[#l + 1] = id
         if state == 'failed' or state == 'completed' or state == 'cancelled' then trim[ZSET[state]] = true end
       end
       if ARGV[o + 8] ~= '' then
         local t = ARGV[o + 7]
         if not hist[t] then hist_types[#hist_types + 1] = t end
-        defer(hist, t, ARGV[o + 8])
+        local l = list(hist, t)
+        l[#l + 1] = ARGV[o + 8]
       end
       if ARGV[o + 9] ~= '' then
         local ok = ARGV[o + 9] == 'ok'

@@ -96,7 +96,7 @@ func decode(id, queue string, r record) (runtime.Job, error) {
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
 	if r.d == "" {
 		bad("field d (type, args, ...) is missing")
-	} else if err := json.Unmarshal([]byte(r.d), &st); err != nil {
+	} else if err := decodeStatic(r.d, &st); err != nil {
 		bad("field d is not valid job JSON: %v", err)
 	}
 	j.Type, j.Args, j.Metadata, j.TenantID = st.Type, st.Args, st.Metadata, st.TenantID

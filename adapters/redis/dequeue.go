@@ -104,10 +104,11 @@ func (b *Backend) take(ctx context.Context, k *queueKeys, limit int, now, leaseU
 	popped := (len(res) - 1) / 7
 	jobs := make([]runtime.Job, 0, popped)
 	var corrupt []any
+	started, until := nanos(now), nanos(leaseUntil)
 	for i := 1; i < len(res); i += 7 {
 		v := res[i : i+7]
 		id, _ := v[0].(string)
-		r := newRecord([]any{string(runtime.StateRunning), v[3], v[1], v[4], nanos(now), "", nanos(leaseUntil), v[5], v[6], v[2]})
+		r := newRecord([]any{string(runtime.StateRunning), v[3], v[1], v[4], started, "", until, v[5], v[6], v[2]})
 		job, err := decode(id, k.name, r)
 		if err != nil {
 			corrupt = append(corrupt, id, r.a, job.Type, reason(err))

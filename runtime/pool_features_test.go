@@ -1,0 +1,139 @@
+package runtime_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// fakeTenants runs tenant functions without a database and records them.
+type fakeTenants struct {
+	mu    sync.Mutex
+	known map[string]bool
+	ran   []string
+}
+
+func (f *fakeTenants) RunInTenant(ctx context.Context, tenantID string, fn func(context.Context, *sql.Tx) error) error {
+	f.mu.Lock()
+	f.ran = append(f.ran, tenantID)
+	known := f.known[tenantID]
+	f.mu.Unlock()
+	if !known {
+		return fmt.Errorf("tenant %q: %w", tenantID, runtime.ErrTenantNotFound)
+	}
+	return fn(ctx, nil)
+}
+
+func TestPoolTenantJobs(t *testing.T) {
+	tests := []struct {
+		name        string
+		tenant      string
+		retryTenant bool
+		wantState   runtime.State
+		wantErrType string
+	}{
+		{"known tenant runs in its scope", "acme", false, runtime.StateCompleted, ""},
+		{"unknown tenant goes to the DLQ", "nobody", false, runtime.StateFailed, runtime.ErrorTypeTenant},
+		{"unknown tenant retries when asked", "nobody", true, runtime.StateRetrying, runtime.ErrorTypeTenant},
+		{"tenant job without tenant fails", "", false, runtime.StateFailed, runtime.ErrorTypeTenant},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			var seen atomic.Value
+			if err := h.reg.RegisterTenant("notify", func(ctx context.Context, tx *sql.Tx, j runtime.Job) (json.RawMessage, error) {
+				id, _ := runtime.TenantIDFromContext(ctx)
+				seen.Store(id)
+				return nil, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			tenants := &fakeTenants{known: map[string]bool{"acme": true}}
+			retry := runtime.RetryPolicy{Backoff: runtime.BackoffConstant, InitialDelay: time.Hour, Jitter: runtime.NoJitter, MaxDelay: time.Hour}
+			h.start(runtime.PoolConfig{Tenants: tenants, RetryUnknownTenant: tt.retryTenant, Retry: retry})
+			job := h.enqueue("notify", runtime.ForTenant(tt.tenant))
+			got := h.waitState(job.ID, tt.wantState)
+			if tt.wantErrType == "" {
+				if seen.Load() != tt.tenant {
+					t.Fatalf("handler saw tenant %v, want %s", seen.Load(), tt.tenant)
+				}
+				return
+			}
+			if got.Error == nil || got.Error.Type != tt.wantErrType {
+				t.Fatalf("error %+v, want type %s", got.Error, tt.wantErrType)
+			}
+			if seen.Load() != nil {
+				t.Fatal("the handler ran for a job whose tenant is unknown")
+			}
+		})
+	}
+}
+
+func TestPoolRunsSchedulesWithHooks(t *testing.T) {
+	h := newHarness(t)
+	ran := make(chan runtime.Job, 10)
+	h.register("tick", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+		ran <- j
+		return nil, nil
+	})
+	hook := func(ctx context.Context, j *runtime.Job) error {
+		j.Metadata = map[string]string{"via": "hook"}
+		return nil
+	}
+	h.start(runtime.PoolConfig{
+		Schedules:    []runtime.Schedule{{Name: "every-second", Spec: "@every 1s", JobType: "tick"}},
+		EnqueueHooks: []runtime.EnqueueHook{hook},
+	})
+	select {
+	case j := <-ran:
+		if !strings.HasPrefix(j.ID, "periodic:every-second:") || j.Metadata["via"] != "hook" {
+			t.Fatalf("periodic job %s with metadata %v, want a periodic ID and the hook's metadata", j.ID, j.Metadata)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("no periodic job ran within 3s of an @every 1s schedule")
+	}
+}
+
+func TestPoolCancelsRunningJob(t *testing.T) {
+	h := newHarness(t)
+	started := make(chan struct{})
+	stopped := make(chan error, 1)
+	var calls atomic.Int32
+	h.register("long", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+		calls.Add(1)
+		close(started)
+		<-ctx.Done()
+		stopped <- context.Cause(ctx)
+		return nil, ctx.Err()
+	})
+	h.start(runtime.PoolConfig{})
+	job := h.enqueue("long")
+	<-started
+	begin := time.Now()
+	if _, err := h.client.Cancel(context.Background(), job.ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case cause := <-stopped:
+		if !errors.Is(cause, runtime.ErrJobCancelled) {
+			t.Fatalf("handler stopped with cause %v, want ErrJobCancelled", cause)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("handler still running 1s after its job was cancelled")
+	}
+	t.Logf("handler stopped %s after the cancel", time.Since(begin))
+	time.Sleep(50 * time.Millisecond) // a retry would have started by now
+	got := h.waitState(job.ID, runtime.StateCancelled)
+	if calls.Load() != 1 || got.Attempt != 1 {
+		t.Fatalf("handler ran %d times, attempt %d: a cancelled job must not be retried", calls.Load(), got.Attempt)
+	}
+}

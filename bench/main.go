@@ -2,6 +2,11 @@
 // Redis server, with the same concurrency and a no-op handler, and prints a
 // table with the ratios. Run it from bench/: go run . -redis redis://...
 //
+// A second table gives the Redis server's CPU time per job of each phase
+// (INFO cpu before and after), which varies less than the rates when the
+// machine is shared. -only runs one phase; -cpuprofile profiles the first
+// jobs phase run (pair it with -only).
+//
 // The server must be one you can write to: bench uses a fresh key prefix
 // for jobs and deletes asynq's keys ("asynq:*") before each asynq phase.
 package main

@@ -177,8 +177,10 @@ func errorTypeName(err error) string {
 // still fails the job keeps its lease, which expires, and the job runs
 // again: at-least-once, never lost.
 func (p *Pool) ack(next Job) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	// The first try runs on a plain background context: backends bound their
+	// own I/O, and a context per job is measurable on the hot path. Retries
+	// share a 10 s budget.
+	ctx := context.Background()
 	delay := 20 * time.Millisecond
 	for try := 1; ; try++ {
 		err := p.backend.Ack(ctx, next)
@@ -191,6 +193,11 @@ func (p *Pool) ack(next Job) {
 		case try == 5 || ctx.Err() != nil:
 			p.logJob(slog.LevelError, next, "jobs: could not store the outcome; the job will run again when its lease expires", "err", err)
 			return
+		}
+		if try == 1 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
 		}
 		select {
 		case <-ctx.Done():

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -135,5 +136,63 @@ func TestPoolCancelsRunningJob(t *testing.T) {
 	got := h.waitState(job.ID, runtime.StateCancelled)
 	if calls.Load() != 1 || got.Attempt != 1 {
 		t.Fatalf("handler ran %d times, attempt %d: a cancelled job must not be retried", calls.Load(), got.Attempt)
+	}
+}
+
+// flakyAcks fails the first n Acks, as a backend briefly unreachable would.
+type flakyAcks struct {
+	*memory.Backend
+	failures atomic.Int32
+}
+
+func (f *flakyAcks) Ack(ctx context.Context, job runtime.Job) error {
+	if f.failures.Add(-1) >= 0 {
+		return errors.New("connection refused")
+	}
+	return f.Backend.Ack(ctx, job)
+}
+
+func TestPoolRetriesAcks(t *testing.T) {
+	tests := []struct {
+		name      string
+		failures  int32
+		wantState runtime.State
+	}{
+		{"two failed acks are retried", 2, runtime.StateCompleted},
+		{"after five failed acks the job keeps its lease", 5, runtime.StateRunning},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &flakyAcks{Backend: memory.New()}
+			b.failures.Store(tt.failures)
+			reg := runtime.NewRegistry()
+			if err := reg.Register("t", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) { return nil, nil }); err != nil {
+				t.Fatal(err)
+			}
+			p, err := runtime.NewPool(b, reg, runtime.PoolConfig{Logger: quietLogger(), DisableScheduler: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			defer p.Shutdown(context.Background())
+			job, err := runtime.NewClient(b).Enqueue(context.Background(), "t", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Wait until the pool has made every try it will make: one more
+			// than the failures, at most five.
+			final := tt.failures - min(tt.failures+1, 5)
+			deadline := time.Now().Add(5 * time.Second)
+			for b.failures.Load() > final && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			time.Sleep(50 * time.Millisecond)
+			got, _ := b.Job(context.Background(), job.ID)
+			if got.State != tt.wantState {
+				t.Fatalf("job %s, want %s", got.State, tt.wantState)
+			}
+		})
 	}
 }

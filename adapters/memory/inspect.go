@@ -13,8 +13,6 @@ import (
 	"github.com/jobsgo/jobs/runtime"
 )
 
-var _ runtime.Inspector = (*Backend)(nil)
-
 // cursor is where a ListJobs page ended: the last job listed and the key it
 // was listed by. It travels base64url-encoded JSON; clients treat it as
 // opaque.

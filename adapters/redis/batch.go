@@ -154,7 +154,7 @@ func (c *committer[T, R]) flushBatch(key string, b *batch[T, R]) {
 // committer: concurrent single-job Enqueue calls of one queue share one
 // script call.
 func (b *Backend) enqueueOne(ctx context.Context, job runtime.Job) error {
-	if err := checkNew(job); err != nil {
+	if err := job.ValidateNew(); err != nil {
 		return err
 	}
 	res, err := b.enqueues.do(ctx, job.Queue, job)

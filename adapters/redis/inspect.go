@@ -10,14 +10,6 @@ import (
 	"github.com/jobsgo/jobs/runtime"
 )
 
-// Page sizes of ListJobs.
-const (
-	defaultPageSize = 20
-	maxPageSize     = 1000
-)
-
-var _ runtime.Inspector = (*Backend)(nil)
-
 // cursor is where a ListJobs page ended: the last job listed and the key it
 // was listed by. It travels as base64url-encoded JSON; clients treat it as
 // opaque.
@@ -65,20 +57,13 @@ func decodeCursor(s string, q runtime.JobQuery) (cursor, error) {
 // A pending page whose cursor job was taken resumes at the front of its
 // priority (jobs are not skipped; none are listed twice unless released).
 func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.JobPage, error) {
-	if err := runtime.ValidateQueueName(q.Queue); err != nil {
+	q, err := q.Normalize()
+	if err != nil {
 		return runtime.JobPage{}, err
 	}
-	if !q.State.Valid() {
-		return runtime.JobPage{}, fmt.Errorf("redis: list jobs: unknown state %q", q.State)
-	}
 	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultPageSize
-	}
-	limit = min(limit, maxPageSize)
 	var after cursor
 	if q.Cursor != "" {
-		var err error
 		if after, err = decodeCursor(q.Cursor, q); err != nil {
 			return runtime.JobPage{}, err
 		}

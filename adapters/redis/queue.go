@@ -112,7 +112,7 @@ func (b *Backend) group(jobs []runtime.Job) ([]group, error) {
 	index := make(map[string]int)
 	var groups []group
 	for _, j := range jobs {
-		if err := checkNew(j); err != nil {
+		if err := j.ValidateNew(); err != nil {
 			return nil, err
 		}
 		if _, dup := seen[j.ID]; dup {
@@ -148,26 +148,6 @@ func (b *Backend) group(jobs []runtime.Job) ([]group, error) {
 		}
 	}
 	return groups, nil
-}
-
-// checkNew validates a job given to Enqueue.
-func checkNew(j runtime.Job) error {
-	if err := runtime.ValidateJobID(j.ID); err != nil {
-		return err
-	}
-	if err := runtime.ValidateJobType(j.Type); err != nil {
-		return err
-	}
-	if err := runtime.ValidateQueueName(j.Queue); err != nil {
-		return err
-	}
-	if !j.Priority.Valid() {
-		return fmt.Errorf("%w: job %s has priority %d", runtime.ErrInvalidJob, j.ID, int8(j.Priority))
-	}
-	if j.State != runtime.StatePending && j.State != runtime.StateScheduled {
-		return fmt.Errorf("%w: job %s is %s, want pending or scheduled", runtime.ErrInvalidJob, j.ID, j.State)
-	}
-	return nil
 }
 
 // refused turns enqueue.lua's reply for g into an error: nil when the

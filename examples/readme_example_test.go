@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"time"
+	_ "time/tzdata" // Example_features loads Europe/Paris on any machine
 
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/examples"

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -41,27 +42,23 @@ func (p *Pool) beatOnce(ctx context.Context, interval time.Duration) {
 
 // snapshot lists the running jobs and describes every worker slot.
 func (p *Pool) snapshot(now time.Time) ([]Job, []WorkerInfo) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	jobs := make([]Job, 0, len(p.running))
-	for _, rj := range p.running {
-		jobs = append(jobs, rj.job)
-	}
+	var jobs []Job
 	var workers []WorkerInfo
-	for q, slots := range p.workers {
-		for i, s := range slots {
-			w := WorkerInfo{
+	for q, w := range p.workers {
+		for i := range w.slots {
+			wi := WorkerInfo{
 				ID:            p.workerID(q, i),
 				ProcessID:     p.cfg.ProcessID,
 				Queue:         q,
 				Status:        WorkerIdle,
 				LastHeartbeat: now,
 			}
-			if s.job != nil {
-				w.Status = WorkerRunning
-				w.JobID, w.JobType, w.JobStartedAt = s.job.job.ID, s.job.job.Type, s.job.job.StartedAt
+			if rj := w.slots[i].job.Load(); rj != nil {
+				jobs = append(jobs, rj.job)
+				wi.Status = WorkerRunning
+				wi.JobID, wi.JobType, wi.JobStartedAt = rj.job.ID, rj.job.Type, rj.job.StartedAt
 			}
-			workers = append(workers, w)
+			workers = append(workers, wi)
 		}
 	}
 	sort.Slice(workers, func(i, j int) bool { return workers[i].ID < workers[j].ID })
@@ -87,12 +84,10 @@ func (p *Pool) watchCancellations(ids <-chan string) {
 
 // cancelRunning cancels the contexts of those of ids that run here.
 func (p *Pool) cancelRunning(ids []string, cause error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, id := range ids {
-		if rj := p.running[id]; rj != nil {
+	p.eachRunning(func(rj *runningJob) {
+		if slices.Contains(ids, rj.job.ID) {
 			p.log.Warn("jobs: stopping handler", append(jobAttrs(rj.job), "cause", cause)...)
 			rj.cancel(cause)
 		}
-	}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -134,8 +135,9 @@ func (c PoolConfig) validate(reg *Registry) error {
 }
 
 // Pool runs jobs from a backend: for each queue, a fetcher takes jobs when
-// workers are idle (several per round trip when several are) and runs each
-// in its own goroutine with a lease that a heartbeat renews.
+// workers are idle (several per round trip when several are) and hands
+// each to an idle worker, a goroutine per slot that lives as long as the
+// pool, which runs it with a lease that a heartbeat renews.
 type Pool struct {
 	backend  Backend
 	registry *Registry
@@ -147,17 +149,29 @@ type Pool struct {
 	started   bool
 	stopped   bool
 	stopFetch context.CancelFunc
-	stopJobs  context.CancelFunc
 	stopBeat  context.CancelFunc
 	fetchers  sync.WaitGroup
-	jobs      sync.WaitGroup
+	jobs      sync.WaitGroup // the workers
 	beat      sync.WaitGroup
-	workers   map[string][]workerSlot // queue -> slots
-	running   map[string]*runningJob  // job ID -> job
+	// jobsCtx is the parent of the job contexts. It is never cancelled, so
+	// that deriving a job's context costs no registration with a shared
+	// parent; Shutdown cancels the running jobs one by one (cancelJobs).
+	jobsCtx context.Context
+	workers map[string]*queueWorkers // queue -> its workers
 }
 
+// queueWorkers is the worker slots of one queue.
+type queueWorkers struct {
+	free  chan int // indexes of the idle slots, for the fetcher
+	slots []workerSlot
+}
+
+// workerSlot is one worker: its job, read without locks by the heartbeat,
+// the cancellations and Shutdown, and the channel its fetcher hands it
+// jobs on.
 type workerSlot struct {
-	job *runningJob // nil when idle
+	job  atomic.Pointer[runningJob] // nil when idle
+	work chan *runningJob           // closed when the fetcher stops
 }
 
 type runningJob struct {
@@ -182,11 +196,15 @@ func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error)
 		registry: registry,
 		cfg:      cfg,
 		log:      cfg.Logger,
-		workers:  make(map[string][]workerSlot, len(cfg.Queues)),
-		running:  make(map[string]*runningJob),
+		workers:  make(map[string]*queueWorkers, len(cfg.Queues)),
 	}
 	for q, n := range cfg.Queues {
-		p.workers[q] = make([]workerSlot, n)
+		w := &queueWorkers{free: make(chan int, n), slots: make([]workerSlot, n)}
+		for i := range w.slots {
+			w.free <- i
+			w.slots[i].work = make(chan *runningJob, 1)
+		}
+		p.workers[q] = w
 	}
 	if len(cfg.Schedules) > 0 {
 		client := NewClient(backend, WithClientClock(cfg.Clock), WithEnqueueHook(cfg.EnqueueHooks...))
@@ -218,9 +236,8 @@ func (p *Pool) Start(ctx context.Context) error {
 	p.started = true
 	base := context.WithoutCancel(ctx)
 	fetchCtx, stopFetch := context.WithCancel(base)
-	jobsCtx, stopJobs := context.WithCancel(base)
 	beatCtx, stopBeat := context.WithCancel(base)
-	p.stopFetch, p.stopJobs, p.stopBeat = stopFetch, stopJobs, stopBeat
+	p.stopFetch, p.stopBeat, p.jobsCtx = stopFetch, stopBeat, base
 
 	queues := make([]string, 0, len(p.cfg.Queues))
 	for q := range p.cfg.Queues {
@@ -228,8 +245,13 @@ func (p *Pool) Start(ctx context.Context) error {
 	}
 	sort.Strings(queues)
 	for _, q := range queues {
+		w := p.workers[q]
+		for i := range w.slots {
+			p.jobs.Add(1)
+			go p.work(w, i)
+		}
 		p.fetchers.Add(1)
-		go p.fetch(fetchCtx, jobsCtx, q, p.cfg.Queues[q])
+		go p.fetch(fetchCtx, q, w)
 	}
 	if !p.cfg.DisableScheduler {
 		p.fetchers.Add(1)
@@ -286,12 +308,11 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 	if !waitTimeout(ctx, &p.jobs, p.cfg.ShutdownTimeout) {
 		ids := p.runningIDs()
 		p.log.Warn("jobs: shutdown timeout; cancelling running jobs", "jobs", ids)
-		p.stopJobs()
+		p.cancelJobs()
 		if !waitTimeout(ctx, &p.jobs, time.Second) {
 			err = fmt.Errorf("shutdown: %d jobs did not stop; their leases will expire and they will run again: %v", len(p.runningIDs()), p.runningIDs())
 		}
 	}
-	p.stopJobs()
 	p.stopBeat()
 	p.beat.Wait()
 	rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -319,37 +340,56 @@ func waitTimeout(ctx context.Context, wg *sync.WaitGroup, d time.Duration) bool 
 	return false
 }
 
+// runningIDs lists the IDs of the running jobs, sorted.
 func (p *Pool) runningIDs() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	ids := make([]string, 0, len(p.running))
-	for id := range p.running {
-		ids = append(ids, id)
-	}
+	var ids []string
+	p.eachRunning(func(rj *runningJob) { ids = append(ids, rj.job.ID) })
 	sort.Strings(ids)
 	return ids
 }
 
-// fetch takes jobs of queue while any of its n workers is idle.
-func (p *Pool) fetch(ctx, jobsCtx context.Context, queue string, n int) {
-	defer p.fetchers.Done()
-	free := make(chan int, n)
-	for i := 0; i < n; i++ {
-		free <- i
+// eachRunning calls fn on every running job.
+func (p *Pool) eachRunning(fn func(*runningJob)) {
+	for _, w := range p.workers {
+		for i := range w.slots {
+			if rj := w.slots[i].job.Load(); rj != nil {
+				fn(rj)
+			}
+		}
 	}
+}
+
+// cancelJobs cancels the contexts of the running jobs, at shutdown: their
+// cause is context.Canceled, so that they are handed back to their queues.
+// The fetchers have stopped, so every job handed to a worker is in its
+// slot already.
+func (p *Pool) cancelJobs() {
+	p.eachRunning(func(rj *runningJob) { rj.cancel(nil) })
+}
+
+// fetch takes jobs of queue while any of its workers is idle and hands
+// them to the idle workers; when ctx is done it stops them.
+func (p *Pool) fetch(ctx context.Context, queue string, w *queueWorkers) {
+	defer p.fetchers.Done()
+	defer func() {
+		for i := range w.slots {
+			close(w.slots[i].work)
+		}
+	}()
 	backoff := 50 * time.Millisecond
+	slots := make([]int, 0, p.cfg.MaxFetch)
 	for {
-		var slots []int
+		slots = slots[:0]
 		select {
 		case <-ctx.Done():
 			return
-		case s := <-free:
+		case s := <-w.free:
 			slots = append(slots, s)
 		}
 	more:
 		for len(slots) < p.cfg.MaxFetch {
 			select {
-			case s := <-free:
+			case s := <-w.free:
 				slots = append(slots, s)
 			default:
 				break more
@@ -357,7 +397,7 @@ func (p *Pool) fetch(ctx, jobsCtx context.Context, queue string, n int) {
 		}
 		jobs, err := p.backend.Dequeue(ctx, queue, len(slots), p.cfg.Lease)
 		for _, s := range slots[len(jobs):] {
-			free <- s
+			w.free <- s
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -374,35 +414,27 @@ func (p *Pool) fetch(ctx, jobsCtx context.Context, queue string, n int) {
 		}
 		backoff = 50 * time.Millisecond
 		for i, job := range jobs {
-			slot := slots[i]
-			rj := p.track(jobsCtx, queue, slot, job)
-			p.jobs.Add(1)
-			go func() {
-				defer p.jobs.Done()
-				p.execute(rj)
-				p.untrack(queue, slot, job.ID)
-				free <- slot
-			}()
+			// The job is in its slot before its worker gets it, so that
+			// cancelJobs, which runs once the fetchers have stopped, sees
+			// every job handed out.
+			s := &w.slots[slots[i]]
+			ctx, cancel := context.WithCancelCause(p.jobsCtx)
+			rj := &runningJob{job: job, ctx: ctx, cancel: cancel}
+			s.job.Store(rj)
+			s.work <- rj
 		}
 	}
 }
 
-func (p *Pool) track(jobsCtx context.Context, queue string, slot int, job Job) *runningJob {
-	ctx, cancel := context.WithCancelCause(jobsCtx)
-	rj := &runningJob{job: job, ctx: ctx, cancel: cancel}
-	p.mu.Lock()
-	p.running[job.ID] = rj
-	p.workers[queue][slot].job = rj
-	p.mu.Unlock()
-	return rj
-}
-
-func (p *Pool) untrack(queue string, slot int, id string) {
-	p.mu.Lock()
-	if rj := p.running[id]; rj != nil {
+// work is the worker of slot i of w: it runs the jobs handed to it until
+// its fetcher stops.
+func (p *Pool) work(w *queueWorkers, i int) {
+	defer p.jobs.Done()
+	s := &w.slots[i]
+	for rj := range s.work {
+		p.execute(rj)
+		s.job.Store(nil)
 		rj.cancel(nil)
+		w.free <- i
 	}
-	delete(p.running, id)
-	p.workers[queue][slot].job = nil
-	p.mu.Unlock()
 }

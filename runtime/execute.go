@@ -53,9 +53,37 @@ func (p *Pool) execute(rj *runningJob) {
 	p.ack(next)
 }
 
+// preparedHandler is a registration with the pool's handler chain built
+// around it: the chain is built once per job type, not once per job.
+type preparedHandler struct {
+	reg registration
+	// run is RecoverPanics(pool middleware(type middleware(handler))),
+	// a tenant handler adapted to run in its tenant's scope.
+	run Handler
+}
+
+// handlerFor returns the prepared handler of jobType, building and caching
+// it on first use; ok is false when no handler is registered for it.
+func (p *Pool) handlerFor(jobType string) (ph *preparedHandler, ok bool) {
+	if v, ok := p.handlers.Load(jobType); ok {
+		return v.(*preparedHandler), true
+	}
+	reg, ok := p.registry.lookup(jobType)
+	if !ok {
+		return nil, false
+	}
+	h := reg.handler
+	if reg.tenant != nil {
+		h = p.tenantHandler(reg.tenant)
+	}
+	ph = &preparedHandler{reg: reg, run: RecoverPanics(chain(chain(h, reg.config.Middleware), p.cfg.Middleware))}
+	v, _ := p.handlers.LoadOrStore(jobType, ph) // registrations never change
+	return v.(*preparedHandler), true
+}
+
 // runHandler looks the job's handler up and runs it with its timeout.
 func (p *Pool) runHandler(ctx context.Context, job Job) attempt {
-	reg, ok := p.registry.lookup(job.Type)
+	ph, ok := p.handlerFor(job.Type)
 	if !ok {
 		return attempt{
 			err:       fmt.Errorf("no handler is registered for job type %q (registered: %v)", job.Type, p.registry.Types()),
@@ -63,23 +91,16 @@ func (p *Pool) runHandler(ctx context.Context, job Job) attempt {
 			errType:   ErrorTypeUnknownJobType,
 		}
 	}
-	h := reg.handler
-	if reg.tenant != nil {
-		if job.TenantID == "" {
-			return attempt{err: fmt.Errorf("job type %q is tenant-scoped but the job has no tenant ID", job.Type), permanent: true, errType: ErrorTypeTenant}
-		}
-		h = p.tenantHandler(reg.tenant)
+	if ph.reg.tenant != nil && job.TenantID == "" {
+		return attempt{err: fmt.Errorf("job type %q is tenant-scoped but the job has no tenant ID", job.Type), permanent: true, errType: ErrorTypeTenant}
 	}
-	h = chain(h, reg.config.Middleware)
-	h = RecoverPanics(chain(h, p.cfg.Middleware))
-
-	timeout := firstPositive(job.Timeout, reg.config.Timeout, p.cfg.JobTimeout)
+	timeout := firstPositive(job.Timeout, ph.reg.config.Timeout, p.cfg.JobTimeout)
 	hctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if job.TenantID != "" {
 		hctx = WithTenantID(hctx, job.TenantID)
 	}
-	result, err := h(hctx, job)
+	result, err := ph.run(hctx, job)
 	a := attempt{result: result, err: err, timeout: timeout}
 	if err != nil && errors.Is(hctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 		a.timedOut = true
@@ -129,8 +150,8 @@ func (p *Pool) retryPolicy(job Job) RetryPolicy {
 	if job.Retry != nil {
 		return job.Retry.WithDefaults()
 	}
-	if reg, ok := p.registry.lookup(job.Type); ok && reg.config.Retry != nil {
-		return reg.config.Retry.WithDefaults()
+	if ph, ok := p.handlerFor(job.Type); ok && ph.reg.config.Retry != nil {
+		return ph.reg.config.Retry.WithDefaults()
 	}
 	return p.cfg.Retry.WithDefaults()
 }

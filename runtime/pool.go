@@ -156,8 +156,9 @@ type Pool struct {
 	// jobsCtx is the parent of the job contexts. It is never cancelled, so
 	// that deriving a job's context costs no registration with a shared
 	// parent; Shutdown cancels the running jobs one by one (cancelJobs).
-	jobsCtx context.Context
-	workers map[string]*queueWorkers // queue -> its workers
+	jobsCtx  context.Context
+	workers  map[string]*queueWorkers // queue -> its workers
+	handlers sync.Map                 // job type -> *preparedHandler
 }
 
 // queueWorkers is the worker slots of one queue.

@@ -16,6 +16,9 @@ import (
 type Handler func(ctx context.Context, job Job) (json.RawMessage, error)
 
 // Middleware wraps a handler, for logging, metrics, tracing or recovery.
+// A pool wraps each job type's handler once, when it first runs one of its
+// jobs, and calls the result for every job: the work of a middleware
+// belongs in the handler it returns.
 type Middleware func(next Handler) Handler
 
 // TenantHandler runs one attempt of a tenant job inside a transaction whose

@@ -33,7 +33,7 @@ func (p *Pool) beatOnce(ctx context.Context, interval time.Duration) {
 		if err != nil && ctx.Err() == nil {
 			p.log.Error("jobs: extend leases", "err", err, "jobs", len(jobs))
 		}
-		p.dropLost(lost)
+		p.dropLost(ctx, lost)
 	}
 	if err := p.backend.ReportWorkers(ctx, p.cfg.ProcessID, workers, 3*interval); err != nil && ctx.Err() == nil {
 		p.log.Error("jobs: report workers", "err", err)
@@ -69,9 +69,17 @@ func (p *Pool) workerID(queue string, slot int) string {
 	return fmt.Sprintf("%s/%s/%03d", p.cfg.ProcessID, queue, slot)
 }
 
-// dropLost cancels the handlers of jobs whose lease was lost.
-func (p *Pool) dropLost(ids []string) {
-	p.cancelRunning(ids, ErrLeaseLost)
+// dropLost cancels the handlers of jobs whose lease was lost. A job lost
+// because it was cancelled gets ErrJobCancelled as the cause, as through
+// the CancelNotifier, whichever of the two tells the pool first.
+func (p *Pool) dropLost(ctx context.Context, ids []string) {
+	for _, id := range ids {
+		cause := ErrLeaseLost
+		if j, err := p.backend.Job(ctx, id); err == nil && j.State == StateCancelled {
+			cause = ErrJobCancelled
+		}
+		p.cancelRunning([]string{id}, cause)
+	}
 }
 
 // watchCancellations stops the handlers of jobs cancelled anywhere.

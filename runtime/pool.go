@@ -311,7 +311,8 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 		p.log.Warn("jobs: shutdown timeout; cancelling running jobs", "jobs", ids)
 		p.cancelJobs()
 		if !waitTimeout(ctx, &p.jobs, time.Second) {
-			err = fmt.Errorf("shutdown: %d jobs did not stop; their leases will expire and they will run again: %v", len(p.runningIDs()), p.runningIDs())
+			stuck := p.runningIDs()
+			err = fmt.Errorf("shutdown: %d jobs did not stop; their leases will expire and they will run again: %v", len(stuck), stuck)
 		}
 	}
 	p.stopBeat()

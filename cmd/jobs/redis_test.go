@@ -176,32 +176,6 @@ func serveRedis(t *testing.T, f *redisFixture, args []string, vars ...string) st
 	return url
 }
 
-// send makes a request (JSON, unless a GET) with an optional bearer token
-// and returns the status and body.
-func send(t *testing.T, method, url, token string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if method != http.MethodGet {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.StatusCode, string(body)
-}
-
 // TestRedisServe runs the built "jobs serve" on a deployment in Redis and
 // uses its admin API and /metrics over HTTP.
 func TestRedisServe(t *testing.T) {

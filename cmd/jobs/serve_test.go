@@ -51,15 +51,19 @@ func serving(t *testing.T, args []string, vars map[string]string) string {
 	return url
 }
 
-// get fetches url with an optional bearer token.
-func get(t *testing.T, url, token string) (int, string) {
+// send makes a request (JSON, unless a GET) with an optional bearer token
+// and returns the status and body.
+func send(t *testing.T, method, url, token string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(t.Context(), method, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if method != http.MethodGet {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -87,13 +91,13 @@ func TestServe(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			base := serving(t, c.args, c.vars)
-			if code, body := get(t, base+"/api/admin/jobs/stats", c.token); code != http.StatusOK || !strings.Contains(body, `"name":"emails"`) {
+			if code, body := send(t, http.MethodGet, base+"/api/admin/jobs/stats", c.token); code != http.StatusOK || !strings.Contains(body, `"name":"emails"`) {
 				t.Fatalf("stats: %d %s", code, body)
 			}
-			if code, body := get(t, base+"/api/admin/jobs/stats", ""); code != c.anon {
+			if code, body := send(t, http.MethodGet, base+"/api/admin/jobs/stats", ""); code != c.anon {
 				t.Fatalf("unauthenticated stats: %d %s, want %d", code, body, c.anon)
 			}
-			code, body := get(t, base+"/metrics", "")
+			code, body := send(t, http.MethodGet, base+"/metrics", "")
 			for _, want := range []string{`jobs_queue_size{queue="emails"} 2`, `jobs_queue_dead_letters{queue="reports"} 2`, "jobs_backend_up 1", "go_goroutines"} {
 				if code != http.StatusOK || !strings.Contains(body, want) {
 					t.Fatalf("/metrics: %d, lacks %q", code, want)

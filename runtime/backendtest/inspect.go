@@ -242,13 +242,12 @@ func testInvalidCursor(s *suite) {
 }
 
 func testPause(s *suite) {
-	ins := s.b
 	s.add("p1", runtime.WithQueue("q"))
 	s.add("o1", runtime.WithQueue("other"))
-	if err := ins.PauseQueue(s.ctx, "q"); err != nil {
+	if err := s.b.PauseQueue(s.ctx, "q"); err != nil {
 		s.t.Fatalf("PauseQueue: %v", err)
 	}
-	if err := ins.PauseQueue(s.ctx, "q"); err != nil {
+	if err := s.b.PauseQueue(s.ctx, "q"); err != nil {
 		s.t.Fatalf("second PauseQueue: %v", err)
 	}
 	s.expectEmpty("q")
@@ -266,7 +265,7 @@ func testPause(s *suite) {
 	if s.queueStats(st, "other").Paused {
 		s.t.Fatal("the other queue shows paused")
 	}
-	if err := ins.ResumeQueue(s.ctx, "q"); err != nil {
+	if err := s.b.ResumeQueue(s.ctx, "q"); err != nil {
 		s.t.Fatalf("ResumeQueue: %v", err)
 	}
 	if s.queueStats(s.stats(), "q").Paused {
@@ -274,33 +273,27 @@ func testPause(s *suite) {
 	}
 	s.expectIDs("jobs after resume", s.dequeue("q", 10), "p1", "p2", "s1")
 
-	if err := ins.PauseQueue(s.ctx, "fresh"); err != nil {
+	if err := s.b.PauseQueue(s.ctx, "fresh"); err != nil {
 		s.t.Fatalf("PauseQueue of a queue with no jobs: %v", err)
 	}
 	s.add("f1", runtime.WithQueue("fresh"))
 	s.expectEmpty("fresh")
-	if err := ins.PauseQueue(s.ctx, "bad{name}"); err == nil {
+	if err := s.b.PauseQueue(s.ctx, "bad{name}"); err == nil {
 		s.t.Fatal("PauseQueue accepted an invalid queue name")
 	}
 }
 
 func testResumeWakes(s *suite) {
-	ins := s.b
-	if err := ins.PauseQueue(s.ctx, "q"); err != nil {
+	if err := s.b.PauseQueue(s.ctx, "q"); err != nil {
 		s.t.Fatal(err)
 	}
 	s.add("p1", runtime.WithQueue("q"))
 	ctx, cancel := context.WithTimeout(s.ctx, waitTimeout)
 	defer cancel()
 	done := s.dequeueAsync(ctx, "q")
-	time.Sleep(100 * time.Millisecond)
-	select {
-	case r := <-done:
-		s.t.Fatalf("Dequeue of a paused queue returned %v, %v", ids(r.jobs), r.err)
-	default:
-	}
+	s.expectBlocked(done, "paused")
 	resumed := time.Now()
-	if err := ins.ResumeQueue(s.ctx, "q"); err != nil {
+	if err := s.b.ResumeQueue(s.ctx, "q"); err != nil {
 		s.t.Fatal(err)
 	}
 	r := s.await(done)

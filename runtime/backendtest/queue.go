@@ -227,6 +227,18 @@ func (s *suite) dequeueAsync(ctx context.Context, queue string) <-chan dequeueRe
 }
 
 // await waits for a dequeueResult.
+// expectBlocked waits 100 ms and fails if the Dequeue behind done has
+// returned: why says of what queue ("empty", "paused").
+func (s *suite) expectBlocked(done <-chan dequeueResult, why string) {
+	s.t.Helper()
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case r := <-done:
+		s.t.Fatalf("Dequeue on a %s queue returned %v, %v", why, ids(r.jobs), r.err)
+	default:
+	}
+}
+
 func (s *suite) await(done <-chan dequeueResult) dequeueResult {
 	s.t.Helper()
 	select {
@@ -242,12 +254,7 @@ func testDequeueWakes(s *suite) {
 	ctx, cancel := context.WithTimeout(s.ctx, waitTimeout)
 	defer cancel()
 	done := s.dequeueAsync(ctx, "wake")
-	time.Sleep(100 * time.Millisecond)
-	select {
-	case r := <-done:
-		s.t.Fatalf("Dequeue on an empty queue returned %v, %v", ids(r.jobs), r.err)
-	default:
-	}
+	s.expectBlocked(done, "empty")
 	enqueued := time.Now()
 	s.add("wake-1", runtime.WithQueue("wake"))
 	r := s.await(done)

@@ -13,11 +13,13 @@ var luaFiles embed.FS
 
 // Every multi-key change is one of these scripts, run with EVALSHA (go-redis
 // falls back to EVAL, which loads the script, when the server lacks it).
-// The queue scripts share lua/lib.lua and the key layout it documents.
+// The queue scripts share lua/lib.lua and the key layout it documents;
+// fn_*.lua files hold the bodies that several scripts call.
 var (
 	enqueueScript  = queueScript("enqueue.lua")
-	dequeueScript  = queueScript("dequeue.lua")
-	moveScript     = queueScript("move.lua")
+	dequeueScript  = queueScript("fn_dequeue.lua", "dequeue.lua")
+	moveScript     = queueScript("fn_move.lua", "move.lua")
+	cycleScript    = queueScript("fn_move.lua", "fn_dequeue.lua", "cycle.lua")
 	extendScript   = queueScript("extend.lua")
 	promoteScript  = queueScript("promote.lua")
 	buryScript     = queueScript("bury.lua")
@@ -31,9 +33,13 @@ var (
 )
 
 // queueScript builds a script that works on one queue's keys: lib.lua
-// followed by the named file.
-func queueScript(name string) *goredis.Script {
-	return goredis.NewScript(mustRead("lib.lua") + "\n" + mustRead(name))
+// followed by the named files.
+func queueScript(names ...string) *goredis.Script {
+	src := mustRead("lib.lua")
+	for _, name := range names {
+		src += "\n" + mustRead(name)
+	}
+	return goredis.NewScript(src)
 }
 
 func mustRead(name string) string {

@@ -1,0 +1,158 @@
+-- fn_move.lua: move(at) applies state changes the caller computed (Ack,
+-- Cancel, Delete, RetryDeadLetter, bulk dead-letter repair, lease
+-- recovery), each fenced on what the caller read. move.lua and cycle.lua
+-- call it.
+--
+-- KEYS: the queue's keys (see lib.lua); KEYS[15] (standalone only) the ID index.
+-- Its arguments start at ARGV[at]; the numbers below are for at = 5 (move.lua).
+-- ARGV[5]  dead-letter cap (count)
+-- ARGV[6]  dead-letter age cap: drop dead letters scored below this (unix microseconds)
+-- ARGV[7]  completed cap and cancelled cap (count, each)
+-- ARGV[8]  completed/cancelled age cap: drop those scored below this (unix microseconds)
+-- ARGV[9]  per-type history cap (count)
+-- ARGV[10] channel on which to publish the IDs of cancelled running jobs
+-- ARGV[11] number of changes n, then n groups of 23:
+--   1 id
+--   2 expected state ('*': any, no fence; the job is taken out of every structure)
+--   3 expected attempt ('' : not checked)
+--   4 expected lease deadline, field l ('' : not checked)
+--   5 new state, or 'deleted' to remove the job
+--   6 '1' to put a pending job at the front of its list (a released job keeps its turn)
+--   7 score for the new place (unix microseconds: execute-at or finish time)
+--   8 job type (names the history list)
+--   9 history snapshot (job JSON) to push on the type's history, or ''
+--  10 outcome to count: 'ok', 'fail' or '' (none)
+--  11 duration of the attempt in nanoseconds, or '' (unknown)
+--  12-18 new values of fields a, x, st, fi, l, r, e ('' clears the field)
+--  19 the job's unique-key holder key, '' when it has none or in cluster mode
+--  20 what the change does to it: 'free', 'take' (see unique_apply) or ''
+--  21 the job's holder string "<id> <queue> <until ns or 0>"
+--  22 PX milliseconds for 'take' ('' : no TTL)
+--  23 '1' to publish the ID on the channel (a running job was cancelled)
+--
+-- move returns a list of one code per change: 1 applied, 0 refused (the stored job is not
+-- in the expected state, attempt or lease), -1 no such job.
+--
+-- Per job it costs one HMGET and one HSET (a cleared field is stored as
+-- '', which every reader takes for absent); the zset moves, history pushes
+-- and counters of all changes go in one call per key at the end, or
+-- before a change to a job that an earlier change of the batch touched.
+local function move(at)
+  local base, now_us, now_ns = ARGV[1], ARGV[3], ARGV[4]
+  local dead_max, dead_min, done_max, done_min = tonumber(ARGV[at]), ARGV[at + 1], tonumber(ARGV[at + 2]), ARGV[at + 3]
+  local hist_max, channel, n = tonumber(ARGV[at + 4]), ARGV[at + 5], tonumber(ARGV[at + 6])
+  local ZSET = { scheduled = 5, retrying = 6, running = 7, failed = 9, completed = 10, cancelled = 13 }
+  local res, trim, woken = {}, {}, false
+
+  -- Deferred work: zrem[zi] and zadd[zi] (score, id pairs) per zset,
+  -- hist[type] snapshots in push order, counters, and the IDs they concern.
+  local zrem, zadd, hist, hist_types, seen = {}, {}, {}, {}, {}
+  local stats = { processed = 0, succeeded = 0, failed = 0, timed = 0, dur_ns = 0 }
+  -- list returns t[k], a new list when there was none.
+  local function list(t, k)
+    local l = t[k]
+    if not l then
+      l = {}
+      t[k] = l
+    end
+    return l
+  end
+  local function flush()
+    for zi, ids in pairs(zrem) do chunked({ 'ZREM', KEYS[zi] }, ids) end
+    for zi, pairs_ in pairs(zadd) do chunked({ 'ZADD', KEYS[zi] }, pairs_) end
+    zrem, zadd, seen = {}, {}, {}
+  end
+
+  for i = 0, n - 1 do
+    local o = at + 7 + i * 23
+    local id, want, want_a, want_l, state = ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4]
+    if seen[id] then flush() end
+    seen[id] = true
+    local key = base .. 'j:' .. id
+    local f = hmget(key, 's', 'a', 'l', 'p')
+    local code = 1
+    if want ~= '*' then
+      if not f or not f[1] then
+        code = -1
+      elseif f[1] ~= want or (want_a ~= '' and f[2] ~= want_a) or (want_l ~= '' and f[3] ~= want_l) then
+        code = 0
+      end
+    elseif redis.call('EXISTS', key) == 0 then
+      code = -1
+    end
+    res[#res + 1] = code
+    if code == 1 then
+      local prio = (f and PRIO[f[4] or ''] and f[4]) or '2'
+      if want == '*' then
+        flush()
+        for p = 1, 4 do redis.call('LREM', KEYS[p], 0, id) end
+        for _, zi in ipairs({ 5, 6, 7, 9, 10, 13 }) do redis.call('ZREM', KEYS[zi], id) end
+      elseif want == 'pending' then
+        redis.call('LREM', KEYS[tonumber(prio)], 1, id)
+      else
+        local l = list(zrem, ZSET[want])
+        l[#l + 1] = id
+      end
+      if state == 'deleted' then
+        redis.call('DEL', key)
+      else
+        redis.call('HSET', key, 's', state, 'a', ARGV[o + 11], 'x', ARGV[o + 12], 'st', ARGV[o + 13],
+          'fi', ARGV[o + 14], 'l', ARGV[o + 15], 'r', ARGV[o + 16], 'e', ARGV[o + 17])
+        if state == 'pending' then
+          if ARGV[o + 5] == '1' then
+            redis.call('LPUSH', KEYS[tonumber(prio)], id)
+          else
+            redis.call('RPUSH', KEYS[tonumber(prio)], id)
+          end
+          woken = true
+        else
+          local l = list(zadd, ZSET[state])
+          l[#l + 1] = ARGV[o + 6]
+          l[#l + 1] = id
+          if state == 'failed' or state == 'completed' or state == 'cancelled' then trim[ZSET[state]] = true end
+        end
+        if ARGV[o + 8] ~= '' then
+          local t = ARGV[o + 7]
+          if not hist[t] then hist_types[#hist_types + 1] = t end
+          local l = list(hist, t)
+          l[#l + 1] = ARGV[o + 8]
+        end
+        if ARGV[o + 9] ~= '' then
+          local ok = ARGV[o + 9] == 'ok'
+          stats.processed = stats.processed + 1
+          if ok then stats.succeeded = stats.succeeded + 1 else stats.failed = stats.failed + 1 end
+          if ARGV[o + 10] ~= '' then
+            stats.timed = stats.timed + 1
+            stats.dur_ns = stats.dur_ns + tonumber(ARGV[o + 10])
+            if stats.dur_ns > 1e15 then -- stay far below 2^53, where sums round
+              redis.call('HINCRBY', KEYS[11], 'dur_ns', string.format('%.0f', stats.dur_ns))
+              stats.dur_ns = 0
+            end
+          end
+        end
+      end
+      if ARGV[o + 18] ~= '' and ARGV[o + 19] ~= '' then
+        unique_apply(ARGV[o + 18], ARGV[o + 19], ARGV[o + 20], ARGV[o + 21], now_ns, prefix_of())
+      end
+      if ARGV[o + 22] == '1' then redis.call('PUBLISH', channel, id) end
+    end
+  end
+  flush()
+  for _, t in ipairs(hist_types) do
+    local h = base .. 'h:' .. t
+    local snaps, newest = hist[t], {}
+    -- Only the newest hist_max snapshots can stay in the list.
+    for j = math.max(1, #snaps - hist_max + 1), #snaps do newest[#newest + 1] = snaps[j] end
+    chunked({ 'LPUSH', h }, newest)
+    redis.call('LTRIM', h, 0, hist_max - 1)
+  end
+  for _, name in ipairs({ 'processed', 'succeeded', 'failed', 'timed' }) do
+    if stats[name] > 0 then redis.call('HINCRBY', KEYS[11], name, stats[name]) end
+  end
+  if stats.dur_ns > 0 then redis.call('HINCRBY', KEYS[11], 'dur_ns', string.format('%.0f', stats.dur_ns)) end
+  if trim[9] then trim_zset(base, 9, dead_max, dead_min) end
+  if trim[10] then trim_zset(base, 10, done_max, done_min) end
+  if trim[13] then trim_zset(base, 13, done_max, done_min) end
+  if woken then wake() end
+  return res
+end

@@ -48,6 +48,7 @@ var (
 	memN      = flag.Int("memory", 100_000, "pending jobs for the memory test")
 	only      = flag.String("only", "", "run only the named phase (drain, enqueue, bulk, latency, memory)")
 	cpuProf   = flag.String("cpuprofile", "", "write a CPU profile of the jobs phases to this file")
+	jobsOnly  = flag.Bool("jobs-only", false, "skip asynq (for profiling jobs alone)")
 )
 
 // want reports whether the phase runs (see -only).
@@ -85,7 +86,10 @@ func main() {
 	var rows []row
 
 	j := newJobs(*redisURL)
-	a := newAsynq(aopt, rdb)
+	var a peer = newAsynq(aopt, rdb)
+	if *jobsOnly {
+		a = skipped{}
+	}
 	if *cpuProf != "" {
 		f, err := os.Create(*cpuProf)
 		if err != nil {
@@ -413,3 +417,19 @@ func (j *jobsBench) memory(rdb *goredis.Client, n int) float64 {
 	unlinkMatching(rdb, j.prefix+":*")
 	return float64(used) / float64(n)
 }
+
+// peer is the system jobs is compared with: asynq, or skipped under -jobs-only.
+type peer interface {
+	drain(n int) float64
+	enqueue(n int) float64
+	latency(n int) (float64, float64)
+	memory(n int) float64
+}
+
+// skipped is the peer of -jobs-only: it measures nothing, so ratios read n/a.
+type skipped struct{}
+
+func (skipped) drain(int) float64              { return 0 }
+func (skipped) enqueue(int) float64            { return 0 }
+func (skipped) latency(int) (float64, float64) { return 0, 0 }
+func (skipped) memory(int) float64             { return 0 }

@@ -3,28 +3,31 @@ package redis
 import (
 	"context"
 	"errors"
-	goruntime "runtime"
 	"sync"
 
 	"github.com/jobsgo/jobs/runtime"
 )
 
 // maxBatch bounds the calls one flush carries: a batch that fills up is
-// flushed at once, even while another flush of its lane is in flight.
-// One flush at a time per lane is deliberate: measured on the bench, a
-// second one in flight halves the batches and costs more than it saves.
+// flushed at once, even while its lane's turns are all taken.
 const maxBatch = 256
 
 // committer coalesces concurrent calls into group commits, one lane per
-// key (a queue). A call that finds its lane idle is flushed at once, alone;
-// calls made while a flush is in flight wait and go together in the next
-// one. There is no timer: an idle system flushes every call immediately,
+// key (a queue). A call that finds a turn of its lane free is flushed at
+// once, alone; calls made while every turn is in flight wait and go
+// together in the next flush. There is no timer: an idle system flushes every call immediately,
 // a busy one carries as many calls per round trip as arrived during the
 // last one.
 type committer[T, R any] struct {
 	// flush runs one batch of items of key and returns one result per
 	// item, or an error for all of them.
 	flush func(ctx context.Context, key string, items []T) ([]R, error)
+	// urgent, when set, picks the calls that must not wait for the flush
+	// in flight: such a call seals its batch and flushes it at once.
+	urgent func(T) bool
+	// turns is how many flushes of one lane may be in flight at once
+	// (at least 1); a call waits only when all of them are.
+	turns int
 
 	mu    sync.Mutex
 	lanes map[string]*lane[T, R]
@@ -32,8 +35,8 @@ type committer[T, R any] struct {
 
 // lane is the state of one key, guarded by committer.mu.
 type lane[T, R any] struct {
-	busy bool         // a flush is in flight
-	next *batch[T, R] // calls waiting for the next flush, nil when none
+	running int          // flushes in flight that hold a turn
+	next    *batch[T, R] // calls waiting for the next flush, nil when none
 }
 
 // batch is the calls of one flush. Until the flush starts, live is guarded
@@ -53,9 +56,9 @@ func newCommitter[T, R any](flush func(context.Context, string, []T) ([]R, error
 
 // do adds item to the next flush of key and returns its result. When ctx
 // ends before that flush starts, the item is withdrawn and do returns
-// ctx.Err(); when it ends during the flush, do returns ctx.Err() at once
-// and the item's outcome is unknown to the caller, as with any cancelled
-// round trip.
+// ctx.Err(); once the flush has started, do waits for its outcome (the
+// flush's own I/O timeouts bound it), so that no caller loses track of
+// what was done for it: a job leased for a Dequeue, an Ack applied.
 func (c *committer[T, R]) do(ctx context.Context, key string, item T) (R, error) {
 	var zero R
 	if err := ctx.Err(); err != nil {
@@ -76,10 +79,11 @@ func (c *committer[T, R]) do(ctx context.Context, key string, item T) (R, error)
 	b.items = append(b.items, item)
 	b.live = append(b.live, true)
 	switch {
-	case !l.busy:
-		l.busy, l.next = true, nil
+	case l.running < max(c.turns, 1):
+		l.running++
+		l.next = nil
 		go c.run(key, l, b)
-	case len(b.items) >= maxBatch:
+	case len(b.items) >= maxBatch || (c.urgent != nil && c.urgent(item)):
 		l.next = nil // sealed: flushed now, next to the one in flight
 		go c.run(key, nil, b)
 	}
@@ -87,18 +91,22 @@ func (c *committer[T, R]) do(ctx context.Context, key string, item T) (R, error)
 
 	select {
 	case <-b.done:
-		if b.err != nil {
-			return zero, b.err
-		}
-		return b.res[i], nil
 	case <-ctx.Done():
 		c.mu.Lock()
-		if l.next == b {
+		withdrawn := l.next == b
+		if withdrawn {
 			b.live[i] = false
 		}
 		c.mu.Unlock()
-		return zero, ctx.Err()
+		if withdrawn {
+			return zero, ctx.Err()
+		}
+		<-b.done
 	}
+	if b.err != nil {
+		return zero, b.err
+	}
+	return b.res[i], nil
 }
 
 // run flushes b and, when l is not nil (b holds the lane's turn), then
@@ -109,13 +117,10 @@ func (c *committer[T, R]) run(key string, l *lane[T, R], b *batch[T, R]) {
 		if l == nil {
 			return
 		}
-		// Let the callers just released make their next calls, so that
-		// they go in the next flush rather than in the one after it.
-		goruntime.Gosched()
 		c.mu.Lock()
 		b, l.next = l.next, nil
 		if b == nil {
-			l.busy = false
+			l.running--
 		}
 		c.mu.Unlock()
 	}
@@ -184,10 +189,4 @@ func (b *Backend) flushEnqueues(ctx context.Context, _ string, jobs []runtime.Jo
 		return nil, err
 	}
 	return errs, nil
-}
-
-// flushAcks applies the changes of separate Ack calls of one queue in one
-// move.lua call.
-func (b *Backend) flushAcks(ctx context.Context, queue string, changes []change) ([]int64, error) {
-	return b.move(ctx, b.queue(queue), changes)
 }

@@ -197,3 +197,46 @@ func TestCoalescedCalls(t *testing.T) {
 		})
 	}
 }
+
+// TestCommitterTurns checks that a lane runs up to turns flushes at once
+// and that an urgent call does not wait for them.
+func TestCommitterTurns(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		turns      int
+		urgent     bool
+		wantFlying int // flushes started before any ends
+	}{
+		{"one turn", 1, false, 1},
+		{"two turns", 2, false, 2},
+		{"urgent call", 1, true, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gate := make(chan struct{})
+			var flying atomic.Int32
+			c := newCommitter(func(_ context.Context, _ string, items []int) ([]int, error) {
+				flying.Add(1)
+				<-gate
+				return items, nil
+			})
+			c.turns = tc.turns
+			if tc.urgent {
+				c.urgent = func(i int) bool { return i == 2 }
+			}
+			var wg sync.WaitGroup
+			for i := range 3 {
+				wg.Go(func() {
+					if got, err := c.do(context.Background(), "q", i); err != nil || got != i {
+						t.Errorf("do(%d) = %d, %v", i, got, err)
+					}
+				})
+				time.Sleep(10 * time.Millisecond) // in order
+			}
+			if got := int(flying.Load()); got != tc.wantFlying {
+				t.Errorf("%d flushes in flight, want %d", got, tc.wantFlying)
+			}
+			close(gate)
+			wg.Wait()
+		})
+	}
+}

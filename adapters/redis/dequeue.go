@@ -14,7 +14,10 @@ import (
 
 // Dequeue leases up to limit (at least 1) pending jobs of queue for lease,
 // highest priority first and FIFO within a priority, in one script call
-// that first promotes the queue's due scheduled and retrying jobs.
+// that first promotes the queue's due scheduled and retrying jobs. While
+// Acks of the queue are being stored, that call waits for the next batch
+// of them and goes with it: one round trip stores the outcomes and leases
+// the next jobs.
 //
 // When nothing is pending it blocks, without polling, on the queue's
 // wake-up marker (BZPOPMIN), which enqueues, promotions and releases arm;
@@ -35,23 +38,25 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		now := b.clock.Now()
-		jobs, popped, next, err := b.take(ctx, k, limit, now, now.Add(lease))
+		r, err := b.lanes.do(ctx, queue, laneOp{take: &takeRequest{limit: limit, lease: lease}})
+		if err == nil {
+			err = r.err
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 			return nil, fmt.Errorf("redis: dequeue %s: %w", queue, err)
 		}
-		if len(jobs) > 0 {
-			return jobs, nil
+		if len(r.taken.jobs) > 0 {
+			return r.taken.jobs, nil
 		}
-		if popped > 0 {
+		if r.taken.popped > 0 {
 			continue // every job taken was corrupt; look again at once
 		}
 		wait := b.blockTimeout
-		if next > 0 {
-			if d := time.UnixMicro(next).Sub(now); d < wait {
+		if next := r.taken.next; next > 0 {
+			if d := time.UnixMicro(next).Sub(b.clock.Now()); d < wait {
 				wait = max(d, time.Millisecond)
 			}
 		}
@@ -82,27 +87,43 @@ func (b *Backend) poke(wakeKey string) {
 	})
 }
 
-// take runs dequeue.lua once. It returns the decoded jobs, how many IDs it
-// leased (corrupt ones included) and the earliest execute-at of the
-// queue's scheduled and retrying jobs in unix microseconds (0: none).
-// Jobs that do not decode are buried as corrupt.
-func (b *Backend) take(ctx context.Context, k *queueKeys, limit int, now, leaseUntil time.Time) ([]runtime.Job, int, int64, error) {
-	args := append(k.args(now, 3), limit, micros(leaseUntil), nanos(leaseUntil))
+// taken is what one lease of a queue's pending jobs returned.
+type taken struct {
+	jobs   []runtime.Job // the leased jobs that decoded
+	popped int           // how many IDs were leased, corrupt ones included
+	next   int64         // earliest execute-at of a scheduled or retrying job, unix microseconds; 0: none
+}
+
+// take runs dequeue.lua once, leasing up to limit jobs for lease.
+func (b *Backend) take(ctx context.Context, k *queueKeys, limit int, lease time.Duration) (taken, error) {
+	now := b.clock.Now()
+	args := takeArgs(k.args(now, 3), limit, now.Add(lease))
 	res, err := dequeueScript.Run(ctx, b.client, k.keys, args...).Slice()
 	if err != nil {
-		return nil, 0, 0, err
+		return taken{}, err
 	}
+	return b.takeReply(ctx, k, res, now, now.Add(lease))
+}
+
+// takeArgs appends dequeue's arguments (see fn_dequeue.lua) to args.
+func takeArgs(args []any, limit int, leaseUntil time.Time) []any {
+	return append(args, limit, micros(leaseUntil), nanos(leaseUntil))
+}
+
+// takeReply decodes dequeue's reply res for a lease taken at now until
+// leaseUntil. Jobs that do not decode are buried as corrupt.
+func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now, leaseUntil time.Time) (taken, error) {
 	if len(res) == 0 || (len(res)-1)%7 != 0 {
-		return nil, 0, 0, fmt.Errorf("dequeue.lua returned %d values", len(res))
+		return taken{}, fmt.Errorf("dequeue.lua returned %d values", len(res))
 	}
-	var next int64
+	var t taken
 	if s, _ := res[0].(string); s != "" {
 		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			next = int64(f)
+			t.next = int64(f)
 		}
 	}
-	popped := (len(res) - 1) / 7
-	jobs := make([]runtime.Job, 0, popped)
+	t.popped = (len(res) - 1) / 7
+	t.jobs = make([]runtime.Job, 0, t.popped)
 	var corrupt []any
 	started, until := nanos(now), nanos(leaseUntil)
 	for i := 1; i < len(res); i += 7 {
@@ -114,12 +135,12 @@ func (b *Backend) take(ctx context.Context, k *queueKeys, limit int, now, leaseU
 			corrupt = append(corrupt, id, r.a, job.Type, reason(err))
 			continue
 		}
-		jobs = append(jobs, job)
+		t.jobs = append(t.jobs, job)
 	}
 	if len(corrupt) > 0 {
 		_, _ = b.bury(ctx, k, now, corrupt) // a job missed keeps its lease; RecoverExpired buries it
 	}
-	return jobs, popped, next, nil
+	return t, nil
 }
 
 // bury moves leased jobs that did not decode to the dead-letter queue and

@@ -72,6 +72,16 @@
 // with error type corrupt_job in the dead-letter queue, wherever a script
 // or the Go code meets it (Dequeue, PromoteDue, RecoverExpired).
 //
+// # Round trips
+//
+// Concurrent calls of one queue share script calls (group commit, no
+// timer): single-job Enqueues go together, up to two batches in flight;
+// Acks wait for the flush in flight and go in the next; a Dequeue takes
+// the Acks waiting at that moment with it, so that cycle.lua stores those
+// outcomes and leases the next jobs in one round trip (BullMQ's
+// moveToFinished does the same). fn_move.lua and fn_dequeue.lua hold the
+// two halves, which move.lua and dequeue.lua also run alone.
+//
 // On a standalone (or Sentinel) server, enqueue.lua claims the IDs in the
 // ID index and stores the jobs in one call, and the trimming scripts drop
 // trimmed IDs from the index themselves. On Redis Cluster (a

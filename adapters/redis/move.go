@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -32,14 +33,27 @@ type change struct {
 // the same script, or right after it on Redis Cluster.
 func (b *Backend) move(ctx context.Context, k *queueKeys, changes []change) ([]int64, error) {
 	now := b.clock.Now()
-	args := append(k.args(now, 7+23*len(changes)),
-		b.deadLimit, micros(now.Add(-b.deadMaxAge)), b.completedLimit, micros(now.Add(-b.completedMaxAge)),
+	args, ops, err := b.moveArgs(k.args(now, 7+23*len(changes)), changes, now)
+	if err != nil {
+		return nil, err
+	}
+	codes, err := moveScript.Run(ctx, b.client, k.keys, args...).Int64Slice()
+	if err != nil {
+		return nil, err
+	}
+	return b.moved(ctx, changes, ops, codes)
+}
+
+// moveArgs appends move's arguments for changes (see fn_move.lua) to args
+// and returns them with the unique-key operation of each change.
+func (b *Backend) moveArgs(args []any, changes []change, now time.Time) ([]any, []string, error) {
+	args = append(args, b.deadLimit, micros(now.Add(-b.deadMaxAge)), b.completedLimit, micros(now.Add(-b.completedMaxAge)),
 		b.historyLimit, b.cancelChannel, len(changes))
 	ops := make([]string, len(changes))
 	for i, c := range changes {
 		fields, err := mutable(c.job)
 		if err != nil {
-			return nil, fmt.Errorf("encode job %s: %w", c.job.ID, err)
+			return nil, nil, fmt.Errorf("encode job %s: %w", c.job.ID, err)
 		}
 		score := ""
 		switch c.state {
@@ -54,7 +68,7 @@ func (b *Backend) move(ctx context.Context, k *queueKeys, changes []change) ([]i
 		if c.history {
 			s, err := marshalJob(c.job)
 			if err != nil {
-				return nil, fmt.Errorf("encode job %s: %w", c.job.ID, err)
+				return nil, nil, fmt.Errorf("encode job %s: %w", c.job.ID, err)
 			}
 			snapshot = string(s)
 		}
@@ -75,10 +89,12 @@ func (b *Backend) move(ctx context.Context, k *queueKeys, changes []change) ([]i
 		args = append(args, fields...)
 		args = append(args, uk, ops[i], hold, px, notify)
 	}
-	codes, err := moveScript.Run(ctx, b.client, k.keys, args...).Int64Slice()
-	if err != nil {
-		return nil, err
-	}
+	return args, ops, nil
+}
+
+// moved checks the codes move returned for changes and, on Redis Cluster,
+// applies the changes' unique-key operations ops.
+func (b *Backend) moved(ctx context.Context, changes []change, ops []string, codes []int64) ([]int64, error) {
 	if len(codes) != len(changes) {
 		return nil, fmt.Errorf("move.lua returned %d codes for %d changes", len(codes), len(changes))
 	}

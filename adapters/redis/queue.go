@@ -311,7 +311,7 @@ func (b *Backend) ExtendLeases(ctx context.Context, jobs []runtime.Job, until ti
 // ones to the retry set, failed ones to the dead-letter queue and the
 // history, cancelled ones to the finished set, and released ones back to
 // the front of their priority list. Concurrent Acks of one queue share
-// script calls (see Enqueue).
+// script calls (see Enqueue), and with the next Dequeue of the queue.
 func (b *Backend) Ack(ctx context.Context, job runtime.Job) error {
 	c := change{job: job, expect: runtime.StateRunning, attempt: strconv.Itoa(job.Attempt), state: job.State}
 	switch job.State {
@@ -333,11 +333,11 @@ func (b *Backend) Ack(ctx context.Context, job runtime.Job) error {
 	if c.outcome != "" {
 		c.duration = strconv.FormatInt(int64(b.clock.Now().Sub(job.StartedAt)), 10)
 	}
-	code, err := b.acks.do(ctx, job.Queue, c)
+	r, err := b.lanes.do(ctx, job.Queue, laneOp{change: c})
 	if err != nil {
 		return fmt.Errorf("redis: ack job %s: %w", job.ID, err)
 	}
-	if code != 1 {
+	if r.code != 1 {
 		return fmt.Errorf("%w: job %s attempt %s", runtime.ErrLeaseLost, job.ID, c.attempt)
 	}
 	return nil

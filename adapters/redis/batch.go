@@ -80,9 +80,16 @@ func (c *committer[T, R]) do(ctx context.Context, key string, item T) (R, error)
 	b.live = append(b.live, true)
 	switch {
 	case l.running < max(c.turns, 1):
+		// A free turn: the batch holds this call alone, which the caller
+		// flushes itself rather than wait for a goroutine to do it.
 		l.running++
 		l.next = nil
-		go c.run(key, l, b)
+		c.mu.Unlock()
+		c.flushBatch(key, b)
+		if next := c.handOn(l); next != nil {
+			go c.run(key, l, next)
+		}
+		return b.result(i)
 	case len(b.items) >= maxBatch || (c.urgent != nil && c.urgent(item)):
 		l.next = nil // sealed: flushed now, next to the one in flight
 		go c.run(key, nil, b)
@@ -103,27 +110,42 @@ func (c *committer[T, R]) do(ctx context.Context, key string, item T) (R, error)
 		}
 		<-b.done
 	}
+	return b.result(i)
+}
+
+// result is the outcome of the i-th call of b, once b is flushed.
+func (b *batch[T, R]) result(i int) (R, error) {
 	if b.err != nil {
+		var zero R
 		return zero, b.err
 	}
 	return b.res[i], nil
 }
 
-// run flushes b and, when l is not nil (b holds the lane's turn), then
-// starts the lane's next batch or marks the lane idle.
+// run flushes b and, when l is not nil (b holds a turn of the lane), then
+// the lane's next batches until none waits.
 func (c *committer[T, R]) run(key string, l *lane[T, R], b *batch[T, R]) {
 	for b != nil {
 		c.flushBatch(key, b)
 		if l == nil {
 			return
 		}
-		c.mu.Lock()
-		b, l.next = l.next, nil
-		if b == nil {
-			l.running--
-		}
-		c.mu.Unlock()
+		b = c.handOn(l)
 	}
+}
+
+// handOn is called when a flush holding a turn of l ends: it returns the
+// batch waiting for the next flush, which keeps the turn, or frees the
+// turn and returns nil when no call waits.
+func (c *committer[T, R]) handOn(l *lane[T, R]) *batch[T, R] {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := l.next
+	l.next = nil
+	if b == nil {
+		l.running--
+	}
+	return b
 }
 
 // flushBatch runs the flush on b's live items and hands out the results.

@@ -2,9 +2,10 @@
 // Redis server, with the same concurrency and a no-op handler, and prints a
 // table with the ratios. Run it from bench/: go run . -redis redis://...
 //
-// A second table gives the Redis server's CPU time per job of each phase
-// (INFO cpu before and after), which varies less than the rates when the
-// machine is shared. -only runs one phase; -cpuprofile profiles the first
+// Two more tables give the CPU time per job of each phase, of the Redis
+// server (INFO cpu before and after) and of this process, where both
+// systems' producers and workers run (getrusage); they vary less than the
+// rates when the machine is shared. -only runs one phase; -cpuprofile profiles the first
 // jobs phase run (pair it with -only).
 //
 // The server must be one you can write to: bench uses a fresh key prefix
@@ -20,12 +21,14 @@ import (
 	"log"
 	"log/slog"
 	"os"
+	goruntime "runtime"
 	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -49,6 +52,7 @@ var (
 	only      = flag.String("only", "", "run only the named phase (drain, enqueue, bulk, latency, memory)")
 	cpuProf   = flag.String("cpuprofile", "", "write a CPU profile of the jobs phases to this file")
 	jobsOnly  = flag.Bool("jobs-only", false, "skip asynq (for profiling jobs alone)")
+	memProf   = flag.String("memprofile", "", "write an allocation profile of the first jobs phase to this file")
 )
 
 // want reports whether the phase runs (see -only).
@@ -130,10 +134,15 @@ func main() {
 		fmt.Printf("%-32s %14s %14s %10s\n", r.name, num(r.jobs), num(r.asynq), ratio)
 	}
 	fmt.Println("\nratio > 1 means jobs is better (faster, lower latency, less memory).")
-	fmt.Printf("\n%-32s %14s %14s\n", "Redis CPU per job (µs)", "jobs", "asynq")
-	for _, phase := range []string{"drain", "enqueue", "bulk"} {
-		if serverCPU["jobs "+phase] > 0 {
-			fmt.Printf("%-32s %14.1f %14s\n", phase, serverCPU["jobs "+phase], num(serverCPU["asynq "+phase]))
+	for _, cpu := range []struct {
+		title string
+		per   map[string]float64
+	}{{"Redis CPU per job (µs)", serverCPU}, {"Go process CPU per job (µs)", clientCPU}} {
+		fmt.Printf("\n%-32s %14s %14s\n", cpu.title, "jobs", "asynq")
+		for _, phase := range []string{"drain", "enqueue", "bulk"} {
+			if cpu.per["jobs "+phase] > 0 {
+				fmt.Printf("%-32s %14.1f %14s\n", phase, cpu.per["jobs "+phase], num(cpu.per["asynq "+phase]))
+			}
 		}
 	}
 	fmt.Printf("workers %d, producers %d, Redis %s\n", *workers, *producers, opt.Addr)
@@ -166,18 +175,30 @@ func percentiles(ds []time.Duration) (float64, float64) {
 // server is the client bench reads INFO with.
 var server *goredis.Client
 
-// serverCPU is the Redis server's CPU time per job of each measured phase,
-// in microseconds, keyed by "<system> <phase>".
-var serverCPU = map[string]float64{}
+// serverCPU and clientCPU are the CPU times per job of the Redis server
+// and of this process (where the producers and workers of both systems
+// run) in each measured phase, in microseconds, keyed by "<system> <phase>".
+var serverCPU, clientCPU = map[string]float64{}, map[string]float64{}
 
-// cpuMeter measures the Redis server's CPU time (INFO cpu) over a phase.
-type cpuMeter float64
+// cpuMeter measures the CPU time of the Redis server (INFO cpu) and of
+// this process (getrusage) over a phase.
+type cpuMeter struct{ server, client float64 }
 
-func startCPU() cpuMeter { return cpuMeter(redisCPU()) }
+func startCPU() cpuMeter { return cpuMeter{redisCPU(), processCPU()} }
 
-// stop records the CPU time per job since start under key.
+// stop records the CPU times per job since start under key.
 func (m cpuMeter) stop(key string, jobs int) {
-	serverCPU[key] = (redisCPU() - float64(m)) * 1e6 / float64(jobs)
+	serverCPU[key] = (redisCPU() - m.server) * 1e6 / float64(jobs)
+	clientCPU[key] = (processCPU() - m.client) * 1e6 / float64(jobs)
+}
+
+// processCPU is this process's user + system CPU time in seconds.
+func processCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // redisCPU reads used_cpu_user + used_cpu_sys in seconds.
@@ -235,15 +256,35 @@ type jobsBench struct {
 // profiler when one was asked for and not yet written.
 func (j *jobsBench) measure(fn func()) {
 	if j.prof == nil {
-		fn()
+		measureAllocs(fn)
 		return
 	}
 	if err := pprof.StartCPUProfile(j.prof); err != nil {
 		log.Fatal(err)
 	}
-	fn()
+	measureAllocs(fn)
 	pprof.StopCPUProfile()
 	j.prof = nil
+}
+
+// measureAllocs runs fn and, when -memprofile asks for it, writes the
+// allocations fn made to that file.
+func measureAllocs(fn func()) {
+	if *memProf == "" {
+		fn()
+		return
+	}
+	goruntime.MemProfileRate = 4096
+	fn()
+	f, err := os.Create(*memProf)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		log.Fatal(err)
+	}
+	*memProf = ""
 }
 
 func newJobs(url string) *jobsBench { return &jobsBench{url: url} }

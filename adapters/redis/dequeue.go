@@ -62,8 +62,16 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 		}
 		if wakeKey == "" {
 			wakeKey = k.base + "w:" + b.instance + ":" + strconv.FormatUint(b.wakeSeq.Add(1), 10)
-			stop := context.AfterFunc(ctx, func() { b.poke(wakeKey) })
-			defer stop()
+			b.pokes.Add(1) // Close waits for the poke
+			stop := context.AfterFunc(ctx, func() {
+				defer b.pokes.Done()
+				b.poke(wakeKey)
+			})
+			defer func() {
+				if stop() { // the poke never ran
+					b.pokes.Done()
+				}
+			}()
 		}
 		err = b.client.Do(ctx, "BZPOPMIN", k.keys[keyWake], wakeKey, strconv.FormatFloat(wait.Seconds(), 'f', 3, 64)).Err()
 		if err != nil && !errors.Is(err, goredis.Nil) {

@@ -15,7 +15,7 @@ import (
 // laneOp is one call on a queue's lane: an Ack's change or, when take is
 // not nil, a Dequeue's request for jobs.
 type laneOp struct {
-	change change
+	change *change
 	take   *takeRequest
 }
 
@@ -39,13 +39,14 @@ type laneResult struct {
 // same queue) on its own.
 func (b *Backend) flushLane(ctx context.Context, queue string, ops []laneOp) ([]laneResult, error) {
 	k := b.queue(queue)
-	var changes []change
-	var changeAt, takeAt []int
+	changes := make([]change, 0, len(ops))
+	changeAt := make([]int, 0, len(ops))
+	var takeAt []int
 	for i, op := range ops {
 		if op.take != nil {
 			takeAt = append(takeAt, i)
 		} else {
-			changes = append(changes, op.change)
+			changes = append(changes, *op.change)
 			changeAt = append(changeAt, i)
 		}
 	}

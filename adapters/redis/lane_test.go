@@ -36,7 +36,7 @@ func TestLaneCycle(t *testing.T) {
 			stale, err := running[1].Complete(nil, clock.Now())
 			must(t, err)
 			ack := func(j runtime.Job, attempt int) laneOp {
-				return laneOp{change: change{job: j, expect: runtime.StateRunning, attempt: strconv.Itoa(attempt),
+				return laneOp{change: &change{job: j, expect: runtime.StateRunning, attempt: strconv.Itoa(attempt),
 					state: runtime.StateCompleted, outcome: "ok", history: true}}
 			}
 			ops := []laneOp{

@@ -148,10 +148,11 @@ type Backend struct {
 	ticksKey      string // hash: schedule name -> last claimed tick
 	schedulesKey  string // hash: schedule name -> ScheduleInfo JSON
 
-	queueCache sync.Map      // queue name -> *queueKeys
-	known      sync.Map      // queue names added to queuesKey by this process
-	wakeSeq    atomic.Uint64 // numbers the wake-up keys of Dequeue calls
-	instance   string        // distinguishes this backend's wake-up keys
+	queueCache sync.Map       // queue name -> *queueKeys
+	known      sync.Map       // queue names added to queuesKey by this process
+	wakeSeq    atomic.Uint64  // numbers the wake-up keys of Dequeue calls
+	pokes      sync.WaitGroup // pokes of Dequeue calls whose context ended, for Close
+	instance   string         // distinguishes this backend's wake-up keys
 
 	lanes    *committer[laneOp, laneResult] // coalesces Ack and Dequeue calls per queue
 	enqueues *committer[runtime.Job, error] // coalesces single-job Enqueue calls per queue
@@ -246,8 +247,11 @@ func dial(c config) (*goredis.Client, error) {
 // Client returns the underlying go-redis client.
 func (b *Backend) Client() goredis.UniversalClient { return b.client }
 
-// Close closes the client if New created it.
+// Close closes the client if New created it, once the wake-ups sent for
+// Dequeue calls whose context ended are done. Call it after the pools and
+// other users of the backend have stopped.
 func (b *Backend) Close() error {
+	b.pokes.Wait()
 	if b.owned {
 		return b.client.Close()
 	}

@@ -333,7 +333,7 @@ func (b *Backend) Ack(ctx context.Context, job runtime.Job) error {
 	if c.outcome != "" {
 		c.duration = strconv.FormatInt(int64(b.clock.Now().Sub(job.StartedAt)), 10)
 	}
-	r, err := b.lanes.do(ctx, job.Queue, laneOp{change: c})
+	r, err := b.lanes.do(ctx, job.Queue, laneOp{change: &c})
 	if err != nil {
 		return fmt.Errorf("redis: ack job %s: %w", job.ID, err)
 	}

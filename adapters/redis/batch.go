@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	goruntime "runtime"
 	"sync"
 
 	"github.com/jobsgo/jobs/runtime"
@@ -130,6 +131,9 @@ func (c *committer[T, R]) run(key string, l *lane[T, R], b *batch[T, R]) {
 		if l == nil {
 			return
 		}
+		// Let the callers just released make their next calls, so that
+		// they go in the next flush rather than in the one after it.
+		goruntime.Gosched()
 		b = c.handOn(l)
 	}
 }

@@ -23,8 +23,9 @@ type attempt struct {
 	errType   string        // JobError.Type override
 }
 
-// execute runs one leased job and acknowledges its outcome.
-func (p *Pool) execute(rj *runningJob) {
+// execute runs one leased job and returns the outcome to store; ok is
+// false when there is none (the job was cancelled, or its lease lost).
+func (p *Pool) execute(rj *runningJob) (outcome Job, ok bool) {
 	job := rj.job
 	a := p.runHandler(rj.ctx, job)
 	if rj.ctx.Err() != nil && a.err != nil && !a.timedOut {
@@ -36,10 +37,10 @@ func (p *Pool) execute(rj *runningJob) {
 			// report on it.
 			p.logJob(slog.LevelWarn, job, "jobs: lease lost while running; outcome discarded", "err", a.err)
 		default:
-			p.ack(mustTransition(job.Release(p.cfg.Clock.Now())))
 			p.logJob(slog.LevelWarn, job, "jobs: job interrupted by shutdown; handed back to its queue")
+			return mustTransition(job.Release(p.cfg.Clock.Now())), true
 		}
-		return
+		return Job{}, false
 	}
 	next := p.decide(job, a, p.cfg.Clock.Now())
 	switch next.State {
@@ -50,7 +51,7 @@ func (p *Pool) execute(rj *runningJob) {
 	case StateFailed:
 		p.logJob(slog.LevelError, job, "jobs: job failed; moved to the dead-letter queue", "err", next.Error.Message, "error_type", next.Error.Type)
 	}
-	p.ack(next)
+	return next, true
 }
 
 // preparedHandler is a registration with the pool's handler chain built
@@ -199,25 +200,30 @@ func errorTypeName(err error) string {
 // again: at-least-once, never lost.
 func (p *Pool) ack(next Job) {
 	// The first try runs on a plain background context: backends bound their
-	// own I/O, and a context per job is measurable on the hot path. Retries
-	// share a 10 s budget.
-	ctx := context.Background()
+	// own I/O, and a context per job is measurable on the hot path.
+	p.settleAck(next, 1, p.backend.Ack(context.Background(), next))
+}
+
+// settleAck takes over after the tries-th try to store next ended with
+// err: nothing to do when it was stored, a warning when its lease was lost,
+// else more tries, five in all, sharing a 10 s budget.
+func (p *Pool) settleAck(next Job, tries int, err error) {
+	var ctx context.Context
 	delay := 20 * time.Millisecond
-	for try := 1; ; try++ {
-		err := p.backend.Ack(ctx, next)
+	for ; ; tries++ {
 		switch {
 		case err == nil:
 			return
 		case errors.Is(err, ErrLeaseLost):
-			p.logJob(slog.LevelWarn, next, "jobs: lease lost before the outcome was stored; the job ran on another worker too", "err", err)
+			p.logLeaseLost(next, err)
 			return
-		case try == 5 || ctx.Err() != nil:
+		case tries >= 5 || (ctx != nil && ctx.Err() != nil):
 			p.logJob(slog.LevelError, next, "jobs: could not store the outcome; the job will run again when its lease expires", "err", err)
 			return
 		}
-		if try == 1 {
+		if ctx == nil {
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+			ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 		}
 		select {
@@ -225,7 +231,13 @@ func (p *Pool) ack(next Job) {
 		case <-time.After(delay):
 		}
 		delay *= 2
+		err = p.backend.Ack(ctx, next)
 	}
+}
+
+// logLeaseLost logs that the outcome of job was refused: its lease was lost.
+func (p *Pool) logLeaseLost(job Job, err error) {
+	p.logJob(slog.LevelWarn, job, "jobs: lease lost before the outcome was stored; the job ran on another worker too", "err", err)
 }
 
 // mustTransition unwraps a transition the pool has already checked is legal

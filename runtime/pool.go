@@ -137,7 +137,10 @@ func (c PoolConfig) validate(reg *Registry) error {
 // Pool runs jobs from a backend: for each queue, a fetcher takes jobs when
 // workers are idle (several per round trip when several are) and hands
 // each to an idle worker, a goroutine per slot that lives as long as the
-// pool, which runs it with a lease that a heartbeat renews.
+// pool, which runs it with a lease that a heartbeat renews. On a backend
+// that is an AckDequeuer, a worker that stores an outcome takes its next
+// job in the same round trip and goes back to the fetcher only when it
+// gets none.
 type Pool struct {
 	backend  Backend
 	registry *Registry
@@ -149,10 +152,13 @@ type Pool struct {
 	started   bool
 	stopped   bool
 	stopFetch context.CancelFunc
-	stopBeat  context.CancelFunc
-	fetchers  sync.WaitGroup
-	jobs      sync.WaitGroup // the workers
-	beat      sync.WaitGroup
+	// taking is done once Shutdown starts: fetchers and workers take no
+	// more jobs.
+	taking   context.Context
+	stopBeat context.CancelFunc
+	fetchers sync.WaitGroup
+	jobs     sync.WaitGroup // the workers
+	beat     sync.WaitGroup
 	// jobsCtx is the parent of the job contexts. It is never cancelled, so
 	// that deriving a job's context costs no registration with a shared
 	// parent; Shutdown cancels the running jobs one by one (cancelJobs).
@@ -238,7 +244,7 @@ func (p *Pool) Start(ctx context.Context) error {
 	base := context.WithoutCancel(ctx)
 	fetchCtx, stopFetch := context.WithCancel(base)
 	beatCtx, stopBeat := context.WithCancel(base)
-	p.stopFetch, p.stopBeat, p.jobsCtx = stopFetch, stopBeat, base
+	p.stopFetch, p.stopBeat, p.jobsCtx, p.taking = stopFetch, stopBeat, base, fetchCtx
 
 	queues := make([]string, 0, len(p.cfg.Queues))
 	for q := range p.cfg.Queues {
@@ -420,23 +426,69 @@ func (p *Pool) fetch(ctx context.Context, queue string, w *queueWorkers) {
 			// cancelJobs, which runs once the fetchers have stopped, sees
 			// every job handed out.
 			s := &w.slots[slots[i]]
-			ctx, cancel := context.WithCancelCause(p.jobsCtx)
-			rj := &runningJob{job: job, ctx: ctx, cancel: cancel}
+			rj := p.newRunningJob(job)
 			s.job.Store(rj)
 			s.work <- rj
 		}
 	}
 }
 
+// newRunningJob gives a leased job the context its handler runs in.
+func (p *Pool) newRunningJob(job Job) *runningJob {
+	ctx, cancel := context.WithCancelCause(p.jobsCtx)
+	return &runningJob{job: job, ctx: ctx, cancel: cancel}
+}
+
 // work is the worker of slot i of w: it runs the jobs handed to it until
-// its fetcher stops.
+// its fetcher stops, and the jobs it takes itself when it stores an
+// outcome (see AckDequeuer); it goes back to the fetcher when it gets none.
 func (p *Pool) work(w *queueWorkers, i int) {
 	defer p.jobs.Done()
 	s := &w.slots[i]
 	for rj := range s.work {
-		p.execute(rj)
-		s.job.Store(nil)
-		rj.cancel(nil)
+		for rj != nil {
+			outcome, ok := p.execute(rj)
+			s.job.Store(nil)
+			rj.cancel(nil)
+			rj = nil
+			if ok {
+				rj = p.store(s, outcome)
+			}
+		}
 		w.free <- i
 	}
+}
+
+// store stores outcome and, when the backend is an AckDequeuer and the
+// pool is still taking jobs, takes the queue's next job in the same round
+// trip: that job, already in slot s, is returned for the worker to run.
+func (p *Pool) store(s *workerSlot, outcome Job) *runningJob {
+	ad, ok := p.backend.(AckDequeuer)
+	if !ok || p.taking.Err() != nil {
+		p.ack(outcome)
+		return nil
+	}
+	jobs, err := ad.AckDequeue(context.Background(), outcome, p.cfg.Lease)
+	switch {
+	case errors.Is(err, ErrLeaseLost):
+		p.logLeaseLost(outcome, err)
+	case err != nil:
+		p.settleAck(outcome, 1, err) // nothing was stored or leased
+		return nil
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	rj := p.newRunningJob(jobs[0])
+	s.job.Store(rj)
+	// Shutdown may have begun during the call; it cancels the jobs in the
+	// slots once the fetchers stop, so this one is either seen there or
+	// handed back here, never left running unseen.
+	if p.taking.Err() != nil {
+		s.job.Store(nil)
+		rj.cancel(nil)
+		p.ack(mustTransition(rj.job.Release(p.cfg.Clock.Now())))
+		return nil
+	}
+	return rj
 }

@@ -152,6 +152,14 @@ func (f *flakyAcks) Ack(ctx context.Context, job runtime.Job) error {
 	return f.Backend.Ack(ctx, job)
 }
 
+// AckDequeue fails as Ack does: the pool stores outcomes through it.
+func (f *flakyAcks) AckDequeue(ctx context.Context, job runtime.Job, lease time.Duration) ([]runtime.Job, error) {
+	if f.failures.Add(-1) >= 0 {
+		return nil, errors.New("connection refused")
+	}
+	return f.Backend.AckDequeue(ctx, job, lease)
+}
+
 func TestPoolRetriesAcks(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -194,5 +202,85 @@ func TestPoolRetriesAcks(t *testing.T) {
 				t.Fatalf("job %s, want %s", got.State, tt.wantState)
 			}
 		})
+	}
+}
+
+// gatedAckDequeue holds AckDequeue until proceed is closed, and keeps the
+// context of the pool's scheduler, which ends when the pool stops taking
+// jobs.
+type gatedAckDequeue struct {
+	*memory.Backend
+	entered, proceed chan struct{}
+	once             sync.Once
+	taking           chan context.Context
+}
+
+func (g *gatedAckDequeue) PromoteDue(ctx context.Context) (int, error) {
+	select {
+	case g.taking <- ctx:
+	default:
+	}
+	return g.Backend.PromoteDue(ctx)
+}
+
+func (g *gatedAckDequeue) AckDequeue(ctx context.Context, job runtime.Job, lease time.Duration) ([]runtime.Job, error) {
+	g.once.Do(func() { close(g.entered) })
+	<-g.proceed
+	return g.Backend.AckDequeue(ctx, job, lease)
+}
+
+// TestPoolHandsBackJobTakenAtShutdown: a job that a worker's AckDequeue
+// leases while Shutdown begins is handed back to its queue, not run.
+func TestPoolHandsBackJobTakenAtShutdown(t *testing.T) {
+	b := &gatedAckDequeue{Backend: memory.New(), entered: make(chan struct{}), proceed: make(chan struct{}),
+		taking: make(chan context.Context, 1)}
+	var runs sync.Map
+	reg := runtime.NewRegistry()
+	if err := reg.Register("t", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+		runs.Store(j.ID, true)
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := runtime.NewPool(b, reg, runtime.PoolConfig{Logger: quietLogger(), Queues: map[string]int{runtime.DefaultQueue: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	taking := <-b.taking
+	c := runtime.NewClient(b)
+	first, err := c.Enqueue(context.Background(), "t", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-b.entered // first ran; its worker stores the outcome
+	second, err := c.Enqueue(context.Background(), "t", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := make(chan error)
+	go func() { stopped <- p.Shutdown(context.Background()) }()
+	<-taking.Done()
+	close(b.proceed) // AckDequeue leases second now
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []struct {
+		id      string
+		state   runtime.State
+		attempt int
+	}{
+		{first.ID, runtime.StateCompleted, 1},
+		{second.ID, runtime.StatePending, 0}, // back in the queue, attempt uncounted
+	} {
+		j, err := b.Job(context.Background(), want.id)
+		if err != nil || j.State != want.state || j.Attempt != want.attempt {
+			t.Errorf("job %s: %s attempt %d (%v), want %s attempt %d", want.id, j.State, j.Attempt, err, want.state, want.attempt)
+		}
+	}
+	if _, ran := runs.Load(second.ID); ran {
+		t.Error("the job taken during shutdown ran")
 	}
 }

@@ -102,6 +102,19 @@ type WorkerRegistry interface {
 	RemoveWorkers(ctx context.Context, processID string) error
 }
 
+// AckDequeuer is an optional capability of a Backend: a worker that
+// finishes a job stores its outcome and takes its next job in one round
+// trip, as BullMQ's moveToFinished does. The pool uses it while it is
+// taking jobs; both adapters have it.
+type AckDequeuer interface {
+	// AckDequeue stores job's outcome as Ack does and then, without
+	// blocking, leases up to one pending job of the same queue for lease,
+	// as Dequeue would. err is the Ack's: when it is ErrLeaseLost, next may
+	// still hold a leased job, which the caller must run or release; any
+	// other error means that nothing was leased.
+	AckDequeue(ctx context.Context, job Job, lease time.Duration) (next []Job, err error)
+}
+
 // Backend is everything a storage adapter implements. Every adapter passes
 // the conformance suite in runtime/backendtest.
 type Backend interface {

@@ -3,6 +3,7 @@ package memory
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -153,6 +154,35 @@ func (b *Backend) ExtendLeases(ctx context.Context, jobs []runtime.Job, until ti
 func (b *Backend) Ack(ctx context.Context, job runtime.Job) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	return b.ack(job)
+}
+
+// AckDequeue stores job's outcome as Ack does and then leases up to one
+// pending job of its queue for lease, without blocking, under one lock.
+func (b *Backend) AckDequeue(ctx context.Context, job runtime.Job, lease time.Duration) ([]runtime.Job, error) {
+	if lease <= 0 {
+		return nil, fmt.Errorf("memory: ack and dequeue %s: lease %s is not positive", job.ID, lease)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	err := b.ack(job)
+	if err != nil && !errors.Is(err, runtime.ErrLeaseLost) {
+		return nil, err
+	}
+	now := b.clock.Now()
+	if _, perr := b.promoteDue(now); perr != nil {
+		return nil, errors.Join(err, perr)
+	}
+	q := b.queue(job.Queue)
+	if q.paused {
+		return nil, err
+	}
+	jobs, terr := b.take(q, 1, now, now.Add(lease))
+	return jobs, errors.Join(err, terr)
+}
+
+// ack is Ack with b.mu held.
+func (b *Backend) ack(job runtime.Job) error {
 	r, ok := b.jobs[job.ID]
 	attempt := job.Attempt
 	if job.State == runtime.StatePending {

@@ -75,12 +75,15 @@
 // # Round trips
 //
 // Concurrent calls of one queue share script calls (group commit, no
-// timer): single-job Enqueues go together, up to two batches in flight;
-// Acks wait for the flush in flight and go in the next; a Dequeue takes
-// the Acks waiting at that moment with it, so that cycle.lua stores those
-// outcomes and leases the next jobs in one round trip (BullMQ's
-// moveToFinished does the same). fn_move.lua and fn_dequeue.lua hold the
-// two halves, which move.lua and dequeue.lua also run alone.
+// timer): single-job Enqueues go together, up to two batches in flight.
+// A worker that finishes a job stores its outcome and leases its next job
+// in one call (AckDequeue, as BullMQ's moveToFinished does); such calls
+// and plain Acks wait for a free turn (two per queue) and go together, so
+// that one cycle.lua call stores every outcome of the batch and leases a
+// job for each of its workers. A Dequeue (workers idle) does not wait: it
+// takes the calls waiting at that moment with it. fn_move.lua and
+// fn_dequeue.lua hold the two halves, which move.lua and dequeue.lua also
+// run alone.
 //
 // On a standalone (or Sentinel) server, enqueue.lua claims the IDs in the
 // ID index and stores the jobs in one call, and the trimming scripts drop

@@ -12,8 +12,8 @@ import (
 // in a single script call (cycle.lua), so a busy pool pays one round trip
 // per cycle rather than two.
 
-// laneOp is one call on a queue's lane: an Ack's change or, when take is
-// not nil, a Dequeue's request for jobs.
+// laneOp is one call on a queue's lane: an Ack's change, a Dequeue's
+// request for jobs (take), or both (AckDequeue).
 type laneOp struct {
 	change *change
 	take   *takeRequest
@@ -34,57 +34,82 @@ type laneResult struct {
 	err   error
 }
 
-// flushLane runs one batch of queue's lane: the changes and the first take
-// in one call, then any further take (another pool of this process on the
-// same queue) on its own.
+// flushLane runs one batch of queue's lane in one script call: the
+// changes, then one lease for all the takes (their limits added up, the
+// jobs dealt out in order). A take asking for another lease length than
+// the first (another pool of this process on the same queue) runs on its
+// own afterwards.
 func (b *Backend) flushLane(ctx context.Context, queue string, ops []laneOp) ([]laneResult, error) {
 	k := b.queue(queue)
 	changes := make([]change, 0, len(ops))
 	changeAt := make([]int, 0, len(ops))
-	var takeAt []int
+	var takeAt, apart []int
+	var lease time.Duration
+	limit := 0
 	for i, op := range ops {
-		if op.take != nil {
-			takeAt = append(takeAt, i)
-		} else {
+		if op.change != nil {
 			changes = append(changes, *op.change)
 			changeAt = append(changeAt, i)
 		}
+		switch {
+		case op.take == nil:
+		case len(takeAt) == 0 || op.take.lease == lease:
+			lease = op.take.lease
+			takeAt = append(takeAt, i)
+			limit += op.take.limit
+		default:
+			apart = append(apart, i)
+		}
 	}
-	res := make([]laneResult, len(ops))
+	var codes []int64
+	var t taken
+	var err error
 	switch {
 	case len(takeAt) == 0:
-		codes, err := b.move(ctx, k, changes)
-		if err != nil {
-			return nil, err
-		}
-		for j, i := range changeAt {
-			res[i].code = codes[j]
-		}
-		return res, nil
+		codes, err = b.move(ctx, k, changes)
 	case len(changes) == 0:
-		res[takeAt[0]].taken, res[takeAt[0]].err = b.take(ctx, k, ops[takeAt[0]].take.limit, ops[takeAt[0]].take.lease)
+		t, err = b.take(ctx, k, limit, lease)
 	default:
-		codes, t, err := b.cycle(ctx, k, changes, ops[takeAt[0]].take)
-		if err != nil {
-			return nil, err
-		}
-		for j, i := range changeAt {
-			res[i].code = codes[j]
-		}
-		res[takeAt[0]].taken = t
+		codes, t, err = b.cycle(ctx, k, changes, limit, lease)
 	}
-	for _, i := range takeAt[1:] {
+	if err != nil {
+		return nil, err
+	}
+	res := make([]laneResult, len(ops))
+	for j, i := range changeAt {
+		res[i].code = codes[j]
+	}
+	deal(res, ops, takeAt, t)
+	for _, i := range apart {
 		res[i].taken, res[i].err = b.take(ctx, k, ops[i].take.limit, ops[i].take.lease)
 	}
 	return res, nil
 }
 
-// cycle applies changes and then leases jobs for req, in one call of
-// cycle.lua.
-func (b *Backend) cycle(ctx context.Context, k *queueKeys, changes []change, req *takeRequest) ([]int64, taken, error) {
+// deal hands the jobs of t to the takes ops[takeAt...] in order, each up
+// to its limit. Every take learns the earliest execute-at; one left
+// without jobs while corrupt ones were leased is told so (popped), so that
+// it looks again at once rather than wait.
+func deal(res []laneResult, ops []laneOp, takeAt []int, t taken) {
+	jobs := t.jobs
+	corrupt := t.popped > len(t.jobs)
+	for _, i := range takeAt {
+		n := min(ops[i].take.limit, len(jobs))
+		r := &res[i].taken
+		r.jobs, jobs = jobs[:n:n], jobs[n:]
+		r.popped, r.next = n, t.next
+		if n == 0 && corrupt {
+			r.popped = 1
+		}
+	}
+}
+
+// cycle applies changes and then leases up to limit jobs for lease, in
+// one call of cycle.lua.
+func (b *Backend) cycle(ctx context.Context, k *queueKeys, changes []change, limit int, lease time.Duration) ([]int64, taken, error) {
 	now := b.clock.Now()
-	until := now.Add(req.lease)
-	args := takeArgs(k.args(now, 10+23*len(changes)), req.limit, until)
+	until := now.Add(lease)
+	args := takeArgs(k.args(now, 10+23*len(changes)), limit, until)
 	args, ops, err := b.moveArgs(args, changes, now)
 	if err != nil {
 		return nil, taken{}, err

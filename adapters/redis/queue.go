@@ -313,6 +313,39 @@ func (b *Backend) ExtendLeases(ctx context.Context, jobs []runtime.Job, until ti
 // the front of their priority list. Concurrent Acks of one queue share
 // script calls (see Enqueue), and with the next Dequeue of the queue.
 func (b *Backend) Ack(ctx context.Context, job runtime.Job) error {
+	c, err := b.ackChange(job)
+	if err != nil {
+		return err
+	}
+	r, err := b.lanes.do(ctx, job.Queue, laneOp{change: &c})
+	if err != nil {
+		return fmt.Errorf("redis: ack job %s: %w", job.ID, err)
+	}
+	return ackRefused(c, r.code)
+}
+
+// AckDequeue stores job's outcome as Ack does and leases up to one pending
+// job of its queue for lease, without blocking, in the same script call
+// (see runtime.AckDequeuer). Such calls of one queue wait for the flush in
+// flight and go together in the next: one round trip stores every outcome
+// and leases a job for each caller.
+func (b *Backend) AckDequeue(ctx context.Context, job runtime.Job, lease time.Duration) ([]runtime.Job, error) {
+	if lease <= 0 {
+		return nil, fmt.Errorf("redis: ack and dequeue %s: lease %s is not positive", job.ID, lease)
+	}
+	c, err := b.ackChange(job)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.lanes.do(ctx, job.Queue, laneOp{change: &c, take: &takeRequest{limit: 1, lease: lease}})
+	if err != nil {
+		return nil, fmt.Errorf("redis: ack job %s: %w", job.ID, err)
+	}
+	return r.taken.jobs, ackRefused(c, r.code)
+}
+
+// ackChange is the fenced change that stores job's outcome.
+func (b *Backend) ackChange(job runtime.Job) (change, error) {
 	c := change{job: job, expect: runtime.StateRunning, attempt: strconv.Itoa(job.Attempt), state: job.State}
 	switch job.State {
 	case runtime.StateCompleted:
@@ -325,20 +358,21 @@ func (b *Backend) Ack(ctx context.Context, job runtime.Job) error {
 		c.attempt, c.front = strconv.Itoa(job.Attempt+1), true
 	case runtime.StateCancelled:
 	default:
-		return &runtime.TransitionError{JobID: job.ID, From: runtime.StateRunning, Action: "acknowledge as " + string(job.State)}
+		return change{}, &runtime.TransitionError{JobID: job.ID, From: runtime.StateRunning, Action: "acknowledge as " + string(job.State)}
 	}
 	if runtime.ValidateQueueName(job.Queue) != nil {
-		return fmt.Errorf("%w: job %s names no valid queue (%q)", runtime.ErrLeaseLost, job.ID, job.Queue)
+		return change{}, fmt.Errorf("%w: job %s names no valid queue (%q)", runtime.ErrLeaseLost, job.ID, job.Queue)
 	}
 	if c.outcome != "" {
 		c.duration = strconv.FormatInt(int64(b.clock.Now().Sub(job.StartedAt)), 10)
 	}
-	r, err := b.lanes.do(ctx, job.Queue, laneOp{change: &c})
-	if err != nil {
-		return fmt.Errorf("redis: ack job %s: %w", job.ID, err)
-	}
-	if r.code != 1 {
-		return fmt.Errorf("%w: job %s attempt %s", runtime.ErrLeaseLost, job.ID, c.attempt)
+	return c, nil
+}
+
+// ackRefused turns move's code for an Ack's change c into its error.
+func ackRefused(c change, code int64) error {
+	if code != 1 {
+		return fmt.Errorf("%w: job %s attempt %s", runtime.ErrLeaseLost, c.job.ID, c.attempt)
 	}
 	return nil
 }

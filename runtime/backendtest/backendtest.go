@@ -16,7 +16,8 @@
 // The groups cover the queue (priority, FIFO, batches, blocking dequeue),
 // scheduling, leases and fencing, the dead-letter queue, statistics,
 // concurrency, the Inspector (pages, pause, bulk repair), unique jobs,
-// cancelling running jobs and periodic tick claims.
+// cancelling running jobs, periodic tick claims and, for backends that have
+// it, runtime.AckDequeuer.
 package backendtest
 
 import (
@@ -92,6 +93,7 @@ func Run(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtim
 		{"Unique", uniqueTests},
 		{"Cancel", cancelTests},
 		{"Periodic", periodicTests},
+		{"AckDequeue", ackDequeueTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -16,9 +16,9 @@ const maxBatch = 256
 // committer coalesces concurrent calls into group commits, one lane per
 // key (a queue). A call that finds a turn of its lane free is flushed at
 // once, alone; calls made while every turn is in flight wait and go
-// together in the next flush. There is no timer: an idle system flushes every call immediately,
-// a busy one carries as many calls per round trip as arrived during the
-// last one.
+// together in the next flush. There is no timer: an idle system flushes
+// every call immediately, a busy one carries as many calls per round trip
+// as arrived during the last one.
 type committer[T, R any] struct {
 	// flush runs one batch of items of key and returns one result per
 	// item, or an error for all of them.

@@ -14,10 +14,10 @@ import (
 
 // Dequeue leases up to limit (at least 1) pending jobs of queue for lease,
 // highest priority first and FIFO within a priority, in one script call
-// that first promotes the queue's due scheduled and retrying jobs. While
-// Acks of the queue are being stored, that call waits for the next batch
-// of them and goes with it: one round trip stores the outcomes and leases
-// the next jobs.
+// that first promotes the queue's due scheduled and retrying jobs. The
+// call takes with it the Acks and AckDequeues of the queue waiting at that
+// moment: one round trip stores their outcomes and leases every job asked
+// for.
 //
 // When nothing is pending it blocks, without polling, on the queue's
 // wake-up marker (BZPOPMIN), which enqueues, promotions and releases arm;

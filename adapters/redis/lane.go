@@ -6,11 +6,11 @@ import (
 	"time"
 )
 
-// A queue's lane carries the calls of its workers to Redis: the Acks of
-// jobs that ended and the Dequeue calls that fetch the next ones. One
-// flush stores the batch's outcomes and leases jobs for its first Dequeue
-// in a single script call (cycle.lua), so a busy pool pays one round trip
-// per cycle rather than two.
+// A queue's lane carries the calls of its workers to Redis: the outcomes
+// of jobs that ended (Ack, AckDequeue) and the requests for the next jobs
+// (AckDequeue, Dequeue). One flush stores the batch's outcomes and leases
+// the jobs it asks for in a single script call (cycle.lua), so a busy
+// pool pays one round trip per batch of job cycles.
 
 // laneOp is one call on a queue's lane: an Ack's change, a Dequeue's
 // request for jobs (take), or both (AckDequeue).
@@ -26,8 +26,8 @@ type takeRequest struct {
 	lease time.Duration
 }
 
-// laneResult answers a laneOp: the change's code (see move), or what the
-// take leased; err is the take's own failure.
+// laneResult answers a laneOp: the change's code (see move) and what the
+// take leased; err is the failure of a take run apart (see flushLane).
 type laneResult struct {
 	code  int64
 	taken taken

@@ -35,16 +35,6 @@ func (s *suite) ackDequeue(outcome runtime.Job, want ...string) []runtime.Job {
 	return jobs
 }
 
-// completed is j completed now, not yet stored.
-func (s *suite) completed(j runtime.Job) runtime.Job {
-	s.t.Helper()
-	done, err := j.Complete([]byte(`{"ok":true}`), s.clock.Now())
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return done
-}
-
 // testAckDequeueNext: each outcome stored takes the next job, by priority,
 // started with a lease; the last finds none.
 func testAckDequeueNext(s *suite) {

@@ -215,11 +215,18 @@ func (s *suite) ack(j runtime.Job) {
 // complete completes a running job and acknowledges it.
 func (s *suite) complete(j runtime.Job) runtime.Job {
 	s.t.Helper()
+	done := s.completed(j)
+	s.ack(done)
+	return done
+}
+
+// completed is j completed now, not yet stored.
+func (s *suite) completed(j runtime.Job) runtime.Job {
+	s.t.Helper()
 	done, err := j.Complete([]byte(`{"ok":true}`), s.clock.Now())
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	s.ack(done)
 	return done
 }
 

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/jobsgo/jobs/internal/testenv"
 	"github.com/jobsgo/jobs/runtime"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
@@ -218,5 +221,35 @@ func TestWakeLatency(t *testing.T) {
 	t.Logf("worst enqueue-to-dequeue latency of a blocked worker: %s", worst)
 	if worst > 100*time.Millisecond {
 		t.Fatalf("a blocked Dequeue took %s to see an enqueue", worst)
+	}
+}
+
+// TestCloseWithBlockedDequeue: Close returns at once while a Dequeue is
+// blocked on an empty queue, and that Dequeue then fails.
+func TestCloseWithBlockedDequeue(t *testing.T) {
+	url := testenv.RedisURL(t)
+	b, err := New(WithURL(url), WithPrefix("jobstest:"+uuid.NewString()[:13]))
+	must(t, err)
+	failed := make(chan error, 1)
+	go func() {
+		_, err := b.Dequeue(context.Background(), "q", 1, time.Minute)
+		failed <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // blocked on the wake-up marker
+	closed := make(chan error, 1)
+	go func() { closed <- b.Close() }()
+	select {
+	case err := <-closed:
+		must(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close hangs while a Dequeue is blocked")
+	}
+	select {
+	case err := <-failed:
+		if err == nil {
+			t.Fatal("the blocked Dequeue returned no error after Close")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the blocked Dequeue did not return after Close")
 	}
 }

@@ -62,16 +62,8 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 		}
 		if wakeKey == "" {
 			wakeKey = k.base + "w:" + b.instance + ":" + strconv.FormatUint(b.wakeSeq.Add(1), 10)
-			b.pokes.Add(1) // Close waits for the poke
-			stop := context.AfterFunc(ctx, func() {
-				defer b.pokes.Done()
-				b.poke(wakeKey)
-			})
-			defer func() {
-				if stop() { // the poke never ran
-					b.pokes.Done()
-				}
-			}()
+			stop := context.AfterFunc(ctx, func() { b.poke(wakeKey) })
+			defer stop()
 		}
 		err = b.client.Do(ctx, "BZPOPMIN", k.keys[keyWake], wakeKey, strconv.FormatFloat(wait.Seconds(), 'f', 3, 64)).Err()
 		if err != nil && !errors.Is(err, goredis.Nil) {
@@ -84,8 +76,17 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 }
 
 // poke wakes the Dequeue call blocked on wakeKey. The key expires by
-// itself should that call have returned already.
+// itself should that call have returned already. Close waits for the
+// pokes under way and stops new ones.
 func (b *Backend) poke(wakeKey string) {
+	b.pokeMu.Lock()
+	if b.closed {
+		b.pokeMu.Unlock()
+		return // Close fails the blocked call anyway
+	}
+	b.pokes.Add(1)
+	b.pokeMu.Unlock()
+	defer b.pokes.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {

@@ -151,7 +151,9 @@ type Backend struct {
 	queueCache sync.Map       // queue name -> *queueKeys
 	known      sync.Map       // queue names added to queuesKey by this process
 	wakeSeq    atomic.Uint64  // numbers the wake-up keys of Dequeue calls
-	pokes      sync.WaitGroup // pokes of Dequeue calls whose context ended, for Close
+	pokeMu     sync.Mutex     // guards closed, and pokes.Add against Close
+	closed     bool           // Close has begun: no more pokes
+	pokes      sync.WaitGroup // pokes under way, for Close
 	instance   string         // distinguishes this backend's wake-up keys
 
 	lanes    *committer[laneOp, laneResult] // coalesces Ack and Dequeue calls per queue
@@ -253,10 +255,13 @@ func dial(c config) (*goredis.Client, error) {
 // Client returns the underlying go-redis client.
 func (b *Backend) Client() goredis.UniversalClient { return b.client }
 
-// Close closes the client if New created it, once the wake-ups sent for
-// Dequeue calls whose context ended are done. Call it after the pools and
-// other users of the backend have stopped.
+// Close closes the client if New created it, once the wake-ups under way
+// for Dequeue calls whose context ended are done. Calls still in flight,
+// such as a blocked Dequeue, then fail; stop the pools first.
 func (b *Backend) Close() error {
+	b.pokeMu.Lock()
+	b.closed = true
+	b.pokeMu.Unlock()
 	b.pokes.Wait()
 	if b.owned {
 		return b.client.Close()

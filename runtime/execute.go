@@ -215,7 +215,7 @@ func (p *Pool) settleAck(next Job, tries int, err error) {
 		case err == nil:
 			return
 		case errors.Is(err, ErrLeaseLost):
-			p.logLeaseLost(next, err)
+			p.logJob(slog.LevelWarn, next, "jobs: lease lost before the outcome was stored; the job ran on another worker too", "err", err)
 			return
 		case tries >= 5 || (ctx != nil && ctx.Err() != nil):
 			p.logJob(slog.LevelError, next, "jobs: could not store the outcome; the job will run again when its lease expires", "err", err)
@@ -233,11 +233,6 @@ func (p *Pool) settleAck(next Job, tries int, err error) {
 		delay *= 2
 		err = p.backend.Ack(ctx, next)
 	}
-}
-
-// logLeaseLost logs that the outcome of job was refused: its lease was lost.
-func (p *Pool) logLeaseLost(job Job, err error) {
-	p.logJob(slog.LevelWarn, job, "jobs: lease lost before the outcome was stored; the job ran on another worker too", "err", err)
 }
 
 // mustTransition unwraps a transition the pool has already checked is legal

@@ -142,11 +142,13 @@ func (c PoolConfig) validate(reg *Registry) error {
 // job in the same round trip and goes back to the fetcher only when it
 // gets none.
 type Pool struct {
-	backend  Backend
-	registry *Registry
-	cfg      PoolConfig
-	log      *slog.Logger
-	periodic *Periodic // nil without schedules
+	backend Backend
+	// ackDequeuer is backend when it is one, else nil.
+	ackDequeuer AckDequeuer
+	registry    *Registry
+	cfg         PoolConfig
+	log         *slog.Logger
+	periodic    *Periodic // nil without schedules
 
 	mu        sync.Mutex
 	started   bool
@@ -205,6 +207,7 @@ func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error)
 		log:      cfg.Logger,
 		workers:  make(map[string]*queueWorkers, len(cfg.Queues)),
 	}
+	p.ackDequeuer, _ = backend.(AckDequeuer)
 	for q, n := range cfg.Queues {
 		w := &queueWorkers{free: make(chan int, n), slots: make([]workerSlot, n)}
 		for i := range w.slots {
@@ -463,19 +466,14 @@ func (p *Pool) work(w *queueWorkers, i int) {
 // pool is still taking jobs, takes the queue's next job in the same round
 // trip: that job, already in slot s, is returned for the worker to run.
 func (p *Pool) store(s *workerSlot, outcome Job) *runningJob {
-	ad, ok := p.backend.(AckDequeuer)
-	if !ok || p.taking.Err() != nil {
+	if p.ackDequeuer == nil || p.taking.Err() != nil {
 		p.ack(outcome)
 		return nil
 	}
-	jobs, err := ad.AckDequeue(context.Background(), outcome, p.cfg.Lease)
-	switch {
-	case errors.Is(err, ErrLeaseLost):
-		p.logLeaseLost(outcome, err)
-	case err != nil:
-		p.settleAck(outcome, 1, err) // nothing was stored or leased
-		return nil
-	}
+	jobs, err := p.ackDequeuer.AckDequeue(context.Background(), outcome, p.cfg.Lease)
+	// Stored, refused (lease lost: a job may still have been leased) or
+	// failed (nothing leased: the usual retries).
+	p.settleAck(outcome, 1, err)
 	if len(jobs) == 0 {
 		return nil
 	}

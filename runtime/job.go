@@ -219,6 +219,28 @@ func ValidateJobID(id string) error {
 	return validateName("job ID", id)
 }
 
+// GeneratedIDForm reports whether id has the form of the IDs NewJob
+// generates: a version-7 UUID (RFC 9562) in canonical lower-case text.
+// Such IDs are unique by construction, so a backend may skip looking for
+// them in other queues (the Redis backend indexes only other IDs). A
+// caller-chosen ID of this form is trusted the same way.
+func GeneratedIDForm(id string) bool {
+	if len(id) != 36 || id[14] != '7' || !strings.ContainsRune("89ab", rune(id[19])) {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case (c < '0' || c > '9') && (c < 'a' || c > 'f'):
+			return false
+		}
+	}
+	return true
+}
+
 // ValidateJobType reports whether t can name a job type.
 func ValidateJobType(t string) error {
 	return validateName("job type", t)

@@ -230,3 +230,32 @@ func TestPriorityText(t *testing.T) {
 		t.Fatal("priorities are out of order")
 	}
 }
+
+func TestGeneratedIDForm(t *testing.T) {
+	generated, err := NewJob("t", nil, ResolveEnqueueOptions(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		id   string
+		want bool
+	}{
+		{generated.ID, true},
+		{"01937c5e-8a4b-7c3d-9e2f-0123456789ab", true},
+		{"01937c5e-8a4b-7c3d-bfff-0123456789ab", true},
+		{"01937C5E-8A4B-7C3D-9E2F-0123456789AB", false}, // upper case
+		{"01937c5e-8a4b-4c3d-9e2f-0123456789ab", false}, // version 4
+		{"01937c5e-8a4b-7c3d-cf2f-0123456789ab", false}, // not the RFC variant
+		{"01937c5e-8a4b-7c3d-9e2f-0123456789a", false},  // short
+		{"01937c5e-8a4b-7c3d-9e2f-0123456789abc", false},
+		{"01937c5e+8a4b-7c3d-9e2f-0123456789ab", false},
+		{"01937c5e-8a4b-7c3d-9e2f-0123456789ag", false},
+		{"order-42", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := GeneratedIDForm(tt.id); got != tt.want {
+			t.Errorf("GeneratedIDForm(%q) = %v, want %v", tt.id, got, tt.want)
+		}
+	}
+}

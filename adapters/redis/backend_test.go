@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -170,6 +171,38 @@ func TestCaps(t *testing.T) {
 			must(t, b.Enqueue(ctx, job(t, clock, "done-0", "q")))
 			if n := b.client.HLen(ctx, b.indexKey).Val(); n != 3 {
 				t.Fatalf("ID index holds %d entries, want 3 (done-3, done-4, done-0)", n)
+			}
+		})
+	}
+}
+
+// TestIndexHoldsChosenIDs checks that the ID index holds caller-chosen IDs
+// and the IDs of unique jobs, but not generated IDs, single or batched,
+// into one queue or several.
+func TestIndexHoldsChosenIDs(t *testing.T) {
+	for _, cluster := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cluster=%v", cluster), func(t *testing.T) {
+			clock := backendtest.NewClock(backendtest.Start)
+			b := newTestBackend(t, clock, withCluster(cluster))
+			ctx := context.Background()
+			generated := func(queue string, opts ...runtime.EnqueueOption) runtime.Job {
+				j, err := runtime.NewJob("test.job", nil, runtime.ResolveEnqueueOptions(append(opts, runtime.WithQueue(queue))...), clock.Now())
+				must(t, err)
+				return j
+			}
+			unique := generated("a", runtime.UniqueByKey("k", 0))
+			must(t, b.Enqueue(ctx, generated("a")))
+			must(t, b.Enqueue(ctx, generated("a"), generated("a")))
+			must(t, b.Enqueue(ctx, generated("a"), generated("b"), job(t, clock, "chosen-1", "b")))
+			must(t, b.Enqueue(ctx, job(t, clock, "chosen-2", "a")))
+			must(t, b.Enqueue(ctx, unique))
+			ids, err := b.client.HKeys(ctx, b.indexKey).Result()
+			must(t, err)
+			slices.Sort(ids)
+			want := []string{"chosen-1", "chosen-2", unique.ID}
+			slices.Sort(want)
+			if !slices.Equal(ids, want) {
+				t.Fatalf("ID index holds %v, want %v", ids, want)
 			}
 		})
 	}

@@ -27,7 +27,7 @@
 //	<p>:{<queue>}:h:<type>   list   history: JSON snapshots of the last finished jobs of a type
 //	<p>:{<queue>}:stats      hash   processed, succeeded, failed, timed, dur_ns counters
 //	<p>:{<queue>}:gone       list   (cluster only) IDs of trimmed jobs, for the index clean-up
-//	<p>:ids                  hash   ID index: job ID -> "<server ms> <queue>"
+//	<p>:ids                  hash   ID index: chosen job ID -> "<server ms> <queue>"
 //	<p>:queues               set    names of the queues ever enqueued into
 //	<p>:workers              hash   process ID -> worker report JSON (expiry by the clock)
 //	<p>:u:{<p>:ids}:<key>    string holder of unique key <key>: "<job ID> <queue> <until
@@ -37,9 +37,15 @@
 //	<p>:{periodic}:schedules hash   schedule name -> ScheduleInfo JSON of that claim
 //	<p>:cancel               Pub/Sub channel: IDs of running jobs as they are cancelled
 //
-// Job IDs are unique across queues: the ID index finds a job's queue for
-// Job, Cancel, Delete and RetryDeadLetter, and makes Enqueue refuse an ID
-// in use anywhere. Completed and cancelled jobs stay findable (and their
+// Job IDs are unique across queues. A caller-chosen ID (runtime.WithJobID)
+// goes in the ID index, which finds its job's queue for Job, Cancel, Delete
+// and RetryDeadLetter and makes Enqueue refuse the ID in use anywhere. An
+// ID that NewJob generated (runtime.GeneratedIDForm: a version-7 UUID) is
+// unique by construction: it skips the index, which saves a bulk Enqueue a
+// quarter of its Redis time and each pending job 120 bytes; Enqueue checks it
+// in its own queue only, and the calls that take an ID alone find its job
+// by looking in every queue, in one pipeline. A unique job's ID is indexed
+// whatever its form. Completed and cancelled jobs stay findable (and their
 // IDs taken) until the completed caps (count and age, WithCompletedLimit
 // and WithCompletedMaxAge) trim them, as jobs finish and in PromoteDue.
 //

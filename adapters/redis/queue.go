@@ -134,7 +134,7 @@ func (b *Backend) group(jobs []runtime.Job) ([]group, error) {
 	now := b.clock.Now()
 	for i := range groups {
 		g := &groups[i]
-		g.args = append(g.k.args(now, 2+9*len(g.jobs)), b.prefix, len(g.jobs))
+		g.args = append(g.k.args(now, 2+10*len(g.jobs)), b.prefix, len(g.jobs))
 		for _, j := range g.jobs {
 			d, err := encodeStatic(j)
 			if err != nil {
@@ -144,7 +144,11 @@ func (b *Backend) group(jobs []runtime.Job) ([]group, error) {
 			if j.UniqueKey != "" && !claimed {
 				uk, hold, px = b.uniqueKey(j.UniqueKey), holder(j), uniquePX(j, now)
 			}
-			g.args = append(g.args, j.ID, strconv.Itoa(int(j.Priority)), string(j.State), micros(j.ExecuteAt), nanos(j.ExecuteAt), d, uk, hold, px)
+			index := ""
+			if indexed(j) {
+				index = "1"
+			}
+			g.args = append(g.args, j.ID, strconv.Itoa(int(j.Priority)), string(j.State), micros(j.ExecuteAt), nanos(j.ExecuteAt), d, uk, hold, px, index)
 		}
 	}
 	return groups, nil
@@ -198,10 +202,12 @@ func (b *Backend) unclaim(ctx context.Context, claimed bool, groups []group, err
 // replaced by the next claim of its ID, and a left-over unique key names
 // an inactive job and is replaced by the next claim of the key.
 func (b *Backend) release(ctx context.Context, g group) {
-	ids := make([]string, len(g.jobs))
+	var ids []string
 	var ops []uniqueOp
-	for i, j := range g.jobs {
-		ids[i] = j.ID
+	for _, j := range g.jobs {
+		if indexed(j) {
+			ids = append(ids, j.ID)
+		}
 		if j.UniqueKey != "" {
 			ops = append(ops, uniqueOp{job: j, op: "free"})
 		}

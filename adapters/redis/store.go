@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,12 +17,30 @@ import (
 // claim replaces it: younger ones may belong to an enqueue in flight.
 const staleClaimMillis = 10_000
 
-// claim reserves the IDs of jobs in the ID index, and their unique keys,
-// all or none (see claim.lua). An index entry naming a job that no longer
-// exists (trimmed, or left by an enqueue that failed half-way) is replaced
-// once it is stale, and so is a unique key whose holder (without TTL) is
-// no longer active.
+// indexed reports whether j's ID goes in the ID index: every ID but a
+// generated one (runtime.GeneratedIDForm), which is unique by construction
+// and found by looking in every queue (see locate). A unique job's ID is
+// indexed whatever its form, so that a claim in flight on Redis Cluster
+// shows in the index (see holderActive).
+func indexed(j runtime.Job) bool {
+	return !runtime.GeneratedIDForm(j.ID) || j.UniqueKey != ""
+}
+
+// claim reserves the IDs of jobs in the ID index (those it indexes), and
+// their unique keys, all or none (see claim.lua). An index entry naming a
+// job that no longer exists (trimmed, or left by an enqueue that failed
+// half-way) is replaced once it is stale, and so is a unique key whose
+// holder (without TTL) is no longer active.
 func (b *Backend) claim(ctx context.Context, jobs []runtime.Job) error {
+	var claimed []runtime.Job
+	for _, j := range jobs {
+		if indexed(j) {
+			claimed = append(claimed, j)
+		}
+	}
+	if len(claimed) == 0 {
+		return nil // no unique keys either: a unique job is indexed
+	}
 	stale := make(map[string]string) // job ID or unique holder key -> stale value
 	prefix := b.prefix
 	if b.cluster {
@@ -29,10 +48,10 @@ func (b *Backend) claim(ctx context.Context, jobs []runtime.Job) error {
 	}
 	for range 3 {
 		now := b.clock.Now()
-		ukeys, uargs, owners := b.uniqueClaims(jobs, stale, now)
-		args := make([]any, 0, 4+3*len(jobs)+len(uargs))
-		args = append(args, len(jobs), len(ukeys), nanos(now), prefix)
-		for _, j := range jobs {
+		ukeys, uargs, owners := b.uniqueClaims(claimed, stale, now)
+		args := make([]any, 0, 4+3*len(claimed)+len(uargs))
+		args = append(args, len(claimed), len(ukeys), nanos(now), prefix)
+		for _, j := range claimed {
 			args = append(args, j.ID, j.Queue, stale[j.ID])
 		}
 		held, err := claimScript.Run(ctx, b.client, append([]string{b.indexKey}, ukeys...), append(args, uargs...)...).StringSlice()
@@ -99,22 +118,29 @@ func indexedQueue(value string) string {
 	return q
 }
 
-// lookup finds the job with the given ID through the ID index. ok is false
-// when the job's key holds something other than a hash.
+// lookup finds the job with the given ID through the ID index or, for a
+// generated ID that it lacks, by looking in every queue. ok is false when
+// the job's key holds something other than a hash.
 func (b *Backend) lookup(ctx context.Context, id string) (k *queueKeys, r record, ok bool, err error) {
 	if runtime.ValidateJobID(id) != nil {
 		return nil, r, false, fmt.Errorf("%w: %q", runtime.ErrJobNotFound, id)
 	}
+	var q string
 	value, err := b.client.HGet(ctx, b.indexKey, id).Result()
-	if errors.Is(err, goredis.Nil) {
+	switch {
+	case errors.Is(err, goredis.Nil) && runtime.GeneratedIDForm(id):
+		if q, err = b.locate(ctx, id); err != nil {
+			return nil, r, false, err
+		}
+	case errors.Is(err, goredis.Nil):
 		return nil, r, false, fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
-	}
-	if err != nil {
+	case err != nil:
 		return nil, r, false, fmt.Errorf("redis: find job %s: %w", id, err)
-	}
-	q := indexedQueue(value)
-	if runtime.ValidateQueueName(q) != nil {
-		return nil, r, false, fmt.Errorf("%w: %s (index entry %q)", runtime.ErrJobNotFound, id, value)
+	default:
+		q = indexedQueue(value)
+		if runtime.ValidateQueueName(q) != nil {
+			return nil, r, false, fmt.Errorf("%w: %s (index entry %q)", runtime.ErrJobNotFound, id, value)
+		}
 	}
 	k = b.queue(q)
 	vals, err := b.client.HMGet(ctx, k.job(id), jobFields...).Result()
@@ -129,6 +155,38 @@ func (b *Backend) lookup(ctx context.Context, id string) (k *queueKeys, r record
 		return nil, r, false, fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
 	}
 	return k, r, true, nil
+}
+
+// locate returns the queue that holds a job with the given ID, looking in
+// every queue ever enqueued into (one pipeline), or ErrJobNotFound.
+func (b *Backend) locate(ctx context.Context, id string) (string, error) {
+	all, err := b.client.SMembers(ctx, b.queuesKey).Result()
+	if err != nil {
+		return "", fmt.Errorf("redis: find job %s: %w", id, err)
+	}
+	var queues []string
+	for _, q := range all {
+		if runtime.ValidateQueueName(q) == nil {
+			queues = append(queues, q)
+		}
+	}
+	slices.Sort(queues)
+	cmds := make([]*goredis.IntCmd, len(queues))
+	_, err = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, q := range queues {
+			cmds[i] = p.Exists(ctx, b.queue(q).job(id))
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("redis: find job %s: %w", id, err)
+	}
+	for i, c := range cmds {
+		if c.Val() == 1 {
+			return queues[i], nil
+		}
+	}
+	return "", fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
 }
 
 // find returns the decoded job with the given ID and its queue's keys.

@@ -23,6 +23,7 @@ var queueTests = []test{
 	{"BlockingDequeueWakesOnEnqueue", testDequeueWakes},
 	{"BlockingDequeueHonoursContext", testDequeueContext},
 	{"Delete", testDelete},
+	{"GeneratedIDs", testGeneratedIDs},
 }
 
 // fullJob is a job with every enqueue-time field set.
@@ -325,4 +326,58 @@ func testDelete(s *suite) {
 		s.t.Fatal(err)
 	}
 	s.expectIDs("dead letters after Delete", dead)
+}
+
+// generated makes a valid job with an ID that NewJob generates.
+func (s *suite) generated(opts ...runtime.EnqueueOption) runtime.Job {
+	s.t.Helper()
+	j, err := runtime.NewJob("test.job", []byte(`{"generated":true}`), runtime.ResolveEnqueueOptions(opts...), s.clock.Now())
+	if err != nil {
+		s.t.Fatalf("NewJob: %v", err)
+	}
+	if !runtime.GeneratedIDForm(j.ID) {
+		s.t.Fatalf("NewJob generated ID %q, which GeneratedIDForm does not recognise", j.ID)
+	}
+	return j
+}
+
+// testGeneratedIDs covers jobs whose IDs NewJob generates, which a backend
+// may find without an ID index: every call that takes an ID alone must
+// still find them, whichever queue holds them.
+func testGeneratedIDs(s *suite) {
+	pending := s.generated()
+	emails := s.generated(runtime.WithQueue("emails"), runtime.WithPriority(runtime.PriorityHigh))
+	scheduled := s.generated(runtime.WithQueue("other"), runtime.RunIn(time.Hour))
+	doomed := s.generated(runtime.WithQueue("emails"), runtime.WithMaxRetries(0))
+	s.enqueue(pending)
+	s.enqueue(emails, scheduled, doomed)
+	for _, j := range []runtime.Job{pending, emails, scheduled, doomed} {
+		s.expectJob("job with a generated ID", s.find(j.ID), j)
+	}
+	s.expectErr("Enqueue of a generated ID in use", s.b.Enqueue(s.ctx, pending), runtime.ErrDuplicateJob)
+	s.expectErr("Enqueue batch with a generated ID in use", s.b.Enqueue(s.ctx, s.generated(), emails), runtime.ErrDuplicateJob)
+	s.expectSize(runtime.DefaultQueue, 1)
+	s.expectSize("emails", 2)
+
+	s.complete(s.dequeueOne(runtime.DefaultQueue, pending.ID))
+	s.expectState(pending.ID, runtime.StateCompleted, 1)
+	s.expectErr("Enqueue of a finished job's generated ID", s.b.Enqueue(s.ctx, pending), runtime.ErrDuplicateJob)
+
+	s.dequeueOne("emails", emails.ID)
+	s.fail(s.dequeueOne("emails", doomed.ID))
+	s.expectState(doomed.ID, runtime.StateFailed, 1)
+	if _, err := s.b.RetryDeadLetter(s.ctx, doomed.ID); err != nil {
+		s.t.Fatalf("RetryDeadLetter(%s): %v", doomed.ID, err)
+	}
+	s.expectState(doomed.ID, runtime.StatePending, 0)
+
+	if _, err := s.b.Cancel(s.ctx, scheduled.ID); err != nil {
+		s.t.Fatalf("Cancel(%s): %v", scheduled.ID, err)
+	}
+	s.expectState(scheduled.ID, runtime.StateCancelled, 0)
+	if err := s.b.Delete(s.ctx, doomed.ID); err != nil {
+		s.t.Fatalf("Delete(%s): %v", doomed.ID, err)
+	}
+	s.expectErr("Job after Delete", func() error { _, err := s.b.Job(s.ctx, doomed.ID); return err }(), runtime.ErrJobNotFound)
+	s.expectErr("Job of an unknown generated ID", func() error { _, err := s.b.Job(s.ctx, s.generated().ID); return err }(), runtime.ErrJobNotFound)
 }

@@ -134,22 +134,25 @@ func (b *Backend) group(jobs []runtime.Job) ([]group, error) {
 	now := b.clock.Now()
 	for i := range groups {
 		g := &groups[i]
-		g.args = append(g.k.args(now, 2+10*len(g.jobs)), b.prefix, len(g.jobs))
-		for _, j := range g.jobs {
+		var extras []any
+		g.args = append(g.k.args(now, 3+5*len(g.jobs)), b.prefix, len(g.jobs), 0)
+		for n, j := range g.jobs {
 			d, err := encodeStatic(j)
 			if err != nil {
 				return nil, err
+			}
+			g.args = append(g.args, j.ID, strconv.Itoa(int(j.Priority)), string(j.State), nanos(j.ExecuteAt), d)
+			if !indexed(j) {
+				continue
 			}
 			uk, hold, px := "", "", ""
 			if j.UniqueKey != "" && !claimed {
 				uk, hold, px = b.uniqueKey(j.UniqueKey), holder(j), uniquePX(j, now)
 			}
-			index := ""
-			if indexed(j) {
-				index = "1"
-			}
-			g.args = append(g.args, j.ID, strconv.Itoa(int(j.Priority)), string(j.State), micros(j.ExecuteAt), nanos(j.ExecuteAt), d, uk, hold, px, index)
+			extras = append(extras, n+1, uk, hold, px)
 		}
+		g.args[6] = len(extras) / 4
+		g.args = append(g.args, extras...)
 	}
 	return groups, nil
 }

@@ -2,33 +2,53 @@
 --
 -- KEYS: the queue's keys (see lib.lua); KEYS[15] (standalone only) the ID index.
 -- ARGV[5]  key prefix (to find a job that the ID index names in another queue)
--- ARGV[6]  number of jobs n, then n groups of 10:
+-- ARGV[6]  number of jobs n
+-- ARGV[7]  number of extras m
+-- then n groups of 5, one per job:
 --          id, priority (1-4), state ("pending" or "scheduled"),
---          execute-at (unix microseconds), execute-at (unix nanoseconds),
---          static JSON (field d),
---          unique-key holder key <prefix>:u:{<prefix>:ids}:<key> ('' : not unique),
---          holder string "<id> <queue> <until ns or 0>", PX milliseconds ('' : no TTL),
---          '1' when the ID goes in the ID index, '' when it is a generated
---          one (see ids.go), checked against this queue only
+--          execute-at (unix nanoseconds), static JSON (field d)
+-- then m groups of 4, one per job whose ID goes in the ID index (every
+-- other job has a generated ID and no unique key, see indexed in store.go,
+-- and is checked against this queue only):
+--          job number (from 1),
+--          unique-key holder key <prefix>:u:{<prefix>:ids}:<key> ('' : none
+--          or cluster mode), holder string "<id> <queue> <until ns or 0>",
+--          PX milliseconds ('' : no TTL)
 --
 -- Returns 0 when every job was stored; the first ID already in use (a
 -- string); or { i, holder ID } when the unique key of the i-th job (from 1)
 -- is held by another job. In the last two cases nothing was stored. With
--- KEYS[15], the index claims the IDs flagged for it ("<server ms> <queue>")
+-- KEYS[15], the index claims the IDs of the extras ("<server ms> <queue>")
 -- and the unique keys are checked and taken here, in the same script;
 -- without it (cluster) the caller claimed both beforehand with claim.lua.
 -- The caller has checked that no two jobs of the batch share a unique key.
 -- Pending jobs go to the back of their priority list and arm the wake-up
--- marker; scheduled ones wait in the schedule zset.
-local base, queue, now_ns, prefix, n = ARGV[1], ARGV[2], ARGV[4], ARGV[5], tonumber(ARGV[6])
+-- marker; scheduled ones wait in the schedule zset (scored in unix
+-- microseconds, cut from the nanoseconds).
+local base, queue, now_ns, prefix = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
+local n, m = tonumber(ARGV[6]), tonumber(ARGV[7])
 local index = KEYS[15]
+local e0 = 8 + n * 5 -- the first extra's ARGV index
+-- extra[i] is the ARGV index of job i's extra (i from 0), nil when it has none.
+local extra = {}
+for j = 0, m - 1 do extra[tonumber(ARGV[e0 + j * 4]) - 1] = e0 + j * 4 end
+-- micros turns unix nanoseconds into unix microseconds, rounded down as
+-- Go's Time.UnixMicro does.
+local function micros(ns)
+  if string.match(ns, '^%d%d%d%d+$') then return string.sub(ns, 1, -4) end
+  return string.format('%.0f', math.floor(tonumber(ns) / 1000))
+end
+-- indexed reports whether job i's ID goes in the index.
+local function indexed(i)
+  return index and extra[i]
+end
 -- taken returns the first ID of the batch in use: its job exists here or,
 -- for an indexed ID, by the index in another queue.
 local function taken()
   for i = 0, n - 1 do
-    local id = ARGV[7 + i * 10]
+    local id = ARGV[8 + i * 5]
     if redis.call('EXISTS', base .. 'j:' .. id) == 1 then return id end
-    if index and ARGV[16 + i * 10] == '1' then
+    if indexed(i) then
       local v = redis.call('HGET', index, id)
       local q = v and string.match(v, '^%d+ (.*)$')
       if q and redis.call('EXISTS', prefix .. ':{' .. q .. '}:j:' .. id) == 1 then return id end
@@ -40,12 +60,12 @@ end
 for c = 0, n - 1, 1000 do
   local keys, ids = {}, {}
   for i = c, math.min(c + 999, n - 1) do
-    local id = ARGV[7 + i * 10]
-    if ARGV[16 + i * 10] == '1' then ids[#ids + 1] = id end
+    local id = ARGV[8 + i * 5]
+    if indexed(i) then ids[#ids + 1] = id end
     keys[#keys + 1] = base .. 'j:' .. id
   end
   if redis.call('EXISTS', unpack(keys)) > 0 then return taken() end
-  if index and #ids > 0 then
+  if #ids > 0 then
     for _, v in ipairs(redis.call('HMGET', index, unpack(ids))) do
       if v then
         local id = taken()
@@ -56,11 +76,11 @@ for c = 0, n - 1, 1000 do
   end
 end
 if index then
-  for i = 0, n - 1 do
-    local uk = ARGV[13 + i * 10]
+  for j = 0, m - 1 do
+    local uk = ARGV[e0 + j * 4 + 1]
     if uk ~= '' then
       local holder = unique_holder(redis.call('GET', uk), now_ns, prefix)
-      if holder then return { i + 1, holder } end
+      if holder then return { tonumber(ARGV[e0 + j * 4]), holder } end
     end
   end
 end
@@ -68,19 +88,18 @@ local claim -- the index value of this batch's IDs, made when first needed
 local lists, claims = { {}, {}, {}, {} }, {}
 local woken = false
 for i = 0, n - 1 do
-  local o = 7 + i * 10
-  local id, prio, state = ARGV[o], ARGV[o + 1], ARGV[o + 2]
-  redis.call('HSET', base .. 'j:' .. id, 'd', ARGV[o + 5], 's', state, 'p', prio, 'a', '0', 'x', ARGV[o + 4])
-  if index then
-    if ARGV[o + 9] == '1' then
-      if not claim then
-        local t = redis.call('TIME')
-        claim = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) .. ' ' .. queue
-      end
-      claims[#claims + 1] = id
-      claims[#claims + 1] = claim
+  local o = 8 + i * 5
+  local id, prio, state, x = ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3]
+  redis.call('HSET', base .. 'j:' .. id, 'd', ARGV[o + 4], 's', state, 'p', prio, 'a', '0', 'x', x)
+  local e = extra[i]
+  if index and e then
+    if not claim then
+      local t = redis.call('TIME')
+      claim = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) .. ' ' .. queue
     end
-    if ARGV[o + 6] ~= '' then unique_set(ARGV[o + 6], ARGV[o + 7], ARGV[o + 8]) end
+    claims[#claims + 1] = id
+    claims[#claims + 1] = claim
+    if ARGV[e + 1] ~= '' then unique_set(ARGV[e + 1], ARGV[e + 2], ARGV[e + 3]) end
   end
   if state == 'pending' then
     woken = true
@@ -91,7 +110,7 @@ for i = 0, n - 1 do
       lists[tonumber(prio)] = {}
     end
   else
-    redis.call('ZADD', KEYS[5], ARGV[o + 3], id)
+    redis.call('ZADD', KEYS[5], micros(x), id)
   end
 end
 chunked({ 'HSET', index }, claims)

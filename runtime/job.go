@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // GeneratedCodeVersion1 is referenced by code that jobgen emits, so that
@@ -213,8 +214,8 @@ func (j Job) ValidateNew() error {
 // maxIDLen bounds caller-given job IDs and names so keys stay small.
 const maxIDLen = 200
 
-// ValidateJobID reports whether id can name a job: 1 to 200 printable
-// characters with no white space.
+// ValidateJobID reports whether id can name a job: 1 to 200 bytes of
+// printable UTF-8 with no white space.
 func ValidateJobID(id string) error {
 	return validateName("job ID", id)
 }
@@ -265,7 +266,23 @@ func validateName(what, s string) error {
 	if len(s) > maxIDLen {
 		return fmt.Errorf("%w: %s is %d bytes long (max %d)", ErrInvalidJob, what, len(s), maxIDLen)
 	}
-	for _, r := range s {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf {
+			return validateRunes(what, s[i:], s) // not ASCII: the slow path
+		} else if c <= ' ' || c == 0x7f {
+			return fmt.Errorf("%w: %s %q contains white space or a control character", ErrInvalidJob, what, s)
+		}
+	}
+	return nil
+}
+
+// validateRunes is validateName's check of the characters of rest, a tail
+// of the name s that holds non-ASCII text.
+func validateRunes(what, rest, s string) error {
+	if !utf8.ValidString(rest) {
+		return fmt.Errorf("%w: %s %q is not valid UTF-8", ErrInvalidJob, what, s)
+	}
+	for _, r := range rest {
 		if unicode.IsSpace(r) || !unicode.IsPrint(r) {
 			return fmt.Errorf("%w: %s %q contains white space or a control character", ErrInvalidJob, what, s)
 		}

@@ -259,3 +259,44 @@ func TestGeneratedIDForm(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateJobID(t *testing.T) {
+	tests := []struct {
+		id string
+		ok bool
+	}{
+		{"order-42", true},
+		{"héllo/wörld:1", true},
+		{"~!@#$%^&*()_+{}|:<>?", true},
+		{string(make([]byte, 200)), false}, // NUL bytes
+		{"", false},
+		{"a b", false},
+		{"a\tb", false},
+		{"a\x7fb", false},
+		{"a\x01", false},
+		{"é\u00a0b", false}, // no-break space
+		{"é\u200bb", false}, // zero-width space: not printable
+		{"é\u0085b", false}, // next line
+		{"\xff\xfe", false}, // not UTF-8
+	}
+	long := make([]byte, 201)
+	for i := range long {
+		long[i] = 'x'
+	}
+	tests = append(tests, struct {
+		id string
+		ok bool
+	}{string(long), false}, struct {
+		id string
+		ok bool
+	}{string(long[:200]), true})
+	for _, tt := range tests {
+		err := ValidateJobID(tt.id)
+		if (err == nil) != tt.ok {
+			t.Errorf("ValidateJobID(%q) = %v, want ok %v", tt.id, err, tt.ok)
+		}
+		if err != nil && !errors.Is(err, ErrInvalidJob) {
+			t.Errorf("ValidateJobID(%q) = %v, want an ErrInvalidJob", tt.id, err)
+		}
+	}
+}

@@ -111,7 +111,8 @@ func (b *Backend) group(jobs []runtime.Job) ([]group, error) {
 	seen := make(map[string]struct{}, len(jobs))
 	index := make(map[string]int)
 	var groups []group
-	for _, j := range jobs {
+	at := make([]int, len(jobs)) // the group of each job
+	for n, j := range jobs {
 		if err := j.ValidateNew(); err != nil {
 			return nil, err
 		}
@@ -125,7 +126,14 @@ func (b *Backend) group(jobs []runtime.Job) ([]group, error) {
 			index[j.Queue] = i
 			groups = append(groups, group{k: b.queue(j.Queue)})
 		}
-		groups[i].jobs = append(groups[i].jobs, j)
+		at[n] = i
+	}
+	if len(groups) == 1 {
+		groups[0].jobs = jobs
+	} else {
+		for n, j := range jobs {
+			groups[at[n]].jobs = append(groups[at[n]].jobs, j)
+		}
 	}
 	if err := uniqueInBatch(jobs); err != nil {
 		return nil, err

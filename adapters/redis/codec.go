@@ -71,19 +71,60 @@ func encodeStatic(j runtime.Job) (string, error) {
 	return string(b), nil
 }
 
-// mutable returns the fields a, x, st, fi, l, r, e of j, in that order, as
-// move.lua takes them ("" deletes a field).
-func mutable(j runtime.Job) ([]any, error) {
-	e := ""
-	if j.Error != nil {
-		b, err := json.Marshal(j.Error)
-		if err != nil {
-			return nil, err
-		}
-		e = string(b)
+// A fieldSet picks fields of a job hash that a change stores; the zero
+// set picks all of a, x, st, fi, l, r, e.
+type fieldSet uint8
+
+// The fields a change may store, besides the state.
+const (
+	fieldAttempt    fieldSet = 1 << iota // a
+	fieldExecuteAt                       // x
+	fieldStartedAt                       // st
+	fieldFinishedAt                      // fi
+	fieldLease                           // l
+	fieldResult                          // r
+	fieldError                           // e
+)
+
+// appendMutable appends the fields of set (all when set is zero) with
+// their values in j to args, as pairs in the order a, x, st, fi, l, r, e,
+// as move.lua takes them ("" deletes a field), and returns args with the
+// number of pairs.
+func appendMutable(args []any, j runtime.Job, set fieldSet) ([]any, int, error) {
+	if set == 0 {
+		set = ^fieldSet(0)
 	}
-	return []any{strconv.Itoa(j.Attempt), nanos(j.ExecuteAt), nanos(j.StartedAt), nanos(j.FinishedAt),
-		nanos(j.LeaseUntil), string(j.Result), e}, nil
+	n := len(args)
+	if set&fieldAttempt != 0 {
+		args = append(args, "a", strconv.Itoa(j.Attempt))
+	}
+	if set&fieldExecuteAt != 0 {
+		args = append(args, "x", nanos(j.ExecuteAt))
+	}
+	if set&fieldStartedAt != 0 {
+		args = append(args, "st", nanos(j.StartedAt))
+	}
+	if set&fieldFinishedAt != 0 {
+		args = append(args, "fi", nanos(j.FinishedAt))
+	}
+	if set&fieldLease != 0 {
+		args = append(args, "l", nanos(j.LeaseUntil))
+	}
+	if set&fieldResult != 0 {
+		args = append(args, "r", string(j.Result))
+	}
+	if set&fieldError != 0 {
+		e := ""
+		if j.Error != nil {
+			b, err := json.Marshal(j.Error)
+			if err != nil {
+				return nil, 0, err
+			}
+			e = string(b)
+		}
+		args = append(args, "e", e)
+	}
+	return args, (len(args) - n) / 2, nil
 }
 
 // decode builds the job with the given ID in queue from its hash. The error

@@ -22,6 +22,9 @@ type change struct {
 	front   bool          // a pending job goes to the front of its list
 	history bool          // push a snapshot on the type's history
 	outcome string        // "ok", "fail" or "" (not an attempt's end)
+	// fields are those of the job hash the change stores (zero: all); an
+	// Ack stores only those its outcome's transition sets.
+	fields fieldSet
 	// duration of the attempt in nanoseconds, "" when unknown.
 	duration string
 	notify   bool // publish the ID on the cancel channel (a running job was cancelled)
@@ -33,7 +36,7 @@ type change struct {
 // the same script, or right after it on Redis Cluster.
 func (b *Backend) move(ctx context.Context, k *queueKeys, changes []change) ([]int64, error) {
 	now := b.clock.Now()
-	args, ops, err := b.moveArgs(k.args(now, 7+23*len(changes)), changes, now)
+	args, ops, err := b.moveArgs(k.args(now, 7+25*len(changes)), changes, now)
 	if err != nil {
 		return nil, err
 	}
@@ -51,10 +54,6 @@ func (b *Backend) moveArgs(args []any, changes []change, now time.Time) ([]any, 
 		b.historyLimit, b.cancelChannel, len(changes))
 	ops := make([]string, len(changes))
 	for i, c := range changes {
-		fields, err := mutable(c.job)
-		if err != nil {
-			return nil, nil, fmt.Errorf("encode job %s: %w", c.job.ID, err)
-		}
 		score := ""
 		switch c.state {
 		case runtime.StateScheduled, runtime.StateRetrying:
@@ -72,24 +71,44 @@ func (b *Backend) moveArgs(args []any, changes []change, now time.Time) ([]any, 
 			}
 			snapshot = string(s)
 		}
-		front, notify := "", ""
-		if c.front {
-			front = "1"
-		}
-		if c.notify {
-			notify = "1"
-		}
 		ops[i] = uniqueOpOf(c, now)
-		uk, hold, px := "", "", ""
-		if ops[i] != "" && !b.cluster {
-			uk, hold, px = b.uniqueKey(c.job.UniqueKey), holder(c.job), uniquePX(c.job, now)
+		flags := c.flags(ops[i] != "" && !b.cluster)
+		args = append(args, c.job.ID, string(c.expect), c.attempt, c.lease, string(c.state), flags, score,
+			c.job.Type, snapshot, c.duration, 0)
+		k := len(args) - 1
+		var pairs int
+		var err error
+		if args, pairs, err = appendMutable(args, c.job, c.fields); err != nil {
+			return nil, nil, fmt.Errorf("encode job %s: %w", c.job.ID, err)
 		}
-		args = append(args, c.job.ID, string(c.expect), c.attempt, c.lease, string(c.state), front, score,
-			c.job.Type, snapshot, c.outcome, c.duration)
-		args = append(args, fields...)
-		args = append(args, uk, ops[i], hold, px, notify)
+		args[k] = pairs
+		if ops[i] != "" && !b.cluster {
+			args = append(args, b.uniqueKey(c.job.UniqueKey), ops[i], holder(c.job), uniquePX(c.job, now))
+		}
 	}
 	return args, ops, nil
+}
+
+// flags is c's flags argument for move.lua; unique says the unique-key
+// values follow.
+func (c change) flags(unique bool) string {
+	var f []byte
+	if c.front {
+		f = append(f, 'f')
+	}
+	switch c.outcome {
+	case "ok":
+		f = append(f, 'o')
+	case "fail":
+		f = append(f, 'x')
+	}
+	if c.notify {
+		f = append(f, 'n')
+	}
+	if unique {
+		f = append(f, 'u')
+	}
+	return string(f)
 }
 
 // moved checks the codes move returned for changes and, on Redis Cluster,

@@ -363,17 +363,25 @@ func (b *Backend) AckDequeue(ctx context.Context, job runtime.Job, lease time.Du
 
 // ackChange is the fenced change that stores job's outcome.
 func (b *Backend) ackChange(job runtime.Job) (change, error) {
+	// The fence (running, this attempt) makes the stored job the one
+	// Dequeue returned, so the change stores only the fields that the
+	// outcome's transition (runtime.Job.Complete, ...) sets.
 	c := change{job: job, expect: runtime.StateRunning, attempt: strconv.Itoa(job.Attempt), state: job.State}
 	switch job.State {
 	case runtime.StateCompleted:
 		c.outcome, c.history = "ok", true
+		c.fields = fieldFinishedAt | fieldLease | fieldResult
 	case runtime.StateRetrying:
 		c.outcome = "fail"
+		c.fields = fieldExecuteAt | fieldLease | fieldError
 	case runtime.StateFailed:
 		c.outcome, c.history = "fail", true
+		c.fields = fieldFinishedAt | fieldLease | fieldError
 	case runtime.StatePending:
 		c.attempt, c.front = strconv.Itoa(job.Attempt+1), true
+		c.fields = fieldAttempt | fieldLease
 	case runtime.StateCancelled:
+		c.fields = fieldFinishedAt | fieldLease | fieldResult
 	default:
 		return change{}, &runtime.TransitionError{JobID: job.ID, From: runtime.StateRunning, Action: "acknowledge as " + string(job.State)}
 	}

@@ -11,24 +11,25 @@
 -- ARGV[8]  completed/cancelled age cap: drop those scored below this (unix microseconds)
 -- ARGV[9]  per-type history cap (count)
 -- ARGV[10] channel on which to publish the IDs of cancelled running jobs
--- ARGV[11] number of changes n, then n groups of 23:
+-- ARGV[11] number of changes n, then n groups, each of 11 + 2k (+ 4) values:
 --   1 id
 --   2 expected state ('*': any, no fence; the job is taken out of every structure)
 --   3 expected attempt ('' : not checked)
 --   4 expected lease deadline, field l ('' : not checked)
 --   5 new state, or 'deleted' to remove the job
---   6 '1' to put a pending job at the front of its list (a released job keeps its turn)
+--   6 flags, any of: 'f' put a pending job at the front of its list (a
+--     released job keeps its turn); 'o' count a succeeded attempt, 'x' a
+--     failed one; 'n' publish the ID on the channel (a running job was
+--     cancelled); 'u' the four unique-key values below follow
 --   7 score for the new place (unix microseconds: execute-at or finish time)
 --   8 job type (names the history list)
 --   9 history snapshot (job JSON) to push on the type's history, or ''
---  10 outcome to count: 'ok', 'fail' or '' (none)
---  11 duration of the attempt in nanoseconds, or '' (unknown)
---  12-18 new values of fields a, x, st, fi, l, r, e ('' clears the field)
---  19 the job's unique-key holder key, '' when it has none or in cluster mode
---  20 what the change does to it: 'free', 'take' (see unique_apply) or ''
---  21 the job's holder string "<id> <queue> <until ns or 0>"
---  22 PX milliseconds for 'take' ('' : no TTL)
---  23 '1' to publish the ID on the channel (a running job was cancelled)
+--  10 duration of the attempt in nanoseconds, or '' (unknown)
+--  11 k, then k pairs of a field of the job hash and its new value ('' clears
+--     the field): those of a, x, st, fi, l, r, e that the change sets
+--  with 'u': the job's unique-key holder key; what the change does to it:
+--     'free' or 'take' (see unique_apply); the job's holder string
+--     "<id> <queue> <until ns or 0>"; PX milliseconds for 'take' ('' : no TTL)
 --
 -- move returns a list of one code per change: 1 applied, 0 refused (the stored job is not
 -- in the expected state, attempt or lease), -1 no such job.
@@ -63,9 +64,13 @@ local function move(at)
     zrem, zadd, seen = {}, {}, {}
   end
 
-  for i = 0, n - 1 do
-    local o = at + 7 + i * 23
+  local next_o = at + 7
+  for _ = 1, n do
+    local o = next_o
     local id, want, want_a, want_l, state = ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4]
+    local flags, k = ARGV[o + 5], tonumber(ARGV[o + 10])
+    local u = string.find(flags, 'u', 1, true) and o + 11 + 2 * k -- the unique-key values
+    next_o = o + 11 + 2 * k + (u and 4 or 0)
     if seen[id] then flush() end
     seen[id] = true
     local key = base .. 'j:' .. id
@@ -96,10 +101,9 @@ local function move(at)
       if state == 'deleted' then
         redis.call('DEL', key)
       else
-        redis.call('HSET', key, 's', state, 'a', ARGV[o + 11], 'x', ARGV[o + 12], 'st', ARGV[o + 13],
-          'fi', ARGV[o + 14], 'l', ARGV[o + 15], 'r', ARGV[o + 16], 'e', ARGV[o + 17])
+        redis.call('HSET', key, 's', state, unpack(ARGV, o + 11, o + 10 + 2 * k))
         if state == 'pending' then
-          if ARGV[o + 5] == '1' then
+          if string.find(flags, 'f', 1, true) then
             redis.call('LPUSH', KEYS[tonumber(prio)], id)
           else
             redis.call('RPUSH', KEYS[tonumber(prio)], id)
@@ -117,13 +121,13 @@ local function move(at)
           local l = list(hist, t)
           l[#l + 1] = ARGV[o + 8]
         end
-        if ARGV[o + 9] ~= '' then
-          local ok = ARGV[o + 9] == 'ok'
+        local ok, failed = string.find(flags, 'o', 1, true), string.find(flags, 'x', 1, true)
+        if ok or failed then
           stats.processed = stats.processed + 1
           if ok then stats.succeeded = stats.succeeded + 1 else stats.failed = stats.failed + 1 end
-          if ARGV[o + 10] ~= '' then
+          if ARGV[o + 9] ~= '' then
             stats.timed = stats.timed + 1
-            stats.dur_ns = stats.dur_ns + tonumber(ARGV[o + 10])
+            stats.dur_ns = stats.dur_ns + tonumber(ARGV[o + 9])
             if stats.dur_ns > 1e15 then -- stay far below 2^53, where sums round
               redis.call('HINCRBY', KEYS[11], 'dur_ns', string.format('%.0f', stats.dur_ns))
               stats.dur_ns = 0
@@ -131,10 +135,10 @@ local function move(at)
           end
         end
       end
-      if ARGV[o + 18] ~= '' and ARGV[o + 19] ~= '' then
-        unique_apply(ARGV[o + 18], ARGV[o + 19], ARGV[o + 20], ARGV[o + 21], now_ns, prefix_of())
+      if u and ARGV[u] ~= '' and ARGV[u + 1] ~= '' then
+        unique_apply(ARGV[u], ARGV[u + 1], ARGV[u + 2], ARGV[u + 3], now_ns, prefix_of())
       end
-      if ARGV[o + 22] == '1' then redis.call('PUBLISH', channel, id) end
+      if string.find(flags, 'n', 1, true) then redis.call('PUBLISH', channel, id) end
     end
   end
   flush()

@@ -43,6 +43,7 @@ local function dequeue(at)
     next = earliest(first_due(5), first_due(6))
   end
   local out, leased, no, nl = { next or '' }, {}, 1, 0
+  local jobs = base .. 'j:'
   if redis.call('EXISTS', KEYS[14]) == 1 then left = 0 end
   local last = 4 -- the list the last job came from
   for p = 4, 1, -1 do
@@ -51,7 +52,7 @@ local function dequeue(at)
       if not ids then break end
       last = p
       for _, id in ipairs(ids) do
-        local key = base .. 'j:' .. id
+        local key = jobs .. id
         local f = hmget(key, 's', 'a', 'd', 'p', 'x', 'r', 'e')
         if f and f[1] == 'pending' and tonumber(f[2] or '') and f[3] and PRIO[f[4] or ''] then
           local a = tostring(tonumber(f[2]) + 1)

@@ -64,16 +64,24 @@ local function move(at)
     zrem, zadd, seen = {}, {}, {}
   end
 
+  -- parsed[flags] is a set of the letters of flags, made once per string.
+  local parsed = {}
+  local jobs = base .. 'j:'
   local next_o = at + 7
   for _ = 1, n do
     local o = next_o
     local id, want, want_a, want_l, state = ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4]
-    local flags, k = ARGV[o + 5], tonumber(ARGV[o + 10])
-    local u = string.find(flags, 'u', 1, true) and o + 11 + 2 * k -- the unique-key values
+    local flags, k = parsed[ARGV[o + 5]], tonumber(ARGV[o + 10])
+    if not flags then
+      flags = {}
+      for c in string.gmatch(ARGV[o + 5], '.') do flags[c] = true end
+      parsed[ARGV[o + 5]] = flags
+    end
+    local u = flags.u and o + 11 + 2 * k -- the unique-key values
     next_o = o + 11 + 2 * k + (u and 4 or 0)
     if seen[id] then flush() end
     seen[id] = true
-    local key = base .. 'j:' .. id
+    local key = jobs .. id
     local f = hmget(key, 's', 'a', 'l', 'p')
     local code = 1
     if want ~= '*' then
@@ -103,7 +111,7 @@ local function move(at)
       else
         redis.call('HSET', key, 's', state, unpack(ARGV, o + 11, o + 10 + 2 * k))
         if state == 'pending' then
-          if string.find(flags, 'f', 1, true) then
+          if flags.f then
             redis.call('LPUSH', KEYS[tonumber(prio)], id)
           else
             redis.call('RPUSH', KEYS[tonumber(prio)], id)
@@ -121,7 +129,7 @@ local function move(at)
           local l = list(hist, t)
           l[#l + 1] = ARGV[o + 8]
         end
-        local ok, failed = string.find(flags, 'o', 1, true), string.find(flags, 'x', 1, true)
+        local ok, failed = flags.o, flags.x
         if ok or failed then
           stats.processed = stats.processed + 1
           if ok then stats.succeeded = stats.succeeded + 1 else stats.failed = stats.failed + 1 end
@@ -138,7 +146,7 @@ local function move(at)
       if u and ARGV[u] ~= '' and ARGV[u + 1] ~= '' then
         unique_apply(ARGV[u], ARGV[u + 1], ARGV[u + 2], ARGV[u + 3], now_ns, prefix_of())
       end
-      if string.find(flags, 'n', 1, true) then redis.call('PUBLISH', channel, id) end
+      if flags.n then redis.call('PUBLISH', channel, id) end
     end
   end
   flush()

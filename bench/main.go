@@ -90,7 +90,7 @@ func main() {
 	aopt := asynq.RedisClientOpt{Addr: opt.Addr, Password: opt.Password, DB: opt.DB}
 	var rows []row
 
-	j := newJobs(*redisURL)
+	j := newJobs(*redisURL, rdb)
 	var a peer = newAsynq(aopt, rdb)
 	if *jobsOnly {
 		a = skipped{}
@@ -258,6 +258,7 @@ func unlinkMatching(rdb *goredis.Client, pattern string) {
 // jobsBench runs the jobs side: runtime.Client, runtime.NewPool, Redis backend.
 type jobsBench struct {
 	url    string
+	rdb    *goredis.Client // for clearing the keys of earlier phases
 	prefix string
 	n      int
 	prof   *os.File // -cpuprofile: written by the first jobs phase, then nil
@@ -298,10 +299,12 @@ func measureAllocs(fn func()) {
 	*memProf = ""
 }
 
-func newJobs(url string) *jobsBench { return &jobsBench{url: url} }
+func newJobs(url string, rdb *goredis.Client) *jobsBench { return &jobsBench{url: url, rdb: rdb} }
 
-// backend returns a backend on a fresh prefix.
+// backend returns a backend on a fresh prefix, after deleting the keys of
+// earlier phases (as asynqBench.reset does for asynq).
 func (j *jobsBench) backend() *jobsredis.Backend {
+	j.cleanup(j.rdb)
 	j.n++
 	j.prefix = fmt.Sprintf("jobsbench:%s:%d", uuid.NewString()[:8], j.n)
 	b, err := jobsredis.New(jobsredis.WithURL(j.url), jobsredis.WithPrefix(j.prefix), jobsredis.WithPoolSize(4*(*workers)))

@@ -83,7 +83,9 @@ func ForTenant(tenantID string) EnqueueOption {
 }
 
 // WithJobID gives the job a caller-chosen ID instead of a generated UUID.
-// Enqueueing a second job with an ID in use fails with ErrDuplicateJob.
+// Enqueueing a second job with an ID in use fails with ErrDuplicateJob. An
+// ID in the form of generated ones (GeneratedIDForm) is trusted to be
+// unique as they are: a backend may check it in its own queue only.
 func WithJobID(id string) EnqueueOption {
 	return func(o *EnqueueOptions) { o.JobID = id }
 }

@@ -31,6 +31,27 @@ func (b *Backend) queues(ctx context.Context) ([]string, error) {
 // cancelled jobs by count and age and, on Redis Cluster,
 // drops trimmed jobs from the ID index. Any number of processes may run it.
 func (b *Backend) PromoteDue(ctx context.Context) (int, error) {
+	return b.eachQueue(ctx, func(k *queueKeys) (int, bool, error) {
+		now := b.clock.Now()
+		args := append(k.args(now, 5), maintBatch, b.deadLimit, micros(now.Add(-b.deadMaxAge)),
+			b.completedLimit, micros(now.Add(-b.completedMaxAge)))
+		n, err := promoteScript.Run(ctx, b.client, k.keys, args...).Int()
+		switch {
+		case err != nil:
+			return 0, false, fmt.Errorf("redis: promote due jobs of %s: %w", k.name, err)
+		case n >= maintBatch:
+			return n, true, nil
+		case b.cluster:
+			return n, false, b.dropGone(ctx, k)
+		}
+		return n, false, nil
+	})
+}
+
+// eachQueue runs batch on every queue, again while it reports more work
+// in that queue, and adds up the jobs it moved. It stops at the first
+// error.
+func (b *Backend) eachQueue(ctx context.Context, batch func(k *queueKeys) (moved int, more bool, err error)) (int, error) {
 	names, err := b.queues(ctx)
 	if err != nil {
 		return 0, err
@@ -38,21 +59,11 @@ func (b *Backend) PromoteDue(ctx context.Context) (int, error) {
 	total := 0
 	for _, q := range names {
 		k := b.queue(q)
-		for {
-			now := b.clock.Now()
-			args := append(k.args(now, 5), maintBatch, b.deadLimit, micros(now.Add(-b.deadMaxAge)),
-				b.completedLimit, micros(now.Add(-b.completedMaxAge)))
-			n, err := promoteScript.Run(ctx, b.client, k.keys, args...).Int()
-			if err != nil {
-				return total, fmt.Errorf("redis: promote due jobs of %s: %w", q, err)
-			}
+		for more := true; more; {
+			var n int
+			n, more, err = batch(k)
 			total += n
-			if n < maintBatch {
-				break
-			}
-		}
-		if b.cluster {
-			if err := b.dropGone(ctx, k); err != nil {
+			if err != nil {
 				return total, err
 			}
 		}
@@ -92,25 +103,13 @@ func (b *Backend) dropGone(ctx context.Context, k *queueKeys) error {
 // several processes recovering at once (or a worker extending its lease
 // meanwhile) exactly one change wins.
 func (b *Backend) RecoverExpired(ctx context.Context) (int, error) {
-	names, err := b.queues(ctx)
-	if err != nil {
-		return 0, err
-	}
-	total := 0
-	for _, q := range names {
-		k := b.queue(q)
-		for {
-			n, full, err := b.recoverBatch(ctx, k)
-			total += n
-			if err != nil {
-				return total, fmt.Errorf("redis: recover expired leases of %s: %w", q, err)
-			}
-			if !full {
-				break
-			}
+	return b.eachQueue(ctx, func(k *queueKeys) (int, bool, error) {
+		n, full, err := b.recoverBatch(ctx, k)
+		if err != nil {
+			return n, false, fmt.Errorf("redis: recover expired leases of %s: %w", k.name, err)
 		}
-	}
-	return total, nil
+		return n, full, nil
+	})
 }
 
 // recoverBatch recovers up to maintBatch expired leases of one queue. full

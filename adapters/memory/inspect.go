@@ -4,18 +4,16 @@ import (
 	"cmp"
 	"container/list"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"iter"
 	"slices"
 
+	"github.com/jobsgo/jobs/internal/paging"
 	"github.com/jobsgo/jobs/runtime"
 )
 
 // cursor is where a ListJobs page ended: the last job listed and the key it
-// was listed by. It travels base64url-encoded JSON; clients treat it as
-// opaque.
+// was listed by. It travels as paging.EncodeCursor makes it.
 type cursor struct {
 	State   runtime.State `json:"s"`
 	Queue   string        `json:"q"`
@@ -25,19 +23,10 @@ type cursor struct {
 	Seq     uint64        `json:"n"`
 }
 
-func (c cursor) encode() string {
-	b, _ := json.Marshal(c) // a struct of strings and numbers always encodes
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 // decodeCursor parses s, which must have been issued for the same queue and
 // state, or fails with runtime.ErrInvalidCursor.
 func decodeCursor(s string, q runtime.JobQuery) (cursor, error) {
-	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
+	c, err := paging.DecodeCursor[cursor](s)
 	if err != nil || c.State != q.State || c.Queue != q.Queue || c.ID == "" {
 		return cursor{}, fmt.Errorf("%w: %q", runtime.ErrInvalidCursor, s)
 	}
@@ -57,19 +46,11 @@ func decodeCursor(s string, q runtime.JobQuery) (cursor, error) {
 // jobs are listed newest first, resuming after the last job listed or, once
 // it is gone, at the first job that finished no later than it.
 func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.JobPage, error) {
-	q, err := q.Normalize()
+	q, after, err := paging.Open(q, decodeCursor)
 	if err != nil {
 		return runtime.JobPage{}, err
 	}
 	limit := q.Limit
-	var after *cursor
-	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor, q)
-		if err != nil {
-			return runtime.JobPage{}, err
-		}
-		after = &c
-	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.trimDead()
@@ -90,14 +71,9 @@ func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.Job
 			}
 		}
 	}
-	page := runtime.JobPage{Jobs: make([]runtime.Job, 0, min(len(recs), limit))}
-	for _, r := range recs[:min(len(recs), limit)] {
-		page.Jobs = append(page.Jobs, cloneJob(r.job))
-	}
-	if len(recs) > limit {
-		page.NextCursor = b.cursorAt(recs[limit-1]).encode()
-	}
-	return page, nil
+	job := func(r *record) runtime.Job { return cloneJob(r.job) }
+	next := func(r *record) string { return paging.EncodeCursor(b.cursorAt(r)) }
+	return paging.Page(recs, limit, job, next), nil
 }
 
 // cursorAt is the cursor of a page that ends with r.

@@ -2,17 +2,15 @@ package redis
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strconv"
 
+	"github.com/jobsgo/jobs/internal/paging"
 	"github.com/jobsgo/jobs/runtime"
 )
 
 // cursor is where a ListJobs page ended: the last job listed and the key it
-// was listed by. It travels as base64url-encoded JSON; clients treat it as
-// opaque.
+// was listed by. It travels as paging.EncodeCursor makes it.
 type cursor struct {
 	State runtime.State `json:"s"`
 	Queue string        `json:"q"`
@@ -20,19 +18,10 @@ type cursor struct {
 	Key   string        `json:"k"` // pending: the priority; else the zset score
 }
 
-func (c cursor) encode() string {
-	b, _ := json.Marshal(c) // a struct of strings always encodes
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 // decodeCursor parses s, which must have been issued for the same queue and
 // state, or fails with runtime.ErrInvalidCursor.
 func decodeCursor(s string, q runtime.JobQuery) (cursor, error) {
-	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
+	c, err := paging.DecodeCursor[cursor](s)
 	valid := err == nil && c.State == q.State && c.Queue == q.Queue && runtime.ValidateJobID(c.ID) == nil
 	if valid && q.State == runtime.StatePending {
 		p, err := strconv.Atoi(c.Key)
@@ -57,29 +46,21 @@ func decodeCursor(s string, q runtime.JobQuery) (cursor, error) {
 // A pending page whose cursor job was taken resumes at the front of its
 // priority (jobs are not skipped; none are listed twice unless released).
 func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.JobPage, error) {
-	q, err := q.Normalize()
+	q, after, err := paging.Open(q, decodeCursor)
 	if err != nil {
 		return runtime.JobPage{}, err
+	}
+	if after == nil {
+		after = &cursor{}
 	}
 	limit := q.Limit
-	var after cursor
-	if q.Cursor != "" {
-		if after, err = decodeCursor(q.Cursor, q); err != nil {
-			return runtime.JobPage{}, err
-		}
-	}
-	entries, err := b.page(ctx, b.queue(q.Queue), q.State, limit+1, after, false)
+	entries, err := b.page(ctx, b.queue(q.Queue), q.State, limit+1, *after, false)
 	if err != nil {
 		return runtime.JobPage{}, err
 	}
-	page := runtime.JobPage{Jobs: make([]runtime.Job, 0, min(len(entries), limit))}
-	for _, e := range entries[:min(len(entries), limit)] {
-		page.Jobs = append(page.Jobs, e.job)
-	}
-	if len(entries) > limit {
-		page.NextCursor = entries[limit-1].at.encode()
-	}
-	return page, nil
+	job := func(e entry) runtime.Job { return e.job }
+	next := func(e entry) string { return paging.EncodeCursor(e.at) }
+	return paging.Page(entries, limit, job, next), nil
 }
 
 // entry is a job read by page.lua, with its stored record, whether that

@@ -3,6 +3,8 @@ package redis
 import (
 	"embed"
 	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -13,33 +15,67 @@ var luaFiles embed.FS
 
 // Every multi-key change is one of these scripts, run with EVALSHA (go-redis
 // falls back to EVAL, which loads the script, when the server lacks it).
-// The queue scripts share lua/lib.lua and the key layout it documents;
-// fn_*.lua files hold the bodies that several scripts call.
+// The queue scripts share lua/lib.lua and the key layout it documents, and
+// take the other lib_*.lua files whose helpers they call; fn_*.lua files
+// hold the bodies that several scripts call.
 var (
-	enqueueScript  = queueScript("enqueue.lua")
-	dequeueScript  = queueScript("fn_dequeue.lua", "dequeue.lua")
-	moveScript     = queueScript("fn_move.lua", "move.lua")
-	cycleScript    = queueScript("fn_move.lua", "fn_dequeue.lua", "cycle.lua")
+	enqueueScript  = queueScript("lib_unique.lua", "enqueue.lua")
+	dequeueScript  = queueScript("lib_jobs.lua", "fn_dequeue.lua", "dequeue.lua")
+	moveScript     = queueScript("lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "move.lua")
+	cycleScript    = queueScript("lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "fn_dequeue.lua", "cycle.lua")
 	extendScript   = queueScript("extend.lua")
-	promoteScript  = queueScript("promote.lua")
-	buryScript     = queueScript("bury.lua")
+	promoteScript  = queueScript("lib_jobs.lua", "lib_trim.lua", "promote.lua")
+	buryScript     = queueScript("lib_jobs.lua", "bury.lua")
 	pauseScript    = queueScript("pause.lua")
 	pageScript     = queueScript("page.lua")
-	claimScript    = queueScript("claim.lua")  // lib.lua for its helpers only
-	uniqueScript   = queueScript("unique.lua") // lib.lua for its helpers only
+	claimScript    = queueScript("lib_unique.lua", "claim.lua")  // its own KEYS layout
+	uniqueScript   = queueScript("lib_unique.lua", "unique.lua") // its own KEYS layout
 	releaseScript  = goredis.NewScript(mustRead("release.lua"))
 	unreportScript = goredis.NewScript(mustRead("unreport.lua"))
 	tickScript     = goredis.NewScript(mustRead("claimtick.lua"))
 )
 
 // queueScript builds a script that works on one queue's keys: lib.lua
-// followed by the named files.
+// followed by the named files. It panics when the script calls a helper
+// of the lib files that it does not define before the call.
 func queueScript(names ...string) *goredis.Script {
 	src := mustRead("lib.lua")
 	for _, name := range names {
 		src += "\n" + mustRead(name)
 	}
+	if err := checkHelpers(src); err != nil {
+		panic(fmt.Sprintf("jobs/adapters/redis: script %s: %v", names[len(names)-1], err))
+	}
 	return goredis.NewScript(src)
+}
+
+// helperDef finds the helpers the lib files define: local functions and
+// local upper-case tables.
+var helperDef = regexp.MustCompile(`(?m)^local (?:function (\w+)\(|([A-Z]+) =)`)
+
+// luaComment finds Lua line comments, which checkHelpers ignores.
+var luaComment = regexp.MustCompile(`--[^\n]*`)
+
+// checkHelpers reports the first helper of the lib files that src (a
+// composed script) uses before defining it, or without defining it: a
+// call that would fail at run time with "attempt to call a nil value".
+func checkHelpers(src string) error {
+	code := luaComment.ReplaceAllString(src, "")
+	for _, lib := range []string{"lib.lua", "lib_jobs.lua", "lib_trim.lua", "lib_unique.lua"} {
+		for _, m := range helperDef.FindAllStringSubmatch(mustRead(lib), -1) {
+			name := m[1] + m[2]
+			def := regexp.MustCompile(`(?m)^local (?:function )?` + name + `\b`).FindStringIndex(code)
+			use := regexp.MustCompile(`\b` + name + `\b`).FindStringIndex(code)
+			switch {
+			case use == nil:
+			case def == nil:
+				return fmt.Errorf("uses %s, which none of its files defines", name)
+			case use[0] < def[0]:
+				return fmt.Errorf("uses %s before it is defined", name)
+			}
+		}
+	}
+	return nil
 }
 
 func mustRead(name string) string {

@@ -70,8 +70,9 @@
 //
 // Every change that touches more than one key is one Lua script under lua/
 // (embedded, run with EVALSHA). Each file's header documents its KEYS and
-// ARGV; lua/lib.lua holds the helpers and the KEYS layout shared by the
-// queue scripts. Scripts take the time as arguments (from the backend's
+// ARGV; lua/lib.lua holds the KEYS layout and the helpers shared by the
+// queue scripts, and lua/lib_*.lua the helpers only some of them take (a
+// script's fixed cost per call grows with the helpers it defines). Scripts take the time as arguments (from the backend's
 // clock, WithClock), never from the server, so tests can move time by hand.
 // Scripts never fail half-way on bad data: a job hash that is missing,
 // of the wrong type or with unreadable fields is turned into a failed job

@@ -381,7 +381,7 @@ func (b *Backend) ackChange(job runtime.Job) (change, error) {
 		c.attempt, c.front = strconv.Itoa(job.Attempt+1), true
 		c.fields = fieldAttempt | fieldLease
 	case runtime.StateCancelled:
-		c.fields = fieldFinishedAt | fieldLease | fieldResult
+		c.fields = fieldFinishedAt | fieldLease
 	default:
 		return change{}, &runtime.TransitionError{JobID: job.ID, From: runtime.StateRunning, Action: "acknowledge as " + string(job.State)}
 	}

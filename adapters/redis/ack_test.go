@@ -1,0 +1,61 @@
+package redis
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs/runtime/backendtest"
+)
+
+// TestAckStoresWhatItsTransitionSets checks that the fields an Ack stores
+// (ackChange's field set) cover every field of the job hash that the
+// outcome's transition changes, so that no change is lost on the way.
+func TestAckStoresWhatItsTransitionSets(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	leased := runtime.Job{ID: "j", Type: "t", Queue: "q", Priority: runtime.PriorityNormal, State: runtime.StateRunning,
+		Attempt: 2, MaxRetries: 5, ExecuteAt: now.Add(-time.Hour), CreatedAt: now.Add(-2 * time.Hour),
+		StartedAt: now.Add(-time.Minute), LeaseUntil: now.Add(time.Minute),
+		Error: &runtime.JobError{Message: "attempt 1 failed", Type: "x"}}
+	outcomes := map[string]func() (runtime.Job, error){
+		"complete": func() (runtime.Job, error) { return leased.Complete(json.RawMessage(`{"ok":true}`), now) },
+		"retry": func() (runtime.Job, error) {
+			return leased.PrepareRetry(runtime.JobError{Message: "again"}, now.Add(time.Second), now)
+		},
+		"fail":    func() (runtime.Job, error) { return leased.Fail(runtime.JobError{Message: "no"}, now) },
+		"release": func() (runtime.Job, error) { return leased.Release(now) },
+		"cancel":  func() (runtime.Job, error) { return leased.Cancel(now) },
+	}
+	b := &Backend{clock: backendtest.NewClock(now)}
+	before, _, err := appendMutable(nil, leased, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, outcome := range outcomes {
+		t.Run(name, func(t *testing.T) {
+			out, err := outcome()
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := b.ackChange(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			after, _, err := appendMutable(nil, out, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored, _, err := appendMutable(nil, out, c.fields)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < len(after); i += 2 {
+				if after[i+1] != before[i+1] && !slices.Contains(stored, after[i]) {
+					t.Errorf("the transition sets field %s (%v -> %v), which the ack does not store", after[i], before[i+1], after[i+1])
+				}
+			}
+		})
+	}
+}

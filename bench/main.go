@@ -54,6 +54,7 @@ var (
 	jobsOnly  = flag.Bool("jobs-only", false, "skip asynq (for profiling jobs alone)")
 	memProf   = flag.String("memprofile", "", "write an allocation profile of the first jobs phase to this file")
 	warmup    = flag.Int("warmup", 5_000, "jobs each system drains, unmeasured, before the measured phases")
+	keepDone  = flag.Int("completed-limit", jobsredis.DefaultCompletedLimit, "completed jobs jobs keeps per queue (0: none, as asynq by default)")
 )
 
 // want reports whether the phase runs (see -only).
@@ -307,7 +308,8 @@ func (j *jobsBench) backend() *jobsredis.Backend {
 	j.cleanup(j.rdb)
 	j.n++
 	j.prefix = fmt.Sprintf("jobsbench:%s:%d", uuid.NewString()[:8], j.n)
-	b, err := jobsredis.New(jobsredis.WithURL(j.url), jobsredis.WithPrefix(j.prefix), jobsredis.WithPoolSize(4*(*workers)))
+	b, err := jobsredis.New(jobsredis.WithURL(j.url), jobsredis.WithPrefix(j.prefix), jobsredis.WithPoolSize(4*(*workers)),
+		jobsredis.WithCompletedLimit(*keepDone))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -104,6 +104,24 @@ func TestCompletedLimit(t *testing.T) {
 	}
 }
 
+func TestCompletedLimitZero(t *testing.T) {
+	f := newFixture(t, memory.WithCompletedLimit(0))
+	f.finish("j0", "mail", true)
+	f.finish("j1", "mail", true)
+	f.finish("d0", "mail", false)
+	f.expectFound(false, "j0", "j1")
+	f.expectFound(true, "d0")
+	h, err := f.b.History(t.Context(), "mail", 0)
+	if err != nil || len(h) != 3 {
+		t.Fatalf("History = %d jobs, %v; want 3", len(h), err)
+	}
+	st, err := f.b.Stats(t.Context())
+	if err != nil || st.Processed != 3 || st.Succeeded != 2 {
+		t.Fatalf("Stats = %+v, %v; want 3 processed, 2 succeeded", st, err)
+	}
+	f.finish("j0", "mail", true) // the ID is free again
+}
+
 func TestDeadLetterLimit(t *testing.T) {
 	f := newFixture(t, memory.WithDeadLetterLimit(2))
 	for i := range 3 {

@@ -63,11 +63,12 @@ func WithHistoryLimit(n int) Option {
 
 // WithCompletedLimit keeps the n most recently completed or cancelled jobs
 // findable by ID (default DefaultCompletedLimit); older ones are forgotten.
-// Values below 1 are ignored. A forgotten job's unique key stays held until
-// its TTL passes.
+// With 0 none is kept: a job is forgotten as it completes or is cancelled,
+// and still counts in Stats and shows in History. Negative values are
+// ignored. A forgotten job's unique key stays held until its TTL passes.
 func WithCompletedLimit(n int) Option {
 	return func(b *Backend) {
-		if n > 0 {
+		if n >= 0 {
 			b.completedLimit = n
 		}
 	}

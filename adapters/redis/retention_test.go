@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -47,6 +48,65 @@ func TestCompletedMaxAge(t *testing.T) {
 			}
 			clock.Advance(2 * time.Hour)
 			must(t, b.Enqueue(ctx, job(t, clock, "again", "q", runtime.UniqueByKey("k", time.Hour))))
+		})
+	}
+}
+
+// TestCompletedLimitZero checks WithCompletedLimit(0): completed and
+// cancelled jobs are deleted as they finish, forgotten by the ID index,
+// and still counted and kept in the history; failed ones stay.
+func TestCompletedLimitZero(t *testing.T) {
+	for _, cluster := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cluster=%v", cluster), func(t *testing.T) {
+			clock := backendtest.NewClock(backendtest.Start)
+			b := newTestBackend(t, clock, withCluster(cluster), WithCompletedLimit(0))
+			ctx := context.Background()
+			generated, err := runtime.NewJob("test.job", nil, runtime.ResolveEnqueueOptions(runtime.WithQueue("q")), clock.Now())
+			must(t, err)
+			must(t, b.Enqueue(ctx, job(t, clock, "chosen", "q"), generated, job(t, clock, "dead", "q", runtime.WithMaxRetries(0)),
+				job(t, clock, "later", "q", runtime.RunIn(time.Hour))))
+			running := dequeue(t, b, "q", 3)
+			for _, j := range running[:2] {
+				done, err := j.Complete(nil, clock.Now())
+				must(t, err)
+				must(t, b.Ack(ctx, done))
+			}
+			failed, err := running[2].Fail(runtime.JobError{Message: "no"}, clock.Now())
+			must(t, err)
+			must(t, b.Ack(ctx, failed))
+			if _, err := b.Cancel(ctx, "later"); err != nil {
+				t.Fatalf("Cancel(later): %v", err)
+			}
+			for _, id := range []string{"chosen", generated.ID, "later"} {
+				if _, err := b.Job(ctx, id); !errors.Is(err, runtime.ErrJobNotFound) {
+					t.Fatalf("Job(%s) after it finished: %v, want ErrJobNotFound", id, err)
+				}
+			}
+			if _, err := b.Job(ctx, "dead"); err != nil {
+				t.Fatalf("Job(dead): %v", err)
+			}
+			k := b.queue("q")
+			for _, key := range []string{k.keys[keyDone], k.keys[keyCancelled], k.keys[keyLease]} {
+				if n := b.client.ZCard(ctx, key).Val(); n != 0 {
+					t.Fatalf("%s holds %d members, want none", key, n)
+				}
+			}
+			st, err := b.Stats(ctx)
+			must(t, err)
+			if st.Processed != 3 || st.Succeeded != 2 || st.Failed != 1 {
+				t.Fatalf("Stats = %+v, want 3 processed, 2 succeeded, 1 failed", st)
+			}
+			h, err := b.History(ctx, "test.job", 0)
+			must(t, err)
+			if len(h) != 3 {
+				t.Fatalf("History holds %d jobs, want 3", len(h))
+			}
+			_, err = b.PromoteDue(ctx) // on a cluster, drops trimmed IDs from the index
+			must(t, err)
+			if ids := b.client.HKeys(ctx, b.indexKey).Val(); len(ids) != 1 || ids[0] != "dead" {
+				t.Fatalf("ID index holds %v, want only dead", ids)
+			}
+			must(t, b.Enqueue(ctx, job(t, clock, "chosen", "q"))) // the ID is free again
 		})
 	}
 }

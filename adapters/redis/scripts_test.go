@@ -13,7 +13,7 @@ func TestCheckHelpers(t *testing.T) {
 	}{
 		{"enqueue as built", []string{"lib.lua", "lib_unique.lua", "enqueue.lua"}, ""},
 		{"cycle as built", []string{"lib.lua", "lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "fn_dequeue.lua", "cycle.lua"}, ""},
-		{"move without its trim helpers", []string{"lib.lua", "lib_jobs.lua", "lib_unique.lua", "fn_move.lua", "move.lua"}, "uses trim_zset, which none"},
+		{"move without its trim helpers", []string{"lib.lua", "lib_jobs.lua", "lib_unique.lua", "fn_move.lua", "move.lua"}, "uses forget, which none"},
 		{"enqueue without lib_unique", []string{"lib.lua", "enqueue.lua"}, "uses unique_holder, which none"},
 		{"helpers after their caller", []string{"lib.lua", "fn_dequeue.lua", "lib_jobs.lua", "dequeue.lua"}, "before it is defined"},
 	}

@@ -7,7 +7,7 @@
 -- Its arguments start at ARGV[at]; the numbers below are for at = 5 (move.lua).
 -- ARGV[5]  dead-letter cap (count)
 -- ARGV[6]  dead-letter age cap: drop dead letters scored below this (unix microseconds)
--- ARGV[7]  completed cap and cancelled cap (count, each)
+-- ARGV[7]  completed cap and cancelled cap (count, each; 0: such jobs are deleted as they finish)
 -- ARGV[8]  completed/cancelled age cap: drop those scored below this (unix microseconds)
 -- ARGV[9]  per-type history cap (count)
 -- ARGV[10] channel on which to publish the IDs of cancelled running jobs
@@ -43,7 +43,7 @@ local function move(at)
   local dead_max, dead_min, done_max, done_min = tonumber(ARGV[at]), ARGV[at + 1], tonumber(ARGV[at + 2]), ARGV[at + 3]
   local hist_max, channel, n = tonumber(ARGV[at + 4]), ARGV[at + 5], tonumber(ARGV[at + 6])
   local ZSET = { scheduled = 5, retrying = 6, running = 7, failed = 9, completed = 10, cancelled = 13 }
-  local res, trim, woken = {}, {}, false
+  local res, trim, woken, forgotten = {}, {}, false, {}
 
   -- Deferred work: zrem[zi] and zadd[zi] (score, id pairs) per zset,
   -- hist[type] snapshots in push order, counters, and the IDs they concern.
@@ -108,6 +108,10 @@ local function move(at)
       end
       if state == 'deleted' then
         redis.call('DEL', key)
+      elseif done_max == 0 and (state == 'completed' or state == 'cancelled') then
+        -- No finished job is kept: it goes now, as a trim would drop it.
+        redis.call('DEL', key)
+        forgotten[#forgotten + 1] = id
       else
         redis.call('HSET', key, 's', state, unpack(ARGV, o + 11, o + 10 + 2 * k))
         if state == 'pending' then
@@ -123,6 +127,8 @@ local function move(at)
           l[#l + 1] = id
           if state == 'failed' or state == 'completed' or state == 'cancelled' then trim[ZSET[state]] = true end
         end
+      end
+      if state ~= 'deleted' then
         if ARGV[o + 8] ~= '' then
           local t = ARGV[o + 7]
           if not hist[t] then hist_types[#hist_types + 1] = t end
@@ -162,6 +168,7 @@ local function move(at)
     if stats[name] > 0 then redis.call('HINCRBY', KEYS[11], name, stats[name]) end
   end
   if stats.dur_ns > 0 then redis.call('HINCRBY', KEYS[11], 'dur_ns', string.format('%.0f', stats.dur_ns)) end
+  if #forgotten > 0 then forget(forgotten) end
   if trim[9] then trim_zset(base, 9, dead_max, dead_min) end
   if trim[10] then trim_zset(base, 10, done_max, done_min) end
   if trim[13] then trim_zset(base, 13, done_max, done_min) end

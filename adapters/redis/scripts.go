@@ -53,27 +53,56 @@ func queueScript(names ...string) *goredis.Script {
 // local upper-case tables.
 var helperDef = regexp.MustCompile(`(?m)^local (?:function (\w+)\(|([A-Z]+) =)`)
 
-// luaComment finds Lua line comments, which checkHelpers ignores.
-var luaComment = regexp.MustCompile(`--[^\n]*`)
+// libHelpers holds the name of every helper the lib files define.
+var libHelpers = func() map[string]bool {
+	names := make(map[string]bool)
+	for _, lib := range []string{"lib.lua", "lib_jobs.lua", "lib_trim.lua", "lib_unique.lua"} {
+		for _, m := range helperDef.FindAllStringSubmatch(mustRead(lib), -1) {
+			names[m[1]+m[2]] = true
+		}
+	}
+	return names
+}()
 
 // checkHelpers reports the first helper of the lib files that src (a
 // composed script) uses before defining it, or without defining it: a
 // call that would fail at run time with "attempt to call a nil value".
+// It reads src once, skipping comments, as package start-up runs it on
+// every queue script.
 func checkHelpers(src string) error {
-	code := luaComment.ReplaceAllString(src, "")
-	for _, lib := range []string{"lib.lua", "lib_jobs.lua", "lib_trim.lua", "lib_unique.lua"} {
-		for _, m := range helperDef.FindAllStringSubmatch(mustRead(lib), -1) {
-			name := m[1] + m[2]
-			def := regexp.MustCompile(`(?m)^local (?:function )?` + name + `\b`).FindStringIndex(code)
-			use := regexp.MustCompile(`\b` + name + `\b`).FindStringIndex(code)
-			switch {
-			case use == nil:
-			case def == nil:
-				return fmt.Errorf("uses %s, which none of its files defines", name)
-			case use[0] < def[0]:
-				return fmt.Errorf("uses %s before it is defined", name)
+	defined := make(map[string]bool)
+	lineStart := true
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == '-' && strings.HasPrefix(src[i:], "--"):
+			for i < len(src) && src[i] != '\n' {
+				i++
 			}
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			j := i
+			for j < len(src) && (src[j] == '_' || src[j] >= 'a' && src[j] <= 'z' || src[j] >= 'A' && src[j] <= 'Z' || src[j] >= '0' && src[j] <= '9') {
+				j++
+			}
+			if lineStart {
+				if m := helperDef.FindStringSubmatch(src[i:min(len(src), j+80)]); m != nil {
+					defined[m[1]+m[2]] = true
+					i += len(m[0])
+					lineStart = false
+					continue
+				}
+			}
+			if name := src[i:j]; libHelpers[name] && !defined[name] {
+				if strings.Contains(src[j:], "local function "+name+"(") || strings.Contains(src[j:], "local "+name+" =") {
+					return fmt.Errorf("uses %s before it is defined", name)
+				}
+				return fmt.Errorf("uses %s, which none of its files defines", name)
+			}
+			i = j
+		default:
+			i++
 		}
+		lineStart = c == '\n'
 	}
 	return nil
 }

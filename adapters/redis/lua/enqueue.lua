@@ -38,7 +38,8 @@ local function micros(ns)
   if string.match(ns, '^%d%d%d%d+$') then return string.sub(ns, 1, -4) end
   return string.format('%.0f', math.floor(tonumber(ns) / 1000))
 end
--- indexed reports whether job i's ID goes in the index.
+-- indexed returns the ARGV index of job i's extra when its ID goes in the
+-- index (standalone mode), else nil or false.
 local function indexed(i)
   return index and extra[i]
 end
@@ -91,8 +92,8 @@ for i = 0, n - 1 do
   local o = 8 + i * 5
   local id, prio, state, x = ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3]
   redis.call('HSET', base .. 'j:' .. id, 'd', ARGV[o + 4], 's', state, 'p', prio, 'a', '0', 'x', x)
-  local e = extra[i]
-  if index and e then
+  local e = indexed(i)
+  if e then
     if not claim then
       local t = redis.call('TIME')
       claim = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) .. ' ' .. queue

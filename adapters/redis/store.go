@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -160,9 +159,9 @@ func (b *Backend) lookup(ctx context.Context, id string) (k *queueKeys, r record
 // locate returns the queue that holds a job with the given ID, looking in
 // every queue ever enqueued into (one pipeline), or ErrJobNotFound.
 func (b *Backend) locate(ctx context.Context, id string) (string, error) {
-	all, err := b.client.SMembers(ctx, b.queuesKey).Result()
+	all, err := b.queues(ctx)
 	if err != nil {
-		return "", fmt.Errorf("redis: find job %s: %w", id, err)
+		return "", err
 	}
 	var queues []string
 	for _, q := range all {
@@ -170,7 +169,6 @@ func (b *Backend) locate(ctx context.Context, id string) (string, error) {
 			queues = append(queues, q)
 		}
 	}
-	slices.Sort(queues)
 	cmds := make([]*goredis.IntCmd, len(queues))
 	_, err = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, q := range queues {

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,17 +79,17 @@ func (h *Handler) routes() {
 	for pattern, e := range map[string]endpoint{
 		"GET /api/admin/jobs/stats":             h.stats,
 		"GET /api/admin/jobs/failed":            h.failed,
-		"POST /api/admin/jobs/failed/retry":     h.retryAll,
-		"POST /api/admin/jobs/failed/purge":     h.purgeAll,
+		"POST /api/admin/jobs/failed/retry":     deadLetterAction("Dead-letter jobs queued for retry", h.backend.RetryDeadLetters),
+		"POST /api/admin/jobs/failed/purge":     deadLetterAction("Dead-letter jobs purged", h.backend.PurgeDeadLetters),
 		"GET /api/admin/jobs/history/{type}":    h.history,
 		"GET /api/admin/jobs/{id}":              h.job,
-		"POST /api/admin/jobs/{id}/retry":       h.retry,
-		"POST /api/admin/jobs/{id}/cancel":      h.cancel,
+		"POST /api/admin/jobs/{id}/retry":       jobAction("Job queued for retry", h.backend.RetryDeadLetter),
+		"POST /api/admin/jobs/{id}/cancel":      jobAction("Job cancelled", h.backend.Cancel),
 		"DELETE /api/admin/jobs/{id}":           h.delete,
 		"GET /api/admin/queues":                 h.queues,
 		"GET /api/admin/queues/{queue}/jobs":    h.queueJobs,
-		"POST /api/admin/queues/{queue}/pause":  h.pause,
-		"POST /api/admin/queues/{queue}/resume": h.resume,
+		"POST /api/admin/queues/{queue}/pause":  queueAction("Queue paused", h.backend.PauseQueue),
+		"POST /api/admin/queues/{queue}/resume": queueAction("Queue resumed", h.backend.ResumeQueue),
 	} {
 		h.mux.Handle(pattern, h.serve(e))
 	}
@@ -260,30 +261,21 @@ func (h *Handler) job(r *http.Request) (int, any, error) {
 	return http.StatusOK, JobOf(j, true), nil
 }
 
-func (h *Handler) retry(r *http.Request) (int, any, error) {
-	id, err := jobID(r)
-	if err != nil {
-		return 0, nil, err
+// jobAction is a POST on the job the path names: act changes it, and the
+// answer says what was done, with the job as act returned it.
+func jobAction(message string, act func(context.Context, string) (runtime.Job, error)) endpoint {
+	return func(r *http.Request) (int, any, error) {
+		id, err := jobID(r)
+		if err != nil {
+			return 0, nil, err
+		}
+		j, err := act(r.Context(), id)
+		if err != nil {
+			return 0, nil, err
+		}
+		dto := JobOf(j, false)
+		return http.StatusOK, Message{Message: message, Job: &dto}, nil
 	}
-	j, err := h.backend.RetryDeadLetter(r.Context(), id)
-	if err != nil {
-		return 0, nil, err
-	}
-	dto := JobOf(j, false)
-	return http.StatusOK, Message{Message: "Job queued for retry", Job: &dto}, nil
-}
-
-func (h *Handler) cancel(r *http.Request) (int, any, error) {
-	id, err := jobID(r)
-	if err != nil {
-		return 0, nil, err
-	}
-	j, err := h.backend.Cancel(r.Context(), id)
-	if err != nil {
-		return 0, nil, err
-	}
-	dto := JobOf(j, false)
-	return http.StatusOK, Message{Message: "Job cancelled", Job: &dto}, nil
 }
 
 // delete removes a dead-letter job; jobs in other states answer 409 (a
@@ -306,28 +298,20 @@ func (h *Handler) delete(r *http.Request) (int, any, error) {
 	return http.StatusOK, Message{Message: "Job deleted", ID: id}, nil
 }
 
-func (h *Handler) retryAll(r *http.Request) (int, any, error) {
-	q, err := bodyFilter(r)
-	if err != nil {
-		return 0, nil, err
+// deadLetterAction is a POST on the dead letters its body's filter
+// selects: act changes them and returns how many it changed.
+func deadLetterAction(message string, act func(context.Context, runtime.DeadLetterQuery) (int, error)) endpoint {
+	return func(r *http.Request) (int, any, error) {
+		q, err := bodyFilter(r)
+		if err != nil {
+			return 0, nil, err
+		}
+		n, err := act(r.Context(), q)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, CountMessage{Message: message, Count: n}, nil
 	}
-	n, err := h.backend.RetryDeadLetters(r.Context(), q)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, CountMessage{Message: "Dead-letter jobs queued for retry", Count: n}, nil
-}
-
-func (h *Handler) purgeAll(r *http.Request) (int, any, error) {
-	q, err := bodyFilter(r)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, err := h.backend.PurgeDeadLetters(r.Context(), q)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, CountMessage{Message: "Dead-letter jobs purged", Count: n}, nil
 }
 
 func (h *Handler) queueJobs(r *http.Request) (int, any, error) {
@@ -353,24 +337,16 @@ func (h *Handler) queueJobs(r *http.Request) (int, any, error) {
 	return http.StatusOK, JobPage{Queue: queue, State: state, Jobs: JobsOf(page.Jobs), NextCursor: page.NextCursor}, nil
 }
 
-func (h *Handler) pause(r *http.Request) (int, any, error) {
-	queue, err := queueName(r)
-	if err != nil {
-		return 0, nil, err
+// queueAction is a POST on the queue the path names.
+func queueAction(message string, act func(context.Context, string) error) endpoint {
+	return func(r *http.Request) (int, any, error) {
+		queue, err := queueName(r)
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := act(r.Context(), queue); err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, Message{Message: message, Queue: queue}, nil
 	}
-	if err := h.backend.PauseQueue(r.Context(), queue); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, Message{Message: "Queue paused", Queue: queue}, nil
-}
-
-func (h *Handler) resume(r *http.Request) (int, any, error) {
-	queue, err := queueName(r)
-	if err != nil {
-		return 0, nil, err
-	}
-	if err := h.backend.ResumeQueue(r.Context(), queue); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, Message{Message: "Queue resumed", Queue: queue}, nil
 }

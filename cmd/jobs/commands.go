@@ -108,15 +108,7 @@ func (c *cli) jobArg(name string, args []string) (string, error) {
 }
 
 func runJob(ctx context.Context, c *cli, args []string) error {
-	id, err := c.jobArg("job", args)
-	if err != nil {
-		return err
-	}
-	b, err := c.connected(ctx)
-	if err != nil {
-		return err
-	}
-	j, err := b.Job(ctx, id)
+	j, err := c.onJob(ctx, "job", args, runtime.Backend.Job)
 	if err != nil {
 		return err
 	}
@@ -124,6 +116,20 @@ func runJob(ctx context.Context, c *cli, args []string) error {
 		return c.printJSON(admin.JobOf(j, true))
 	}
 	return writeJob(c.stdout, admin.JobOf(j, true))
+}
+
+// onJob runs command name on the job its one argument names: act reads or
+// changes that job and returns it.
+func (c *cli) onJob(ctx context.Context, name string, args []string, act func(runtime.Backend, context.Context, string) (runtime.Job, error)) (runtime.Job, error) {
+	id, err := c.jobArg(name, args)
+	if err != nil {
+		return runtime.Job{}, err
+	}
+	b, err := c.connected(ctx)
+	if err != nil {
+		return runtime.Job{}, err
+	}
+	return act(b, ctx, id)
 }
 
 func runRetry(ctx context.Context, c *cli, args []string) error {
@@ -172,15 +178,7 @@ func runRetry(ctx context.Context, c *cli, args []string) error {
 }
 
 func runCancel(ctx context.Context, c *cli, args []string) error {
-	id, err := c.jobArg("cancel", args)
-	if err != nil {
-		return err
-	}
-	b, err := c.connected(ctx)
-	if err != nil {
-		return err
-	}
-	j, err := b.Cancel(ctx, id)
+	j, err := c.onJob(ctx, "cancel", args, runtime.Backend.Cancel)
 	if err != nil {
 		return err
 	}

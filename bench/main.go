@@ -6,7 +6,10 @@
 // server (INFO cpu before and after) and of this process, where both
 // systems' producers and workers run (getrusage); they vary less than the
 // rates when the machine is shared. -only runs one phase; -cpuprofile profiles the first
-// jobs phase run (pair it with -only).
+// jobs phase run (pair it with -only). -runs N repeats each rate phase N
+// times, the two systems taking turns, and prints the medians and the
+// range of the N ratios: on a shared machine one run's rates vary by a
+// tenth or more.
 //
 // The server must be one you can write to: bench uses a fresh key prefix
 // for jobs and deletes asynq's keys ("asynq:*") before each asynq phase.
@@ -23,6 +26,7 @@ import (
 	"os"
 	goruntime "runtime"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,6 +59,7 @@ var (
 	memProf   = flag.String("memprofile", "", "write an allocation profile of the first jobs phase to this file")
 	warmup    = flag.Int("warmup", 5_000, "jobs each system drains, unmeasured, before the measured phases")
 	keepDone  = flag.Int("completed-limit", jobsredis.DefaultCompletedLimit, "completed jobs jobs keeps per queue (0: none, as asynq by default)")
+	runs      = flag.Int("runs", 1, "times each rate phase (drain, enqueue, bulk) runs, the systems taking turns; the table shows medians")
 )
 
 // want reports whether the phase runs (see -only).
@@ -71,8 +76,37 @@ func envOr(name, def string) string {
 type row struct {
 	name         string
 	jobs, asynq  float64
-	unit         string
 	higherBetter bool
+	// ratios are those of each run (see -runs), for their range.
+	ratios []float64
+}
+
+// rates runs a rate phase of each system *runs times, jobs first and then
+// asynq in each round, and returns the row of their medians.
+func rates(name string, jobs, asynq func() float64) row {
+	var js, as, ratios []float64
+	for range max(*runs, 1) {
+		j, a := jobs(), asynq()
+		js, as = append(js, j), append(as, a)
+		if j > 0 && a > 0 {
+			ratios = append(ratios, j/a)
+		}
+	}
+	return row{name: name, jobs: median(js), asynq: median(as), higherBetter: true, ratios: ratios}
+}
+
+// median returns the median of vs (the mean of the middle two when their
+// number is even), 0 when there are none.
+func median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), vs...)
+	sort.Float64s(s)
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
 }
 
 func main() {
@@ -112,28 +146,28 @@ func main() {
 		j.drain(*warmup)
 		a.drain(*warmup)
 		j.prof, *memProf = prof, mem
-		serverCPU, clientCPU = map[string]float64{}, map[string]float64{}
+		serverCPU, clientCPU = map[string][]float64{}, map[string][]float64{}
 	}
 	if want("drain") {
-		rows = append(rows, row{"drain (jobs/s)", j.drain(*drainN), a.drain(*drainN), "jobs/s", true})
+		rows = append(rows, rates("drain (jobs/s)", func() float64 { return j.drain(*drainN) }, func() float64 { return a.drain(*drainN) }))
 	}
 	if want("enqueue") {
-		rows = append(rows, row{"single enqueue (jobs/s)", j.enqueue(*enqueueN), a.enqueue(*enqueueN), "jobs/s", true})
+		rows = append(rows, rates("single enqueue (jobs/s)", func() float64 { return j.enqueue(*enqueueN) }, func() float64 { return a.enqueue(*enqueueN) }))
 	}
 	if want("bulk") {
-		rows = append(rows, row{"bulk enqueue (jobs/s)", j.bulk(*bulkN), 0, "jobs/s", true})
+		rows = append(rows, rates("bulk enqueue (jobs/s)", func() float64 { return j.bulk(*bulkN) }, func() float64 { return 0 }))
 	}
 	if want("latency") {
 		jp50, jp99 := j.latency(*samples)
 		ap50, ap99 := a.latency(*asynqSamp)
-		rows = append(rows, row{"idle latency p50 (ms)", jp50, ap50, "ms", false})
-		rows = append(rows, row{"idle latency p99 (ms)", jp99, ap99, "ms", false})
+		rows = append(rows, row{name: "idle latency p50 (ms)", jobs: jp50, asynq: ap50})
+		rows = append(rows, row{name: "idle latency p99 (ms)", jobs: jp99, asynq: ap99})
 	}
 	if want("memory") {
-		rows = append(rows, row{"memory per pending job (bytes)", j.memory(rdb, *memN), a.memory(*memN), "B", false})
+		rows = append(rows, row{name: "memory per pending job (bytes)", jobs: j.memory(rdb, *memN), asynq: a.memory(*memN)})
 	}
 
-	fmt.Printf("\n%-32s %14s %14s %10s\n", "", "jobs", "asynq", "ratio")
+	fmt.Printf("\n%-32s %14s %14s %20s\n", "", "jobs", "asynq", "ratio")
 	for _, r := range rows {
 		ratio := "n/a"
 		if r.asynq > 0 && r.jobs > 0 {
@@ -143,17 +177,23 @@ func main() {
 			}
 			ratio = fmt.Sprintf("%.2fx", x)
 		}
-		fmt.Printf("%-32s %14s %14s %10s\n", r.name, num(r.jobs), num(r.asynq), ratio)
+		if len(r.ratios) > 1 {
+			ratio += fmt.Sprintf(" (%.2f-%.2fx)", slices.Min(r.ratios), slices.Max(r.ratios))
+		}
+		fmt.Printf("%-32s %14s %14s %20s\n", r.name, num(r.jobs), num(r.asynq), ratio)
 	}
 	fmt.Println("\nratio > 1 means jobs is better (faster, lower latency, less memory).")
+	if *runs > 1 {
+		fmt.Printf("rates and CPU times are medians of %d runs; in brackets, the lowest and highest ratio of a run.\n", *runs)
+	}
 	for _, cpu := range []struct {
 		title string
-		per   map[string]float64
+		per   map[string][]float64
 	}{{"Redis CPU per job (µs)", serverCPU}, {"Go process CPU per job (µs)", clientCPU}} {
 		fmt.Printf("\n%-32s %14s %14s\n", cpu.title, "jobs", "asynq")
 		for _, phase := range []string{"drain", "enqueue", "bulk"} {
-			if cpu.per["jobs "+phase] > 0 {
-				fmt.Printf("%-32s %14.1f %14s\n", phase, cpu.per["jobs "+phase], num(cpu.per["asynq "+phase]))
+			if v := median(cpu.per["jobs "+phase]); v > 0 {
+				fmt.Printf("%-32s %14.1f %14s\n", phase, v, num(median(cpu.per["asynq "+phase])))
 			}
 		}
 	}
@@ -189,8 +229,9 @@ var server *goredis.Client
 
 // serverCPU and clientCPU are the CPU times per job of the Redis server
 // and of this process (where the producers and workers of both systems
-// run) in each measured phase, in microseconds, keyed by "<system> <phase>".
-var serverCPU, clientCPU = map[string]float64{}, map[string]float64{}
+// run) in each run of each measured phase, in microseconds, keyed by
+// "<system> <phase>".
+var serverCPU, clientCPU = map[string][]float64{}, map[string][]float64{}
 
 // cpuMeter measures the CPU time of the Redis server (INFO cpu) and of
 // this process (getrusage) over a phase.
@@ -200,8 +241,8 @@ func startCPU() cpuMeter { return cpuMeter{redisCPU(), processCPU()} }
 
 // stop records the CPU times per job since start under key.
 func (m cpuMeter) stop(key string, jobs int) {
-	serverCPU[key] = (redisCPU() - m.server) * 1e6 / float64(jobs)
-	clientCPU[key] = (processCPU() - m.client) * 1e6 / float64(jobs)
+	serverCPU[key] = append(serverCPU[key], (redisCPU()-m.server)*1e6/float64(jobs))
+	clientCPU[key] = append(clientCPU[key], (processCPU()-m.client)*1e6/float64(jobs))
 }
 
 // processCPU is this process's user + system CPU time in seconds.

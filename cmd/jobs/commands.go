@@ -10,40 +10,42 @@ import (
 )
 
 func runStats(ctx context.Context, c *cli, args []string) error {
-	if _, err := c.parse(c.flagSet("stats"), args, 0, 0); err != nil {
-		return err
-	}
-	b, err := c.connected(ctx)
-	if err != nil {
-		return err
-	}
-	s, err := b.Stats(ctx)
+	s, err := c.stats(ctx, "stats", args)
 	if err != nil {
 		return err
 	}
 	if c.json {
-		return c.printJSON(admin.StatsOf(s))
+		return c.printJSON(s)
 	}
-	return writeStats(c.stdout, admin.StatsOf(s))
+	return writeStats(c.stdout, s)
 }
 
 func runQueues(ctx context.Context, c *cli, args []string) error {
-	if _, err := c.parse(c.flagSet("queues"), args, 0, 0); err != nil {
+	s, err := c.stats(ctx, "queues", args)
+	if err != nil {
 		return err
+	}
+	if c.json {
+		return c.printJSON(s.Queues)
+	}
+	return writeQueues(c.stdout, s.Queues)
+}
+
+// stats runs command name, which takes no argument, up to reading the
+// backend's statistics.
+func (c *cli) stats(ctx context.Context, name string, args []string) (admin.Stats, error) {
+	if _, err := c.parse(c.flagSet(name), args, 0, 0); err != nil {
+		return admin.Stats{}, err
 	}
 	b, err := c.connected(ctx)
 	if err != nil {
-		return err
+		return admin.Stats{}, err
 	}
 	s, err := b.Stats(ctx)
 	if err != nil {
-		return err
+		return admin.Stats{}, err
 	}
-	queues := admin.StatsOf(s).Queues
-	if c.json {
-		return c.printJSON(queues)
-	}
-	return writeQueues(c.stdout, queues)
+	return admin.StatsOf(s), nil
 }
 
 // filterFlags adds --queue and --type to fs.

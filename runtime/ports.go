@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"time"
+
+	"github.com/jobsgo/jobs/internal/wallclock"
 )
 
 // Clock tells the time. Backends and the runtime take one so that tests can
@@ -11,11 +13,12 @@ type Clock interface {
 	Now() time.Time
 }
 
-// SystemClock is the real wall clock.
+// SystemClock is the host's wall clock. Hosts' clocks disagree: a backend
+// shared by several processes decides on a clock of its own (TimeSource).
 type SystemClock struct{}
 
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
+// Now returns the host's wall-clock time.
+func (SystemClock) Now() time.Time { return wallclock.Now() }
 
 // Queue moves jobs through queues. It is the part of a backend that the
 // client and the worker pool use on every job.

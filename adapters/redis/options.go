@@ -86,9 +86,13 @@ func WithClient(client goredis.UniversalClient) Option {
 // contain braces (hash tags are the backend's).
 func WithPrefix(prefix string) Option { return func(c *config) { c.prefix = prefix } }
 
-// WithClock makes the backend tell time with clock: execute-at times, lease
-// deadlines, durations, dead-letter age and worker-report expiry. Scripts
-// receive the time as arguments, so tests can move it by hand.
+// WithClock makes the backend tell time with clock instead of the Redis
+// server's clock: execute-at times, lease deadlines, durations, retention
+// ages and worker-report expiry, and (through Backend.Clock) the times of
+// the pools and clients on the backend. Scripts receive the time as
+// arguments, so tests can move it by hand. It is for tests: every process
+// sharing the server must use the same clock, or one process takes
+// another's leases and runs scheduled jobs early.
 func WithClock(clock runtime.Clock) Option { return func(c *config) { c.clock = clock } }
 
 // WithDeadLetterLimit keeps at most n jobs in each queue's dead-letter
@@ -170,7 +174,6 @@ var _ runtime.Backend = (*Backend)(nil)
 func New(opts ...Option) (*Backend, error) {
 	c := config{
 		prefix:         DefaultPrefix,
-		clock:          runtime.SystemClock{},
 		deadLimit:      DefaultDeadLetterLimit,
 		deadMaxAge:     DefaultDeadLetterAge,
 		completedLimit: DefaultCompletedLimit,
@@ -182,7 +185,7 @@ func New(opts ...Option) (*Backend, error) {
 		o(&c)
 	}
 	if c.prefix == "" || strings.ContainsAny(c.prefix, "{}") || c.deadLimit < 1 || c.deadMaxAge <= 0 || c.completedLimit < 0 || c.completedAge <= 0 ||
-		c.historyLimit < 1 || c.blockTimeout <= 0 || c.clock == nil {
+		c.historyLimit < 1 || c.blockTimeout <= 0 {
 		return nil, fmt.Errorf("redis: invalid options: prefix %q (without braces), dead-letter limit %d and age %s, completed limit %d (0 or more) and age %s, history limit %d, block timeout %s must be set and positive",
 			c.prefix, c.deadLimit, c.deadMaxAge, c.completedLimit, c.completedAge, c.historyLimit, c.blockTimeout)
 	}
@@ -216,6 +219,9 @@ func New(opts ...Option) (*Backend, error) {
 			return nil, err
 		}
 		b.client, b.owned = client, true
+	}
+	if b.clock == nil {
+		b.clock = &serverClock{client: b.client, key: b.indexKey}
 	}
 	_, b.cluster = b.client.(*goredis.ClusterClient)
 	if c.cluster != nil {

@@ -1,0 +1,141 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/jobsgo/jobs/internal/wallclock"
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// Timing of the server clock.
+const (
+	// serverClockRefresh is how old a reading of the server's TIME may
+	// grow before it is read again (in the background, the old reading
+	// serving meanwhile): the server's clock may have been set, and the
+	// two hosts' oscillators drift apart by a few microseconds a second.
+	serverClockRefresh = 15 * time.Second
+	// serverClockWait bounds the first read of TIME when it is not made
+	// with a caller's context (Now), and every background read.
+	serverClockWait = time.Second
+)
+
+// serverClock is the Redis server's clock, the one every process sharing
+// the server decides on: lease deadlines, execute-at times, periodic
+// ticks, retention ages. It reads TIME now and then and follows it with
+// this host's monotonic clock in between, so that telling the time costs
+// no round trip and whatever this host's wall clock says (or how it is
+// stepped) cancels out.
+type serverClock struct {
+	client goredis.UniversalClient
+	// key picks the server on Redis Cluster: TIME is read from the master
+	// of its slot, so that all processes read one server's clock.
+	key string
+
+	reading    atomic.Pointer[clockReading] // nil until TIME was read once
+	readMu     sync.Mutex                   // one read of TIME at a time
+	refreshing atomic.Bool                  // a background read is under way
+}
+
+// clockReading pairs the server's time with this host's at one read of
+// TIME.
+type clockReading struct {
+	server time.Time // what TIME returned
+	// local is this host's wall-clock time halfway through the round
+	// trip. It carries time.Now's monotonic reading, so the time elapsed
+	// since is immune to steps of the wall clock.
+	local time.Time
+}
+
+// at returns the server's time when this host's clock reads local.
+func (r *clockReading) at(local time.Time) time.Time {
+	return r.server.Add(local.Sub(r.local))
+}
+
+// Now returns the server's time: the last reading of TIME moved on by the
+// time elapsed here since. A reading older than serverClockRefresh is
+// renewed in the background. The first call reads TIME, waiting up to
+// serverClockWait; if the server does not answer, it returns this host's
+// clock, and the next call tries again (the backend's calls that decide on
+// the time first make sure the clock was read, with ready).
+func (c *serverClock) Now() time.Time {
+	r := c.reading.Load()
+	if r == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), serverClockWait)
+		defer cancel()
+		if err := c.ready(ctx); err != nil {
+			return wallclock.Now()
+		}
+		r = c.reading.Load()
+	}
+	now := wallclock.Now()
+	if now.Sub(r.local) > serverClockRefresh && c.refreshing.CompareAndSwap(false, true) {
+		go c.refresh()
+	}
+	return r.at(now)
+}
+
+// ready reads TIME within ctx unless it was read before.
+func (c *serverClock) ready(ctx context.Context) error {
+	if c.reading.Load() != nil {
+		return nil
+	}
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	if c.reading.Load() != nil { // read while this call waited
+		return nil
+	}
+	return c.read(ctx)
+}
+
+// refresh reads TIME again. A failure keeps the old reading, which stays
+// right as long as neither clock is set; the next Now tries again.
+func (c *serverClock) refresh() {
+	defer c.refreshing.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), serverClockWait)
+	defer cancel()
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	_ = c.read(ctx)
+}
+
+// read reads the server's TIME and stores it with this host's time
+// halfway through the round trip. The caller holds readMu.
+func (c *serverClock) read(ctx context.Context) error {
+	var server goredis.Cmdable = c.client
+	if cluster, ok := c.client.(*goredis.ClusterClient); ok {
+		master, err := cluster.MasterForKey(ctx, c.key)
+		if err != nil {
+			return fmt.Errorf("read the server's clock: find the master of %s: %w", c.key, err)
+		}
+		server = master
+	}
+	before := wallclock.Now()
+	t, err := server.Time(ctx).Result()
+	after := wallclock.Now()
+	if err != nil {
+		return fmt.Errorf("read the server's clock: %w", err)
+	}
+	c.reading.Store(&clockReading{server: t, local: before.Add(after.Sub(before) / 2)})
+	return nil
+}
+
+// Clock returns the clock the backend decides on: the server's (read with
+// TIME, see WithClock), or the one WithClock set. Pools and clients on the
+// backend take it (runtime.TimeSource), so that every process stamps and
+// leases jobs on the same clock, whatever its host's clock says.
+func (b *Backend) Clock() runtime.Clock { return b.clock }
+
+// clockReady makes sure that the server clock was read once, within ctx,
+// before a call decides on the time; a WithClock clock is always ready.
+func (b *Backend) clockReady(ctx context.Context) error {
+	if c, ok := b.clock.(*serverClock); ok {
+		return c.ready(ctx)
+	}
+	return nil
+}

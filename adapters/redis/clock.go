@@ -29,8 +29,8 @@ const (
 // the server decides on: lease deadlines, execute-at times, periodic
 // ticks, retention ages. It reads TIME now and then and follows it with
 // this host's monotonic clock in between, so that telling the time costs
-// no round trip and whatever this host's wall clock says (or how it is
-// stepped) cancels out.
+// no round trip and this host's wall clock (however wrong, however
+// stepped) plays no part.
 type serverClock struct {
 	client goredis.UniversalClient
 	// key picks the server on Redis Cluster: TIME is read from the master
@@ -46,15 +46,15 @@ type serverClock struct {
 // TIME.
 type clockReading struct {
 	server time.Time // what TIME returned
-	// local is this host's wall-clock time halfway through the round
-	// trip. It carries time.Now's monotonic reading, so the time elapsed
-	// since is immune to steps of the wall clock.
+	// local is time.Now halfway through the round trip, for its monotonic
+	// reading only: the time elapsed since is immune to steps of this
+	// host's wall clock, which never enters the server clock.
 	local time.Time
 }
 
-// at returns the server's time when this host's clock reads local.
-func (r *clockReading) at(local time.Time) time.Time {
-	return r.server.Add(local.Sub(r.local))
+// now returns the server's time now.
+func (r *clockReading) now() time.Time {
+	return r.server.Add(time.Since(r.local))
 }
 
 // Now returns the server's time: the last reading of TIME moved on by the
@@ -73,11 +73,10 @@ func (c *serverClock) Now() time.Time {
 		}
 		r = c.reading.Load()
 	}
-	now := wallclock.Now()
-	if now.Sub(r.local) > serverClockRefresh && c.refreshing.CompareAndSwap(false, true) {
+	if time.Since(r.local) > serverClockRefresh && c.refreshing.CompareAndSwap(false, true) {
 		go c.refresh()
 	}
-	return r.at(now)
+	return r.now()
 }
 
 // ready reads TIME within ctx unless it was read before.
@@ -115,9 +114,9 @@ func (c *serverClock) read(ctx context.Context) error {
 		}
 		server = master
 	}
-	before := wallclock.Now()
+	before := time.Now()
 	t, err := server.Time(ctx).Result()
-	after := wallclock.Now()
+	after := time.Now()
 	if err != nil {
 		return fmt.Errorf("read the server's clock: %w", err)
 	}

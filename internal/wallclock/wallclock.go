@@ -16,9 +16,7 @@ import (
 // offset is what SetOffset set, in nanoseconds.
 var offset atomic.Int64
 
-// Now returns the host's wall-clock time, moved by SetOffset's offset. It
-// keeps time.Now's monotonic reading, so that the difference of two
-// readings is immune to steps of the wall clock.
+// Now returns the host's wall-clock time, moved by SetOffset's offset.
 func Now() time.Time {
 	return time.Now().Add(time.Duration(offset.Load()))
 }

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +44,9 @@ type serverClock struct {
 	reading    atomic.Pointer[clockReading] // nil until TIME was read once
 	readMu     sync.Mutex                   // one read of TIME at a time
 	refreshing atomic.Bool                  // a background read is under way
+	// redialled is set when the client opened a connection since the last
+	// read: after a failover it may reach a server with another clock.
+	redialled atomic.Bool
 }
 
 // clockReading pairs the server's time with this host's at one read of
@@ -61,8 +65,9 @@ func (r *clockReading) now() time.Time {
 }
 
 // Now returns the server's time: the last reading of TIME moved on by the
-// time elapsed here since. A reading older than serverClockRefresh is
-// renewed in the background. The first call reads TIME, waiting up to
+// time elapsed here since. A reading older than serverClockRefresh, or
+// taken before the client opened a new connection, is renewed in the
+// background. The first call reads TIME, waiting up to
 // serverClockWait; if the server does not answer, it returns this host's
 // clock, and the next call tries again (the backend's calls that decide on
 // the time first make sure the clock was read, with ready).
@@ -76,7 +81,7 @@ func (c *serverClock) Now() time.Time {
 		}
 		r = c.reading.Load()
 	}
-	if time.Since(r.local) > serverClockRefresh && c.refreshing.CompareAndSwap(false, true) {
+	if (c.redialled.Load() || time.Since(r.local) > serverClockRefresh) && c.refreshing.CompareAndSwap(false, true) {
 		go c.refresh()
 	}
 	return r.now()
@@ -106,6 +111,26 @@ func (c *serverClock) refresh() {
 	_ = c.read(ctx)
 }
 
+// DialHook notes every connection the client opens (goredis.Hook), so that
+// the next Now reads the server's clock again.
+func (c *serverClock) DialHook(next goredis.DialHook) goredis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := next(ctx, network, addr)
+		if err == nil {
+			c.redialled.Store(true)
+		}
+		return conn, err
+	}
+}
+
+// ProcessHook leaves commands alone (goredis.Hook).
+func (c *serverClock) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook { return next }
+
+// ProcessPipelineHook leaves pipelines alone (goredis.Hook).
+func (c *serverClock) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return next
+}
+
 // read reads the server's TIME serverClockSamples times and keeps the
 // reading of the shortest round trip, paired with this host's time at its
 // end. The server read its clock within the round trip, so the clock then
@@ -123,6 +148,7 @@ func (c *serverClock) read(ctx context.Context) error {
 		}
 		server = master
 	}
+	c.redialled.Store(false) // a connection opened from here on counts again
 	var best *clockReading
 	var bestRoundTrip time.Duration
 	for range serverClockSamples {

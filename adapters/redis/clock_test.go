@@ -3,7 +3,9 @@ package redis
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,5 +108,66 @@ func TestServerClockUnread(t *testing.T) {
 	must(t, err)
 	if got.State != runtime.StateScheduled {
 		t.Errorf("job due in a minute is %s; want still scheduled", got.State)
+	}
+}
+
+// countTime counts the TIME commands of a client.
+type countTime struct{ n *atomic.Int64 }
+
+func (h countTime) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (h countTime) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		if cmd.Name() == "time" {
+			h.n.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h countTime) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return next
+}
+
+// TestServerClockRereadAfterReconnect checks that the server clock is read
+// again once the client reconnects (after a failover it may reach a server
+// with another clock), and not while the connection stays up.
+func TestServerClockRereadAfterReconnect(t *testing.T) {
+	opts, err := goredis.ParseURL(testenv.RedisURL(t))
+	must(t, err)
+	opts.PoolSize = 1 // one connection, to kill
+	client := goredis.NewClient(opts)
+	t.Cleanup(func() { client.Close() })
+	var reads atomic.Int64
+	client.AddHook(countTime{&reads})
+	b := newTestBackend(t, nil, WithClient(client))
+	ctx := t.Context()
+	// settled calls Now for 200 ms and returns the TIME reads when they
+	// stopped changing.
+	settled := func() int64 {
+		for last := int64(-1); ; {
+			for range 20 {
+				b.clock.Now()
+				time.Sleep(10 * time.Millisecond)
+			}
+			if n := reads.Load(); n == last {
+				return n
+			} else {
+				last = n
+			}
+		}
+	}
+	before := settled()
+	if before == 0 {
+		t.Fatal("the server's clock was never read")
+	}
+	id, err := client.ClientID(ctx).Result()
+	must(t, err)
+	killer := newTestBackend(t, nil)
+	must(t, killer.client.ClientKillByFilter(ctx, "ID", strconv.FormatInt(id, 10)).Err())
+	must(t, client.Ping(ctx).Err()) // reconnects
+	after := settled()
+	if after <= before {
+		t.Errorf("TIME read %d times before the connection was killed, %d after; want more after", before, after)
 	}
 }

@@ -76,7 +76,9 @@ func WithTimeouts(dial, read, write time.Duration) Option {
 // WithClient uses an application-provided client (a *goredis.Client,
 // *goredis.ClusterClient, failover or ring client) instead of dialling one.
 // The URL, password, DB, pool size and timeouts are then ignored, and Close
-// leaves the client open.
+// leaves the client open. Unless WithClock is given, the backend adds a
+// hook to the client that notes new connections, to read the server's
+// clock again after a reconnection.
 func WithClient(client goredis.UniversalClient) Option {
 	return func(c *config) { c.client = client }
 }
@@ -221,7 +223,9 @@ func New(opts ...Option) (*Backend, error) {
 		b.client, b.owned = client, true
 	}
 	if b.clock == nil {
-		b.clock = &serverClock{client: b.client, key: b.indexKey}
+		clock := &serverClock{client: b.client, key: b.indexKey}
+		b.client.AddHook(clock)
+		b.clock = clock
 	}
 	_, b.cluster = b.client.(*goredis.ClusterClient)
 	if c.cluster != nil {

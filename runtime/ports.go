@@ -24,7 +24,9 @@ func (SystemClock) Now() time.Time { return wallclock.Now() }
 // on (lease expiry, due times, retention ages). Pools and clients on the
 // backend tell time with it unless PoolConfig.Clock or WithClientClock sets
 // another, so that processes whose host clocks disagree still agree on
-// every deadline. The Redis backend's clock is the Redis server's.
+// every deadline. The Redis backend's clock is the Redis server's. A type
+// that wraps a backend should pass Clock on, or its pools fall back to the
+// host's clock.
 type TimeSource interface {
 	// Clock returns the backend's clock.
 	Clock() Clock

@@ -221,8 +221,8 @@ func TestClockSkew(t *testing.T) {
 		}
 		runs := ledger.runs[id]
 		// The job's due time is stamped inside Enqueue, between the two
-		// readings; the server clock's estimate may be off by half a
-		// TIME round trip.
+		// readings, by a server clock that may lag the server's by a
+		// TIME round trip (the due time then comes that much early).
 		earliest := around[0].Add(skewDelay - 25*time.Millisecond)
 		latest := around[1].Add(skewDelay + time.Second)
 		t.Logf("%s (clock %s): started %s after Enqueue began, %d run(s), by %v", id, w.name, runs[0].Sub(around[0]), len(runs), ledger.by[id])

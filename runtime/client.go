@@ -31,14 +31,16 @@ func WithEnqueueHook(hooks ...EnqueueHook) ClientOption {
 type ClientOption func(*Client)
 
 // WithClientClock makes the client stamp jobs with clock instead of the
-// system clock.
+// backend's clock (TimeSource), for tests.
 func WithClientClock(clock Clock) ClientOption {
 	return func(c *Client) { c.clock = clock }
 }
 
-// NewClient returns a client that enqueues into backend.
+// NewClient returns a client that enqueues into backend. It stamps jobs
+// (creation and execute-at times) with the backend's clock when the
+// backend is a TimeSource, else with SystemClock.
 func NewClient(backend Backend, opts ...ClientOption) *Client {
-	c := &Client{backend: backend, clock: SystemClock{}}
+	c := &Client{backend: backend, clock: backendClock(backend)}
 	for _, o := range opts {
 		o(c)
 	}

@@ -75,7 +75,9 @@ type PoolConfig struct {
 	ProcessID string
 	// Logger receives the pool's logs. Default slog.Default().
 	Logger *slog.Logger
-	// Clock tells the time. Default SystemClock.
+	// Clock tells the time. Default: the backend's clock (TimeSource; the
+	// Redis server's for the Redis backend), else SystemClock. Set it in
+	// tests only: all processes sharing a backend must agree on the time.
 	Clock Clock
 	// Random returns numbers in [0, 1) for retry jitter. Default math/rand/v2.
 	Random func() float64
@@ -103,9 +105,6 @@ func (c PoolConfig) withDefaults() PoolConfig {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
-	}
-	if c.Clock == nil {
-		c.Clock = SystemClock{}
 	}
 	if c.Random == nil {
 		c.Random = randomFloat
@@ -195,6 +194,9 @@ type runningJob struct {
 func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error) {
 	if backend == nil || registry == nil {
 		return nil, errors.New("new pool: backend and registry are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = backendClock(backend)
 	}
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(registry); err != nil {

@@ -31,6 +31,9 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 	if lease <= 0 {
 		return nil, fmt.Errorf("redis: dequeue %s: lease %s is not positive", queue, lease)
 	}
+	if err := b.clockReady(ctx); err != nil {
+		return nil, fmt.Errorf("redis: dequeue %s: %w", queue, err)
+	}
 	limit = max(limit, 1)
 	k := b.queue(queue)
 	var wakeKey string

@@ -72,12 +72,30 @@
 // (embedded, run with EVALSHA). Each file's header documents its KEYS and
 // ARGV; lua/lib.lua holds the KEYS layout and the helpers shared by the
 // queue scripts, and lua/lib_*.lua the helpers only some of them take (a
-// script's fixed cost per call grows with the helpers it defines). Scripts take the time as arguments (from the backend's
-// clock, WithClock), never from the server, so tests can move time by hand.
+// script's fixed cost per call grows with the helpers it defines). Scripts take the time as arguments (the
+// backend's clock, see Time) rather than calling TIME, so tests can move time by hand.
 // Scripts never fail half-way on bad data: a job hash that is missing,
 // of the wrong type or with unreadable fields is turned into a failed job
 // with error type corrupt_job in the dead-letter queue, wherever a script
 // or the Go code meets it (Dequeue, PromoteDue, RecoverExpired).
+//
+// # Time
+//
+// Every process decides on one clock, the Redis server's: lease deadlines
+// and their expiry, execute-at times of scheduled and retrying jobs (RunIn
+// included), periodic ticks, worker-report expiry and the ages that trim
+// dead letters and completed jobs. The backend reads TIME on first use
+// (the shortest of three round trips) and again every 15 s and after the
+// client opens a connection, and follows it in between with this host's
+// monotonic clock: no round trip per reading, and the host's wall clock,
+// however wrong or stepped, plays no part. The reading lags the server's
+// clock by at most that round trip and is never ahead of it, so no lease
+// is recovered and no job promoted early. Backend.Clock hands the clock
+// to the runtime (runtime.TimeSource): pools and clients stamp, lease,
+// retry and tick with it. PromoteDue, RecoverExpired and Dequeue fail,
+// rather than decide on the host's clock, while TIME was never read. On
+// Redis Cluster TIME is read from the master of the ID index's slot.
+// WithClock replaces the server's clock, for tests.
 //
 // # Round trips
 //

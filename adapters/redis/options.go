@@ -76,7 +76,9 @@ func WithTimeouts(dial, read, write time.Duration) Option {
 // WithClient uses an application-provided client (a *goredis.Client,
 // *goredis.ClusterClient, failover or ring client) instead of dialling one.
 // The URL, password, DB, pool size and timeouts are then ignored, and Close
-// leaves the client open.
+// leaves the client open. Unless WithClock is given, the backend adds a
+// hook to the client that notes new connections, to read the server's
+// clock again after a reconnection.
 func WithClient(client goredis.UniversalClient) Option {
 	return func(c *config) { c.client = client }
 }
@@ -86,9 +88,13 @@ func WithClient(client goredis.UniversalClient) Option {
 // contain braces (hash tags are the backend's).
 func WithPrefix(prefix string) Option { return func(c *config) { c.prefix = prefix } }
 
-// WithClock makes the backend tell time with clock: execute-at times, lease
-// deadlines, durations, dead-letter age and worker-report expiry. Scripts
-// receive the time as arguments, so tests can move it by hand.
+// WithClock makes the backend tell time with clock instead of the Redis
+// server's clock: execute-at times, lease deadlines, durations, retention
+// ages and worker-report expiry, and (through Backend.Clock) the times of
+// the pools and clients on the backend. Scripts receive the time as
+// arguments, so tests can move it by hand. It is for tests: every process
+// sharing the server must use the same clock, or one process takes
+// another's leases and runs scheduled jobs early.
 func WithClock(clock runtime.Clock) Option { return func(c *config) { c.clock = clock } }
 
 // WithDeadLetterLimit keeps at most n jobs in each queue's dead-letter
@@ -170,7 +176,6 @@ var _ runtime.Backend = (*Backend)(nil)
 func New(opts ...Option) (*Backend, error) {
 	c := config{
 		prefix:         DefaultPrefix,
-		clock:          runtime.SystemClock{},
 		deadLimit:      DefaultDeadLetterLimit,
 		deadMaxAge:     DefaultDeadLetterAge,
 		completedLimit: DefaultCompletedLimit,
@@ -182,7 +187,7 @@ func New(opts ...Option) (*Backend, error) {
 		o(&c)
 	}
 	if c.prefix == "" || strings.ContainsAny(c.prefix, "{}") || c.deadLimit < 1 || c.deadMaxAge <= 0 || c.completedLimit < 0 || c.completedAge <= 0 ||
-		c.historyLimit < 1 || c.blockTimeout <= 0 || c.clock == nil {
+		c.historyLimit < 1 || c.blockTimeout <= 0 {
 		return nil, fmt.Errorf("redis: invalid options: prefix %q (without braces), dead-letter limit %d and age %s, completed limit %d (0 or more) and age %s, history limit %d, block timeout %s must be set and positive",
 			c.prefix, c.deadLimit, c.deadMaxAge, c.completedLimit, c.completedAge, c.historyLimit, c.blockTimeout)
 	}
@@ -216,6 +221,11 @@ func New(opts ...Option) (*Backend, error) {
 			return nil, err
 		}
 		b.client, b.owned = client, true
+	}
+	if b.clock == nil {
+		clock := &serverClock{client: b.client, key: b.indexKey}
+		b.client.AddHook(clock)
+		b.clock = clock
 	}
 	_, b.cluster = b.client.(*goredis.ClusterClient)
 	if c.cluster != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jobsgo/jobs/internal/testenv"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -35,7 +36,7 @@ func usedMemory(t *testing.T, b *Backend) int64 {
 // once a job is deleted its entry stays, with nil args. Small args stay in
 // the snapshot itself.
 func TestHistoryDoesNotDuplicatePayload(t *testing.T) {
-	b, err := New(WithURL(startServer(t, "--save", "", "--appendonly", "no")), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	b, err := New(WithURL(testenv.StartRedis(t, "--save", "", "--appendonly", "no")), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	must(t, err)
 	defer b.Close()
 	ctx := t.Context()

@@ -7,9 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,38 +17,6 @@ import (
 	"github.com/jobsgo/jobs/internal/testenv"
 	"github.com/jobsgo/jobs/runtime"
 )
-
-// startServer runs a private redis-server with the given configuration
-// arguments on a Unix socket, stops it when the test ends and returns its
-// URL. It is an integration test's server: without the test Redis it
-// skips (fails in CI) as testenv.RedisURL does.
-func startServer(t *testing.T, args ...string) string {
-	t.Helper()
-	testenv.RedisURL(t)
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Fatalf("redis-server is needed to test server configurations: %v", err)
-	}
-	dir, err := os.MkdirTemp("", "rd")
-	must(t, err)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "s")
-	cmd := exec.Command(bin, append([]string{"--port", "0", "--unixsocket", sock, "--dir", dir}, args...)...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	must(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := "unix://" + sock
-	probe, err := New(WithURL(url))
-	must(t, err)
-	defer probe.Close()
-	for deadline := time.Now().Add(5 * time.Second); probe.Ping(t.Context()) != nil; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server %v did not answer within 5 s:\n%s", args, out.String())
-		}
-	}
-	return url
-}
 
 // logRecorder collects a logger's output.
 type logRecorder struct {
@@ -123,7 +88,7 @@ func TestEvictionPolicyRefused(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			url := startServer(t, c.args...)
+			url := testenv.StartRedis(t, c.args...)
 			b, err := New(WithURL(url), WithLogger(slog.New(slog.NewTextHandler(&logRecorder{}, nil))))
 			must(t, err)
 			defer b.Close()
@@ -159,7 +124,7 @@ func TestEvictionPolicyWarningOption(t *testing.T) {
 		{"--maxmemory-policy", "allkeys-lru", "--rename-command", "CONFIG", ""},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			url := startServer(t, args...)
+			url := testenv.StartRedis(t, args...)
 			var rec logRecorder
 			b, err := New(WithURL(url), WithAllowEviction(), WithLogger(rec.logger()))
 			must(t, err)
@@ -193,7 +158,7 @@ func TestNoPersistenceWarns(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			url := startServer(t, c.args...)
+			url := testenv.StartRedis(t, c.args...)
 			var rec logRecorder
 			b, err := New(WithURL(url), WithLogger(rec.logger()))
 			must(t, err)

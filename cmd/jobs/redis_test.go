@@ -188,6 +188,9 @@ func serveRedis(t *testing.T, f *redisFixture, args []string, vars ...string) st
 	})
 	r := bufio.NewReader(stderr)
 	line, err := r.ReadString('\n')
+	for err == nil && strings.HasPrefix(line, "time=") { // a log line, such as the backend's warnings
+		line, err = r.ReadString('\n')
+	}
 	go func() {
 		io.Copy(io.Discard, r)
 		exited <- cmd.Wait()

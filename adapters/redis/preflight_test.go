@@ -141,6 +141,25 @@ func TestEvictionPolicyWarningOption(t *testing.T) {
 	}
 }
 
+// TestEvictionPolicyUnreadableWarns checks that a server that refuses both
+// CONFIG and INFO is not refused (its policy is unknown) but warned about,
+// once per backend, without a guess at the policy.
+func TestEvictionPolicyUnreadableWarns(t *testing.T) {
+	url := testenv.StartRedis(t, "--maxmemory-policy", "allkeys-lru", "--rename-command", "CONFIG", "", "--rename-command", "INFO", "")
+	var rec logRecorder
+	b, err := New(WithURL(url), WithLogger(rec.logger()))
+	must(t, err)
+	defer b.Close()
+	for call, err := range useBackend(t, b) {
+		if err != nil {
+			t.Errorf("%s: %v", call, err)
+		}
+	}
+	if got := rec.lines("could not read Redis's maxmemory-policy"); len(got) != 1 || strings.Contains(got[0], "allkeys-lru") {
+		t.Fatalf("warnings %q; want one that the policy could not be read", got)
+	}
+}
+
 // TestNoPersistenceWarns checks the warning of a server that persists
 // nothing: logged once per backend, never an error, and not logged when
 // AOF or RDB save points are on, nor when the save points cannot be read

@@ -24,12 +24,17 @@ import (
 // the wait is bounded by the block timeout and by the earliest execute-at
 // time. Cancelling ctx wakes it at once through a key of its own. Corrupt
 // jobs met on the way go to the dead-letter queue and are not returned.
+// Until Preflight has passed, each call runs it first and fails with its
+// error.
 func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease time.Duration) ([]runtime.Job, error) {
 	if err := runtime.ValidateQueueName(queue); err != nil {
 		return nil, err
 	}
 	if lease <= 0 {
 		return nil, fmt.Errorf("redis: dequeue %s: lease %s is not positive", queue, lease)
+	}
+	if err := b.Preflight(ctx); err != nil {
+		return nil, err
 	}
 	if err := b.clockReady(ctx); err != nil {
 		return nil, fmt.Errorf("redis: dequeue %s: %w", queue, err)

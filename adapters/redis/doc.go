@@ -24,7 +24,9 @@
 //	<p>:{<queue>}:done       zset   completed IDs by finish time (capped by count and age)
 //	<p>:{<queue>}:cancelled  zset   cancelled IDs by finish time (capped by count and age)
 //	<p>:{<queue>}:paused     string "1" while the queue is paused (PauseQueue)
-//	<p>:{<queue>}:h:<type>   list   history: JSON snapshots of the last finished jobs of a type
+//	<p>:{<queue>}:h:<type>   list   history: JSON snapshots of the last finished jobs of a type;
+//	                                args and a result over 1 KiB are left out (named in the
+//	                                snapshot's "omitted") and read from the job hash by History
 //	<p>:{<queue>}:stats      hash   processed, succeeded, failed, timed, dur_ns counters
 //	<p>:{<queue>}:gone       list   (cluster only) IDs of trimmed jobs, for the index clean-up
 //	<p>:ids                  hash   ID index: chosen job ID -> "<server ms> <queue>"
@@ -150,6 +152,16 @@
 // list or zset positioned by LPOS or ZRANK of the cursor's job, and the
 // bulk dead-letter repairs work through windows of 500 jobs, one script
 // call each.
+//
+// # Server configuration
+//
+// The server must not evict keys: Preflight reads its maxmemory-policy
+// (CONFIG GET, or INFO where CONFIG is disabled; every master of a
+// cluster) and fails with ErrEvictionPolicy unless it is noeviction or
+// WithAllowEviction accepts the risk (a warning). A server that persists
+// nothing (no AOF, no RDB save points) is a warning. Enqueue and Dequeue
+// run Preflight until it has passed once, and runtime.Pool.Start runs it
+// (runtime.Preflighter); New needs no network.
 //
 // When Redis is unreachable every method returns an error wrapping the
 // client's, prefixed with "redis:"; nothing acknowledged is lost, and a job

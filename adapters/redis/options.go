@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,6 +51,8 @@ type config struct {
 	historyLimit   int
 	blockTimeout   time.Duration
 	cluster        *bool
+	allowEviction  bool
+	log            *slog.Logger
 }
 
 // WithURL connects to the server at url: redis://[user:password@]host:port/db
@@ -128,6 +131,17 @@ func WithHistoryLimit(n int) Option { return func(c *config) { c.historyLimit = 
 // DefaultBlockTimeout). It must stay below the client's read timeout.
 func WithBlockTimeout(d time.Duration) Option { return func(c *config) { c.blockTimeout = d } }
 
+// WithAllowEviction accepts a server whose maxmemory-policy is not
+// noeviction: Preflight (and so the first Enqueue and Dequeue, and
+// runtime.Pool.Start) then logs a warning instead of failing with
+// ErrEvictionPolicy. Such a server deletes jobs without trace when it
+// reaches maxmemory; use it only where losing jobs is acceptable.
+func WithAllowEviction() Option { return func(c *config) { c.allowEviction = true } }
+
+// WithLogger sends the backend's warnings (see Preflight) to log (default
+// slog.Default(); nil keeps the default).
+func WithLogger(log *slog.Logger) Option { return func(c *config) { c.log = log } }
+
 // withCluster forces the cluster (two-step enqueue) or standalone (one
 // script) key protocol, for tests; by default it follows the client type.
 func withCluster(on bool) Option { return func(c *config) { c.cluster = &on } }
@@ -149,6 +163,10 @@ type Backend struct {
 	// cluster is set for Redis Cluster: a script then touches one queue's
 	// keys only, and Enqueue claims IDs in the index in a separate step.
 	cluster bool
+
+	allowEviction bool // an evicting server is a warning, not ErrEvictionPolicy
+	log           *slog.Logger
+	preflight     *preflight // the server check of Preflight, once passed
 
 	indexKey      string // hash: job ID -> "<server ms> <queue>"
 	queuesKey     string // set of queue names
@@ -186,6 +204,9 @@ func New(opts ...Option) (*Backend, error) {
 	for _, o := range opts {
 		o(&c)
 	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
 	if c.prefix == "" || strings.ContainsAny(c.prefix, "{}") || c.deadLimit < 1 || c.deadMaxAge <= 0 || c.completedLimit < 0 || c.completedAge <= 0 ||
 		c.historyLimit < 1 || c.blockTimeout <= 0 {
 		return nil, fmt.Errorf("redis: invalid options: prefix %q (without braces), dead-letter limit %d and age %s, completed limit %d (0 or more) and age %s, history limit %d, block timeout %s must be set and positive",
@@ -198,7 +219,8 @@ func New(opts ...Option) (*Backend, error) {
 		indexKey: c.prefix + ":ids", queuesKey: c.prefix + ":queues", workersKey: c.prefix + ":workers",
 		cancelChannel: c.prefix + ":cancel",
 		ticksKey:      c.prefix + ":{periodic}:ticks", schedulesKey: c.prefix + ":{periodic}:schedules",
-		instance: uuid.NewString()[:8],
+		instance:      uuid.NewString()[:8],
+		allowEviction: c.allowEviction, log: c.log, preflight: newPreflight(),
 	}
 	b.lanes = newCommitter(b.flushLane)
 	// Acks and AckDequeues wait for the flush in flight, to go in bigger

@@ -31,10 +31,16 @@ type group struct {
 // queue in one pipeline; should the server fail between the two, jobs
 // whose script ran stay stored and the error says so.
 //
+// Until Preflight has passed, each call runs it first and fails with its
+// error (ErrEvictionPolicy, or the server unreachable).
+//
 // Concurrent single-job calls into one queue (without a unique key) are
 // coalesced: while one script call is in flight, the next ones wait and
 // go together in the next, each still stored or refused on its own.
 func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
+	if err := b.Preflight(ctx); err != nil {
+		return err
+	}
 	if len(jobs) == 1 && jobs[0].UniqueKey == "" {
 		return b.enqueueOne(ctx, jobs[0])
 	}

@@ -32,6 +32,7 @@ var (
 	uniqueScript   = queueScript("lib_unique.lua", "unique.lua") // its own KEYS layout
 	releaseScript  = goredis.NewScript(mustRead("release.lua"))
 	unreportScript = goredis.NewScript(mustRead("unreport.lua"))
+	reportScript   = goredis.NewScript(mustRead("report.lua"))
 	tickScript     = goredis.NewScript(mustRead("claimtick.lua"))
 )
 

@@ -241,11 +241,20 @@ func drainFullRedis(t *testing.T, opts []Option, fullAfter bool) {
 // outcome, hands a job back, recovers, cancels or deletes one, keeps a
 // lease, promotes, pauses or reports workers: each succeeds and leaves its
 // job where it belongs (a lease taken on a full Redis can be settled the
-// same way). Enqueue alone is refused, storing nothing.
+// same way). Enqueue alone is refused, storing nothing. Each runs with the
+// standalone key protocol and with the Redis Cluster one.
 func TestFullRedisOperations(t *testing.T) {
 	url := startFullRedis(t, "4mb")
+	for _, cluster := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cluster=%v", cluster), func(t *testing.T) { fullRedisOperations(t, url, cluster) })
+	}
+}
+
+// fullRedisOperations is TestFullRedisOperations on the server at url,
+// with the Redis Cluster key protocol when cluster is set.
+func fullRedisOperations(t *testing.T, url string, cluster bool) {
 	clock := backendtest.NewClock(backendtest.Start)
-	b, err := New(WithURL(url), WithPrefix("jobs"), WithClock(clock))
+	b, err := New(WithURL(url), WithPrefix(fmt.Sprintf("jobs%v", cluster)), WithClock(clock), withCluster(cluster))
 	must(t, err)
 	t.Cleanup(func() { b.Close() })
 	ctx := context.Background()

@@ -151,8 +151,9 @@
 //     (every outcome, release included), RecoverExpired, ExtendLeases,
 //     Cancel, Delete, RetryDeadLetter and the bulk repairs, PromoteDue and
 //     the trims of dead letters and finished jobs, PauseQueue and
-//     ResumeQueue, and ReportWorkers. Their first write removes something
-//     (ZREM, LREM, DEL, HDEL), and the rest goes past maxmemory.
+//     ResumeQueue, ReportWorkers, and the wake-up of a Dequeue whose
+//     context is cancelled. Their first write removes something (ZREM,
+//     LREM, DEL, HDEL), and the rest goes past maxmemory.
 //   - Dequeue still leases jobs, as their outcomes can be stored, so
 //     workers drain a full Redis: each job runs once and is settled.
 //

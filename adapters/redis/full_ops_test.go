@@ -175,6 +175,19 @@ func fullRedisOperations(t *testing.T, url string, cluster bool) {
 			must(t, b.ReportWorkers(ctx, "process-1", []runtime.WorkerInfo{{ID: "w1", Queue: j.Queue}}, time.Minute))
 			return runtime.StatePending
 		}},
+		{"cancelled dequeue wakes at once", func(t *testing.T, queue string) runtime.Job {
+			return runtime.Job{Queue: queue}
+		}, func(t *testing.T, j runtime.Job) runtime.State {
+			cctx, cancel := context.WithCancel(ctx)
+			time.AfterFunc(50*time.Millisecond, cancel)
+			start := time.Now()
+			_, err := b.Dequeue(cctx, j.Queue, 1, lease)
+			if waited := time.Since(start); !errors.Is(err, context.Canceled) || waited > 600*time.Millisecond {
+				t.Fatalf("Dequeue of an empty queue cancelled after 50 ms returned %v after %s, want context.Canceled at once (block timeout %s)",
+					err, waited, b.blockTimeout)
+			}
+			return ""
+		}},
 		{"enqueue is refused", func(t *testing.T, queue string) runtime.Job {
 			return runtime.Job{Queue: queue}
 		}, func(t *testing.T, j runtime.Job) runtime.State {

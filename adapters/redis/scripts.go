@@ -33,6 +33,7 @@ var (
 	releaseScript  = goredis.NewScript(mustRead("release.lua"))
 	unreportScript = goredis.NewScript(mustRead("unreport.lua"))
 	reportScript   = goredis.NewScript(mustRead("report.lua"))
+	pokeScript     = goredis.NewScript(mustRead("poke.lua"))
 	tickScript     = goredis.NewScript(mustRead("claimtick.lua"))
 )
 

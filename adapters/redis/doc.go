@@ -159,7 +159,8 @@
 //
 // A drained job stays in Redis while the completed caps keep it
 // (WithCompletedLimit, default 10,000; WithCompletedMaxAge): until they
-// trim, draining adds a few hundred bytes per job (finish time, result,
-// completed-set entry) past maxmemory. Trims run with every outcome, and
-// once they drop jobs Redis falls below maxmemory and Enqueue works again.
+// trim, draining goes past maxmemory by what each settled job adds (its
+// times, result and completed-set entry: about 500 bytes per job in
+// TestFullRedisDrains). Trims run with every outcome, and once they drop
+// jobs Redis falls below maxmemory and Enqueue works again.
 package redis

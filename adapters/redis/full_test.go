@@ -70,20 +70,28 @@ func squeezeRedis(t *testing.T, client goredis.UniversalClient) {
 	ctx := context.Background()
 	old, err := client.ConfigGet(ctx, "maxmemory").Result()
 	must(t, err)
-	info, err := client.Info(ctx, "memory").Result()
-	must(t, err)
-	var used int64
-	for _, line := range strings.Split(info, "\r\n") {
-		if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
-			used, err = strconv.ParseInt(v, 10, 64)
-			must(t, err)
-		}
-	}
+	used := usedMemory(t, client)
 	if used < 512<<10 {
 		t.Fatalf("Redis uses %d bytes: too little to squeeze", used)
 	}
 	must(t, client.ConfigSet(ctx, "maxmemory", strconv.FormatInt(used-256<<10, 10)).Err())
 	t.Cleanup(func() { must(t, client.ConfigSet(ctx, "maxmemory", old["maxmemory"]).Err()) })
+}
+
+// usedMemory returns the used_memory figure of Redis's INFO.
+func usedMemory(t *testing.T, client goredis.UniversalClient) int64 {
+	t.Helper()
+	info, err := client.Info(context.Background(), "memory").Result()
+	must(t, err)
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
+			used, err := strconv.ParseInt(v, 10, 64)
+			must(t, err)
+			return used
+		}
+	}
+	t.Fatal("INFO memory has no used_memory")
+	return 0
 }
 
 // errorLog records the pool's log lines at level Warn and above.
@@ -193,6 +201,7 @@ func drainFullRedis(t *testing.T, opts []Option, fullAfter bool) {
 	must(t, err)
 	must(t, pool.Start(ctx))
 	t.Cleanup(func() { _ = pool.Shutdown(context.Background()) })
+	start, before := time.Now(), usedMemory(t, b.client)
 	var stats runtime.Stats
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		stats, err = b.Stats(ctx)
@@ -209,6 +218,7 @@ func drainFullRedis(t *testing.T, opts []Option, fullAfter bool) {
 				stats.Processed, len(enqueued), ran, len(lines), lines[:min(len(lines), 3)])
 		}
 	}
+	t.Logf("drained %d jobs in %s; Redis used %d bytes before, %d after", len(enqueued), time.Since(start).Round(time.Millisecond), before, usedMemory(t, b.client))
 	must(t, pool.Shutdown(ctx))
 
 	mu.Lock()

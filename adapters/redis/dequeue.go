@@ -83,8 +83,9 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 	}
 }
 
-// poke wakes the Dequeue call blocked on wakeKey. The key expires by
-// itself should that call have returned already. Close waits for the
+// poke wakes the Dequeue call blocked on wakeKey (poke.lua, which works on
+// a full Redis too). The key expires by itself should that call have
+// returned already. Close waits for the
 // pokes under way and stops new ones.
 func (b *Backend) poke(wakeKey string) {
 	b.pokeMu.Lock()
@@ -97,11 +98,7 @@ func (b *Backend) poke(wakeKey string) {
 	defer b.pokes.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		p.ZAdd(ctx, wakeKey, goredis.Z{Member: "ctx"})
-		p.PExpire(ctx, wakeKey, 10*time.Second)
-		return nil
-	})
+	_ = pokeScript.Run(ctx, b.client, []string{wakeKey}).Err()
 }
 
 // taken is what one lease of a queue's pending jobs returned.

@@ -166,4 +166,31 @@
 // When Redis is unreachable every method returns an error wrapping the
 // client's, prefixed with "redis:"; nothing acknowledged is lost, and a job
 // whose Ack failed runs again after its lease expires.
+//
+// # A full Redis
+//
+// Out of memory (maxmemory reached under the noeviction policy), Redis
+// refuses a script's deny-oom commands (HSET, SET, ZADD, RPUSH, ...) until
+// the script's first write, and allows them after it. The scripts are plain
+// EVAL scripts (no #!lua flags), and each orders its writes by that rule
+// (lua/lib.lua says which begins how):
+//
+//   - Enqueue is refused whole, storing nothing; its error matches
+//     ErrOutOfMemory (errors.Is). Periodic ticks are not claimed either.
+//   - Everything that settles or frees a job succeeds: Ack and AckDequeue
+//     (every outcome, release included), RecoverExpired, ExtendLeases,
+//     Cancel, Delete, RetryDeadLetter and the bulk repairs, PromoteDue and
+//     the trims of dead letters and finished jobs, PauseQueue and
+//     ResumeQueue, ReportWorkers, and the wake-up of a Dequeue whose
+//     context is cancelled. Their first write removes something (ZREM,
+//     LREM, DEL, HDEL), and the rest goes past maxmemory.
+//   - Dequeue still leases jobs, as their outcomes can be stored, so
+//     workers drain a full Redis: each job runs once and is settled.
+//
+// A drained job stays in Redis while the completed caps keep it
+// (WithCompletedLimit, default 10,000; WithCompletedMaxAge): until they
+// trim, draining goes past maxmemory by what each settled job adds (its
+// times, result and completed-set entry: about 500 bytes per job in
+// TestFullRedisDrains). Trims run with every outcome, and once they drop
+// jobs Redis falls below maxmemory and Enqueue works again.
 package redis

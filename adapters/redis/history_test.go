@@ -5,29 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/jobsgo/jobs/internal/testenv"
 	"github.com/jobsgo/jobs/runtime"
 )
-
-// usedMemory is the server's used_memory (INFO memory), in bytes.
-func usedMemory(t *testing.T, b *Backend) int64 {
-	t.Helper()
-	info, err := b.client.Info(t.Context(), "memory").Result()
-	must(t, err)
-	for _, line := range strings.Split(info, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			must(t, err)
-			return n
-		}
-	}
-	t.Fatal("INFO memory shows no used_memory")
-	return 0
-}
 
 // TestHistoryDoesNotDuplicatePayload completes jobs with 100 KB args on a
 // server of its own and measures Redis's memory: the history must not hold
@@ -54,7 +37,7 @@ func TestHistoryDoesNotDuplicatePayload(t *testing.T) {
 		args[j.ID] = string(j.Args)
 	}
 	bigResult := json.RawMessage(`"` + strings.Repeat("r", 10<<10) + `"`)
-	before := usedMemory(t, b)
+	before := usedMemory(t, b.client)
 	for done := 0; done < len(jobs); {
 		for _, j := range dequeue(t, b, runtime.DefaultQueue, len(jobs)) {
 			result := json.RawMessage(`{"ok":true}`)
@@ -67,7 +50,7 @@ func TestHistoryDoesNotDuplicatePayload(t *testing.T) {
 			done++
 		}
 	}
-	growth := usedMemory(t, b) - before
+	growth := usedMemory(t, b.client) - before
 	t.Logf("used_memory grew by %d bytes completing %d jobs of %d bytes of args (%d bytes before any)", growth, n, size, before)
 	if growth > n*size/4 { // a copy of each job's args is n*size
 		t.Fatalf("completing %d jobs with %d KB args grew Redis by %d bytes: the history holds copies of the args", n, size>>10, growth)

@@ -37,14 +37,17 @@ type group struct {
 // Concurrent single-job calls into one queue (without a unique key) are
 // coalesced: while one script call is in flight, the next ones wait and
 // go together in the next, each still stored or refused on its own.
+//
+// On a full Redis (maxmemory reached, noeviction) nothing is stored and the
+// error matches ErrOutOfMemory.
 func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
 	if err := b.Preflight(ctx); err != nil {
 		return err
 	}
 	if len(jobs) == 1 && jobs[0].UniqueKey == "" {
-		return b.enqueueOne(ctx, jobs[0])
+		return outOfMemory(b.enqueueOne(ctx, jobs[0]))
 	}
-	return b.enqueue(ctx, jobs...)
+	return outOfMemory(b.enqueue(ctx, jobs...))
 }
 
 // enqueue is Enqueue without coalescing.

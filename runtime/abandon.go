@@ -36,13 +36,18 @@ type watchdog struct {
 }
 
 // watch starts watching rj's attempt, whose handler runs with hctx bounded
-// by timeout: it is abandoned timeout+grace from now unless it ends first.
+// by timeout: it is abandoned timeout+grace from now, or grace from now if
+// rj was interrupted before its handler started, unless it ends first.
 func (w *watchdog) watch(rj *runningJob, hctx context.Context, timeout, grace time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.rj, w.hctx, w.timeout = rj, hctx, timeout
-	w.deadline = time.Now().Add(timeout + grace)
-	w.timer.Reset(timeout + grace)
+	d := timeout + grace
+	if rj.ctx.Err() != nil {
+		d = grace
+	}
+	w.deadline = time.Now().Add(d)
+	w.timer.Reset(d)
 }
 
 // interrupted brings rj's deadline forward to grace from now, rj's context

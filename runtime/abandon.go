@@ -22,32 +22,46 @@ const DefaultTimeoutGrace = 5 * time.Second
 // handler's goroutine is abandoned: the attempt is settled without it and a
 // new goroutine takes over the slot.
 //
-// One timer per slot, reset for each attempt, keeps the normal path free
-// of allocations.
+// The slot's one timer is moved only when an attempt is due before it
+// fires; when it fires early (for an attempt that has ended, or before the
+// current one is due) it is set again. Attempts of similar timeouts
+// therefore cost two uncontended locks each and no timer operation.
 type watchdog struct {
-	mu    sync.Mutex
-	timer *time.Timer // fires at deadline; stopped while no attempt is watched
+	mu      sync.Mutex
+	timer   *time.Timer
+	firesAt time.Time // when timer fires; zero when it is not set
 	// rj is the watched attempt's job, nil when none is; hctx and timeout
-	// are its handler's context and bound.
+	// are its handler's context and bound, deadline when it is abandoned.
 	rj       *runningJob
 	hctx     context.Context
 	timeout  time.Duration
-	deadline time.Time // when the attempt is abandoned
+	deadline time.Time
 }
 
-// watch starts watching rj's attempt, whose handler runs with hctx bounded
-// by timeout: it is abandoned timeout+grace from now, or grace from now if
-// rj was interrupted before its handler started, unless it ends first.
+// watch starts watching rj's attempt, whose handler runs with hctx, a
+// context whose deadline is timeout from now: it is abandoned grace after
+// that deadline, or grace from now if rj was interrupted before its handler
+// started, unless it ends first.
 func (w *watchdog) watch(rj *runningJob, hctx context.Context, timeout, grace time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.rj, w.hctx, w.timeout = rj, hctx, timeout
-	d := timeout + grace
 	if rj.ctx.Err() != nil {
-		d = grace
+		w.deadline = time.Now().Add(grace)
+	} else {
+		// The context's deadline saves reading the clock per job.
+		deadline, _ := hctx.Deadline()
+		w.deadline = deadline.Add(grace)
 	}
-	w.deadline = time.Now().Add(d)
-	w.timer.Reset(d)
+	w.fireBy(w.deadline)
+}
+
+// fireBy makes the timer fire by at; w.mu is held.
+func (w *watchdog) fireBy(at time.Time) {
+	if w.firesAt.IsZero() || at.Before(w.firesAt) {
+		w.firesAt = at
+		w.timer.Reset(time.Until(at))
+	}
 }
 
 // interrupted brings rj's deadline forward to grace from now, rj's context
@@ -60,7 +74,7 @@ func (w *watchdog) interrupted(rj *runningJob, grace time.Duration) {
 	}
 	if at := time.Now().Add(grace); at.Before(w.deadline) {
 		w.deadline = at
-		w.timer.Reset(grace)
+		w.fireBy(at)
 	}
 }
 
@@ -73,17 +87,22 @@ func (w *watchdog) returned(rj *runningJob) bool {
 		return false
 	}
 	w.rj, w.hctx = nil, nil
-	w.timer.Stop()
 	return true
 }
 
-// due takes the watched attempt off the watchdog when its deadline has
-// passed, for abandon; rj is nil when there is none (the timer fired late,
-// for an attempt that has ended since).
+// due is called when the timer fires. It takes the watched attempt off the
+// watchdog when its deadline has passed, for abandon; rj is nil when there
+// is none to abandon (none is watched, or the one watched is not due yet:
+// the timer is set again for it).
 func (w *watchdog) due() (rj *runningJob, hctx context.Context, timeout time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.rj == nil || time.Now().Before(w.deadline) {
+	w.firesAt = time.Time{}
+	switch {
+	case w.rj == nil:
+		return nil, nil, 0
+	case time.Now().Before(w.deadline):
+		w.fireBy(w.deadline)
 		return nil, nil, 0
 	}
 	rj, hctx, timeout = w.rj, w.hctx, w.timeout
@@ -91,7 +110,7 @@ func (w *watchdog) due() (rj *runningJob, hctx context.Context, timeout time.Dur
 	return rj, hctx, timeout
 }
 
-// readyWatchdog gives wd its timer, stopped.
+// readyWatchdog gives wd its timer, not set.
 func (p *Pool) readyWatchdog(wd *watchdog) {
 	wd.timer = time.AfterFunc(time.Hour, func() { p.abandon(wd) })
 	wd.timer.Stop()

@@ -162,3 +162,26 @@ func TestPoolShutdownAbandonsHandlerThatIgnoresItsContext(t *testing.T) {
 		t.Errorf("AbandonedHandlers() = %d, want 1", n)
 	}
 }
+
+// TestPoolWaitsOutTheGrace runs, on one worker, a quick job with a short
+// timeout (which sets the slot's watchdog early) and then a job whose
+// handler ignores its context but returns within the grace after its
+// timeout: nothing is abandoned and the second job's result is stored.
+func TestPoolWaitsOutTheGrace(t *testing.T) {
+	const timeout, grace = 300 * time.Millisecond, 300 * time.Millisecond
+	h := newHarness(t)
+	h.register("quick", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) { return nil, nil })
+	h.register("late", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+		time.Sleep(timeout + grace/2)
+		return json.RawMessage(`"late"`), nil
+	})
+	h.start(runtime.PoolConfig{Queues: map[string]int{runtime.DefaultQueue: 1}, TimeoutGrace: grace})
+	h.waitState(h.enqueue("quick", runtime.WithTimeout(10*time.Millisecond)).ID, runtime.StateCompleted)
+	got := h.waitState(h.enqueue("late", runtime.WithTimeout(timeout)).ID, runtime.StateCompleted)
+	if string(got.Result) != `"late"` {
+		t.Errorf("result %s, want the late handler's", got.Result)
+	}
+	if n := h.pool.AbandonedHandlers(); n != 0 {
+		t.Errorf("AbandonedHandlers() = %d, want 0", n)
+	}
+}

@@ -120,15 +120,15 @@ func (p *Pool) readyWatchdog(wd *watchdog) {
 // abandoned is true when the handler returned only after the pool gave up
 // on it: the attempt has its outcome already and the slot has a new
 // worker, so the caller must drop result and err and touch nothing.
-func (p *Pool) runWatched(rj *runningJob, hctx context.Context, timeout time.Duration, run Handler) (result json.RawMessage, err error, abandoned bool) {
+func (p *Pool) runWatched(rj *runningJob, hctx context.Context, timeout time.Duration, run Handler) (abandoned bool, result json.RawMessage, err error) {
 	wd := &rj.workers.slots[rj.slot].watch
 	wd.watch(rj, hctx, timeout, p.cfg.TimeoutGrace)
 	result, err = run(hctx, rj.job)
 	if !wd.returned(rj) {
 		p.logJob(slog.LevelWarn, rj.job, "jobs: abandoned handler returned; its result is discarded", "err", err)
-		return nil, nil, true
+		return true, nil, nil
 	}
-	return result, err, false
+	return false, result, err
 }
 
 // interrupt cancels rj's context with cause (nil at shutdown) and gives

@@ -120,7 +120,7 @@ func (p *Pool) runHandler(rj *runningJob) attempt {
 	if job.TenantID != "" {
 		hctx = WithTenantID(hctx, job.TenantID)
 	}
-	result, err, abandoned := p.runWatched(rj, hctx, timeout, ph.run)
+	abandoned, result, err := p.runWatched(rj, hctx, timeout, ph.run)
 	if abandoned {
 		return attempt{abandoned: true}
 	}

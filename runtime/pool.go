@@ -44,6 +44,14 @@ type PoolConfig struct {
 	// JobTimeout bounds an attempt whose job and handler set no timeout.
 	// Default 30 min.
 	JobTimeout time.Duration
+	// TimeoutGrace is how long a handler may run on once its context has
+	// ended (its timeout passed, or the job was cancelled, lost its lease or
+	// was interrupted by shutdown) before the pool abandons it: the attempt
+	// is settled without it (a timed-out attempt fails with error type
+	// timeout), its lease is no longer renewed, a new goroutine serves its
+	// worker slot, and AbandonedHandlers counts it. The abandoned goroutine
+	// may still be running. Default 5 s (DefaultTimeoutGrace).
+	TimeoutGrace time.Duration
 	// Retry is the retry policy of jobs whose job and handler set none. Zero
 	// fields take the RetryPolicy defaults.
 	Retry RetryPolicy
@@ -100,6 +108,9 @@ func (c PoolConfig) withDefaults() PoolConfig {
 	}
 	if c.JobTimeout <= 0 {
 		c.JobTimeout = DefaultJobTimeout
+	}
+	if c.TimeoutGrace <= 0 {
+		c.TimeoutGrace = DefaultTimeoutGrace
 	}
 	if c.MaxFetch <= 0 {
 		c.MaxFetch = DefaultMaxFetch
@@ -171,6 +182,8 @@ type Pool struct {
 	jobsCtx  context.Context
 	workers  map[string]*queueWorkers // queue -> its workers
 	handlers sync.Map                 // job type -> *preparedHandler
+	// abandoned counts the handlers given up on (AbandonedHandlers).
+	abandoned atomic.Int64
 }
 
 // queueWorkers is the worker slots of one queue.
@@ -180,11 +193,12 @@ type queueWorkers struct {
 }
 
 // workerSlot is one worker: its job, read without locks by the heartbeat,
-// the cancellations and Shutdown, and the channel its fetcher hands it
-// jobs on.
+// the cancellations and Shutdown, the channel its fetcher hands it jobs on,
+// and the watchdog of the handler it runs.
 type workerSlot struct {
-	job  atomic.Pointer[runningJob] // nil when idle
-	work chan *runningJob           // closed when the fetcher stops
+	job   atomic.Pointer[runningJob] // nil when idle
+	work  chan *runningJob           // closed when the fetcher stops
+	watch watchdog
 }
 
 type runningJob struct {
@@ -193,6 +207,9 @@ type runningJob struct {
 	// is lost or the pool gives up on it at shutdown.
 	ctx    context.Context
 	cancel context.CancelCauseFunc
+	// workers and slot locate the worker slot the job runs in.
+	workers *queueWorkers
+	slot    int
 }
 
 // NewPool returns a pool that runs registry's handlers on jobs of backend.
@@ -220,6 +237,7 @@ func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error)
 		for i := range w.slots {
 			w.free <- i
 			w.slots[i].work = make(chan *runningJob, 1)
+			p.readyWatchdog(&w.slots[i].watch)
 		}
 		p.workers[q] = w
 	}
@@ -316,7 +334,8 @@ func (p *Pool) Run(ctx context.Context) error {
 
 // Shutdown stops taking jobs, waits up to ShutdownTimeout (or until ctx is
 // done) for running jobs, then cancels the contexts of those still running
-// and hands them back to their queues. Jobs never taken stay queued.
+// and hands them back to their queues, abandoning the handlers that have
+// not returned TimeoutGrace later. Jobs never taken stay queued.
 func (p *Pool) Shutdown(ctx context.Context) error {
 	p.mu.Lock()
 	if !p.started || p.stopped {
@@ -334,7 +353,7 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 		ids := p.runningIDs()
 		p.log.Warn("jobs: shutdown timeout; cancelling running jobs", "jobs", ids)
 		p.cancelJobs()
-		if !waitTimeout(ctx, &p.jobs, time.Second) {
+		if !waitTimeout(ctx, &p.jobs, p.cfg.TimeoutGrace+time.Second) {
 			stuck := p.runningIDs()
 			err = fmt.Errorf("shutdown: %d jobs did not stop; their leases will expire and they will run again: %v", len(stuck), stuck)
 		}
@@ -390,7 +409,7 @@ func (p *Pool) eachRunning(fn func(*runningJob)) {
 // The fetchers have stopped, so every job handed to a worker is in its
 // slot already.
 func (p *Pool) cancelJobs() {
-	p.eachRunning(func(rj *runningJob) { rj.cancel(nil) })
+	p.eachRunning(func(rj *runningJob) { p.interrupt(rj, nil) })
 }
 
 // fetch takes jobs of queue while any of its workers is idle and hands
@@ -444,43 +463,64 @@ func (p *Pool) fetch(ctx context.Context, queue string, w *queueWorkers) {
 			// cancelJobs, which runs once the fetchers have stopped, sees
 			// every job handed out.
 			s := &w.slots[slots[i]]
-			rj := p.newRunningJob(job)
+			rj := p.newRunningJob(job, w, slots[i])
 			s.job.Store(rj)
 			s.work <- rj
 		}
 	}
 }
 
-// newRunningJob gives a leased job the context its handler runs in.
-func (p *Pool) newRunningJob(job Job) *runningJob {
+// newRunningJob gives a job leased for slot i of w the context its handler
+// runs in.
+func (p *Pool) newRunningJob(job Job, w *queueWorkers, i int) *runningJob {
 	ctx, cancel := context.WithCancelCause(p.jobsCtx)
-	return &runningJob{job: job, ctx: ctx, cancel: cancel}
+	return &runningJob{job: job, ctx: ctx, cancel: cancel, workers: w, slot: i}
 }
 
 // work is the worker of slot i of w: it runs the jobs handed to it until
-// its fetcher stops, and the jobs it takes itself when it stores an
-// outcome (see AckDequeuer); it goes back to the fetcher when it gets none.
+// its fetcher stops. The goroutine running it counts in p.jobs until then,
+// or until a handler it runs is abandoned: the goroutine that takes over
+// the slot counts instead (see abandon).
 func (p *Pool) work(w *queueWorkers, i int) {
-	defer p.jobs.Done()
-	s := &w.slots[i]
-	for rj := range s.work {
-		for rj != nil {
-			outcome, ok := p.execute(rj)
-			s.job.Store(nil)
-			rj.cancel(nil)
-			rj = nil
-			if ok {
-				rj = p.store(s, outcome)
-			}
+	for rj := range w.slots[i].work {
+		if !p.serve(w, i, rj) {
+			return
 		}
-		w.free <- i
 	}
+	p.jobs.Done()
+}
+
+// serve runs rj (none when nil) and the jobs slot i of w takes itself when
+// it stores an outcome (see AckDequeuer), then hands the slot back to the
+// fetcher. It reports false, leaving the slot alone, when a handler it ran
+// was abandoned: another goroutine serves the slot now.
+func (p *Pool) serve(w *queueWorkers, i int, rj *runningJob) bool {
+	for rj != nil {
+		outcome, ok, abandoned := p.execute(rj)
+		if abandoned {
+			return false
+		}
+		rj = p.finish(rj, outcome, ok)
+	}
+	w.free <- i
+	return true
+}
+
+// finish empties rj's slot and stores rj's outcome when ok; it returns the
+// job the slot took in the same round trip, if any.
+func (p *Pool) finish(rj *runningJob, outcome Job, ok bool) *runningJob {
+	rj.workers.slots[rj.slot].job.Store(nil)
+	rj.cancel(nil)
+	if !ok {
+		return nil
+	}
+	return p.store(rj.workers, rj.slot, outcome)
 }
 
 // store stores outcome and, when the backend is an AckDequeuer and the
 // pool is still taking jobs, takes the queue's next job in the same round
-// trip: that job, already in slot s, is returned for the worker to run.
-func (p *Pool) store(s *workerSlot, outcome Job) *runningJob {
+// trip: that job, already in slot i of w, is returned for the worker to run.
+func (p *Pool) store(w *queueWorkers, i int, outcome Job) *runningJob {
 	if p.ackDequeuer == nil || p.taking.Err() != nil {
 		p.ack(outcome)
 		return nil
@@ -492,7 +532,8 @@ func (p *Pool) store(s *workerSlot, outcome Job) *runningJob {
 	if len(jobs) == 0 {
 		return nil
 	}
-	rj := p.newRunningJob(jobs[0])
+	rj := p.newRunningJob(jobs[0], w, i)
+	s := &w.slots[i]
 	s.job.Store(rj)
 	// Shutdown may have begun during the call; it cancels the jobs in the
 	// slots once the fetchers stop, so this one is either seen there or

@@ -48,7 +48,7 @@ func redisSIGKILL(ctx context.Context, e *Env) error {
 	if err := e.Redis.Kill(); err != nil {
 		return err
 	}
-	acked, unknown := producer.stop()
+	producer.halt()
 	if err := sleep(ctx, 500*time.Millisecond); err != nil {
 		return err
 	}
@@ -56,6 +56,7 @@ func redisSIGKILL(ctx context.Context, e *Env) error {
 		return err
 	}
 	restartedAt := time.Now()
+	acked, unknown := producer.wait()
 	var window []string
 	for id, at := range acked {
 		if killedAt.Sub(at) < fsyncWindow {
@@ -149,10 +150,12 @@ func startProducer(ctx context.Context, client *runtime.Client, prefix string, e
 	return p
 }
 
-// stop stops the producer and returns when each acknowledged enqueue
-// returned and the IDs of the enqueues that failed.
-func (p *producer) stop() (map[string]time.Time, []string) {
-	p.stopOnce.Do(func() { close(p.quit) })
+// halt tells the producer to stop after the enqueue under way.
+func (p *producer) halt() { p.stopOnce.Do(func() { close(p.quit) }) }
+
+// wait waits for the halted producer to stop and returns when each
+// acknowledged enqueue returned and the IDs of the enqueues that failed.
+func (p *producer) wait() (map[string]time.Time, []string) {
 	<-p.done
 	return p.acked, p.unknown
 }

@@ -91,7 +91,8 @@ func run(worker, redisBin, only, ports, dir string, verbose, keep bool) error {
 	if failed == 0 && !keep {
 		_ = os.Remove(dir) // empty unless a scenario failed
 	}
-	fmt.Printf("\nfaults: %d passed, %d failed (%.0f s)\n", len(rows)-failed, failed, time.Since(start).Seconds())
+	fmt.Printf("\nfaults: %d scenarios in %.0f s\n", len(rows), time.Since(start).Seconds())
+	fmt.Printf("faults: %d passed, %d failed\n", len(rows)-failed, failed)
 	if failed > 0 {
 		os.Exit(1)
 	}

@@ -130,8 +130,8 @@ func TestAudit(t *testing.T) {
 			exp:  Expectations{Final: completed("a"), MayExist: completed("c")},
 			snap: consistent(completed("a")), ledger: ranOnce("a"), vanished: 1},
 		{name: "job of unknown outcome that exists is audited",
-			exp:  Expectations{Final: completed("a"), MayExist: completed("c")},
-			snap: consistent(map[string]runtime.State{"a": runtime.StateCompleted, "c": runtime.StatePending}),
+			exp:    Expectations{Final: completed("a"), MayExist: completed("c")},
+			snap:   consistent(map[string]runtime.State{"a": runtime.StateCompleted, "c": runtime.StatePending}),
 			ledger: ranOnce("a"), lost: 1, problem: "job c: pending, want completed"},
 		{name: "stranger in the queue", exp: Expectations{Final: completed("a")},
 			snap: consistent(completed("a", "z")), ledger: append(ranOnce("a"), ranOnce("z")...),
@@ -167,7 +167,7 @@ func TestAudit(t *testing.T) {
 func TestUnacked(t *testing.T) {
 	ledger := ledgerOf(
 		"start a p1 ok", "end a p1 ok", "ack a p1 completed ok", // stored: not held
-		"start b p1 ok", // running
+		"start b p1 ok",                                            // running
 		"start c p1 ok", "end c p1 ok", "ack c p1 completed error", // outcome not stored
 		"start c p2 ok", "end c p2 ok", "ack c p2 completed ok", // run again elsewhere: still counted for p1
 		"start d p2 ok",

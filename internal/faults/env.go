@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/jobsgo/jobs/adapters/redis"
@@ -33,8 +34,12 @@ type Env struct {
 	Redis   *RedisServer
 	Backend *redis.Backend
 	Client  *runtime.Client
-	workers []*Process
-	exp     Expectations
+
+	mu          sync.Mutex // guards workers and supervisors
+	workers     []*Process
+	supervisors []*Supervisor
+
+	exp Expectations
 	// recovery is the time the scenario measured from its fault to the
 	// recovery it defines; negative when it measured none.
 	recovery time.Duration
@@ -85,6 +90,8 @@ func (e *Env) StartRedis(extra ...string) error {
 // StartWorker starts a worker process on the scenario's Redis and ledger.
 func (e *Env) StartWorker(o WorkerOptions) (*Process, error) {
 	o.RedisURL, o.Ledger = e.Redis.URL(), e.ledger
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	name := fmt.Sprintf("worker-%d", len(e.workers)+1)
 	p, err := startProcess(name, e.cfg.WorkerBin, filepath.Join(e.dir, name+".log"), o.Args()...)
 	if err != nil {
@@ -225,12 +232,21 @@ func (e *Env) WaitDrained(ctx context.Context, timeout time.Duration) error {
 	}
 }
 
-// stopWorkers terminates the workers still running (graceful, then
-// SIGKILL after 10 s) and reports those that did not exit cleanly or
-// exited by themselves though the scenario did not end them.
+// stopWorkers ends supervision, terminates the workers still running
+// (graceful, then SIGKILL after 10 s) and reports those that did not exit
+// cleanly or exited by themselves though the scenario did not end them.
 func (e *Env) stopWorkers() error {
+	e.mu.Lock()
+	supervisors := e.supervisors
+	e.mu.Unlock()
+	for _, s := range supervisors {
+		s.stop() // waits for a restart under way
+	}
+	e.mu.Lock()
+	workers := e.workers
+	e.mu.Unlock()
 	var errs []error
-	for _, w := range e.workers {
+	for _, w := range workers {
 		if w.exitExpected {
 			_ = w.Terminate(10 * time.Second)
 			continue
@@ -241,6 +257,12 @@ func (e *Env) stopWorkers() error {
 		}
 		if err := w.Terminate(10 * time.Second); err != nil {
 			errs = append(errs, fmt.Errorf("stop %s: %w", w.Name, err))
+		}
+	}
+	for _, s := range supervisors {
+		<-s.done
+		if _, err := s.Restarts(); err != nil {
+			errs = append(errs, fmt.Errorf("supervisor: restart worker: %w", err))
 		}
 	}
 	return errors.Join(errs...)

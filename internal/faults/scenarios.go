@@ -18,6 +18,8 @@ var Scenarios = []Scenario{
 		Summary: "handlers run 10x their 1 s lease: the heartbeat keeps every lease, no job runs twice"},
 	{Name: "worker-sigterm", Run: workerSIGTERM,
 		Summary: "SIGTERM a worker with jobs in flight and a 200 ms shutdown timeout: it exits cleanly and hands them back"},
+	{Name: "crashing-handler", Run: crashingHandler,
+		Summary: "a handler that calls os.Exit on a supervised one-slot worker: it is dead-lettered after its retries, its neighbours complete"},
 	{Name: "redis-sigkill", Run: redisSIGKILL,
 		Summary: "SIGKILL redis-server (AOF everysec) mid-drain and restart it: workers resume, nothing fsynced is lost"},
 	{Name: "redis-freeze", Run: redisFreeze,

@@ -173,3 +173,46 @@ func workerSIGTERM(ctx context.Context, e *Env) error {
 	}
 	return recordRestart(e, handedBack, victim, termAt)
 }
+
+// crashingHandler runs a job whose handler ends its worker process
+// (os.Exit) on every attempt, on a one-slot worker that a supervisor
+// restarts, beside ordinary jobs: the crasher must reach the dead-letter
+// queue after its retries and every other job complete once.
+func crashingHandler(ctx context.Context, e *Env) error {
+	const retries = 2
+	if err := e.StartRedis(); err != nil {
+		return err
+	}
+	crasher, err := e.Enqueue(ctx, "crash", 1, runtime.WithMaxRetries(retries))
+	if err != nil {
+		return err
+	}
+	e.Expect(runtime.StateFailed, crasher...)
+	if _, err := e.Enqueue(ctx, workType, 50); err != nil {
+		return err
+	}
+	o := WorkerOptions{Workers: 1, Handlers: map[string]Behaviour{workType: work, "crash": {ExitCode: 3}}}
+	supervisor, err := e.SuperviseWorker(o)
+	if err != nil {
+		return err
+	}
+	if err := e.WaitDrained(ctx, 30*time.Second); err != nil {
+		return err
+	}
+	events, err := e.Ledger()
+	if err != nil {
+		return err
+	}
+	starts := 0
+	for _, ev := range events {
+		if ev.Kind == EventStart && ev.JobID == crasher[0] {
+			starts++
+		}
+	}
+	if starts != retries+1 {
+		return fmt.Errorf("the crashing job started %d times; want %d (1 + %d retries)", starts, retries+1, retries)
+	}
+	restarts, _ := supervisor.Restarts()
+	e.Note("the crashing job took its worker down %d times; dead-lettered after %d retries", restarts, retries)
+	return nil
+}

@@ -25,6 +25,9 @@ type WorkerOptions struct {
 	JobTimeout        time.Duration
 	ShutdownTimeout   time.Duration
 	SchedulerInterval time.Duration
+	// RetryDelay, when set, is the constant delay before each retry of a
+	// failed attempt (the pool's default backoff starts at 1 s and doubles).
+	RetryDelay time.Duration
 	// ClockOffset moves the worker's clock (pool and backend) by this much.
 	ClockOffset time.Duration
 	// Handlers maps each job type the worker serves to its behaviour.
@@ -55,7 +58,8 @@ func (o WorkerOptions) Args() []string {
 		"-redis", o.RedisURL, "-ledger", o.Ledger, "-queue", o.Queue,
 		"-workers", fmt.Sprint(o.Workers), "-lease", o.Lease.String(),
 		"-job-timeout", o.JobTimeout.String(), "-shutdown-timeout", o.ShutdownTimeout.String(),
-		"-scheduler-interval", o.SchedulerInterval.String(), "-clock-offset", o.ClockOffset.String(),
+		"-scheduler-interval", o.SchedulerInterval.String(), "-retry-delay", o.RetryDelay.String(),
+		"-clock-offset", o.ClockOffset.String(),
 	}
 	if o.Prefix != "" {
 		args = append(args, "-prefix", o.Prefix)
@@ -82,6 +86,7 @@ func (o *WorkerOptions) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.JobTimeout, "job-timeout", 0, "attempt timeout (0: the pool's default)")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 0, "shutdown wait for running jobs (0: the pool's default)")
 	fs.DurationVar(&o.SchedulerInterval, "scheduler-interval", 100*time.Millisecond, "scheduler interval")
+	fs.DurationVar(&o.RetryDelay, "retry-delay", 0, "constant delay before each retry (0: the pool's default backoff)")
 	fs.DurationVar(&o.ClockOffset, "clock-offset", 0, "added to the worker's clock")
 	fs.Func("handle", "TYPE=BEHAVIOUR: serve TYPE with a handler that behaves so (repeatable; see Behaviour)", func(s string) error {
 		jobType, spec, ok := strings.Cut(s, "=")

@@ -62,6 +62,10 @@ func run(opts faults.WorkerOptions) error {
 			return err
 		}
 	}
+	var retry runtime.RetryPolicy
+	if opts.RetryDelay > 0 {
+		retry = runtime.RetryPolicy{Backoff: runtime.BackoffConstant, InitialDelay: opts.RetryDelay, MaxDelay: opts.RetryDelay}
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("pid", os.Getpid())
 	pool, err := runtime.NewPool(faults.NewLedgerBackend(backend, ledger), registry, runtime.PoolConfig{
 		Queues:            map[string]int{opts.Queue: opts.Workers},
@@ -69,6 +73,7 @@ func run(opts faults.WorkerOptions) error {
 		JobTimeout:        opts.JobTimeout,
 		ShutdownTimeout:   opts.ShutdownTimeout,
 		SchedulerInterval: opts.SchedulerInterval,
+		Retry:             retry,
 		Logger:            logger,
 		Clock:             clock,
 	})

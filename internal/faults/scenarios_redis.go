@@ -79,8 +79,10 @@ func redisSIGKILL(ctx context.Context, e *Env) error {
 		return err
 	}
 	// Jobs held across the outage may run again, and so may jobs leased
-	// just after the restart by a Dequeue that a worker sent before the
-	// kill: go-redis retries it with the lease deadline reckoned then.
+	// just after the restart: a Dequeue reckons its lease deadline before
+	// its round trip, so one delayed or retried across the outage leases
+	// jobs that RecoverExpired takes back at once (seen in the ledger:
+	// attempt 1 leased after the restart, recovered 20 ms later).
 	e.AllowDuplicates(Unacked(events, AnyProcess, restartedAt.Add(o.withDefaults().Lease))...)
 	if at, ok := FirstAckAfter(events, restartedAt); ok {
 		e.SetRecovery(at.Sub(restartedAt))

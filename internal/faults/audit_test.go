@@ -191,3 +191,25 @@ func TestUnacked(t *testing.T) {
 		})
 	}
 }
+
+func TestLastRestart(t *testing.T) {
+	ledger := ledgerOf("start a p1 ok", "start b p1 ok", "start a p2 ok", "start c p2 ok", "start a p2 ok")
+	t0 := time.Unix(1_000_000, 0)
+	for _, tc := range []struct {
+		name string
+		ids  []string
+		want time.Duration // after t0; -1: none restarted
+	}{
+		{"one restarted", []string{"a"}, 2 * time.Millisecond},
+		{"the last first restart", []string{"a", "c"}, 3 * time.Millisecond},
+		{"one never restarted", []string{"a", "b"}, 2 * time.Millisecond},
+		{"none restarted", []string{"b"}, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			at, ok := LastRestart(ledger, tc.ids, 1, t0.Add(time.Millisecond/2))
+			if ok != (tc.want >= 0) || (ok && at.Sub(t0) != tc.want) {
+				t.Errorf("LastRestart = %v, %v; want %v after t0", at.Sub(t0), ok, tc.want)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -90,6 +91,22 @@ func (b Behaviour) Handler(ledger *LedgerWriter) runtime.Handler {
 	return func(ctx context.Context, job runtime.Job) (json.RawMessage, error) {
 		ledger.Record(EventStart, job, "", true)
 		err := b.run(ctx, job)
+		ledger.Record(EventEnd, job, "", err == nil)
+		return nil, err
+	}
+}
+
+// TenantHandler returns a tenant handler that inserts a row (job ID,
+// attempt, process ID) into the items table of its transaction's schema,
+// the tenant's, then behaves as b; the ledger records the start and the
+// end of every attempt. A row exists for every attempt that committed.
+func (b Behaviour) TenantHandler(ledger *LedgerWriter) runtime.TenantHandler {
+	return func(ctx context.Context, tx *sql.Tx, job runtime.Job) (json.RawMessage, error) {
+		ledger.Record(EventStart, job, "", true)
+		_, err := tx.ExecContext(ctx, `INSERT INTO items (job_id, attempt, pid) VALUES ($1, $2, $3)`, job.ID, job.Attempt, os.Getpid())
+		if err == nil {
+			err = b.run(ctx, job)
+		}
 		ledger.Record(EventEnd, job, "", err == nil)
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -21,6 +22,9 @@ type Config struct {
 	Port      func() (int, error)  // a free loopback port for a redis-server
 	Logf      func(string, ...any) // progress lines; nil: silent
 	Keep      bool                 // keep the files of passed scenarios too
+	// DatabaseURL is a PostgreSQL server on which scenarios create
+	// databases of their own (StartPostgres); "" when there is none.
+	DatabaseURL string
 }
 
 // Env is one scenario's world: its directory, its redis-server, a backend
@@ -34,6 +38,9 @@ type Env struct {
 	Redis   *RedisServer
 	Backend *redis.Backend
 	Client  *runtime.Client
+	// DB is the scenario's PostgreSQL database, once StartPostgres ran.
+	DB *sql.DB
+	pg *tenantDB
 
 	mu          sync.Mutex // guards workers and supervisors
 	workers     []*Process
@@ -90,6 +97,9 @@ func (e *Env) StartRedis(extra ...string) error {
 // StartWorker starts a worker process on the scenario's Redis and ledger.
 func (e *Env) StartWorker(o WorkerOptions) (*Process, error) {
 	o.RedisURL, o.Ledger = e.Redis.URL(), e.ledger
+	if e.pg != nil {
+		o.Database = e.pg.url
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	name := fmt.Sprintf("worker-%d", len(e.workers)+1)
@@ -276,6 +286,10 @@ func (e *Env) close() {
 	}
 	if e.Redis != nil && !e.Redis.Exited() {
 		_ = e.Redis.Kill()
+	}
+	if e.pg != nil {
+		e.pg.close()
+		e.pg, e.DB = nil, nil
 	}
 }
 

@@ -78,28 +78,24 @@ func FirstAckAfter(events []Event, t time.Time) (time.Time, bool) {
 	return first, !first.IsZero()
 }
 
-// RestartedBy is when the last of ids was started again after t by a
-// process other than pid; false when one of them was not.
-func RestartedBy(events []Event, ids []string, pid int, t time.Time) (time.Time, bool) {
-	restart := make(map[string]time.Time, len(ids))
+// LastRestart is when the last of the jobs ids that another process than
+// pid started after t did so; false when none of them was started again
+// (a job held by pid may have been stored just before pid died).
+func LastRestart(events []Event, ids []string, pid int, t time.Time) (time.Time, bool) {
+	wanted := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		wanted[id] = true
+	}
+	var last time.Time
 	for _, e := range events {
-		if e.Kind == EventStart && e.PID != pid && e.At.After(t) {
-			if _, seen := restart[e.JobID]; !seen {
-				restart[e.JobID] = e.At
+		if e.Kind == EventStart && e.PID != pid && e.At.After(t) && wanted[e.JobID] {
+			delete(wanted, e.JobID) // its first start after t
+			if e.At.After(last) {
+				last = e.At
 			}
 		}
 	}
-	var last time.Time
-	for _, id := range ids {
-		at, ok := restart[id]
-		if !ok {
-			return time.Time{}, false
-		}
-		if at.After(last) {
-			last = at
-		}
-	}
-	return last, true
+	return last, !last.IsZero()
 }
 
 func sortedKeys(m map[string]bool) []string {

@@ -36,7 +36,9 @@ func TestWorkerOptionsRoundTrip(t *testing.T) {
 		RedisURL: "redis://127.0.0.1:1/0", Prefix: "p", Ledger: "/tmp/l", Queue: "q", Workers: 3,
 		Lease: 2 * time.Second, JobTimeout: time.Minute, ShutdownTimeout: time.Second,
 		SchedulerInterval: 200 * time.Millisecond, RetryDelay: 50 * time.Millisecond, ClockOffset: -5 * time.Minute,
-		Handlers: map[string]Behaviour{"a": {Sleep: time.Millisecond}, "b": {ExitCode: 1}},
+		Handlers:       map[string]Behaviour{"a": {Sleep: time.Millisecond}, "b": {ExitCode: 1}},
+		Database:       "postgres://u@127.0.0.1:1/db",
+		TenantHandlers: map[string]Behaviour{"t": {FailAttempts: 1}},
 	}
 	var got WorkerOptions
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)

@@ -20,6 +20,8 @@ var Scenarios = []Scenario{
 		Summary: "SIGTERM a worker with jobs in flight and a 200 ms shutdown timeout: it exits cleanly and hands them back"},
 	{Name: "crashing-handler", Run: crashingHandler,
 		Summary: "a handler that calls os.Exit on a supervised one-slot worker: it is dead-lettered after its retries, its neighbours complete"},
+	{Name: "tenant-sigkill", Run: tenantSIGKILL,
+		Summary: "SIGKILL a worker running tenant jobs (PostgreSQL schemas): each job's row is committed in its own tenant only"},
 	{Name: "redis-sigkill", Run: redisSIGKILL,
 		Summary: "SIGKILL redis-server (AOF everysec) mid-drain and restart it: workers resume, nothing fsynced is lost"},
 	{Name: "redis-freeze", Run: redisFreeze,
@@ -70,14 +72,14 @@ func waitHolding(ctx context.Context, e *Env, p *Process, acks int) error {
 	return err
 }
 
-// recordRestart sets the recovery time to when the last of held had
-// started again on another process than p after t.
+// recordRestart sets the recovery time to when the last of held that ran
+// again did so on another process than p after t.
 func recordRestart(e *Env, held []string, p *Process, t time.Time) error {
 	events, err := e.Ledger()
 	if err != nil {
 		return err
 	}
-	if at, ok := RestartedBy(events, held, p.PID(), t); ok && len(held) > 0 {
+	if at, ok := LastRestart(events, held, p.PID(), t); ok {
 		e.SetRecovery(at.Sub(t))
 	}
 	return nil

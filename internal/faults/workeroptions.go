@@ -32,6 +32,12 @@ type WorkerOptions struct {
 	ClockOffset time.Duration
 	// Handlers maps each job type the worker serves to its behaviour.
 	Handlers map[string]Behaviour
+	// Database is the PostgreSQL URL of the tenants; set by
+	// Env.StartWorker after Env.StartPostgres.
+	Database string
+	// TenantHandlers maps each tenant job type the worker serves to its
+	// behaviour (see Behaviour.TenantHandler); they need Database.
+	TenantHandlers map[string]Behaviour
 }
 
 // withDefaults fills the zero fields that have suite defaults.
@@ -64,13 +70,23 @@ func (o WorkerOptions) Args() []string {
 	if o.Prefix != "" {
 		args = append(args, "-prefix", o.Prefix)
 	}
-	types := make([]string, 0, len(o.Handlers))
-	for t := range o.Handlers {
+	if o.Database != "" {
+		args = append(args, "-database", o.Database)
+	}
+	args = append(args, handlerArgs("-handle", o.Handlers)...)
+	return append(args, handlerArgs("-tenant-handle", o.TenantHandlers)...)
+}
+
+// handlerArgs are the flags "flag TYPE=BEHAVIOUR" of handlers, by type.
+func handlerArgs(flag string, handlers map[string]Behaviour) []string {
+	types := make([]string, 0, len(handlers))
+	for t := range handlers {
 		types = append(types, t)
 	}
 	sort.Strings(types)
+	var args []string
 	for _, t := range types {
-		args = append(args, "-handle", t+"="+o.Handlers[t].String())
+		args = append(args, flag, t+"="+handlers[t].String())
 	}
 	return args
 }
@@ -88,7 +104,14 @@ func (o *WorkerOptions) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.SchedulerInterval, "scheduler-interval", 100*time.Millisecond, "scheduler interval")
 	fs.DurationVar(&o.RetryDelay, "retry-delay", 0, "constant delay before each retry (0: the pool's default backoff)")
 	fs.DurationVar(&o.ClockOffset, "clock-offset", 0, "added to the worker's clock")
-	fs.Func("handle", "TYPE=BEHAVIOUR: serve TYPE with a handler that behaves so (repeatable; see Behaviour)", func(s string) error {
+	fs.StringVar(&o.Database, "database", "", "PostgreSQL URL of the tenants (needed by -tenant-handle)")
+	fs.Func("handle", "TYPE=BEHAVIOUR: serve TYPE with a handler that behaves so (repeatable; see Behaviour)", handlerFlag(&o.Handlers))
+	fs.Func("tenant-handle", "TYPE=BEHAVIOUR: serve TYPE with a tenant handler that behaves so (repeatable)", handlerFlag(&o.TenantHandlers))
+}
+
+// handlerFlag parses "TYPE=BEHAVIOUR" into handlers.
+func handlerFlag(handlers *map[string]Behaviour) func(string) error {
+	return func(s string) error {
 		jobType, spec, ok := strings.Cut(s, "=")
 		if !ok || jobType == "" {
 			return fmt.Errorf("%q: want TYPE=BEHAVIOUR", s)
@@ -97,10 +120,10 @@ func (o *WorkerOptions) RegisterFlags(fs *flag.FlagSet) {
 		if err != nil {
 			return err
 		}
-		if o.Handlers == nil {
-			o.Handlers = make(map[string]Behaviour)
+		if *handlers == nil {
+			*handlers = make(map[string]Behaviour)
 		}
-		o.Handlers[jobType] = b
+		(*handlers)[jobType] = b
 		return nil
-	})
+	}
 }

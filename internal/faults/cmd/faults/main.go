@@ -28,6 +28,7 @@ func main() {
 	redisBin := flag.String("redis-server", "redis-server", "the redis-server binary")
 	only := flag.String("only", "", "comma-separated scenarios to run (default: all)")
 	ports := flag.String("ports", "", "FROM-TO: loopback ports for the redis-servers (default: any free port)")
+	database := flag.String("database", "", "PostgreSQL URL on which tenant scenarios create databases (scripts/faults starts a server)")
 	dir := flag.String("dir", "", "directory for the scenarios' files (default: a new temporary one)")
 	list := flag.Bool("list", false, "list the scenarios and exit")
 	verbose := flag.Bool("v", false, "print progress")
@@ -39,13 +40,13 @@ func main() {
 		}
 		return
 	}
-	if err := run(*worker, *redisBin, *only, *ports, *dir, *verbose, *keep); err != nil {
+	if err := run(*worker, *redisBin, *only, *ports, *dir, *database, *verbose, *keep); err != nil {
 		fmt.Fprintf(os.Stderr, "faults: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(worker, redisBin, only, ports, dir string, verbose, keep bool) error {
+func run(worker, redisBin, only, ports, dir, database string, verbose, keep bool) error {
 	if worker == "" {
 		return errors.New("-worker is required (scripts/faults builds it)")
 	}
@@ -65,7 +66,7 @@ func run(worker, redisBin, only, ports, dir string, verbose, keep bool) error {
 			return err
 		}
 	}
-	cfg := faults.Config{WorkerBin: worker, RedisBin: redisBin, Dir: dir, Port: port, Keep: keep}
+	cfg := faults.Config{WorkerBin: worker, RedisBin: redisBin, Dir: dir, Port: port, Keep: keep, DatabaseURL: database}
 	// go-redis logs every failed dial while a scenario has Redis down.
 	goredis.SetLogger(quietLogger{verbose: verbose})
 	if verbose {

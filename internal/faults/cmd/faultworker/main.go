@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,6 +18,9 @@ import (
 	"syscall"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+
+	"github.com/jobsgo/jobs/adapters/postgres"
 	"github.com/jobsgo/jobs/adapters/redis"
 	"github.com/jobsgo/jobs/internal/faults"
 	"github.com/jobsgo/jobs/runtime"
@@ -38,8 +42,11 @@ type offsetClock time.Duration
 func (c offsetClock) Now() time.Time { return time.Now().Add(time.Duration(c)) }
 
 func run(opts faults.WorkerOptions) error {
-	if opts.RedisURL == "" || opts.Ledger == "" || len(opts.Handlers) == 0 {
-		return errors.New("-redis, -ledger and at least one -handle are required")
+	if opts.RedisURL == "" || opts.Ledger == "" || len(opts.Handlers)+len(opts.TenantHandlers) == 0 {
+		return errors.New("-redis, -ledger and at least one -handle or -tenant-handle are required")
+	}
+	if len(opts.TenantHandlers) > 0 && opts.Database == "" {
+		return errors.New("-tenant-handle needs -database")
 	}
 	ledger, err := faults.OpenLedger(opts.Ledger)
 	if err != nil {
@@ -62,6 +69,21 @@ func run(opts faults.WorkerOptions) error {
 			return err
 		}
 	}
+	var tenants runtime.TenantExecutor
+	if opts.Database != "" {
+		db, err := sql.Open("pgx", opts.Database)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		db.SetMaxOpenConns(opts.Workers + 2)
+		tenants = postgres.NewExecutor(db, postgres.NewSQLResolver(db))
+	}
+	for jobType, behaviour := range opts.TenantHandlers {
+		if err := registry.RegisterTenant(jobType, behaviour.TenantHandler(ledger)); err != nil {
+			return err
+		}
+	}
 	var retry runtime.RetryPolicy
 	if opts.RetryDelay > 0 {
 		retry = runtime.RetryPolicy{Backoff: runtime.BackoffConstant, InitialDelay: opts.RetryDelay, MaxDelay: opts.RetryDelay}
@@ -74,6 +96,7 @@ func run(opts faults.WorkerOptions) error {
 		ShutdownTimeout:   opts.ShutdownTimeout,
 		SchedulerInterval: opts.SchedulerInterval,
 		Retry:             retry,
+		Tenants:           tenants,
 		Logger:            logger,
 		Clock:             clock,
 	})

@@ -20,5 +20,7 @@
 // (WorkerOptions: slots, lease, job timeout, shutdown timeout, retry
 // delay, clock offset, and per job type a Behaviour: sleep, ignore the
 // context, hang, fail N attempts, exit the process), Enqueue, Expect,
-// MayExist, AllowDuplicates, WaitLedger, WaitDrained, SetRecovery and Note.
+// MayExist, AllowDuplicates, WaitLedger, WaitDrained, SetRecovery and Note;
+// for tenant jobs StartPostgres, CreateTenants and TenantItems (tenant
+// handlers insert a row into their tenant's items table).
 package faults

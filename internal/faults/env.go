@@ -81,10 +81,11 @@ func (e *Env) StartRedis(extra ...string) error {
 	if err != nil {
 		return err
 	}
-	e.Redis, err = startRedis(e.cfg.RedisBin, filepath.Join(e.dir, "redis"), port, extra...)
+	server, err := startRedis(e.cfg.RedisBin, filepath.Join(e.dir, "redis"), port, extra...)
 	if err != nil {
 		return err
 	}
+	e.Redis = server
 	e.Backend, err = redis.New(redis.WithURL(e.Redis.URL()))
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/jobsgo/jobs/runtime"
@@ -56,7 +57,12 @@ func RunScenario(ctx context.Context, cfg Config, sc Scenario) Row {
 	cancel()
 	row.Err = errors.Join(err, e.stopWorkers())
 	row.Recovery, row.Notes = e.recovery, e.notes
-	if e.Backend != nil {
+	switch {
+	case e.Redis == nil:
+	case e.Redis.Exited():
+		row.Err = errors.Join(row.Err, errors.New("redis-server is not running: no audit"))
+	default:
+		_ = e.Redis.Signal(syscall.SIGCONT) // a scenario that failed may have left it stopped
 		row.Result, err = e.audit(ctx)
 		row.Err = errors.Join(row.Err, err)
 	}

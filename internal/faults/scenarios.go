@@ -25,7 +25,7 @@ var Scenarios = []Scenario{
 	{Name: "redis-sigkill", Run: redisSIGKILL,
 		Summary: "SIGKILL redis-server (AOF everysec) mid-drain and restart it: workers resume, nothing fsynced is lost"},
 	{Name: "redis-freeze", Run: redisFreeze,
-		Summary: "SIGSTOP redis-server for 5 s mid-drain, then SIGCONT: workers resume, only jobs held across the freeze may run twice"},
+		Summary: "SIGSTOP redis-server for 10 s mid-drain, then SIGCONT: workers resume, only jobs held across the freeze may run twice"},
 	{Name: "client-pause", Run: clientPause,
 		Summary: "CLIENT PAUSE 2 s during enqueues with caller-chosen IDs, retried on error with the same ID: no duplicate"},
 }

@@ -162,11 +162,11 @@ func (p *producer) wait() (map[string]time.Time, []string) {
 	return p.acked, p.unknown
 }
 
-// redisFreeze stops redis-server for 5 s while workers drain. Leases run
+// redisFreeze stops redis-server for 10 s while workers drain. Leases run
 // out during the freeze, so jobs held across it (or leased just before it)
 // may run twice; nothing may be lost.
 func redisFreeze(ctx context.Context, e *Env) error {
-	const freeze = 5 * time.Second
+	const freeze = 10 * time.Second
 	o := workers()
 	if _, err := startDrain(ctx, e, 600, 2, o); err != nil {
 		return err

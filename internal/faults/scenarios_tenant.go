@@ -3,7 +3,6 @@ package faults
 import (
 	"context"
 	"fmt"
-	"syscall"
 	"time"
 
 	"github.com/jobsgo/jobs/runtime"
@@ -43,21 +42,10 @@ func tenantSIGKILL(ctx context.Context, e *Env) error {
 		return err
 	}
 	victim := ws[0]
-	if err := waitHolding(ctx, e, victim, 20); err != nil {
-		return err
-	}
-	victim.ExpectExit()
-	killedAt := time.Now()
-	if err := victim.Signal(syscall.SIGKILL); err != nil {
-		return err
-	}
-	_ = victim.Wait(5 * time.Second)
-	events, err := e.Ledger()
+	held, killedAt, err := killHolding(ctx, e, victim, 20)
 	if err != nil {
 		return err
 	}
-	held := Unacked(events, victim.PID(), time.Now())
-	e.AllowDuplicates(held...)
 	if err := e.WaitDrained(ctx, 30*time.Second); err != nil {
 		return err
 	}

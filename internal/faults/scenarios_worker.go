@@ -17,29 +17,40 @@ func workerSIGKILL(ctx context.Context, e *Env) error {
 		return err
 	}
 	victim := ws[0]
-	if err := waitHolding(ctx, e, victim, 50); err != nil {
-		return err
-	}
-	victim.ExpectExit()
-	killedAt := time.Now()
-	if err := victim.Signal(syscall.SIGKILL); err != nil {
-		return err
-	}
-	_ = victim.Wait(5 * time.Second)
-	if !victim.Exited() {
-		return fmt.Errorf("%s survived SIGKILL", victim.Name)
-	}
-	events, err := e.Ledger()
+	held, killedAt, err := killHolding(ctx, e, victim, 50)
 	if err != nil {
 		return err
 	}
-	held := Unacked(events, victim.PID(), time.Now())
-	e.AllowDuplicates(held...)
 	e.Note("the killed worker held %d jobs", len(held))
 	if err := e.WaitDrained(ctx, 30*time.Second); err != nil {
 		return err
 	}
 	return recordRestart(e, held, victim, killedAt)
+}
+
+// killHolding SIGKILLs worker p once it has stored acks outcomes and
+// holds a job, allows the jobs it held to run again and returns them and
+// when it was killed.
+func killHolding(ctx context.Context, e *Env, p *Process, acks int) (held []string, killedAt time.Time, err error) {
+	if err := waitHolding(ctx, e, p, acks); err != nil {
+		return nil, killedAt, err
+	}
+	p.ExpectExit()
+	killedAt = time.Now()
+	if err := p.Signal(syscall.SIGKILL); err != nil {
+		return nil, killedAt, err
+	}
+	_ = p.Wait(5 * time.Second)
+	if !p.Exited() {
+		return nil, killedAt, fmt.Errorf("%s survived SIGKILL", p.Name)
+	}
+	events, err := e.Ledger()
+	if err != nil {
+		return nil, killedAt, err
+	}
+	held = Unacked(events, p.PID(), time.Now())
+	e.AllowDuplicates(held...)
+	return held, killedAt, nil
 }
 
 // workerSIGSTOP stops a worker for three leases while it holds jobs. Its

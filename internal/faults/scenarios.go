@@ -28,6 +28,12 @@ var Scenarios = []Scenario{
 		Summary: "SIGSTOP redis-server for 10 s mid-drain, then SIGCONT: workers resume, only jobs held across the freeze may run twice"},
 	{Name: "client-pause", Run: clientPause,
 		Summary: "CLIENT PAUSE 2 s during enqueues with caller-chosen IDs, retried on error with the same ID: no duplicate"},
+	{Name: "evicting-redis", Run: evictingRedis,
+		Summary: "maxmemory-policy allkeys-lru: enqueue and worker refuse with redis.ErrEvictionPolicy; allowed, one warning each and nothing lost"},
+	{Name: "full-redis", Run: fullRedis,
+		Summary: "fill a 4 MB noeviction Redis until an enqueue is refused (all or none), then drain it: every job once"},
+	{Name: "large-payload", Run: largePayload,
+		Summary: "args over 1 MiB refused before any I/O; 512 KiB jobs complete and Redis keeps one copy of each"},
 }
 
 // Lookup returns the scenario named name.
@@ -57,7 +63,7 @@ func startDrain(ctx context.Context, e *Env, n, count int, o WorkerOptions) ([]*
 	if err := e.StartRedis(); err != nil {
 		return nil, err
 	}
-	if _, err := e.Enqueue(ctx, workType, n); err != nil {
+	if _, err := e.Enqueue(ctx, workType, n, noArgs); err != nil {
 		return nil, err
 	}
 	return e.StartWorkers(count, o)

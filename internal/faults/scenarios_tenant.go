@@ -28,7 +28,7 @@ func tenantSIGKILL(ctx context.Context, e *Env) error {
 	}
 	tenantOf := make(map[string]string)
 	for _, t := range tenants {
-		ids, err := e.Enqueue(ctx, tenantType, 100, runtime.ForTenant(t))
+		ids, err := e.Enqueue(ctx, tenantType, 100, noArgs, runtime.ForTenant(t))
 		if err != nil {
 			return err
 		}

@@ -77,7 +77,14 @@
 // Scripts never fail half-way on bad data: a job hash that is missing,
 // of the wrong type or with unreadable fields is turned into a failed job
 // with error type corrupt_job in the dead-letter queue, wherever a script
-// or the Go code meets it (Dequeue, PromoteDue, RecoverExpired).
+// or the Go code meets it (Dequeue, PromoteDue, RecoverExpired). Redis
+// does not undo what a failing script wrote, so before its first write
+// every script that writes more than one key checks that each key it may
+// write has its type or does not exist (one TYPE per key and call, see
+// check_keys in lib.lua); a key of another type (a queue's stats hash set
+// to a string, say) fails the call with a WRONGTYPE error that names the
+// key, having changed nothing. Repair moves such keys aside and puts the
+// queue's jobs back in place.
 //
 // # Round trips
 //

@@ -119,8 +119,11 @@ func (b *Backend) recoverBatch(ctx context.Context, k *queueKeys) (moved int, fu
 	ids, err := b.client.ZRangeByScore(ctx, k.keys[keyLease], &goredis.ZRangeBy{
 		Min: "-inf", Max: micros(now), Count: maintBatch,
 	}).Result()
-	if err != nil || len(ids) == 0 {
-		return 0, false, err
+	if err != nil {
+		return 0, false, fmt.Errorf("read %s: %w", k.keys[keyLease], err)
+	}
+	if len(ids) == 0 {
+		return 0, false, nil
 	}
 	cmds := make([]*goredis.SliceCmd, len(ids))
 	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {

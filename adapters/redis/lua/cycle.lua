@@ -6,5 +6,7 @@
 -- ARGV[8..]   move's arguments (see fn_move.lua, from ARGV[8])
 --
 -- Returns { codes, leased }: move's codes, then dequeue's reply.
+check_keys(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15)
+check_move(8)
 local codes = move(8)
 return { codes, dequeue(5) }

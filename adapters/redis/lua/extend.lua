@@ -7,6 +7,7 @@
 --
 -- A job keeps its lease only while it is still running that attempt.
 -- Returns the IDs of the jobs whose lease was lost.
+check_keys(7)
 local base, until_us, until_ns, n = ARGV[1], ARGV[5], ARGV[6], tonumber(ARGV[7])
 local lost = {}
 for i = 0, n - 1 do

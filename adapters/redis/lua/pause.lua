@@ -7,6 +7,7 @@
 -- Resuming deletes it and arms the wake-up marker, so that a blocked
 -- worker looks at once (and re-arms it for the next while jobs remain).
 -- Returns 0.
+check_keys(8)
 if ARGV[5] == '1' then
   redis.call('SET', KEYS[14], '1')
 else

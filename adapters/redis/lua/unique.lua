@@ -10,6 +10,7 @@
 -- 'free' deletes a holder string equal to the job's; 'take' makes the job
 -- the holder again unless a job with a TTL holds the key, or one without
 -- (whose state this script cannot see). Returns 0.
+for i = 1, #KEYS do check_key(KEYS[i], 'string') end
 for i = 1, #KEYS do
   local o = 2 + (i - 1) * 3
   unique_apply(KEYS[i], ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[1], nil)

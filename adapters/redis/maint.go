@@ -141,12 +141,13 @@ func (b *Backend) recoverBatch(ctx context.Context, k *queueKeys) (moved int, fu
 		}
 		r := newRecord(vals)
 		if err != nil {
-			corrupt = append(corrupt, id, "", "", "the key holds something other than a job hash")
+			corrupt = append(corrupt, id, "", "", "the key holds something other than a job hash", "")
 			continue
 		}
 		job, err := decode(id, k.name, r)
 		if err != nil {
-			corrupt = append(corrupt, id, r.a, job.Type, reason(err))
+			why, fields := reason(err)
+			corrupt = append(corrupt, id, r.a, job.Type, why, fields)
 			continue
 		}
 		if job.State != runtime.StateRunning || !job.LeaseUntil.Before(now) {

@@ -65,6 +65,7 @@ var commands = map[string]command{
 	"job":    {"ID", runJob},
 	"retry":  {"ID | --all-failed [--queue Q] [--type T]", runRetry},
 	"cancel": {"ID", runCancel},
+	"delete": {"ID", runDelete},
 	"pause":  {"QUEUE", runPause},
 	"resume": {"QUEUE", runResume},
 	"serve":  {"[--addr A] [--read-only] [--insecure]", runServe},

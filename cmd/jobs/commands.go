@@ -187,6 +187,26 @@ func runCancel(ctx context.Context, c *cli, args []string) error {
 	return c.jobMessage("Job cancelled", j)
 }
 
+// runDelete deletes a dead-letter job, as the admin API's DELETE does: a
+// job in another state is refused.
+func runDelete(ctx context.Context, c *cli, args []string) error {
+	j, err := c.onJob(ctx, "delete", args, runtime.Backend.Job)
+	if err != nil {
+		return err
+	}
+	if j.State != runtime.StateFailed {
+		return fmt.Errorf("job %s is %s: only failed (dead-letter) jobs can be deleted", j.ID, j.State)
+	}
+	if err := c.backend.Delete(ctx, j.ID); err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(admin.Message{Message: "Job deleted", ID: j.ID})
+	}
+	_, err = fmt.Fprintf(c.stdout, "Job deleted: %s.\n", j.ID)
+	return err
+}
+
 // jobMessage reports an action on one job.
 func (c *cli) jobMessage(msg string, j runtime.Job) error {
 	if c.json {

@@ -6,6 +6,7 @@ import (
 	"iter"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -156,6 +157,9 @@ func writeJob(w io.Writer, j admin.Job) error {
 	t.row("Args:", string(j.Args))
 	if len(j.Result) > 0 {
 		t.row("Result:", string(j.Result))
+	}
+	for k, v := range sortedMap(j.Raw) {
+		t.row("Unreadable:", k+"="+strconv.Quote(v))
 	}
 	if err := t.flush(); err != nil {
 		return err

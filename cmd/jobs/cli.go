@@ -68,6 +68,7 @@ var commands = map[string]command{
 	"delete": {"ID", runDelete},
 	"pause":  {"QUEUE", runPause},
 	"resume": {"QUEUE", runResume},
+	"repair": {"QUEUE [--fix]", runRepair},
 	"serve":  {"[--addr A] [--read-only] [--insecure]", runServe},
 }
 

@@ -254,3 +254,33 @@ func (c *cli) setPaused(ctx context.Context, name string, args []string, pause b
 	_, err = fmt.Fprintf(c.stdout, "%s: %s.\n", msg, queue)
 	return err
 }
+
+// runRepair checks the storage of a queue and, with --fix, puts it right
+// (runtime.Repairer).
+func runRepair(ctx context.Context, c *cli, args []string) error {
+	fs := c.flagSet("repair")
+	fix := fs.Bool("fix", false, "put right what the check finds (default: only report it)")
+	rest, err := c.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if err := runtime.ValidateQueueName(rest[0]); err != nil {
+		return usagef("%v", err)
+	}
+	b, err := c.connected(ctx)
+	if err != nil {
+		return err
+	}
+	rep, ok := b.(runtime.Repairer)
+	if !ok {
+		return fmt.Errorf("this backend cannot repair queues")
+	}
+	report, err := rep.Repair(ctx, rest[0], *fix)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(report)
+	}
+	return writeRepair(c.stdout, report)
+}

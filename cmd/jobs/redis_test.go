@@ -151,6 +151,44 @@ func TestRedisQuarantinedJob(t *testing.T) {
 	}
 }
 
+// TestRedisRepair overwrites the pending list of a queue with a string,
+// as an operator's mistake would: jobs repair reports it, and with --fix
+// moves it aside and puts its pending jobs back, which run again.
+func TestRedisRepair(t *testing.T) {
+	testenv.RedisURL(t)
+	f := newRedisFixture(t, buildJobs(t))
+	ctx := t.Context()
+	opt, err := goredis.ParseURL(f.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := goredis.NewClient(opt)
+	defer client.Close()
+	if err := client.Set(ctx, f.prefix+":{emails}:p2", "oops", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.b.Dequeue(ctx, "emails", 1, time.Minute); err == nil || !strings.Contains(err.Error(), ":{emails}:p2") {
+		t.Fatalf("Dequeue with a broken pending list: %v; want an error naming the key", err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"repair", "emails"}, "problems found; run with --fix"},
+		{[]string{"repair", "--fix", "emails"}, "problems repaired"},
+		{[]string{"repair", "emails"}, "nothing to repair"},
+	} {
+		res := f.run(t, f.flags(c.args...))
+		if res.code != exitOK || !strings.Contains(res.stdout, c.want) {
+			t.Fatalf("jobs %v: exit %d, stdout %q, stderr %q; want %q", c.args, res.code, res.stdout, res.stderr, c.want)
+		}
+	}
+	jobs, err := f.b.Dequeue(ctx, "emails", 10, time.Minute)
+	if err != nil || len(jobs) != 2 {
+		t.Fatalf("Dequeue after repair = %d jobs, %v; want the 2 pending jobs", len(jobs), err)
+	}
+}
+
 // TestRedisConnection checks how the built command finds its deployment:
 // $JOBS_REDIS_URL and $JOBS_REDIS_PREFIX stand in for the flags, and a
 // server that does not answer is an error (exit 1).

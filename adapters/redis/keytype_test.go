@@ -136,6 +136,19 @@ func TestWrongTypeKeyChangesNothing(t *testing.T) {
 					_, err := b.PromoteDue(ctx)
 					return err
 				}},
+				{"stats", func() error { _, err := b.Stats(ctx); return err }},
+				{"dead letters", func() error {
+					_, err := b.DeadLetters(ctx, runtime.DeadLetterQuery{Queue: "q"})
+					return err
+				}},
+				{"list", func() error {
+					for _, s := range runtime.States {
+						if _, err := b.ListJobs(ctx, runtime.JobQuery{Queue: "q", State: s}); err != nil {
+							return err
+						}
+					}
+					return nil
+				}},
 				{"recover", func() error {
 					c.clock.Advance(2 * time.Hour)
 					_, err := b.RecoverExpired(ctx)

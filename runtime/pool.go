@@ -68,6 +68,11 @@ type PoolConfig struct {
 	// EnqueueHooks run on the periodic jobs this pool enqueues, as
 	// WithEnqueueHook does for a Client (e.g. trace propagation).
 	EnqueueHooks []EnqueueHook
+	// MaxPayloadSize limits the args of the periodic jobs this pool
+	// enqueues, as WithMaxPayloadSize does for a Client: 0 keeps
+	// DefaultMaxPayloadSize, NoPayloadLimit (negative) removes the limit.
+	// NewPool refuses a schedule whose args exceed it.
+	MaxPayloadSize int
 	// MaxFetch is the most jobs one dequeue call takes when several workers
 	// are idle. Default 16.
 	MaxFetch int
@@ -75,7 +80,9 @@ type PoolConfig struct {
 	ProcessID string
 	// Logger receives the pool's logs. Default slog.Default().
 	Logger *slog.Logger
-	// Clock tells the time. Default SystemClock.
+	// Clock tells the time. Default: the backend's clock (TimeSource; the
+	// Redis server's for the Redis backend), else SystemClock. Set it in
+	// tests only: all processes sharing a backend must agree on the time.
 	Clock Clock
 	// Random returns numbers in [0, 1) for retry jitter. Default math/rand/v2.
 	Random func() float64
@@ -103,9 +110,6 @@ func (c PoolConfig) withDefaults() PoolConfig {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
-	}
-	if c.Clock == nil {
-		c.Clock = SystemClock{}
 	}
 	if c.Random == nil {
 		c.Random = randomFloat
@@ -196,6 +200,9 @@ func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error)
 	if backend == nil || registry == nil {
 		return nil, errors.New("new pool: backend and registry are required")
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = backendClock(backend)
+	}
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(registry); err != nil {
 		return nil, fmt.Errorf("new pool: %w", err)
@@ -217,7 +224,7 @@ func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error)
 		p.workers[q] = w
 	}
 	if len(cfg.Schedules) > 0 {
-		client := NewClient(backend, WithClientClock(cfg.Clock), WithEnqueueHook(cfg.EnqueueHooks...))
+		client := NewClient(backend, WithClientClock(cfg.Clock), WithEnqueueHook(cfg.EnqueueHooks...), WithMaxPayloadSize(cfg.MaxPayloadSize))
 		periodic, err := NewPeriodic(client, cfg.Schedules, cfg.Logger)
 		if err != nil {
 			return nil, fmt.Errorf("new pool: %w", err)
@@ -233,7 +240,10 @@ func (p *Pool) ProcessID() string { return p.cfg.ProcessID }
 // Start launches the fetchers, the heartbeat, the cancellation watcher,
 // the periodic schedules and (unless disabled) the scheduler. ctx bounds
 // nothing but the start itself; stop the pool with Shutdown. A pool starts
-// once.
+// once. When the backend is a Preflighter, Start first runs its check and
+// fails with its error (for Redis: an evicting maxmemory-policy, or a
+// server that cannot be reached), starting nothing; Start may then be
+// called again.
 func (p *Pool) Start(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -242,6 +252,11 @@ func (p *Pool) Start(ctx context.Context) error {
 	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if pf, ok := p.backend.(Preflighter); ok {
+		if err := pf.Preflight(ctx); err != nil {
+			return fmt.Errorf("jobs: start pool: %w", err)
+		}
 	}
 	p.started = true
 	base := context.WithoutCancel(ctx)

@@ -10,7 +10,8 @@
 -- A job is buried only while its ID is still in the lease zset and, when
 -- it is still a readable hash, it runs the given attempt. The original
 -- fields it could not read are kept in field raw (see quarantine).
--- Returns how many it buried.
+-- Returns how many it buried. Its first write is a ZREM, so it runs out
+-- of memory too (see lib.lua).
 check_keys(7, 9, 11)
 local base, now_us, now_ns, n = ARGV[1], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local buried = 0

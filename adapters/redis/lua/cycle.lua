@@ -5,7 +5,8 @@
 -- ARGV[5..7]  dequeue's arguments (see fn_dequeue.lua, from ARGV[5])
 -- ARGV[8..]   move's arguments (see fn_move.lua, from ARGV[8])
 --
--- Returns { codes, leased }: move's codes, then dequeue's reply.
+-- Returns { codes, leased }: move's codes, then dequeue's reply. Both
+-- halves run out of memory (see lib.lua): move's first write is a removal.
 check_keys(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15)
 check_move(8)
 local codes = move(8)

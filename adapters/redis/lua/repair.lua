@@ -16,6 +16,9 @@
 -- ones by finish time). Structure keys of another type are skipped when
 -- reporting; fixing needs them moved aside first (check_keys).
 --
+-- Out of memory (see lib.lua) a fix whose first write puts an orphan back
+-- (RPUSH, ZADD) is refused whole; removals and quarantines go through.
+--
 -- Returns groups of 3: id, kind ('dangling', 'corrupt', 'orphan',
 -- 'misplaced'), what was found; IDs found in place are left out.
 local base, now_us, now_ns = ARGV[1], ARGV[3], ARGV[4]

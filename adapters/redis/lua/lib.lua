@@ -33,7 +33,8 @@
 -- Job hash fields: d static JSON (type, args, ...), s state, p priority
 -- (1-4), a attempt, x execute-at, st started-at, fi finished-at, l lease
 -- deadline (all times unix nanoseconds as decimal strings, never used in
--- arithmetic), r result JSON, e error JSON, raw (what a corrupt job held).
+-- arithmetic), r result JSON, e error JSON, raw (a quarantined job's
+-- unreadable fields as stored, JSON field -> value, see quarantine).
 -- A field set to '' reads as absent: scripts clear fields that way, which
 -- costs no HDEL.
 --

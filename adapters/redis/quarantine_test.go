@@ -32,16 +32,17 @@ func TestQuarantinedJobs(t *testing.T) {
 		corrupt  func(t *testing.T, b *Backend, key string) // on a pending job's hash
 		raw      map[string]string                          // expected in Job().Raw
 		runnable bool
+		bulk     bool // retried by RetryDeadLetters rather than RetryDeadLetter
 	}{
 		{"huge attempt", func(t *testing.T, b *Backend, key string) {
 			must(t, b.client.HSet(ctx, key, "a", hugeAttempt).Err())
-		}, map[string]string{"a": hugeAttempt}, true},
+		}, map[string]string{"a": hugeAttempt}, true, false},
 		{"garbage static JSON", func(t *testing.T, b *Backend, key string) {
 			must(t, b.client.HSet(ctx, key, "d", "{not json").Err())
-		}, map[string]string{"d": "{not json"}, false},
+		}, map[string]string{"d": "{not json"}, false, false},
 		{"bad time and result", func(t *testing.T, b *Backend, key string) {
 			must(t, b.client.HSet(ctx, key, "x", "soon", "r", "{").Err())
-		}, map[string]string{"x": "soon"}, true},
+		}, map[string]string{"x": "soon"}, true, true},
 		{"quarantined by an earlier version", func(t *testing.T, b *Backend, key string) {
 			// What quarantine left before it kept readable fields: d
 			// replaced by the type alone, the original d in raw, the
@@ -52,7 +53,7 @@ func TestQuarantinedJobs(t *testing.T) {
 			must(t, b.client.HSet(ctx, key, "d", `{"t":"test.job"}`, "raw", d, "a", hugeAttempt, "s", "failed", "e", e).Err())
 			must(t, b.client.LRem(ctx, b.queue("q").keys[1], 0, "old").Err())
 			must(t, b.client.ZAdd(ctx, b.queue("q").keys[keyDead], goredis.Z{Score: 1, Member: "old"}).Err())
-		}, map[string]string{"a": hugeAttempt}, true},
+		}, map[string]string{"a": hugeAttempt}, true, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			clock := backendtest.NewClock(backendtest.Start)
@@ -93,7 +94,16 @@ func TestQuarantinedJobs(t *testing.T) {
 				t.Errorf("admin GET: %d %s", code, body)
 			}
 
-			retried, err := b.RetryDeadLetter(ctx, id)
+			var retried runtime.Job
+			if c.bulk {
+				n, bulkErr := b.RetryDeadLetters(ctx, runtime.DeadLetterQuery{Queue: "q"})
+				if bulkErr != nil || n != 1 {
+					t.Fatalf("RetryDeadLetters = %d, %v; want the quarantined job requeued", n, bulkErr)
+				}
+				retried, err = b.Job(ctx, id)
+			} else {
+				retried, err = b.RetryDeadLetter(ctx, id)
+			}
 			if !c.runnable {
 				if !errors.Is(err, runtime.ErrInvalidTransition) || !strings.Contains(err.Error(), "delete it") {
 					t.Fatalf("RetryDeadLetter = %v; want a refusal that says to delete it", err)

@@ -34,6 +34,10 @@ var Scenarios = []Scenario{
 		Summary: "fill a 4 MB noeviction Redis until an enqueue is refused (all or none), then drain it: every job once"},
 	{Name: "large-payload", Run: largePayload,
 		Summary: "args over 1 MiB refused before any I/O; 512 KiB jobs complete and Redis keeps one copy of each"},
+	{Name: "clock-skew", Run: clockSkew,
+		Summary: "workers with host clocks at 0, +5 min, -5 min: no lease taken early, no RunIn job of a skewed worker started early"},
+	{Name: "ignored-timeout", Run: ignoredTimeout,
+		Summary: "handlers that ignore their context past a 500 ms timeout on 1 slot: failed as timeout, slot freed, abandoned count reported"},
 }
 
 // Lookup returns the scenario named name.

@@ -36,6 +36,8 @@ var Scenarios = []Scenario{
 		Summary: "args over 1 MiB refused before any I/O; 512 KiB jobs complete and Redis keeps one copy of each"},
 	{Name: "tenant-temp-table", Run: tenantTempTable,
 		Summary: "tenant alpha's jobs create a TEMP TABLE shadowing the tenants' table; beta's jobs on the same connection never see it"},
+	{Name: "wrong-type-key", Run: wrongTypeKey,
+		Summary: "a queue's pending list overwritten with a string under running workers: nothing half-applied, errors name the key, Repair puts the orphans back"},
 	{Name: "clock-skew", Run: clockSkew,
 		Summary: "workers with host clocks at 0, +5 min, -5 min: no lease taken early, no RunIn job of a skewed worker started early"},
 	{Name: "ignored-timeout", Run: ignoredTimeout,

@@ -17,8 +17,8 @@ const (
 	EventStart = "start" // a handler started an attempt
 	EventEnd   = "end"   // a handler returned; OK when it returned no error
 	EventAck   = "ack"   // the worker's Ack of an outcome returned; OK when stored
-	// EventEnqueue: a worker's enqueue of a job (Schedule) returned; OK
-	// when it was stored.
+	// EventEnqueue: a worker is about to enqueue a job (Schedule); it
+	// exits if the enqueue fails.
 	EventEnqueue = "enqueue"
 )
 

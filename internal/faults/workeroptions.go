@@ -56,7 +56,8 @@ type WorkerOptions struct {
 
 // Schedule is a batch of jobs a worker enqueues at start-up with its own
 // client and clock, each due In after its enqueue: IDs Prefix-000,
-// Prefix-001 ... It records each enqueue in the ledger (EventEnqueue).
+// Prefix-001 ... It records each enqueue in the ledger just before it
+// (EventEnqueue).
 type Schedule struct {
 	Type   string
 	Prefix string

@@ -118,14 +118,14 @@ func run(opts faults.WorkerOptions) error {
 }
 
 // enqueueSchedule enqueues the jobs of s, if any, each due s.In after its
-// enqueue, and records each enqueue in the ledger.
+// enqueue, recording each in the ledger just before the call, so that the
+// event is no later than the time the job's due time is reckoned from.
 func enqueueSchedule(ctx context.Context, client *runtime.Client, s faults.Schedule, ledger *faults.LedgerWriter) error {
 	for i := range s.Count {
-		job, err := client.Enqueue(ctx, s.Type, []byte("{}"), runtime.WithJobID(s.ID(i)), runtime.RunIn(s.In))
-		if err != nil {
+		ledger.Record(faults.EventEnqueue, runtime.Job{ID: s.ID(i)}, runtime.StateScheduled, true)
+		if _, err := client.Enqueue(ctx, s.Type, []byte("{}"), runtime.WithJobID(s.ID(i)), runtime.RunIn(s.In)); err != nil {
 			return fmt.Errorf("enqueue scheduled job %s: %w", s.ID(i), err)
 		}
-		ledger.Record(faults.EventEnqueue, job, job.State, true)
 	}
 	return nil
 }

@@ -31,11 +31,14 @@ type static struct {
 
 // jobFields are the hash fields every read of a whole job asks for, in the
 // order of record's fields.
-var jobFields = []string{"s", "p", "a", "x", "st", "fi", "l", "r", "e", "d"}
+var jobFields = []string{"s", "p", "a", "x", "st", "fi", "l", "r", "e", "d", "rf", "al"}
 
 // record is a job hash as read from Redis ("" for an absent field).
 type record struct {
 	s, p, a, x, st, fi, l, r, e, d string
+	// rf is the number of refunded attempts, al the attempt that runs
+	// alone (runtime.Job.Isolate).
+	rf, al string
 }
 
 // newRecord builds a record from an HMGET of jobFields.
@@ -48,7 +51,7 @@ func newRecord(vals []any) record {
 		}
 		return ""
 	}
-	return record{str(0), str(1), str(2), str(3), str(4), str(5), str(6), str(7), str(8), str(9)}
+	return record{str(0), str(1), str(2), str(3), str(4), str(5), str(6), str(7), str(8), str(9), str(10), str(11)}
 }
 
 // exists reports whether the hash was there at all.
@@ -72,8 +75,8 @@ func encodeStatic(j runtime.Job) (string, error) {
 }
 
 // A fieldSet picks fields of a job hash that a change stores; the zero
-// set picks all of a, x, st, fi, l, r, e.
-type fieldSet uint8
+// set picks all of a, x, st, fi, l, r, e, rf, al.
+type fieldSet uint16
 
 // The fields a change may store, besides the state.
 const (
@@ -84,11 +87,13 @@ const (
 	fieldLease                           // l
 	fieldResult                          // r
 	fieldError                           // e
+	fieldRefunded                        // rf
+	fieldAlone                           // al
 )
 
 // appendMutable appends the fields of set (all when set is zero) with
 // their values in j to args, as pairs in the order a, x, st, fi, l, r, e,
-// as move.lua takes them ("" deletes a field), and returns args with the
+// rf, al, as move.lua takes them ("" deletes a field), and returns args with the
 // number of pairs.
 func appendMutable(args []any, j runtime.Job, set fieldSet) ([]any, int, error) {
 	if set == 0 {
@@ -124,7 +129,25 @@ func appendMutable(args []any, j runtime.Job, set fieldSet) ([]any, int, error) 
 		}
 		args = append(args, "e", e)
 	}
+	if set&fieldRefunded != 0 {
+		args = append(args, "rf", count(j.Refunded))
+	}
+	if set&fieldAlone != 0 {
+		al := ""
+		if j.Alone {
+			al = strconv.Itoa(j.Attempt)
+		}
+		args = append(args, "al", al)
+	}
 	return args, (len(args) - n) / 2, nil
+}
+
+// count formats a counter that is absent while zero.
+func count(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 // decode builds the job with the given ID in queue from its hash. The error
@@ -162,6 +185,12 @@ func decode(id, queue string, r record) (runtime.Job, error) {
 	} else {
 		bad("attempt %q is not a number", r.a)
 	}
+	if rf, err := strconv.Atoi(r.rf); r.rf == "" || (err == nil && rf >= 0 && rf <= j.Attempt) {
+		j.Refunded = rf
+	} else {
+		bad("refunded attempts %q is not a number from 0 to the attempt", r.rf)
+	}
+	j.Alone = j.State == runtime.StateRunning && r.al != "" && r.al == r.a
 	for _, t := range []struct {
 		name string
 		v    string

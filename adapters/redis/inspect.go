@@ -84,13 +84,13 @@ func (b *Backend) page(ctx context.Context, k *queueKeys, state runtime.State, n
 	if err != nil {
 		return nil, fmt.Errorf("redis: list %s jobs of %s: %w", state, k.name, err)
 	}
-	if len(res)%12 != 0 {
+	if len(res)%14 != 0 {
 		return nil, fmt.Errorf("redis: list jobs: page.lua returned %d values", len(res))
 	}
-	out := make([]entry, 0, len(res)/12)
-	for i := 0; i < len(res); i += 12 {
-		f := res[i+2 : i+12]
-		r := record{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]}
+	out := make([]entry, 0, len(res)/14)
+	for i := 0; i < len(res); i += 14 {
+		f := res[i+2 : i+14]
+		r := record{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11]}
 		j, err := decode(res[i], k.name, r)
 		out = append(out, entry{job: j, rec: r, corrupt: err != nil, at: cursor{State: state, Queue: k.name, ID: res[i], Key: res[i+1]}})
 	}

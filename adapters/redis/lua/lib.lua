@@ -33,7 +33,8 @@
 -- Job hash fields: d static JSON (type, args, ...), s state, p priority
 -- (1-4), a attempt, x execute-at, st started-at, fi finished-at, l lease
 -- deadline (all times unix nanoseconds as decimal strings, never used in
--- arithmetic), r result JSON, e error JSON, raw (what a corrupt job held).
+-- arithmetic), r result JSON, e error JSON, rf refunded attempts, al the
+-- attempt that runs alone (isolate.lua), raw (what a corrupt job held).
 -- A field set to '' reads as absent: scripts clear fields that way, which
 -- costs no HDEL.
 

@@ -83,9 +83,9 @@ else
 end
 local out = {}
 for i, id in ipairs(ids) do
-  local f = hmget(ARGV[1] .. 'j:' .. id, 's', 'p', 'a', 'x', 'st', 'fi', 'l', 'r', 'e', 'd') or {}
+  local f = hmget(ARGV[1] .. 'j:' .. id, 's', 'p', 'a', 'x', 'st', 'fi', 'l', 'r', 'e', 'd', 'rf', 'al') or {}
   out[#out + 1] = id
   out[#out + 1] = keys[i]
-  for k = 1, 10 do out[#out + 1] = f[k] or '' end
+  for k = 1, 12 do out[#out + 1] = f[k] or '' end
 end
 return out

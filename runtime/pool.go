@@ -167,6 +167,8 @@ type Pool struct {
 	jobsCtx  context.Context
 	workers  map[string]*queueWorkers // queue -> its workers
 	handlers sync.Map                 // job type -> *preparedHandler
+	// turns runs suspect jobs alone (see runAlone).
+	turns *turns
 }
 
 // queueWorkers is the worker slots of one queue.
@@ -206,6 +208,7 @@ func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error)
 		cfg:      cfg,
 		log:      cfg.Logger,
 		workers:  make(map[string]*queueWorkers, len(cfg.Queues)),
+		turns:    newTurns(),
 	}
 	p.ackDequeuer, _ = backend.(AckDequeuer)
 	for q, n := range cfg.Queues {
@@ -406,6 +409,9 @@ func (p *Pool) fetch(ctx context.Context, queue string, w *queueWorkers) {
 				break more
 			}
 		}
+		if !p.turns.waitOpen(ctx) { // a suspect job waits for its turn or runs alone
+			return
+		}
 		jobs, err := p.backend.Dequeue(ctx, queue, len(slots), p.cfg.Lease)
 		for _, s := range slots[len(jobs):] {
 			w.free <- s
@@ -450,7 +456,7 @@ func (p *Pool) work(w *queueWorkers, i int) {
 	s := &w.slots[i]
 	for rj := range s.work {
 		for rj != nil {
-			outcome, ok := p.execute(rj)
+			outcome, ok := p.executeInTurn(rj)
 			s.job.Store(nil)
 			rj.cancel(nil)
 			rj = nil
@@ -466,7 +472,7 @@ func (p *Pool) work(w *queueWorkers, i int) {
 // pool is still taking jobs, takes the queue's next job in the same round
 // trip: that job, already in slot s, is returned for the worker to run.
 func (p *Pool) store(s *workerSlot, outcome Job) *runningJob {
-	if p.ackDequeuer == nil || p.taking.Err() != nil {
+	if p.ackDequeuer == nil || p.taking.Err() != nil || !p.turns.open() {
 		p.ack(outcome)
 		return nil
 	}

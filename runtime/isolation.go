@@ -25,10 +25,14 @@ type turns struct {
 	waiting int  // suspects waiting for their turn
 	// changed is closed, and replaced, whenever the fields above change.
 	changed chan struct{}
+	// leave is leaveBeside, bound once.
+	leave func()
 }
 
 func newTurns() *turns {
-	return &turns{changed: make(chan struct{})}
+	t := &turns{changed: make(chan struct{})}
+	t.leave = t.leaveBeside
+	return t
 }
 
 // signal wakes the waiters; t.mu is held.
@@ -156,41 +160,52 @@ func (a *aloneTurn) end() {
 }
 
 // executeInTurn runs rj when its turn comes: an ordinary job as soon as
-// no suspect waits or runs alone, a suspect alone (see runAlone). A job
-// whose handler never started is handed back at shutdown, without
-// counting its attempt.
-func (p *Pool) executeInTurn(rj *runningJob) (outcome Job, ok bool) {
+// no suspect waits or runs alone, a suspect alone (see runAlone). The
+// caller calls leave once it has stored the outcome, so that no other
+// handler starts before a suspect's outcome is stored. A job whose handler
+// never started is handed back at shutdown, without counting its attempt.
+func (p *Pool) executeInTurn(rj *runningJob) (outcome Job, ok bool, leave func()) {
 	if rj.job.Suspect() {
 		return p.runAlone(rj)
 	}
 	if !p.turns.beside(rj.ctx, p.taking.Done()) {
-		return p.unstarted(rj)
+		outcome, ok = p.unstarted(rj)
+		return outcome, ok, noTurn
 	}
-	defer p.turns.leaveBeside()
-	return p.execute(rj)
+	outcome, ok = p.execute(rj)
+	return outcome, ok, p.turns.leave
 }
+
+// noTurn is the leave function of a job that never got its turn.
+func noTurn() {}
 
 // runAlone runs a suspect job with no other handler of the process beside
 // it: it waits for the running handlers to end (the pool takes no new
 // jobs meanwhile), marks the job as isolated in the backend, which makes a
 // crash during its run count against it alone, and runs it. Other jobs
-// start again when it ends or after IsolationWindow.
-func (p *Pool) runAlone(rj *runningJob) (outcome Job, ok bool) {
+// start again when its outcome is stored (leave) or after IsolationWindow.
+func (p *Pool) runAlone(rj *runningJob) (outcome Job, ok bool, leave func()) {
 	turn := p.turns.solo(rj.ctx, p.taking.Done())
 	if turn == nil {
-		return p.unstarted(rj)
+		outcome, ok = p.unstarted(rj)
+		return outcome, ok, noTurn
 	}
-	defer turn.end()
 	if err := p.isolate(rj); errors.Is(err, ErrLeaseLost) {
-		return Job{}, false
+		turn.end()
+		return Job{}, false, noTurn
 	} else if err != nil {
-		return p.unstarted(rj)
+		turn.end()
+		outcome, ok = p.unstarted(rj)
+		return outcome, ok, noTurn
 	}
 	window := time.AfterFunc(IsolationWindow, turn.yield)
-	defer window.Stop()
 	p.logJob(slog.LevelInfo, rj.job, "jobs: running a suspect job alone: its worker stopped before while it ran beside others",
 		"refunded_attempts", rj.job.Refunded)
-	return p.execute(rj)
+	outcome, ok = p.execute(rj)
+	return outcome, ok, func() {
+		window.Stop()
+		turn.end()
+	}
 }
 
 // isolate stores the mark of rj's job as running alone, trying again while

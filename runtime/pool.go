@@ -456,13 +456,14 @@ func (p *Pool) work(w *queueWorkers, i int) {
 	s := &w.slots[i]
 	for rj := range s.work {
 		for rj != nil {
-			outcome, ok := p.executeInTurn(rj)
+			outcome, ok, leave := p.executeInTurn(rj)
 			s.job.Store(nil)
 			rj.cancel(nil)
 			rj = nil
 			if ok {
 				rj = p.store(s, outcome)
 			}
+			leave()
 		}
 		w.free <- i
 	}

@@ -140,7 +140,8 @@ func (c PoolConfig) validate(reg *Registry) error {
 // pool, which runs it with a lease that a heartbeat renews. On a backend
 // that is an AckDequeuer, a worker that stores an outcome takes its next
 // job in the same round trip and goes back to the fetcher only when it
-// gets none.
+// gets none. A suspect job (Job.Suspect) runs alone in the process, and
+// the pool takes no jobs while one waits for its turn (see IsolationWindow).
 type Pool struct {
 	backend Backend
 	// ackDequeuer is backend when it is one, else nil.

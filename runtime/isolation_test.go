@@ -12,15 +12,16 @@ import (
 	"github.com/jobsgo/jobs/runtime"
 )
 
-// makeSuspects enqueues jobs of jobType with the given IDs and makes them
-// suspects: leased together, their lease expires and is refunded.
-func (h *harness) makeSuspects(jobType string, ids ...string) {
+// makeSuspects enqueues jobs of jobType in queue with the given IDs and
+// makes them suspects: leased together, their lease expires and is
+// refunded.
+func (h *harness) makeSuspects(queue, jobType string, ids ...string) {
 	h.t.Helper()
 	ctx := context.Background()
 	for _, id := range ids {
-		h.enqueue(jobType, runtime.WithJobID(id))
+		h.enqueue(jobType, runtime.WithJobID(id), runtime.WithQueue(queue))
 	}
-	leased, err := h.backend.Dequeue(ctx, runtime.DefaultQueue, len(ids), time.Millisecond)
+	leased, err := h.backend.Dequeue(ctx, queue, len(ids), time.Millisecond)
 	if err != nil || len(leased) != len(ids) {
 		h.t.Fatalf("Dequeue = %d jobs, %v; want %d", len(leased), err, len(ids))
 	}
@@ -71,7 +72,7 @@ func TestPoolRunsSuspectJobsAlone(t *testing.T) {
 		return nil, nil
 	})
 	suspects := []string{"s1", "s2", "s3"}
-	h.makeSuspects("work", suspects...)
+	h.makeSuspects(runtime.DefaultQueue, "work", suspects...)
 	var ordinary []runtime.Job
 	for range 12 {
 		ordinary = append(ordinary, h.enqueue("work"))
@@ -108,11 +109,19 @@ func TestPoolShutdownHandsBackWaitingSuspect(t *testing.T) {
 		suspectRan.Store(true)
 		return nil, nil
 	})
-	h.makeSuspects("suspect", "s")
-	blocker := h.enqueue("block", runtime.WithPriority(runtime.PriorityCritical))
-	h.start(runtime.PoolConfig{Queues: map[string]int{runtime.DefaultQueue: 2}, MaxFetch: 1, ShutdownTimeout: 50 * time.Millisecond})
+	ctx := context.Background()
+	h.makeSuspects("side", "suspect", "s")
+	if err := h.backend.PauseQueue(ctx, "side"); err != nil {
+		t.Fatal(err)
+	}
+	blocker := h.enqueue("block")
+	h.start(runtime.PoolConfig{Queues: map[string]int{runtime.DefaultQueue: 1, "side": 1}, ShutdownTimeout: 50 * time.Millisecond})
 	<-blocking
+	if err := h.backend.ResumeQueue(ctx, "side"); err != nil {
+		t.Fatal(err)
+	}
 	h.waitState("s", runtime.StateRunning)
+	time.Sleep(20 * time.Millisecond) // the suspect would start now, were it not waiting
 	if err := h.pool.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}

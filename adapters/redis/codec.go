@@ -185,10 +185,10 @@ func decode(id, queue string, r record) (runtime.Job, error) {
 	} else {
 		bad("attempt %q is not a number", r.a)
 	}
-	if rf, err := strconv.Atoi(r.rf); r.rf == "" || (err == nil && rf >= 0 && rf <= j.Attempt) {
+	if rf, err := strconv.Atoi(r.rf); r.rf == "" || (err == nil && rf >= 0) {
 		j.Refunded = rf
 	} else {
-		bad("refunded attempts %q is not a number from 0 to the attempt", r.rf)
+		bad("refunded attempts %q is not a number", r.rf)
 	}
 	j.Alone = j.State == runtime.StateRunning && r.al != "" && r.al == r.a
 	for _, t := range []struct {

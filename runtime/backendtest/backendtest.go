@@ -318,14 +318,6 @@ func (s *suite) recover(want int) {
 	}
 }
 
-// isolate marks the running job j as running alone.
-func (s *suite) isolate(j runtime.Job) {
-	s.t.Helper()
-	if err := s.b.Isolate(s.ctx, j); err != nil {
-		s.t.Fatalf("Isolate(%s attempt %d): %v", j.ID, j.Attempt, err)
-	}
-}
-
 // expectErr checks that err matches target.
 func (s *suite) expectErr(what string, err, target error) {
 	s.t.Helper()

@@ -15,6 +15,14 @@ var isolateTests = []test{
 	{"ReleaseClearsTheMark", testReleaseClearsTheMark},
 }
 
+// isolate marks the running job j as running alone.
+func (s *suite) isolate(j runtime.Job) {
+	s.t.Helper()
+	if err := s.b.Isolate(s.ctx, j); err != nil {
+		s.t.Fatalf("Isolate(%s attempt %d): %v", j.ID, j.Attempt, err)
+	}
+}
+
 // testChargesOnlyIsolated: of jobs leased together whose leases expire, the
 // one that ran alone loses its attempt (with no retries left it is dead),
 // the others get theirs back, whatever retries they have left.

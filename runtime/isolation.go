@@ -123,7 +123,9 @@ func (t *turns) solo(ctx context.Context, stop <-chan struct{}) *aloneTurn {
 		t.mu.Lock()
 	}
 	t.waiting--
-	t.alone = ok
+	if ok {
+		t.alone = true
+	}
 	t.signal()
 	t.mu.Unlock()
 	if !ok {

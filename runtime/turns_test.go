@@ -72,16 +72,22 @@ func TestTurns(t *testing.T) {
 		t.Fatal("the pool does not take jobs once the suspects ended")
 	}
 
+	holder := tr.solo(ctx, nil)
 	cctx, cancel := context.WithCancel(ctx)
-	tr.beside(ctx, nil)
 	abandoned := returnsSoon(func() {
 		if tr.solo(cctx, nil) != nil {
 			t.Error("a cancelled wait took the turn")
 		}
 	})
 	cancel()
-	if !abandoned(long) || !tr.open() {
-		t.Fatal("a cancelled suspect kept the pool closed")
+	if !abandoned(long) {
+		t.Fatal("a cancelled suspect kept waiting")
 	}
-	tr.leaveBeside()
+	if tr.open() {
+		t.Fatal("a cancelled suspect ended the turn of the one running alone")
+	}
+	holder.end()
+	if !tr.open() {
+		t.Fatal("the pool does not take jobs once the suspect ended")
+	}
 }

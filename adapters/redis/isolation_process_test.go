@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -29,11 +29,13 @@ const (
 )
 
 // TestNeighbourWorkerProcess is the worker that TestCrashChargesOnlyTheCrasher
-// runs in child processes: a runtime.Pool with 4 slots and a 1 s lease.
-// "healthy" jobs append "start <id> <attempt>" to the ledger, work 200 ms
-// and append "done <id> <attempt>"; the "crash" job appends its start and
-// exits the process at once (as os.Exit in a handler, or an OOM kill,
-// would). Without the environment variable it does nothing.
+// and TestHungWorkerIsRefundedAndFenced run in child processes: a
+// runtime.Pool with 4 slots and a 1 s lease. "healthy" jobs append
+// "start <id> <attempt> <pid>" to the ledger, work 200 ms and append
+// "done <id> <attempt> <pid>"; "slow" jobs do the same but work 1.5 s and
+// return {"pid": <pid>}; the "crash" job appends its start and exits the
+// process at once (as os.Exit in a handler, or an OOM kill, would).
+// Without the environment variable it does nothing.
 func TestNeighbourWorkerProcess(t *testing.T) {
 	prefix, ledgerPath := os.Getenv(neighbourPrefixVar), os.Getenv(neighbourLedgerVar)
 	if prefix == "" {
@@ -44,7 +46,7 @@ func TestNeighbourWorkerProcess(t *testing.T) {
 	ledger, err := os.OpenFile(ledgerPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	must(t, err)
 	note := func(event string, j runtime.Job) {
-		_, err := fmt.Fprintf(ledger, "%s %s %d\n", event, j.ID, j.Attempt)
+		_, err := fmt.Fprintf(ledger, "%s %s %d %d\n", event, j.ID, j.Attempt, os.Getpid())
 		must(t, err)
 	}
 	reg := runtime.NewRegistry()
@@ -53,6 +55,12 @@ func TestNeighbourWorkerProcess(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		note("done", j)
 		return nil, nil
+	}))
+	must(t, reg.Register("slow", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+		note("start", j)
+		time.Sleep(1500 * time.Millisecond) // deaf to ctx, as a hung handler is
+		note("done", j)
+		return json.RawMessage(fmt.Sprintf(`{"pid":%d}`, os.Getpid())), nil
 	}))
 	must(t, reg.Register("crash", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
 		note("start", j)
@@ -112,9 +120,7 @@ func TestCrashChargesOnlyTheCrasher(t *testing.T) {
 	deadline := start.Add(40 * time.Second)
 	starts, crashes := 0, 0
 	for !finished() && time.Now().Before(deadline) {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestNeighbourWorkerProcess$", "-test.count=1")
-		cmd.Env = append(os.Environ(), neighbourPrefixVar+"="+b.prefix, neighbourLedgerVar+"="+ledgerPath)
-		cmd.Stdout, cmd.Stderr = logs, logs
+		cmd := neighbourWorker(b, ledgerPath, logs)
 		must(t, cmd.Start())
 		starts++
 		exited := make(chan error, 1)
@@ -170,26 +176,54 @@ func TestCrashChargesOnlyTheCrasher(t *testing.T) {
 	}
 }
 
+// neighbourWorker returns the command of a worker process
+// (TestNeighbourWorkerProcess) on b's prefix that logs to logs.
+func neighbourWorker(b *Backend, ledgerPath string, logs io.Writer) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNeighbourWorkerProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), neighbourPrefixVar+"="+b.prefix, neighbourLedgerVar+"="+ledgerPath)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	return cmd
+}
+
+// ledgerEntry is one line of the neighbour workers' ledger.
+type ledgerEntry struct {
+	event, id    string
+	attempt, pid int
+}
+
+// readLedger returns the entries of the ledger at path.
+func readLedger(t *testing.T, path string) []ledgerEntry {
+	t.Helper()
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	must(t, err)
+	defer f.Close()
+	var entries []ledgerEntry
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		var e ledgerEntry
+		if _, err := fmt.Sscanf(s.Text(), "%s %s %d %d", &e.event, &e.id, &e.attempt, &e.pid); err != nil {
+			t.Fatalf("ledger line %q: %v", s.Text(), err)
+		}
+		entries = append(entries, e)
+	}
+	must(t, s.Err())
+	return entries
+}
+
 // readNeighbourLedger counts the handler runs of each job in the ledger
 // and those that completed.
 func readNeighbourLedger(t *testing.T, path string) (ran, done map[string]int) {
-	f, err := os.Open(path)
-	must(t, err)
-	defer f.Close()
 	ran, done = make(map[string]int), make(map[string]int)
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		fields := strings.Fields(s.Text())
-		if len(fields) != 3 {
-			t.Fatalf("ledger line %q", s.Text())
-		}
-		switch fields[0] {
+	for _, e := range readLedger(t, path) {
+		switch e.event {
 		case "start":
-			ran[fields[1]]++
+			ran[e.id]++
 		case "done":
-			done[fields[1]]++
+			done[e.id]++
 		}
 	}
-	must(t, s.Err())
 	return ran, done
 }

@@ -52,7 +52,7 @@ func (j *Journal) now() time.Time {
 	if j.clock != nil && *j.clock != nil {
 		return (*j.clock).Now()
 	}
-	return time.Now()
+	return runtime.SystemClock{}.Now()
 }
 
 // Jobs returns the jobs enqueued so far, of every type, oldest first.

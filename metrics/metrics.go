@@ -8,6 +8,7 @@
 //	pool, err := runtime.NewPool(backend, registry, runtime.PoolConfig{
 //		Middleware: []runtime.Middleware{m.Middleware},
 //	})
+//	reg.MustRegister(metrics.NewPoolCollector(pool))
 //	http.Handle("/metrics", metrics.Handler(reg))
 //
 // # Metrics
@@ -35,6 +36,12 @@
 //	jobs_queue_paused                1 when the queue is paused
 //	jobs_workers                     live workers, labelled queue and status (idle, running)
 //	jobs_backend_up                  1 when the last scrape could read the backend's stats
+//
+// From the pool itself (NewPoolCollector), this process's pool:
+//
+//	jobs_handlers_abandoned_total    handlers given up on because they did not return
+//	                                 within PoolConfig.TimeoutGrace of their context's
+//	                                 end (their attempts are not in the counters above)
 //
 // # Retried or failed
 //

@@ -11,9 +11,10 @@ import (
 // Client validates and enqueues jobs. It is safe for concurrent use.
 // Generated code wraps it with one typed method per job type.
 type Client struct {
-	backend Backend
-	clock   Clock
-	hooks   []EnqueueHook
+	backend    Backend
+	clock      Clock
+	hooks      []EnqueueHook
+	maxPayload int // largest args in bytes, NoPayloadLimit for none
 }
 
 // EnqueueHook sees every job the client is about to store, with the
@@ -31,14 +32,16 @@ func WithEnqueueHook(hooks ...EnqueueHook) ClientOption {
 type ClientOption func(*Client)
 
 // WithClientClock makes the client stamp jobs with clock instead of the
-// system clock.
+// backend's clock (TimeSource), for tests.
 func WithClientClock(clock Clock) ClientOption {
 	return func(c *Client) { c.clock = clock }
 }
 
-// NewClient returns a client that enqueues into backend.
+// NewClient returns a client that enqueues into backend. It stamps jobs
+// (creation and execute-at times) with the backend's clock when the
+// backend is a TimeSource, else with SystemClock.
 func NewClient(backend Backend, opts ...ClientOption) *Client {
-	c := &Client{backend: backend, clock: SystemClock{}}
+	c := &Client{backend: backend, clock: backendClock(backend), maxPayload: DefaultMaxPayloadSize}
 	for _, o := range opts {
 		o(c)
 	}
@@ -50,6 +53,9 @@ func (c *Client) Backend() Backend { return c.backend }
 
 // Enqueue creates a job of jobType with JSON args and stores it. It returns
 // the job as stored (pending, or scheduled for RunAt/RunIn).
+//
+// Args over the client's limit (DefaultMaxPayloadSize, WithMaxPayloadSize)
+// fail with ErrPayloadTooLarge before the backend is called.
 //
 // For a unique job (Unique, UniqueByKey) whose key is held, it creates
 // nothing and returns the job holding the key with an error matching
@@ -81,7 +87,9 @@ type EnqueueRequest struct {
 }
 
 // EnqueueBatch creates and stores several jobs at once (one round trip on
-// Redis). Either every job is stored or none is.
+// Redis). Either every job is stored or none is: one job whose args are
+// over the client's limit fails the batch with ErrPayloadTooLarge before
+// the backend is called.
 func (c *Client) EnqueueBatch(ctx context.Context, reqs []EnqueueRequest) ([]Job, error) {
 	now := c.clock.Now()
 	jobs := make([]Job, len(reqs))
@@ -105,8 +113,13 @@ func (c *Client) newJob(ctx context.Context, jobType string, args json.RawMessag
 	return c.newJobAt(ctx, jobType, args, opts, c.clock.Now())
 }
 
-// newJobAt creates a job and runs the hooks on it.
+// newJobAt creates a job and runs the hooks on it. The size of the args is
+// checked before NewJob validates and copies them, and again as the hooks
+// left them.
 func (c *Client) newJobAt(ctx context.Context, jobType string, args json.RawMessage, opts []EnqueueOption, now time.Time) (Job, error) {
+	if err := c.checkPayload(jobType, args); err != nil {
+		return Job{}, err
+	}
 	job, err := NewJob(jobType, args, ResolveEnqueueOptions(opts...), now)
 	if err != nil {
 		return Job{}, err
@@ -115,6 +128,9 @@ func (c *Client) newJobAt(ctx context.Context, jobType string, args json.RawMess
 		if err := hook(ctx, &job); err != nil {
 			return Job{}, fmt.Errorf("enqueue %s job: %w", jobType, err)
 		}
+	}
+	if err := c.checkPayload(jobType, job.Args); err != nil {
+		return Job{}, err
 	}
 	return job, nil
 }

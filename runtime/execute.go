@@ -21,17 +21,34 @@ type attempt struct {
 	timedOut  bool          // the attempt's own deadline passed
 	permanent bool          // never retry (unknown type, missing tenant ...)
 	errType   string        // JobError.Type override
+	abandoned bool          // the handler did not return; the pool gave up on it
 }
 
 // execute runs one leased job and returns the outcome to store; ok is
 // false when there is none (the job was cancelled, or its lease lost).
-func (p *Pool) execute(rj *runningJob) (outcome Job, ok bool) {
+// abandoned is true when the pool gave up on the handler before it
+// returned: another goroutine has settled the job and serves the slot.
+func (p *Pool) execute(rj *runningJob) (outcome Job, ok, abandoned bool) {
+	a := p.runHandler(rj)
+	if a.abandoned {
+		return Job{}, false, true
+	}
+	outcome, ok = p.settle(rj, a)
+	return outcome, ok, false
+}
+
+// settle turns the attempt a of rj into the outcome to store; ok is false
+// when there is none (the job was cancelled, or its lease lost).
+func (p *Pool) settle(rj *runningJob, a attempt) (outcome Job, ok bool) {
 	job := rj.job
-	a := p.runHandler(rj.ctx, job)
 	if rj.ctx.Err() != nil && a.err != nil && !a.timedOut {
+		handler := "handler stopped"
+		if a.abandoned {
+			handler = "handler abandoned"
+		}
 		switch cause := context.Cause(rj.ctx); {
 		case errors.Is(cause, ErrJobCancelled):
-			p.logJob(slog.LevelInfo, job, "jobs: job cancelled while running; handler stopped", "err", a.err)
+			p.logJob(slog.LevelInfo, job, "jobs: job cancelled while running; "+handler, "err", a.err)
 		case errors.Is(cause, ErrLeaseLost):
 			// Another worker may own the job now: this one must not
 			// report on it.
@@ -82,8 +99,10 @@ func (p *Pool) handlerFor(jobType string) (ph *preparedHandler, ok bool) {
 	return v.(*preparedHandler), true
 }
 
-// runHandler looks the job's handler up and runs it with its timeout.
-func (p *Pool) runHandler(ctx context.Context, job Job) attempt {
+// runHandler looks the job's handler up and runs it with its timeout,
+// watched (see watchdog).
+func (p *Pool) runHandler(rj *runningJob) attempt {
+	ctx, job := rj.ctx, rj.job
 	ph, ok := p.handlerFor(job.Type)
 	if !ok {
 		return attempt{
@@ -101,7 +120,10 @@ func (p *Pool) runHandler(ctx context.Context, job Job) attempt {
 	if job.TenantID != "" {
 		hctx = WithTenantID(hctx, job.TenantID)
 	}
-	result, err := ph.run(hctx, job)
+	abandoned, result, err := p.runWatched(rj, hctx, timeout, ph.run)
+	if abandoned {
+		return attempt{abandoned: true}
+	}
 	a := attempt{result: result, err: err, timeout: timeout}
 	if err != nil && errors.Is(hctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 		a.timedOut = true

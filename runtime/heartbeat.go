@@ -95,7 +95,7 @@ func (p *Pool) cancelRunning(ids []string, cause error) {
 	p.eachRunning(func(rj *runningJob) {
 		if slices.Contains(ids, rj.job.ID) {
 			p.log.Warn("jobs: stopping handler", append(jobAttrs(rj.job), "cause", cause)...)
-			rj.cancel(cause)
+			p.interrupt(rj, cause)
 		}
 	})
 }

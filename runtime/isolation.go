@@ -162,52 +162,50 @@ func (a *aloneTurn) end() {
 }
 
 // executeInTurn runs rj when its turn comes: an ordinary job as soon as
-// no suspect waits or runs alone, a suspect alone (see runAlone). The
-// caller calls leave once it has stored the outcome, so that no other
+// no suspect waits or runs alone, a suspect alone (see runAlone). The turn
+// lasts until finish has stored the outcome (rj.leave), so that no other
 // handler starts before a suspect's outcome is stored. A job whose handler
 // never started is handed back at shutdown, without counting its attempt.
-func (p *Pool) executeInTurn(rj *runningJob) (outcome Job, ok bool, leave func()) {
+// The results are execute's.
+func (p *Pool) executeInTurn(rj *runningJob) (outcome Job, ok, abandoned bool) {
 	if rj.job.Suspect() {
 		return p.runAlone(rj)
 	}
 	if !p.turns.beside(rj.ctx, p.taking.Done()) {
 		outcome, ok = p.unstarted(rj)
-		return outcome, ok, noTurn
+		return outcome, ok, false
 	}
-	outcome, ok = p.execute(rj)
-	return outcome, ok, p.turns.leave
+	rj.leave = p.turns.leave
+	return p.execute(rj)
 }
-
-// noTurn is the leave function of a job that never got its turn.
-func noTurn() {}
 
 // runAlone runs a suspect job with no other handler of the process beside
 // it: it waits for the running handlers to end (the pool takes no new
 // jobs meanwhile), marks the job as isolated in the backend, which makes a
 // crash during its run count against it alone, and runs it. Other jobs
-// start again when its outcome is stored (leave) or after IsolationWindow.
-func (p *Pool) runAlone(rj *runningJob) (outcome Job, ok bool, leave func()) {
+// start again when its outcome is stored or after IsolationWindow.
+func (p *Pool) runAlone(rj *runningJob) (outcome Job, ok, abandoned bool) {
 	turn := p.turns.solo(rj.ctx, p.taking.Done())
 	if turn == nil {
 		outcome, ok = p.unstarted(rj)
-		return outcome, ok, noTurn
+		return outcome, ok, false
 	}
-	if err := p.isolate(rj); errors.Is(err, ErrLeaseLost) {
+	if err := p.isolate(rj); err != nil {
 		turn.end()
-		return Job{}, false, noTurn
-	} else if err != nil {
-		turn.end()
+		if errors.Is(err, ErrLeaseLost) {
+			return Job{}, false, false
+		}
 		outcome, ok = p.unstarted(rj)
-		return outcome, ok, noTurn
+		return outcome, ok, false
 	}
 	window := time.AfterFunc(IsolationWindow, turn.yield)
-	p.logJob(slog.LevelInfo, rj.job, "jobs: running a suspect job alone: its worker stopped before while it ran beside others",
-		"refunded_attempts", rj.job.Refunded)
-	outcome, ok = p.execute(rj)
-	return outcome, ok, func() {
+	rj.leave = func() {
 		window.Stop()
 		turn.end()
 	}
+	p.logJob(slog.LevelInfo, rj.job, "jobs: running a suspect job alone: its worker stopped before while it ran beside others",
+		"refunded_attempts", rj.job.Refunded)
+	return p.execute(rj)
 }
 
 // isolate stores the mark of rj's job as running alone, trying again while

@@ -120,8 +120,9 @@ type Periodic struct {
 	log       *slog.Logger
 }
 
-// NewPeriodic checks schedules and returns a runner that claims ticks in
-// client's backend and enqueues through client. logger may be nil.
+// NewPeriodic checks schedules (args within client's payload limit
+// included) and returns a runner that claims ticks in client's backend and
+// enqueues through client. logger may be nil.
 func NewPeriodic(client *Client, schedules []Schedule, logger *slog.Logger) (*Periodic, error) {
 	if logger == nil {
 		logger = slog.Default()
@@ -135,6 +136,9 @@ func NewPeriodic(client *Client, schedules []Schedule, logger *slog.Logger) (*Pe
 		}
 		if seen[s.Name] {
 			return nil, fmt.Errorf("periodic: schedule name %q is used twice", s.Name)
+		}
+		if err := client.checkPayload(s.JobType, s.Args); err != nil {
+			return nil, fmt.Errorf("periodic: schedule %q: %w", s.Name, err)
 		}
 		seen[s.Name] = true
 		p.schedules = append(p.schedules, ps)

@@ -44,6 +44,14 @@ type PoolConfig struct {
 	// JobTimeout bounds an attempt whose job and handler set no timeout.
 	// Default 30 min.
 	JobTimeout time.Duration
+	// TimeoutGrace is how long a handler may run on once its context has
+	// ended (its timeout passed, or the job was cancelled, lost its lease or
+	// was interrupted by shutdown) before the pool abandons it: the attempt
+	// is settled without it (a timed-out attempt fails with error type
+	// timeout), its lease is no longer renewed, a new goroutine serves its
+	// worker slot, and AbandonedHandlers counts it. The abandoned goroutine
+	// may still be running. Default 5 s (DefaultTimeoutGrace).
+	TimeoutGrace time.Duration
 	// Retry is the retry policy of jobs whose job and handler set none. Zero
 	// fields take the RetryPolicy defaults.
 	Retry RetryPolicy
@@ -68,6 +76,11 @@ type PoolConfig struct {
 	// EnqueueHooks run on the periodic jobs this pool enqueues, as
 	// WithEnqueueHook does for a Client (e.g. trace propagation).
 	EnqueueHooks []EnqueueHook
+	// MaxPayloadSize limits the args of the periodic jobs this pool
+	// enqueues, as WithMaxPayloadSize does for a Client: 0 keeps
+	// DefaultMaxPayloadSize, NoPayloadLimit (negative) removes the limit.
+	// NewPool refuses a schedule whose args exceed it.
+	MaxPayloadSize int
 	// MaxFetch is the most jobs one dequeue call takes when several workers
 	// are idle. Default 16.
 	MaxFetch int
@@ -75,7 +88,9 @@ type PoolConfig struct {
 	ProcessID string
 	// Logger receives the pool's logs. Default slog.Default().
 	Logger *slog.Logger
-	// Clock tells the time. Default SystemClock.
+	// Clock tells the time. Default: the backend's clock (TimeSource; the
+	// Redis server's for the Redis backend), else SystemClock. Set it in
+	// tests only: all processes sharing a backend must agree on the time.
 	Clock Clock
 	// Random returns numbers in [0, 1) for retry jitter. Default math/rand/v2.
 	Random func() float64
@@ -94,6 +109,9 @@ func (c PoolConfig) withDefaults() PoolConfig {
 	if c.JobTimeout <= 0 {
 		c.JobTimeout = DefaultJobTimeout
 	}
+	if c.TimeoutGrace <= 0 {
+		c.TimeoutGrace = DefaultTimeoutGrace
+	}
 	if c.MaxFetch <= 0 {
 		c.MaxFetch = DefaultMaxFetch
 	}
@@ -103,9 +121,6 @@ func (c PoolConfig) withDefaults() PoolConfig {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
-	}
-	if c.Clock == nil {
-		c.Clock = SystemClock{}
 	}
 	if c.Random == nil {
 		c.Random = randomFloat
@@ -168,6 +183,8 @@ type Pool struct {
 	jobsCtx  context.Context
 	workers  map[string]*queueWorkers // queue -> its workers
 	handlers sync.Map                 // job type -> *preparedHandler
+	// abandoned counts the handlers given up on (AbandonedHandlers).
+	abandoned atomic.Int64
 	// turns runs suspect jobs alone (see runAlone).
 	turns *turns
 }
@@ -179,11 +196,12 @@ type queueWorkers struct {
 }
 
 // workerSlot is one worker: its job, read without locks by the heartbeat,
-// the cancellations and Shutdown, and the channel its fetcher hands it
-// jobs on.
+// the cancellations and Shutdown, the channel its fetcher hands it jobs on,
+// and the watchdog of the handler it runs.
 type workerSlot struct {
-	job  atomic.Pointer[runningJob] // nil when idle
-	work chan *runningJob           // closed when the fetcher stops
+	job   atomic.Pointer[runningJob] // nil when idle
+	work  chan *runningJob           // closed when the fetcher stops
+	watch watchdog
 }
 
 type runningJob struct {
@@ -192,12 +210,21 @@ type runningJob struct {
 	// is lost or the pool gives up on it at shutdown.
 	ctx    context.Context
 	cancel context.CancelCauseFunc
+	// workers and slot locate the worker slot the job runs in.
+	workers *queueWorkers
+	slot    int
+	// leave ends the job's turn (see executeInTurn) once its outcome is
+	// stored; nil until the job has one.
+	leave func()
 }
 
 // NewPool returns a pool that runs registry's handlers on jobs of backend.
 func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error) {
 	if backend == nil || registry == nil {
 		return nil, errors.New("new pool: backend and registry are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = backendClock(backend)
 	}
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(registry); err != nil {
@@ -217,11 +244,12 @@ func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error)
 		for i := range w.slots {
 			w.free <- i
 			w.slots[i].work = make(chan *runningJob, 1)
+			p.readyWatchdog(&w.slots[i].watch)
 		}
 		p.workers[q] = w
 	}
 	if len(cfg.Schedules) > 0 {
-		client := NewClient(backend, WithClientClock(cfg.Clock), WithEnqueueHook(cfg.EnqueueHooks...))
+		client := NewClient(backend, WithClientClock(cfg.Clock), WithEnqueueHook(cfg.EnqueueHooks...), WithMaxPayloadSize(cfg.MaxPayloadSize))
 		periodic, err := NewPeriodic(client, cfg.Schedules, cfg.Logger)
 		if err != nil {
 			return nil, fmt.Errorf("new pool: %w", err)
@@ -237,7 +265,10 @@ func (p *Pool) ProcessID() string { return p.cfg.ProcessID }
 // Start launches the fetchers, the heartbeat, the cancellation watcher,
 // the periodic schedules and (unless disabled) the scheduler. ctx bounds
 // nothing but the start itself; stop the pool with Shutdown. A pool starts
-// once.
+// once. When the backend is a Preflighter, Start first runs its check and
+// fails with its error (for Redis: an evicting maxmemory-policy, or a
+// server that cannot be reached), starting nothing; Start may then be
+// called again.
 func (p *Pool) Start(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -246,6 +277,11 @@ func (p *Pool) Start(ctx context.Context) error {
 	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if pf, ok := p.backend.(Preflighter); ok {
+		if err := pf.Preflight(ctx); err != nil {
+			return fmt.Errorf("jobs: start pool: %w", err)
+		}
 	}
 	p.started = true
 	base := context.WithoutCancel(ctx)
@@ -305,7 +341,8 @@ func (p *Pool) Run(ctx context.Context) error {
 
 // Shutdown stops taking jobs, waits up to ShutdownTimeout (or until ctx is
 // done) for running jobs, then cancels the contexts of those still running
-// and hands them back to their queues. Jobs never taken stay queued.
+// and hands them back to their queues, abandoning the handlers that have
+// not returned TimeoutGrace later. Jobs never taken stay queued.
 func (p *Pool) Shutdown(ctx context.Context) error {
 	p.mu.Lock()
 	if !p.started || p.stopped {
@@ -323,7 +360,7 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 		ids := p.runningIDs()
 		p.log.Warn("jobs: shutdown timeout; cancelling running jobs", "jobs", ids)
 		p.cancelJobs()
-		if !waitTimeout(ctx, &p.jobs, time.Second) {
+		if !waitTimeout(ctx, &p.jobs, p.cfg.TimeoutGrace+time.Second) {
 			stuck := p.runningIDs()
 			err = fmt.Errorf("shutdown: %d jobs did not stop; their leases will expire and they will run again: %v", len(stuck), stuck)
 		}
@@ -379,7 +416,7 @@ func (p *Pool) eachRunning(fn func(*runningJob)) {
 // The fetchers have stopped, so every job handed to a worker is in its
 // slot already.
 func (p *Pool) cancelJobs() {
-	p.eachRunning(func(rj *runningJob) { rj.cancel(nil) })
+	p.eachRunning(func(rj *runningJob) { p.interrupt(rj, nil) })
 }
 
 // fetch takes jobs of queue while any of its workers is idle and hands
@@ -436,44 +473,67 @@ func (p *Pool) fetch(ctx context.Context, queue string, w *queueWorkers) {
 			// cancelJobs, which runs once the fetchers have stopped, sees
 			// every job handed out.
 			s := &w.slots[slots[i]]
-			rj := p.newRunningJob(job)
+			rj := p.newRunningJob(job, w, slots[i])
 			s.job.Store(rj)
 			s.work <- rj
 		}
 	}
 }
 
-// newRunningJob gives a leased job the context its handler runs in.
-func (p *Pool) newRunningJob(job Job) *runningJob {
+// newRunningJob gives a job leased for slot i of w the context its handler
+// runs in.
+func (p *Pool) newRunningJob(job Job, w *queueWorkers, i int) *runningJob {
 	ctx, cancel := context.WithCancelCause(p.jobsCtx)
-	return &runningJob{job: job, ctx: ctx, cancel: cancel}
+	return &runningJob{job: job, ctx: ctx, cancel: cancel, workers: w, slot: i}
 }
 
 // work is the worker of slot i of w: it runs the jobs handed to it until
-// its fetcher stops, and the jobs it takes itself when it stores an
-// outcome (see AckDequeuer); it goes back to the fetcher when it gets none.
+// its fetcher stops. The goroutine running it counts in p.jobs until then,
+// or until a handler it runs is abandoned: the goroutine that takes over
+// the slot counts instead (see abandon).
 func (p *Pool) work(w *queueWorkers, i int) {
-	defer p.jobs.Done()
-	s := &w.slots[i]
-	for rj := range s.work {
-		for rj != nil {
-			outcome, ok, leave := p.executeInTurn(rj)
-			s.job.Store(nil)
-			rj.cancel(nil)
-			rj = nil
-			if ok {
-				rj = p.store(s, outcome)
-			}
-			leave()
+	for rj := range w.slots[i].work {
+		if !p.serve(w, i, rj) {
+			return
 		}
-		w.free <- i
 	}
+	p.jobs.Done()
+}
+
+// serve runs rj (none when nil) and the jobs slot i of w takes itself when
+// it stores an outcome (see AckDequeuer), then hands the slot back to the
+// fetcher. It reports false, leaving the slot alone, when a handler it ran
+// was abandoned: another goroutine serves the slot now.
+func (p *Pool) serve(w *queueWorkers, i int, rj *runningJob) bool {
+	for rj != nil {
+		outcome, ok, abandoned := p.executeInTurn(rj)
+		if abandoned {
+			return false
+		}
+		rj = p.finish(rj, outcome, ok)
+	}
+	w.free <- i
+	return true
+}
+
+// finish empties rj's slot, stores rj's outcome when ok and ends rj's
+// turn; it returns the job the slot took in the same round trip, if any.
+func (p *Pool) finish(rj *runningJob, outcome Job, ok bool) *runningJob {
+	rj.workers.slots[rj.slot].job.Store(nil)
+	rj.cancel(nil)
+	if rj.leave != nil {
+		defer rj.leave()
+	}
+	if !ok {
+		return nil
+	}
+	return p.store(rj.workers, rj.slot, outcome)
 }
 
 // store stores outcome and, when the backend is an AckDequeuer and the
 // pool is still taking jobs, takes the queue's next job in the same round
-// trip: that job, already in slot s, is returned for the worker to run.
-func (p *Pool) store(s *workerSlot, outcome Job) *runningJob {
+// trip: that job, already in slot i of w, is returned for the worker to run.
+func (p *Pool) store(w *queueWorkers, i int, outcome Job) *runningJob {
 	if p.ackDequeuer == nil || p.taking.Err() != nil || !p.turns.open() {
 		p.ack(outcome)
 		return nil
@@ -485,7 +545,8 @@ func (p *Pool) store(s *workerSlot, outcome Job) *runningJob {
 	if len(jobs) == 0 {
 		return nil
 	}
-	rj := p.newRunningJob(jobs[0])
+	rj := p.newRunningJob(jobs[0], w, i)
+	s := &w.slots[i]
 	s.job.Store(rj)
 	// Shutdown may have begun during the call; it cancels the jobs in the
 	// slots once the fetchers stop, so this one is either seen there or

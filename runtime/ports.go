@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"time"
+
+	"github.com/jobsgo/jobs/internal/wallclock"
 )
 
 // Clock tells the time. Backends and the runtime take one so that tests can
@@ -11,11 +13,33 @@ type Clock interface {
 	Now() time.Time
 }
 
-// SystemClock is the real wall clock.
+// SystemClock is the host's wall clock. Hosts' clocks disagree: a backend
+// shared by several processes decides on a clock of its own (TimeSource).
 type SystemClock struct{}
 
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
+// Now returns the host's wall-clock time.
+func (SystemClock) Now() time.Time { return wallclock.Now() }
+
+// TimeSource is an optional capability of a Backend: the clock it decides
+// on (lease expiry, due times, retention ages). Pools and clients on the
+// backend tell time with it unless PoolConfig.Clock or WithClientClock sets
+// another, so that processes whose host clocks disagree still agree on
+// every deadline. The Redis backend's clock is the Redis server's. A type
+// that wraps a backend should pass Clock on, or its pools fall back to the
+// host's clock.
+type TimeSource interface {
+	// Clock returns the backend's clock.
+	Clock() Clock
+}
+
+// backendClock returns backend's clock when it is a TimeSource, else the
+// host's.
+func backendClock(backend Backend) Clock {
+	if ts, ok := backend.(TimeSource); ok {
+		return ts.Clock()
+	}
+	return SystemClock{}
+}
 
 // Queue moves jobs through queues. It is the part of a backend that the
 // client and the worker pool use on every job.

@@ -42,7 +42,9 @@ const (
 type Option func(*Backend)
 
 // WithClock makes the backend tell time with clock instead of the system
-// clock: execute-at times, lease deadlines, durations and report expiry.
+// clock: execute-at times, lease deadlines, durations and report expiry,
+// and (through Backend.Clock) the times of the pools and clients on the
+// backend.
 func WithClock(clock runtime.Clock) Option {
 	return func(b *Backend) {
 		if clock != nil {
@@ -161,6 +163,11 @@ func New(opts ...Option) *Backend {
 	}
 	return b
 }
+
+// Clock returns the clock the backend tells time with (WithClock, default
+// the system clock). Pools and clients on the backend take it
+// (runtime.TimeSource).
+func (b *Backend) Clock() runtime.Clock { return b.clock }
 
 // queue is one named queue: its pending jobs and its figures.
 type queue struct {

@@ -145,14 +145,21 @@ func trim(l *list.List, limit int, cutoff time.Time, drop func(*record)) {
 	}
 }
 
-// remember adds a finished job to its type's history.
+// remember adds a finished job to its type's history. The entry shares the
+// stored job's args and result instead of holding a second copy of them:
+// no one writes them in place (every change stores a copy, every read
+// returns one).
 func (b *Backend) remember(j runtime.Job) {
 	h, ok := b.history[j.Type]
 	if !ok {
 		h = &ring{jobs: make([]runtime.Job, 0, min(b.historyLimit, 16)), limit: b.historyLimit}
 		b.history[j.Type] = h
 	}
-	h.add(cloneJob(j))
+	args, result := j.Args, j.Result
+	j.Args, j.Result = nil, nil
+	e := cloneJob(j)
+	e.Args, e.Result = args, result
+	h.add(e)
 }
 
 // ring holds the last limit jobs added, overwriting the oldest.

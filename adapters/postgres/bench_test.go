@@ -16,7 +16,7 @@ import (
 //	resolve-uncached  one tenants-table query (SQLResolver)
 //	resolve-cached    a CachedResolver hit
 //	tx-baseline       BEGIN + COMMIT, which a transactional job pays anyway
-//	switch            BEGIN + SET LOCAL search_path + COMMIT (no resolution)
+//	switch            BEGIN + set search_path + COMMIT + session reset (no resolution)
 //	total-cached      RunInTenant with a CachedResolver, empty handler
 //	total-uncached    RunInTenant with an SQLResolver, empty handler
 func BenchmarkTenantOverhead(b *testing.B) {

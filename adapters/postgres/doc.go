@@ -3,14 +3,20 @@
 // Jobs whose handler is registered with runtime.Registry.RegisterTenant
 // carry a tenant ID. The worker pool hands each of them to its
 // runtime.TenantExecutor; this package's Executor resolves the tenant to a
-// schema, opens a transaction, scopes it with
+// schema, takes a connection, opens a transaction, scopes it with the
+// equivalent of
 //
-//	SET LOCAL search_path TO "<schema>"
+//	SET LOCAL search_path TO "<schema>", pg_temp
 //
-// and gives the handler that *sql.Tx. The handler's writes commit only if
-// it succeeds; an error or a panic rolls them back. Because SET LOCAL ends
-// with the transaction, the schema never leaks to the next job on the same
-// connection.
+// (pg_temp last, so that temporary tables never shadow the tenant's) and
+// gives the handler that *sql.Tx. The handler's writes commit only if it
+// succeeds; an error or a panic rolls them back. Once the transaction has
+// ended, the connection's session is reset (role, settings, temporary
+// tables, held cursors, listened channels, advisory locks) before it goes
+// back to the pool, so nothing a job did to its session, even a
+// session-level SET search_path or SET ROLE, reaches the next job on that
+// connection. A tenant whose schema does not exist fails its job before
+// the handler runs.
 //
 // Tenants come from a Resolver: SQLResolver reads a table (by default
 // tenants(id, slug, schema_name, active), see DefaultTenantQuery) and

@@ -13,15 +13,21 @@ import (
 // runtime.TenantExecutor; set it as runtime.PoolConfig.Tenants.
 //
 // For each job it resolves the tenant, validates its schema name
-// (ValidateSchema) before any SQL runs, begins a transaction, runs
-// SET LOCAL search_path TO "<schema>" and calls the handler with that
-// transaction. The handler's writes commit only if it returns nil; an error
-// or a panic rolls them back (the panic then continues to the pool's
-// recovery). SET LOCAL lasts until the transaction ends, so the connection
-// returns to the pool with its default search_path whatever the handler did
-// with the schema, as long as the handler does not itself run a
-// session-level SET search_path or set_config('search_path', ..., false):
-// handlers use SET LOCAL for their own settings.
+// (ValidateSchema) before any SQL runs, takes a connection, begins a
+// transaction, checks that the schema exists, scopes the transaction with
+// the equivalent of SET LOCAL search_path TO "<schema>", pg_temp and calls
+// the handler with that transaction (a missing schema is an error and the
+// handler does not run). The handler's writes commit only if it
+// returns nil; an error or a panic rolls them back (the panic then continues
+// to the pool's recovery). Unqualified names resolve in pg_catalog, then
+// the tenant's schema, then the session's temporary schema, never in
+// temporary tables first. Once the transaction has ended the connection's
+// session is reset (the session user and role, every setting, temporary
+// tables, held cursors, listened channels, advisory locks: DISCARD ALL but
+// for prepared statements) before it returns to the pool, or closed if the
+// reset fails: whatever the handler did to its session (SET search_path,
+// SET ROLE, CREATE TEMP TABLE ...), the next job, of any tenant, does not
+// see it. This costs one round trip per job.
 //
 // Only the search_path is scoped: a handler reaches other tenants' tables if
 // it names their schema explicitly, so tenant isolation against hostile
@@ -74,7 +80,14 @@ func (e *Executor) RunInTenant(ctx context.Context, tenantID string, fn func(ctx
 		return &TenantError{TenantID: tenantID, Reason: "unusable schema", Err: err}
 	}
 
-	tx, err := e.db.BeginTx(ctx, e.txOptions)
+	// The job's connection is pinned so that its session can be reset
+	// before another job gets it.
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("tenant %s: get a connection: %w", clip(tenantID), err)
+	}
+	defer releaseConn(ctx, conn)
+	tx, err := conn.BeginTx(ctx, e.txOptions)
 	if err != nil {
 		return fmt.Errorf("tenant %s: begin transaction: %w", clip(tenantID), err)
 	}
@@ -89,7 +102,11 @@ func (e *Executor) RunInTenant(ctx context.Context, tenantID string, fn func(ctx
 		}
 	}()
 
-	if _, err := tx.ExecContext(ctx, setSearchPath(t.Schema)); err != nil {
+	var path string
+	switch err := tx.QueryRowContext(ctx, scopeToSchema, searchPath(t.Schema), t.Schema).Scan(&path); {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("tenant %s: schema %s does not exist", clip(tenantID), clip(t.Schema))
+	case err != nil:
 		return fmt.Errorf("tenant %s: set search_path to schema %s: %w", clip(tenantID), clip(t.Schema), err)
 	}
 	if err := fn(withTenant(runtime.WithTenantID(ctx, tenantID), t), tx); err != nil {

@@ -62,12 +62,22 @@ func ValidateSchema(name string) error {
 	return &SchemaError{Schema: name, Reason: reason}
 }
 
-// setSearchPath returns the statement that scopes the current transaction to
-// schema. Callers validate schema first; quoting it as an identifier is a
-// second line of defence, never a substitute.
-func setSearchPath(schema string) string {
-	return "SET LOCAL search_path TO " + pgx.Identifier{schema}.Sanitize()
+// searchPath returns the search_path that scopes a transaction to schema:
+// the schema, then pg_temp. Listed last, the session's temporary schema is
+// searched after the tenant's tables; unlisted, it would be searched first.
+// pg_catalog, unlisted, is searched before both. Callers validate schema
+// first; quoting it as an identifier is a second line of defence, never a
+// substitute.
+func searchPath(schema string) string {
+	return pgx.Identifier{schema}.Sanitize() + ", pg_temp"
 }
+
+// scopeToSchema is the statement that sets the current transaction's
+// search_path ($1, see searchPath) if schema $2 exists: it returns a row
+// only then. The check matters because with pg_temp in the path, a missing
+// schema would leave the session's temporary schema as the one unqualified
+// CREATE TABLE writes to.
+const scopeToSchema = "SELECT set_config('search_path', $1, true) FROM pg_catalog.pg_namespace WHERE nspname = $2"
 
 // clip quotes s for an error message, shortening it so that a hostile value
 // cannot flood logs.

@@ -71,12 +71,12 @@ func TestValidateSchema(t *testing.T) {
 	}
 }
 
-func TestSetSearchPathQuotesTheSchema(t *testing.T) {
+func TestSearchPathQuotesTheSchema(t *testing.T) {
 	// Validation comes first; quoting still holds for any valid name.
-	if got, want := setSearchPath("tenant_a"), `SET LOCAL search_path TO "tenant_a"`; got != want {
-		t.Errorf("setSearchPath = %q, want %q", got, want)
+	if got, want := searchPath("tenant_a"), `"tenant_a", pg_temp`; got != want {
+		t.Errorf("searchPath = %q, want %q", got, want)
 	}
-	if got, want := setSearchPath(`a"b`), `SET LOCAL search_path TO "a""b"`; got != want {
-		t.Errorf("setSearchPath = %q, want %q", got, want)
+	if got, want := searchPath(`a"b`), `"a""b", pg_temp`; got != want {
+		t.Errorf("searchPath = %q, want %q", got, want)
 	}
 }

@@ -24,12 +24,20 @@ import (
 // the wait is bounded by the block timeout and by the earliest execute-at
 // time. Cancelling ctx wakes it at once through a key of its own. Corrupt
 // jobs met on the way go to the dead-letter queue and are not returned.
+// Until Preflight has passed, each call runs it first and fails with its
+// error.
 func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease time.Duration) ([]runtime.Job, error) {
 	if err := runtime.ValidateQueueName(queue); err != nil {
 		return nil, err
 	}
 	if lease <= 0 {
 		return nil, fmt.Errorf("redis: dequeue %s: lease %s is not positive", queue, lease)
+	}
+	if err := b.Preflight(ctx); err != nil {
+		return nil, err
+	}
+	if err := b.clockReady(ctx); err != nil {
+		return nil, fmt.Errorf("redis: dequeue %s: %w", queue, err)
 	}
 	limit = max(limit, 1)
 	k := b.queue(queue)
@@ -75,8 +83,9 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 	}
 }
 
-// poke wakes the Dequeue call blocked on wakeKey. The key expires by
-// itself should that call have returned already. Close waits for the
+// poke wakes the Dequeue call blocked on wakeKey (poke.lua, which works on
+// a full Redis too). The key expires by itself should that call have
+// returned already. Close waits for the
 // pokes under way and stops new ones.
 func (b *Backend) poke(wakeKey string) {
 	b.pokeMu.Lock()
@@ -89,11 +98,7 @@ func (b *Backend) poke(wakeKey string) {
 	defer b.pokes.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		p.ZAdd(ctx, wakeKey, goredis.Z{Member: "ctx"})
-		p.PExpire(ctx, wakeKey, 10*time.Second)
-		return nil
-	})
+	_ = pokeScript.Run(ctx, b.client, []string{wakeKey}).Err()
 }
 
 // taken is what one lease of a queue's pending jobs returned.

@@ -26,7 +26,9 @@
 //	<p>:{<queue>}:done       zset   completed IDs by finish time (capped by count and age)
 //	<p>:{<queue>}:cancelled  zset   cancelled IDs by finish time (capped by count and age)
 //	<p>:{<queue>}:paused     string "1" while the queue is paused (PauseQueue)
-//	<p>:{<queue>}:h:<type>   list   history: JSON snapshots of the last finished jobs of a type
+//	<p>:{<queue>}:h:<type>   list   history: JSON snapshots of the last finished jobs of a type;
+//	                                args and a result over 1 KiB are left out (named in the
+//	                                snapshot's "omitted") and read from the job hash by History
 //	<p>:{<queue>}:stats      hash   processed, succeeded, failed, timed, dur_ns counters
 //	<p>:{<queue>}:gone       list   (cluster only) IDs of trimmed jobs, for the index clean-up
 //	<p>:ids                  hash   ID index: chosen job ID -> "<server ms> <queue>"
@@ -74,12 +76,30 @@
 // (embedded, run with EVALSHA). Each file's header documents its KEYS and
 // ARGV; lua/lib.lua holds the KEYS layout and the helpers shared by the
 // queue scripts, and lua/lib_*.lua the helpers only some of them take (a
-// script's fixed cost per call grows with the helpers it defines). Scripts take the time as arguments (from the backend's
-// clock, WithClock), never from the server, so tests can move time by hand.
+// script's fixed cost per call grows with the helpers it defines). Scripts take the time as arguments (the
+// backend's clock, see Time) rather than calling TIME, so tests can move time by hand.
 // Scripts never fail half-way on bad data: a job hash that is missing,
 // of the wrong type or with unreadable fields is turned into a failed job
 // with error type corrupt_job in the dead-letter queue, wherever a script
 // or the Go code meets it (Dequeue, PromoteDue, RecoverExpired).
+//
+// # Time
+//
+// Every process decides on one clock, the Redis server's: lease deadlines
+// and their expiry, execute-at times of scheduled and retrying jobs (RunIn
+// included), periodic ticks, worker-report expiry and the ages that trim
+// dead letters and completed jobs. The backend reads TIME on first use
+// (the shortest of three round trips) and again every 15 s and after the
+// client opens a connection, and follows it in between with this host's
+// monotonic clock: no round trip per reading, and the host's wall clock,
+// however wrong or stepped, plays no part. The reading lags the server's
+// clock by at most that round trip and is never ahead of it, so no lease
+// is recovered and no job promoted early. Backend.Clock hands the clock
+// to the runtime (runtime.TimeSource): pools and clients stamp, lease,
+// retry and tick with it. PromoteDue, RecoverExpired and Dequeue fail,
+// rather than decide on the host's clock, while TIME was never read. On
+// Redis Cluster TIME is read from the master of the ID index's slot.
+// WithClock replaces the server's clock, for tests.
 //
 // # Round trips
 //
@@ -138,7 +158,44 @@
 // bulk dead-letter repairs work through windows of 500 jobs, one script
 // call each.
 //
+// # Server configuration
+//
+// The server must not evict keys: Preflight reads its maxmemory-policy
+// (CONFIG GET, or INFO where CONFIG is disabled; every master of a
+// cluster) and fails with ErrEvictionPolicy unless it is noeviction or
+// WithAllowEviction accepts the risk (a warning). A server that persists
+// nothing (no AOF, no RDB save points) is a warning. Enqueue and Dequeue
+// run Preflight until it has passed once, and runtime.Pool.Start runs it
+// (runtime.Preflighter); New needs no network.
+//
 // When Redis is unreachable every method returns an error wrapping the
 // client's, prefixed with "redis:"; nothing acknowledged is lost, and a job
 // whose Ack failed runs again after its lease expires.
+//
+// # A full Redis
+//
+// Out of memory (maxmemory reached under the noeviction policy), Redis
+// refuses a script's deny-oom commands (HSET, SET, ZADD, RPUSH, ...) until
+// the script's first write, and allows them after it. The scripts are plain
+// EVAL scripts (no #!lua flags), and each orders its writes by that rule
+// (lua/lib.lua says which begins how):
+//
+//   - Enqueue is refused whole, storing nothing; its error matches
+//     ErrOutOfMemory (errors.Is). Periodic ticks are not claimed either.
+//   - Everything that settles or frees a job succeeds: Ack and AckDequeue
+//     (every outcome, release included), RecoverExpired, ExtendLeases,
+//     Cancel, Delete, RetryDeadLetter and the bulk repairs, PromoteDue and
+//     the trims of dead letters and finished jobs, PauseQueue and
+//     ResumeQueue, ReportWorkers, and the wake-up of a Dequeue whose
+//     context is cancelled. Their first write removes something (ZREM,
+//     LREM, DEL, HDEL), and the rest goes past maxmemory.
+//   - Dequeue still leases jobs, as their outcomes can be stored, so
+//     workers drain a full Redis: each job runs once and is settled.
+//
+// A drained job stays in Redis while the completed caps keep it
+// (WithCompletedLimit, default 10,000; WithCompletedMaxAge): until they
+// trim, draining goes past maxmemory by what each settled job adds (its
+// times, result and completed-set entry: about 500 bytes per job in
+// TestFullRedisDrains). Trims run with every outcome, and once they drop
+// jobs Redis falls below maxmemory and Enqueue works again.
 package redis

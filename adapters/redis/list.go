@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -106,7 +105,10 @@ func (b *Backend) readJobs(ctx context.Context, k *queueKeys, ids []string) ([]r
 // History returns the most recently finished (completed or failed) jobs of
 // jobType, newest first: up to limit, or all that are kept when limit < 1.
 // Each queue keeps the last few of each type (WithHistoryLimit) as JSON
-// snapshots; History merges the queues.
+// snapshots; History merges the queues. A snapshot holds args and a result
+// of up to 1 KiB each; larger ones are read from the job itself while it is
+// kept (WithCompletedLimit, WithCompletedMaxAge, and the dead-letter caps),
+// and are nil once it is gone.
 func (b *Backend) History(ctx context.Context, jobType string, limit int) ([]runtime.Job, error) {
 	names, err := b.queues(ctx)
 	if err != nil {
@@ -126,18 +128,21 @@ func (b *Backend) History(ctx context.Context, jobType string, limit int) ([]run
 	if err != nil {
 		return nil, fmt.Errorf("redis: read history of %s: %w", jobType, err)
 	}
-	var out []runtime.Job
+	var entries []historyEntry
 	for _, c := range cmds {
-		for _, s := range c.Val() {
-			var j runtime.Job
-			if json.Unmarshal([]byte(s), &j) == nil {
-				out = append(out, j)
-			}
-		}
+		entries = append(entries, decodeHistory(c.Val())...)
 	}
-	newestFirst(out)
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
+	// Newest first, as newestFirst orders jobs.
+	sort.SliceStable(entries, func(a, c int) bool { return entries[a].FinishedAt.After(entries[c].FinishedAt) })
+	if limit > 0 && len(entries) > limit {
+		entries = entries[:limit]
+	}
+	if err := b.restorePayloads(ctx, entries); err != nil {
+		return nil, err
+	}
+	out := make([]runtime.Job, len(entries))
+	for i, e := range entries {
+		out[i] = e.Job
 	}
 	return out, nil
 }

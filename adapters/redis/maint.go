@@ -31,6 +31,9 @@ func (b *Backend) queues(ctx context.Context) ([]string, error) {
 // cancelled jobs by count and age and, on Redis Cluster,
 // drops trimmed jobs from the ID index. Any number of processes may run it.
 func (b *Backend) PromoteDue(ctx context.Context) (int, error) {
+	if err := b.clockReady(ctx); err != nil {
+		return 0, fmt.Errorf("redis: promote due jobs: %w", err)
+	}
 	return b.eachQueue(ctx, func(k *queueKeys) (int, bool, error) {
 		now := b.clock.Now()
 		args := append(k.args(now, 5), maintBatch, b.deadLimit, micros(now.Add(-b.deadMaxAge)),
@@ -104,6 +107,9 @@ func (b *Backend) dropGone(ctx context.Context, k *queueKeys) error {
 // several processes recovering at once (or a worker extending its lease
 // meanwhile) exactly one change wins.
 func (b *Backend) RecoverExpired(ctx context.Context) (int, error) {
+	if err := b.clockReady(ctx); err != nil {
+		return 0, fmt.Errorf("redis: recover expired leases: %w", err)
+	}
 	return b.eachQueue(ctx, func(k *queueKeys) (int, bool, error) {
 		n, full, err := b.recoverBatch(ctx, k)
 		if err != nil {

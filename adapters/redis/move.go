@@ -65,7 +65,7 @@ func (b *Backend) moveArgs(args []any, changes []change, now time.Time) ([]any, 
 		}
 		snapshot := ""
 		if c.history {
-			s, err := marshalJob(c.job)
+			s, err := historySnapshot(c.job)
 			if err != nil {
 				return nil, nil, fmt.Errorf("encode job %s: %w", c.job.ID, err)
 			}

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,6 +51,8 @@ type config struct {
 	historyLimit   int
 	blockTimeout   time.Duration
 	cluster        *bool
+	allowEviction  bool
+	log            *slog.Logger
 }
 
 // WithURL connects to the server at url: redis://[user:password@]host:port/db
@@ -76,7 +79,9 @@ func WithTimeouts(dial, read, write time.Duration) Option {
 // WithClient uses an application-provided client (a *goredis.Client,
 // *goredis.ClusterClient, failover or ring client) instead of dialling one.
 // The URL, password, DB, pool size and timeouts are then ignored, and Close
-// leaves the client open.
+// leaves the client open. Unless WithClock is given, the backend adds a
+// hook to the client that notes new connections, to read the server's
+// clock again after a reconnection.
 func WithClient(client goredis.UniversalClient) Option {
 	return func(c *config) { c.client = client }
 }
@@ -86,9 +91,13 @@ func WithClient(client goredis.UniversalClient) Option {
 // contain braces (hash tags are the backend's).
 func WithPrefix(prefix string) Option { return func(c *config) { c.prefix = prefix } }
 
-// WithClock makes the backend tell time with clock: execute-at times, lease
-// deadlines, durations, dead-letter age and worker-report expiry. Scripts
-// receive the time as arguments, so tests can move it by hand.
+// WithClock makes the backend tell time with clock instead of the Redis
+// server's clock: execute-at times, lease deadlines, durations, retention
+// ages and worker-report expiry, and (through Backend.Clock) the times of
+// the pools and clients on the backend. Scripts receive the time as
+// arguments, so tests can move it by hand. It is for tests: every process
+// sharing the server must use the same clock, or one process takes
+// another's leases and runs scheduled jobs early.
 func WithClock(clock runtime.Clock) Option { return func(c *config) { c.clock = clock } }
 
 // WithDeadLetterLimit keeps at most n jobs in each queue's dead-letter
@@ -122,6 +131,17 @@ func WithHistoryLimit(n int) Option { return func(c *config) { c.historyLimit = 
 // DefaultBlockTimeout). It must stay below the client's read timeout.
 func WithBlockTimeout(d time.Duration) Option { return func(c *config) { c.blockTimeout = d } }
 
+// WithAllowEviction accepts a server whose maxmemory-policy is not
+// noeviction: Preflight (and so the first Enqueue and Dequeue, and
+// runtime.Pool.Start) then logs a warning instead of failing with
+// ErrEvictionPolicy. Such a server deletes jobs without trace when it
+// reaches maxmemory; use it only where losing jobs is acceptable.
+func WithAllowEviction() Option { return func(c *config) { c.allowEviction = true } }
+
+// WithLogger sends the backend's warnings (see Preflight) to log (default
+// slog.Default(); nil keeps the default).
+func WithLogger(log *slog.Logger) Option { return func(c *config) { c.log = log } }
+
 // withCluster forces the cluster (two-step enqueue) or standalone (one
 // script) key protocol, for tests; by default it follows the client type.
 func withCluster(on bool) Option { return func(c *config) { c.cluster = &on } }
@@ -143,6 +163,10 @@ type Backend struct {
 	// cluster is set for Redis Cluster: a script then touches one queue's
 	// keys only, and Enqueue claims IDs in the index in a separate step.
 	cluster bool
+
+	allowEviction bool // an evicting server is a warning, not ErrEvictionPolicy
+	log           *slog.Logger
+	preflight     *preflight // the server check of Preflight, once passed
 
 	indexKey      string // hash: job ID -> "<server ms> <queue>"
 	queuesKey     string // set of queue names
@@ -170,7 +194,6 @@ var _ runtime.Backend = (*Backend)(nil)
 func New(opts ...Option) (*Backend, error) {
 	c := config{
 		prefix:         DefaultPrefix,
-		clock:          runtime.SystemClock{},
 		deadLimit:      DefaultDeadLetterLimit,
 		deadMaxAge:     DefaultDeadLetterAge,
 		completedLimit: DefaultCompletedLimit,
@@ -181,8 +204,11 @@ func New(opts ...Option) (*Backend, error) {
 	for _, o := range opts {
 		o(&c)
 	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
 	if c.prefix == "" || strings.ContainsAny(c.prefix, "{}") || c.deadLimit < 1 || c.deadMaxAge <= 0 || c.completedLimit < 0 || c.completedAge <= 0 ||
-		c.historyLimit < 1 || c.blockTimeout <= 0 || c.clock == nil {
+		c.historyLimit < 1 || c.blockTimeout <= 0 {
 		return nil, fmt.Errorf("redis: invalid options: prefix %q (without braces), dead-letter limit %d and age %s, completed limit %d (0 or more) and age %s, history limit %d, block timeout %s must be set and positive",
 			c.prefix, c.deadLimit, c.deadMaxAge, c.completedLimit, c.completedAge, c.historyLimit, c.blockTimeout)
 	}
@@ -193,7 +219,8 @@ func New(opts ...Option) (*Backend, error) {
 		indexKey: c.prefix + ":ids", queuesKey: c.prefix + ":queues", workersKey: c.prefix + ":workers",
 		cancelChannel: c.prefix + ":cancel",
 		ticksKey:      c.prefix + ":{periodic}:ticks", schedulesKey: c.prefix + ":{periodic}:schedules",
-		instance: uuid.NewString()[:8],
+		instance:      uuid.NewString()[:8],
+		allowEviction: c.allowEviction, log: c.log, preflight: newPreflight(),
 	}
 	b.lanes = newCommitter(b.flushLane)
 	// Acks and AckDequeues wait for the flush in flight, to go in bigger
@@ -216,6 +243,11 @@ func New(opts ...Option) (*Backend, error) {
 			return nil, err
 		}
 		b.client, b.owned = client, true
+	}
+	if b.clock == nil {
+		clock := &serverClock{client: b.client, key: b.indexKey}
+		b.client.AddHook(clock)
+		b.clock = clock
 	}
 	_, b.cluster = b.client.(*goredis.ClusterClient)
 	if c.cluster != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jobsgo/jobs/internal/testenv"
+	"github.com/jobsgo/jobs/internal/wallclock"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -33,15 +34,18 @@ func (c claimPrinter) ClaimTick(ctx context.Context, info runtime.ScheduleInfo) 
 }
 
 // TestPeriodicWorkerProcess is the worker that TestPeriodicAcrossProcesses
-// runs in child processes: a pool with one @every 1s schedule that prints
-// "claimed <unix>" for each tick it claims and "ran <job ID>" for each job
-// it runs, until it is killed. Without the environment variable it does
-// nothing.
+// runs in child processes, with its wall clock moved by JOBS_SKEW_OFFSET:
+// a pool with one @every 1s schedule that prints "claimed <unix>" for each
+// tick it claims and "ran <job ID>" for each job it runs, until it is
+// killed. Without the environment variable it does nothing.
 func TestPeriodicWorkerProcess(t *testing.T) {
 	prefix := os.Getenv(periodicPrefixVar)
 	if prefix == "" {
 		t.Skip("only runs as a child of TestPeriodicAcrossProcesses")
 	}
+	offset, err := time.ParseDuration(os.Getenv(skewOffsetVar))
+	must(t, err)
+	wallclock.SetOffset(offset)
 	b, err := New(WithURL(testenv.RedisURL(t)), WithPrefix(prefix))
 	must(t, err)
 	reg := runtime.NewRegistry()
@@ -59,9 +63,10 @@ func TestPeriodicWorkerProcess(t *testing.T) {
 }
 
 // TestPeriodicAcrossProcesses runs one @every 1s schedule in three worker
-// processes on one Redis for more than ten ticks: every tick is claimed by
-// exactly one process, ticks are a second apart, and every tick's job runs
-// exactly once.
+// processes on one Redis, whose clocks are right, 5 minutes ahead and 5
+// minutes behind, for more than ten ticks: every tick is claimed by
+// exactly one process, at its time, ticks are a second apart, and every
+// tick's job runs exactly once.
 func TestPeriodicAcrossProcesses(t *testing.T) {
 	if os.Getenv(periodicPrefixVar) != "" {
 		t.Skip("running as a worker")
@@ -70,11 +75,14 @@ func TestPeriodicAcrossProcesses(t *testing.T) {
 		t.Skip("takes 12 s")
 	}
 	b := newTestBackend(t, nil)
-	type line struct{ kind, value string }
+	type line struct {
+		kind, value string
+		at          time.Time // when the parent read it
+	}
 	lines := make(chan line, 1000)
-	for range 3 {
+	for _, w := range skewWorkers {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestPeriodicWorkerProcess$", "-test.count=1")
-		cmd.Env = append(os.Environ(), periodicPrefixVar+"="+b.prefix)
+		cmd.Env = append(os.Environ(), periodicPrefixVar+"="+b.prefix, skewOffsetVar+"="+w.offset.String())
 		stdout, err := cmd.StdoutPipe()
 		must(t, err)
 		must(t, cmd.Start())
@@ -86,7 +94,7 @@ func TestPeriodicAcrossProcesses(t *testing.T) {
 			s := bufio.NewScanner(stdout)
 			for s.Scan() {
 				if kind, value, ok := strings.Cut(s.Text(), " "); ok && (kind == "claimed" || kind == "ran") {
-					lines <- line{kind, value}
+					lines <- line{kind, value, time.Now()}
 				}
 			}
 		}()
@@ -106,6 +114,9 @@ func TestPeriodicAcrossProcesses(t *testing.T) {
 			tick, err := strconv.ParseInt(l.value, 10, 64)
 			must(t, err)
 			claims[tick]++
+			if late := l.at.Sub(time.Unix(tick, 0)); late < 0 || late > time.Second {
+				t.Errorf("tick %d claimed %s after its time; want within a second after it", tick, late)
+			}
 		case <-deadline:
 			t.Fatalf("after %d s: %d ticks claimed, %d jobs ran", ticks+8, len(claims), len(runs))
 		}

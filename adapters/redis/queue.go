@@ -31,14 +31,23 @@ type group struct {
 // queue in one pipeline; should the server fail between the two, jobs
 // whose script ran stay stored and the error says so.
 //
+// Until Preflight has passed, each call runs it first and fails with its
+// error (ErrEvictionPolicy, or the server unreachable).
+//
 // Concurrent single-job calls into one queue (without a unique key) are
 // coalesced: while one script call is in flight, the next ones wait and
 // go together in the next, each still stored or refused on its own.
+//
+// On a full Redis (maxmemory reached, noeviction) nothing is stored and the
+// error matches ErrOutOfMemory.
 func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
-	if len(jobs) == 1 && jobs[0].UniqueKey == "" {
-		return b.enqueueOne(ctx, jobs[0])
+	if err := b.Preflight(ctx); err != nil {
+		return err
 	}
-	return b.enqueue(ctx, jobs...)
+	if len(jobs) == 1 && jobs[0].UniqueKey == "" {
+		return outOfMemory(b.enqueueOne(ctx, jobs[0]))
+	}
+	return outOfMemory(b.enqueue(ctx, jobs...))
 }
 
 // enqueue is Enqueue without coalescing.

@@ -33,6 +33,8 @@ var (
 	uniqueScript   = queueScript("lib_unique.lua", "unique.lua") // its own KEYS layout
 	releaseScript  = goredis.NewScript(mustRead("release.lua"))
 	unreportScript = goredis.NewScript(mustRead("unreport.lua"))
+	reportScript   = goredis.NewScript(mustRead("report.lua"))
+	pokeScript     = goredis.NewScript(mustRead("poke.lua"))
 	tickScript     = goredis.NewScript(mustRead("claimtick.lua"))
 )
 

@@ -10,7 +10,7 @@ import (
 
 // marshalJob returns the JSON of j exactly as json.Marshal(j) does, without
 // reflection: every completed or failed Ack pushes one on its type's
-// history.
+// history (see historySnapshot).
 func marshalJob(j runtime.Job) ([]byte, error) {
 	prio, err := j.Priority.MarshalText()
 	if err != nil {

@@ -117,7 +117,7 @@ func (b *Backend) ReportWorkers(ctx context.Context, processID string, workers [
 	if err != nil {
 		return fmt.Errorf("redis: encode workers of %s: %w", processID, err)
 	}
-	if err := b.client.HSet(ctx, b.workersKey, processID, raw).Err(); err != nil {
+	if err := reportScript.Run(ctx, b.client, []string{b.workersKey}, processID, raw).Err(); err != nil {
 		return fmt.Errorf("redis: report workers of %s: %w", processID, err)
 	}
 	return nil

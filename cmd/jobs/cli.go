@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"sort"
 	"strings"
 
@@ -21,9 +22,17 @@ const (
 	exitNotFound = 3
 )
 
-// connector opens the backend at url under a key prefix; the function it
-// returns closes it.
-type connector func(ctx context.Context, url, prefix string) (runtime.Backend, func() error, error)
+// connector opens the backend of target; the function it returns closes
+// it.
+type connector func(ctx context.Context, target target) (runtime.Backend, func() error, error)
+
+// target is the deployment a command works on.
+type target struct {
+	url           string       // the Redis URL, "" for the adapter's default
+	prefix        string       // the key prefix, "" for the adapter's default
+	allowEviction bool         // an evicting server is a warning, not an error
+	log           *slog.Logger // receives the backend's warnings
+}
 
 // env is the command's surroundings, replaced in tests.
 type env struct {
@@ -36,11 +45,12 @@ type env struct {
 // cli is one invocation: its environment, common flags and backend.
 type cli struct {
 	env
-	redisURL string
-	prefix   string
-	json     bool
-	backend  runtime.Backend
-	close    func() error
+	redisURL      string
+	prefix        string
+	allowEviction bool
+	json          bool
+	backend       runtime.Backend
+	close         func() error
 }
 
 // usageError is a mistake in the command line (exit 2).
@@ -126,6 +136,7 @@ func (c *cli) flagSet(name string) *flag.FlagSet {
 	fs.SetOutput(c.stderr)
 	fs.StringVar(&c.redisURL, "redis-url", c.or(c.redisURL, c.getenv("JOBS_REDIS_URL")), "Redis URL (default $JOBS_REDIS_URL)")
 	fs.StringVar(&c.prefix, "prefix", c.or(c.prefix, c.getenv("JOBS_REDIS_PREFIX")), "key prefix (default $JOBS_REDIS_PREFIX)")
+	fs.BoolVar(&c.allowEviction, "allow-eviction", c.allowEviction, "go on when Redis may evict keys (a maxmemory-policy other than noeviction), with a warning")
 	fs.BoolVar(&c.json, "json", c.json, "print JSON instead of tables")
 	return fs
 }
@@ -169,7 +180,8 @@ func (c *cli) parse(fs *flag.FlagSet, args []string, minArgs, maxArgs int) ([]st
 // connected returns the backend, connecting on first use.
 func (c *cli) connected(ctx context.Context) (runtime.Backend, error) {
 	if c.backend == nil {
-		b, closeFn, err := c.connect(ctx, c.redisURL, c.prefix)
+		b, closeFn, err := c.connect(ctx, target{url: c.redisURL, prefix: c.prefix, allowEviction: c.allowEviction,
+			log: slog.New(slog.NewTextHandler(c.stderr, nil))})
 		if err != nil {
 			return nil, fmt.Errorf("connect to %s: %w", c.or(c.redisURL, "the default Redis"), err)
 		}
@@ -193,7 +205,7 @@ func (c *cli) usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	b.WriteString("usage: jobs [--redis-url URL] [--prefix P] [--json] <command> [flags] [arguments]\n\ncommands:\n")
+	b.WriteString("usage: jobs [--redis-url URL] [--prefix P] [--allow-eviction] [--json] <command> [flags] [arguments]\n\ncommands:\n")
 	for _, n := range names {
 		fmt.Fprintf(&b, "  %s\n", strings.TrimSpace(n+" "+commands[n].usage))
 	}

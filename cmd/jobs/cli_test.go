@@ -113,7 +113,7 @@ func runWith(ctx context.Context, b runtime.Backend, args []string, vars map[str
 		getenv: func(k string) string { return vars[k] },
 		stdout: &stdout,
 		stderr: &stderr,
-		connect: func(context.Context, string, string) (runtime.Backend, func() error, error) {
+		connect: func(context.Context, target) (runtime.Backend, func() error, error) {
 			return b, func() error { return nil }, nil
 		},
 	})
@@ -255,8 +255,8 @@ func TestConnectError(t *testing.T) {
 		getenv: func(k string) string { return map[string]string{"JOBS_REDIS_URL": "redis://db:6379/2"}[k] },
 		stdout: &bytes.Buffer{},
 		stderr: &stderr,
-		connect: func(_ context.Context, url, prefix string) (runtime.Backend, func() error, error) {
-			gotURL, gotPrefix = url, prefix
+		connect: func(_ context.Context, t target) (runtime.Backend, func() error, error) {
+			gotURL, gotPrefix = t.url, t.prefix
 			return nil, nil, errors.New("dial tcp: connection refused")
 		},
 	})

@@ -25,6 +25,8 @@
 //
 //	--redis-url URL   the Redis deployment (default $JOBS_REDIS_URL, else redis://127.0.0.1:6379/0)
 //	--prefix P        the backend's key prefix (default $JOBS_REDIS_PREFIX, else the adapter's)
+//	--allow-eviction  go on, with a warning, when Redis's maxmemory-policy is not
+//	                  noeviction (it may then delete jobs); by default commands refuse such a server
 //	--json            print JSON (the admin API's shapes) instead of tables
 //
 // serve requires a bearer token in $JOBS_ADMIN_TOKEN. Without one it

@@ -2,25 +2,33 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/jobsgo/jobs/adapters/redis"
 	"github.com/jobsgo/jobs/runtime"
 )
 
-// connectRedis opens the Redis backend at url (the adapter's default when
-// empty) under prefix (the adapter's default when empty) and checks that it
-// answers.
-func connectRedis(ctx context.Context, url, prefix string) (runtime.Backend, func() error, error) {
-	opts := []redis.Option{redis.WithURL(url)}
-	if prefix != "" {
-		opts = append(opts, redis.WithPrefix(prefix))
+// connectRedis opens the Redis backend of t and runs its Preflight: the
+// server must answer, and keep what it stores (redis.ErrEvictionPolicy
+// unless t.allowEviction).
+func connectRedis(ctx context.Context, t target) (runtime.Backend, func() error, error) {
+	opts := []redis.Option{redis.WithURL(t.url), redis.WithLogger(t.log)}
+	if t.prefix != "" {
+		opts = append(opts, redis.WithPrefix(t.prefix))
+	}
+	if t.allowEviction {
+		opts = append(opts, redis.WithAllowEviction())
 	}
 	b, err := redis.New(opts...)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := b.Ping(ctx); err != nil {
+	if err := b.Preflight(ctx); err != nil {
 		b.Close()
+		if errors.Is(err, redis.ErrEvictionPolicy) {
+			err = fmt.Errorf("%w (on the command line: --allow-eviction)", err)
+		}
 		return nil, nil, err
 	}
 	return b, b.Close, nil

@@ -130,6 +130,33 @@ func TestRedisConnection(t *testing.T) {
 	}
 }
 
+// TestRedisEvictionPolicy runs the built command on a server that may
+// evict keys: every command refuses it with a message that says what to
+// set, unless --allow-eviction is given, which logs a warning instead.
+func TestRedisEvictionPolicy(t *testing.T) {
+	testenv.RedisURL(t)
+	url := testenv.StartRedis(t, "--maxmemory-policy", "allkeys-lru")
+	f := &redisFixture{bin: buildJobs(t)}
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string // must appear in stderr
+	}{
+		{"refused", []string{"--redis-url", url, "queues"}, exitError, "set maxmemory-policy noeviction"},
+		{"refused, serve", []string{"--redis-url", url, "serve", "--insecure", "--addr", "127.0.0.1:0"}, exitError, "--allow-eviction"},
+		{"allowed", []string{"--redis-url", url, "--allow-eviction", "queues"}, exitOK, "maxmemory_policy=allkeys-lru"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := f.run(t, c.args)
+			if res.code != c.code || !strings.Contains(res.stderr, c.stderr) {
+				t.Fatalf("exit %d, stderr %q; want %d and %q", res.code, res.stderr, c.code, c.stderr)
+			}
+		})
+	}
+}
+
 // serveRedis starts "jobs serve" with args and vars on f's deployment and
 // returns its base URL; the test's cleanup interrupts it and checks that
 // it exits with 0.
@@ -161,6 +188,9 @@ func serveRedis(t *testing.T, f *redisFixture, args []string, vars ...string) st
 	})
 	r := bufio.NewReader(stderr)
 	line, err := r.ReadString('\n')
+	for err == nil && strings.HasPrefix(line, "time=") { // a log line, such as the backend's warnings
+		line, err = r.ReadString('\n')
+	}
 	go func() {
 		io.Copy(io.Discard, r)
 		exited <- cmd.Wait()

@@ -9,6 +9,7 @@
 -- A job is buried only while its ID is still in the lease zset and, when
 -- it is still a readable hash, it runs the given attempt. The original
 -- data is kept in field raw (first KiB). Returns how many it buried.
+-- Its first write is a ZREM, so it runs out of memory too (see lib.lua).
 local base, now_us, now_ns, n = ARGV[1], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local buried = 0
 for i = 0, n - 1 do

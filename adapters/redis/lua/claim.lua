@@ -23,7 +23,8 @@
 -- not read that job: cluster) the age in ms of the holder ID's index
 -- entry, or '-1' when it has none, for the caller to check whether the
 -- holder is active or an enqueue in flight. Otherwise it claims all and
--- returns {}.
+-- returns {}. Out of memory (see lib.lua) its first write, an HSET, is
+-- refused: a full Redis claims nothing.
 local n, m, now_ns = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local prefix = ARGV[4] ~= '' and ARGV[4] or nil
 local t = redis.call('TIME')

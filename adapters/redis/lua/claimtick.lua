@@ -7,7 +7,9 @@
 -- ARGV[3]  the ScheduleInfo JSON to store
 --
 -- Stores the claim and returns 1 unless the stored tick is the same or a
--- later one; then it stores nothing and returns 0.
+-- later one; then it stores nothing and returns 0. Out of memory (see
+-- lib.lua) its first write, an HSET, is refused: no tick is claimed whose
+-- job could not be enqueued.
 local last = redis.call('HGET', KEYS[1], ARGV[1])
 if last and ARGV[2] <= last then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])

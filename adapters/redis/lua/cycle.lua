@@ -5,6 +5,7 @@
 -- ARGV[5..7]  dequeue's arguments (see fn_dequeue.lua, from ARGV[5])
 -- ARGV[8..]   move's arguments (see fn_move.lua, from ARGV[8])
 --
--- Returns { codes, leased }: move's codes, then dequeue's reply.
+-- Returns { codes, leased }: move's codes, then dequeue's reply. Both
+-- halves run out of memory (see lib.lua): move's first write is a removal.
 local codes = move(8)
 return { codes, dequeue(5) }

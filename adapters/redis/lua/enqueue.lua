@@ -25,6 +25,8 @@
 -- Pending jobs go to the back of their priority list and arm the wake-up
 -- marker; scheduled ones wait in the schedule zset (scored in unix
 -- microseconds, cut from the nanoseconds).
+-- Out of memory (see lib.lua) its first write, an HSET, is refused: a full
+-- Redis stores none of the jobs.
 local base, queue, now_ns, prefix = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
 local n, m = tonumber(ARGV[6]), tonumber(ARGV[7])
 local index = KEYS[15]

@@ -21,6 +21,11 @@
 -- or '' when there is none, so the caller can bound how long it blocks.
 -- When pending jobs remain, the wake-up marker is armed again so that
 -- another blocked worker takes them.
+--
+-- Out of memory (see lib.lua) it still leases: its first write is a
+-- promotion's ZREM or its LPOP, never refused, and the outcomes of the
+-- jobs it hands out can be stored (fn_move.lua), so workers drain a full
+-- Redis.
 
 -- first_due returns the score of the earliest member of KEYS[zi] (unix
 -- microseconds, a string), or nil when it is empty.

@@ -34,6 +34,13 @@
 -- move returns a list of one code per change: 1 applied, 0 refused (the stored job is not
 -- in the expected state, attempt or lease), -1 no such job.
 --
+-- Out of memory (maxmemory reached, noeviction), Redis refuses a script's
+-- deny-oom commands (HSET, ZADD, RPUSH, ...) only until its first write:
+-- the first change applied therefore begins with its removal from where
+-- it was (ZREM, LREM, DEL: never refused), and the rest follows past
+-- maxmemory. Outcomes, cancellations, deletions and recoveries so always
+-- succeed on a full Redis, and the trims they trigger free memory.
+--
 -- Per job it costs one HMGET and one HSET (a cleared field is stored as
 -- '', which every reader takes for absent); the zset moves, history pushes
 -- and counters of all changes go in one call per key at the end, or
@@ -44,6 +51,9 @@ local function move(at)
   local hist_max, channel, n = tonumber(ARGV[at + 4]), ARGV[at + 5], tonumber(ARGV[at + 6])
   local ZSET = { scheduled = 5, retrying = 6, running = 7, failed = 9, completed = 10, cancelled = 13 }
   local res, trim, woken, forgotten = {}, {}, false, {}
+  -- wrote: a change was applied, so the script has written (see "Out of
+  -- memory" above).
+  local wrote = false
 
   -- Deferred work: zrem[zi] and zadd[zi] (score, id pairs) per zset,
   -- hist[type] snapshots in push order, counters, and the IDs they concern.
@@ -102,10 +112,14 @@ local function move(at)
         for _, zi in ipairs({ 5, 6, 7, 9, 10, 13 }) do redis.call('ZREM', KEYS[zi], id) end
       elseif want == 'pending' then
         redis.call('LREM', KEYS[tonumber(prio)], 1, id)
+      elseif not wrote then
+        -- The script's first write: a removal, never refused out of memory.
+        redis.call('ZREM', KEYS[ZSET[want]], id)
       else
         local l = list(zrem, ZSET[want])
         l[#l + 1] = id
       end
+      wrote = true
       if state == 'deleted' then
         redis.call('DEL', key)
       elseif done_max == 0 and (state == 'completed' or state == 'cancelled') then

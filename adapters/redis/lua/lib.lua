@@ -37,6 +37,22 @@
 -- attempt that runs alone (isolate.lua), raw (what a corrupt job held).
 -- A field set to '' reads as absent: scripts clear fields that way, which
 -- costs no HDEL.
+--
+-- Out of memory (maxmemory reached under noeviction), Redis refuses a
+-- script's deny-oom commands (HSET, SET, ZADD, RPUSH, LPUSH, ...) until the
+-- script's first write, and allows them after it: a script that has
+-- written must not stop half-way. The scripts have no shebang (#!lua), so
+-- that rule applies to them, and they use it: those that settle jobs
+-- (fn_move.lua: acks, releases, recoveries, cancellations, deletions;
+-- extend.lua, isolate.lua, bury.lua, promote.lua and its trims, pause.lua,
+-- report.lua) begin with a write that is never refused (ZREM, LREM, LPOP,
+-- DEL, HDEL), so they succeed on a full Redis and go past maxmemory by what
+-- they add.
+-- dequeue's first write is its LPOP, so a full Redis still hands out jobs:
+-- their outcomes can be stored. enqueue.lua and claim.lua begin with HSET,
+-- so a full Redis refuses new jobs whole (all or none), and claimtick.lua
+-- too (no tick is claimed that could not be enqueued). A new script must
+-- follow the same rule.
 
 -- hmget reads fields of a hash; nil when the key holds another type.
 local function hmget(key, ...)

@@ -8,6 +8,9 @@
 -- worker looks at once (and re-arms it for the next while jobs remain).
 -- Returns 0.
 if ARGV[5] == '1' then
+  -- DEL first: Redis allows deny-oom writes (SET) out of memory once a
+  -- script has written, so a full Redis can still be paused.
+  redis.call('DEL', KEYS[14])
   redis.call('SET', KEYS[14], '1')
 else
   redis.call('DEL', KEYS[14])

@@ -12,7 +12,8 @@
 -- wake-up marker, and trims the dead-letter, completed and cancelled sets
 -- by count and age (at most 1,000 jobs of each per call). Returns how many
 -- jobs it promoted. The script is atomic, so concurrent callers never move
--- a job twice.
+-- a job twice. Its first write is a ZREM or a trim's DEL, so it runs out
+-- of memory too (see lib.lua), and the trims free memory.
 local moved = promote(ARGV[1], ARGV[3], ARGV[4], tonumber(ARGV[5]))
 trim_zset(ARGV[1], 9, tonumber(ARGV[6]), ARGV[7])
 trim_zset(ARGV[1], 10, tonumber(ARGV[8]), ARGV[9])

@@ -10,8 +10,15 @@
 -- 'free' deletes a holder string equal to the job's; 'take' makes the job
 -- the holder again unless a job with a TTL holds the key, or one without
 -- (whose state this script cannot see). Returns 0.
-for i = 1, #KEYS do
-  local o = 2 + (i - 1) * 3
-  unique_apply(KEYS[i], ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[1], nil)
+--
+-- The frees go first: out of memory (see lib.lua) a take's SET is refused
+-- while the script has not written, and fails the whole script, so the
+-- frees are not held up by it (the job taken back then runs without its
+-- key, as when another job holds it).
+for _, op in ipairs({ 'free', 'take' }) do
+  for i = 1, #KEYS do
+    local o = 2 + (i - 1) * 3
+    if ARGV[o] == op then unique_apply(KEYS[i], op, ARGV[o + 1], ARGV[o + 2], ARGV[1], nil) end
+  end
 end
 return 0

@@ -1,0 +1,55 @@
+package memory_test
+
+import (
+	"encoding/json"
+	goruntime "runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jobsgo/jobs/adapters/memory"
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// TestHistoryDoesNotDuplicatePayload completes jobs with 1 MiB args and
+// counts the bytes their Acks allocate: storing the outcome copies the job
+// once, and the history entry must share its args rather than copy them
+// again. History still returns each job with its args.
+func TestHistoryDoesNotDuplicatePayload(t *testing.T) {
+	const n, size = 10, 1 << 20
+	b := memory.New()
+	ctx := t.Context()
+	args := json.RawMessage(`"` + strings.Repeat("x", size-2) + `"`)
+	for range n {
+		j, err := runtime.NewJob("big", args, runtime.EnqueueOptions{}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Enqueue(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jobs, err := b.Dequeue(ctx, runtime.DefaultQueue, n, time.Minute)
+	if err != nil || len(jobs) != n {
+		t.Fatalf("Dequeue = %d jobs, %v; want %d", len(jobs), err, n)
+	}
+	var before, after goruntime.MemStats
+	goruntime.ReadMemStats(&before)
+	for _, j := range jobs {
+		done, err := j.Complete(nil, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Ack(ctx, done); err != nil {
+			t.Fatal(err)
+		}
+	}
+	goruntime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / n; per > size*3/2 {
+		t.Fatalf("each Ack allocated %d bytes for %d bytes of args: the history copies them", per, size)
+	}
+	h, err := b.History(ctx, "big", 0)
+	if err != nil || len(h) != n || string(h[0].Args) != string(args) {
+		t.Fatalf("History = %d jobs, %v; want %d with their args", len(h), err, n)
+	}
+}

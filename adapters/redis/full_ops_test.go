@@ -1,0 +1,235 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs/runtime/backendtest"
+)
+
+// TestFullRedisOperations runs, on a full Redis, each call that stores an
+// outcome, hands a job back, recovers, cancels or deletes one, keeps a
+// lease, marks a job as running alone, promotes, pauses or reports workers: each succeeds and leaves its
+// job where it belongs (a lease taken on a full Redis can be settled the
+// same way). Enqueue alone is refused, storing nothing. Each runs with the
+// standalone key protocol and with the Redis Cluster one.
+func TestFullRedisOperations(t *testing.T) {
+	url := startFullRedis(t, "4mb")
+	for _, cluster := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cluster=%v", cluster), func(t *testing.T) { fullRedisOperations(t, url, cluster) })
+	}
+}
+
+// fullRedisOperations is TestFullRedisOperations on the server at url,
+// with the Redis Cluster key protocol when cluster is set.
+func fullRedisOperations(t *testing.T, url string, cluster bool) {
+	clock := backendtest.NewClock(backendtest.Start)
+	b, err := New(WithURL(url), WithPrefix(fmt.Sprintf("jobs%v", cluster)), WithClock(clock), withCluster(cluster))
+	must(t, err)
+	t.Cleanup(func() { b.Close() })
+	ctx := context.Background()
+	client := runtime.NewClient(b, runtime.WithClientClock(clock))
+	const lease = time.Minute
+	enqueue := func(t *testing.T, queue string, opts ...runtime.EnqueueOption) runtime.Job {
+		t.Helper()
+		j, err := client.Enqueue(ctx, "op", []byte(`{}`), append(opts, runtime.WithQueue(queue))...)
+		must(t, err)
+		return j
+	}
+	lease1 := func(t *testing.T, queue string) runtime.Job {
+		t.Helper()
+		jobs, err := b.Dequeue(ctx, queue, 1, lease)
+		must(t, err)
+		if len(jobs) != 1 {
+			t.Fatalf("Dequeue leased %d jobs, want 1", len(jobs))
+		}
+		return jobs[0]
+	}
+	leased := func(t *testing.T, queue string) runtime.Job {
+		t.Helper()
+		enqueue(t, queue)
+		return lease1(t, queue)
+	}
+	// ack(t)(job.Complete(...)) stores the outcome of a transition.
+	ack := func(t *testing.T) func(runtime.Job, error) {
+		return func(j runtime.Job, err error) {
+			t.Helper()
+			must(t, err)
+			must(t, b.Ack(ctx, j))
+		}
+	}
+	jobErr := runtime.JobError{Type: "test", Message: "failed on purpose"}
+	cases := []struct {
+		name string
+		// setup prepares the job, before Redis is filled.
+		setup func(t *testing.T, queue string) runtime.Job
+		// run acts on the full Redis and returns the job's state after it
+		// ("" : deleted).
+		run func(t *testing.T, j runtime.Job) runtime.State
+	}{
+		{"ack completed", leased, func(t *testing.T, j runtime.Job) runtime.State {
+			ack(t)(j.Complete([]byte(`{"ok":true}`), clock.Now()))
+			return runtime.StateCompleted
+		}},
+		{"ack retrying", leased, func(t *testing.T, j runtime.Job) runtime.State {
+			ack(t)(j.PrepareRetry(jobErr, clock.Now().Add(time.Hour), clock.Now()))
+			return runtime.StateRetrying
+		}},
+		{"ack failed", leased, func(t *testing.T, j runtime.Job) runtime.State {
+			ack(t)(j.Fail(jobErr, clock.Now()))
+			return runtime.StateFailed
+		}},
+		{"release", leased, func(t *testing.T, j runtime.Job) runtime.State {
+			ack(t)(j.Release(clock.Now()))
+			return runtime.StatePending
+		}},
+		{"ack and dequeue", func(t *testing.T, queue string) runtime.Job {
+			enqueue(t, queue)
+			return leased(t, queue)
+		}, func(t *testing.T, j runtime.Job) runtime.State {
+			done, err := j.Complete(nil, clock.Now())
+			must(t, err)
+			next, err := b.AckDequeue(ctx, done, lease)
+			must(t, err)
+			if len(next) != 1 {
+				t.Fatalf("AckDequeue leased %d jobs, want 1", len(next))
+			}
+			ack(t)(next[0].Complete(nil, clock.Now()))
+			return runtime.StateCompleted
+		}},
+		{"dequeue, then ack", func(t *testing.T, queue string) runtime.Job {
+			return enqueue(t, queue)
+		}, func(t *testing.T, j runtime.Job) runtime.State {
+			got := lease1(t, j.Queue)
+			ack(t)(got.Complete(nil, clock.Now()))
+			return runtime.StateCompleted
+		}},
+		{"extend lease", leased, func(t *testing.T, j runtime.Job) runtime.State {
+			lost, err := b.ExtendLeases(ctx, []runtime.Job{j}, clock.Now().Add(2*lease))
+			must(t, err)
+			if len(lost) != 0 {
+				t.Fatalf("ExtendLeases lost %v", lost)
+			}
+			return runtime.StateRunning
+		}},
+		{"recover expired lease", leased, func(t *testing.T, j runtime.Job) runtime.State {
+			clock.Advance(2 * lease)
+			n, err := b.RecoverExpired(ctx)
+			must(t, err)
+			if n != 1 {
+				t.Fatalf("RecoverExpired recovered %d jobs, want 1", n)
+			}
+			return runtime.StatePending
+		}},
+		{"isolate, then recover: the attempt counts", func(t *testing.T, queue string) runtime.Job {
+			enqueue(t, queue, runtime.WithMaxRetries(0))
+			return lease1(t, queue)
+		}, func(t *testing.T, j runtime.Job) runtime.State {
+			must(t, b.Isolate(ctx, j))
+			clock.Advance(2 * lease)
+			_, err := b.RecoverExpired(ctx)
+			must(t, err)
+			return runtime.StateFailed
+		}},
+		{"cancel running", leased, func(t *testing.T, j runtime.Job) runtime.State {
+			_, err := b.Cancel(ctx, j.ID)
+			must(t, err)
+			return runtime.StateCancelled
+		}},
+		{"cancel scheduled", func(t *testing.T, queue string) runtime.Job {
+			return enqueue(t, queue, runtime.RunIn(time.Hour))
+		}, func(t *testing.T, j runtime.Job) runtime.State {
+			_, err := b.Cancel(ctx, j.ID)
+			must(t, err)
+			return runtime.StateCancelled
+		}},
+		{"delete pending", func(t *testing.T, queue string) runtime.Job {
+			return enqueue(t, queue)
+		}, func(t *testing.T, j runtime.Job) runtime.State {
+			must(t, b.Delete(ctx, j.ID))
+			return ""
+		}},
+		{"retry dead letter", func(t *testing.T, queue string) runtime.Job {
+			j := leased(t, queue)
+			ack(t)(j.Fail(jobErr, clock.Now()))
+			return j
+		}, func(t *testing.T, j runtime.Job) runtime.State {
+			_, err := b.RetryDeadLetter(ctx, j.ID)
+			must(t, err)
+			return runtime.StatePending
+		}},
+		{"promote due job", func(t *testing.T, queue string) runtime.Job {
+			return enqueue(t, queue, runtime.RunIn(time.Second))
+		}, func(t *testing.T, j runtime.Job) runtime.State {
+			clock.Advance(time.Minute)
+			_, err := b.PromoteDue(ctx)
+			must(t, err)
+			return runtime.StatePending
+		}},
+		{"pause and resume", func(t *testing.T, queue string) runtime.Job {
+			return enqueue(t, queue)
+		}, func(t *testing.T, j runtime.Job) runtime.State {
+			must(t, b.PauseQueue(ctx, j.Queue))
+			must(t, b.ResumeQueue(ctx, j.Queue))
+			return runtime.StatePending
+		}},
+		{"report workers", func(t *testing.T, queue string) runtime.Job {
+			return enqueue(t, queue)
+		}, func(t *testing.T, j runtime.Job) runtime.State {
+			must(t, b.ReportWorkers(ctx, "process-1", []runtime.WorkerInfo{{ID: "w1", Queue: j.Queue}}, time.Minute))
+			return runtime.StatePending
+		}},
+		{"cancelled dequeue wakes at once", func(t *testing.T, queue string) runtime.Job {
+			return runtime.Job{Queue: queue}
+		}, func(t *testing.T, j runtime.Job) runtime.State {
+			cctx, cancel := context.WithCancel(ctx)
+			time.AfterFunc(50*time.Millisecond, cancel)
+			start := time.Now()
+			_, err := b.Dequeue(cctx, j.Queue, 1, lease)
+			if waited := time.Since(start); !errors.Is(err, context.Canceled) || waited > 600*time.Millisecond {
+				t.Fatalf("Dequeue of an empty queue cancelled after 50 ms returned %v after %s, want context.Canceled at once (block timeout %s)",
+					err, waited, b.blockTimeout)
+			}
+			return ""
+		}},
+		{"enqueue is refused", func(t *testing.T, queue string) runtime.Job {
+			return runtime.Job{Queue: queue}
+		}, func(t *testing.T, j runtime.Job) runtime.State {
+			id := uuid.NewString()
+			_, err := client.Enqueue(ctx, "op", []byte(`{}`), runtime.WithQueue(j.Queue), runtime.WithJobID(id))
+			if !errors.Is(err, ErrOutOfMemory) {
+				t.Fatalf("Enqueue returned %v, want an error matching ErrOutOfMemory", err)
+			}
+			if _, err := b.Job(ctx, id); !errors.Is(err, runtime.ErrJobNotFound) {
+				t.Fatalf("the refused job: Job returned %v, want ErrJobNotFound", err)
+			}
+			return ""
+		}},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			j := tc.setup(t, fmt.Sprintf("q%d", i))
+			squeezeRedis(t, b.client)
+			want := tc.run(t, j)
+			if !isOOMError(b.client.Set(ctx, "probe", "x", 0).Err()) {
+				t.Error("Redis had memory to spare after the call: the test proves nothing")
+			}
+			if j.ID == "" {
+				return
+			}
+			got, err := b.Job(ctx, j.ID)
+			switch {
+			case want == "" && !errors.Is(err, runtime.ErrJobNotFound):
+				t.Errorf("job %s after the call: %v (err %v), want it deleted", j.ID, got.State, err)
+			case want != "" && (err != nil || got.State != want):
+				t.Errorf("job %s after the call: %v (err %v), want %s", j.ID, got.State, err, want)
+			}
+		})
+	}
+}

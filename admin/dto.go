@@ -38,6 +38,9 @@ type Job struct {
 	LeaseUntil  time.Time    `json:"lease_until,omitzero"` // running jobs
 	// DurationMS is how long the last attempt of a finished job ran.
 	DurationMS float64 `json:"duration_ms,omitempty"`
+	// Raw holds, for a job quarantined as corrupt, the stored values that
+	// could not be read, by field name (see runtime.Job.Raw).
+	Raw map[string]string `json:"raw,omitempty"`
 }
 
 // JobError is why an attempt failed.
@@ -116,6 +119,7 @@ func JobOf(j runtime.Job, withStack bool) Job {
 		StartedAt:   utc(j.StartedAt),
 		FinishedAt:  utc(j.FinishedAt),
 		LeaseUntil:  utc(j.LeaseUntil),
+		Raw:         j.Raw,
 	}
 	if len(out.Args) == 0 {
 		out.Args = json.RawMessage("null")

@@ -167,6 +167,11 @@ type Job struct {
 	// active when UniqueUntil is zero. See Unique.
 	UniqueKey   string    `json:"unique_key,omitempty"`
 	UniqueUntil time.Time `json:"unique_until,omitzero"`
+	// Raw holds, for a job quarantined as corrupt (a failed job with error
+	// type ErrorTypeCorrupt), the stored values that could not be read, by
+	// the backend's field name; the job's other fields hold what could be
+	// read, and unreadable ones sane values (attempt 0, ...). Nil otherwise.
+	Raw map[string]string `json:"raw,omitempty"`
 }
 
 // HoldsUniqueKey reports whether j keeps its unique key from other jobs at now.

@@ -146,7 +146,8 @@ func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now, l
 		r := newRecord([]any{string(runtime.StateRunning), v[3], v[1], v[4], started, "", until, v[5], v[6], v[2]})
 		job, err := decode(id, k.name, r)
 		if err != nil {
-			corrupt = append(corrupt, id, r.a, job.Type, reason(err))
+			why, fields := reason(err)
+			corrupt = append(corrupt, id, r.a, job.Type, why, fields)
 			continue
 		}
 		t.jobs = append(t.jobs, job)
@@ -158,9 +159,9 @@ func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now, l
 }
 
 // bury moves leased jobs that did not decode to the dead-letter queue and
-// reports how many it moved; groups holds (id, attempt, type, reason) for
-// each.
+// reports how many it moved; groups holds (id, attempt, type, reason,
+// unreadable fields) for each.
 func (b *Backend) bury(ctx context.Context, k *queueKeys, now time.Time, groups []any) (int, error) {
-	args := append(k.args(now, 1+len(groups)), len(groups)/4)
+	args := append(k.args(now, 1+len(groups)), len(groups)/5)
 	return buryScript.Run(ctx, b.client, k.keys, append(args, groups...)...).Int()
 }

@@ -125,8 +125,11 @@ func (b *Backend) recoverBatch(ctx context.Context, k *queueKeys) (moved int, fu
 	ids, err := b.client.ZRangeByScore(ctx, k.keys[keyLease], &goredis.ZRangeBy{
 		Min: "-inf", Max: micros(now), Count: maintBatch,
 	}).Result()
-	if err != nil || len(ids) == 0 {
-		return 0, false, err
+	if err != nil {
+		return 0, false, fmt.Errorf("read %s: %w", k.keys[keyLease], err)
+	}
+	if len(ids) == 0 {
+		return 0, false, nil
 	}
 	cmds := make([]*goredis.SliceCmd, len(ids))
 	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
@@ -144,12 +147,13 @@ func (b *Backend) recoverBatch(ctx context.Context, k *queueKeys) (moved int, fu
 		}
 		r := newRecord(vals)
 		if err != nil {
-			corrupt = append(corrupt, id, "", "", "the key holds something other than a job hash")
+			corrupt = append(corrupt, id, "", "", "the key holds something other than a job hash", "")
 			continue
 		}
 		job, err := decode(id, k.name, r)
 		if err != nil {
-			corrupt = append(corrupt, id, r.a, job.Type, reason(err))
+			why, fields := reason(err)
+			corrupt = append(corrupt, id, r.a, job.Type, why, fields)
 			continue
 		}
 		if job.State != runtime.StateRunning || !job.LeaseUntil.Before(now) {

@@ -131,3 +131,14 @@ func isNil(err error) bool { return errors.Is(err, goredis.Nil) }
 func isWrongType(err error) bool {
 	return err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE")
 }
+
+// keyed returns err, the error of a pipeline of cmds, naming the key of
+// the first command that met a key of the wrong type (repair fixes it).
+func keyed(cmds []goredis.Cmder, err error) error {
+	for _, c := range cmds {
+		if args := c.Args(); isWrongType(c.Err()) && len(args) > 1 {
+			return fmt.Errorf("key %v: %w", args[1], c.Err())
+		}
+	}
+	return err
+}

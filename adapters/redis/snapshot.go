@@ -84,6 +84,13 @@ func marshalJob(j runtime.Job) ([]byte, error) {
 			return json.Marshal(j)
 		}
 	}
+	if len(j.Raw) > 0 {
+		r, err := json.Marshal(j.Raw)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(append(buf, `,"raw":`...), r...)
+	}
 	return append(buf, '}'), nil
 }
 

@@ -13,6 +13,7 @@
 -- script's first write is a removal, which Redis allows out of memory
 -- (maxmemory, noeviction), so the deny-oom ZADD and HSET after it run too
 -- and leases are kept on a full Redis.
+check_keys(7)
 local base, until_us, until_ns, n = ARGV[1], ARGV[5], ARGV[6], tonumber(ARGV[7])
 local lost = {}
 for i = 0, n - 1 do

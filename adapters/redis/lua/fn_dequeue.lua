@@ -59,7 +59,7 @@ local function dequeue(at)
       for _, id in ipairs(ids) do
         local key = jobs .. id
         local f = hmget(key, 's', 'a', 'd', 'p', 'x', 'r', 'e')
-        if f and f[1] == 'pending' and tonumber(f[2] or '') and f[3] and PRIO[f[4] or ''] then
+        if f and f[1] == 'pending' and attempt_ok(f[2]) and f[3] and PRIO[f[4] or ''] then
           local a = tostring(tonumber(f[2]) + 1)
           redis.call('HSET', key, 's', 'running', 'a', a, 'st', now_ns, 'l', lease_ns, 'fi', '')
           leased[nl + 1], leased[nl + 2], nl = lease_us, id, nl + 2
@@ -68,7 +68,7 @@ local function dequeue(at)
           no = no + 7
           left = left - 1
         elseif not (f and STATES[f[1] or ''] and f[1] ~= 'pending') then
-          quarantine(base, id, now_us, now_ns, '', nil)
+          quarantine(base, id, now_us, now_ns, '', nil, nil)
         end
       end
     end

@@ -189,3 +189,23 @@ local function move(at)
   if woken then wake() end
   return res
 end
+
+-- check_move checks (see check_key) the keys outside the queue's KEYS
+-- that move(at) may write: the history lists and unique-key holders that
+-- its changes name.
+local function check_move(at)
+  local o, seen = at + 7, {}
+  local function check(key, want)
+    if not seen[key] then
+      seen[key] = true
+      check_key(key, want)
+    end
+  end
+  for _ = 1, tonumber(ARGV[at + 6]) do
+    local k = tonumber(ARGV[o + 10])
+    local u = string.find(ARGV[o + 5], 'u', 1, true) and o + 11 + 2 * k
+    if ARGV[o + 8] ~= '' then check(ARGV[1] .. 'h:' .. ARGV[o + 7], 'list') end
+    if u and ARGV[u] ~= '' then check(ARGV[u], 'string') end
+    o = o + 11 + 2 * k + (u and 4 or 0)
+  end
+end

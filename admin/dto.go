@@ -27,6 +27,11 @@ type Job struct {
 	Attempts    int               `json:"attempts"` // attempts started so far
 	MaxRetries  int               `json:"max_retries"`
 	RetriesLeft int               `json:"retries_left"`
+	// Refunded counts the attempts that do not count against MaxRetries: a
+	// worker stopped while the job ran beside others (runtime.Job.Refunded).
+	Refunded int `json:"refunded,omitempty"`
+	// Alone is set while the job runs alone in its process, as a suspect.
+	Alone bool `json:"alone,omitempty"`
 	// TimeoutMS is the job's own per-attempt timeout, if it has one.
 	TimeoutMS float64 `json:"timeout_ms,omitempty"`
 	// RetryPolicy is the job's own retry policy, if it has one.
@@ -113,6 +118,8 @@ func JobOf(j runtime.Job, withStack bool) Job {
 		Attempts:    j.Attempt,
 		MaxRetries:  j.MaxRetries,
 		RetriesLeft: j.RetriesLeft(),
+		Refunded:    j.Refunded,
+		Alone:       j.Alone,
 		TimeoutMS:   ms(j.Timeout),
 		CreatedAt:   utc(j.CreatedAt),
 		ExecuteAt:   utc(j.ExecuteAt),

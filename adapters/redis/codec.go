@@ -31,11 +31,14 @@ type static struct {
 
 // jobFields are the hash fields every read of a whole job asks for, in the
 // order of record's fields.
-var jobFields = []string{"s", "p", "a", "x", "st", "fi", "l", "r", "e", "d", "raw"}
+var jobFields = []string{"s", "p", "a", "x", "st", "fi", "l", "r", "e", "d", "raw", "rf", "al"}
 
 // record is a job hash as read from Redis ("" for an absent field).
 type record struct {
 	s, p, a, x, st, fi, l, r, e, d, raw string
+	// rf is the number of refunded attempts, al the attempt that runs
+	// alone (runtime.Job.Isolate).
+	rf, al string
 }
 
 // newRecord builds a record from an HMGET of jobFields.
@@ -48,7 +51,7 @@ func newRecord(vals []any) record {
 		}
 		return ""
 	}
-	return record{str(0), str(1), str(2), str(3), str(4), str(5), str(6), str(7), str(8), str(9), str(10)}
+	return record{str(0), str(1), str(2), str(3), str(4), str(5), str(6), str(7), str(8), str(9), str(10), str(11), str(12)}
 }
 
 // exists reports whether the hash was there at all.
@@ -84,16 +87,19 @@ const (
 	fieldLease                           // l
 	fieldResult                          // r
 	fieldError                           // e
+	fieldRefunded                        // rf
+	fieldAlone                           // al
 	fieldRaw                             // raw, cleared: the job is no longer corrupt
 	fieldStatic                          // d, the static JSON, rewritten from the job
 
-	allMutable = fieldAttempt | fieldExecuteAt | fieldStartedAt | fieldFinishedAt | fieldLease | fieldResult | fieldError
+	allMutable = fieldAttempt | fieldExecuteAt | fieldStartedAt | fieldFinishedAt | fieldLease | fieldResult | fieldError |
+		fieldRefunded | fieldAlone
 )
 
 // appendMutable appends the fields of set (allMutable when set is zero)
 // with their values in j to args, as pairs in the order a, x, st, fi, l,
-// r, e, raw, d, as move.lua takes them ("" deletes a field), and returns
-// args with the number of pairs.
+// r, e, rf, al, raw, d, as move.lua takes them ("" deletes a field), and
+// returns args with the number of pairs.
 func appendMutable(args []any, j runtime.Job, set fieldSet) ([]any, int, error) {
 	if set == 0 {
 		set = allMutable
@@ -128,6 +134,16 @@ func appendMutable(args []any, j runtime.Job, set fieldSet) ([]any, int, error) 
 		}
 		args = append(args, "e", e)
 	}
+	if set&fieldRefunded != 0 {
+		args = append(args, "rf", count(j.Refunded))
+	}
+	if set&fieldAlone != 0 {
+		al := ""
+		if j.Alone {
+			al = strconv.Itoa(j.Attempt)
+		}
+		args = append(args, "al", al)
+	}
 	if set&fieldRaw != 0 {
 		args = append(args, "raw", "")
 	}
@@ -139,6 +155,14 @@ func appendMutable(args []any, j runtime.Job, set fieldSet) ([]any, int, error) 
 		args = append(args, "d", d)
 	}
 	return args, (len(args) - n) / 2, nil
+}
+
+// count formats a counter that is absent while zero.
+func count(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 // decode builds the job with the given ID in queue from its hash. The error
@@ -174,6 +198,12 @@ func decode(id, queue string, r record) (runtime.Job, error) {
 	} else {
 		bad("a", "attempt %q is not a number", r.a)
 	}
+	if rf, err := strconv.Atoi(r.rf); r.rf == "" || (err == nil && rf >= 0) {
+		j.Refunded = rf
+	} else {
+		bad("rf", "refunded attempts %q is not a number", r.rf)
+	}
+	j.Alone = j.State == runtime.StateRunning && r.al != "" && r.al == r.a
 	for _, t := range []struct {
 		name string
 		v    string
@@ -242,7 +272,7 @@ func rawFields(r record, unread []string) map[string]string {
 	if r.raw != "" && json.Unmarshal([]byte(r.raw), &out) != nil {
 		out = map[string]string{"raw": r.raw}
 	}
-	stored := map[string]string{"s": r.s, "p": r.p, "a": r.a, "x": r.x, "st": r.st, "fi": r.fi, "l": r.l, "r": r.r, "e": r.e, "d": r.d}
+	stored := map[string]string{"s": r.s, "p": r.p, "a": r.a, "x": r.x, "st": r.st, "fi": r.fi, "l": r.l, "r": r.r, "e": r.e, "d": r.d, "rf": r.rf}
 	for _, f := range unread {
 		if _, ok := out[f]; !ok {
 			out[f] = stored[f]

@@ -127,7 +127,7 @@ func takeArgs(args []any, limit int, leaseUntil time.Time) []any {
 // takeReply decodes dequeue's reply res for a lease taken at now until
 // leaseUntil. Jobs that do not decode are buried as corrupt.
 func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now, leaseUntil time.Time) (taken, error) {
-	if len(res) == 0 || (len(res)-1)%7 != 0 {
+	if len(res) == 0 || (len(res)-1)%8 != 0 {
 		return taken{}, fmt.Errorf("dequeue.lua returned %d values", len(res))
 	}
 	var t taken
@@ -136,14 +136,14 @@ func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now, l
 			t.next = int64(f)
 		}
 	}
-	t.popped = (len(res) - 1) / 7
+	t.popped = (len(res) - 1) / 8
 	t.jobs = make([]runtime.Job, 0, t.popped)
 	var corrupt []any
 	started, until := nanos(now), nanos(leaseUntil)
-	for i := 1; i < len(res); i += 7 {
-		v := res[i : i+7]
+	for i := 1; i < len(res); i += 8 {
+		v := res[i : i+8]
 		id, _ := v[0].(string)
-		r := newRecord([]any{string(runtime.StateRunning), v[3], v[1], v[4], started, "", until, v[5], v[6], v[2]})
+		r := newRecord([]any{string(runtime.StateRunning), v[3], v[1], v[4], started, "", until, v[5], v[6], v[2], "", v[7], ""})
 		job, err := decode(id, k.name, r)
 		if err != nil {
 			why, fields := reason(err)

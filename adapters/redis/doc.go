@@ -12,9 +12,11 @@
 //	                                unique key), s state, p priority 1-4, a attempt,
 //	                                x execute-at, st started-at, fi finished-at,
 //	                                l lease deadline (times in unix ns), r result,
-//	                                e error JSON, raw (a quarantined job's unreadable
-//	                                fields as stored, JSON field -> value);
-//	                                an empty field is the same as an absent one
+//	                                e error JSON, rf refunded attempts, al the
+//	                                attempt that runs alone (Isolate), raw (a
+//	                                quarantined job's unreadable fields as stored,
+//	                                JSON field -> value); an empty field is the
+//	                                same as an absent one
 //	<p>:{<queue>}:p1 .. p4   list   pending IDs per priority (p4 = critical), FIFO
 //	<p>:{<queue>}:sched      zset   scheduled IDs by execute-at (unix µs)
 //	<p>:{<queue>}:retry      zset   retrying IDs by execute-at (unix µs)
@@ -139,9 +141,12 @@
 //
 // Delivery is at least once. Dequeue leases jobs: their IDs sit in the
 // lease zset until Ack, and a job whose worker died (SIGKILL included) is
-// recovered by RecoverExpired once its lease passes, counting the attempt.
-// Ack is fenced on the attempt number, so a worker whose lease was lost
-// cannot overwrite a newer attempt's outcome.
+// recovered by RecoverExpired once its lease passes. The attempt counts
+// only when the job ran alone (Isolate, isolate.lua, stored field al equal
+// to the attempt); any other job gets it refunded (field rf + 1) and, as a
+// suspect, runs alone next time. The attempt number never goes back on a
+// refund, and Ack, ExtendLeases and Isolate are fenced on it, so a worker
+// whose lease was lost cannot overwrite a newer attempt's outcome.
 //
 // Enqueue of jobs of one queue is all or none. Jobs of several queues are
 // claimed all or none, then stored by one script per queue in a single

@@ -97,8 +97,9 @@ func (b *Backend) dropGone(ctx context.Context, k *queueKeys) error {
 
 // RecoverExpired applies Job.ExpireLease to running jobs whose lease
 // deadline has passed: back to the end of their queue, or to the
-// dead-letter queue when out of retries. Each counts as a failed attempt of
-// unknown duration. Leased jobs whose data is corrupt go to the dead-letter
+// dead-letter queue when out of retries. The attempt counts against the
+// job's retries only when it ran alone (Isolate); otherwise it is refunded.
+// Each is a failed attempt of unknown duration in the figures. Leased jobs whose data is corrupt go to the dead-letter
 // queue as corrupt_job.
 //
 // It reads the expired jobs, computes their next state in Go and stores it

@@ -181,7 +181,12 @@ func (b *Backend) suspects(ctx context.Context, k *queueKeys, places map[string]
 			if err != nil && !isWrongType(err) {
 				return fmt.Errorf("redis: repair %s: read job %s: %w", k.name, id, err)
 			}
-			r := newRecord(vals)
+			var r record // the fields s, p and x only
+			if len(vals) == 3 {
+				r.s, _ = vals[0].(string)
+				r.p, _ = vals[1].(string)
+				r.x, _ = vals[2].(string)
+			}
 			x, _ := strconv.ParseInt(r.x, 10, 64)
 			if err != nil || !inPlace(r, places[id]) {
 				odd = append(odd, job{id, x})

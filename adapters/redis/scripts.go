@@ -24,6 +24,7 @@ var (
 	moveScript     = queueScript("lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "move.lua")
 	cycleScript    = queueScript("lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "fn_dequeue.lua", "cycle.lua")
 	extendScript   = queueScript("extend.lua")
+	isolateScript  = queueScript("isolate.lua")
 	promoteScript  = queueScript("lib_jobs.lua", "lib_trim.lua", "promote.lua")
 	buryScript     = queueScript("lib_jobs.lua", "bury.lua")
 	pauseScript    = queueScript("pause.lua")

@@ -40,6 +40,12 @@ func marshalJob(j runtime.Job) ([]byte, error) {
 	buf = appendString(append(buf, `,"state":`...), string(j.State))
 	buf = strconv.AppendInt(append(buf, `,"attempt":`...), int64(j.Attempt), 10)
 	buf = strconv.AppendInt(append(buf, `,"max_retries":`...), int64(j.MaxRetries), 10)
+	if j.Refunded != 0 {
+		buf = strconv.AppendInt(append(buf, `,"refunded":`...), int64(j.Refunded), 10)
+	}
+	if j.Alone {
+		buf = append(buf, `,"alone":true`...)
+	}
 	if j.Retry != nil {
 		r, err := json.Marshal(j.Retry)
 		if err != nil {

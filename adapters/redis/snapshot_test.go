@@ -12,8 +12,8 @@ import (
 // TestMarshalJob checks that marshalJob encodes exactly as json.Marshal
 // and fails where it fails.
 func TestMarshalJob(t *testing.T) {
-	if n := reflect.TypeFor[runtime.Job]().NumField(); n != 22 {
-		t.Fatalf("runtime.Job has %d fields, marshalJob encodes 22: update it and this test", n)
+	if n := reflect.TypeFor[runtime.Job]().NumField(); n != 24 {
+		t.Fatalf("runtime.Job has %d fields, marshalJob encodes 24: update it and this test", n)
 	}
 	now := time.Now() // with a monotonic reading
 	base, err := runtime.NewJob("email.send", []byte(`{"to": "a@b.c"}`), runtime.EnqueueOptions{}, now)
@@ -24,6 +24,7 @@ func TestMarshalJob(t *testing.T) {
 	jobs := []runtime.Job{base, {}}
 	j := base
 	j.State, j.Attempt, j.StartedAt, j.FinishedAt = runtime.StateCompleted, 2, now.UTC(), now.In(zone)
+	j.Refunded, j.Alone = 1, true
 	j.Result = json.RawMessage(` [1, "<&>"] `)
 	j.Metadata, j.TenantID, j.Timeout = map[string]string{"b": "2", "a": "\u2028"}, "acme", time.Second
 	j.Retry = &runtime.RetryPolicy{Backoff: "fixed", InitialDelay: time.Second}

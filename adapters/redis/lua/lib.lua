@@ -33,7 +33,8 @@
 -- Job hash fields: d static JSON (type, args, ...), s state, p priority
 -- (1-4), a attempt, x execute-at, st started-at, fi finished-at, l lease
 -- deadline (all times unix nanoseconds as decimal strings, never used in
--- arithmetic), r result JSON, e error JSON, raw (a quarantined job's
+-- arithmetic), r result JSON, e error JSON, rf refunded attempts, al the
+-- attempt that runs alone (isolate.lua), raw (a quarantined job's
 -- unreadable fields as stored, JSON field -> value, see quarantine).
 -- A field set to '' reads as absent: scripts clear fields that way, which
 -- costs no HDEL.
@@ -44,9 +45,10 @@
 -- written must not stop half-way. The scripts have no shebang (#!lua), so
 -- that rule applies to them, and they use it: those that settle jobs
 -- (fn_move.lua: acks, releases, recoveries, cancellations, deletions;
--- extend.lua, bury.lua, promote.lua and its trims, pause.lua, report.lua)
--- begin with a write that is never refused (ZREM, LREM, LPOP, DEL, HDEL),
--- so they succeed on a full Redis and go past maxmemory by what they add.
+-- extend.lua, isolate.lua, bury.lua, promote.lua and its trims, pause.lua,
+-- report.lua) begin with a write that is never refused (ZREM, LREM, LPOP,
+-- DEL, HDEL), so they succeed on a full Redis and go past maxmemory by what
+-- they add.
 -- dequeue's first write is its LPOP, so a full Redis still hands out jobs:
 -- their outcomes can be stored. enqueue.lua and claim.lua begin with HSET,
 -- so a full Redis refuses new jobs whole (all or none), and claimtick.lua

@@ -87,9 +87,9 @@ else
 end
 local out = {}
 for i, id in ipairs(ids) do
-  local f = hmget(ARGV[1] .. 'j:' .. id, 's', 'p', 'a', 'x', 'st', 'fi', 'l', 'r', 'e', 'd', 'raw') or {}
+  local f = hmget(ARGV[1] .. 'j:' .. id, 's', 'p', 'a', 'x', 'st', 'fi', 'l', 'r', 'e', 'd', 'raw', 'rf', 'al') or {}
   out[#out + 1] = id
   out[#out + 1] = keys[i]
-  for k = 1, 11 do out[#out + 1] = f[k] or '' end
+  for k = 1, 13 do out[#out + 1] = f[k] or '' end
 end
 return out

@@ -60,6 +60,10 @@ func (c *Client) Backend() Backend { return c.backend }
 // For a unique job (Unique, UniqueByKey) whose key is held, it creates
 // nothing and returns the job holding the key with an error matching
 // ErrUniqueJobExists (a *UniqueJobExistsError).
+//
+// An error matching ErrOutcomeUnknown means the job may have been stored:
+// retry with the same ID (WithJobID), and take ErrDuplicateJob on the
+// retry to mean that an earlier try stored it.
 func (c *Client) Enqueue(ctx context.Context, jobType string, args json.RawMessage, opts ...EnqueueOption) (Job, error) {
 	job, err := c.newJob(ctx, jobType, args, opts)
 	if err != nil {

@@ -217,46 +217,6 @@ func errorTypeName(err error) string {
 	return name
 }
 
-// ack stores next, retrying briefly if the backend is unreachable. If it
-// still fails the job keeps its lease, which expires, and the job runs
-// again: at-least-once, never lost.
-func (p *Pool) ack(next Job) {
-	// The first try runs on a plain background context: backends bound their
-	// own I/O, and a context per job is measurable on the hot path.
-	p.settleAck(next, 1, p.backend.Ack(context.Background(), next))
-}
-
-// settleAck takes over after the tries-th try to store next ended with
-// err: nothing to do when it was stored, a warning when its lease was lost,
-// else more tries, five in all, sharing a 10 s budget.
-func (p *Pool) settleAck(next Job, tries int, err error) {
-	var ctx context.Context
-	delay := 20 * time.Millisecond
-	for ; ; tries++ {
-		switch {
-		case err == nil:
-			return
-		case errors.Is(err, ErrLeaseLost):
-			p.logJob(slog.LevelWarn, next, "jobs: lease lost before the outcome was stored; the job ran on another worker too", "err", err)
-			return
-		case tries >= 5 || (ctx != nil && ctx.Err() != nil):
-			p.logJob(slog.LevelError, next, "jobs: could not store the outcome; the job will run again when its lease expires", "err", err)
-			return
-		}
-		if ctx == nil {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(delay):
-		}
-		delay *= 2
-		err = p.backend.Ack(ctx, next)
-	}
-}
-
 // mustTransition unwraps a transition the pool has already checked is legal
 // for a job it holds; an error here is a bug in the pool.
 func mustTransition(j Job, err error) Job {

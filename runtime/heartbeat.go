@@ -27,11 +27,24 @@ func (p *Pool) heartbeat(ctx context.Context) {
 
 func (p *Pool) beatOnce(ctx context.Context, interval time.Duration) {
 	now := p.cfg.Clock.Now()
-	jobs, workers := p.snapshot(now)
-	if len(jobs) > 0 {
+	running, workers := p.snapshot(now)
+	if len(running) > 0 {
+		jobs := make([]Job, len(running))
+		for i, rj := range running {
+			jobs[i] = rj.job
+		}
 		lost, err := p.backend.ExtendLeases(ctx, jobs, now.Add(p.cfg.Lease))
 		if err != nil && ctx.Err() == nil {
 			p.log.Error("jobs: extend leases", "err", err, "jobs", len(jobs))
+		}
+		if err == nil {
+			// The renewal was sent after now: the leases last until
+			// now+Lease at least.
+			for _, rj := range running {
+				if !slices.Contains(lost, rj.job.ID) {
+					rj.leaseEnd.Store(now.Add(p.cfg.Lease).UnixNano())
+				}
+			}
 		}
 		p.dropLost(ctx, lost)
 	}
@@ -40,9 +53,10 @@ func (p *Pool) beatOnce(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// snapshot lists the running jobs and describes every worker slot.
-func (p *Pool) snapshot(now time.Time) ([]Job, []WorkerInfo) {
-	var jobs []Job
+// snapshot lists the running jobs (those whose outcome is being stored
+// among them) and describes every worker slot.
+func (p *Pool) snapshot(now time.Time) ([]*runningJob, []WorkerInfo) {
+	var jobs []*runningJob
 	var workers []WorkerInfo
 	for q, w := range p.workers {
 		for i := range w.slots {
@@ -54,7 +68,7 @@ func (p *Pool) snapshot(now time.Time) ([]Job, []WorkerInfo) {
 				LastHeartbeat: now,
 			}
 			if rj := w.slots[i].job.Load(); rj != nil {
-				jobs = append(jobs, rj.job)
+				jobs = append(jobs, rj)
 				wi.Status = WorkerRunning
 				wi.JobID, wi.JobType, wi.JobStartedAt = rj.job.ID, rj.job.Type, rj.job.StartedAt
 			}
@@ -90,10 +104,12 @@ func (p *Pool) watchCancellations(ids <-chan string) {
 	}
 }
 
-// cancelRunning cancels the contexts of those of ids that run here.
+// cancelRunning cancels the contexts of those of ids that run here; a
+// job whose handler has returned (its outcome is being stored) has its
+// context cancelled already.
 func (p *Pool) cancelRunning(ids []string, cause error) {
 	p.eachRunning(func(rj *runningJob) {
-		if slices.Contains(ids, rj.job.ID) {
+		if slices.Contains(ids, rj.job.ID) && rj.ctx.Err() == nil {
 			p.log.Warn("jobs: stopping handler", append(jobAttrs(rj.job), "cause", cause)...)
 			p.interrupt(rj, cause)
 		}

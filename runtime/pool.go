@@ -174,6 +174,9 @@ type Pool struct {
 	// more jobs.
 	taking   context.Context
 	stopBeat context.CancelFunc
+	// beating is done once Shutdown stops waiting for the workers: the
+	// heartbeat stops and outcomes are no longer retried.
+	beating  context.Context
 	fetchers sync.WaitGroup
 	jobs     sync.WaitGroup // the workers
 	beat     sync.WaitGroup
@@ -216,6 +219,9 @@ type runningJob struct {
 	// leave ends the job's turn (see executeInTurn) once its outcome is
 	// stored; nil until the job has one.
 	leave func()
+	// leaseEnd is when the lease runs out at the latest (unix nanoseconds
+	// of the pool's clock): Lease after the dequeue or the last renewal.
+	leaseEnd atomic.Int64
 }
 
 // NewPool returns a pool that runs registry's handlers on jobs of backend.
@@ -287,7 +293,7 @@ func (p *Pool) Start(ctx context.Context) error {
 	base := context.WithoutCancel(ctx)
 	fetchCtx, stopFetch := context.WithCancel(base)
 	beatCtx, stopBeat := context.WithCancel(base)
-	p.stopFetch, p.stopBeat, p.jobsCtx, p.taking = stopFetch, stopBeat, base, fetchCtx
+	p.stopFetch, p.stopBeat, p.jobsCtx, p.taking, p.beating = stopFetch, stopBeat, base, fetchCtx, beatCtx
 
 	queues := make([]string, 0, len(p.cfg.Queues))
 	for q := range p.cfg.Queues {
@@ -362,7 +368,7 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 		p.cancelJobs()
 		if !waitTimeout(ctx, &p.jobs, p.cfg.TimeoutGrace+time.Second) {
 			stuck := p.runningIDs()
-			err = fmt.Errorf("shutdown: %d jobs did not stop; their leases will expire and they will run again: %v", len(stuck), stuck)
+			err = fmt.Errorf("shutdown: %d jobs did not stop; their leases will expire and be recovered: %v", len(stuck), stuck)
 		}
 	}
 	p.stopBeat()
@@ -484,7 +490,9 @@ func (p *Pool) fetch(ctx context.Context, queue string, w *queueWorkers) {
 // runs in.
 func (p *Pool) newRunningJob(job Job, w *queueWorkers, i int) *runningJob {
 	ctx, cancel := context.WithCancelCause(p.jobsCtx)
-	return &runningJob{job: job, ctx: ctx, cancel: cancel, workers: w, slot: i}
+	rj := &runningJob{job: job, ctx: ctx, cancel: cancel, workers: w, slot: i}
+	rj.leaseEnd.Store(p.cfg.Clock.Now().Add(p.cfg.Lease).UnixNano())
+	return rj
 }
 
 // work is the worker of slot i of w: it runs the jobs handed to it until
@@ -516,46 +524,52 @@ func (p *Pool) serve(w *queueWorkers, i int, rj *runningJob) bool {
 	return true
 }
 
-// finish empties rj's slot, stores rj's outcome when ok and ends rj's
+// finish stores rj's outcome when ok, empties rj's slot and ends rj's
 // turn; it returns the job the slot took in the same round trip, if any.
+// rj stays in its slot, its lease renewed, until its outcome is stored or
+// given up.
 func (p *Pool) finish(rj *runningJob, outcome Job, ok bool) *runningJob {
-	rj.workers.slots[rj.slot].job.Store(nil)
 	rj.cancel(nil)
 	if rj.leave != nil {
 		defer rj.leave()
 	}
 	if !ok {
+		rj.workers.slots[rj.slot].job.Store(nil)
 		return nil
 	}
-	return p.store(rj.workers, rj.slot, outcome)
+	return p.store(rj, outcome)
 }
 
-// store stores outcome and, when the backend is an AckDequeuer and the
-// pool is still taking jobs, takes the queue's next job in the same round
-// trip: that job, already in slot i of w, is returned for the worker to run.
-func (p *Pool) store(w *queueWorkers, i int, outcome Job) *runningJob {
+// store stores outcome, that of the job rj ran, and empties rj's slot.
+// When the backend is an AckDequeuer and the pool is still taking jobs,
+// it takes the queue's next job in the same round trip: that job, then in
+// the slot, is returned for the worker to run.
+func (p *Pool) store(rj *runningJob, outcome Job) *runningJob {
+	w, i := rj.workers, rj.slot
+	s := &w.slots[i]
 	if p.ackDequeuer == nil || p.taking.Err() != nil || !p.turns.open() {
-		p.ack(outcome)
+		p.ack(rj, outcome)
+		s.job.Store(nil)
 		return nil
 	}
 	jobs, err := p.ackDequeuer.AckDequeue(context.Background(), outcome, p.cfg.Lease)
 	// Stored, refused (lease lost: a job may still have been leased) or
 	// failed (nothing leased: the usual retries).
-	p.settleAck(outcome, 1, err)
+	p.settleAck(rj, outcome, err)
+	s.job.Store(nil)
 	if len(jobs) == 0 {
 		return nil
 	}
-	rj := p.newRunningJob(jobs[0], w, i)
-	s := &w.slots[i]
-	s.job.Store(rj)
+	next := p.newRunningJob(jobs[0], w, i)
+	s.job.Store(next)
 	// Shutdown may have begun during the call; it cancels the jobs in the
 	// slots once the fetchers stop, so this one is either seen there or
 	// handed back here, never left running unseen.
 	if p.taking.Err() != nil {
+		next.cancel(nil)
+		p.ack(next, mustTransition(next.job.Release(p.cfg.Clock.Now())))
 		s.job.Store(nil)
-		rj.cancel(nil)
-		p.ack(mustTransition(rj.job.Release(p.cfg.Clock.Now())))
 		return nil
 	}
-	return rj
+	return next
 }

@@ -46,7 +46,9 @@ func backendClock(backend Backend) Clock {
 type Queue interface {
 	// Enqueue stores new jobs, all or none: pending ones at the tail of
 	// their queue and priority, scheduled ones until their execute-at time.
-	// It fails with ErrDuplicateJob when a job ID is in use.
+	// It fails with ErrDuplicateJob when a job ID is in use, and with an
+	// *UnknownOutcomeError (ErrOutcomeUnknown) when the request may have
+	// been applied but its answer was lost.
 	Enqueue(ctx context.Context, jobs ...Job) error
 	// Dequeue blocks until at least one job of queue is pending, or ctx is
 	// done (then it returns ctx.Err()). It leases up to max jobs, highest

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"fmt"
 	goruntime "runtime"
 	"sync"
 
@@ -29,6 +30,10 @@ type committer[T, R any] struct {
 	// turns is how many flushes of one lane may be in flight at once
 	// (at least 1); a call waits only when all of them are.
 	turns int
+	// abandoned, when set, receives on a goroutine of its own the result
+	// of each call whose caller left while its flush was in flight (see
+	// do), such as jobs leased for a Dequeue that returned.
+	abandoned func(key string, r R)
 
 	mu    sync.Mutex
 	lanes map[string]*lane[T, R]
@@ -40,15 +45,19 @@ type lane[T, R any] struct {
 	next    *batch[T, R] // calls waiting for the next flush, nil when none
 }
 
-// batch is the calls of one flush. Until the flush starts, live is guarded
-// by committer.mu; res and err are written by the flush before done closes.
+// batch is the calls of one flush. live, started, left and finished are
+// guarded by committer.mu; res and err are written by the flush before
+// finished is set and done closes.
 type batch[T, R any] struct {
-	ctx   context.Context // of the first caller, without its cancellation
-	items []T
-	live  []bool // false: the caller gave up before the flush started
-	res   []R
-	err   error
-	done  chan struct{}
+	ctx      context.Context // of the first caller, without its cancellation
+	items    []T
+	live     []bool // false: the caller gave up before the flush started
+	started  bool   // the flush has taken the live items
+	left     []bool // true: the caller gave up while the flush was in flight
+	finished bool   // res and err are set
+	res      []R
+	err      error
+	done     chan struct{}
 }
 
 func newCommitter[T, R any](flush func(context.Context, string, []T) ([]R, error)) *committer[T, R] {
@@ -57,9 +66,12 @@ func newCommitter[T, R any](flush func(context.Context, string, []T) ([]R, error
 
 // do adds item to the next flush of key and returns its result. When ctx
 // ends before that flush starts, the item is withdrawn and do returns
-// ctx.Err(); once the flush has started, do waits for its outcome (the
-// flush's own I/O timeouts bound it), so that no caller loses track of
-// what was done for it: a job leased for a Dequeue, an Ack applied.
+// ctx.Err(); once the flush has started, do returns at once with an error
+// matching errLeftInFlight and ctx.Err(): the flush, bounded by the
+// client's I/O timeouts, may still apply the item, and hands its result
+// to abandoned. A call that finds a turn free and has no deadline runs
+// the flush itself; one with a deadline has it run on another goroutine,
+// so as to return by the deadline.
 func (c *committer[T, R]) do(ctx context.Context, key string, item T) (R, error) {
 	var zero R
 	if err := ctx.Err(); err != nil {
@@ -85,6 +97,10 @@ func (c *committer[T, R]) do(ctx context.Context, key string, item T) (R, error)
 		// flushes itself rather than wait for a goroutine to do it.
 		l.running++
 		l.next = nil
+		if _, ok := ctx.Deadline(); ok {
+			go c.run(key, l, b)
+			break
+		}
 		c.mu.Unlock()
 		c.flushBatch(key, b)
 		if next := c.handOn(l); next != nil {
@@ -101,15 +117,23 @@ func (c *committer[T, R]) do(ctx context.Context, key string, item T) (R, error)
 	case <-b.done:
 	case <-ctx.Done():
 		c.mu.Lock()
-		withdrawn := l.next == b
-		if withdrawn {
+		withdrawn, finished := !b.started, b.finished
+		switch {
+		case withdrawn:
 			b.live[i] = false
+		case !finished:
+			if b.left == nil {
+				b.left = make([]bool, len(b.items))
+			}
+			b.left[i] = true
 		}
 		c.mu.Unlock()
-		if withdrawn {
+		switch {
+		case withdrawn:
 			return zero, ctx.Err()
+		case !finished:
+			return zero, fmt.Errorf("%w: %w", errLeftInFlight, ctx.Err())
 		}
-		<-b.done
 	}
 	return b.result(i)
 }
@@ -152,10 +176,13 @@ func (c *committer[T, R]) handOn(l *lane[T, R]) *batch[T, R] {
 	return b
 }
 
-// flushBatch runs the flush on b's live items and hands out the results.
+// flushBatch runs the flush on b's live items and hands out the results:
+// to their callers, and those of callers that left to abandoned.
 func (c *committer[T, R]) flushBatch(key string, b *batch[T, R]) {
 	defer close(b.done)
+	defer c.finish(key, b)
 	c.mu.Lock()
+	b.started = true
 	items := make([]T, 0, len(b.items))
 	for i, it := range b.items {
 		if b.live[i] {
@@ -181,6 +208,23 @@ func (c *committer[T, R]) flushBatch(key string, b *batch[T, R]) {
 	}
 }
 
+// finish marks b finished and hands abandoned the results of the calls
+// whose callers left.
+func (c *committer[T, R]) finish(key string, b *batch[T, R]) {
+	c.mu.Lock()
+	b.finished = true
+	left := b.left
+	c.mu.Unlock()
+	if c.abandoned == nil || b.err != nil || b.res == nil {
+		return
+	}
+	for i, gone := range left {
+		if gone {
+			go c.abandoned(key, b.res[i])
+		}
+	}
+}
+
 // enqueueOne stores a single new job through the queue's enqueue
 // committer: concurrent single-job Enqueue calls of one queue share one
 // script call.
@@ -190,7 +234,7 @@ func (b *Backend) enqueueOne(ctx context.Context, job runtime.Job) error {
 	}
 	res, err := b.enqueues.do(ctx, job.Queue, job)
 	if err != nil {
-		return err
+		return sharedOutcome(err, job.ID)
 	}
 	return res
 }

@@ -51,8 +51,8 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 			err = r.err
 		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
+			if err := ctxErr(ctx); err != nil {
+				return nil, err
 			}
 			return nil, fmt.Errorf("redis: dequeue %s: %w", queue, err)
 		}
@@ -75,8 +75,8 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 		}
 		err = b.client.Do(ctx, "BZPOPMIN", k.keys[keyWake], wakeKey, strconv.FormatFloat(wait.Seconds(), 'f', 3, 64)).Err()
 		if err != nil && !errors.Is(err, goredis.Nil) {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
+			if err := ctxErr(ctx); err != nil {
+				return nil, err
 			}
 			return nil, fmt.Errorf("redis: dequeue %s: wait for jobs: %w", queue, err)
 		}

@@ -151,7 +151,8 @@
 // Enqueue of jobs of one queue is all or none. Jobs of several queues are
 // claimed all or none, then stored by one script per queue in a single
 // pipeline; should the connection fail between those scripts, the queues
-// whose script ran keep their jobs and Enqueue returns the error.
+// whose script ran keep their jobs and Enqueue returns an unknown outcome
+// (below).
 //
 // Dequeue never polls: when nothing is pending it blocks on the queue's
 // wake-up marker, which every enqueue, promotion and release arms, so an
@@ -181,10 +182,6 @@
 // run Preflight until it has passed once, and runtime.Pool.Start runs it
 // (runtime.Preflighter); New needs no network.
 //
-// When Redis is unreachable every method returns an error wrapping the
-// client's, prefixed with "redis:"; nothing acknowledged is lost, and a job
-// whose Ack failed runs again after its lease expires.
-//
 // # A full Redis
 //
 // Out of memory (maxmemory reached under the noeviction policy), Redis
@@ -211,4 +208,34 @@
 // times, result and completed-set entry: about 500 bytes per job in
 // TestFullRedisDrains). Trims run with every outcome, and once they drop
 // jobs Redis falls below maxmemory and Enqueue works again.
+//
+// # Deadlines and unknown outcomes
+//
+// Every call returns by its context's deadline: the client New dials has
+// go-redis's ContextTimeoutEnabled (socket I/O ends at the deadline) and
+// MaxRetries -1 (a command whose reply was lost is not sent again, which
+// would run a script twice); give a client of WithClient both. A
+// coalesced call (see Round trips) with a deadline has its flush run on
+// another goroutine (a shared one, or its own) and returns at the deadline
+// even while the round trip hangs; the flush ends by the read timeout.
+// Jobs that it leased for a Dequeue or AckDequeue whose caller left are
+// handed back to their queue.
+//
+// A failure after a request was written (a read timeout, a connection
+// lost, a shared flush left in flight) leaves its outcome unknown: Enqueue
+// (and Ack) then return a *runtime.UnknownOutcomeError naming the jobs,
+// matching runtime.ErrOutcomeUnknown. Failures before the write (a context
+// done, no connection from the pool, a dial error) are not. Retry such an
+// enqueue with the same job IDs (runtime.WithJobID): it stores the jobs
+// or fails with runtime.ErrDuplicateJob, meaning the first one did. On
+// Redis Cluster, and for a batch over several queues, the IDs are claimed
+// first, and a claim whose answer was lost refuses their retries with
+// ErrDuplicateJob for ten seconds although no job was stored: there, check
+// with Job.
+//
+// When Redis is unreachable every method returns an error wrapping the
+// client's, prefixed with "redis:"; nothing acknowledged is lost. The pool
+// retries the outcome of a finished job until its lease runs out; a job
+// whose outcome could not be stored by then is recovered once its lease
+// expires, as if its worker had died.
 package redis

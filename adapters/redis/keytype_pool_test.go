@@ -84,8 +84,8 @@ func TestWrongTypeKeyUnderWorkers(t *testing.T) {
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
-			if n := strings.Count(logs.String(), "another worker"); n > 0 {
-				t.Errorf("%d workers were told the job ran on another worker:\n%s", n, logs.String())
+			if n := strings.Count(logs.String(), "lease of job"); n > 0 {
+				t.Errorf("%d workers were told their job's lease was lost:\n%s", n, logs.String())
 			}
 			mu.Lock()
 			twice := 0

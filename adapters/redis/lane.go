@@ -133,3 +133,17 @@ func (b *Backend) cycle(ctx context.Context, k *queueKeys, changes []change, lim
 	t, err := b.takeReply(ctx, k, leased, now, until)
 	return codes, t, err
 }
+
+// releaseAbandoned hands back to their queue the jobs that a flush leased
+// for a call whose caller had left (see committer.do), so that they wait
+// for the next worker rather than for their lease to expire; one that
+// cannot be handed back is recovered when its lease expires.
+func (b *Backend) releaseAbandoned(_ string, r laneResult) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, j := range r.taken.jobs {
+		if released, err := j.Release(b.clock.Now()); err == nil {
+			_ = b.Ack(ctx, released)
+		}
+	}
+}

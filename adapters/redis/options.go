@@ -82,6 +82,13 @@ func WithTimeouts(dial, read, write time.Duration) Option {
 // leaves the client open. Unless WithClock is given, the backend adds a
 // hook to the client that notes new connections, to read the server's
 // clock again after a reconnection.
+//
+// Create the client with ContextTimeoutEnabled: true, or calls outlast
+// their context's deadline by up to the read timeout, and MaxRetries: -1,
+// or go-redis re-sends a command whose reply was lost: a script run twice
+// may store a job its caller was told had failed, or refuse a worker's
+// outcome as if its lease had been lost. The backend dials its own client
+// with both.
 func WithClient(client goredis.UniversalClient) Option {
 	return func(c *config) { c.client = client }
 }
@@ -232,6 +239,7 @@ func New(opts ...Option) (*Backend, error) {
 	// against 40-44k before, with 25% less Go CPU per job; more turns
 	// gained nothing.
 	b.lanes.turns = 2
+	b.lanes.abandoned = b.releaseAbandoned
 	b.enqueues = newCommitter(b.flushEnqueues)
 	// A second enqueue flush in flight took 8 producers from 48-52k to
 	// 54k jobs/s on the bench, for about 10% more Redis CPU per job; more
@@ -284,7 +292,18 @@ func dial(c config) (*goredis.Client, error) {
 	if c.writeTimeout > 0 {
 		o.WriteTimeout = c.writeTimeout
 	}
+	configure(o)
 	return goredis.NewClient(o), nil
+}
+
+// configure sets the go-redis options the backend's guarantees rest on
+// (see WithClient): socket I/O ends at the context's deadline, and a
+// command whose reply was lost is never sent again, since a script run
+// twice would apply its change twice (store a job the caller is told
+// failed, acknowledge a job then find its lease gone).
+func configure(o *goredis.Options) {
+	o.ContextTimeoutEnabled = true
+	o.MaxRetries = -1
 }
 
 // Client returns the underlying go-redis client.

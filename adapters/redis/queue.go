@@ -65,7 +65,9 @@ func (b *Backend) enqueue(ctx context.Context, jobs ...runtime.Job) error {
 	claimed := b.cluster || len(groups) > 1
 	if claimed {
 		if err := b.claim(ctx, jobs); err != nil {
-			return err
+			// A claim whose answer was lost may hold the IDs: a retry
+			// with them is refused until the claim is stale.
+			return unknownOutcome(err, jobIDs(jobs)...)
 		}
 	}
 	if err := b.register(ctx, groups); err != nil {
@@ -75,7 +77,12 @@ func (b *Backend) enqueue(ctx context.Context, jobs ...runtime.Job) error {
 		g := groups[0]
 		res, err := enqueueScript.Run(ctx, b.client, g.k.keys, g.args...).Result()
 		if err != nil {
-			return b.unclaim(ctx, claimed, groups, fmt.Errorf("redis: enqueue %d jobs into %s: %w", len(g.jobs), g.k.name, err))
+			err = fmt.Errorf("redis: enqueue %d jobs into %s: %w", len(g.jobs), g.k.name, err)
+			if mayHaveApplied(err) {
+				// The IDs stay claimed: the jobs may be stored.
+				return unknownOutcome(err, jobIDs(jobs)...)
+			}
+			return b.unclaim(ctx, claimed, groups, err)
 		}
 		return refused(res, g)
 	}
@@ -86,27 +93,38 @@ func (b *Backend) enqueue(ctx context.Context, jobs ...runtime.Job) error {
 		}
 		return nil
 	})
-	var errs []error
+	res := make([]any, len(groups))
+	errs := make([]error, len(groups))
+	for i, g := range groups {
+		res[i], errs[i] = cmds[i].Result()
+		if isNoScript(errs[i]) {
+			res[i], errs[i] = enqueueScript.Run(ctx, b.client, g.k.keys, g.args...).Result()
+		}
+		if mayHaveApplied(errs[i]) {
+			// Some jobs may be stored and others not: nothing is
+			// withdrawn nor released, so that retrying each job with
+			// its ID stores it once.
+			return unknownOutcome(fmt.Errorf("redis: enqueue into %d queues: %w", len(groups), errs[i]), jobIDs(jobs)...)
+		}
+	}
+	var failed []error
 	var stored []group
 	for i, g := range groups {
-		res, err := cmds[i].Result()
-		if isNoScript(err) {
-			res, err = enqueueScript.Run(ctx, b.client, g.k.keys, g.args...).Result()
-		}
+		err := errs[i]
 		if err == nil {
-			err = refused(res, g)
+			err = refused(res[i], g)
 		}
 		if err != nil {
-			errs = append(errs, err)
+			failed = append(failed, err)
 			b.release(ctx, g)
 		} else {
 			stored = append(stored, g)
 		}
 	}
-	if len(errs) == 0 {
+	if len(failed) == 0 {
 		return nil
 	}
-	err = fmt.Errorf("redis: enqueue into %d queues: %w", len(groups), errors.Join(errs...))
+	err = fmt.Errorf("redis: enqueue into %d queues: %w", len(groups), errors.Join(failed...))
 	if len(stored) > 0 && b.withdraw(ctx, stored) != nil {
 		err = fmt.Errorf("%w (the jobs of %d other queues were stored and could not all be withdrawn)", err, len(stored))
 	}
@@ -345,7 +363,7 @@ func (b *Backend) Ack(ctx context.Context, job runtime.Job) error {
 	}
 	r, err := b.lanes.do(ctx, job.Queue, laneOp{change: &c})
 	if err != nil {
-		return fmt.Errorf("redis: ack job %s: %w", job.ID, err)
+		return fmt.Errorf("redis: ack job %s: %w", job.ID, unknownOutcome(err, job.ID))
 	}
 	return ackRefused(c, r.code)
 }
@@ -365,7 +383,7 @@ func (b *Backend) AckDequeue(ctx context.Context, job runtime.Job, lease time.Du
 	}
 	r, err := b.lanes.do(ctx, job.Queue, laneOp{change: &c, take: &takeRequest{limit: 1, lease: lease}})
 	if err != nil {
-		return nil, fmt.Errorf("redis: ack job %s: %w", job.ID, err)
+		return nil, fmt.Errorf("redis: ack job %s: %w", job.ID, unknownOutcome(err, job.ID))
 	}
 	return r.taken.jobs, ackRefused(c, r.code)
 }

@@ -27,7 +27,7 @@ var Scenarios = []Scenario{
 	{Name: "redis-freeze", Run: redisFreeze,
 		Summary: "SIGSTOP redis-server for 10 s mid-drain, then SIGCONT: workers resume, only jobs held across the freeze may run twice"},
 	{Name: "client-pause", Run: clientPause,
-		Summary: "CLIENT PAUSE 2 s during enqueues with caller-chosen IDs, retried on error with the same ID: no duplicate"},
+		Summary: "CLIENT PAUSE 2 s during enqueues with caller-chosen IDs and 300 ms deadlines, kept, retried on error with the same ID: no duplicate"},
 	{Name: "evicting-redis", Run: evictingRedis,
 		Summary: "maxmemory-policy allkeys-lru: enqueue and worker refuse with redis.ErrEvictionPolicy; allowed, one warning each and nothing lost"},
 	{Name: "full-redis", Run: fullRedis,

@@ -8,7 +8,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jobsgo/jobs/adapters/redis"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -208,11 +207,11 @@ func redisFreeze(ctx context.Context, e *Env) error {
 }
 
 // clientPause pauses every client for 2 s while jobs are enqueued one by
-// one with caller-chosen IDs by a client whose calls time out after
-// 300 ms. Each failed enqueue is retried with the same ID until it is
+// one with caller-chosen IDs, each try with a 300 ms deadline, which it
+// must keep. Each failed enqueue is retried with the same ID until it is
 // stored or found stored; every job must then run exactly once.
 func clientPause(ctx context.Context, e *Env) error {
-	const pause, jobs = 2 * time.Second, 150
+	const pause, jobs, deadline = 2 * time.Second, 150, 300 * time.Millisecond
 	if err := e.StartRedis(); err != nil {
 		return err
 	}
@@ -222,15 +221,17 @@ func clientPause(ctx context.Context, e *Env) error {
 	if _, err := e.StartWorkers(2, o); err != nil {
 		return err
 	}
-	impatient, err := redis.New(redis.WithURL(e.Redis.URL()), redis.WithTimeouts(0, 300*time.Millisecond, 300*time.Millisecond))
-	if err != nil {
-		return err
+	enqueue := func(id string) (time.Duration, error) {
+		tctx, cancel := context.WithTimeout(ctx, deadline)
+		defer cancel()
+		start := time.Now()
+		_, err := e.Client.Enqueue(tctx, workType, []byte("{}"), runtime.WithJobID(id))
+		return time.Since(start), err
 	}
-	defer impatient.Close()
-	client := runtime.NewClient(impatient)
 
 	pausedAt := make(chan time.Time, 1)
-	retries, foundStored := 0, 0
+	retries, unknown, foundStored := 0, 0, 0
+	var slowest time.Duration
 	for i := range jobs {
 		if i == jobs/4 {
 			if err := e.Backend.Client().Do(ctx, "CLIENT", "PAUSE", pause.Milliseconds(), "ALL").Err(); err != nil {
@@ -240,7 +241,8 @@ func clientPause(ctx context.Context, e *Env) error {
 		}
 		id := fmt.Sprintf("pause-%03d", i)
 		for {
-			_, err := client.Enqueue(ctx, workType, []byte("{}"), runtime.WithJobID(id))
+			took, err := enqueue(id)
+			slowest = max(slowest, took)
 			if err == nil {
 				break
 			}
@@ -252,6 +254,9 @@ func clientPause(ctx context.Context, e *Env) error {
 				return fmt.Errorf("enqueue %s: %w", id, err)
 			}
 			retries++
+			if errors.Is(err, runtime.ErrOutcomeUnknown) {
+				unknown++
+			}
 			if err := sleep(ctx, 50*time.Millisecond); err != nil {
 				return err
 			}
@@ -260,6 +265,9 @@ func clientPause(ctx context.Context, e *Env) error {
 		if err := sleep(ctx, 10*time.Millisecond); err != nil {
 			return err
 		}
+	}
+	if slowest > deadline+100*time.Millisecond {
+		return fmt.Errorf("an enqueue with a %s deadline returned after %s", deadline, slowest)
 	}
 	resumedAt := (<-pausedAt).Add(pause)
 	if err := e.WaitDrained(ctx, 30*time.Second); err != nil {
@@ -272,6 +280,7 @@ func clientPause(ctx context.Context, e *Env) error {
 	if at, ok := FirstAckAfter(events, resumedAt); ok {
 		e.SetRecovery(at.Sub(resumedAt))
 	}
-	e.Note("%d failed enqueues retried with the same ID, %d found stored by an earlier try", retries, foundStored)
+	e.Note("%d failed enqueues (%d of unknown outcome; slowest %s for a %s deadline) retried with the same ID, %d found stored by an earlier try",
+		retries, unknown, slowest.Round(time.Millisecond), deadline, foundStored)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -17,6 +18,15 @@ import (
 // tests of how the code meets a server's configuration. Without
 // redis-server on the PATH it skips, and fails in CI.
 func StartRedis(t testing.TB, args ...string) string {
+	t.Helper()
+	url, _ := StartRedisProcess(t, args...)
+	return url
+}
+
+// StartRedisProcess is StartRedis that also returns the server's process,
+// for tests that signal it (SIGSTOP freezes it, SIGCONT thaws it; it is
+// thawed before it is stopped at the end of the test).
+func StartRedisProcess(t testing.TB, args ...string) (string, *os.Process) {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -37,13 +47,13 @@ func StartRedis(t testing.TB, args ...string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGCONT); _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	for deadline := time.Now().Add(5 * time.Second); !answers(sock); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("redis-server %q did not answer within 5 s:\n%s", args, out.String())
 		}
 	}
-	return "unix://" + sock
+	return "unix://" + sock, cmd.Process
 }
 
 // answers reports whether the server on the Unix socket answers PING.

@@ -1,0 +1,86 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// errLeftInFlight is the error of a call whose context ended while the
+// flush carrying it was in flight: the flush may have applied it.
+var errLeftInFlight = errors.New("context done while the request was in flight")
+
+// mayHaveApplied reports whether err, the failure of a command, may have
+// come after the command was written, so that the server may have run it:
+// a read that timed out or found the connection closed. Every other
+// failure came before the write (no connection from the pool, a dial or
+// write error, a context done before the command started), or is an answer
+// of the server, or an error of the backend's own.
+func mayHaveApplied(err error) bool {
+	var op *net.OpError
+	var netErr net.Error
+	switch {
+	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return false
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.As(err, &op):
+		// A failed write sent part of the command at most, which the
+		// server never runs.
+		return op.Op != "dial" && op.Op != "write"
+	}
+	return errors.As(err, &netErr)
+}
+
+// unknownOutcome is err, the failure of a command that would apply a
+// change to the jobs ids, as an *runtime.UnknownOutcomeError on ids when
+// the command may have been applied (see mayHaveApplied), else as
+// sharedOutcome has it.
+func unknownOutcome(err error, ids ...string) error {
+	if mayHaveApplied(err) {
+		return &runtime.UnknownOutcomeError{JobIDs: ids, Err: err}
+	}
+	return sharedOutcome(err, ids...)
+}
+
+// sharedOutcome is err, the failure of a coalesced call on the jobs ids
+// (see committer.do), as an *runtime.UnknownOutcomeError on ids when the
+// flush carrying it may have been applied: the caller left it in flight,
+// or it failed with an unknown outcome for all the jobs it carried.
+// Otherwise it is err unchanged.
+func sharedOutcome(err error, ids ...string) error {
+	var u *runtime.UnknownOutcomeError
+	switch {
+	case errors.As(err, &u):
+		return &runtime.UnknownOutcomeError{JobIDs: ids, Err: u.Err}
+	case errors.Is(err, errLeftInFlight):
+		return &runtime.UnknownOutcomeError{JobIDs: ids, Err: err}
+	}
+	return err
+}
+
+// jobIDs lists the IDs of jobs.
+func jobIDs(jobs []runtime.Job) []string {
+	ids := make([]string, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.ID
+	}
+	return ids
+}
+
+// ctxErr is ctx.Err(), or context.DeadlineExceeded once ctx's deadline has
+// passed though its timer has not fired yet: a socket deadline set to the
+// same instant may end a read first.
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}

@@ -42,6 +42,8 @@ var Scenarios = []Scenario{
 		Summary: "workers with host clocks at 0, +5 min, -5 min: no lease taken early, no RunIn job of a skewed worker started early"},
 	{Name: "ignored-timeout", Run: ignoredTimeout,
 		Summary: "handlers that ignore their context past a 500 ms timeout on 1 slot: failed as timeout, slot freed, abandoned count reported"},
+	{Name: "unknown-outcome", Run: unknownOutcome,
+		Summary: "SIGSTOP redis-server 3 s under enqueuers with 300 ms deadlines and IDs of their own: every call returns in time, retries store each job once"},
 }
 
 // Lookup returns the scenario named name.

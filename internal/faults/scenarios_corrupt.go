@@ -95,7 +95,7 @@ func wrongTypeKey(ctx context.Context, e *Env) error {
 	if at, ok := FirstAckAfter(events, repairedAt); ok {
 		e.SetRecovery(at.Sub(repairedAt))
 	}
-	e.Note("%s set to a string %.1f s before the repair: %d orphaned jobs put back, %d held jobs allowed to rerun; both workers' errors name the key: %t",
-		key, repairedAt.Sub(corruptedAt).Seconds(), orphans, len(held), named == len(ws))
+	e.Note("%s set to a string %.1f s before the repair: %d orphaned jobs put back, %d held jobs allowed to rerun; %d of %d workers logged errors naming the key",
+		key, repairedAt.Sub(corruptedAt).Seconds(), orphans, len(held), named, len(ws))
 	return nil
 }

@@ -28,10 +28,16 @@ type Behaviour struct {
 	// ExitCode, when not 0, ends the worker process with os.Exit at the
 	// start of every attempt, as a crash or an OOM kill would.
 	ExitCode int
+	// TempTable makes a tenant handler create a temporary table named
+	// items, as the tenant's own table is, before it inserts its row: a
+	// search_path that puts pg_temp first sends the row there, and the
+	// table outlives the job on its connection unless the session is reset.
+	TempTable bool
 }
 
 // String is the flag form ParseBehaviour reads: comma-separated items
-// "sleep=D", "ignorectx", "hang", "fail=N", "exit=CODE"; "" does nothing.
+// "sleep=D", "ignorectx", "hang", "fail=N", "exit=CODE", "temptable"; ""
+// does nothing.
 func (b Behaviour) String() string {
 	var items []string
 	if b.Sleep > 0 {
@@ -48,6 +54,9 @@ func (b Behaviour) String() string {
 	}
 	if b.ExitCode != 0 {
 		items = append(items, "exit="+strconv.Itoa(b.ExitCode))
+	}
+	if b.TempTable {
+		items = append(items, "temptable")
 	}
 	return strings.Join(items, ",")
 }
@@ -72,8 +81,10 @@ func ParseBehaviour(s string) (Behaviour, error) {
 			b.IgnoreContext = true
 		case key == "hang" && !hasValue:
 			b.Hang = true
+		case key == "temptable" && !hasValue:
+			b.TempTable = true
 		default:
-			return Behaviour{}, fmt.Errorf("behaviour %q: unknown item %q (want sleep=D, ignorectx, hang, fail=N or exit=CODE)", s, item)
+			return Behaviour{}, fmt.Errorf("behaviour %q: unknown item %q (want sleep=D, ignorectx, hang, fail=N, exit=CODE or temptable)", s, item)
 		}
 		if err != nil {
 			return Behaviour{}, fmt.Errorf("behaviour %q: item %q: %w", s, item, err)
@@ -98,12 +109,19 @@ func (b Behaviour) Handler(ledger *LedgerWriter) runtime.Handler {
 
 // TenantHandler returns a tenant handler that inserts a row (job ID,
 // attempt, process ID) into the items table of its transaction's schema,
-// the tenant's, then behaves as b; the ledger records the start and the
+// the tenant's (after creating a temporary items table if b.TempTable),
+// then behaves as b; the ledger records the start and the
 // end of every attempt. A row exists for every attempt that committed.
 func (b Behaviour) TenantHandler(ledger *LedgerWriter) runtime.TenantHandler {
 	return func(ctx context.Context, tx *sql.Tx, job runtime.Job) (json.RawMessage, error) {
 		ledger.Record(EventStart, job, "", true)
-		_, err := tx.ExecContext(ctx, `INSERT INTO items (job_id, attempt, pid) VALUES ($1, $2, $3)`, job.ID, job.Attempt, os.Getpid())
+		var err error
+		if b.TempTable {
+			_, err = tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS items (job_id text NOT NULL, attempt int NOT NULL, pid int NOT NULL)`)
+		}
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `INSERT INTO items (job_id, attempt, pid) VALUES ($1, $2, $3)`, job.ID, job.Attempt, os.Getpid())
+		}
 		if err == nil {
 			err = b.run(ctx, job)
 		}
@@ -160,6 +178,26 @@ func (b *LedgerBackend) Ack(ctx context.Context, job runtime.Job) error {
 	err := b.AckDequeueBackend.Ack(ctx, job)
 	b.ledger.Record(EventAck, job, job.State, err == nil)
 	return err
+}
+
+// Clock passes on the wrapped backend's clock (runtime.TimeSource), so
+// that the pool decides on the same clock as the backend: the Redis
+// server's.
+func (b *LedgerBackend) Clock() runtime.Clock {
+	if ts, ok := b.AckDequeueBackend.(runtime.TimeSource); ok {
+		return ts.Clock()
+	}
+	return runtime.SystemClock{}
+}
+
+// Preflight runs the wrapped backend's start-up check
+// (runtime.Preflighter), so that the pool refuses to start where the
+// backend would.
+func (b *LedgerBackend) Preflight(ctx context.Context) error {
+	if p, ok := b.AckDequeueBackend.(runtime.Preflighter); ok {
+		return p.Preflight(ctx)
+	}
+	return nil
 }
 
 // AckDequeue stores the outcome, records it and takes the next job.

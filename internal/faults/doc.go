@@ -17,10 +17,13 @@
 // A new scenario is one entry of Scenarios and a function built from the
 // helpers of Env: StartRedis (with redis-server arguments, e.g.
 // "--maxmemory", "20mb"), StartWorker, StartWorkers and SuperviseWorker
-// (WorkerOptions: slots, lease, job timeout, shutdown timeout, retry
-// delay, clock offset, and per job type a Behaviour: sleep, ignore the
-// context, hang, fail N attempts, exit the process), Enqueue, Expect,
+// (WorkerOptions: slots, lease, job timeout and grace, shutdown timeout,
+// retry delay, a host clock offset (wallclock.SetOffset), accepting an
+// evicting Redis, jobs to enqueue at start-up (Schedule), and per job type
+// a Behaviour: sleep, ignore the context, hang, fail N attempts, exit the
+// process, create a temporary table), Enqueue (with args), Expect,
 // MayExist, AllowDuplicates, WaitLedger, WaitDrained, SetRecovery and Note;
-// for tenant jobs StartPostgres, CreateTenants and TenantItems (tenant
-// handlers insert a row into their tenant's items table).
+// a worker's Output and ExitCode; for tenant jobs StartPostgres,
+// CreateTenants and TenantItems (tenant handlers insert a row into their
+// tenant's items table).
 package faults

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -51,6 +53,7 @@ type Env struct {
 	// recovery it defines; negative when it measured none.
 	recovery time.Duration
 	notes    []string
+	closers  []io.Closer // files to close at the end
 }
 
 func newEnv(cfg Config, name string) (*Env, error) {
@@ -86,13 +89,25 @@ func (e *Env) StartRedis(extra ...string) error {
 		return err
 	}
 	e.Redis = server
-	e.Backend, err = redis.New(redis.WithURL(e.Redis.URL()))
+	e.Backend, err = redis.New(redis.WithURL(e.Redis.URL()), redis.WithLogger(e.runnerLogger()))
 	if err != nil {
 		return err
 	}
 	e.Client = runtime.NewClient(e.Backend)
 	e.Logf("redis-server pid %d on %s", e.Redis.PID(), e.Redis.Addr())
 	return nil
+}
+
+// runnerLogger logs the warnings of the runner's backends to the file
+// runner.log in the scenario's directory, or nowhere if it cannot be
+// opened (the workers' logs hold the same warnings).
+func (e *Env) runnerLogger() *slog.Logger {
+	f, err := os.OpenFile(filepath.Join(e.dir, "runner.log"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	e.closers = append(e.closers, f)
+	return slog.New(slog.NewTextHandler(f, nil))
 }
 
 // StartWorker starts a worker process on the scenario's Redis and ledger.
@@ -126,15 +141,19 @@ func (e *Env) StartWorkers(n int, o WorkerOptions) ([]*Process, error) {
 	return ps, nil
 }
 
-// Enqueue enqueues n jobs of jobType with opts, in batches, and expects
-// each to complete. It returns their IDs.
-func (e *Env) Enqueue(ctx context.Context, jobType string, n int, opts ...runtime.EnqueueOption) ([]string, error) {
+// noArgs are the args of jobs that need none.
+var noArgs = []byte("{}")
+
+// Enqueue enqueues n jobs of jobType with args and opts, in batches of
+// 200 (each stored all or none), and expects each to complete. It returns
+// the IDs of the batches stored before an error.
+func (e *Env) Enqueue(ctx context.Context, jobType string, n int, args []byte, opts ...runtime.EnqueueOption) ([]string, error) {
 	const batch = 200
 	ids := make([]string, 0, n)
 	for len(ids) < n {
 		reqs := make([]runtime.EnqueueRequest, min(batch, n-len(ids)))
 		for i := range reqs {
-			reqs[i] = runtime.EnqueueRequest{Type: jobType, Args: []byte("{}"), Options: opts}
+			reqs[i] = runtime.EnqueueRequest{Type: jobType, Args: args, Options: opts}
 		}
 		jobs, err := e.Client.EnqueueBatch(ctx, reqs)
 		if err != nil {
@@ -292,6 +311,10 @@ func (e *Env) close() {
 		e.pg.close()
 		e.pg, e.DB = nil, nil
 	}
+	for _, c := range e.closers {
+		_ = c.Close()
+	}
+	e.closers = nil
 }
 
 // sleep waits d or until ctx is done.

@@ -17,6 +17,9 @@ const (
 	EventStart = "start" // a handler started an attempt
 	EventEnd   = "end"   // a handler returned; OK when it returned no error
 	EventAck   = "ack"   // the worker's Ack of an outcome returned; OK when stored
+	// EventEnqueue: a worker is about to enqueue a job (Schedule); it
+	// exits if the enqueue fails.
+	EventEnqueue = "enqueue"
 )
 
 // Event is one line of the ledger.
@@ -59,7 +62,7 @@ func parseEvent(line string) (Event, error) {
 	if err1 != nil || err2 != nil || err3 != nil {
 		return Event{}, fmt.Errorf("ledger line %q: time, attempt and pid must be integers", line)
 	}
-	if f[1] != EventStart && f[1] != EventEnd && f[1] != EventAck {
+	if f[1] != EventStart && f[1] != EventEnd && f[1] != EventAck && f[1] != EventEnqueue {
 		return Event{}, fmt.Errorf("ledger line %q: unknown event %q", line, f[1])
 	}
 	if f[6] != "ok" && f[6] != "error" {

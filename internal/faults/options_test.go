@@ -14,7 +14,7 @@ func TestBehaviourRoundTrip(t *testing.T) {
 	for _, b := range []Behaviour{
 		{},
 		{Sleep: 20 * time.Millisecond},
-		{Sleep: time.Second, IgnoreContext: true, Hang: true, FailAttempts: 2, ExitCode: 3},
+		{Sleep: time.Second, IgnoreContext: true, Hang: true, FailAttempts: 2, ExitCode: 3, TempTable: true},
 	} {
 		got, err := ParseBehaviour(b.String())
 		if err != nil || got != b {
@@ -24,7 +24,7 @@ func TestBehaviourRoundTrip(t *testing.T) {
 }
 
 func TestParseBehaviourRefuses(t *testing.T) {
-	for _, s := range []string{"sleep", "sleep=soon", "fail=-1", "exit=x", "hang=1", "explode"} {
+	for _, s := range []string{"sleep", "sleep=soon", "fail=-1", "exit=x", "hang=1", "temptable=1", "explode"} {
 		if _, err := ParseBehaviour(s); err == nil {
 			t.Errorf("ParseBehaviour(%q) accepted it", s)
 		}
@@ -36,6 +36,8 @@ func TestWorkerOptionsRoundTrip(t *testing.T) {
 		RedisURL: "redis://127.0.0.1:1/0", Prefix: "p", Ledger: "/tmp/l", Queue: "q", Workers: 3,
 		Lease: 2 * time.Second, JobTimeout: time.Minute, ShutdownTimeout: time.Second,
 		SchedulerInterval: 200 * time.Millisecond, RetryDelay: 50 * time.Millisecond, ClockOffset: -5 * time.Minute,
+		TimeoutGrace: 300 * time.Millisecond, AllowEviction: true, DBConns: 1,
+		Schedule:       Schedule{Type: "a", Prefix: "early", Count: 5, In: 3 * time.Second},
 		Handlers:       map[string]Behaviour{"a": {Sleep: time.Millisecond}, "b": {ExitCode: 1}},
 		Database:       "postgres://u@127.0.0.1:1/db",
 		TenantHandlers: map[string]Behaviour{"t": {FailAttempts: 1}},
@@ -48,6 +50,14 @@ func TestWorkerOptionsRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("parsed %+v; want %+v", got, want)
+	}
+}
+
+func TestParseScheduleRefuses(t *testing.T) {
+	for _, s := range []string{"", "a:b:1", "a:b:0:1s", ":b:1:1s", "a:b:x:1s", "a:b:1:soon"} {
+		if _, err := ParseSchedule(s); err == nil {
+			t.Errorf("ParseSchedule(%q) accepted it", s)
+		}
 	}
 }
 

@@ -16,11 +16,12 @@ import (
 
 // Process is a child process of the suite: a worker or a redis-server.
 type Process struct {
-	Name string
-	cmd  *exec.Cmd
-	log  *os.File
-	done chan struct{} // closed when the process has exited
-	err  error         // its exit status, once done
+	Name    string
+	cmd     *exec.Cmd
+	log     *os.File
+	logPath string
+	done    chan struct{} // closed when the process has exited
+	err     error         // its exit status, once done
 	// exitExpected is set by the scenario that ends the process on
 	// purpose, so that the runner does not report its exit.
 	exitExpected bool
@@ -61,13 +62,28 @@ func startProcess(name, bin, logPath string, args ...string) (*Process, error) {
 		log.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &Process{Name: name, cmd: cmd, log: log, done: make(chan struct{})}
+	p := &Process{Name: name, cmd: cmd, log: log, logPath: logPath, done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
 		log.Close()
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// Output is what the process has written to its stdout and stderr.
+func (p *Process) Output() (string, error) {
+	b, err := os.ReadFile(p.logPath)
+	return string(b), err
+}
+
+// ExitCode is the exit status of a process that exited, -1 when a signal
+// ended it, and false while it runs.
+func (p *Process) ExitCode() (int, bool) {
+	if !p.Exited() {
+		return 0, false
+	}
+	return p.cmd.ProcessState.ExitCode(), true
 }
 
 // PID is the process's ID.

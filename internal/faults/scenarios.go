@@ -28,6 +28,22 @@ var Scenarios = []Scenario{
 		Summary: "SIGSTOP redis-server for 10 s mid-drain, then SIGCONT: workers resume, only jobs held across the freeze may run twice"},
 	{Name: "client-pause", Run: clientPause,
 		Summary: "CLIENT PAUSE 2 s during enqueues with caller-chosen IDs and 300 ms deadlines, kept, retried on error with the same ID: no duplicate"},
+	{Name: "evicting-redis", Run: evictingRedis,
+		Summary: "maxmemory-policy allkeys-lru: enqueue and worker refuse with redis.ErrEvictionPolicy; allowed, one warning each and nothing lost"},
+	{Name: "full-redis", Run: fullRedis,
+		Summary: "fill a 4 MB noeviction Redis until an enqueue is refused (all or none), then drain it: every job once"},
+	{Name: "large-payload", Run: largePayload,
+		Summary: "args over 1 MiB refused before any I/O; 512 KiB jobs complete and Redis keeps one copy of each"},
+	{Name: "tenant-temp-table", Run: tenantTempTable,
+		Summary: "tenant alpha's jobs create a TEMP TABLE shadowing the tenants' table; beta's jobs on the same connection never see it"},
+	{Name: "wrong-type-key", Run: wrongTypeKey,
+		Summary: "a queue's pending list overwritten with a string under running workers: nothing half-applied, errors name the key, Repair puts the orphans back"},
+	{Name: "clock-skew", Run: clockSkew,
+		Summary: "workers with host clocks at 0, +5 min, -5 min: no lease taken early, no RunIn job of a skewed worker started early"},
+	{Name: "ignored-timeout", Run: ignoredTimeout,
+		Summary: "handlers that ignore their context past a 500 ms timeout on 1 slot: failed as timeout, slot freed, abandoned count reported"},
+	{Name: "unknown-outcome", Run: unknownOutcome,
+		Summary: "SIGSTOP redis-server 3 s under enqueuers with 300 ms deadlines and IDs of their own: every call returns in time, retries store each job once"},
 }
 
 // Lookup returns the scenario named name.
@@ -57,7 +73,7 @@ func startDrain(ctx context.Context, e *Env, n, count int, o WorkerOptions) ([]*
 	if err := e.StartRedis(); err != nil {
 		return nil, err
 	}
-	if _, err := e.Enqueue(ctx, workType, n); err != nil {
+	if _, err := e.Enqueue(ctx, workType, n, noArgs); err != nil {
 		return nil, err
 	}
 	return e.StartWorkers(count, o)

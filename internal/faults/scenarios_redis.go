@@ -24,7 +24,7 @@ func redisSIGKILL(ctx context.Context, e *Env) error {
 	if err := e.StartRedis("--appendonly", "yes", "--appendfsync", "everysec"); err != nil {
 		return err
 	}
-	if _, err := e.Enqueue(ctx, workType, 800); err != nil {
+	if _, err := e.Enqueue(ctx, workType, 800, noArgs); err != nil {
 		return err
 	}
 	if err := sleep(ctx, 1500*time.Millisecond); err != nil { // past one fsync

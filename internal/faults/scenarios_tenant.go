@@ -28,7 +28,7 @@ func tenantSIGKILL(ctx context.Context, e *Env) error {
 	}
 	tenantOf := make(map[string]string)
 	for _, t := range tenants {
-		ids, err := e.Enqueue(ctx, tenantType, 100, runtime.ForTenant(t))
+		ids, err := e.Enqueue(ctx, tenantType, 100, noArgs, runtime.ForTenant(t))
 		if err != nil {
 			return err
 		}
@@ -81,5 +81,52 @@ func checkTenantRows(tenantOf map[string]string, items map[string][]string, mayR
 			return fmt.Errorf("job %s committed %d rows in tenant %s; want 1", id, n, tenantOf[id])
 		}
 	}
+	return nil
+}
+
+// tenantTempTable runs, on one worker slot and one PostgreSQL connection,
+// jobs of tenant alpha that create a temporary table named items (as the
+// tenants' own table is) before inserting their row, alternating with jobs
+// of tenant beta: every row must land in its own tenant's items table,
+// neither in alpha's temporary table (pg_temp searched first) nor, for
+// beta, in one alpha left on the connection.
+func tenantTempTable(ctx context.Context, e *Env) error {
+	const pairs = 20
+	if err := e.StartRedis(); err != nil {
+		return err
+	}
+	if err := e.StartPostgres(ctx); err != nil {
+		return err
+	}
+	if err := e.CreateTenants(ctx, "alpha", "beta"); err != nil {
+		return err
+	}
+	tenantOf := make(map[string]string)
+	for range pairs {
+		for _, t := range []struct{ tenant, jobType string }{{"alpha", "tenant-temp"}, {"beta", tenantType}} {
+			ids, err := e.Enqueue(ctx, t.jobType, 1, noArgs, runtime.ForTenant(t.tenant))
+			if err != nil {
+				return err
+			}
+			tenantOf[ids[0]] = t.tenant
+		}
+	}
+	o := WorkerOptions{Workers: 1, DBConns: 1, TenantHandlers: map[string]Behaviour{
+		"tenant-temp": {TempTable: true}, tenantType: {},
+	}}
+	if _, err := e.StartWorker(o); err != nil {
+		return err
+	}
+	if err := e.WaitDrained(ctx, 30*time.Second); err != nil {
+		return err
+	}
+	items, err := e.TenantItems(ctx, "alpha", "beta")
+	if err != nil {
+		return err
+	}
+	if err := checkTenantRows(tenantOf, items, nil); err != nil {
+		return err
+	}
+	e.Note("%d alpha jobs with a TEMP TABLE items alternating with %d beta jobs on one connection: each row in its tenant's table", pairs, pairs)
 	return nil
 }

@@ -121,7 +121,7 @@ func longHandler(ctx context.Context, e *Env) error {
 	if err := e.StartRedis(); err != nil {
 		return err
 	}
-	ids, err := e.Enqueue(ctx, "long", jobs)
+	ids, err := e.Enqueue(ctx, "long", jobs, noArgs)
 	if err != nil {
 		return err
 	}
@@ -198,12 +198,12 @@ func crashingHandler(ctx context.Context, e *Env) error {
 	if err := e.StartRedis(); err != nil {
 		return err
 	}
-	crasher, err := e.Enqueue(ctx, "crash", 1, runtime.WithMaxRetries(retries))
+	crasher, err := e.Enqueue(ctx, "crash", 1, noArgs, runtime.WithMaxRetries(retries))
 	if err != nil {
 		return err
 	}
 	e.Expect(runtime.StateFailed, crasher...)
-	if _, err := e.Enqueue(ctx, workType, 50, runtime.WithMaxRetries(retries)); err != nil {
+	if _, err := e.Enqueue(ctx, workType, 50, noArgs, runtime.WithMaxRetries(retries)); err != nil {
 		return err
 	}
 	o := WorkerOptions{Workers: 4, RetryDelay: 10 * time.Millisecond, Handlers: map[string]Behaviour{workType: work, "crash": {ExitCode: 3}}}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,8 +29,18 @@ type WorkerOptions struct {
 	// RetryDelay, when set, is the constant delay before each retry of a
 	// failed attempt (the pool's default backoff starts at 1 s and doubles).
 	RetryDelay time.Duration
-	// ClockOffset moves the worker's clock (pool and backend) by this much.
+	// TimeoutGrace is how long a handler may run on after its context
+	// ended before the pool abandons it (0: the pool's default).
+	TimeoutGrace time.Duration
+	// ClockOffset moves the worker host's wall clock by this much
+	// (wallclock.SetOffset), as on a host whose clock is wrong.
 	ClockOffset time.Duration
+	// AllowEviction accepts a Redis that may evict keys
+	// (redis.WithAllowEviction); without it the worker refuses to start.
+	AllowEviction bool
+	// Schedule, when its Count is set, makes the worker enqueue jobs at
+	// start-up, before it serves (see Schedule).
+	Schedule Schedule
 	// Handlers maps each job type the worker serves to its behaviour.
 	Handlers map[string]Behaviour
 	// Database is the PostgreSQL URL of the tenants; set by
@@ -38,6 +49,54 @@ type WorkerOptions struct {
 	// TenantHandlers maps each tenant job type the worker serves to its
 	// behaviour (see Behaviour.TenantHandler); they need Database.
 	TenantHandlers map[string]Behaviour
+	// DBConns bounds the worker's PostgreSQL connections (default Workers
+	// + 2); 1 makes every tenant job run on the same connection.
+	DBConns int
+}
+
+// Schedule is a batch of jobs a worker enqueues at start-up with its own
+// client and clock, each due In after its enqueue: IDs Prefix-000,
+// Prefix-001 ... It records each enqueue in the ledger just before it
+// (EventEnqueue).
+type Schedule struct {
+	Type   string
+	Prefix string
+	Count  int
+	In     time.Duration
+}
+
+// String is the flag form ParseSchedule reads: "TYPE:PREFIX:COUNT:IN".
+func (s Schedule) String() string {
+	return fmt.Sprintf("%s:%s:%d:%s", s.Type, s.Prefix, s.Count, s.In)
+}
+
+// ID is the ID of the i-th job of the schedule.
+func (s Schedule) ID(i int) string { return fmt.Sprintf("%s-%03d", s.Prefix, i) }
+
+// IDs are the IDs of the schedule's jobs.
+func (s Schedule) IDs() []string {
+	ids := make([]string, s.Count)
+	for i := range ids {
+		ids[i] = s.ID(i)
+	}
+	return ids
+}
+
+// ParseSchedule parses the form String writes.
+func ParseSchedule(v string) (Schedule, error) {
+	f := strings.Split(v, ":")
+	if len(f) != 4 || f[0] == "" || f[1] == "" {
+		return Schedule{}, fmt.Errorf("schedule %q: want TYPE:PREFIX:COUNT:IN", v)
+	}
+	count, err := strconv.Atoi(f[2])
+	if err != nil || count < 1 {
+		return Schedule{}, fmt.Errorf("schedule %q: count must be a positive integer", v)
+	}
+	in, err := time.ParseDuration(f[3])
+	if err != nil {
+		return Schedule{}, fmt.Errorf("schedule %q: %w", v, err)
+	}
+	return Schedule{Type: f[0], Prefix: f[1], Count: count, In: in}, nil
 }
 
 // withDefaults fills the zero fields that have suite defaults.
@@ -65,7 +124,14 @@ func (o WorkerOptions) Args() []string {
 		"-workers", fmt.Sprint(o.Workers), "-lease", o.Lease.String(),
 		"-job-timeout", o.JobTimeout.String(), "-shutdown-timeout", o.ShutdownTimeout.String(),
 		"-scheduler-interval", o.SchedulerInterval.String(), "-retry-delay", o.RetryDelay.String(),
-		"-clock-offset", o.ClockOffset.String(),
+		"-timeout-grace", o.TimeoutGrace.String(), "-clock-offset", o.ClockOffset.String(),
+		"-db-conns", fmt.Sprint(o.DBConns),
+	}
+	if o.AllowEviction {
+		args = append(args, "-allow-eviction")
+	}
+	if o.Schedule.Count > 0 {
+		args = append(args, "-schedule", o.Schedule.String())
 	}
 	if o.Prefix != "" {
 		args = append(args, "-prefix", o.Prefix)
@@ -103,7 +169,15 @@ func (o *WorkerOptions) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 0, "shutdown wait for running jobs (0: the pool's default)")
 	fs.DurationVar(&o.SchedulerInterval, "scheduler-interval", 100*time.Millisecond, "scheduler interval")
 	fs.DurationVar(&o.RetryDelay, "retry-delay", 0, "constant delay before each retry (0: the pool's default backoff)")
-	fs.DurationVar(&o.ClockOffset, "clock-offset", 0, "added to the worker's clock")
+	fs.DurationVar(&o.TimeoutGrace, "timeout-grace", 0, "run-on allowed past a handler's context before it is abandoned (0: the pool's default)")
+	fs.DurationVar(&o.ClockOffset, "clock-offset", 0, "added to the worker host's wall clock (wallclock.SetOffset)")
+	fs.BoolVar(&o.AllowEviction, "allow-eviction", false, "accept a Redis that may evict keys (redis.WithAllowEviction)")
+	fs.Func("schedule", "TYPE:PREFIX:COUNT:IN: enqueue COUNT jobs due IN from now at start-up", func(v string) error {
+		var err error
+		o.Schedule, err = ParseSchedule(v)
+		return err
+	})
+	fs.IntVar(&o.DBConns, "db-conns", 0, "PostgreSQL connections (0: workers + 2)")
 	fs.StringVar(&o.Database, "database", "", "PostgreSQL URL of the tenants (needed by -tenant-handle)")
 	fs.Func("handle", "TYPE=BEHAVIOUR: serve TYPE with a handler that behaves so (repeatable; see Behaviour)", handlerFlag(&o.Handlers))
 	fs.Func("tenant-handle", "TYPE=BEHAVIOUR: serve TYPE with a tenant handler that behaves so (repeatable)", handlerFlag(&o.TenantHandlers))

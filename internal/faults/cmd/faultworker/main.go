@@ -16,13 +16,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
 	"github.com/jobsgo/jobs/adapters/postgres"
 	"github.com/jobsgo/jobs/adapters/redis"
 	"github.com/jobsgo/jobs/internal/faults"
+	"github.com/jobsgo/jobs/internal/wallclock"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -36,11 +36,6 @@ func main() {
 	}
 }
 
-// offsetClock is the system clock moved by a fixed offset.
-type offsetClock time.Duration
-
-func (c offsetClock) Now() time.Time { return time.Now().Add(time.Duration(c)) }
-
 func run(opts faults.WorkerOptions) error {
 	if opts.RedisURL == "" || opts.Ledger == "" || len(opts.Handlers)+len(opts.TenantHandlers) == 0 {
 		return errors.New("-redis, -ledger and at least one -handle or -tenant-handle are required")
@@ -53,8 +48,14 @@ func run(opts faults.WorkerOptions) error {
 		return err
 	}
 	defer ledger.Close()
-	clock := offsetClock(opts.ClockOffset)
-	backendOpts := []redis.Option{redis.WithURL(opts.RedisURL), redis.WithClock(clock)}
+	// A wrong host clock, as skewed hosts have: the backend and the pool
+	// must decide on the Redis server's clock all the same.
+	wallclock.SetOffset(opts.ClockOffset)
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("pid", os.Getpid())
+	backendOpts := []redis.Option{redis.WithURL(opts.RedisURL), redis.WithLogger(logger)}
+	if opts.AllowEviction {
+		backendOpts = append(backendOpts, redis.WithAllowEviction())
+	}
 	if opts.Prefix != "" {
 		backendOpts = append(backendOpts, redis.WithPrefix(opts.Prefix))
 	}
@@ -76,7 +77,11 @@ func run(opts faults.WorkerOptions) error {
 			return err
 		}
 		defer db.Close()
-		db.SetMaxOpenConns(opts.Workers + 2)
+		conns := opts.DBConns
+		if conns == 0 {
+			conns = opts.Workers + 2
+		}
+		db.SetMaxOpenConns(conns)
 		tenants = postgres.NewExecutor(db, postgres.NewSQLResolver(db))
 	}
 	for jobType, behaviour := range opts.TenantHandlers {
@@ -88,7 +93,11 @@ func run(opts faults.WorkerOptions) error {
 	if opts.RetryDelay > 0 {
 		retry = runtime.RetryPolicy{Backoff: runtime.BackoffConstant, InitialDelay: opts.RetryDelay, MaxDelay: opts.RetryDelay}
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("pid", os.Getpid())
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := enqueueSchedule(ctx, runtime.NewClient(backend), opts.Schedule, ledger); err != nil {
+		return err
+	}
 	pool, err := runtime.NewPool(faults.NewLedgerBackend(backend, ledger), registry, runtime.PoolConfig{
 		Queues:            map[string]int{opts.Queue: opts.Workers},
 		Lease:             opts.Lease,
@@ -97,13 +106,26 @@ func run(opts faults.WorkerOptions) error {
 		SchedulerInterval: opts.SchedulerInterval,
 		Retry:             retry,
 		Tenants:           tenants,
+		TimeoutGrace:      opts.TimeoutGrace,
 		Logger:            logger,
-		Clock:             clock,
 	})
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	return pool.Run(ctx)
+	err = pool.Run(ctx)
+	fmt.Fprintf(os.Stderr, "faultworker: abandoned handlers: %d\n", pool.AbandonedHandlers())
+	return err
+}
+
+// enqueueSchedule enqueues the jobs of s, if any, each due s.In after its
+// enqueue, recording each in the ledger just before the call, so that the
+// event is no later than the time the job's due time is reckoned from.
+func enqueueSchedule(ctx context.Context, client *runtime.Client, s faults.Schedule, ledger *faults.LedgerWriter) error {
+	for i := range s.Count {
+		ledger.Record(faults.EventEnqueue, runtime.Job{ID: s.ID(i)}, runtime.StateScheduled, true)
+		if _, err := client.Enqueue(ctx, s.Type, []byte("{}"), runtime.WithJobID(s.ID(i)), runtime.RunIn(s.In)); err != nil {
+			return fmt.Errorf("enqueue scheduled job %s: %w", s.ID(i), err)
+		}
+	}
+	return nil
 }

@@ -27,6 +27,11 @@ type Job struct {
 	Attempts    int               `json:"attempts"` // attempts started so far
 	MaxRetries  int               `json:"max_retries"`
 	RetriesLeft int               `json:"retries_left"`
+	// Refunded counts the attempts that do not count against MaxRetries: a
+	// worker stopped while the job ran beside others (runtime.Job.Refunded).
+	Refunded int `json:"refunded,omitempty"`
+	// Alone is set while the job runs alone in its process, as a suspect.
+	Alone bool `json:"alone,omitempty"`
 	// TimeoutMS is the job's own per-attempt timeout, if it has one.
 	TimeoutMS float64 `json:"timeout_ms,omitempty"`
 	// RetryPolicy is the job's own retry policy, if it has one.
@@ -38,6 +43,9 @@ type Job struct {
 	LeaseUntil  time.Time    `json:"lease_until,omitzero"` // running jobs
 	// DurationMS is how long the last attempt of a finished job ran.
 	DurationMS float64 `json:"duration_ms,omitempty"`
+	// Raw holds, for a job quarantined as corrupt, the stored values that
+	// could not be read, by field name (see runtime.Job.Raw).
+	Raw map[string]string `json:"raw,omitempty"`
 }
 
 // JobError is why an attempt failed.
@@ -110,12 +118,15 @@ func JobOf(j runtime.Job, withStack bool) Job {
 		Attempts:    j.Attempt,
 		MaxRetries:  j.MaxRetries,
 		RetriesLeft: j.RetriesLeft(),
+		Refunded:    j.Refunded,
+		Alone:       j.Alone,
 		TimeoutMS:   ms(j.Timeout),
 		CreatedAt:   utc(j.CreatedAt),
 		ExecuteAt:   utc(j.ExecuteAt),
 		StartedAt:   utc(j.StartedAt),
 		FinishedAt:  utc(j.FinishedAt),
 		LeaseUntil:  utc(j.LeaseUntil),
+		Raw:         j.Raw,
 	}
 	if len(out.Args) == 0 {
 		out.Args = json.RawMessage("null")

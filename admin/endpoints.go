@@ -90,6 +90,7 @@ func (h *Handler) routes() {
 		"GET /api/admin/queues/{queue}/jobs":    h.queueJobs,
 		"POST /api/admin/queues/{queue}/pause":  queueAction("Queue paused", h.backend.PauseQueue),
 		"POST /api/admin/queues/{queue}/resume": queueAction("Queue resumed", h.backend.ResumeQueue),
+		"POST /api/admin/queues/{queue}/repair": h.repair,
 	} {
 		h.mux.Handle(pattern, h.serve(e))
 	}
@@ -349,4 +350,31 @@ func queueAction(message string, act func(context.Context, string) error) endpoi
 		}
 		return http.StatusOK, Message{Message: message, Queue: queue}, nil
 	}
+}
+
+// repair checks the storage of the queue the path names (a dry run) or,
+// with ?fix=1, puts it right, and answers the runtime.RepairReport. A
+// backend without runtime.Repairer answers 501.
+func (h *Handler) repair(r *http.Request) (int, any, error) {
+	queue, err := queueName(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	fix := false
+	switch v := r.URL.Query().Get("fix"); v {
+	case "", "0", "false":
+	case "1", "true":
+		fix = true
+	default:
+		return 0, nil, badRequest("fix must be 1 or 0, not %q", v)
+	}
+	rep, ok := h.backend.(runtime.Repairer)
+	if !ok {
+		return 0, nil, &apiError{http.StatusNotImplemented, "This backend cannot repair queues"}
+	}
+	report, err := rep.Repair(r.Context(), queue, fix)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, report, nil
 }

@@ -162,7 +162,7 @@ func (p *Pool) decide(job Job, a attempt, now time.Time) Job {
 		return mustTransition(job.Fail(jobErr, now))
 	}
 	policy := p.retryPolicy(job)
-	at := now.Add(policy.Delay(job.Attempt, p.cfg.Random()))
+	at := now.Add(policy.Delay(job.Charged(), p.cfg.Random()))
 	return mustTransition(job.PrepareRetry(jobErr, at, now))
 }
 

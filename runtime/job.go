@@ -151,6 +151,15 @@ type Job struct {
 	State      State             `json:"state"`
 	Attempt    int               `json:"attempt"`     // attempts started so far
 	MaxRetries int               `json:"max_retries"` // retries after the first attempt
+	// Refunded counts the attempts among Attempt that do not count against
+	// MaxRetries: their worker stopped (crashed or hung) while the job ran
+	// beside other jobs, so nothing says that this job was the cause (see
+	// ExpireLease). A job with refunded attempts is a suspect: pools run it
+	// alone in their process.
+	Refunded int `json:"refunded,omitempty"`
+	// Alone is set while the current attempt's handler runs alone in its
+	// process (see Isolate): a lease expiry then counts the attempt.
+	Alone bool `json:"alone,omitempty"`
 	// Retry overrides the handler's (and the pool's) retry policy when set.
 	Retry *RetryPolicy `json:"retry,omitempty"`
 	// Timeout overrides the handler's (and the pool's) per-attempt timeout when positive.
@@ -167,6 +176,11 @@ type Job struct {
 	// active when UniqueUntil is zero. See Unique.
 	UniqueKey   string    `json:"unique_key,omitempty"`
 	UniqueUntil time.Time `json:"unique_until,omitzero"`
+	// Raw holds, for a job quarantined as corrupt (a failed job with error
+	// type ErrorTypeCorrupt), the stored values that could not be read, by
+	// the backend's field name; the job's other fields hold what could be
+	// read, and unreadable ones sane values (attempt 0, ...). Nil otherwise.
+	Raw map[string]string `json:"raw,omitempty"`
 }
 
 // HoldsUniqueKey reports whether j keeps its unique key from other jobs at now.
@@ -180,9 +194,18 @@ func (j Job) HoldsUniqueKey(now time.Time) bool {
 	return !j.State.Terminal()
 }
 
+// Charged is the number of attempts that count against MaxRetries: those
+// started, less the refunded ones.
+func (j Job) Charged() int { return j.Attempt - j.Refunded }
+
+// Suspect reports whether a worker stopped while it held j beside other
+// jobs (j has refunded attempts): such a job runs alone in its process, so
+// that a crash it causes is charged to it alone.
+func (j Job) Suspect() bool { return j.Refunded > 0 }
+
 // RetriesLeft reports how many more attempts j may make after the current one.
 func (j Job) RetriesLeft() int {
-	left := j.MaxRetries + 1 - j.Attempt
+	left := j.MaxRetries + 1 - j.Charged()
 	if left < 0 {
 		return 0
 	}

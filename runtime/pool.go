@@ -155,7 +155,8 @@ func (c PoolConfig) validate(reg *Registry) error {
 // pool, which runs it with a lease that a heartbeat renews. On a backend
 // that is an AckDequeuer, a worker that stores an outcome takes its next
 // job in the same round trip and goes back to the fetcher only when it
-// gets none.
+// gets none. A suspect job (Job.Suspect) runs alone in the process, and
+// the pool takes no jobs while one waits for its turn (see IsolationWindow).
 type Pool struct {
 	backend Backend
 	// ackDequeuer is backend when it is one, else nil.
@@ -184,6 +185,8 @@ type Pool struct {
 	handlers sync.Map                 // job type -> *preparedHandler
 	// abandoned counts the handlers given up on (AbandonedHandlers).
 	abandoned atomic.Int64
+	// turns runs suspect jobs alone (see runAlone).
+	turns *turns
 }
 
 // queueWorkers is the worker slots of one queue.
@@ -210,6 +213,9 @@ type runningJob struct {
 	// workers and slot locate the worker slot the job runs in.
 	workers *queueWorkers
 	slot    int
+	// leave ends the job's turn (see executeInTurn) once its outcome is
+	// stored; nil until the job has one.
+	leave func()
 }
 
 // NewPool returns a pool that runs registry's handlers on jobs of backend.
@@ -230,6 +236,7 @@ func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error)
 		cfg:      cfg,
 		log:      cfg.Logger,
 		workers:  make(map[string]*queueWorkers, len(cfg.Queues)),
+		turns:    newTurns(),
 	}
 	p.ackDequeuer, _ = backend.(AckDequeuer)
 	for q, n := range cfg.Queues {
@@ -440,6 +447,9 @@ func (p *Pool) fetch(ctx context.Context, queue string, w *queueWorkers) {
 				break more
 			}
 		}
+		if !p.turns.waitOpen(ctx) { // a suspect job waits for its turn or runs alone
+			return
+		}
 		jobs, err := p.backend.Dequeue(ctx, queue, len(slots), p.cfg.Lease)
 		for _, s := range slots[len(jobs):] {
 			w.free <- s
@@ -496,7 +506,7 @@ func (p *Pool) work(w *queueWorkers, i int) {
 // was abandoned: another goroutine serves the slot now.
 func (p *Pool) serve(w *queueWorkers, i int, rj *runningJob) bool {
 	for rj != nil {
-		outcome, ok, abandoned := p.execute(rj)
+		outcome, ok, abandoned := p.executeInTurn(rj)
 		if abandoned {
 			return false
 		}
@@ -506,11 +516,14 @@ func (p *Pool) serve(w *queueWorkers, i int, rj *runningJob) bool {
 	return true
 }
 
-// finish empties rj's slot and stores rj's outcome when ok; it returns the
-// job the slot took in the same round trip, if any.
+// finish empties rj's slot, stores rj's outcome when ok and ends rj's
+// turn; it returns the job the slot took in the same round trip, if any.
 func (p *Pool) finish(rj *runningJob, outcome Job, ok bool) *runningJob {
 	rj.workers.slots[rj.slot].job.Store(nil)
 	rj.cancel(nil)
+	if rj.leave != nil {
+		defer rj.leave()
+	}
 	if !ok {
 		return nil
 	}
@@ -521,7 +534,7 @@ func (p *Pool) finish(rj *runningJob, outcome Job, ok bool) *runningJob {
 // pool is still taking jobs, takes the queue's next job in the same round
 // trip: that job, already in slot i of w, is returned for the worker to run.
 func (p *Pool) store(w *queueWorkers, i int, outcome Job) *runningJob {
-	if p.ackDequeuer == nil || p.taking.Err() != nil {
+	if p.ackDequeuer == nil || p.taking.Err() != nil || !p.turns.open() {
 		p.ack(outcome)
 		return nil
 	}

@@ -79,8 +79,21 @@ type Maintainer interface {
 	// their queues and reports how many it moved.
 	PromoteDue(ctx context.Context) (int, error)
 	// RecoverExpired applies Job.ExpireLease to running jobs whose lease has
-	// expired (their worker crashed or hung) and reports how many it moved.
+	// expired (their worker crashed or hung) and reports how many it moved:
+	// the attempt counts only for a job that ran alone (see Isolator).
 	RecoverExpired(ctx context.Context) (int, error)
+}
+
+// Isolator marks jobs as running alone in their process. The pool calls it
+// before it runs a suspect job's handler (Job.Suspect) with no other
+// handler running beside it, so that a crash of the process is charged to
+// that job alone (see Job.ExpireLease).
+type Isolator interface {
+	// Isolate applies Job.Isolate to the stored job, which must still be
+	// running the attempt job was started with, else it fails with
+	// ErrLeaseLost. The mark is durable when Isolate returns, and holds
+	// until the attempt ends.
+	Isolate(ctx context.Context, job Job) error
 }
 
 // DeadLetterQuery selects dead-letter jobs. Empty filters match all.
@@ -144,6 +157,7 @@ type AckDequeuer interface {
 type Backend interface {
 	Queue
 	Maintainer
+	Isolator
 	Store
 	StatsReader
 	WorkerRegistry

@@ -147,6 +147,7 @@ func (j Job) Start(now, leaseUntil time.Time) (Job, error) {
 	}
 	j.State = StateRunning
 	j.Attempt++
+	j.Alone = false
 	j.StartedAt, j.LeaseUntil = now, leaseUntil
 	j.FinishedAt = time.Time{}
 	return j, nil
@@ -160,7 +161,7 @@ func (j Job) Complete(result json.RawMessage, now time.Time) (Job, error) {
 	if len(result) > 0 && !json.Valid(result) {
 		return j, fmt.Errorf("%w: result of job %s is not valid JSON", ErrInvalidJob, j.ID)
 	}
-	j.State = StateCompleted
+	j.State, j.Alone = StateCompleted, false
 	j.Result = append(json.RawMessage(nil), result...)
 	j.FinishedAt, j.LeaseUntil = now, time.Time{}
 	return j, nil
@@ -175,7 +176,7 @@ func (j Job) PrepareRetry(jobErr JobError, at, now time.Time) (Job, error) {
 	if j.RetriesLeft() == 0 {
 		return j, fmt.Errorf("%w: job %s used all %d retries", ErrInvalidTransition, j.ID, j.MaxRetries)
 	}
-	j.State = StateRetrying
+	j.State, j.Alone = StateRetrying, false
 	j.Error = &jobErr
 	j.ExecuteAt, j.LeaseUntil = at, time.Time{}
 	return j, nil
@@ -186,7 +187,7 @@ func (j Job) Fail(jobErr JobError, now time.Time) (Job, error) {
 	if !j.in(StateRunning) {
 		return j, j.refuse("fail")
 	}
-	j.State = StateFailed
+	j.State, j.Alone = StateFailed, false
 	j.Error = &jobErr
 	j.FinishedAt, j.LeaseUntil = now, time.Time{}
 	return j, nil
@@ -198,7 +199,7 @@ func (j Job) Cancel(now time.Time) (Job, error) {
 	if !j.in(StatePending, StateScheduled, StateRetrying, StateRunning) {
 		return j, j.refuse("cancel")
 	}
-	j.State = StateCancelled
+	j.State, j.Alone = StateCancelled, false
 	j.FinishedAt, j.LeaseUntil = now, time.Time{}
 	return j, nil
 }
@@ -209,27 +210,48 @@ func (j Job) Release(now time.Time) (Job, error) {
 	if !j.in(StateRunning) {
 		return j, j.refuse("release")
 	}
-	j.State = StatePending
+	j.State, j.Alone = StatePending, false
 	j.Attempt--
 	j.LeaseUntil = time.Time{}
 	return j, nil
 }
 
+// Isolate marks a running job as running alone in its process: no other
+// handler runs there until its handler ends or a bounded window passes
+// (see Pool). Should its worker then stop without reporting, the attempt
+// counts (see ExpireLease). A pool isolates every suspect job.
+func (j Job) Isolate() (Job, error) {
+	if !j.in(StateRunning) {
+		return j, j.refuse("isolate")
+	}
+	j.Alone = true
+	return j, nil
+}
+
 // ExpireLease handles a running job whose worker stopped renewing its lease
-// (it crashed or hung). The attempt counts: the job goes back to pending, or
-// to the dead-letter queue when it has no retries left.
+// (it crashed or hung). When the job ran alone in its process (Isolate) it
+// is the cause, and the attempt counts: the job goes back to pending, or to
+// the dead-letter queue when it has no retries left. Otherwise any job of
+// that process may have been the cause: the attempt is refunded (it does
+// not count against MaxRetries) and the job, now a suspect, goes back to
+// pending to run alone next time. Either way the attempt number stays, so
+// that the worker that lost the lease cannot report on a later attempt.
 func (j Job) ExpireLease(now time.Time) (Job, error) {
 	if !j.in(StateRunning) {
 		return j, j.refuse("expire the lease of")
 	}
+	lapsed := j.LeaseUntil.UTC().Format(time.RFC3339Nano)
 	jobErr := JobError{
 		Type:    ErrorTypeLeaseExpired,
-		Message: fmt.Sprintf("lease expired at %s: the worker stopped without reporting", j.LeaseUntil.UTC().Format(time.RFC3339Nano)),
+		Message: fmt.Sprintf("lease expired at %s: the worker stopped without reporting while the job ran alone", lapsed),
 	}
-	if j.RetriesLeft() == 0 {
+	if !j.Alone {
+		j.Refunded++
+		jobErr.Message = fmt.Sprintf("lease expired at %s: the worker stopped without reporting while the job ran beside others; the attempt is not counted and the job runs alone next time", lapsed)
+	} else if j.RetriesLeft() == 0 {
 		return j.Fail(jobErr, now)
 	}
-	j.State = StatePending
+	j.State, j.Alone = StatePending, false
 	j.Error = &jobErr
 	j.ExecuteAt, j.LeaseUntil = now, time.Time{}
 	return j, nil
@@ -242,7 +264,7 @@ func (j Job) Requeue(now time.Time) (Job, error) {
 		return j, j.refuse("requeue")
 	}
 	j.State = StatePending
-	j.Attempt = 0
+	j.Attempt, j.Refunded = 0, 0
 	j.Result = nil
 	j.ExecuteAt = now
 	j.StartedAt, j.FinishedAt, j.LeaseUntil = time.Time{}, time.Time{}, time.Time{}

@@ -30,6 +30,7 @@ func TestTransitionsAllowedFrom(t *testing.T) {
 		"cancel":       {[]State{StatePending, StateScheduled, StateRetrying, StateRunning}, func(j Job) (Job, error) { return j.Cancel(t0) }},
 		"release":      {[]State{StateRunning}, func(j Job) (Job, error) { return j.Release(t0) }},
 		"expire lease": {[]State{StateRunning}, func(j Job) (Job, error) { return j.ExpireLease(t0) }},
+		"isolate":      {[]State{StateRunning}, func(j Job) (Job, error) { return j.Isolate() }},
 		"requeue":      {[]State{StateFailed}, func(j Job) (Job, error) { return j.Requeue(t0) }},
 	}
 	for name, a := range actions {
@@ -92,17 +93,33 @@ func TestTransitionResults(t *testing.T) {
 		{"release gives the attempt back", jobIn(StateRunning),
 			func(j Job) (Job, error) { return j.Release(t0) },
 			func(j Job) Job { j.State, j.Attempt = StatePending, 0; return j }},
-		{"expired lease keeps the attempt", jobIn(StateRunning),
+		{"expired lease beside others refunds the attempt", jobIn(StateRunning),
 			func(j Job) (Job, error) { return j.ExpireLease(t0) },
 			func(j Job) Job {
-				j.State, j.ExecuteAt = StatePending, t0
-				j.Error = &JobError{Type: ErrorTypeLeaseExpired, Message: "lease expired at 0001-01-01T00:00:00Z: the worker stopped without reporting"}
+				j.State, j.ExecuteAt, j.Refunded = StatePending, t0, 1
+				j.Error = &JobError{Type: ErrorTypeLeaseExpired, Message: "lease expired at 0001-01-01T00:00:00Z: the worker stopped without reporting while the job ran beside others; the attempt is not counted and the job runs alone next time"}
 				return j
 			}},
-		{"requeue resets attempts", func() Job { j := jobIn(StateFailed); j.Attempt = 3; j.FinishedAt = t0; return j }(),
+		{"expired lease of a job run alone counts the attempt", func() Job { j := jobIn(StateRunning); j.Alone = true; return j }(),
+			func(j Job) (Job, error) { return j.ExpireLease(t0) },
+			func(j Job) Job {
+				j.State, j.ExecuteAt, j.Alone = StatePending, t0, false
+				j.Error = &JobError{Type: ErrorTypeLeaseExpired, Message: "lease expired at 0001-01-01T00:00:00Z: the worker stopped without reporting while the job ran alone"}
+				return j
+			}},
+		{"isolate marks the attempt as running alone", jobIn(StateRunning),
+			func(j Job) (Job, error) { return j.Isolate() },
+			func(j Job) Job { j.Alone = true; return j }},
+		{"start clears the mark of the previous attempt", func() Job { j := jobIn(StatePending); j.Alone, j.Refunded = true, 1; return j }(),
+			func(j Job) (Job, error) { return j.Start(t0, lease) },
+			func(j Job) Job {
+				j.State, j.Attempt, j.Alone, j.StartedAt, j.LeaseUntil = StateRunning, 2, false, t0, lease
+				return j
+			}},
+		{"requeue resets attempts", func() Job { j := jobIn(StateFailed); j.Attempt, j.Refunded = 3, 1; j.FinishedAt = t0; return j }(),
 			func(j Job) (Job, error) { return j.Requeue(t0.Add(time.Hour)) },
 			func(j Job) Job {
-				j.State, j.Attempt, j.ExecuteAt, j.FinishedAt = StatePending, 0, t0.Add(time.Hour), time.Time{}
+				j.State, j.Attempt, j.Refunded, j.ExecuteAt, j.FinishedAt = StatePending, 0, 0, t0.Add(time.Hour), time.Time{}
 				return j
 			}},
 		{"cancel a running job", jobIn(StateRunning),
@@ -124,7 +141,7 @@ func TestTransitionResults(t *testing.T) {
 
 func TestRetryAndExpiryRespectMaxRetries(t *testing.T) {
 	j := jobIn(StateRunning)
-	j.Attempt = 3 // MaxRetries 2: attempts 1, 2, 3 used
+	j.Attempt, j.Alone = 3, true // MaxRetries 2: attempts 1, 2, 3 used, the last one alone
 	if _, err := j.PrepareRetry(JobError{}, t0, t0); !errors.Is(err, ErrInvalidTransition) {
 		t.Fatalf("retry after the last attempt: err = %v, want ErrInvalidTransition", err)
 	}

@@ -259,8 +259,9 @@ func (b *Backend) promoteDue(now time.Time) (int, error) {
 
 // RecoverExpired applies Job.ExpireLease to the running jobs whose lease
 // deadline has passed: back to the end of their queue, or to the dead-letter
-// queue when out of retries. Each counts as a failed attempt of unknown
-// duration.
+// queue when out of retries; the attempt counts against the job's retries
+// only when it ran alone (Isolate), else it is refunded. Each is a failed
+// attempt of unknown duration in the figures.
 func (b *Backend) RecoverExpired(ctx context.Context) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -31,11 +31,14 @@ type static struct {
 
 // jobFields are the hash fields every read of a whole job asks for, in the
 // order of record's fields.
-var jobFields = []string{"s", "p", "a", "x", "st", "fi", "l", "r", "e", "d"}
+var jobFields = []string{"s", "p", "a", "x", "st", "fi", "l", "r", "e", "d", "raw", "rf", "al"}
 
 // record is a job hash as read from Redis ("" for an absent field).
 type record struct {
-	s, p, a, x, st, fi, l, r, e, d string
+	s, p, a, x, st, fi, l, r, e, d, raw string
+	// rf is the number of refunded attempts, al the attempt that runs
+	// alone (runtime.Job.Isolate).
+	rf, al string
 }
 
 // newRecord builds a record from an HMGET of jobFields.
@@ -48,7 +51,7 @@ func newRecord(vals []any) record {
 		}
 		return ""
 	}
-	return record{str(0), str(1), str(2), str(3), str(4), str(5), str(6), str(7), str(8), str(9)}
+	return record{str(0), str(1), str(2), str(3), str(4), str(5), str(6), str(7), str(8), str(9), str(10), str(11), str(12)}
 }
 
 // exists reports whether the hash was there at all.
@@ -72,8 +75,8 @@ func encodeStatic(j runtime.Job) (string, error) {
 }
 
 // A fieldSet picks fields of a job hash that a change stores; the zero
-// set picks all of a, x, st, fi, l, r, e.
-type fieldSet uint8
+// set is allMutable.
+type fieldSet uint16
 
 // The fields a change may store, besides the state.
 const (
@@ -84,15 +87,22 @@ const (
 	fieldLease                           // l
 	fieldResult                          // r
 	fieldError                           // e
+	fieldRefunded                        // rf
+	fieldAlone                           // al
+	fieldRaw                             // raw, cleared: the job is no longer corrupt
+	fieldStatic                          // d, the static JSON, rewritten from the job
+
+	allMutable = fieldAttempt | fieldExecuteAt | fieldStartedAt | fieldFinishedAt | fieldLease | fieldResult | fieldError |
+		fieldRefunded | fieldAlone
 )
 
-// appendMutable appends the fields of set (all when set is zero) with
-// their values in j to args, as pairs in the order a, x, st, fi, l, r, e,
-// as move.lua takes them ("" deletes a field), and returns args with the
-// number of pairs.
+// appendMutable appends the fields of set (allMutable when set is zero)
+// with their values in j to args, as pairs in the order a, x, st, fi, l,
+// r, e, rf, al, raw, d, as move.lua takes them ("" deletes a field), and
+// returns args with the number of pairs.
 func appendMutable(args []any, j runtime.Job, set fieldSet) ([]any, int, error) {
 	if set == 0 {
-		set = ^fieldSet(0)
+		set = allMutable
 	}
 	n := len(args)
 	if set&fieldAttempt != 0 {
@@ -124,44 +134,76 @@ func appendMutable(args []any, j runtime.Job, set fieldSet) ([]any, int, error) 
 		}
 		args = append(args, "e", e)
 	}
+	if set&fieldRefunded != 0 {
+		args = append(args, "rf", count(j.Refunded))
+	}
+	if set&fieldAlone != 0 {
+		al := ""
+		if j.Alone {
+			al = strconv.Itoa(j.Attempt)
+		}
+		args = append(args, "al", al)
+	}
+	if set&fieldRaw != 0 {
+		args = append(args, "raw", "")
+	}
+	if set&fieldStatic != 0 {
+		d, err := encodeStatic(j)
+		if err != nil {
+			return nil, 0, err
+		}
+		args = append(args, "d", d)
+	}
 	return args, (len(args) - n) / 2, nil
+}
+
+// count formats a counter that is absent while zero.
+func count(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 // decode builds the job with the given ID in queue from its hash. The error
 // (a *corruptError) says what is wrong; the job then holds what could
-// be read, with its type when known.
+// be read, with its type when known. A job quarantined as corrupt (failed,
+// error type corrupt_job) always decodes: what it could not read is in
+// its Raw field (see rawFields).
 func decode(id, queue string, r record) (runtime.Job, error) {
 	j := runtime.Job{ID: id, Queue: queue, State: runtime.State(r.s)}
 	var st static
 	var problems []error
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
+	var unread []string // the fields behind problems
+	bad := func(field, format string, args ...any) {
+		unread = append(unread, field)
+		problems = append(problems, fmt.Errorf(format, args...))
+	}
 	if r.d == "" {
-		bad("field d (type, args, ...) is missing")
+		bad("d", "field d (type, args, ...) is missing")
 	} else if err := decodeStatic(r.d, &st); err != nil {
-		bad("field d is not valid job JSON: %v", err)
+		bad("d", "field d is not valid job JSON: %v", err)
 	}
-	j.Type, j.Args, j.Metadata, j.TenantID = st.Type, st.Args, st.Metadata, st.TenantID
-	j.MaxRetries, j.Retry, j.Timeout = st.MaxRetries, st.Retry, st.Timeout
-	if st.CreatedAt != 0 {
-		j.CreatedAt = time.Unix(0, st.CreatedAt).UTC()
-	}
-	j.UniqueKey = st.UniqueKey
-	if st.UniqueTill != 0 {
-		j.UniqueUntil = time.Unix(0, st.UniqueTill).UTC()
-	}
+	setStatic(&j, st)
 	if !j.State.Valid() {
-		bad("state %q is unknown", r.s)
+		bad("s", "state %q is unknown", r.s)
 	}
 	if p, err := strconv.Atoi(r.p); err == nil && runtime.Priority(p).Valid() {
 		j.Priority = runtime.Priority(p)
 	} else {
-		bad("priority %q is not 1-4", r.p)
+		bad("p", "priority %q is not 1-4", r.p)
 	}
 	if a, err := strconv.Atoi(r.a); err == nil && a >= 0 {
 		j.Attempt = a
 	} else {
-		bad("attempt %q is not a number", r.a)
+		bad("a", "attempt %q is not a number", r.a)
 	}
+	if rf, err := strconv.Atoi(r.rf); r.rf == "" || (err == nil && rf >= 0) {
+		j.Refunded = rf
+	} else {
+		bad("rf", "refunded attempts %q is not a number", r.rf)
+	}
+	j.Alone = j.State == runtime.StateRunning && r.al != "" && r.al == r.a
 	for _, t := range []struct {
 		name string
 		v    string
@@ -172,7 +214,7 @@ func decode(id, queue string, r record) (runtime.Job, error) {
 		}
 		ns, err := strconv.ParseInt(t.v, 10, 64)
 		if err != nil {
-			bad("time field %s %q is not a number", t.name, t.v)
+			bad(t.name, "time field %s %q is not a number", t.name, t.v)
 			continue
 		}
 		*t.dst = time.Unix(0, ns).UTC()
@@ -181,7 +223,7 @@ func decode(id, queue string, r record) (runtime.Job, error) {
 		if json.Valid([]byte(r.r)) {
 			j.Result = json.RawMessage(r.r)
 		} else {
-			bad("result is not valid JSON")
+			bad("r", "result is not valid JSON")
 		}
 	}
 	if r.e != "" {
@@ -189,23 +231,104 @@ func decode(id, queue string, r record) (runtime.Job, error) {
 		if err := json.Unmarshal([]byte(r.e), &e); err == nil {
 			j.Error = &e
 		} else {
-			bad("error field is not valid JSON: %v", err)
+			bad("e", "error field is not valid JSON: %v", err)
 		}
 	}
-	quarantined := j.State == runtime.StateFailed && j.Error != nil && j.Error.Type == runtime.ErrorTypeCorrupt
-	if j.Type == "" && r.d != "" && len(problems) == 0 && !quarantined {
-		bad("job type is empty")
+	if j.State == runtime.StateFailed && j.Error != nil && j.Error.Type == runtime.ErrorTypeCorrupt {
+		j.Raw = rawFields(r, unread)
+		if j.Args == nil {
+			restoreStatic(&j)
+		}
+		return j, nil
+	}
+	if j.Type == "" && r.d != "" && len(problems) == 0 {
+		bad("d", "job type is empty")
 	}
 	if len(problems) > 0 {
-		return j, &corruptError{id: id, queue: queue, reason: errors.Join(problems...).Error()}
+		return j, &corruptError{id: id, queue: queue, reason: errors.Join(problems...).Error(), fields: unread}
 	}
 	return j, nil
+}
+
+// setStatic copies st into j.
+func setStatic(j *runtime.Job, st static) {
+	j.Type, j.Args, j.Metadata, j.TenantID = st.Type, st.Args, st.Metadata, st.TenantID
+	j.MaxRetries, j.Retry, j.Timeout = st.MaxRetries, st.Retry, st.Timeout
+	j.CreatedAt, j.UniqueKey, j.UniqueUntil = time.Time{}, st.UniqueKey, time.Time{}
+	if st.CreatedAt != 0 {
+		j.CreatedAt = time.Unix(0, st.CreatedAt).UTC()
+	}
+	if st.UniqueTill != 0 {
+		j.UniqueUntil = time.Unix(0, st.UniqueTill).UTC()
+	}
+}
+
+// rawFields returns what a quarantined job could not be read from: the
+// fields quarantine kept in field raw (a JSON object field -> value; a
+// raw field of another form, left by versions before that, is returned
+// as "raw"), and the fields of r named in unread as stored.
+func rawFields(r record, unread []string) map[string]string {
+	out := make(map[string]string)
+	if r.raw != "" && json.Unmarshal([]byte(r.raw), &out) != nil {
+		out = map[string]string{"raw": r.raw}
+	}
+	stored := map[string]string{"s": r.s, "p": r.p, "a": r.a, "x": r.x, "st": r.st, "fi": r.fi, "l": r.l, "r": r.r, "e": r.e, "d": r.d, "rf": r.rf}
+	for _, f := range unread {
+		if _, ok := out[f]; !ok {
+			out[f] = stored[f]
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// restoreStatic gives a quarantined job without arguments the static part
+// that versions before raw held fields kept in raw: the whole field d,
+// which quarantine replaced by {"t": type}.
+func restoreStatic(j *runtime.Job) {
+	if st, ok := oldStatic(*j); ok {
+		setStatic(j, st)
+	}
+}
+
+// oldStatic returns the static part that a quarantined job's raw field
+// holds in the form of versions before raw held fields, when it is one of
+// the job's type.
+func oldStatic(j runtime.Job) (static, bool) {
+	var st static
+	old := j.Raw["raw"]
+	if old == "" || decodeStatic(old, &st) != nil || st.Type == "" || (j.Type != "" && st.Type != j.Type) {
+		return static{}, false
+	}
+	return st, true
+}
+
+// staticLost reports whether a quarantined job lost the type or
+// arguments it was enqueued with (see rawFields and restoreStatic), so
+// that it cannot run again.
+func staticLost(j runtime.Job) bool {
+	if j.Type == "" {
+		return true
+	}
+	if j.Raw == nil {
+		return false
+	}
+	_, d := j.Raw["d"]
+	_, value := j.Raw["value"]
+	if _, old := j.Raw["raw"]; old {
+		_, restored := oldStatic(j)
+		return d || value || !restored
+	}
+	return d || value
 }
 
 // corruptError says why a job's data could not be decoded. It matches
 // errCorrupt with errors.Is.
 type corruptError struct {
 	id, queue, reason string
+	fields            []string // the fields that could not be read
 }
 
 func (e *corruptError) Error() string {
@@ -215,11 +338,12 @@ func (e *corruptError) Error() string {
 func (e *corruptError) Unwrap() error { return errCorrupt }
 
 // reason returns what is wrong with a corrupt job, for its corrupt_job
-// error (the message adds the job's ID).
-func reason(err error) string {
+// error (the message adds the job's ID), and the fields it could not read
+// (comma-separated), as bury takes them.
+func reason(err error) (string, string) {
 	var ce *corruptError
 	if errors.As(err, &ce) {
-		return strings.ReplaceAll(ce.reason, "\n", "; ")
+		return strings.ReplaceAll(ce.reason, "\n", "; "), strings.Join(ce.fields, ",")
 	}
-	return err.Error()
+	return err.Error(), ""
 }

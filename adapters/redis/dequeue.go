@@ -140,7 +140,7 @@ func (b *Backend) onServerClock() string {
 // not decode are buried as corrupt.
 func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now time.Time) (taken, error) {
 	const head = 3 // next, started-at, lease deadline
-	if len(res) < head || (len(res)-head)%7 != 0 {
+	if len(res) < head || (len(res)-head)%8 != 0 {
 		return taken{}, fmt.Errorf("dequeue.lua returned %d values", len(res))
 	}
 	var t taken
@@ -149,17 +149,18 @@ func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now ti
 			t.next = int64(f)
 		}
 	}
-	t.popped = (len(res) - head) / 7
+	t.popped = (len(res) - head) / 8
 	t.jobs = make([]runtime.Job, 0, t.popped)
 	var corrupt []any
 	started, until := res[1], res[2]
-	for i := head; i < len(res); i += 7 {
-		v := res[i : i+7]
+	for i := head; i < len(res); i += 8 {
+		v := res[i : i+8]
 		id, _ := v[0].(string)
-		r := newRecord([]any{string(runtime.StateRunning), v[3], v[1], v[4], started, "", until, v[5], v[6], v[2]})
+		r := newRecord([]any{string(runtime.StateRunning), v[3], v[1], v[4], started, "", until, v[5], v[6], v[2], "", v[7], ""})
 		job, err := decode(id, k.name, r)
 		if err != nil {
-			corrupt = append(corrupt, id, r.a, job.Type, reason(err))
+			why, fields := reason(err)
+			corrupt = append(corrupt, id, r.a, job.Type, why, fields)
 			continue
 		}
 		t.jobs = append(t.jobs, job)
@@ -171,9 +172,9 @@ func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now ti
 }
 
 // bury moves leased jobs that did not decode to the dead-letter queue and
-// reports how many it moved; groups holds (id, attempt, type, reason) for
-// each.
+// reports how many it moved; groups holds (id, attempt, type, reason,
+// unreadable fields) for each.
 func (b *Backend) bury(ctx context.Context, k *queueKeys, now time.Time, groups []any) (int, error) {
-	args := append(k.args(now, 1+len(groups)), len(groups)/4)
+	args := append(k.args(now, 1+len(groups)), len(groups)/5)
 	return buryScript.Run(ctx, b.client, k.keys, append(args, groups...)...).Int()
 }

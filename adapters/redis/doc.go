@@ -12,8 +12,11 @@
 //	                                unique key), s state, p priority 1-4, a attempt,
 //	                                x execute-at, st started-at, fi finished-at,
 //	                                l lease deadline (times in unix ns), r result,
-//	                                e error JSON, raw (what a corrupt job held);
-//	                                an empty field is the same as an absent one
+//	                                e error JSON, rf refunded attempts, al the
+//	                                attempt that runs alone (Isolate), raw (a
+//	                                quarantined job's unreadable fields as stored,
+//	                                JSON field -> value); an empty field is the
+//	                                same as an absent one
 //	<p>:{<queue>}:p1 .. p4   list   pending IDs per priority (p4 = critical), FIFO
 //	<p>:{<queue>}:sched      zset   scheduled IDs by execute-at (unix µs)
 //	<p>:{<queue>}:retry      zset   retrying IDs by execute-at (unix µs)
@@ -80,7 +83,19 @@
 // Scripts never fail half-way on bad data: a job hash that is missing,
 // of the wrong type or with unreadable fields is turned into a failed job
 // with error type corrupt_job in the dead-letter queue, wherever a script
-// or the Go code meets it (Dequeue, PromoteDue, RecoverExpired).
+// or the Go code meets it (Dequeue, PromoteDue, RecoverExpired). This
+// quarantine keeps the fields that can be read (the static JSON d among
+// them), gives the others sane values (attempt 0, ...) and keeps them as
+// stored in field raw, which reads return as runtime.Job.Raw: Job,
+// DeadLetters and ListJobs read such a job, RetryDeadLetter requeues it
+// unless its type or arguments are lost, and Delete removes it. Redis
+// does not undo what a failing script wrote, so before its first write
+// every script that writes more than one key checks that each key it may
+// write has its type or does not exist (one TYPE per key and call, see
+// check_keys in lib.lua); a key of another type (a queue's stats hash set
+// to a string, say) fails the call with a WRONGTYPE error that names the
+// key, having changed nothing. Repair moves such keys aside and puts the
+// queue's jobs back in place.
 //
 // # Time
 //
@@ -142,9 +157,12 @@
 //
 // Delivery is at least once. Dequeue leases jobs: their IDs sit in the
 // lease zset until Ack, and a job whose worker died (SIGKILL included) is
-// recovered by RecoverExpired once its lease passes, counting the attempt.
-// Ack is fenced on the attempt number, so a worker whose lease was lost
-// cannot overwrite a newer attempt's outcome.
+// recovered by RecoverExpired once its lease passes. The attempt counts
+// only when the job ran alone (Isolate, isolate.lua, stored field al equal
+// to the attempt); any other job gets it refunded (field rf + 1) and, as a
+// suspect, runs alone next time. The attempt number never goes back on a
+// refund, and Ack, ExtendLeases and Isolate are fenced on it, so a worker
+// whose lease was lost cannot overwrite a newer attempt's outcome.
 //
 // Enqueue of jobs of one queue is all or none. Jobs of several queues are
 // claimed all or none, then stored by one script per queue in a single

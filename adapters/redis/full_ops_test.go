@@ -15,7 +15,7 @@ import (
 
 // TestFullRedisOperations runs, on a full Redis, each call that stores an
 // outcome, hands a job back, recovers, cancels or deletes one, keeps a
-// lease, promotes, pauses or reports workers: each succeeds and leaves its
+// lease, marks a job as running alone, promotes, pauses or reports workers: each succeeds and leaves its
 // job where it belongs (a lease taken on a full Redis can be settled the
 // same way). Enqueue alone is refused, storing nothing. Each runs with the
 // standalone key protocol and with the Redis Cluster one.
@@ -126,6 +126,16 @@ func fullRedisOperations(t *testing.T, url string, cluster bool) {
 				t.Fatalf("RecoverExpired recovered %d jobs, want 1", n)
 			}
 			return runtime.StatePending
+		}},
+		{"isolate, then recover: the attempt counts", func(t *testing.T, queue string) runtime.Job {
+			enqueue(t, queue, runtime.WithMaxRetries(0))
+			return lease1(t, queue)
+		}, func(t *testing.T, j runtime.Job) runtime.State {
+			must(t, b.Isolate(ctx, j))
+			clock.Advance(2 * lease)
+			_, err := b.RecoverExpired(ctx)
+			must(t, err)
+			return runtime.StateFailed
 		}},
 		{"cancel running", leased, func(t *testing.T, j runtime.Job) runtime.State {
 			_, err := b.Cancel(ctx, j.ID)

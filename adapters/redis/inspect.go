@@ -84,13 +84,13 @@ func (b *Backend) page(ctx context.Context, k *queueKeys, state runtime.State, n
 	if err != nil {
 		return nil, fmt.Errorf("redis: list %s jobs of %s: %w", state, k.name, err)
 	}
-	if len(res)%12 != 0 {
+	if len(res)%15 != 0 {
 		return nil, fmt.Errorf("redis: list jobs: page.lua returned %d values", len(res))
 	}
-	out := make([]entry, 0, len(res)/12)
-	for i := 0; i < len(res); i += 12 {
-		f := res[i+2 : i+12]
-		r := record{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]}
+	out := make([]entry, 0, len(res)/15)
+	for i := 0; i < len(res); i += 15 {
+		f := res[i+2 : i+15]
+		r := record{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12]}
 		j, err := decode(res[i], k.name, r)
 		out = append(out, entry{job: j, rec: r, corrupt: err != nil, at: cursor{State: state, Queue: k.name, ID: res[i], Key: res[i+1]}})
 	}
@@ -131,15 +131,16 @@ func (b *Backend) setPaused(ctx context.Context, queue string, paused bool) erro
 
 // RetryDeadLetters applies Job.Requeue to every dead-letter job matching
 // q's Queue and Type, oldest first so that they keep their order, puts
-// them at the back of their queues and reports how many. Corrupt dead
-// letters, which cannot run, are left. See eachDeadLetter for batching.
+// them at the back of their queues and reports how many. Quarantined jobs
+// are requeued as RetryDeadLetter does; corrupt ones that cannot run
+// again are left. See eachDeadLetter for batching.
 func (b *Backend) RetryDeadLetters(ctx context.Context, q runtime.DeadLetterQuery) (int, error) {
 	return b.eachDeadLetter(ctx, q, func(j runtime.Job, corrupt bool) (change, bool) {
 		if corrupt {
 			return change{}, false
 		}
-		next, err := j.Requeue(b.clock.Now())
-		return change{job: next, state: next.State}, err == nil
+		c, err := b.requeue(j)
+		return c, err == nil
 	})
 }
 

@@ -27,7 +27,11 @@ func TestBulkDeadLettersInWindows(t *testing.T) {
 	}
 	must(t, b.Enqueue(ctx, jobs...))
 	for left := n; left > 0; {
-		left -= len(dequeue(t, b, "q", left))
+		leased := dequeue(t, b, "q", left)
+		for _, j := range leased {
+			must(t, b.Isolate(ctx, j)) // each expiry counts: no retries left, dead
+		}
+		left -= len(leased)
 	}
 	clock.Advance(2 * time.Minute)
 	recovered, err := b.RecoverExpired(ctx)

@@ -55,7 +55,7 @@ func (b *Backend) deadLetters(ctx context.Context, k *queueKeys, jobType string,
 	for start := int64(0); len(out) < limit; start += page {
 		ids, err := b.client.ZRevRange(ctx, k.keys[keyDead], start, start+page-1).Result()
 		if err != nil {
-			return nil, fmt.Errorf("redis: list dead letters of %s: %w", k.name, err)
+			return nil, fmt.Errorf("redis: list dead letters of %s: read %s: %w", k.name, k.keys[keyDead], err)
 		}
 		jobs, err := b.readJobs(ctx, k, ids)
 		if err != nil {

@@ -97,8 +97,9 @@ func (b *Backend) dropGone(ctx context.Context, k *queueKeys) error {
 
 // RecoverExpired applies Job.ExpireLease to running jobs whose lease
 // deadline has passed: back to the end of their queue, or to the
-// dead-letter queue when out of retries. Each counts as a failed attempt of
-// unknown duration. Leased jobs whose data is corrupt go to the dead-letter
+// dead-letter queue when out of retries. The attempt counts against the
+// job's retries only when it ran alone (Isolate); otherwise it is refunded.
+// Each is a failed attempt of unknown duration in the figures. Leased jobs whose data is corrupt go to the dead-letter
 // queue as corrupt_job.
 //
 // It reads the expired jobs, computes their next state in Go and stores it
@@ -125,8 +126,11 @@ func (b *Backend) recoverBatch(ctx context.Context, k *queueKeys) (moved int, fu
 	ids, err := b.client.ZRangeByScore(ctx, k.keys[keyLease], &goredis.ZRangeBy{
 		Min: "-inf", Max: micros(now), Count: maintBatch,
 	}).Result()
-	if err != nil || len(ids) == 0 {
-		return 0, false, err
+	if err != nil {
+		return 0, false, fmt.Errorf("read %s: %w", k.keys[keyLease], err)
+	}
+	if len(ids) == 0 {
+		return 0, false, nil
 	}
 	cmds := make([]*goredis.SliceCmd, len(ids))
 	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
@@ -144,12 +148,13 @@ func (b *Backend) recoverBatch(ctx context.Context, k *queueKeys) (moved int, fu
 		}
 		r := newRecord(vals)
 		if err != nil {
-			corrupt = append(corrupt, id, "", "", "the key holds something other than a job hash")
+			corrupt = append(corrupt, id, "", "", "the key holds something other than a job hash", "")
 			continue
 		}
 		job, err := decode(id, k.name, r)
 		if err != nil {
-			corrupt = append(corrupt, id, r.a, job.Type, reason(err))
+			why, fields := reason(err)
+			corrupt = append(corrupt, id, r.a, job.Type, why, fields)
 			continue
 		}
 		if job.State != runtime.StateRunning || !job.LeaseUntil.Before(now) {

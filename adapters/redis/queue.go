@@ -388,7 +388,7 @@ func (b *Backend) ackChange(job runtime.Job) (change, error) {
 		c.fields = fieldFinishedAt | fieldLease | fieldError
 	case runtime.StatePending:
 		c.attempt, c.front = strconv.Itoa(job.Attempt+1), true
-		c.fields = fieldAttempt | fieldLease
+		c.fields = fieldAttempt | fieldLease | fieldAlone // the next attempt reuses the number
 	case runtime.StateCancelled:
 		c.fields = fieldFinishedAt | fieldLease
 	default:

@@ -24,6 +24,7 @@ var (
 	moveScript     = queueScript("lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "move.lua")
 	cycleScript    = queueScript("lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "fn_dequeue.lua", "cycle.lua")
 	extendScript   = queueScript("extend.lua")
+	isolateScript  = queueScript("isolate.lua")
 	promoteScript  = queueScript("lib_jobs.lua", "lib_trim.lua", "promote.lua")
 	buryScript     = queueScript("lib_jobs.lua", "bury.lua")
 	pauseScript    = queueScript("pause.lua")
@@ -130,4 +131,15 @@ func isNil(err error) bool { return errors.Is(err, goredis.Nil) }
 // command expects (a job key overwritten with garbage).
 func isWrongType(err error) bool {
 	return err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE")
+}
+
+// keyed returns err, the error of a pipeline of cmds, naming the key of
+// the first command that met a key of the wrong type (repair fixes it).
+func keyed(cmds []goredis.Cmder, err error) error {
+	for _, c := range cmds {
+		if args := c.Args(); isWrongType(c.Err()) && len(args) > 1 {
+			return fmt.Errorf("key %v: %w", args[1], c.Err())
+		}
+	}
+	return err
 }

@@ -40,6 +40,12 @@ func marshalJob(j runtime.Job) ([]byte, error) {
 	buf = appendString(append(buf, `,"state":`...), string(j.State))
 	buf = strconv.AppendInt(append(buf, `,"attempt":`...), int64(j.Attempt), 10)
 	buf = strconv.AppendInt(append(buf, `,"max_retries":`...), int64(j.MaxRetries), 10)
+	if j.Refunded != 0 {
+		buf = strconv.AppendInt(append(buf, `,"refunded":`...), int64(j.Refunded), 10)
+	}
+	if j.Alone {
+		buf = append(buf, `,"alone":true`...)
+	}
 	if j.Retry != nil {
 		r, err := json.Marshal(j.Retry)
 		if err != nil {
@@ -83,6 +89,13 @@ func marshalJob(j runtime.Job) ([]byte, error) {
 		if buf, err = appendTime(append(buf, `,"unique_until":`...), j.UniqueUntil); err != nil {
 			return json.Marshal(j)
 		}
+	}
+	if len(j.Raw) > 0 {
+		r, err := json.Marshal(j.Raw)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(append(buf, `,"raw":`...), r...)
 	}
 	return append(buf, '}'), nil
 }

@@ -12,8 +12,8 @@ import (
 // TestMarshalJob checks that marshalJob encodes exactly as json.Marshal
 // and fails where it fails.
 func TestMarshalJob(t *testing.T) {
-	if n := reflect.TypeFor[runtime.Job]().NumField(); n != 21 {
-		t.Fatalf("runtime.Job has %d fields, marshalJob encodes 21: update it and this test", n)
+	if n := reflect.TypeFor[runtime.Job]().NumField(); n != 24 {
+		t.Fatalf("runtime.Job has %d fields, marshalJob encodes 24: update it and this test", n)
 	}
 	now := time.Now() // with a monotonic reading
 	base, err := runtime.NewJob("email.send", []byte(`{"to": "a@b.c"}`), runtime.EnqueueOptions{}, now)
@@ -24,10 +24,12 @@ func TestMarshalJob(t *testing.T) {
 	jobs := []runtime.Job{base, {}}
 	j := base
 	j.State, j.Attempt, j.StartedAt, j.FinishedAt = runtime.StateCompleted, 2, now.UTC(), now.In(zone)
+	j.Refunded, j.Alone = 1, true
 	j.Result = json.RawMessage(` [1, "<&>"] `)
 	j.Metadata, j.TenantID, j.Timeout = map[string]string{"b": "2", "a": "\u2028"}, "acme", time.Second
 	j.Retry = &runtime.RetryPolicy{Backoff: "fixed", InitialDelay: time.Second}
 	j.UniqueKey, j.UniqueUntil = "k<1>", now.Add(time.Hour)
+	j.Raw = map[string]string{"a": "99999999999999999999999", "d": "{<"}
 	jobs = append(jobs, j)
 	j = base
 	j.State, j.LeaseUntil, j.ExecuteAt = runtime.StateFailed, now, time.Unix(0, 1).UTC()

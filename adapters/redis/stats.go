@@ -28,7 +28,7 @@ func (b *Backend) Stats(ctx context.Context) (runtime.Stats, error) {
 	}
 	cmds := make([]queueCmds, len(names))
 	var reports *goredis.MapStringStringCmd
-	_, err = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+	sent, err := b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, name := range names {
 			k := b.queue(name)
 			for j := range 4 {
@@ -44,7 +44,7 @@ func (b *Backend) Stats(ctx context.Context) (runtime.Stats, error) {
 		return nil
 	})
 	if err != nil {
-		return runtime.Stats{}, fmt.Errorf("redis: read stats: %w", err)
+		return runtime.Stats{}, fmt.Errorf("redis: read stats: %w", keyed(sent, err))
 	}
 	var st runtime.Stats
 	var timed, dur int64

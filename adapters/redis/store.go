@@ -187,26 +187,29 @@ func (b *Backend) locate(ctx context.Context, id string) (string, error) {
 	return "", fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
 }
 
-// find returns the decoded job with the given ID and its queue's keys.
-func (b *Backend) find(ctx context.Context, id string) (*queueKeys, runtime.Job, error) {
+// find returns the decoded job with the given ID, its queue's keys and
+// its hash as stored.
+func (b *Backend) find(ctx context.Context, id string) (*queueKeys, runtime.Job, record, error) {
 	k, r, ok, err := b.lookup(ctx, id)
 	if err != nil {
-		return nil, runtime.Job{}, err
+		return nil, runtime.Job{}, r, err
 	}
 	if !ok {
-		return nil, runtime.Job{}, &corruptError{id: id, queue: k.name, reason: "the key holds something other than a job hash"}
+		return nil, runtime.Job{}, r, &corruptError{id: id, queue: k.name, reason: "the key holds something other than a job hash"}
 	}
 	j, err := decode(id, k.name, r)
 	if err != nil {
-		return nil, runtime.Job{}, err
+		return nil, runtime.Job{}, r, err
 	}
-	return k, j, nil
+	return k, j, r, nil
 }
 
 // Job returns the job with the given ID or runtime.ErrJobNotFound. A job
-// whose data is corrupt gives an error that says what is wrong.
+// whose data is corrupt gives an error that says what is wrong, unless
+// it was quarantined (see decode): that one is returned with what could
+// be read, the rest in its Raw field.
 func (b *Backend) Job(ctx context.Context, id string) (runtime.Job, error) {
-	_, j, err := b.find(ctx, id)
+	_, j, _, err := b.find(ctx, id)
 	return j, err
 }
 
@@ -215,7 +218,7 @@ func (b *Backend) Job(ctx context.Context, id string) (runtime.Job, error) {
 // in between it starts over.
 func (b *Backend) transition(ctx context.Context, id string, fn func(runtime.Job) (change, error)) (runtime.Job, error) {
 	for range 5 {
-		k, j, err := b.find(ctx, id)
+		k, j, r, err := b.find(ctx, id)
 		if err != nil {
 			return runtime.Job{}, err
 		}
@@ -223,7 +226,7 @@ func (b *Backend) transition(ctx context.Context, id string, fn func(runtime.Job
 		if err != nil {
 			return runtime.Job{}, err
 		}
-		c.expect, c.attempt = j.State, fmt.Sprint(j.Attempt)
+		c.expect, c.attempt = j.State, r.a // as stored, readable or not
 		codes, err := b.move(ctx, k, []change{c})
 		if err != nil {
 			return runtime.Job{}, fmt.Errorf("redis: update job %s: %w", id, err)
@@ -240,12 +243,31 @@ func (b *Backend) transition(ctx context.Context, id string, fn func(runtime.Job
 
 // RetryDeadLetter applies Job.Requeue to a failed job and puts it at the
 // back of its queue. It takes its unique key back unless another job holds
-// it meanwhile (then it runs without holding it).
+// it meanwhile (then it runs without holding it). A job quarantined as
+// corrupt is requeued with sane values in the fields it could not read
+// (attempt 0, ...), unless its type or arguments are lost: see requeue.
 func (b *Backend) RetryDeadLetter(ctx context.Context, id string) (runtime.Job, error) {
-	return b.transition(ctx, id, func(j runtime.Job) (change, error) {
-		next, err := j.Requeue(b.clock.Now())
-		return change{job: next, state: next.State}, err
-	})
+	return b.transition(ctx, id, b.requeue)
+}
+
+// requeue is the change that puts the failed job j back in its queue. A
+// quarantined job (j.Raw set) has every field rewritten and its raw field
+// cleared; one whose type or arguments were lost (staticLost) is refused
+// with runtime.ErrInvalidTransition, as it cannot run again.
+func (b *Backend) requeue(j runtime.Job) (change, error) {
+	if j.Raw != nil && staticLost(j) {
+		return change{}, fmt.Errorf("%w: job %s is corrupt and its type or arguments could not be read (see its raw fields), so it cannot run again: delete it",
+			runtime.ErrInvalidTransition, j.ID)
+	}
+	next, err := j.Requeue(b.clock.Now())
+	if err != nil {
+		return change{}, err
+	}
+	c := change{job: next, state: next.State}
+	if next.Raw != nil {
+		c.job.Raw, c.fields = nil, allMutable|fieldRaw|fieldStatic
+	}
+	return c, nil
 }
 
 // Delete removes a job that is not running, whatever its state, and frees

@@ -225,6 +225,7 @@ var mutations = []req{
 	{method: http.MethodPost, path: "/api/admin/jobs/failed/purge", body: "{}"},
 	{method: http.MethodPost, path: "/api/admin/queues/emails/pause"},
 	{method: http.MethodPost, path: "/api/admin/queues/emails/resume"},
+	{method: http.MethodPost, path: "/api/admin/queues/emails/repair?fix=1"},
 }
 
 func testReadOnly(e *env) {

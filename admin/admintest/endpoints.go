@@ -26,6 +26,7 @@ var tests = []test{
 	{"QueueJobs", testQueueJobs},
 	{"History", testHistory},
 	{"PauseResume", testPauseResume},
+	{"Repair", testRepair},
 	{"Authentication", testAuth},
 	{"Routing", testRouting},
 	{"ReadOnly", testReadOnly},
@@ -289,4 +290,17 @@ func (e *env) seedMoreDead() {
 		e.ack(run.Fail(runtime.JobError{Message: "x", Type: "error"}, e.clock.Now()))
 		e.clock.Advance(time.Second)
 	}
+}
+
+// testRepair checks a queue (dry run, then with fix=1) of a healthy
+// backend: nothing to repair, every job of the queue checked.
+func testRepair(e *env) {
+	for _, fix := range []string{"", "?fix=1"} {
+		got := decode[runtime.RepairReport](e, "repair"+fix, e.do(req{method: http.MethodPost, path: "/api/admin/queues/emails/repair" + fix}))
+		if got.Queue != "emails" || got.Fixed != (fix != "") || got.Checked != 7 || len(got.Problems) != 0 {
+			e.t.Fatalf("repair%s = %+v; want 7 jobs of emails checked, no problem", fix, got)
+		}
+	}
+	e.expectError("bad fix", e.do(req{method: http.MethodPost, path: "/api/admin/queues/emails/repair?fix=yes"}), http.StatusBadRequest, "fix must be")
+	e.expectError("bad queue", e.do(req{method: http.MethodPost, path: "/api/admin/queues/a%7Bb%7D/repair"}), http.StatusBadRequest, "Invalid queue name")
 }

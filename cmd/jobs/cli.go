@@ -75,8 +75,10 @@ var commands = map[string]command{
 	"job":    {"ID", runJob},
 	"retry":  {"ID | --all-failed [--queue Q] [--type T]", runRetry},
 	"cancel": {"ID", runCancel},
+	"delete": {"ID", runDelete},
 	"pause":  {"QUEUE", runPause},
 	"resume": {"QUEUE", runResume},
+	"repair": {"QUEUE [--fix]", runRepair},
 	"serve":  {"[--addr A] [--read-only] [--insecure]", runServe},
 }
 

@@ -156,10 +156,16 @@ func commandCases() []commandCase {
 		{"retry-nothing", w("retry"), exitUsage, false, "either a job ID or --all-failed", nil},
 		{"retry-both", w("retry e-dead --all-failed"), exitUsage, false, "either a job ID or --all-failed", expectState("e-dead", runtime.StateFailed)},
 		{"retry-filter-without-all", w("retry e-dead --queue reports"), exitUsage, false, "go with --all-failed", nil},
+		{"delete", w("delete e-dead"), exitOK, true, "", expectGone("e-dead")},
+		{"delete-not-dead", w("delete e-pend-1"), exitError, false, "only failed (dead-letter) jobs", expectState("e-pend-1", runtime.StatePending)},
+		{"delete-not-found", w("delete nope"), exitNotFound, false, "not found", nil},
 		{"cancel", w("cancel e-pend-1"), exitOK, true, "", expectState("e-pend-1", runtime.StateCancelled)},
 		{"cancel-running", w("cancel e-run"), exitOK, false, "", expectState("e-run", runtime.StateCancelled)},
 		{"cancel-finished", w("cancel e-done"), exitError, false, "cannot cancel a completed job", nil},
 		{"cancel-not-found", w("cancel nope"), exitNotFound, false, "not found", nil},
+		{"repair", w("repair emails"), exitOK, true, "", nil},
+		{"repair-fix-json", w("--json repair --fix emails"), exitOK, true, "", nil},
+		{"repair-bad-queue", w("repair a{b}"), exitUsage, false, "may not contain", nil},
 		{"pause", w("pause emails"), exitOK, true, "", expectPaused("emails", true)},
 		{"pause-json", w("pause --json emails"), exitOK, true, "", expectPaused("emails", true)},
 		{"pause-bad-queue", w("pause a{b}"), exitUsage, false, "may not contain", nil},
@@ -228,6 +234,15 @@ func expectState(id string, state runtime.State) func(t *testing.T, b runtime.Ba
 		j, err := b.Job(t.Context(), id)
 		if err != nil || j.State != state {
 			t.Fatalf("job %s: %s, %v; want %s", id, j.State, err, state)
+		}
+	}
+}
+
+func expectGone(id string) func(t *testing.T, b runtime.Backend) {
+	return func(t *testing.T, b runtime.Backend) {
+		t.Helper()
+		if j, err := b.Job(t.Context(), id); !errors.Is(err, runtime.ErrJobNotFound) {
+			t.Fatalf("job %s: %s, %v; want it deleted", id, j.State, err)
 		}
 	}
 }

@@ -187,6 +187,26 @@ func runCancel(ctx context.Context, c *cli, args []string) error {
 	return c.jobMessage("Job cancelled", j)
 }
 
+// runDelete deletes a dead-letter job, as the admin API's DELETE does: a
+// job in another state is refused.
+func runDelete(ctx context.Context, c *cli, args []string) error {
+	j, err := c.onJob(ctx, "delete", args, runtime.Backend.Job)
+	if err != nil {
+		return err
+	}
+	if j.State != runtime.StateFailed {
+		return fmt.Errorf("job %s is %s: only failed (dead-letter) jobs can be deleted", j.ID, j.State)
+	}
+	if err := c.backend.Delete(ctx, j.ID); err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(admin.Message{Message: "Job deleted", ID: j.ID})
+	}
+	_, err = fmt.Fprintf(c.stdout, "Job deleted: %s.\n", j.ID)
+	return err
+}
+
 // jobMessage reports an action on one job.
 func (c *cli) jobMessage(msg string, j runtime.Job) error {
 	if c.json {
@@ -233,4 +253,34 @@ func (c *cli) setPaused(ctx context.Context, name string, args []string, pause b
 	}
 	_, err = fmt.Fprintf(c.stdout, "%s: %s.\n", msg, queue)
 	return err
+}
+
+// runRepair checks the storage of a queue and, with --fix, puts it right
+// (runtime.Repairer).
+func runRepair(ctx context.Context, c *cli, args []string) error {
+	fs := c.flagSet("repair")
+	fix := fs.Bool("fix", false, "put right what the check finds (default: only report it)")
+	rest, err := c.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if err := runtime.ValidateQueueName(rest[0]); err != nil {
+		return usagef("%v", err)
+	}
+	b, err := c.connected(ctx)
+	if err != nil {
+		return err
+	}
+	rep, ok := b.(runtime.Repairer)
+	if !ok {
+		return fmt.Errorf("this backend cannot repair queues")
+	}
+	report, err := rep.Repair(ctx, rest[0], *fix)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(report)
+	}
+	return writeRepair(c.stdout, report)
 }

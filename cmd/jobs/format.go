@@ -6,11 +6,13 @@ import (
 	"iter"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/jobsgo/jobs/admin"
+	"github.com/jobsgo/jobs/runtime"
 )
 
 // maxErrorWidth truncates error messages in tables.
@@ -157,6 +159,9 @@ func writeJob(w io.Writer, j admin.Job) error {
 	if len(j.Result) > 0 {
 		t.row("Result:", string(j.Result))
 	}
+	for k, v := range sortedMap(j.Raw) {
+		t.row("Unreadable:", k+"="+strconv.Quote(v))
+	}
 	if err := t.flush(); err != nil {
 		return err
 	}
@@ -179,4 +184,26 @@ func sortedMap(m map[string]string) iter.Seq2[string, string] {
 			}
 		}
 	}
+}
+
+func writeRepair(w io.Writer, r runtime.RepairReport) error {
+	if len(r.Problems) > 0 {
+		t := newTable(w, "KIND", "KEY", "DETAIL")
+		for _, p := range r.Problems {
+			t.row(string(p.Kind), p.Key, oneLine(p.Detail))
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+	}
+	var err error
+	switch {
+	case len(r.Problems) == 0:
+		_, err = fmt.Fprintf(w, "Queue %s: %d jobs checked, nothing to repair.\n", r.Queue, r.Checked)
+	case r.Fixed:
+		_, err = fmt.Fprintf(w, "Queue %s: %d jobs checked, %d problems repaired.\n", r.Queue, r.Checked, len(r.Problems))
+	default:
+		_, err = fmt.Fprintf(w, "Queue %s: %d jobs checked, %d problems found; run with --fix to repair them.\n", r.Queue, r.Checked, len(r.Problems))
+	}
+	return err
 }

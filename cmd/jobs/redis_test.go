@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/jobsgo/jobs/adapters/redis"
 	"github.com/jobsgo/jobs/adapters/redis/redistest"
 	"github.com/jobsgo/jobs/internal/testenv"
@@ -95,6 +97,95 @@ func TestRedisCommands(t *testing.T) {
 			f := newRedisFixture(t, bin)
 			c.check(t, f.run(t, f.flags(c.args...)), f.b)
 		})
+	}
+}
+
+// TestRedisQuarantinedJob quarantines a job whose attempt no reader can
+// parse, then reads, retries and deletes it with the built command.
+func TestRedisQuarantinedJob(t *testing.T) {
+	testenv.RedisURL(t)
+	f := newRedisFixture(t, buildJobs(t))
+	ctx := t.Context()
+	opt, err := goredis.ParseURL(f.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := goredis.NewClient(opt)
+	defer client.Close()
+	const huge = "99999999999999999999999"
+	if err := client.HSet(ctx, f.prefix+":{emails}:j:e-pend-1", "a", huge).Err(); err != nil {
+		t.Fatal(err)
+	}
+	drain := func() { // takes every pending job, which quarantines the corrupt one
+		short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		for {
+			if _, err := f.b.Dequeue(short, "emails", 10, time.Minute); err != nil {
+				return
+			}
+		}
+	}
+	drain()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"job", "e-pend-1"}, `a="` + huge + `"`},
+		{[]string{"retry", "e-pend-1"}, "now pending"},
+		{[]string{"job", "e-pend-1"}, "State:       pending"},
+	} {
+		res := f.run(t, f.flags(c.args...))
+		if res.code != exitOK || !strings.Contains(res.stdout, c.want) {
+			t.Fatalf("jobs %v: exit %d, stdout %q, stderr %q; want %q in stdout", c.args, res.code, res.stdout, res.stderr, c.want)
+		}
+	}
+	if err := client.HSet(ctx, f.prefix+":{emails}:j:e-pend-1", "a", huge).Err(); err != nil {
+		t.Fatal(err)
+	}
+	drain()
+	if res := f.run(t, f.flags("delete", "e-pend-1")); res.code != exitOK {
+		t.Fatalf("jobs delete: exit %d, stderr %q", res.code, res.stderr)
+	}
+	if _, err := f.b.Job(ctx, "e-pend-1"); !errors.Is(err, runtime.ErrJobNotFound) {
+		t.Fatalf("Job after jobs delete: %v", err)
+	}
+}
+
+// TestRedisRepair overwrites the pending list of a queue with a string,
+// as an operator's mistake would: jobs repair reports it, and with --fix
+// moves it aside and puts its pending jobs back, which run again.
+func TestRedisRepair(t *testing.T) {
+	testenv.RedisURL(t)
+	f := newRedisFixture(t, buildJobs(t))
+	ctx := t.Context()
+	opt, err := goredis.ParseURL(f.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := goredis.NewClient(opt)
+	defer client.Close()
+	if err := client.Set(ctx, f.prefix+":{emails}:p2", "oops", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.b.Dequeue(ctx, "emails", 1, time.Minute); err == nil || !strings.Contains(err.Error(), ":{emails}:p2") {
+		t.Fatalf("Dequeue with a broken pending list: %v; want an error naming the key", err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"repair", "emails"}, "problems found; run with --fix"},
+		{[]string{"repair", "--fix", "emails"}, "problems repaired"},
+		{[]string{"repair", "emails"}, "nothing to repair"},
+	} {
+		res := f.run(t, f.flags(c.args...))
+		if res.code != exitOK || !strings.Contains(res.stdout, c.want) {
+			t.Fatalf("jobs %v: exit %d, stdout %q, stderr %q; want %q", c.args, res.code, res.stdout, res.stderr, c.want)
+		}
+	}
+	jobs, err := f.b.Dequeue(ctx, "emails", 10, time.Minute)
+	if err != nil || len(jobs) != 2 {
+		t.Fatalf("Dequeue after repair = %d jobs, %v; want the 2 pending jobs", len(jobs), err)
 	}
 }
 

@@ -19,7 +19,7 @@ var Scenarios = []Scenario{
 	{Name: "worker-sigterm", Run: workerSIGTERM,
 		Summary: "SIGTERM a worker with jobs in flight and a 200 ms shutdown timeout: it exits cleanly and hands them back"},
 	{Name: "crashing-handler", Run: crashingHandler,
-		Summary: "a handler that calls os.Exit on a supervised one-slot worker: it is dead-lettered after its retries, its neighbours complete"},
+		Summary: "a handler that calls os.Exit beside 3 others on a supervised 4-slot worker: only its own crashes cost it attempts; dead-lettered after its retries, its neighbours complete"},
 	{Name: "tenant-sigkill", Run: tenantSIGKILL,
 		Summary: "SIGKILL a worker running tenant jobs (PostgreSQL schemas): each job's row is committed in its own tenant only"},
 	{Name: "redis-sigkill", Run: redisSIGKILL,

@@ -16,8 +16,9 @@
 // The groups cover the queue (priority, FIFO, batches, blocking dequeue),
 // scheduling, leases and fencing, the dead-letter queue, statistics,
 // concurrency, the Inspector (pages, pause, bulk repair), unique jobs,
-// cancelling running jobs, periodic tick claims and, for backends that have
-// it, runtime.AckDequeuer.
+// cancelling running jobs, periodic tick claims, lease expiries charged
+// only to isolated jobs (runtime.Isolator) and, for backends that have it,
+// runtime.AckDequeuer.
 package backendtest
 
 import (
@@ -94,6 +95,7 @@ func Run(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtim
 		{"Cancel", cancelTests},
 		{"Periodic", periodicTests},
 		{"AckDequeue", ackDequeueTests},
+		{"Isolate", isolateTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -65,13 +65,16 @@ func testLeaseExpiry(s *suite) {
 	cases := []struct {
 		name       string
 		maxRetries int
-		attempts   int // attempts started before the lease expires
+		attempts   int  // attempts started before the lease expires
+		alone      bool // each attempt runs alone (Isolate): its expiry counts
 		state      runtime.State
 		dead       int
 	}{
-		{"retries left", 2, 1, runtime.StatePending, 0},
-		{"last retry", 2, 3, runtime.StateFailed, 1},
-		{"no retries", 0, 1, runtime.StateFailed, 1},
+		{"retries left", 2, 1, true, runtime.StatePending, 0},
+		{"last retry", 2, 3, true, runtime.StateFailed, 1},
+		{"no retries", 0, 1, true, runtime.StateFailed, 1},
+		{"no retries, beside others", 0, 1, false, runtime.StatePending, 0},
+		{"last retry, beside others", 2, 3, false, runtime.StatePending, 0},
 	}
 	for _, c := range cases {
 		s.each(c.name, func(s *suite) {
@@ -79,6 +82,9 @@ func testLeaseExpiry(s *suite) {
 			var run runtime.Job
 			for range c.attempts {
 				run = s.dequeueOne(runtime.DefaultQueue, "lost")
+				if c.alone {
+					s.isolate(run)
+				}
 				if run.Attempt < c.attempts {
 					s.clock.Advance(lease + time.Second)
 					s.recover(1)

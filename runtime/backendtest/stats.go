@@ -130,7 +130,7 @@ func testStatsExpired(s *suite) {
 	expect("after the retry succeeded", 2, 1, 1, 0, 0, 2*time.Second)
 
 	s.add("lost-for-good", runtime.WithMaxRetries(0))
-	s.dequeueOne(runtime.DefaultQueue, "lost-for-good")
+	s.isolate(s.dequeueOne(runtime.DefaultQueue, "lost-for-good"))
 	s.clock.Advance(lease + time.Second)
 	s.recover(1)
 	expect("after the last lease expired", 3, 1, 2, 1, 0, 2*time.Second)

@@ -7,5 +7,7 @@
 --
 -- Returns { codes, leased }: move's codes, then dequeue's reply. Both
 -- halves run out of memory (see lib.lua): move's first write is a removal.
+check_keys(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15)
+check_move(9)
 local codes = move(9)
 return { codes, dequeue(5) }

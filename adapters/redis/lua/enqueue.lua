@@ -27,6 +27,7 @@
 -- microseconds, cut from the nanoseconds).
 -- Out of memory (see lib.lua) its first write, an HSET, is refused: a full
 -- Redis stores none of the jobs.
+check_keys(1, 2, 3, 4, 5, 8, 15)
 local base, queue, now_ns, prefix = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
 local n, m = tonumber(ARGV[6]), tonumber(ARGV[7])
 local index = KEYS[15]

@@ -18,6 +18,7 @@
 -- script's first write is a removal, which Redis allows out of memory
 -- (maxmemory, noeviction), so the deny-oom ZADD and HSET after it run too
 -- and leases are kept on a full Redis.
+check_keys(7)
 local base, n = ARGV[1], tonumber(ARGV[8])
 local times = lease_times(ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 local until_us, until_ns = times[3], times[4]

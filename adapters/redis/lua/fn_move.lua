@@ -26,7 +26,7 @@
 --   9 history snapshot (job JSON) to push on the type's history, or ''
 --  10 duration of the attempt in nanoseconds, or '' (unknown)
 --  11 k, then k pairs of a field of the job hash and its new value ('' clears
---     the field): those of a, x, st, fi, l, r, e that the change sets
+--     the field): those of a, x, st, fi, l, r, e, rf, al that the change sets
 --  with 'u': the job's unique-key holder key; what the change does to it:
 --     'free' or 'take' (see unique_apply); the job's holder string
 --     "<id> <queue> <until ns or 0>"; PX milliseconds for 'take' ('' : no TTL)
@@ -188,4 +188,24 @@ local function move(at)
   if trim[13] then trim_zset(base, 13, done_max, done_min) end
   if woken then wake() end
   return res
+end
+
+-- check_move checks (see check_key) the keys outside the queue's KEYS
+-- that move(at) may write: the history lists and unique-key holders that
+-- its changes name.
+local function check_move(at)
+  local o, seen = at + 7, {}
+  local function check(key, want)
+    if not seen[key] then
+      seen[key] = true
+      check_key(key, want)
+    end
+  end
+  for _ = 1, tonumber(ARGV[at + 6]) do
+    local k = tonumber(ARGV[o + 10])
+    local u = string.find(ARGV[o + 5], 'u', 1, true) and o + 11 + 2 * k
+    if ARGV[o + 8] ~= '' then check(ARGV[1] .. 'h:' .. ARGV[o + 7], 'list') end
+    if u and ARGV[u] ~= '' then check(ARGV[u], 'string') end
+    o = o + 11 + 2 * k + (u and 4 or 0)
+  end
 end

@@ -33,7 +33,9 @@
 -- Job hash fields: d static JSON (type, args, ...), s state, p priority
 -- (1-4), a attempt, x execute-at, st started-at, fi finished-at, l lease
 -- deadline (all times unix nanoseconds as decimal strings, never used in
--- arithmetic), r result JSON, e error JSON, raw (what a corrupt job held).
+-- arithmetic), r result JSON, e error JSON, rf refunded attempts, al the
+-- attempt that runs alone (isolate.lua), raw (a quarantined job's
+-- unreadable fields as stored, JSON field -> value, see quarantine).
 -- A field set to '' reads as absent: scripts clear fields that way, which
 -- costs no HDEL.
 --
@@ -43,9 +45,10 @@
 -- written must not stop half-way. The scripts have no shebang (#!lua), so
 -- that rule applies to them, and they use it: those that settle jobs
 -- (fn_move.lua: acks, releases, recoveries, cancellations, deletions;
--- extend.lua, bury.lua, promote.lua and its trims, pause.lua, report.lua)
--- begin with a write that is never refused (ZREM, LREM, LPOP, DEL, HDEL),
--- so they succeed on a full Redis and go past maxmemory by what they add.
+-- extend.lua, isolate.lua, bury.lua, promote.lua and its trims, pause.lua,
+-- report.lua) begin with a write that is never refused (ZREM, LREM, LPOP,
+-- DEL, HDEL), so they succeed on a full Redis and go past maxmemory by what
+-- they add.
 -- dequeue's first write is its LPOP, so a full Redis still hands out jobs:
 -- their outcomes can be stored. enqueue.lua and claim.lua begin with HSET,
 -- so a full Redis refuses new jobs whole (all or none), and claimtick.lua
@@ -94,6 +97,30 @@ end
 -- and ARGV[2] = queue.
 local function prefix_of()
   return string.sub(ARGV[1], 1, #ARGV[1] - #ARGV[2] - 4)
+end
+
+-- KINDS[i] is the type KEYS[i] has when it exists. KEYS[14], the paused
+-- flag, may hold anything: only its existence counts.
+local KINDS = { 'list', 'list', 'list', 'list', 'zset', 'zset', 'zset', 'zset', 'zset', 'zset', 'hash', 'list', 'zset' }
+KINDS[15] = 'hash'
+
+-- check_key fails the script when key exists with another type than want.
+-- Redis keeps what a script wrote before it failed, so every script that
+-- writes more than one key checks the keys it may write with check_key or
+-- check_keys before its first write: it applies all of a change or none.
+local function check_key(key, want)
+  local kind = redis.call('TYPE', key)['ok']
+  if kind ~= 'none' and kind ~= want then
+    error({ err = 'WRONGTYPE jobs: key ' .. key .. ' holds a ' .. kind .. ', not a ' .. want ..
+      '; nothing was changed (jobs repair moves it aside and rebuilds the queue)' })
+  end
+end
+
+-- check_keys runs check_key on KEYS[i] for each i given, those present.
+local function check_keys(...)
+  for _, i in ipairs({ ... }) do
+    if KEYS[i] then check_key(KEYS[i], KINDS[i]) end
+  end
 end
 
 -- lease_times returns when a lease taken or extended by this call starts

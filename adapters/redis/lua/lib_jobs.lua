@@ -6,41 +6,99 @@ local PRIO = { ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true }
 local STATES = { pending = true, scheduled = true, running = true, retrying = true,
   completed = true, failed = true, cancelled = true }
 
--- describe says what is wrong with the job at key, for a corrupt_job error.
-local function describe(key)
-  local kind = redis.call('TYPE', key)['ok']
-  if kind == 'none' then return 'its data is missing', '' end
-  if kind == 'string' then
-    local raw = redis.call('GETRANGE', key, 0, 1023)
-    return 'the key holds a string instead of a job hash (starts with ' .. string.format('%q', string.sub(raw, 1, 80)) .. ')', raw
-  end
-  if kind ~= 'hash' then return 'the key holds a ' .. kind .. ' instead of a job hash', '' end
-  local f = redis.call('HMGET', key, 's', 'a', 'p', 'd')
-  local raw = f[4] or ''
-  if not STATES[f[1] or ''] then return 'its state ' .. string.format('%q', tostring(f[1] or '')) .. ' is unknown', raw end
-  if not tonumber(f[2] or '') then return 'its attempt ' .. string.format('%q', tostring(f[2] or '')) .. ' is not a number', raw end
-  if not PRIO[f[3] or ''] then return 'its priority ' .. string.format('%q', tostring(f[3] or '')) .. ' is not 1-4', raw end
-  return 'its data field is missing', raw
+-- FIELDS are the fields of a job hash that readers decode.
+local FIELDS = { 's', 'p', 'a', 'd', 'x', 'st', 'fi', 'l', 'r', 'e' }
+
+-- attempt_ok reports whether a is an attempt number that readers can
+-- decode and Lua count on exactly (a decimal integer below 10^15).
+local function attempt_ok(a)
+  return type(a) == 'string' and #a < 16 and string.match(a, '^%d+$') ~= nil
 end
 
--- quarantine turns the job at <base>j:<id> into a well-formed failed job
+-- readable reports whether v (never nil) can be decoded as the value of
+-- job hash field name.
+local function readable(name, v)
+  if name == 's' then return STATES[v] ~= nil end
+  if name == 'p' then return PRIO[v] ~= nil end
+  if name == 'a' then return attempt_ok(v) end
+  if name == 'd' then
+    local ok, t = pcall(cjson.decode, v)
+    return ok and type(t) == 'table' and type(t.t) == 'string' and t.t ~= ''
+  end
+  if v == '' then return true end
+  if name == 'r' or name == 'e' then
+    local ok, t = pcall(cjson.decode, v)
+    return ok and (name == 'r' or type(t) == 'table')
+  end
+  return #v < 20 and string.match(v, '^-?%d+$') ~= nil
+end
+
+-- unreadable_reason says why field name's value v cannot be read.
+local function unreadable_reason(name, v)
+  local q = string.format('%q', v)
+  if name == 's' then return 'its state ' .. q .. ' is unknown' end
+  if name == 'p' then return 'its priority ' .. q .. ' is not 1-4' end
+  if name == 'a' then return 'its attempt ' .. q .. ' is not a number' end
+  if name == 'd' and v == '' then return 'its data field is missing' end
+  if name == 'd' then return 'its data field (type, args, ...) is not valid job JSON' end
+  return 'its field ' .. name .. ' ' .. q .. ' cannot be read'
+end
+
+-- quarantine turns the job at <base>j:<id> into a readable failed job
 -- with a corrupt_job error, puts it in the dead-letter queue and counts a
 -- failed attempt. The caller has taken id out of every other structure.
--- why (may be nil) explains the corruption; jobtype is kept when known.
-local function quarantine(base, id, now_us, now_ns, jobtype, why)
+-- Every field that cannot be read (see readable; also, when given, a
+-- comma-separated list of fields the caller found unreadable) is set to a
+-- sane value (p 2, a 0, d {"t": jobtype} or {}, times and result cleared)
+-- and its stored value kept in field raw, a JSON object field -> value
+-- (a key of another type than hash leaves {"value": its first KiB}).
+-- Readable fields, the static JSON d among them, are kept, so that the
+-- job can be retried. why (may be nil) explains the corruption.
+local function quarantine(base, id, now_us, now_ns, jobtype, why, also)
   local key = base .. 'j:' .. id
-  local reason, raw = describe(key)
-  local attempt = '0'
-  if redis.call('TYPE', key)['ok'] == 'hash' then
-    local a = redis.call('HGET', key, 'a')
-    if a and tonumber(a) then attempt = a end
+  local kind = redis.call('TYPE', key)['ok']
+  local raw, bad, reason = {}, {}, nil
+  if kind == 'hash' then
+    for name in string.gmatch(also or '', '[^,]+') do bad[name] = true end
+    local vals = redis.call('HMGET', key, unpack(FIELDS))
+    for i, name in ipairs(FIELDS) do
+      local v = vals[i] or ''
+      if bad[name] or not readable(name, v) then
+        bad[name] = true
+        if v ~= '' then raw[name] = v end
+        reason = reason or unreadable_reason(name, v)
+      end
+    end
+  else
+    if kind == 'string' then
+      raw.value = redis.call('GETRANGE', key, 0, 1023)
+      reason = 'the key holds a string instead of a job hash (starts with ' .. string.format('%q', string.sub(raw.value, 1, 80)) .. ')'
+    elseif kind == 'none' then
+      reason = 'its data is missing'
+    else
+      raw.value = '(a ' .. kind .. ')'
+      reason = 'the key holds a ' .. kind .. ' instead of a job hash'
+    end
+    redis.call('DEL', key)
+    for _, name in ipairs(FIELDS) do bad[name] = true end
   end
   if why and why ~= '' then reason = why end
-  local d = '{}'
-  if jobtype ~= '' then d = cjson.encode({ t = jobtype }) end
-  local e = cjson.encode({ type = 'corrupt_job', message = 'job ' .. id .. ' is corrupt in Redis: ' .. reason })
-  redis.call('DEL', key)
-  redis.call('HSET', key, 'd', d, 's', 'failed', 'p', '2', 'a', attempt, 'x', now_ns, 'fi', now_ns, 'e', e, 'raw', string.sub(raw, 1, 1024))
+  local e = cjson.encode({ type = 'corrupt_job', message = 'job ' .. id .. ' is corrupt in Redis: ' .. (reason or 'its data cannot be read') })
+  local set = { 's', 'failed', 'fi', now_ns, 'l', '', 'e', e }
+  local sane = { p = '2', a = '0', x = '', st = '', r = '' }
+  sane.d = '{}'
+  if jobtype ~= '' then sane.d = cjson.encode({ t = jobtype }) end
+  for name, v in pairs(sane) do
+    if bad[name] then
+      set[#set + 1] = name
+      set[#set + 1] = v
+    end
+  end
+  if next(raw) then
+    set[#set + 1] = 'raw'
+    set[#set + 1] = cjson.encode(raw)
+  end
+  redis.call('HSET', key, unpack(set))
   redis.call('ZADD', KEYS[9], now_us, id)
   count(false, '')
 end
@@ -66,7 +124,7 @@ local function promote(base, now_us, now_ns, limit)
           redis.call('RPUSH', KEYS[tonumber(f[2])], id)
           moved = moved + 1
         elseif not (f and STATES[f[1] or ''] and PRIO[f[2] or '']) then
-          quarantine(base, id, now_us, now_ns, '', nil)
+          quarantine(base, id, now_us, now_ns, '', nil, nil)
         end
       end
     end

@@ -7,6 +7,7 @@
 -- Resuming deletes it and arms the wake-up marker, so that a blocked
 -- worker looks at once (and re-arms it for the next while jobs remain).
 -- Returns 0.
+check_keys(8)
 if ARGV[5] == '1' then
   -- DEL first: Redis allows deny-oom writes (SET) out of memory once a
   -- script has written, so a full Redis can still be paused.

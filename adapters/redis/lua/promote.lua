@@ -14,6 +14,7 @@
 -- jobs it promoted. The script is atomic, so concurrent callers never move
 -- a job twice. Its first write is a ZREM or a trim's DEL, so it runs out
 -- of memory too (see lib.lua), and the trims free memory.
+check_keys(1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 15)
 local moved = promote(ARGV[1], ARGV[3], ARGV[4], tonumber(ARGV[5]))
 trim_zset(ARGV[1], 9, tonumber(ARGV[6]), ARGV[7])
 trim_zset(ARGV[1], 10, tonumber(ARGV[8]), ARGV[9])

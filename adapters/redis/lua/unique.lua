@@ -15,6 +15,7 @@
 -- while the script has not written, and fails the whole script, so the
 -- frees are not held up by it (the job taken back then runs without its
 -- key, as when another job holds it).
+for i = 1, #KEYS do check_key(KEYS[i], 'string') end
 for _, op in ipairs({ 'free', 'take' }) do
   for i = 1, #KEYS do
     local o = 2 + (i - 1) * 3

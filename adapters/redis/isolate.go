@@ -1,0 +1,33 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+var _ runtime.Isolator = (*Backend)(nil)
+
+// Isolate marks job as running alone (runtime.Job.Isolate): it stores the
+// attempt in the job hash's field al with isolate.lua, fenced on the job
+// still running that attempt under a lease, else it fails with
+// runtime.ErrLeaseLost. RecoverExpired counts the attempt of a job whose
+// lease expires with the mark; it refunds any other.
+func (b *Backend) Isolate(ctx context.Context, job runtime.Job) error {
+	if runtime.ValidateQueueName(job.Queue) != nil {
+		return fmt.Errorf("%w: job %s names no valid queue (%q)", runtime.ErrLeaseLost, job.ID, job.Queue)
+	}
+	k := b.queue(job.Queue)
+	attempt := strconv.Itoa(job.Attempt)
+	args := append(k.args(b.clock.Now(), 2), job.ID, attempt)
+	marked, err := isolateScript.Run(ctx, b.client, k.keys, args...).Int()
+	if err != nil {
+		return fmt.Errorf("redis: isolate job %s: %w", job.ID, err)
+	}
+	if marked != 1 {
+		return fmt.Errorf("%w: job %s attempt %s", runtime.ErrLeaseLost, job.ID, attempt)
+	}
+	return nil
+}

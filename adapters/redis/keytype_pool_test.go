@@ -1,0 +1,114 @@
+package redis
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// syncBuffer is a bytes.Buffer safe for a logger and a reader at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+// TestWrongTypeKeyUnderWorkers overwrites a structure key of a queue
+// with a string while a pool drains it, then repairs the queue: no worker
+// is told its lease was lost (nothing was half-applied), and after the
+// repair every job completes.
+func TestWrongTypeKeyUnderWorkers(t *testing.T) {
+	const jobs = 200
+	ctx := context.Background()
+	for _, name := range []string{"stats", "done", "lease", "p2"} {
+		t.Run(name, func(t *testing.T) {
+			b := newTestBackend(t, nil)
+			var mu sync.Mutex
+			runs := make(map[string]int)
+			var batch []runtime.Job
+			for i := range jobs {
+				batch = append(batch, job(t, runtime.SystemClock{}, fmt.Sprintf("w%03d", i), runtime.DefaultQueue))
+			}
+			must(t, b.Enqueue(ctx, batch...))
+			logs := &syncBuffer{}
+			reg := runtime.NewRegistry()
+			must(t, reg.Register("test.job", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+				time.Sleep(2 * time.Millisecond)
+				mu.Lock()
+				runs[j.ID]++
+				mu.Unlock()
+				return nil, nil
+			}))
+			p, err := runtime.NewPool(b, reg, runtime.PoolConfig{
+				Queues: map[string]int{runtime.DefaultQueue: 4}, Lease: 2 * time.Second, SchedulerInterval: 100 * time.Millisecond,
+				Logger: slog.New(slog.NewTextHandler(logs, nil)),
+			})
+			must(t, err)
+			must(t, p.Start(ctx))
+			defer func() { _ = p.Shutdown(ctx) }()
+			ran := func() int {
+				mu.Lock()
+				defer mu.Unlock()
+				return len(runs)
+			}
+			for ran() < jobs/4 {
+				time.Sleep(5 * time.Millisecond)
+			}
+			must(t, b.client.Set(ctx, b.queue(runtime.DefaultQueue).base+name, "garbage", 0).Err())
+			time.Sleep(500 * time.Millisecond)
+			report, err := b.Repair(ctx, runtime.DefaultQueue, true)
+			must(t, err)
+			deadline := time.Now().Add(20 * time.Second)
+			for !allCompleted(t, b, batch) {
+				if time.Now().After(deadline) {
+					t.Fatalf("jobs not all completed 20 s after the repair (%d ran); repair: %+v", ran(), report)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if n := strings.Count(logs.String(), "another worker"); n > 0 {
+				t.Errorf("%d workers were told the job ran on another worker:\n%s", n, logs.String())
+			}
+			mu.Lock()
+			twice := 0
+			for _, n := range runs {
+				if n > 1 {
+					twice++
+				}
+			}
+			mu.Unlock()
+			t.Logf("%s: %d problems repaired, %d of %d jobs ran twice (their outcome could not be stored)", name, len(report.Problems), twice, jobs)
+		})
+	}
+}
+
+// allCompleted reports whether every job of batch is completed.
+func allCompleted(t *testing.T, b *Backend, batch []runtime.Job) bool {
+	t.Helper()
+	for _, j := range batch {
+		stored, err := b.Job(context.Background(), j.ID)
+		must(t, err)
+		if stored.State != runtime.StateCompleted {
+			return false
+		}
+	}
+	return true
+}

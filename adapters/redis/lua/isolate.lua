@@ -1,0 +1,21 @@
+-- isolate.lua: mark a running job as running alone in its process
+-- (runtime.Job.Isolate), so that an expiry of its lease counts the attempt.
+--
+-- KEYS: the queue's keys (see lib.lua).
+-- ARGV[5]  job ID
+-- ARGV[6]  attempt the caller runs
+--
+-- Stores field al = the attempt, only while the job is still running that
+-- attempt under a lease. Returns 1 when marked, 0 when the lease was lost.
+--
+-- Its first write is an HDEL of the field, which Redis allows out of
+-- memory (see lib.lua), so the deny-oom HSET after it runs too and a
+-- suspect job can run alone on a full Redis.
+local key = ARGV[1] .. 'j:' .. ARGV[5]
+local f = hmget(key, 's', 'a')
+if f and f[1] == 'running' and f[2] == ARGV[6] and redis.call('ZSCORE', KEYS[7], ARGV[5]) then
+  redis.call('HDEL', key, 'al')
+  redis.call('HSET', key, 'al', ARGV[6])
+  return 1
+end
+return 0

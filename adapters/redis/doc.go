@@ -126,8 +126,9 @@
 // lua/lib.lua); Dequeue and AckDequeue return jobs with the started-at and
 // deadline stored. On Redis Cluster the queue's master may read a clock
 // other than the index's: the later of the two counts, so a lease is never
-// shorter than asked. The TIME call costs about 1.5k instructions per job
-// in worker cycles of 20 jobs (0.8%, BenchmarkServerCost under callgrind).
+// shorter than asked. Reading TIME once per call cost 1.6k-4.2k more
+// instructions per job of about 200k-215k (1-2%) in worker cycles of 20
+// jobs (BenchmarkServerCost/cycle against a server under callgrind).
 // Under WithClock the scripts take the times as given.
 //
 // # Round trips

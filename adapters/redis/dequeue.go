@@ -111,23 +111,36 @@ type taken struct {
 // take runs dequeue.lua once, leasing up to limit jobs for lease.
 func (b *Backend) take(ctx context.Context, k *queueKeys, limit int, lease time.Duration) (taken, error) {
 	now := b.clock.Now()
-	args := takeArgs(k.args(now, 3), limit, now.Add(lease))
+	args := b.takeArgs(k.args(now, 4), limit, now.Add(lease))
 	res, err := dequeueScript.Run(ctx, b.client, k.keys, args...).Slice()
 	if err != nil {
 		return taken{}, err
 	}
-	return b.takeReply(ctx, k, res, now, now.Add(lease))
+	return b.takeReply(ctx, k, res, now)
 }
 
 // takeArgs appends dequeue's arguments (see fn_dequeue.lua) to args.
-func takeArgs(args []any, limit int, leaseUntil time.Time) []any {
-	return append(args, limit, micros(leaseUntil), nanos(leaseUntil))
+func (b *Backend) takeArgs(args []any, limit int, leaseUntil time.Time) []any {
+	return append(args, limit, micros(leaseUntil), nanos(leaseUntil), b.onServerClock())
 }
 
-// takeReply decodes dequeue's reply res for a lease taken at now until
-// leaseUntil. Jobs that do not decode are buried as corrupt.
-func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now, leaseUntil time.Time) (taken, error) {
-	if len(res) == 0 || (len(res)-1)%8 != 0 {
+// onServerClock is the flag of dequeue.lua and extend.lua that tells
+// whether the backend decides on the server's clock, "1", so that a lease
+// runs from the server's TIME when the call reaches the server late (see
+// lease_times in lua/lib.lua), or on a WithClock clock, "0", taken as is.
+func (b *Backend) onServerClock() string {
+	if _, ok := b.clock.(*serverClock); ok {
+		return "1"
+	}
+	return "0"
+}
+
+// takeReply decodes dequeue's reply res for a call made at now: the jobs
+// carry the started-at and lease deadline the script stored. Jobs that do
+// not decode are buried as corrupt.
+func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now time.Time) (taken, error) {
+	const head = 3 // next, started-at, lease deadline
+	if len(res) < head || (len(res)-head)%8 != 0 {
 		return taken{}, fmt.Errorf("dequeue.lua returned %d values", len(res))
 	}
 	var t taken
@@ -136,11 +149,11 @@ func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now, l
 			t.next = int64(f)
 		}
 	}
-	t.popped = (len(res) - 1) / 8
+	t.popped = (len(res) - head) / 8
 	t.jobs = make([]runtime.Job, 0, t.popped)
 	var corrupt []any
-	started, until := nanos(now), nanos(leaseUntil)
-	for i := 1; i < len(res); i += 8 {
+	started, until := res[1], res[2]
+	for i := head; i < len(res); i += 8 {
 		v := res[i : i+8]
 		id, _ := v[0].(string)
 		r := newRecord([]any{string(runtime.StateRunning), v[3], v[1], v[4], started, "", until, v[5], v[6], v[2], "", v[7], ""})

@@ -109,7 +109,7 @@ func deal(res []laneResult, ops []laneOp, takeAt []int, t taken) {
 func (b *Backend) cycle(ctx context.Context, k *queueKeys, changes []change, limit int, lease time.Duration) ([]int64, taken, error) {
 	now := b.clock.Now()
 	until := now.Add(lease)
-	args := takeArgs(k.args(now, 10+29*len(changes)), limit, until)
+	args := b.takeArgs(k.args(now, 11+29*len(changes)), limit, until)
 	args, ops, err := b.moveArgs(args, changes, now)
 	if err != nil {
 		return nil, taken{}, err
@@ -130,7 +130,7 @@ func (b *Backend) cycle(ctx context.Context, k *queueKeys, changes []change, lim
 		return nil, taken{}, err
 	}
 	leased, _ := reply[1].([]any)
-	t, err := b.takeReply(ctx, k, leased, now, until)
+	t, err := b.takeReply(ctx, k, leased, now)
 	return codes, t, err
 }
 

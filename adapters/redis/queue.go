@@ -338,7 +338,7 @@ func (b *Backend) ExtendLeases(ctx context.Context, jobs []runtime.Job, until ti
 	for _, q := range order {
 		k := b.queue(q)
 		pairs := byQueue[q]
-		args := append(k.args(now, 3+len(pairs)), micros(until), nanos(until), len(pairs)/2)
+		args := append(k.args(now, 4+len(pairs)), micros(until), nanos(until), b.onServerClock(), len(pairs)/2)
 		res, err := extendScript.Run(ctx, b.client, k.keys, append(args, pairs...)...).StringSlice()
 		if err != nil {
 			return nil, fmt.Errorf("redis: extend leases in %s: %w", q, err)

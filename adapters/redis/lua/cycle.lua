@@ -2,12 +2,12 @@
 -- lease new jobs (BullMQ's moveToFinished fetches the next job the same way).
 --
 -- KEYS: the queue's keys (see lib.lua); KEYS[15] (standalone only) the ID index.
--- ARGV[5..7]  dequeue's arguments (see fn_dequeue.lua, from ARGV[5])
--- ARGV[8..]   move's arguments (see fn_move.lua, from ARGV[8])
+-- ARGV[5..8]  dequeue's arguments (see fn_dequeue.lua, from ARGV[5])
+-- ARGV[9..]   move's arguments (see fn_move.lua, from ARGV[9])
 --
 -- Returns { codes, leased }: move's codes, then dequeue's reply. Both
 -- halves run out of memory (see lib.lua): move's first write is a removal.
 check_keys(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15)
-check_move(8)
-local codes = move(8)
+check_move(9)
+local codes = move(9)
 return { codes, dequeue(5) }

@@ -4,8 +4,11 @@
 -- KEYS: the queue's keys (see lib.lua).
 -- Its arguments start at ARGV[at]; the numbers below are for at = 5 (dequeue.lua).
 -- ARGV[5]  max, the most jobs to lease
--- ARGV[6]  lease deadline (unix microseconds)
--- ARGV[7]  lease deadline (unix nanoseconds)
+-- ARGV[6]  lease deadline (unix microseconds), by the caller's clock
+-- ARGV[7]  lease deadline (unix nanoseconds), by the caller's clock
+-- ARGV[8]  '1' when the caller's clock is the server's: the lease then runs
+--          from the server's TIME when that is later than now (see
+--          lease_times in lib.lua); '0' for a clock set with WithClock
 --
 -- First promotes due scheduled and retrying jobs (as promote.lua does),
 -- when the earliest of either is due.
@@ -16,9 +19,11 @@
 -- for all). An ID whose job is corrupt is quarantined into the dead-letter
 -- queue; an ID whose job is in another state (a stale entry) is dropped.
 --
--- dequeue returns { next, id1, a1, d1, p1, x1, r1, e1, rf1, id2, ... }: next is the
--- earliest execute-at (unix microseconds) of a scheduled or retrying job,
--- or '' when there is none, so the caller can bound how long it blocks.
+-- dequeue returns { next, st, l, id1, a1, d1, p1, x1, r1, e1, rf1, id2, ... }:
+-- next is the earliest execute-at (unix microseconds) of a scheduled or
+-- retrying job, or '' when there is none, so the caller can bound how long
+-- it blocks; st and l are the started-at and lease deadline (unix
+-- nanoseconds) stored in the jobs leased ('' when none was).
 -- When pending jobs remain, the wake-up marker is armed again so that
 -- another blocked worker takes them.
 --
@@ -41,13 +46,14 @@ end
 
 local function dequeue(at)
   local base, now_us, now_ns = ARGV[1], ARGV[3], ARGV[4]
-  local left, lease_us, lease_ns = tonumber(ARGV[at]), ARGV[at + 1], ARGV[at + 2]
+  local left = tonumber(ARGV[at])
+  local times -- lease_times, read when the first job is leased
   local next = earliest(first_due(5), first_due(6))
   if next and tonumber(next) <= tonumber(now_us) then
     promote(base, now_us, now_ns, 1000)
     next = earliest(first_due(5), first_due(6))
   end
-  local out, leased, no, nl = { next or '' }, {}, 1, 0
+  local out, leased, no, nl = { next or '', '', '' }, {}, 3, 0
   local jobs = base .. 'j:'
   if redis.call('EXISTS', KEYS[14]) == 1 then left = 0 end
   local last = 4 -- the list the last job came from
@@ -60,9 +66,13 @@ local function dequeue(at)
         local key = jobs .. id
         local f = hmget(key, 's', 'a', 'd', 'p', 'x', 'r', 'e', 'rf')
         if f and f[1] == 'pending' and attempt_ok(f[2]) and f[3] and PRIO[f[4] or ''] then
+          if not times then
+            times = lease_times(now_us, now_ns, ARGV[at + 1], ARGV[at + 2], ARGV[at + 3])
+            out[2], out[3] = times[2], times[4]
+          end
           local a = tostring(tonumber(f[2]) + 1)
-          redis.call('HSET', key, 's', 'running', 'a', a, 'st', now_ns, 'l', lease_ns, 'fi', '')
-          leased[nl + 1], leased[nl + 2], nl = lease_us, id, nl + 2
+          redis.call('HSET', key, 's', 'running', 'a', a, 'st', times[2], 'l', times[4], 'fi', '')
+          leased[nl + 1], leased[nl + 2], nl = times[3], id, nl + 2
           out[no + 1], out[no + 2], out[no + 3], out[no + 4] = id, a, f[3], f[4]
           out[no + 5], out[no + 6], out[no + 7], out[no + 8] = f[5] or '', f[6] or '', f[7] or '', f[8] or ''
           no = no + 8
@@ -77,7 +87,7 @@ local function dequeue(at)
   chunked({ 'ZADD', KEYS[7] }, leased)
   -- Lists above the last one are empty (LPOP came back short); look at it
   -- first, as it is the one most likely to hold more.
-  if left == 0 and no > 1 then
+  if left == 0 and no > 3 then
     for p = last, 1, -1 do
       if redis.call('LLEN', KEYS[p]) > 0 then
         wake()

@@ -122,3 +122,25 @@ local function check_keys(...)
     if KEYS[i] then check_key(KEYS[i], KINDS[i]) end
   end
 end
+
+-- lease_times returns when a lease taken or extended by this call starts
+-- and ends: { start us, start ns, until us, until ns } (unix times,
+-- strings). With server ~= '1' (a clock set with WithClock) they are the
+-- caller's now and until as given. With server == '1' (the backend decides
+-- on the server's clock) and the server's TIME later than now, both move
+-- on to TIME, keeping the lease's length: a call delayed on its way (a
+-- frozen server, a retry after a reconnection, a wait for a group-commit
+-- turn) still leases for the full length from when the server applies it,
+-- never a deadline already past. One TIME per call, not per job.
+local function lease_times(now_us, now_ns, until_us, until_ns, server)
+  if server == '1' then
+    local t = redis.call('TIME')
+    local at = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    if at > tonumber(now_us) then
+      local s = string.format('%.0f', at)
+      local u = string.format('%.0f', at + tonumber(until_us) - tonumber(now_us))
+      return { s, s .. '000', u, u .. '000' }
+    end
+  end
+  return { now_us, now_ns, until_us, until_ns }
+end

@@ -27,9 +27,30 @@
 -- microseconds, cut from the nanoseconds).
 -- Out of memory (see lib.lua) its first write, an HSET, is refused: a full
 -- Redis stores none of the jobs.
-check_keys(1, 2, 3, 4, 5, 8, 15)
 local base, queue, now_ns, prefix = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
 local n, m = tonumber(ARGV[6]), tonumber(ARGV[7])
+-- Check the type of only the keys this batch writes (a TYPE call costs as
+-- much as a small write): the priority lists of its pending jobs and the
+-- wake-up marker, the schedule if it has scheduled jobs, the ID index if it
+-- claims IDs.
+do
+  local writes, pending = {}, false
+  for i = 0, n - 1 do
+    local o = 8 + i * 5
+    if ARGV[o + 2] == 'pending' then
+      writes[tonumber(ARGV[o + 1])], pending = true, true
+    else
+      writes[5] = true
+    end
+  end
+  if pending then writes[8] = true end
+  if m > 0 then writes[15] = true end
+  local list = {}
+  for _, k in ipairs({ 1, 2, 3, 4, 5, 8, 15 }) do
+    if writes[k] then list[#list + 1] = k end
+  end
+  check_keys(unpack(list))
+end
 local index = KEYS[15]
 local e0 = 8 + n * 5 -- the first extra's ARGV index
 -- extra[i] is the ARGV index of job i's extra (i from 0), nil when it has none.

@@ -80,14 +80,13 @@ func TestGoldenCompiles(t *testing.T) {
 		if err := Write(files); err != nil {
 			t.Fatal(err)
 		}
-		if name != "samepkg" {
-			// Cleanups run last first: the directory goes after its files.
-			t.Cleanup(func() { os.Remove(filepath.Dir(files[0].Path)) })
-		}
 		for _, f := range files {
+			dir := filepath.Dir(f.Path)
+			// Cleanups run last first: each directory goes after its file.
+			t.Cleanup(func() { os.Remove(dir) })
 			t.Cleanup(func() { os.Remove(f.Path) })
+			pkgs = append(pkgs, dir)
 		}
-		pkgs = append(pkgs, filepath.Dir(files[0].Path))
 	}
 	out, err := exec.Command("go", append([]string{"vet"}, pkgs...)...).CombinedOutput()
 	if err != nil {

@@ -1,8 +1,9 @@
 // Package emit writes the Go code for a model.Package with jennifer: the
-// main file (job type constants, the Enqueuer and Results interfaces, the
-// typed Client, PeriodicX functions, Register) and the mock file
-// (MockEnqueuer, typed methods over package jobstest). Output is
-// deterministic and gofmt'd.
+// main file (a signature guard per handler, job type constants, Queues, the
+// Enqueuer and Results interfaces, the typed Client, PeriodicX functions,
+// Register) and the mock file, for a package of its own (MockEnqueuer, typed
+// methods over package jobstest). Output is deterministic, gofmt'd, with
+// the standard library's imports first.
 package emit
 
 import (

@@ -11,12 +11,13 @@ import (
 
 	"github.com/jobsgo/jobs/examples"
 	"github.com/jobsgo/jobs/generated"
+	"github.com/jobsgo/jobs/generated/generatedmock"
 	"github.com/jobsgo/jobs/runtime"
 )
 
 // Signup is application code that enqueues: it depends on the generated
 // Enqueuer interface, so production passes a *generated.Client and tests a
-// *generated.MockEnqueuer.
+// *generatedmock.MockEnqueuer.
 type Signup struct {
 	Jobs generated.Enqueuer
 
@@ -56,7 +57,7 @@ func (s *Signup) SignUp(ctx context.Context, email, name string) error {
 }
 
 func TestSignUpEnqueuesWelcomeEmail(t *testing.T) {
-	mock := &generated.MockEnqueuer{}
+	mock := &generatedmock.MockEnqueuer{}
 	s := &Signup{Jobs: mock}
 	if err := s.SignUp(context.Background(), "ada@example.com", "Ada"); err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func TestSignUpEnqueuesWelcomeEmail(t *testing.T) {
 }
 
 func TestSignUpFailsWhenTheQueueIsDown(t *testing.T) {
-	mock := &generated.MockEnqueuer{}
+	mock := &generatedmock.MockEnqueuer{}
 	mock.FailSendEmail(errors.New("redis: connection refused"))
 	s := &Signup{Jobs: mock}
 
@@ -112,7 +113,7 @@ func TestSignUpFailsWhenTheQueueIsDown(t *testing.T) {
 }
 
 func TestMockValidatesLikeTheClient(t *testing.T) {
-	var mock generated.MockEnqueuer // the zero value is ready
+	var mock generatedmock.MockEnqueuer // the zero value is ready
 	ctx := context.Background()
 	if _, err := mock.EnqueueNotifyUsersForTenant(ctx, "", examples.NotifyUsersArgs{Kind: "x"}); !errors.Is(err, runtime.ErrInvalidJob) {
 		t.Errorf("tenant job without tenant: err = %v, want ErrInvalidJob", err)
@@ -132,7 +133,7 @@ func TestMockValidatesLikeTheClient(t *testing.T) {
 }
 
 func TestMockIsSafeForConcurrentUse(t *testing.T) {
-	mock := &generated.MockEnqueuer{}
+	mock := &generatedmock.MockEnqueuer{}
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Go(func() {

@@ -13,12 +13,13 @@ import (
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/examples"
 	"github.com/jobsgo/jobs/generated"
+	"github.com/jobsgo/jobs/generated/generatedmock"
 	"github.com/jobsgo/jobs/runtime"
 )
 
 // Checkout is application code that enqueues a charge and waits for its
 // typed result: it depends on the generated Enqueuer and Results
-// interfaces, which *generated.Client and *generated.MockEnqueuer both
+// interfaces, which *generated.Client and *generatedmock.MockEnqueuer both
 // implement.
 type Checkout struct {
 	Jobs interface {
@@ -42,7 +43,7 @@ func (c *Checkout) Pay(ctx context.Context, invoiceID string, cents int64) (stri
 
 func TestPayWithTheMock(t *testing.T) {
 	ctx := context.Background()
-	mock := &generated.MockEnqueuer{}
+	mock := &generatedmock.MockEnqueuer{}
 	c := &Checkout{Jobs: mock}
 
 	// Without an outcome the mock's job never finishes; Wait says so at once.
@@ -129,7 +130,7 @@ func TestPayOnTheMemoryBackend(t *testing.T) {
 
 func TestMockBatchRecordsEveryJob(t *testing.T) {
 	ctx := context.Background()
-	mock := &generated.MockEnqueuer{}
+	mock := &generatedmock.MockEnqueuer{}
 	emails := []examples.SendEmailArgs{{To: "a@example.com"}, {To: "b@example.com"}}
 	jobs, err := mock.EnqueueSendEmailBatch(ctx, emails, runtime.Unique(time.Hour))
 	if err != nil || len(jobs) != 2 {

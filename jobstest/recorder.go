@@ -38,7 +38,8 @@ type Call[A any] struct {
 	// as the real Client would enqueue them. Fields that neither the annotation
 	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
 	// values the job got, the runtime's defaults filled in. Unique records a
-	// Unique or UniqueByKey option, which the mock does not enforce.
+	// Unique or UniqueByKey option, which the mock does not enforce. It prints
+	// its set fields by value (runtime.EnqueueOptions.String).
 	Options runtime.EnqueueOptions
 	// Job is the job the call returned; zero when it failed.
 	Job runtime.Job

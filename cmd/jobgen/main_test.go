@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -133,7 +135,7 @@ func goCmd(t *testing.T, dir string, env []string, args ...string) string {
 // each job's outcome and typed result.
 func TestEndToEnd(t *testing.T) {
 	dir, env := e2eModule(t)
-	for _, f := range []string{"jobs/jobs_gen.go", "jobs/jobs_mock_gen.go"} {
+	for _, f := range generatedFiles {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Fatalf("go generate did not write %s: %v", f, err)
 		}
@@ -163,10 +165,13 @@ counter=5 middleware=5
 	}
 }
 
+// generatedFiles are the files go generate writes in the e2e module.
+var generatedFiles = []string{"jobs/jobs_gen.go", "jobs/jobsmock/jobs_mock_gen.go"}
+
 func readAll(t *testing.T, dir string) string {
 	t.Helper()
 	var b strings.Builder
-	for _, f := range []string{"jobs/jobs_gen.go", "jobs/jobs_mock_gen.go"} {
+	for _, f := range generatedFiles {
 		c, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
 			t.Fatal(err)
@@ -201,4 +206,120 @@ func TestWrongArgsDoNotCompile(t *testing.T) {
 			t.Errorf("build output lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// TestStaleCodeDoesNotCompile changes a handler's args type in the e2e
+// module without regenerating: go build must fail, and its message must
+// say to run go generate.
+func TestStaleCodeDoesNotCompile(t *testing.T) {
+	dir, env := e2eModule(t)
+	greet := "//jobs:handler queue=greetings priority=high max_retries=7\nfunc Greet(ctx context.Context, args "
+	changeHandler(t, dir, greet+"GreetArgs)", "// GreetRequest replaces GreetArgs.\ntype GreetRequest struct{ Name string }\n\n"+greet+"GreetRequest)")
+	cmd := exec.Command("go", "build", "./...")
+	cmd.Dir, cmd.Env = dir, env
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatal("go build of stale generated code succeeded")
+	}
+	want := "cannot use app.Greet (value of type func(ctx context.Context, args app.GreetRequest) (app.Greeting, error)) as handler_Greet_changed_run_go_generate value in variable declaration"
+	if !strings.Contains(string(out), want) {
+		t.Errorf("go build output lacks %q:\n%s", want, out)
+	}
+	if !strings.Contains(string(out), "run_go_generate") {
+		t.Errorf("go build output does not say to run go generate:\n%s", out)
+	}
+	// Regenerated, the generated packages build again (their callers now
+	// get the compile errors of a changed API).
+	goCmd(t, dir, env, "generate", "./...")
+	goCmd(t, dir, env, "build", "./app", "./jobs/...")
+}
+
+// changeHandler replaces old, which must occur once, in the e2e module's
+// app/app.go.
+func changeHandler(t *testing.T, dir, old, replacement string) {
+	t.Helper()
+	path := filepath.Join(dir, "app", "app.go")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(string(src), old) != 1 {
+		t.Fatalf("app.go does not hold %q once", old)
+	}
+	copyFile(t, path, []byte(strings.Replace(string(src), old, replacement, 1)))
+}
+
+// TestCheck runs jobgen -check as CI would, with the go:generate line's
+// arguments: status 0 and no output on freshly generated code; status 1
+// and a unified diff once an annotation changed; and nothing written.
+func TestCheck(t *testing.T) {
+	dir, env := e2eModule(t)
+	check := func() (int, string, string) {
+		cmd := exec.Command(jobgenIn(env), "-check", "-out", "../jobs")
+		cmd.Dir, cmd.Env = filepath.Join(dir, "app"), env
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			t.Fatal(err)
+		}
+		return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+	}
+	if code, stdout, stderr := check(); code != exitOK || stdout != "" || stderr != "" {
+		t.Fatalf("fresh code: exit %d, stdout %q, stderr %q; want 0 and nothing", code, stdout, stderr)
+	}
+	changeHandler(t, dir, "//jobs:handler tenant queue=tenants", "//jobs:handler tenant queue=audits")
+	before := readAll(t, dir)
+	code, stdout, stderr := check()
+	if code != exitStale {
+		t.Errorf("stale code: exit %d, want %d", code, exitStale)
+	}
+	for _, want := range []string{
+		"--- a/../jobs/jobs_gen.go\n+++ b/../jobs/jobs_gen.go\n@@ ",
+		"-\treturn []string{runtime.DefaultQueue, \"greetings\", \"tenants\"}\n+\treturn []string{\"audits\", runtime.DefaultQueue, \"greetings\"}\n",
+		"--- a/../jobs/jobsmock/jobs_mock_gen.go\n+++ b/../jobs/jobsmock/jobs_mock_gen.go\n",
+		"-\t\truntime.WithQueue(\"tenants\"),\n+\t\truntime.WithQueue(\"audits\"),\n",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("diff lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "run go generate") {
+		t.Errorf("stderr %q does not say to run go generate", stderr)
+	}
+	if readAll(t, dir) != before {
+		t.Error("jobgen -check wrote files")
+	}
+}
+
+// TestProgramDoesNotImportTesting lists the e2e program's dependencies: it
+// imports the generated package, which must not bring in testing or
+// jobstest, while the mock's package does.
+func TestProgramDoesNotImportTesting(t *testing.T) {
+	dir, env := e2eModule(t)
+	deps := strings.Fields(goCmd(t, dir, env, "list", "-deps", "."))
+	for _, pkg := range deps {
+		if pkg == "testing" || pkg == "github.com/jobsgo/jobs/jobstest" {
+			t.Errorf("the program depends on %s", pkg)
+		}
+	}
+	if !slices.Contains(deps, "example.com/e2e/jobs") {
+		t.Fatalf("the program does not import the generated package: %v", deps)
+	}
+	mockDeps := strings.Fields(goCmd(t, dir, env, "list", "-deps", "./jobs/jobsmock"))
+	if !slices.Contains(mockDeps, "github.com/jobsgo/jobs/jobstest") {
+		t.Errorf("the mock's package does not import jobstest: %v", mockDeps)
+	}
+}
+
+// jobgenIn returns the path of the jobgen that e2eModule built, first on
+// env's PATH.
+func jobgenIn(env []string) string {
+	for _, kv := range slices.Backward(env) {
+		if p, ok := strings.CutPrefix(kv, "PATH="); ok {
+			return filepath.Join(filepath.SplitList(p)[0], "jobgen")
+		}
+	}
+	return "jobgen"
 }

@@ -14,14 +14,15 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 // goldenCases are the packages under testdata/golden. Each generates into
-// its gen subdirectory, except samepkg, which generates into itself.
-var goldenCases = []string{"basic", "methods", "tenant", "options", "samepkg"}
+// its gen subdirectory, except samepkg and mainpkg, which generate into
+// themselves (mainpkg, a package main, with its mock as a test file).
+var goldenCases = []string{"basic", "methods", "tenant", "options", "samepkg", "mainpkg"}
 
 func generateCase(t *testing.T, name string) []File {
 	t.Helper()
 	dir := filepath.Join("testdata", "golden", name)
 	cfg := Config{Patterns: []string{"./" + filepath.ToSlash(dir)}, Out: filepath.Join(dir, "gen")}
-	if name == "samepkg" {
+	if name == "samepkg" || name == "mainpkg" {
 		cfg.Out = ""
 	}
 	files, err := Generate(cfg)
@@ -35,7 +36,7 @@ func TestGolden(t *testing.T) {
 	for _, name := range goldenCases {
 		t.Run(name, func(t *testing.T) {
 			for _, f := range generateCase(t, name) {
-				golden := filepath.Join("testdata", "golden", name+"."+strings.TrimSuffix(filepath.Base(f.Path), ".go")+".golden")
+				golden := filepath.Join("testdata", "golden", name+"."+strings.TrimSuffix(strings.TrimSuffix(filepath.Base(f.Path), ".go"), "_test")+".golden")
 				if *update {
 					if err := os.WriteFile(golden, f.Content, 0o644); err != nil {
 						t.Fatal(err)
@@ -80,14 +81,13 @@ func TestGoldenCompiles(t *testing.T) {
 		if err := Write(files); err != nil {
 			t.Fatal(err)
 		}
-		if name != "samepkg" {
-			// Cleanups run last first: the directory goes after its files.
-			t.Cleanup(func() { os.Remove(filepath.Dir(files[0].Path)) })
-		}
 		for _, f := range files {
+			dir := filepath.Dir(f.Path)
+			// Cleanups run last first: each directory goes after its file.
+			t.Cleanup(func() { os.Remove(dir) })
 			t.Cleanup(func() { os.Remove(f.Path) })
+			pkgs = append(pkgs, dir)
 		}
-		pkgs = append(pkgs, filepath.Dir(files[0].Path))
 	}
 	out, err := exec.Command("go", append([]string{"vet"}, pkgs...)...).CombinedOutput()
 	if err != nil {

@@ -1,20 +1,21 @@
 // Package emit writes the Go code for a model.Package with jennifer: the
-// main file (job type constants, the Enqueuer and Results interfaces, the
-// typed Client, PeriodicX functions, Register) and the mock file
-// (MockEnqueuer, typed methods over package jobstest). Output is
-// deterministic and gofmt'd.
+// main file (a signature guard per handler, job type constants, Queues, the
+// Enqueuer and Results interfaces, the typed Client, PeriodicX functions,
+// Register) and the mock file, for a package of its own (MockEnqueuer, typed
+// methods over package jobstest). Output is deterministic, gofmt'd, with
+// the standard library's imports first.
 package emit
 
 import (
 	"bytes"
 	"fmt"
-	"go/format"
 	"go/types"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/dave/jennifer/jen"
+	"golang.org/x/tools/imports"
 
 	"github.com/jobsgo/jobs/internal/jobgen/model"
 )
@@ -31,10 +32,38 @@ type Config struct {
 	// PackageDoc, when set, becomes the package comment of the main file
 	// (only when the generated package is a package of its own).
 	PackageDoc string
+	// Sources are the import paths of the packages the handlers are in,
+	// recorded in each file's header (see SourcePrefix).
+	Sources []string
+	// MockPath is the import path of the mock's package: a package of its
+	// own, so that programs importing the generated package do not import
+	// testing; Path itself only for a package main, whose mock is a test
+	// file.
+	MockPath string
+}
+
+// SourcePrefix starts the header line that records the packages a file
+// was generated from, the line after Header.
+const SourcePrefix = "Source: "
+
+// mockName is the name of the mock's package.
+func (c Config) mockName() string {
+	if c.MockPath == c.Path {
+		return c.Name
+	}
+	return c.MockPath[strings.LastIndex(c.MockPath, "/")+1:]
+}
+
+// mockRef names MockEnqueuer as the main file's docs refer to it.
+func (c Config) mockRef() string {
+	if c.MockPath == c.Path {
+		return "MockEnqueuer"
+	}
+	return c.mockName() + ".MockEnqueuer"
 }
 
 // stdNames are the standard packages generated files may import.
-var stdNames = []string{"context", "encoding/json", "errors", "fmt", "sync", "testing", "time"}
+var stdNames = []string{"context", "database/sql", "encoding/json", "errors", "fmt", "sync", "testing", "time"}
 
 // ReservedNames lists the package names a generated file may import for
 // handlers: identifiers that Register's parameters must not shadow.
@@ -94,6 +123,9 @@ func packagesOf(handlers []*model.Handler) []*types.Package {
 func newFile(p *model.Package, cfg Config) *jen.File {
 	f := jen.NewFilePathName(cfg.Path, cfg.Name)
 	f.HeaderComment(Header)
+	if len(cfg.Sources) > 0 {
+		f.HeaderComment(SourcePrefix + strings.Join(cfg.Sources, ", "))
+	}
 	for _, pkg := range packagesOf(p.Handlers) {
 		f.ImportName(pkg.Path(), pkg.Name())
 	}
@@ -101,13 +133,14 @@ func newFile(p *model.Package, cfg Config) *jen.File {
 	return f
 }
 
-// render formats f.
+// render formats f as gofmt does, with its imports grouped as goimports
+// groups them: the standard library first, then the rest.
 func render(f *jen.File) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := f.Render(&buf); err != nil {
 		return nil, fmt.Errorf("render generated code: %w", err)
 	}
-	out, err := format.Source(buf.Bytes())
+	out, err := imports.Process("", buf.Bytes(), &imports.Options{FormatOnly: true, Comments: true, TabIndent: true, TabWidth: 8})
 	if err != nil {
 		return nil, fmt.Errorf("format generated code: %w", err)
 	}

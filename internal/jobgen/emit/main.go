@@ -19,14 +19,26 @@ func Main(p *model.Package, cfg Config) ([]byte, error) {
 	f.Add(doc("The runtime this code was generated for: a runtime with an incompatible\ncontract fails to compile here."))
 	f.Const().Id("_").Op("=").Qual(rt, "GeneratedCodeVersion1")
 
+	guards(f, p)
 	constants(f, p)
-	enqueuer(f, p)
-	results(f, p)
+	queues(f, p)
+	enqueuer(f, p, cfg)
+	results(f, p, cfg)
 	client(f, p)
 	clientResults(f, p)
 	for _, h := range p.Handlers {
 		periodic(f, h)
 	}
+	enqueueOptions(f, p)
+	enqueueBatch(f)
+	register(f, p)
+	return render(f)
+}
+
+// enqueueOptions emits what the enqueueing methods of Client and of the
+// mock share: one function per handler that puts its annotation's defaults
+// first, joinOptions, and errNoTenant when a handler is a tenant's.
+func enqueueOptions(f *jen.File, p *model.Package) {
 	for _, h := range p.Handlers {
 		optionsFunc(f, h)
 	}
@@ -38,15 +50,12 @@ func Main(p *model.Package, cfg Config) ([]byte, error) {
 		),
 		jen.Return(jen.Id("all")),
 	)
-	enqueueBatch(f)
 	if hasTenant(p) {
 		f.Add(doc("errNoTenant is the error of a tenant job enqueued without a tenant ID."))
 		f.Func().Id("errNoTenant").Params(jen.Id("jobType").String()).Error().Block(
 			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%w: job type %s needs a tenant ID"), jen.Qual(rt, "ErrInvalidJob"), jen.Id("jobType"))),
 		)
 	}
-	register(f, p)
-	return render(f)
 }
 
 func hasTenant(p *model.Package) bool {
@@ -166,7 +175,7 @@ func defaultsDoc(h *model.Handler, subject string) string {
 	return s
 }
 
-func enqueuer(f *jen.File, p *model.Package) {
+func enqueuer(f *jen.File, p *model.Package, cfg Config) {
 	var methodDecls []jen.Code
 	for _, h := range p.Handlers {
 		for _, m := range methods {
@@ -182,12 +191,9 @@ func enqueuer(f *jen.File, p *model.Package) {
 			methodDecls = append(methodDecls, doc(m.name(h)+" "+what), jen.Id(m.name(h)).Params(m.params(h)...).Add(m.results()))
 		}
 	}
-	f.Add(doc("Enqueuer enqueues this package's jobs with typed args. Client implements it\nand so does MockEnqueuer, for the tests of code that enqueues."))
+	f.Add(doc(fmt.Sprintf("Enqueuer enqueues this package's jobs with typed args. Client implements it\nand so does %s, for the tests of code that enqueues.", cfg.mockRef())))
 	f.Type().Id("Enqueuer").Interface(methodDecls...)
-	f.Var().Defs(
-		jen.Id("_").Id("Enqueuer").Op("=").Parens(jen.Op("*").Id("Client")).Parens(jen.Nil()),
-		jen.Id("_").Id("Enqueuer").Op("=").Parens(jen.Op("*").Id("MockEnqueuer")).Parens(jen.Nil()),
-	)
+	f.Var().Id("_").Id("Enqueuer").Op("=").Parens(jen.Op("*").Id("Client")).Parens(jen.Nil())
 }
 
 func client(f *jen.File, p *model.Package) {

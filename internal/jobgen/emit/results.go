@@ -23,7 +23,7 @@ func resultResults(h *model.Handler) jen.Code {
 }
 
 // results emits the Results interface.
-func results(f *jen.File, p *model.Package) {
+func results(f *jen.File, p *model.Package, cfg Config) {
 	var decls []jen.Code
 	for _, h := range p.Handlers {
 		n := model.NamesOf(h)
@@ -38,16 +38,13 @@ func results(f *jen.File, p *model.Package) {
 		}
 		decls = append(decls, jen.Id(n.Wait).Params(resultParams()...).Add(resultResults(h)))
 	}
-	f.Add(doc("Results reads the outcome of this package's jobs: the typed result of\n" +
-		"each handler that has one, and whether the job completed. A job that\n" +
-		"failed or was cancelled gives a *runtime.JobFailedError. Client\n" +
-		"implements it and so does MockEnqueuer, whose jobs finish with the outcome\n" +
+	f.Add(doc("Results reads the outcome of this package's jobs: the typed result of " +
+		"each handler that has one, and whether the job completed. A job that " +
+		"failed or was cancelled gives a *runtime.JobFailedError. Client " +
+		fmt.Sprintf("implements it and so does %s, whose jobs finish with the outcome ", cfg.mockRef()) +
 		"SetXResult gives them."))
 	f.Type().Id("Results").Interface(decls...)
-	f.Var().Defs(
-		jen.Id("_").Id("Results").Op("=").Parens(jen.Op("*").Id("Client")).Parens(jen.Nil()),
-		jen.Id("_").Id("Results").Op("=").Parens(jen.Op("*").Id("MockEnqueuer")).Parens(jen.Nil()),
-	)
+	f.Var().Id("_").Id("Results").Op("=").Parens(jen.Op("*").Id("Client")).Parens(jen.Nil())
 }
 
 // clientResults emits Client's ResultX and WaitX methods.

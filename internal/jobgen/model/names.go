@@ -18,6 +18,7 @@ type Names struct {
 	Middleware  string // WithXMiddleware, the RegisterOption
 	OptionsFunc string // xOptions, which puts annotation defaults first
 	Recorder    string // xRecorder, the mock's jobstest.Recorder field
+	Guard       string // handler_X_changed_run_go_generate, the signature check
 }
 
 // NamesOf returns the identifiers generated for h.
@@ -44,6 +45,7 @@ func NamesOf(h *Handler) Names {
 		Middleware:  "With" + x + "Middleware",
 		OptionsFunc: lower + "Options",
 		Recorder:    lower + "Recorder",
+		Guard:       "handler_" + x + "_changed_run_go_generate",
 	}
 }
 
@@ -62,7 +64,7 @@ func (n Names) all() []string {
 // FixedNames are the identifiers jobgen generates whatever the handlers:
 // package-level ones and the methods and fields of Client and MockEnqueuer.
 var FixedNames = []string{
-	"Client", "NewClient", "Runtime", "client", "joinOptions", "errNoTenant", "Enqueuer", "Results",
+	"Client", "NewClient", "Runtime", "client", "joinOptions", "errNoTenant", "Enqueuer", "Results", "Queues",
 	"enqueueBatch", "RegisterOption", "Register", "registerConfig", "middleware", "handlerOptions",
 	"MockEnqueuer", "AssertNothingEnqueued", "Jobs", "Reset", "Clock", "once", "journal", "setup",
 }

@@ -86,6 +86,7 @@ func Load(cfg Config) (*Result, error) {
 		src := Source{Path: p.PkgPath, Name: p.Name, Dir: packageDir(p)}
 		if p.Module != nil {
 			src.ModulePath, src.ModuleDir = p.Module.Path, p.Module.Dir
+			l.moduleDirs = append(l.moduleDirs, p.Module.Dir)
 		}
 		res.Sources = append(res.Sources, src)
 	}
@@ -133,6 +134,12 @@ type loader struct {
 	pkg      *packages.Package
 	diags    model.Diagnostics
 	handlers []*model.Handler
+	// moduleDirs are the directories of the loaded packages' modules:
+	// mistakes in types declared there are reported where they are.
+	moduleDirs []string
+	// dropped are the struct fields reported as dropped by encoding/json
+	// already, so that args shared by handlers get one error per field.
+	dropped map[*types.Var]bool
 }
 
 // position returns the position of p with its file name made relative.
@@ -170,7 +177,9 @@ func (l *loader) packageError(e packages.Error) {
 }
 
 // file checks every directive of f: those in function doc comments become
-// handlers, the others are misplaced.
+// handlers, the others are misplaced. Comment lines that look like a
+// misspelled directive are reported too, since jobgen would otherwise skip
+// their function without a word.
 func (l *loader) file(f *ast.File) {
 	attached := make(map[*ast.Comment]bool)
 	for _, decl := range f.Decls {
@@ -198,6 +207,8 @@ func (l *loader) file(f *ast.File) {
 		for _, c := range g.List {
 			if directive.IsDirective(c.Text) && !attached[c] {
 				l.diags.Addf(l.position(c.Slash), "misplaced //jobs:handler directive: it must be in the doc comment of a func or method declaration")
+			} else if msg := directive.NearMiss(c.Text); msg != "" {
+				l.diags.Addf(l.position(c.Slash), "%s", msg)
 			}
 		}
 	}

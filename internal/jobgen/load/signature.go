@@ -141,7 +141,8 @@ func (s *sigChecker) results(sig *types.Signature, name string) {
 }
 
 // namedType checks that t is an exported named type that generated code can
-// spell and that survives JSON, and reports whether it is.
+// spell and that survives JSON, none of its data dropped, and reports
+// whether it is.
 func (s *sigChecker) namedType(pos token.Pos, role string, t types.Type, decode bool) bool {
 	name := s.h.Describe()
 	n, ok := t.(*types.Named)
@@ -167,7 +168,7 @@ func (s *sigChecker) namedType(pos token.Pos, role string, t types.Type, decode 
 		s.errorf(pos, "handler %s: %s type %s is not JSON-serialisable: %s", name, role, s.typeString(t), msg)
 		return false
 	}
-	return true
+	return s.droppedFields(pos, role, t, decode)
 }
 
 // nameable reports whether generated code can write t: exported named types

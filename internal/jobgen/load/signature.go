@@ -6,6 +6,7 @@ import (
 	"go/types"
 
 	"github.com/jobsgo/jobs/internal/jobgen/model"
+	"github.com/jobsgo/jobs/internal/plural"
 )
 
 // sigChecker checks one handler's declaration: receiver, parameters,
@@ -85,7 +86,7 @@ func (s *sigChecker) params(sig *types.Signature, name string) {
 		case s.h.Tenant && params.Len() == 2:
 			s.l.diags.Addf(s.tenantPos, "handler %s has the tenant option but no *sql.Tx parameter; want %s", name, tenantShape)
 		default:
-			s.errorf(s.fd.Type.Params.Pos(), "handler %s takes %d parameters; want %s", name, params.Len(), shape)
+			s.errorf(s.fd.Type.Params.Pos(), "handler %s takes %s; want %s", name, plural.Count(params.Len(), "parameter", "parameters"), shape)
 		}
 		return
 	}

@@ -83,7 +83,11 @@
 // # Errors
 //
 // Every mistake is reported as file:line:col: message, all of them at once,
-// and jobgen exits with status 1 without writing anything.
+// and jobgen exits with status 1 without writing anything. File names are
+// relative to the working directory, as the go command prints them (absolute
+// when that is shorter); under go generate, which runs jobgen in the
+// package's directory rather than the one go generate was typed in, they are
+// absolute, so that an editor or terminal can open them either way.
 //
 // Usage:
 //
@@ -153,9 +157,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if tags != "" {
 		cfg.Tags = strings.Split(tags, ",")
 	}
-	if wd, err := os.Getwd(); err == nil {
-		cfg.RelTo = wd
-	}
+	cfg.RelTo = jobgen.DiagnosticDir(os.Getenv)
 	files, err := jobgen.Generate(cfg)
 	if err == nil {
 		err = jobgen.Write(files)

@@ -30,7 +30,8 @@ type Config struct {
 	Patterns []string
 	// Tags are build tags.
 	Tags []string
-	// RelTo, when set, makes diagnostic file names relative to it.
+	// RelTo, when set, makes diagnostic file names relative to it when
+	// that makes them shorter; otherwise they are absolute.
 	RelTo string
 	// Overlay replaces the content of files while loading (absolute path to
 	// content), as packages.Config.Overlay does.
@@ -149,11 +150,13 @@ func (l *loader) position(p token.Pos) token.Position {
 	return pos
 }
 
+// rel shortens a file name as the go command does: relative to RelTo when
+// that is shorter, else absolute.
 func (l *loader) rel(name string) string {
 	if l.relTo == "" || name == "" {
 		return name
 	}
-	if r, err := filepath.Rel(l.relTo, name); err == nil {
+	if r, err := filepath.Rel(l.relTo, name); err == nil && len(r) < len(name) {
 		return r
 	}
 	return name

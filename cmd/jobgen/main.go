@@ -42,7 +42,10 @@
 //
 // # Directive options
 //
-// All are optional; each may be given once.
+// All are optional; each may be given once. A value may be a double-quoted
+// Go string (queue="emails"). A comment line that starts like a misspelled
+// directive (// jobs:handler, //job:handler, //jobs:handlers) is an error,
+// not a skipped handler.
 //
 //	name=T             job type (default: the function's name in snake_case)
 //	queue=Q            default queue
@@ -74,6 +77,8 @@
 // numbers or unsafe pointers anywhere reachable, map keys that JSON allows,
 // and for T no interfaces with methods. Types with their own MarshalJSON or
 // MarshalText (and, for T, UnmarshalJSON or UnmarshalText) are trusted.
+// Nothing may be dropped silently: an unexported field needs a json:"-" tag
+// to say it is left out on purpose, and a struct must encode some field.
 //
 // Tenant handlers get EnqueueXForTenant(ctx, tenantID, args, opts...),
 // ScheduleXForTenant, EnqueueXBatchForTenant and PeriodicXForTenant instead:

@@ -8,6 +8,9 @@
 //	//jobs:handler [name=T] [queue=Q] [priority=critical|high|normal|low]
 //	               [max_retries=N] [backoff=exponential|linear|constant]
 //	               [initial_delay=D] [max_delay=D] [timeout=D] [tenant]
+//
+// A value may be a double-quoted Go string (queue="emails"). NearMiss finds
+// comment lines that look like a misspelled directive.
 package directive
 
 import (

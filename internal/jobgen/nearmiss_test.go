@@ -24,6 +24,7 @@ func TestNearMissDirectives(t *testing.T) {
 		{"missing colon", handler("//jobshandler"), []string{`h.go:10:1: misspelled directive "//jobshandler": did you mean //jobs:handler?`}},
 		{"space for colon", handler("//jobs handler"), []string{`h.go:10:1: misspelled directive "//jobs handler": did you mean //jobs:handler?`}},
 		{"space after colon", handler("//jobs: handler tenant"), []string{`h.go:10:1: misspelled directive "//jobs: handler": did you mean //jobs:handler?`}},
+		{"spaces around", handler("// jobs: handler queue=a"), []string{`h.go:10:1: misspelled directive "// jobs: handler": did you mean //jobs:handler?`}},
 		{"truncated", handler("//jobs:handle"), []string{`h.go:10:1: misspelled directive "//jobs:handle": did you mean //jobs:handler?`}},
 		{"tab and case", handler("//\tJobs:handler name=x"), []string{"h.go:10:1: misspelled directive \"//\\tJobs:handler\": did you mean //jobs:handler?"}},
 		{"inside a body", head + "func f(context.Context) {\n\t//job:handler\n}\n", []string{`h.go:9:2: misspelled directive "//job:handler": did you mean //jobs:handler?`}},

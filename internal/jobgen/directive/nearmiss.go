@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// name is the directive's name, Prefix without its slashes.
-const name = "jobs:handler"
+// directiveName is the directive's name, Prefix without its slashes.
+const directiveName = "jobs:handler"
 
 // NearMiss reports a comment line (slashes included, as go/ast gives it)
 // that starts like a //jobs:handler directive but is none, so that jobgen
@@ -30,11 +30,11 @@ func NearMiss(line string) string {
 		return ""
 	}
 	for _, c := range candidates(words, spaced) {
-		if distance(strings.ToLower(c.word), name) > 2 || spaced && !optionsFollow(words[c.used:]) {
+		if distance(strings.ToLower(c.word), directiveName) > 2 || spaced && !optionsFollow(words[c.used:]) {
 			continue
 		}
 		written := line[:words[c.used-1].offset+len(words[c.used-1].text)]
-		if spaced && c.word == name {
+		if spaced && c.used == 1 && c.word == directiveName {
 			return fmt.Sprintf("%q is an ordinary comment, not a directive (no space may follow the slashes): did you mean %s?", written, Prefix)
 		}
 		return fmt.Sprintf("misspelled directive %q: did you mean %s?", written, Prefix)

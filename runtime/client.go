@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jobsgo/jobs/internal/plural"
 )
 
 // Client validates and enqueues jobs. It is safe for concurrent use.
@@ -108,7 +110,7 @@ func (c *Client) EnqueueBatch(ctx context.Context, reqs []EnqueueRequest) ([]Job
 		return jobs, nil
 	}
 	if err := c.backend.Enqueue(ctx, jobs...); err != nil {
-		return nil, fmt.Errorf("enqueue batch of %d jobs: %w", len(jobs), err)
+		return nil, fmt.Errorf("enqueue batch of %s: %w", plural.Count(len(jobs), "job", "jobs"), err)
 	}
 	return jobs, nil
 }

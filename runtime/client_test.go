@@ -83,7 +83,7 @@ func TestClientResultAndWait(t *testing.T) {
 	}
 	_, err = runtime.WaitValue[map[string]int](ctx, c, "t", job.ID)
 	var jf *runtime.JobFailedError
-	if !errors.As(err, &jf) || !errors.Is(err, runtime.ErrJobFailed) || err.Error() != "job "+job.ID+" failed after 1 attempts: bad" {
+	if !errors.As(err, &jf) || !errors.Is(err, runtime.ErrJobFailed) || err.Error() != "job "+job.ID+" failed after 1 attempt: bad" {
 		t.Fatalf("wait on a failed job: %v", err)
 	}
 }

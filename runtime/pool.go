@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/jobsgo/jobs/internal/plural"
 )
 
 // Pool defaults.
@@ -336,7 +338,7 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 		p.cancelJobs()
 		if !waitTimeout(ctx, &p.jobs, p.cfg.TimeoutGrace+time.Second) {
 			stuck := p.runningIDs()
-			err = fmt.Errorf("shutdown: %d jobs did not stop; their leases will expire and be recovered: %v", len(stuck), stuck)
+			err = fmt.Errorf("shutdown: %s did not stop; their leases will expire and be recovered: %v", plural.Count(len(stuck), "job", "jobs"), stuck)
 		}
 	}
 	p.stopBeat()

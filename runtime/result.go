@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jobsgo/jobs/internal/plural"
 )
 
 // Errors of Result and Wait.
@@ -34,7 +36,7 @@ func (e *JobFailedError) Error() string {
 	if e.Job.Error != nil {
 		msg = e.Job.Error.Message
 	}
-	return fmt.Sprintf("job %s failed after %d attempts: %s", e.Job.ID, e.Job.Attempt, msg)
+	return fmt.Sprintf("job %s failed after %s: %s", e.Job.ID, plural.Count(e.Job.Attempt, "attempt", "attempts"), msg)
 }
 
 // Is makes errors.Is match ErrJobFailed for failed jobs and ErrJobCancelled

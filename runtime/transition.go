@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/jobsgo/jobs/internal/plural"
 )
 
 // Errors shared by the runtime and every backend. Test for them with errors.Is.
@@ -174,7 +176,7 @@ func (j Job) PrepareRetry(jobErr JobError, at, now time.Time) (Job, error) {
 		return j, j.refuse("retry")
 	}
 	if j.RetriesLeft() == 0 {
-		return j, fmt.Errorf("%w: job %s used all %d retries", ErrInvalidTransition, j.ID, j.MaxRetries)
+		return j, fmt.Errorf("%w: job %s used all of its %s", ErrInvalidTransition, j.ID, plural.Count(j.MaxRetries, "retry", "retries"))
 	}
 	j.State, j.Alone = StateRetrying, false
 	j.Error = &jobErr

@@ -3,6 +3,7 @@ package runtime
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,6 +145,11 @@ func TestRetryAndExpiryRespectMaxRetries(t *testing.T) {
 	j.Attempt, j.Alone = 3, true // MaxRetries 2: attempts 1, 2, 3 used, the last one alone
 	if _, err := j.PrepareRetry(JobError{}, t0, t0); !errors.Is(err, ErrInvalidTransition) {
 		t.Fatalf("retry after the last attempt: err = %v, want ErrInvalidTransition", err)
+	}
+	one := jobIn(StateRunning)
+	one.MaxRetries, one.Attempt, one.Alone = 1, 2, true
+	if _, err := one.PrepareRetry(JobError{}, t0, t0); err == nil || !strings.HasSuffix(err.Error(), "used all of its 1 retry") {
+		t.Fatalf("retry after the last of 1 retry: err = %v, want it to say it used all of its 1 retry", err)
 	}
 	got, err := j.ExpireLease(t0)
 	if err != nil {

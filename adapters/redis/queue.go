@@ -8,6 +8,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/jobsgo/jobs/internal/plural"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -76,7 +77,7 @@ func (b *Backend) enqueue(ctx context.Context, jobs ...runtime.Job) error {
 		g := groups[0]
 		res, err := enqueueScript.Run(ctx, b.client, g.k.keys, g.args...).Result()
 		if err != nil {
-			err = fmt.Errorf("redis: enqueue %d jobs into %s: %w", len(g.jobs), g.k.name, err)
+			err = fmt.Errorf("redis: enqueue %s into %s: %w", plural.Count(len(g.jobs), "job", "jobs"), g.k.name, err)
 			if mayHaveApplied(err) {
 				// The IDs stay claimed: the jobs may be stored.
 				return unknownOutcome(err, jobIDs(jobs)...)
@@ -103,7 +104,7 @@ func (b *Backend) enqueue(ctx context.Context, jobs ...runtime.Job) error {
 			// Some jobs may be stored and others not: nothing is
 			// withdrawn nor released, so that retrying each job with
 			// its ID stores it once.
-			return unknownOutcome(fmt.Errorf("redis: enqueue into %d queues: %w", len(groups), errs[i]), jobIDs(jobs)...)
+			return unknownOutcome(fmt.Errorf("redis: enqueue into %s: %w", plural.Count(len(groups), "queue", "queues"), errs[i]), jobIDs(jobs)...)
 		}
 	}
 	var failed []error
@@ -123,9 +124,9 @@ func (b *Backend) enqueue(ctx context.Context, jobs ...runtime.Job) error {
 	if len(failed) == 0 {
 		return nil
 	}
-	err = fmt.Errorf("redis: enqueue into %d queues: %w", len(groups), errors.Join(failed...))
+	err = fmt.Errorf("redis: enqueue into %s: %w", plural.Count(len(groups), "queue", "queues"), errors.Join(failed...))
 	if len(stored) > 0 && b.withdraw(ctx, stored) != nil {
-		err = fmt.Errorf("%w (the jobs of %d other queues were stored and could not all be withdrawn)", err, len(stored))
+		err = fmt.Errorf("%w (the jobs of %s were stored and could not all be withdrawn)", err, plural.Count(len(stored), "other queue", "other queues"))
 	}
 	return err
 }

@@ -61,7 +61,10 @@
 //
 // # Directive options
 //
-// All are optional; each may be given once.
+// All are optional; each may be given once. A value may be a double-quoted
+// Go string (queue="emails"). A comment line that starts like a misspelled
+// directive (// jobs:handler, //job:handler, //jobs:handlers) is an error,
+// not a skipped handler.
 //
 //	name=T             job type (default: the function's name in snake_case)
 //	queue=Q            default queue
@@ -93,6 +96,8 @@
 // numbers or unsafe pointers anywhere reachable, map keys that JSON allows,
 // and for T no interfaces with methods. Types with their own MarshalJSON or
 // MarshalText (and, for T, UnmarshalJSON or UnmarshalText) are trusted.
+// Nothing may be dropped silently: an unexported field needs a json:"-" tag
+// to say it is left out on purpose, and a struct must encode some field.
 //
 // Tenant handlers get EnqueueXForTenant(ctx, tenantID, args, opts...),
 // ScheduleXForTenant, EnqueueXBatchForTenant and PeriodicXForTenant instead:
@@ -102,7 +107,11 @@
 // # Errors
 //
 // Every mistake is reported as file:line:col: message, all of them at once,
-// and jobgen exits with status 1 without writing anything.
+// and jobgen exits with status 1 without writing anything. File names are
+// relative to the working directory, as the go command prints them (absolute
+// when that is shorter); under go generate, which runs jobgen in the
+// package's directory rather than the one go generate was typed in, they are
+// absolute, so that an editor or terminal can open them either way.
 //
 // # Checking in CI
 //
@@ -182,9 +191,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if tags != "" {
 		cfg.Tags = strings.Split(tags, ",")
 	}
-	if wd, err := os.Getwd(); err == nil {
-		cfg.RelTo = wd
-	}
+	cfg.RelTo = jobgen.DiagnosticDir(os.Getenv)
 	files, err := jobgen.Generate(cfg)
 	if err == nil && *check {
 		return checkOnly(files, cfg.RelTo, stdout, stderr)

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/jobsgo/jobs/internal/plural"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -172,7 +173,7 @@ func (c *cli) parse(fs *flag.FlagSet, args []string, minArgs, maxArgs int) ([]st
 	}
 	if n := len(rest); n < minArgs || n > maxArgs {
 		if minArgs == maxArgs {
-			return nil, usagef("want %d arguments, got %d", minArgs, n)
+			return nil, usagef("want %s, got %d", plural.Count(minArgs, "argument", "arguments"), n)
 		}
 		return nil, usagef("want %d to %d arguments, got %d", minArgs, maxArgs, n)
 	}

@@ -146,7 +146,7 @@ func commandCases() []commandCase {
 		{"job-pending", w("job e-pend-2"), exitOK, true, "", nil},
 		{"job-json", w("job --json e-done"), exitOK, true, "", nil},
 		{"job-not-found", w("job nope"), exitNotFound, false, "not found", nil},
-		{"job-no-id", w("job"), exitUsage, false, "want 1 arguments", nil},
+		{"job-no-id", w("job"), exitUsage, false, "want 1 argument, got 0", nil},
 		{"job-bad-id", []string{"job", "x y"}, exitUsage, false, "white space", nil},
 		{"retry", w("retry e-dead"), exitOK, true, "", expectState("e-dead", runtime.StatePending)},
 		{"retry-not-dead", w("retry e-pend-1"), exitError, false, "cannot requeue a pending job", nil},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jobsgo/jobs/admin"
+	"github.com/jobsgo/jobs/internal/plural"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -199,11 +200,11 @@ func writeRepair(w io.Writer, r runtime.RepairReport) error {
 	var err error
 	switch {
 	case len(r.Problems) == 0:
-		_, err = fmt.Fprintf(w, "Queue %s: %d jobs checked, nothing to repair.\n", r.Queue, r.Checked)
+		_, err = fmt.Fprintf(w, "Queue %s: %s checked, nothing to repair.\n", r.Queue, plural.Count(r.Checked, "job", "jobs"))
 	case r.Fixed:
-		_, err = fmt.Fprintf(w, "Queue %s: %d jobs checked, %d problems repaired.\n", r.Queue, r.Checked, len(r.Problems))
+		_, err = fmt.Fprintf(w, "Queue %s: %s checked, %s repaired.\n", r.Queue, plural.Count(r.Checked, "job", "jobs"), plural.Count(len(r.Problems), "problem", "problems"))
 	default:
-		_, err = fmt.Fprintf(w, "Queue %s: %d jobs checked, %d problems found; run with --fix to repair them.\n", r.Queue, r.Checked, len(r.Problems))
+		_, err = fmt.Fprintf(w, "Queue %s: %s checked, %s found; run with --fix to repair them.\n", r.Queue, plural.Count(r.Checked, "job", "jobs"), plural.Count(len(r.Problems), "problem", "problems"))
 	}
 	return err
 }

@@ -174,8 +174,8 @@ func TestRedisRepair(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"repair", "emails"}, "problems found; run with --fix"},
-		{[]string{"repair", "--fix", "emails"}, "problems repaired"},
+		{[]string{"repair", "emails"}, "found; run with --fix"},
+		{[]string{"repair", "--fix", "emails"}, " repaired."},
 		{[]string{"repair", "emails"}, "nothing to repair"},
 	} {
 		res := f.run(t, f.flags(c.args...))

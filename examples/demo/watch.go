@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jobsgo/jobs/internal/plural"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -56,7 +57,7 @@ func (w *watcher) observe(name string, job runtime.Job) {
 	case runtime.StateRetrying:
 		detail = fmt.Sprintf("attempt %d failed: %s; retry at +%s", job.Attempt, job.Error.Message, w.since(job.ExecuteAt))
 	case runtime.StateFailed:
-		detail = fmt.Sprintf("after %d attempts: %s [%s] -> dead-letter queue", job.Attempt, job.Error.Message, job.Error.Type)
+		detail = fmt.Sprintf("after %s: %s [%s] -> dead-letter queue", plural.Count(job.Attempt, "attempt", "attempts"), job.Error.Message, job.Error.Type)
 	case runtime.StateCompleted:
 		detail = "result " + string(job.Result)
 	}
@@ -162,7 +163,7 @@ func (w *watcher) waitAll(ctx context.Context) error {
 func (w *watcher) expect(name string, state runtime.State, attempts int) error {
 	job := w.job(name)
 	if job.State != state || job.Attempt != attempts {
-		return fmt.Errorf("%s ended %s after %d attempts, want %s after %d", name, job.State, job.Attempt, state, attempts)
+		return fmt.Errorf("%s ended %s after %s, want %s after %d", name, job.State, plural.Count(job.Attempt, "attempt", "attempts"), state, attempts)
 	}
 	return nil
 }

@@ -48,8 +48,27 @@ type Config struct {
 	// DefaultMockFile when empty). The mock file goes into its own package,
 	// in the subdirectory MockDir of the output directory.
 	File, MockFile string
-	// RelTo, when set, makes file names in diagnostics relative to it.
+	// RelTo, when set, makes file names in diagnostics relative to it when
+	// that makes them shorter, as the go command does; otherwise, and when
+	// it is empty, they are absolute. DiagnosticDir gives the right value.
 	RelTo string
+}
+
+// DiagnosticDir returns the directory diagnostics name files relative to:
+// the working directory, so that an editor or terminal can open them, or
+// "" (absolute names) when go generate runs jobgen. go generate runs each
+// command in its package's directory, not in the one the user typed go
+// generate ./... in, so names relative to the working directory (h.go)
+// would lead nowhere; it marks its commands with $GOFILE and $GOPACKAGE.
+func DiagnosticDir(getenv func(string) string) string {
+	if getenv("GOFILE") != "" && getenv("GOPACKAGE") != "" {
+		return ""
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	return wd
 }
 
 // File is one generated file.

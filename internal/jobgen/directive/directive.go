@@ -8,6 +8,9 @@
 //	//jobs:handler [name=T] [queue=Q] [priority=critical|high|normal|low]
 //	               [max_retries=N] [backoff=exponential|linear|constant]
 //	               [initial_delay=D] [max_delay=D] [timeout=D] [tenant]
+//
+// A value may be a double-quoted Go string (queue="emails"). NearMiss finds
+// comment lines that look like a misspelled directive.
 package directive
 
 import (
@@ -81,7 +84,11 @@ func Parse(line string) (Directive, []Error) {
 			errs = append(errs, Error{f.offset, fmt.Sprintf("option %s repeated", key)})
 			continue
 		}
-		if msg := d.set(key, value, hasValue); msg != "" {
+		value, msg := unquote(key, value)
+		if msg == "" {
+			msg = d.set(key, value, hasValue)
+		}
+		if msg != "" {
 			errs = append(errs, Error{f.offset, msg})
 			if known(key) {
 				d.Offsets[key] = f.offset // a bad value still counts as given
@@ -245,16 +252,31 @@ func known(key string) bool {
 
 func unknownMessage(key string) string {
 	msg := fmt.Sprintf("unknown option %q", key)
-	best, bestDist := "", 3
-	for _, k := range keys {
-		if d := distance(key, k); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	if best != "" {
+	if best := suggestKey(key); best != "" {
 		return msg + fmt.Sprintf(" (did you mean %s?)", best)
 	}
 	return msg + " (want " + strings.Join(keys[:len(keys)-1], ", ") + " or " + keys[len(keys)-1] + ")"
+}
+
+// suggestKey returns the option key an unknown key most likely means, or
+// "". Case and - for _ do not count; a key within an edit distance of a
+// third of its length (at least 2) qualifies, and one that contains the
+// other (retries, time) counts as a single edit away; the nearest wins, the
+// first listed on a tie.
+func suggestKey(key string) string {
+	norm := strings.ReplaceAll(strings.ToLower(key), "-", "_")
+	limit := max(2, len(norm)/3)
+	best, bestDist := "", limit+1
+	for _, k := range keys {
+		d := distance(norm, k)
+		if len(norm) >= 4 && (strings.Contains(k, norm) || strings.Contains(norm, k)) {
+			d = min(d, 1)
+		}
+		if d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
 }
 
 // distance is the Levenshtein distance between a and b.
@@ -283,7 +305,10 @@ type field struct {
 	offset int
 }
 
-// fields splits line[start:] at spaces and tabs, keeping offsets.
+// fields splits line[start:] at spaces and tabs, keeping offsets. A double
+// quote starts a Go string literal, spaces included, that ends the field at
+// its closing quote; an unclosed one runs to the end of the line, and
+// unquote reports it.
 func fields(line string, start int) []field {
 	var out []field
 	i := start
@@ -294,10 +319,32 @@ func fields(line string, start int) []field {
 		}
 		j := i
 		for j < len(line) && line[j] != ' ' && line[j] != '\t' {
-			j++
+			if line[j] != '"' {
+				j++
+				continue
+			}
+			quoted, err := strconv.QuotedPrefix(line[j:])
+			if err != nil {
+				j = len(line)
+				break
+			}
+			j += len(quoted)
 		}
 		out = append(out, field{line[i:j], i})
 		i = j
 	}
 	return out
+}
+
+// unquote returns an option's value without its quotes, when it is a
+// double-quoted Go string, or what is wrong with the quoting.
+func unquote(key, value string) (string, string) {
+	if !strings.HasPrefix(value, `"`) {
+		return value, ""
+	}
+	s, err := strconv.Unquote(value)
+	if err != nil {
+		return "", fmt.Sprintf(`option %s: %s is not a valid quoted value (a closing " is missing, or text follows it)`, key, value)
+	}
+	return s, ""
 }

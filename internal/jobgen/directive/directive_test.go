@@ -50,6 +50,7 @@ func TestParseOptions(t *testing.T) {
 		{"//jobs:handler max_delay=10m", Directive{MaxDelay: 10 * time.Minute, Offsets: map[string]int{"max_delay": 15}}},
 		{"//jobs:handler timeout=1h30m", Directive{Timeout: 90 * time.Minute, Offsets: map[string]int{"timeout": 15}}},
 		{"//jobs:handler tenant", Directive{Tenant: true, Offsets: map[string]int{"tenant": 15}}},
+		{`//jobs:handler queue="emails" name="a.b" tenant`, Directive{Queue: "emails", Name: "a.b", Tenant: true, Offsets: map[string]int{"queue": 15, "name": 30, "tenant": 41}}},
 		{
 			"//jobs:handler  name=a\tqueue=q priority=low max_retries=7 backoff=linear initial_delay=2s max_delay=1m timeout=45s tenant ",
 			Directive{

@@ -30,7 +30,8 @@ type Config struct {
 	Patterns []string
 	// Tags are build tags.
 	Tags []string
-	// RelTo, when set, makes diagnostic file names relative to it.
+	// RelTo, when set, makes diagnostic file names relative to it when
+	// that makes them shorter; otherwise they are absolute.
 	RelTo string
 	// Overlay replaces the content of files while loading (absolute path to
 	// content), as packages.Config.Overlay does.
@@ -86,6 +87,7 @@ func Load(cfg Config) (*Result, error) {
 		src := Source{Path: p.PkgPath, Name: p.Name, Dir: packageDir(p)}
 		if p.Module != nil {
 			src.ModulePath, src.ModuleDir = p.Module.Path, p.Module.Dir
+			l.moduleDirs = append(l.moduleDirs, p.Module.Dir)
 		}
 		res.Sources = append(res.Sources, src)
 	}
@@ -133,6 +135,12 @@ type loader struct {
 	pkg      *packages.Package
 	diags    model.Diagnostics
 	handlers []*model.Handler
+	// moduleDirs are the directories of the loaded packages' modules:
+	// mistakes in types declared there are reported where they are.
+	moduleDirs []string
+	// dropped are the struct fields reported as dropped by encoding/json
+	// already, so that args shared by handlers get one error per field.
+	dropped map[*types.Var]bool
 }
 
 // position returns the position of p with its file name made relative.
@@ -142,11 +150,13 @@ func (l *loader) position(p token.Pos) token.Position {
 	return pos
 }
 
+// rel shortens a file name as the go command does: relative to RelTo when
+// that is shorter, else absolute.
 func (l *loader) rel(name string) string {
 	if l.relTo == "" || name == "" {
 		return name
 	}
-	if r, err := filepath.Rel(l.relTo, name); err == nil {
+	if r, err := filepath.Rel(l.relTo, name); err == nil && len(r) < len(name) {
 		return r
 	}
 	return name
@@ -170,7 +180,9 @@ func (l *loader) packageError(e packages.Error) {
 }
 
 // file checks every directive of f: those in function doc comments become
-// handlers, the others are misplaced.
+// handlers, the others are misplaced. Comment lines that look like a
+// misspelled directive are reported too, since jobgen would otherwise skip
+// their function without a word.
 func (l *loader) file(f *ast.File) {
 	attached := make(map[*ast.Comment]bool)
 	for _, decl := range f.Decls {
@@ -198,6 +210,8 @@ func (l *loader) file(f *ast.File) {
 		for _, c := range g.List {
 			if directive.IsDirective(c.Text) && !attached[c] {
 				l.diags.Addf(l.position(c.Slash), "misplaced //jobs:handler directive: it must be in the doc comment of a func or method declaration")
+			} else if msg := directive.NearMiss(c.Text); msg != "" {
+				l.diags.Addf(l.position(c.Slash), "%s", msg)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"go/types"
 
 	"github.com/jobsgo/jobs/internal/jobgen/model"
+	"github.com/jobsgo/jobs/internal/plural"
 )
 
 // sigChecker checks one handler's declaration: receiver, parameters,
@@ -85,7 +86,7 @@ func (s *sigChecker) params(sig *types.Signature, name string) {
 		case s.h.Tenant && params.Len() == 2:
 			s.l.diags.Addf(s.tenantPos, "handler %s has the tenant option but no *sql.Tx parameter; want %s", name, tenantShape)
 		default:
-			s.errorf(s.fd.Type.Params.Pos(), "handler %s takes %d parameters; want %s", name, params.Len(), shape)
+			s.errorf(s.fd.Type.Params.Pos(), "handler %s takes %s; want %s", name, plural.Count(params.Len(), "parameter", "parameters"), shape)
 		}
 		return
 	}
@@ -141,7 +142,8 @@ func (s *sigChecker) results(sig *types.Signature, name string) {
 }
 
 // namedType checks that t is an exported named type that generated code can
-// spell and that survives JSON, and reports whether it is.
+// spell and that survives JSON, none of its data dropped, and reports
+// whether it is.
 func (s *sigChecker) namedType(pos token.Pos, role string, t types.Type, decode bool) bool {
 	name := s.h.Describe()
 	n, ok := t.(*types.Named)
@@ -167,7 +169,7 @@ func (s *sigChecker) namedType(pos token.Pos, role string, t types.Type, decode 
 		s.errorf(pos, "handler %s: %s type %s is not JSON-serialisable: %s", name, role, s.typeString(t), msg)
 		return false
 	}
-	return true
+	return s.droppedFields(pos, role, t, decode)
 }
 
 // nameable reports whether generated code can write t: exported named types

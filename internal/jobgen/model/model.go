@@ -112,44 +112,69 @@ func New(handlers []*Handler, takenNames []string) (*Package, Diagnostics) {
 	sort.SliceStable(byPos, func(i, j int) bool { return positionLess(byPos[i].Pos, byPos[j].Pos) })
 
 	byType := make(map[string]*Handler)
+	dupOf := make(map[*Handler]*Handler)
 	for _, h := range byPos {
 		if first, dup := byType[h.JobType]; dup {
-			diags.Addf(h.NamePos, "duplicate job type %q: handler %s at %s has it too", h.JobType, first.Describe(), first.Pos)
+			dupOf[h] = first
 			continue
 		}
 		byType[h.JobType] = h
 	}
-	diags = append(diags, checkNames(byPos)...)
+	clashes := checkNames(byPos)
+	for _, h := range byPos {
+		first, dup := dupOf[h]
+		c, clash := clashes[h]
+		switch {
+		case dup && clash && c.first == first:
+			// One mistake (two methods of the same name, say), one message.
+			diags.Addf(h.NamePos, "duplicate job type %q: handler %s at %s has it too, and both would generate %s; rename one of them", h.JobType, first.Describe(), first.Pos, c.name)
+			continue
+		case dup:
+			diags.Addf(h.NamePos, "duplicate job type %q: handler %s at %s has it too", h.JobType, first.Describe(), first.Pos)
+		}
+		if clash {
+			diags = append(diags, c.diagnostic(h))
+		}
+	}
 
 	sorted := append([]*Handler(nil), handlers...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Ident < sorted[j].Ident })
 	return &Package{Handlers: sorted, Receivers: receivers(sorted, takenNames)}, diags
 }
 
-// checkNames reports generated identifiers that two handlers, or a handler
-// and jobgen's fixed API, would both declare.
-func checkNames(byPos []*Handler) Diagnostics {
-	var diags Diagnostics
+// clash is a generated identifier a handler would declare although first
+// (nil for jobgen's fixed API) declares it already.
+type clash struct {
+	name  string
+	first *Handler
+}
+
+func (c clash) diagnostic(h *Handler) Diagnostic {
+	if c.first == nil {
+		return Diagnostic{Pos: h.Pos, Msg: fmt.Sprintf("handler %s would generate %s, which jobgen itself declares; rename the %s", h.Describe(), c.name, kind(h))}
+	}
+	return Diagnostic{Pos: h.Pos, Msg: fmt.Sprintf("handler %s would generate %s like handler %s at %s; rename one of them", h.Describe(), c.name, c.first.Describe(), c.first.Pos)}
+}
+
+// checkNames finds the generated identifiers that two handlers, or a
+// handler and jobgen's fixed API, would both declare: the first such name
+// of each handler (one message per handler is enough).
+func checkNames(byPos []*Handler) map[*Handler]clash {
+	clashes := make(map[*Handler]clash)
 	owner := make(map[string]*Handler)
 	for _, n := range FixedNames {
 		owner[n] = nil
 	}
 	for _, h := range byPos {
 		for _, n := range NamesOf(h).all() {
-			first, taken := owner[n]
-			switch {
-			case !taken:
-				owner[n] = h
-				continue
-			case first == nil:
-				diags.Addf(h.Pos, "handler %s would generate %s, which jobgen itself declares; rename the %s", h.Describe(), n, kind(h))
-			default:
-				diags.Addf(h.Pos, "handler %s would generate %s like handler %s at %s; rename one of them", h.Describe(), n, first.Describe(), first.Pos)
+			if first, taken := owner[n]; taken {
+				clashes[h] = clash{name: n, first: first}
+				break
 			}
-			break // one message per handler is enough
+			owner[n] = h
 		}
 	}
-	return diags
+	return clashes
 }
 
 func kind(h *Handler) string {

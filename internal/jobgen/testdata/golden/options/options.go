@@ -5,9 +5,9 @@ import "context"
 
 // SyncArgs are the args of sync.
 type SyncArgs struct {
-	Account string `json:"account"`
-	Secret  func() `json:"-"` // skipped by encoding/json, so allowed
-	private chan int
+	Account string   `json:"account"`
+	Secret  func()   `json:"-"` // skipped by encoding/json, so allowed
+	private chan int `json:"-"` // unexported, and dropped on purpose
 }
 
 // Sync uses every option but tenant.

@@ -7,6 +7,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/jobsgo/jobs/internal/jobgen/model"
+	"github.com/jobsgo/jobs/internal/plural"
 )
 
 // register emits RegisterOption, the per-type middleware options and
@@ -71,7 +72,7 @@ func register(f *jen.File, p *model.Package) {
 }
 
 func registerDoc(p *model.Package) string {
-	s := fmt.Sprintf("Register adds the handlers of the %d job types to reg, each with the retry policy and timeout of its annotation.", len(p.Handlers))
+	s := "Register adds the handlers of the " + plural.Count(len(p.Handlers), "job type", "job types") + " to reg, each with the retry policy and timeout of its annotation."
 	if len(p.Receivers) > 0 {
 		names := make([]string, len(p.Receivers))
 		for i, r := range p.Receivers {

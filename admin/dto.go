@@ -2,6 +2,7 @@ package admin
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/jobsgo/jobs/runtime"
@@ -76,10 +77,13 @@ type Stats struct {
 
 // QueueStats are the figures of one queue. Size is the number of pending
 // jobs; Failed counts failed attempts (retried or dead), DeadLetters the
-// jobs in the dead-letter queue now.
+// jobs in the dead-letter queue now. Unserved is set when the queue holds
+// pending jobs and no live worker serves it (runtime.Stats.UnservedQueues):
+// they wait until a pool serves the queue.
 type QueueStats struct {
 	Name          string  `json:"name"`
 	Paused        bool    `json:"paused"`
+	Unserved      bool    `json:"unserved"`
 	Size          int64   `json:"size"`
 	Scheduled     int64   `json:"scheduled"`
 	Retrying      int64   `json:"retrying"`
@@ -171,10 +175,12 @@ func StatsOf(s runtime.Stats) Stats {
 		Queues:        make([]QueueStats, len(s.Queues)),
 		Workers:       make([]Worker, len(s.Workers)),
 	}
+	unserved := s.UnservedQueues()
 	for i, q := range s.Queues {
 		out.Queues[i] = QueueStats{
 			Name:          q.Name,
 			Paused:        q.Paused,
+			Unserved:      slices.Contains(unserved, q.Name),
 			Size:          q.Pending,
 			Scheduled:     q.Scheduled,
 			Retrying:      q.Retrying,

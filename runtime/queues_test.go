@@ -97,7 +97,7 @@ func TestPoolWarnsOncePerUnservedQueue(t *testing.T) {
 	h.enqueue("ship", runtime.WithQueue("nowhere"))
 	h.enqueue("ship", runtime.WithQueue("nowhere"))
 	logs := &lockedBuffer{}
-	h.start(runtime.PoolConfig{Lease: 30 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	h.start(runtime.PoolConfig{Queues: map[string]int{"shipping": 1}, Lease: 30 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	h.waitState(h.enqueue("ship", runtime.WithQueue("shipping")).ID, runtime.StateCompleted)
 	time.Sleep(100 * time.Millisecond) // 10 heartbeats
 	warned := logs.lines("level=WARN", "no live worker serves")

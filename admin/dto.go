@@ -83,7 +83,6 @@ type Stats struct {
 type QueueStats struct {
 	Name          string  `json:"name"`
 	Paused        bool    `json:"paused"`
-	Unserved      bool    `json:"unserved"`
 	Size          int64   `json:"size"`
 	Scheduled     int64   `json:"scheduled"`
 	Retrying      int64   `json:"retrying"`
@@ -93,6 +92,7 @@ type QueueStats struct {
 	Succeeded     int64   `json:"succeeded"`
 	Failed        int64   `json:"failed"`
 	AvgDurationMS float64 `json:"avg_duration_ms"`
+	Unserved      bool    `json:"unserved"`
 }
 
 // Worker is one live worker (a concurrency slot of a pool).
@@ -180,7 +180,6 @@ func StatsOf(s runtime.Stats) Stats {
 		out.Queues[i] = QueueStats{
 			Name:          q.Name,
 			Paused:        q.Paused,
-			Unserved:      slices.Contains(unserved, q.Name),
 			Size:          q.Pending,
 			Scheduled:     q.Scheduled,
 			Retrying:      q.Retrying,
@@ -190,6 +189,7 @@ func StatsOf(s runtime.Stats) Stats {
 			Succeeded:     q.Succeeded,
 			Failed:        q.Failed,
 			AvgDurationMS: ms(q.AvgDuration),
+			Unserved:      slices.Contains(unserved, q.Name),
 		}
 	}
 	for i, w := range s.Workers {

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/jobsgo/jobs/runtime"
@@ -76,7 +77,9 @@ type Stats struct {
 
 // QueueStats are the figures of one queue. Size is the number of pending
 // jobs; Failed counts failed attempts (retried or dead), DeadLetters the
-// jobs in the dead-letter queue now.
+// jobs in the dead-letter queue now. Unserved is set when the queue holds
+// pending jobs and no live worker serves it (runtime.Stats.UnservedQueues):
+// they wait until a pool serves the queue.
 type QueueStats struct {
 	Name          string  `json:"name"`
 	Paused        bool    `json:"paused"`
@@ -89,6 +92,7 @@ type QueueStats struct {
 	Succeeded     int64   `json:"succeeded"`
 	Failed        int64   `json:"failed"`
 	AvgDurationMS float64 `json:"avg_duration_ms"`
+	Unserved      bool    `json:"unserved"`
 }
 
 // Worker is one live worker (a concurrency slot of a pool).
@@ -171,6 +175,7 @@ func StatsOf(s runtime.Stats) Stats {
 		Queues:        make([]QueueStats, len(s.Queues)),
 		Workers:       make([]Worker, len(s.Workers)),
 	}
+	unserved := s.UnservedQueues()
 	for i, q := range s.Queues {
 		out.Queues[i] = QueueStats{
 			Name:          q.Name,
@@ -184,6 +189,7 @@ func StatsOf(s runtime.Stats) Stats {
 			Succeeded:     q.Succeeded,
 			Failed:        q.Failed,
 			AvgDurationMS: ms(q.AvgDuration),
+			Unserved:      slices.Contains(unserved, q.Name),
 		}
 	}
 	for i, w := range s.Workers {

@@ -117,9 +117,7 @@ func (p *Pool) runHandler(rj *runningJob) attempt {
 	timeout := firstPositive(job.Timeout, ph.reg.config.Timeout, p.cfg.JobTimeout)
 	hctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if job.TenantID != "" {
-		hctx = WithTenantID(hctx, job.TenantID)
-	}
+	hctx = withJob(hctx, &rj.job) // the tenant ID too (TenantIDFromContext)
 	abandoned, result, err := p.runWatched(rj, hctx, timeout, ph.run)
 	if abandoned {
 		return attempt{abandoned: true}

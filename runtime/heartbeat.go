@@ -50,6 +50,8 @@ func (p *Pool) beatOnce(ctx context.Context, interval time.Duration) {
 	}
 	if err := p.backend.ReportWorkers(ctx, p.cfg.ProcessID, workers, 3*interval); err != nil && ctx.Err() == nil {
 		p.log.Error("jobs: report workers", "err", err)
+	} else if err == nil {
+		p.checkUnserved(ctx, now)
 	}
 }
 

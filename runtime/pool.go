@@ -34,7 +34,7 @@ var ErrPoolStarted = errors.New("pool already started")
 // PoolConfig configures a worker pool. Zero fields take the defaults.
 type PoolConfig struct {
 	// Queues maps each queue to serve to its number of workers (concurrent
-	// jobs). Default: {"default": 10}.
+	// jobs). Default: each of Registry.Queues, DefaultWorkers workers each.
 	Queues map[string]int
 	// Lease is how long a dequeued job stays reserved without a heartbeat;
 	// running jobs renew it every Lease/3. Default 30 s.
@@ -98,9 +98,9 @@ type PoolConfig struct {
 	Random func() float64
 }
 
-func (c PoolConfig) withDefaults() PoolConfig {
+func (c PoolConfig) withDefaults(reg *Registry) PoolConfig {
 	if len(c.Queues) == 0 {
-		c.Queues = map[string]int{DefaultQueue: DefaultWorkers}
+		c.Queues = handlerQueueWorkers(reg)
 	}
 	if c.Lease <= 0 {
 		c.Lease = DefaultLease
@@ -190,8 +190,8 @@ type Pool struct {
 	handlers sync.Map                 // job type -> *preparedHandler
 	// abandoned counts the handlers given up on (AbandonedHandlers).
 	abandoned atomic.Int64
-	// turns runs suspect jobs alone (see runAlone).
-	turns *turns
+	turns     *turns        // runs suspect jobs alone (see runAlone)
+	unserved  unservedWatch // the heartbeat's check for unserved queues
 }
 
 // NewPool returns a pool that runs registry's handlers on jobs of backend.
@@ -202,7 +202,7 @@ func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error)
 	if cfg.Clock == nil {
 		cfg.Clock = backendClock(backend)
 	}
-	cfg = cfg.withDefaults()
+	cfg = cfg.withDefaults(registry)
 	if err := cfg.validate(registry); err != nil {
 		return nil, fmt.Errorf("new pool: %w", err)
 	}
@@ -301,7 +301,7 @@ func (p *Pool) Start(ctx context.Context) error {
 		p.beat.Add(1)
 		go p.watchCancellations(ids)
 	}
-	p.log.Info("jobs: pool started", "process", p.cfg.ProcessID, "queues", p.cfg.Queues)
+	p.logStart()
 	return nil
 }
 

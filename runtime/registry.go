@@ -55,6 +55,10 @@ type HandlerConfig struct {
 	Timeout time.Duration
 	// Middleware wraps this type's handler inside the pool's middleware.
 	Middleware []Middleware
+	// Queue is the queue the type's jobs go to unless enqueued with
+	// WithQueue (generated code sets the annotation's queue=); "" means
+	// DefaultQueue. Pools serve it by default and warn when they do not.
+	Queue string
 }
 
 // HandlerOption sets part of a HandlerConfig.
@@ -68,6 +72,13 @@ func WithHandlerRetry(p RetryPolicy) HandlerOption {
 // WithHandlerTimeout sets the default per-attempt timeout of a job type.
 func WithHandlerTimeout(d time.Duration) HandlerOption {
 	return func(c *HandlerConfig) { c.Timeout = d }
+}
+
+// WithHandlerQueue declares the queue a job type's jobs go to unless they
+// are enqueued with WithQueue: a pool with no PoolConfig.Queues serves it,
+// and a pool that does not serve it logs a warning at Start.
+func WithHandlerQueue(queue string) HandlerOption {
+	return func(c *HandlerConfig) { c.Queue = queue }
 }
 
 // WithHandlerMiddleware adds middleware around one job type's handler.
@@ -119,6 +130,11 @@ func (r *Registry) add(jobType string, reg registration, opts []HandlerOption) e
 	}
 	if reg.config.Retry != nil {
 		if err := reg.config.Retry.Validate(); err != nil {
+			return fmt.Errorf("register %q: %w", jobType, err)
+		}
+	}
+	if reg.config.Queue != "" {
+		if err := ValidateQueueName(reg.config.Queue); err != nil {
 			return fmt.Errorf("register %q: %w", jobType, err)
 		}
 	}

@@ -20,14 +20,26 @@ type TenantExecutor interface {
 
 type tenantKey struct{}
 
-// WithTenantID returns a context that carries tenantID. The pool sets it for
-// every job that has a tenant.
+// WithTenantID returns a context that carries tenantID, for calling a
+// handler in a unit test; the pool's handler contexts carry their job's
+// tenant already.
 func WithTenantID(ctx context.Context, tenantID string) context.Context {
 	return context.WithValue(ctx, tenantKey{}, tenantID)
 }
 
-// TenantIDFromContext returns the tenant of the job running in ctx.
+// TenantIDFromContext returns the tenant of the job running in ctx: the
+// one WithTenantID set, else that of the job the pool runs in ctx (see
+// JobFromContext).
 func TenantIDFromContext(ctx context.Context) (string, bool) {
-	id, ok := ctx.Value(tenantKey{}).(string)
-	return id, ok && id != ""
+	if id, ok := ctx.Value(tenantKey{}).(string); ok {
+		return id, id != ""
+	}
+	var id string
+	switch v := ctx.Value(jobKey{}).(type) {
+	case *Job:
+		id = v.TenantID
+	case JobInfo:
+		id = v.TenantID
+	}
+	return id, id != ""
 }

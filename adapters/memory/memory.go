@@ -122,6 +122,7 @@ type Backend struct {
 	jobs       map[string]*record
 	queues     map[string]*queue
 	schedule   timeHeap   // scheduled and retrying jobs by ExecuteAt
+	due        dueWatch   // wakes the waiting Dequeue calls when the earliest ExecuteAt moves earlier
 	leases     timeHeap   // running jobs by LeaseUntil
 	dead       *list.List // failed jobs, the most recently failed at the front
 	finished   *list.List // completed and cancelled jobs, the newest at the front
@@ -148,6 +149,7 @@ func New(opts ...Option) *Backend {
 		jobs:            make(map[string]*record),
 		queues:          make(map[string]*queue),
 		schedule:        timeHeap{key: func(r *record) time.Time { return r.job.ExecuteAt }},
+		due:             newDueWatch(),
 		leases:          timeHeap{key: func(r *record) time.Time { return r.job.LeaseUntil }},
 		dead:            list.New(),
 		finished:        list.New(),

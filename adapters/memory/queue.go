@@ -59,7 +59,8 @@ func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
 // highest priority first and FIFO within a priority. It first promotes due
 // scheduled and retrying jobs. When none is pending, or the queue is paused,
 // it waits, without polling, for an enqueue, a release, a resume or the
-// earliest execute-at time.
+// earliest execute-at time, which it watches anew whenever a job is
+// scheduled or retried to run sooner.
 func (b *Backend) Dequeue(ctx context.Context, queueName string, limit int, lease time.Duration) ([]runtime.Job, error) {
 	if lease <= 0 {
 		return nil, fmt.Errorf("memory: dequeue %s: lease %s is not positive", queueName, lease)
@@ -88,19 +89,22 @@ func (b *Backend) Dequeue(ctx context.Context, queueName string, limit int, leas
 			due = timer.C
 		}
 		q.waiters++
-		notify := q.notify
+		b.due.waiters++
+		notify, sooner := q.notify, b.due.changed
 		b.mu.Unlock()
 
 		select {
 		case <-ctx.Done():
 		case <-notify:
 		case <-due:
+		case <-sooner:
 		}
 		if timer != nil {
 			timer.Stop()
 		}
 		b.mu.Lock()
 		q.waiters--
+		b.due.waiters--
 		b.mu.Unlock()
 	}
 }

@@ -42,9 +42,11 @@ func (b *Backend) place(r *record, front bool) {
 	case runtime.StateScheduled:
 		heap.Push(&b.schedule, r)
 		q.scheduled++
+		b.scheduled(r)
 	case runtime.StateRetrying:
 		heap.Push(&b.schedule, r)
 		q.retrying++
+		b.scheduled(r)
 	case runtime.StateRunning:
 		heap.Push(&b.leases, r)
 		q.running++

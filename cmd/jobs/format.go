@@ -107,14 +107,24 @@ func writeQueues(w io.Writer, queues []admin.QueueStats) error {
 	}
 	t := newTable(w, "QUEUE", "STATUS", "SIZE", "SCHEDULED", "RETRYING", "RUNNING", "DEAD", "PROCESSED", "SUCCEEDED", "FAILED", "AVG")
 	for _, q := range queues {
-		status := "active"
-		if q.Paused {
-			status = "paused"
-		}
-		t.row(q.Name, status, num(q.Size), num(q.Scheduled), num(q.Retrying), num(q.Running), num(q.DeadLetters),
+		t.row(q.Name, queueStatus(q), num(q.Size), num(q.Scheduled), num(q.Retrying), num(q.Running), num(q.DeadLetters),
 			num(q.Processed), num(q.Succeeded), num(q.Failed), dur(q.AvgDurationMS))
 	}
 	return t.flush()
+}
+
+// queueStatus is "active", "paused", or "unserved" when the queue has
+// pending jobs and no live worker ("paused,unserved" when both).
+func queueStatus(q admin.QueueStats) string {
+	switch {
+	case q.Paused && q.Unserved:
+		return "paused,unserved"
+	case q.Paused:
+		return "paused"
+	case q.Unserved:
+		return "unserved"
+	}
+	return "active"
 }
 
 func writeFailed(w io.Writer, jobs []admin.Job) error {

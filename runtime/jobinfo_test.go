@@ -1,0 +1,101 @@
+package runtime_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/jobsgo/jobs/runtime"
+)
+
+// TestHandlerSeesItsJob checks that a handler reads its job from its
+// context, tenant job or not, and that changing the metadata it got leaves
+// the stored job alone.
+func TestHandlerSeesItsJob(t *testing.T) {
+	tests := []struct {
+		name   string
+		tenant string
+	}{
+		{"plain job", ""},
+		{"tenant job", "acme"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			seen := make(chan runtime.JobInfo, 2)
+			handler := func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+				info, ok := runtime.JobFromContext(ctx)
+				if !ok {
+					t.Error("JobFromContext: no job in the handler's context")
+					return nil, nil
+				}
+				seen <- info
+				info.Metadata["trace"] = "changed by the handler"
+				if j.Attempt == 1 {
+					return nil, context.DeadlineExceeded // retried once
+				}
+				return nil, nil
+			}
+			if tt.tenant == "" {
+				h.register("invoice", handler)
+			} else if err := h.reg.RegisterTenant("invoice", func(ctx context.Context, _ *sql.Tx, j runtime.Job) (json.RawMessage, error) {
+				if id, ok := runtime.TenantIDFromContext(ctx); !ok || id != tt.tenant {
+					t.Errorf("TenantIDFromContext = %q, %v; want %q", id, ok, tt.tenant)
+				}
+				return handler(ctx, j)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			h.start(runtime.PoolConfig{Queues: map[string]int{"billing": 1}, Tenants: &fakeTenants{known: map[string]bool{"acme": true}}})
+			job := h.enqueue("invoice", runtime.WithQueue("billing"), runtime.WithMaxRetries(3),
+				runtime.WithMetadata("trace", "t-1"), runtime.ForTenant(tt.tenant))
+			stored := h.waitState(job.ID, runtime.StateCompleted)
+			for attempt := 1; attempt <= 2; attempt++ {
+				got := <-seen
+				want := runtime.JobInfo{
+					ID: job.ID, Type: "invoice", Queue: "billing", Attempt: attempt, MaxRetries: 3,
+					EnqueuedAt: job.CreatedAt, Metadata: map[string]string{"trace": "t-1"}, TenantID: tt.tenant,
+				}
+				got.Metadata["trace"] = "t-1" // the handler changed its copy
+				if !sameInfo(got, want) {
+					t.Errorf("attempt %d: JobFromContext = %+v; want %+v", attempt, got, want)
+				}
+			}
+			if stored.Metadata["trace"] != "t-1" {
+				t.Errorf("stored metadata %v; the handler's change leaked into it", stored.Metadata)
+			}
+		})
+	}
+}
+
+// TestWithJobInfo checks the context a unit test builds for a handler.
+func TestWithJobInfo(t *testing.T) {
+	if _, ok := runtime.JobFromContext(context.Background()); ok {
+		t.Fatal("JobFromContext found a job in a bare context")
+	}
+	meta := map[string]string{"k": "v"}
+	info := runtime.JobInfo{ID: "j1", Type: "t", Queue: "q", Attempt: 2, MaxRetries: 5, EnqueuedAt: time.Unix(10, 0), Metadata: meta, TenantID: "acme"}
+	ctx := runtime.WithJobInfo(context.Background(), info)
+	meta["k"] = "changed by the test"
+	got, ok := runtime.JobFromContext(ctx)
+	info.Metadata = map[string]string{"k": "v"}
+	if !ok || !sameInfo(got, info) {
+		t.Fatalf("JobFromContext = %+v, %v; want %+v", got, ok, info)
+	}
+	if id, ok := runtime.TenantIDFromContext(ctx); !ok || id != "acme" {
+		t.Errorf("TenantIDFromContext = %q, %v; want acme", id, ok)
+	}
+	got.Metadata["k"] = "changed by the handler"
+	if again, _ := runtime.JobFromContext(ctx); again.Metadata["k"] != "v" {
+		t.Fatalf("metadata %v after a handler changed its copy", again.Metadata)
+	}
+}
+
+func sameInfo(a, b runtime.JobInfo) bool {
+	return a.ID == b.ID && a.Type == b.Type && a.Queue == b.Queue && a.Attempt == b.Attempt &&
+		a.MaxRetries == b.MaxRetries && a.EnqueuedAt.Equal(b.EnqueuedAt) && maps.Equal(a.Metadata, b.Metadata) &&
+		a.TenantID == b.TenantID
+}

@@ -731,10 +731,10 @@ func Register(reg *runtime.Registry, billing *examples.Billing, reports *example
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if err := reg.Register(TypeBulkExport, runtime.TypedHandler(examples.BulkExport), cfg.handlerOptions(TypeBulkExport, runtime.WithHandlerTimeout(30*time.Minute))...); err != nil {
+	if err := reg.Register(TypeBulkExport, runtime.TypedHandler(examples.BulkExport), cfg.handlerOptions(TypeBulkExport, runtime.WithHandlerQueue("exports"), runtime.WithHandlerTimeout(30*time.Minute))...); err != nil {
 		return err
 	}
-	if err := reg.Register(TypeChargeInvoice, runtime.TypedHandler(billing.ChargeInvoice), cfg.handlerOptions(TypeChargeInvoice, runtime.WithHandlerRetry(runtime.RetryPolicy{
+	if err := reg.Register(TypeChargeInvoice, runtime.TypedHandler(billing.ChargeInvoice), cfg.handlerOptions(TypeChargeInvoice, runtime.WithHandlerQueue("billing"), runtime.WithHandlerRetry(runtime.RetryPolicy{
 		Backoff:      runtime.BackoffExponential,
 		InitialDelay: time.Second,
 		MaxDelay:     10 * time.Second,
@@ -744,20 +744,20 @@ func Register(reg *runtime.Registry, billing *examples.Billing, reports *example
 	if err := reg.Register(TypeCleanupSessions, runtime.TypedHandlerNoResult(examples.CleanupSessions), cfg.handlerOptions(TypeCleanupSessions)...); err != nil {
 		return err
 	}
-	if err := reg.Register(TypeGenerateReport, runtime.TypedHandler(reports.GenerateReport), cfg.handlerOptions(TypeGenerateReport, runtime.WithHandlerTimeout(5*time.Minute))...); err != nil {
+	if err := reg.Register(TypeGenerateReport, runtime.TypedHandler(reports.GenerateReport), cfg.handlerOptions(TypeGenerateReport, runtime.WithHandlerQueue("reports"), runtime.WithHandlerTimeout(5*time.Minute))...); err != nil {
 		return err
 	}
-	if err := reg.RegisterTenant(TypeNotifyUsers, runtime.TypedTenantHandlerNoResult(examples.NotifyUsers), cfg.handlerOptions(TypeNotifyUsers)...); err != nil {
+	if err := reg.RegisterTenant(TypeNotifyUsers, runtime.TypedTenantHandlerNoResult(examples.NotifyUsers), cfg.handlerOptions(TypeNotifyUsers, runtime.WithHandlerQueue("notifications"))...); err != nil {
 		return err
 	}
-	if err := reg.Register(TypeProcessImage, runtime.TypedHandler(examples.ProcessImage), cfg.handlerOptions(TypeProcessImage, runtime.WithHandlerRetry(runtime.RetryPolicy{
+	if err := reg.Register(TypeProcessImage, runtime.TypedHandler(examples.ProcessImage), cfg.handlerOptions(TypeProcessImage, runtime.WithHandlerQueue("media"), runtime.WithHandlerRetry(runtime.RetryPolicy{
 		Backoff:      runtime.BackoffLinear,
 		InitialDelay: 2 * time.Second,
 		MaxDelay:     30 * time.Second,
 	}), runtime.WithHandlerTimeout(2*time.Minute))...); err != nil {
 		return err
 	}
-	if err := reg.Register(TypeSendEmail, runtime.TypedHandler(examples.SendEmail), cfg.handlerOptions(TypeSendEmail)...); err != nil {
+	if err := reg.Register(TypeSendEmail, runtime.TypedHandler(examples.SendEmail), cfg.handlerOptions(TypeSendEmail, runtime.WithHandlerQueue("emails"))...); err != nil {
 		return err
 	}
 	return nil

@@ -107,6 +107,9 @@ func registerCall(p *model.Package, h *model.Handler) *jen.Statement {
 	}
 	n := model.NamesOf(h)
 	opts := []jen.Code{jen.Id(n.Const)}
+	if h.Queue != "" {
+		opts = append(opts, jen.Qual(rt, "WithHandlerQueue").Call(jen.Lit(h.Queue)))
+	}
 	if h.Retry != nil {
 		opts = append(opts, jen.Qual(rt, "WithHandlerRetry").Call(retryPolicyCode(h)))
 	}

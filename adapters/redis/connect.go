@@ -57,8 +57,7 @@ func (e *unreachableError) Unwrap() []error { return []error{ErrUnreachable, e.e
 // no deadline, and returns the bound it set (0 if none).
 func checkContext(ctx context.Context) (context.Context, context.CancelFunc, time.Duration) {
 	if _, ok := ctx.Deadline(); ok {
-		ctx, cancel := context.WithCancel(ctx)
-		return ctx, cancel, 0
+		return ctx, func() {}, 0
 	}
 	ctx, cancel := context.WithTimeout(ctx, DefaultCheckTimeout)
 	return ctx, cancel, DefaultCheckTimeout

@@ -23,8 +23,8 @@ var standardImports = map[string]string{
 // with a package clause and imports, statements in a function with the
 // README's stated names in scope (Scope) in the package of the first
 // complete file (the worker program of "Run workers"). The blocks are written to
-// scratch packages inside the module, vetted with go vet (which type-checks
-// them) and, where they declare tests, run with go test.
+// scratch packages inside the module, built with go build and go vet
+// (which type-checks the test files too) and, where they declare tests, run with go test.
 func TestReadmeGoBlocksCompile(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
@@ -83,8 +83,12 @@ func TestReadmeGoBlocksCompile(t *testing.T) {
 			tested = append(tested, "./"+filepath.ToSlash(dir))
 		}
 	}
-	if out, err := exec.Command("go", "vet", "./"+filepath.ToSlash(scratch)+"/...").CombinedOutput(); err != nil {
-		t.Errorf("README.md go blocks do not compile (go vet: %v):\n%s", err, out)
+	// go build lists every compile error of a package, go vet only the
+	// first, but vet also compiles the _test.go files and checks more.
+	for _, cmd := range []string{"build", "vet"} {
+		if out, err := exec.Command("go", cmd, "./"+filepath.ToSlash(scratch)+"/...").CombinedOutput(); err != nil {
+			t.Fatalf("README.md go blocks do not compile (go %s: %v):\n%s", cmd, err, out)
+		}
 	}
 	if len(tested) > 0 {
 		if out, err := exec.Command("go", append([]string{"test", "-count=1"}, tested...)...).CombinedOutput(); err != nil {

@@ -14,9 +14,16 @@ import (
 // Example_unknownOutcome is the README's retry of an enqueue whose outcome
 // is unknown: the job gets an ID of the caller's, and every try uses it.
 func Example_unknownOutcome() {
-	ctx := context.Background()
-	jobs := runtime.NewClient(memory.New())
-	client := generated.NewClient(jobs)
+	client := generated.NewClient(runtime.NewClient(memory.New()))
+	if err := readmeUnknownOutcome(context.Background(), client); err != nil {
+		fmt.Println(err)
+	}
+	// Output: charge-inv-7 pending
+}
+
+// readmeUnknownOutcome holds the code README.md quotes between the
+// markers, in the scope the README states.
+func readmeUnknownOutcome(ctx context.Context, client *generated.Client) error {
 	// README: unknown outcome
 	invoice := examples.ChargeInvoiceArgs{InvoiceID: "inv-7", Cents: 1200, Currency: "EUR"}
 	id := runtime.WithJobID("charge-inv-7")
@@ -25,10 +32,12 @@ func Example_unknownOutcome() {
 		job, err = client.EnqueueChargeInvoice(ctx, invoice, id)
 	}
 	if errors.Is(err, runtime.ErrDuplicateJob) {
-		job, err = jobs.Job(ctx, "charge-inv-7") // an earlier try stored it
+		job, err = client.Runtime().Job(ctx, "charge-inv-7") // an earlier try stored it
 	}
-	check(err)
-	// README: end
+	if err != nil {
+		return err
+	}
 	fmt.Println(job.ID, job.State)
-	// Output: charge-inv-7 pending
+	// README: end
+	return nil
 }

@@ -30,13 +30,11 @@ func (fixedSales) Sales(ctx context.Context, from, to time.Time) ([]examples.Sal
 	return nil, nil
 }
 
-// Example_workers is the README's "Run workers" section: register the
-// generated handlers and run a pool. (README.md quotes the code between the
-// markers; a test checks that it still does.)
+// Example_workers registers the generated handlers and runs a pool, as the
+// worker program of the README's "Run workers" section does.
 func Example_workers() {
 	ctx := context.Background()
-	// README: workers
-	backend := memory.New() // or redis.New(redis.WithURL(os.Getenv("REDIS_URL")))
+	backend := memory.New()
 	registry := runtime.NewRegistry()
 	err := generated.Register(registry,
 		&examples.Billing{Gateway: okGateway{}}, // method handlers get their receivers injected
@@ -56,7 +54,6 @@ func Example_workers() {
 		log.Fatal(err)
 	}
 	defer pool.Shutdown(ctx) // waits for running jobs, leaves the rest queued
-	// README: end
 
 	client := generated.NewClient(runtime.NewClient(backend))
 	job, err := client.EnqueueChargeInvoice(ctx, examples.ChargeInvoiceArgs{InvoiceID: "INV-7", Cents: 100, Currency: "EUR"})
@@ -70,48 +67,59 @@ func Example_workers() {
 
 // Example_enqueue is the README's "Enqueue" section.
 func Example_enqueue() {
-	ctx := context.Background()
-	backend := memory.New()
+	if err := readmeEnqueue(context.Background(), memory.New()); err != nil {
+		log.Fatal(err)
+	}
+	// Output: duplicate suppressed; existing job returned
+}
+
+// readmeEnqueue holds the code README.md quotes between the markers (a
+// test checks that it still does), in the scope the README states.
+func readmeEnqueue(ctx context.Context, backend runtime.Backend) error {
 	// README: enqueue
 	client := generated.NewClient(runtime.NewClient(backend))
 
 	// Typed args; the annotation's queue, priority and retries apply.
-	_, err := client.EnqueueSendEmail(ctx, examples.SendEmailArgs{To: "ada@example.com", Subject: "Welcome"})
-	check(err)
+	if _, err := client.EnqueueSendEmail(ctx, examples.SendEmailArgs{To: "ada@example.com", Subject: "Welcome"}); err != nil {
+		return err
+	}
 
 	// Caller options override the annotation's defaults.
-	_, err = client.EnqueueSendEmail(ctx, examples.SendEmailArgs{To: "bob@example.com", Subject: "Hi"},
+	_, err := client.EnqueueSendEmail(ctx, examples.SendEmailArgs{To: "bob@example.com", Subject: "Hi"},
 		runtime.WithPriority(runtime.PriorityCritical), runtime.WithMaxRetries(10),
 		runtime.WithMetadata("request_id", "r-42"))
-	check(err)
+	if err != nil {
+		return err
+	}
 
 	// Scheduled, delayed and tenant-scoped jobs.
 	_, err = client.ScheduleGenerateReport(ctx, time.Now().Add(time.Hour), examples.ReportArgs{
 		From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
-	check(err)
+	if err != nil {
+		return err
+	}
 	_, err = client.EnqueueBulkExport(ctx, examples.BulkExportArgs{Dataset: "orders", Records: 1000, ChunkSize: 100},
 		runtime.RunIn(30*time.Second))
-	check(err)
+	if err != nil {
+		return err
+	}
 	_, err = client.EnqueueNotifyUsersForTenant(ctx, "acme", examples.NotifyUsersArgs{UserIDs: []int64{1}, Kind: "welcome"})
-	check(err)
+	if err != nil {
+		return err
+	}
 
 	// Unique by type + args while the first job is active: no duplicate.
 	welcome := examples.SendEmailArgs{To: "cy@example.com", Subject: "Welcome"}
 	first, err := client.EnqueueSendEmail(ctx, welcome, runtime.Unique(0))
-	check(err)
+	if err != nil {
+		return err
+	}
 	again, err := client.EnqueueSendEmail(ctx, welcome, runtime.Unique(0))
 	if errors.Is(err, runtime.ErrUniqueJobExists) && again.ID == first.ID {
 		fmt.Println("duplicate suppressed; existing job returned")
 	}
 	// README: end
-
-	// Output: duplicate suppressed; existing job returned
-}
-
-func check(err error) {
-	if err != nil {
-		log.Fatal(err)
-	}
+	return nil
 }
 
 // noTenants refuses tenant jobs: this example has no database.
@@ -127,16 +135,32 @@ func Example_features() {
 	ctx := context.Background()
 	backend := memory.New()
 	registry := runtime.NewRegistry()
-	check(generated.Register(registry, &examples.Billing{Gateway: okGateway{}}, &examples.Reports{Source: fixedSales{}}))
+	if err := generated.Register(registry, &examples.Billing{Gateway: okGateway{}}, &examples.Reports{Source: fixedSales{}}); err != nil {
+		log.Fatal(err)
+	}
 	client := generated.NewClient(runtime.NewClient(backend))
+	if err := readmeFeatures(ctx, backend, registry, client); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// charged: ch_1
+	// cancelled
+}
 
+// readmeFeatures holds the code README.md quotes between the markers, in
+// the scope the README states.
+func readmeFeatures(ctx context.Context, backend runtime.Backend, registry *runtime.Registry, client *generated.Client) error {
 	// README: periodic
 	// Every day at 03:00 Paris time, one job per tick however many processes run it.
 	paris, err := time.LoadLocation("Europe/Paris")
-	check(err)
+	if err != nil {
+		return err
+	}
 	nightly, err := generated.PeriodicCleanupSessions("nightly-cleanup", "0 3 * * *",
 		examples.CleanupSessionsArgs{OlderThan: 30 * 24 * time.Hour})
-	check(err)
+	if err != nil {
+		return err
+	}
 	nightly.Location = paris
 	nightly.Missed = runtime.RunMissedOnce // run once at start-up if a tick was missed
 	pool, err := runtime.NewPool(backend, registry, runtime.PoolConfig{
@@ -144,21 +168,27 @@ func Example_features() {
 		Schedules: []runtime.Schedule{nightly},
 		Tenants:   noTenants{},
 	})
+	if err != nil {
+		return err
+	}
 	// README: end
-	check(err)
-	check(pool.Start(ctx))
+	if err := pool.Start(ctx); err != nil {
+		return err
+	}
 	defer pool.Shutdown(ctx)
 
 	// README: results
 	job, err := client.EnqueueChargeInvoice(ctx, examples.ChargeInvoiceArgs{InvoiceID: "INV-9", Cents: 500, Currency: "EUR"})
-	check(err)
+	if err != nil {
+		return err
+	}
 	charge, err := client.WaitChargeInvoice(ctx, job.ID) // typed: examples.ChargeResult
 	var failed *runtime.JobFailedError
 	switch {
 	case errors.As(err, &failed):
 		fmt.Println("charge failed:", failed.Job.Error.Message)
 	case err != nil:
-		log.Fatal(err)
+		return err
 	default:
 		fmt.Println("charged:", charge.ChargeID)
 	}
@@ -167,15 +197,16 @@ func Example_features() {
 	// README: cancel
 	later, err := client.ScheduleGenerateReport(ctx, time.Now().Add(time.Hour), examples.ReportArgs{
 		From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)})
-	check(err)
+	if err != nil {
+		return err
+	}
 	// Pending, scheduled and retrying jobs never run; a running job's handler
 	// sees ctx cancelled (context.Cause(ctx) == runtime.ErrJobCancelled).
 	cancelled, err := client.Runtime().Cancel(ctx, later.ID)
-	check(err)
+	if err != nil {
+		return err
+	}
 	fmt.Println(cancelled.State)
 	// README: end
-
-	// Output:
-	// charged: ch_1
-	// cancelled
+	return nil
 }

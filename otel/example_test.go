@@ -64,19 +64,30 @@ func Example_setup() {
 	backend := memory.New()
 	registry := runtime.NewRegistry()
 	_ = registry.Register("email.send", func(ctx context.Context, job runtime.Job) (json.RawMessage, error) { return nil, nil })
+	if err := setupTracing(ctx, backend, registry); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// setupTracing holds the code README.md quotes between the markers, in the
+// scope the README states.
+func setupTracing(ctx context.Context, backend runtime.Backend, registry *runtime.Registry) error {
 	// README: tracing
 	// otel.SetTracerProvider(tp) once at start-up, e.g. with an OTLP exporter
 	client := runtime.NewClient(backend, runtime.WithEnqueueHook(jobsotel.EnqueueHook()))
 	pool, err := runtime.NewPool(backend, registry, runtime.PoolConfig{
 		Middleware: []runtime.Middleware{jobsotel.Middleware()},
 	})
-	// README: end
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	_ = pool.Start(ctx)
+	// README: end
+	if err := pool.Start(ctx); err != nil {
+		return err
+	}
 	defer pool.Shutdown(ctx)
-	_, _ = client.Enqueue(ctx, "email.send", json.RawMessage(`{}`))
+	_, err = client.Enqueue(ctx, "email.send", json.RawMessage(`{}`))
+	return err
 }
 
 // printTree prints the spans under parent, indented by depth.

@@ -197,7 +197,12 @@
 // WithAllowEviction accepts the risk (a warning). A server that persists
 // nothing (no AOF, no RDB save points) is a warning. Enqueue and Dequeue
 // run Preflight until it has passed once, and runtime.Pool.Start runs it
-// (runtime.Preflighter); New needs no network.
+// (runtime.Preflighter); New needs no network unless WithStartupCheck asks
+// it to ping the server. A server that cannot be reached fails Preflight
+// with ErrUnreachable, naming its address, within the context's deadline
+// or DefaultCheckTimeout. WithURL("") (an unset environment variable) is
+// an error of New, not the default address. go-redis's own log lines go
+// to the backend's logger (WithLogger) rather than to standard error.
 //
 // # A full Redis
 //

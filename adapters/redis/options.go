@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -34,6 +35,7 @@ type Option func(*config)
 
 type config struct {
 	url          string
+	urlGiven     bool // WithURL was used, so an empty url is a mistake
 	password     *string
 	db           *int
 	poolSize     int
@@ -53,12 +55,15 @@ type config struct {
 	cluster        *bool
 	allowEviction  bool
 	log            *slog.Logger
+	startupCheck   *time.Duration // WithStartupCheck's timeout
 }
 
 // WithURL connects to the server at url: redis://[user:password@]host:port/db
 // or rediss:// for TLS, with go-redis's query parameters (pool_size,
-// dial_timeout, ...). Default redis://127.0.0.1:6379/0.
-func WithURL(url string) Option { return func(c *config) { c.url = url } }
+// dial_timeout, ...). Without WithURL (or WithClient) the backend connects
+// to redis://127.0.0.1:6379/0; an empty url, such as an unset environment
+// variable, is an error of New rather than that default.
+func WithURL(url string) Option { return func(c *config) { c.url, c.urlGiven = url, true } }
 
 // WithPassword sets the password, overriding one in the URL.
 func WithPassword(p string) Option { return func(c *config) { c.password = &p } }
@@ -146,7 +151,11 @@ func WithBlockTimeout(d time.Duration) Option { return func(c *config) { c.block
 func WithAllowEviction() Option { return func(c *config) { c.allowEviction = true } }
 
 // WithLogger sends the backend's warnings (see Preflight) to log (default
-// slog.Default(); nil keeps the default).
+// slog.Default(); nil keeps the default). go-redis's own log lines (failed
+// dials, connection pool trouble) go to it too, at level Warn, instead of
+// to standard error. go-redis has one logger per process: New sets it, so
+// those lines go to the logger of the most recently created Backend; call
+// goredis.SetLogger after New to send them elsewhere.
 func WithLogger(log *slog.Logger) Option { return func(c *config) { c.log = log } }
 
 // withCluster forces the cluster (two-step enqueue) or standalone (one
@@ -196,8 +205,11 @@ type Backend struct {
 
 var _ runtime.Backend = (*Backend)(nil)
 
-// New returns a backend. It dials lazily: a server that is down shows up as
-// errors of the calls, not of New.
+// New returns a backend. It dials lazily, as asynq and River do: a server
+// that is down shows up as errors of the calls (the first being Preflight's,
+// which runtime.Pool.Start runs), not of New, unless WithStartupCheck asks
+// New to ping it. New routes go-redis's log lines to the backend's logger
+// (see WithLogger).
 func New(opts ...Option) (*Backend, error) {
 	c := config{
 		prefix:         DefaultPrefix,
@@ -213,6 +225,12 @@ func New(opts ...Option) (*Backend, error) {
 	}
 	if c.log == nil {
 		c.log = slog.Default()
+	}
+	if c.urlGiven && strings.TrimSpace(c.url) == "" && c.client == nil {
+		return nil, errors.New(`redis: WithURL(""): the URL is empty (is its environment variable unset?); pass a URL such as redis://127.0.0.1:6379/0, or leave out WithURL for that default`)
+	}
+	if c.startupCheck != nil && *c.startupCheck <= 0 {
+		return nil, fmt.Errorf("redis: WithStartupCheck(%s): the timeout must be positive", *c.startupCheck)
 	}
 	if c.prefix == "" || strings.ContainsAny(c.prefix, "{}") || c.deadLimit < 1 || c.deadMaxAge <= 0 || c.completedLimit < 0 || c.completedAge <= 0 ||
 		c.historyLimit < 1 || c.blockTimeout <= 0 {
@@ -261,13 +279,20 @@ func New(opts ...Option) (*Backend, error) {
 	if c.cluster != nil {
 		b.cluster = *c.cluster
 	}
+	goredis.SetLogger(slogAdapter{log: b.log})
+	if c.startupCheck != nil {
+		if err := b.startupCheck(*c.startupCheck); err != nil {
+			b.Close()
+			return nil, err
+		}
+	}
 	return b, nil
 }
 
 // dial creates a client from the connection options.
 func dial(c config) (*goredis.Client, error) {
 	url := c.url
-	if url == "" {
+	if !c.urlGiven {
 		url = "redis://127.0.0.1:6379/0"
 	}
 	o, err := goredis.ParseURL(url)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -45,7 +46,9 @@ type serverSettings struct {
 // warning with WithAllowEviction), and a server that persists nothing (no
 // AOF, no RDB save points) is a logged warning. It reads the settings with
 // CONFIG GET or, where CONFIG is disabled (as on managed services), INFO;
-// on Redis Cluster it checks every master. The first Enqueue and Dequeue
+// on Redis Cluster it checks every master. A server that cannot be
+// reached fails it with ErrUnreachable, within ctx's deadline or, if ctx
+// has none, DefaultCheckTimeout. The first Enqueue and Dequeue
 // run it, and runtime.Pool.Start does; once it has passed it costs
 // nothing and logs nothing again. An error is not remembered: the next
 // call checks again.
@@ -63,8 +66,13 @@ func (b *Backend) Preflight(ctx context.Context) error {
 	if p.passed.Load() {
 		return nil
 	}
-	if err := b.eachServer(ctx, b.checkServer); err != nil {
-		return err
+	ctx, cancel, within := checkContext(ctx)
+	defer cancel()
+	err := b.eachServer(ctx, func(ctx context.Context, c goredis.Cmdable, addr string) error {
+		return b.checkServer(ctx, c, addr, within)
+	})
+	if err != nil {
+		return b.explainUnreachable(ctx, b.addrs(), within, err)
 	}
 	p.passed.Store(true)
 	return nil
@@ -85,9 +93,12 @@ func (b *Backend) eachServer(ctx context.Context, fn func(context.Context, gored
 }
 
 // checkServer reads one server's settings and judges them.
-func (b *Backend) checkServer(ctx context.Context, c goredis.Cmdable, addr string) error {
+func (b *Backend) checkServer(ctx context.Context, c goredis.Cmdable, addr string, within time.Duration) error {
 	s, err := readSettings(ctx, c)
 	if err != nil {
+		if err := b.explainUnreachable(ctx, addr, within, err); errors.Is(err, ErrUnreachable) {
+			return err
+		}
 		return fmt.Errorf("redis: check the server's eviction policy: %w", err)
 	}
 	s.addr = addr

@@ -13,7 +13,10 @@ import (
 // server must answer, and keep what it stores (redis.ErrEvictionPolicy
 // unless t.allowEviction).
 func connectRedis(ctx context.Context, t target) (runtime.Backend, func() error, error) {
-	opts := []redis.Option{redis.WithURL(t.url), redis.WithLogger(t.log)}
+	opts := []redis.Option{redis.WithLogger(t.log)}
+	if t.url != "" {
+		opts = append(opts, redis.WithURL(t.url))
+	}
 	if t.prefix != "" {
 		opts = append(opts, redis.WithPrefix(t.prefix))
 	}

@@ -1,4 +1,5 @@
-// Package docscheck holds the test that keeps README.md honest: every Go
-// code block in it must appear, line for line, in a Go file of the module
-// that is compiled and tested, so the README's examples always build.
+// Package docscheck holds the tests that keep README.md honest: every Go
+// code block in it compiles as a reader who copies it would compile it
+// (Snippet.Source says how), and every block of statements appears, line
+// for line, in an example of the module whose output is checked.
 package docscheck

@@ -8,17 +8,24 @@ import (
 	"testing"
 )
 
-// TestReadmeGoBlocksAreCompiledCode fails when a ```go block of README.md
-// is not a run of lines of some .go file (compared with leading and
-// trailing white space trimmed, blank lines ignored).
-func TestReadmeGoBlocksAreCompiledCode(t *testing.T) {
+// TestReadmeStatementsRunInExamples fails when a ```go block of README.md
+// made of statements (see Statements) is not a run of lines of some .go
+// file (compared with leading and trailing white space trimmed, blank lines
+// ignored): each is quoted from an example whose output is checked, so it
+// does what the README says. TestReadmeGoBlocksCompile compiles every block.
+func TestReadmeStatementsRunInExamples(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks := goBlocks(string(readme))
+	var blocks []Snippet
+	for _, b := range GoBlocks(string(readme)) {
+		if b.Kind() == Statements {
+			blocks = append(blocks, b)
+		}
+	}
 	if len(blocks) == 0 {
-		t.Fatal("README.md has no ```go blocks")
+		t.Fatal("README.md has no ```go blocks of statements")
 	}
 	var sources []string
 	err = filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
@@ -40,8 +47,8 @@ func TestReadmeGoBlocksAreCompiledCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, b := range blocks {
-		want := normalize(b)
+	for _, b := range blocks {
+		want := normalize(b.Code)
 		found := false
 		for _, src := range sources {
 			if strings.Contains(src, want) {
@@ -50,28 +57,9 @@ func TestReadmeGoBlocksAreCompiledCode(t *testing.T) {
 			}
 		}
 		if !found {
-			t.Errorf("README.md go block %d is not in any .go file of the module:\n%s", i+1, b)
+			t.Errorf("README.md:%d: the go block is not in any .go file of the module:\n%s", b.Line, b.Code)
 		}
 	}
-}
-
-// goBlocks returns the bodies of the ```go fenced blocks of markdown.
-func goBlocks(markdown string) []string {
-	var blocks []string
-	var cur []string
-	in := false
-	for _, line := range strings.Split(markdown, "\n") {
-		switch {
-		case !in && strings.TrimSpace(line) == "```go":
-			in, cur = true, nil
-		case in && strings.TrimSpace(line) == "```":
-			in = false
-			blocks = append(blocks, strings.Join(cur, "\n"))
-		case in:
-			cur = append(cur, line)
-		}
-	}
-	return blocks
 }
 
 // normalize trims every line and drops blank ones, so that indentation

@@ -57,7 +57,7 @@ func TestAckRetriedUntilLeaseEnds(t *testing.T) {
 				<-finish
 				return nil, nil
 			}))
-			logs := &syncBuffer{}
+			logs := &logRecorder{}
 			pool, err := runtime.NewPool(b, reg, runtime.PoolConfig{
 				Queues: map[string]int{"default": 1}, Lease: lease, SchedulerInterval: 100 * time.Millisecond,
 				Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

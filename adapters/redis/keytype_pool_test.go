@@ -1,7 +1,6 @@
 package redis
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,24 +12,6 @@ import (
 
 	"github.com/jobsgo/jobs/runtime"
 )
-
-// syncBuffer is a bytes.Buffer safe for a logger and a reader at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
 
 // TestWrongTypeKeyUnderWorkers overwrites a structure key of a queue
 // with a string while a pool drains it, then repairs the queue: no worker
@@ -49,7 +30,7 @@ func TestWrongTypeKeyUnderWorkers(t *testing.T) {
 				batch = append(batch, job(t, runtime.SystemClock{}, fmt.Sprintf("w%03d", i), runtime.DefaultQueue))
 			}
 			must(t, b.Enqueue(ctx, batch...))
-			logs := &syncBuffer{}
+			logs := &logRecorder{}
 			reg := runtime.NewRegistry()
 			must(t, reg.Register("test.job", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
 				time.Sleep(2 * time.Millisecond)

@@ -1,14 +1,12 @@
 package redis
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,33 +15,6 @@ import (
 	"github.com/jobsgo/jobs/internal/testenv"
 	"github.com/jobsgo/jobs/runtime"
 )
-
-// logRecorder collects a logger's output.
-type logRecorder struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (r *logRecorder) Write(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.buf.Write(p)
-}
-
-// lines returns the logged lines that contain s.
-func (r *logRecorder) lines(s string) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []string
-	for _, l := range strings.Split(r.buf.String(), "\n") {
-		if strings.Contains(l, s) {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-func (r *logRecorder) logger() *slog.Logger { return slog.New(slog.NewTextHandler(r, nil)) }
 
 // useBackend runs every call that starts with Preflight: Enqueue, Dequeue,
 // Preflight itself and the Start of a pool, and returns their errors by

@@ -79,19 +79,9 @@ func unknownOutcome(ctx context.Context, e *Env) error {
 		e.Expect(runtime.StateCompleted, r.ids...)
 		unknown, retries, foundStored = unknown+r.unknown, retries+r.retries, foundStored+r.foundStored
 	}
-	if err := e.WaitDrained(ctx, 30*time.Second); err != nil {
-		return err
-	}
-	events, err := e.Ledger()
+	events, held, err := drainAfterThaw(ctx, e, thawedAt, o.withDefaults().Lease)
 	if err != nil {
 		return err
-	}
-	// A lease taken just before the freeze was reckoned from then, so it
-	// may run out a lease after the thaw (see redisFreeze).
-	held := Unacked(events, AnyProcess, thawedAt.Add(o.withDefaults().Lease))
-	e.AllowDuplicates(held...)
-	if at, ok := FirstAckAfter(events, thawedAt); ok {
-		e.SetRecovery(at.Sub(thawedAt))
 	}
 	finishedBefore := endedBetween(events, frozenAt.Add(-500*time.Millisecond), frozenAt)
 	for _, id := range finishedBefore {

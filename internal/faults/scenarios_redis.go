@@ -188,19 +188,9 @@ func redisFreeze(ctx context.Context, e *Env) error {
 	if err := e.Redis.Signal(syscall.SIGCONT); err != nil {
 		return err
 	}
-	if err := e.WaitDrained(ctx, 30*time.Second); err != nil {
-		return err
-	}
-	events, err := e.Ledger()
+	_, held, err := drainAfterThaw(ctx, e, thawedAt, o.withDefaults().Lease)
 	if err != nil {
 		return err
-	}
-	// A lease taken just before the freeze was reckoned from then, so it
-	// may run out a lease after the thaw.
-	held := Unacked(events, AnyProcess, thawedAt.Add(o.withDefaults().Lease))
-	e.AllowDuplicates(held...)
-	if at, ok := FirstAckAfter(events, thawedAt); ok {
-		e.SetRecovery(at.Sub(thawedAt))
 	}
 	e.Note("frozen %s; %d jobs held across it", freeze, len(held))
 	return nil
@@ -283,4 +273,25 @@ func clientPause(ctx context.Context, e *Env) error {
 	e.Note("%d failed enqueues (%d of unknown outcome; slowest %s for a %s deadline) retried with the same ID, %d found stored by an earlier try",
 		retries, unknown, slowest.Round(time.Millisecond), deadline, foundStored)
 	return nil
+}
+
+// drainAfterThaw waits for the queue to drain after Redis was frozen and
+// thawed at thawedAt, allows a second run of the jobs held across the
+// freeze (a lease taken just before the freeze was reckoned from then, so
+// it may run out a lease after the thaw), sets the recovery time to the
+// first stored outcome after the thaw, and returns the ledger and the held
+// jobs.
+func drainAfterThaw(ctx context.Context, e *Env, thawedAt time.Time, lease time.Duration) (events []Event, held []string, err error) {
+	if err := e.WaitDrained(ctx, 30*time.Second); err != nil {
+		return nil, nil, err
+	}
+	if events, err = e.Ledger(); err != nil {
+		return nil, nil, err
+	}
+	held = Unacked(events, AnyProcess, thawedAt.Add(lease))
+	e.AllowDuplicates(held...)
+	if at, ok := FirstAckAfter(events, thawedAt); ok {
+		e.SetRecovery(at.Sub(thawedAt))
+	}
+	return events, held, nil
 }

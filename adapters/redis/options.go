@@ -110,7 +110,9 @@ func WithTimeouts(dial, read, write time.Duration) Option {
 // or go-redis re-sends a command whose reply was lost: a script run twice
 // may store a job its caller was told had failed, or refuse a worker's
 // outcome as if its lease had been lost. The backend dials its own client
-// with both.
+// with both. Its scripts are sent marked never to be re-sent, as a
+// *goredis.ClusterClient re-sends a command after a lost reply whatever
+// its MaxRetries; its few plain commands are not.
 func WithClient(client goredis.UniversalClient) Option {
 	return func(c *config) { c.client = client }
 }

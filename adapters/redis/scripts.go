@@ -13,7 +13,7 @@ import (
 //go:embed lua/*.lua
 var luaFiles embed.FS
 
-// Every multi-key change is one of these scripts, run with EVALSHA (go-redis
+// Every multi-key change is one of these scripts, run with EVALSHA (script
 // falls back to EVAL, which loads the script, when the server lacks it).
 // The queue scripts share lua/lib.lua and the key layout it documents, and
 // take the other lib_*.lua files whose helpers they call; fn_*.lua files

@@ -1,5 +1,6 @@
 # Sourced by scripts/test and scripts/demo: installs, starts and stops the
-# Redis and PostgreSQL servers the integration tests use. Each start picks a
+# Redis (standalone, a 3+3 node Redis Cluster, a Sentinel set) and PostgreSQL
+# servers the integration tests use. Each start picks a
 # free loopback port and a fresh data directory, so it never touches a server
 # already running on the machine.
 
@@ -18,10 +19,23 @@ need_root_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# port_used PORT: whether something listens on the loopback PORT.
+port_used() {
+  (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
 # free_port START: the first port from START up that nothing listens on.
 free_port() {
   local p=$1
-  while (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  while port_used "$p"; do p=$((p + 1)); done
+  echo "$p"
+}
+
+# free_cluster_port START: the first port P from START up such that nothing
+# listens on P nor on its cluster bus port P+10000.
+free_cluster_port() {
+  local p=$1
+  while port_used "$p" || port_used $((p + 10000)); do p=$((p + 1)); done
   echo "$p"
 }
 
@@ -49,6 +63,84 @@ start_redis() {
   wait_for 10 redis-cli -p "$port" ping
   export JOBS_TEST_REDIS_URL="redis://127.0.0.1:$port/0"
   echo "services: redis-server $(redis-server --version | awk '{print $3}') on $JOBS_TEST_REDIS_URL"
+}
+
+# redis_node DIR PORT ARGS...: starts a daemonized redis-server on the
+# loopback PORT with its files in DIR (created).
+redis_node() {
+  local dir=$1 port=$2
+  shift 2
+  mkdir -p "$dir"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "$@"
+}
+
+# cluster_ok PORT...: whether every node reports cluster_state:ok.
+cluster_ok() {
+  local p
+  for p in "$@"; do
+    redis-cli -p "$p" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+  done
+}
+
+# start_redis_cluster: a Redis Cluster of 3 masters and 3 replicas, for the
+# tests on a real cluster (JOBS_TEST_REDIS_CLUSTER: its seed addresses).
+start_redis_cluster() {
+  local ports=() addrs=() p=7101 i
+  for i in 1 2 3 4 5 6; do
+    p=$(free_cluster_port "$p")
+    ports+=("$p")
+    addrs+=("127.0.0.1:$p")
+    redis_node "$services_dir/cluster/$p" "$p" --cluster-enabled yes \
+      --cluster-config-file nodes.conf --cluster-node-timeout 2000
+    p=$((p + 1))
+  done
+  for p in "${ports[@]}"; do wait_for 10 redis-cli -p "$p" ping; done
+  redis-cli --cluster create "${addrs[@]}" --cluster-replicas 1 --cluster-yes >"$services_dir/cluster/create.log" 2>&1 ||
+    { cat "$services_dir/cluster/create.log" >&2; return 1; }
+  wait_for 20 cluster_ok "${ports[@]}"
+  JOBS_TEST_REDIS_CLUSTER=$(IFS=,; echo "${addrs[*]}")
+  export JOBS_TEST_REDIS_CLUSTER
+  echo "services: Redis Cluster (3 masters, 3 replicas) on $JOBS_TEST_REDIS_CLUSTER"
+}
+
+# sentinel_ready PORT...: whether every sentinel knows the master jobs.
+sentinel_ready() {
+  local p
+  for p in "$@"; do
+    [ "$(redis-cli -p "$p" sentinel get-master-addr-by-name jobs 2>/dev/null | wc -l)" = 2 ] || return 1
+  done
+}
+
+# start_redis_sentinel: a master, its replica and 3 sentinels monitoring it
+# as "jobs" with a quorum of 2, for the tests under Sentinel
+# (JOBS_TEST_REDIS_SENTINEL: jobs@<sentinel addresses>).
+start_redis_sentinel() {
+  local dir=$services_dir/sentinel master replica p addrs=() ports=() i
+  master=$(free_port 7201)
+  redis_node "$dir/master" "$master"
+  replica=$(free_port $((master + 1)))
+  redis_node "$dir/replica" "$replica" --replicaof 127.0.0.1 "$master"
+  p=$((replica + 1))
+  for i in 1 2 3; do
+    p=$(free_port "$p")
+    mkdir -p "$dir/s$p"
+    # A sentinel rewrites its configuration file: each has its own.
+    printf '%s\n' "port $p" "bind 127.0.0.1" "daemonize yes" "dir $dir/s$p" \
+      "pidfile $dir/s$p/redis.pid" "logfile $dir/s$p/redis.log" \
+      "sentinel monitor jobs 127.0.0.1 $master 2" \
+      "sentinel down-after-milliseconds jobs 1000" \
+      "sentinel failover-timeout jobs 5000" >"$dir/s$p/sentinel.conf"
+    redis-server "$dir/s$p/sentinel.conf" --sentinel
+    ports+=("$p")
+    addrs+=("127.0.0.1:$p")
+    p=$((p + 1))
+  done
+  wait_for 10 redis-cli -p "$replica" ping
+  wait_for 10 sentinel_ready "${ports[@]}"
+  JOBS_TEST_REDIS_SENTINEL=jobs@$(IFS=,; echo "${addrs[*]}")
+  export JOBS_TEST_REDIS_SENTINEL
+  echo "services: Redis Sentinel (master 127.0.0.1:$master, replica 127.0.0.1:$replica) on $JOBS_TEST_REDIS_SENTINEL"
 }
 
 pg_bin() {
@@ -82,14 +174,17 @@ services_start() {
   command -v go >/dev/null || { echo "services: Go is not installed (need Go 1.26+)" >&2; return 1; }
   services_dir=$(mktemp -d /tmp/jobs-services.XXXXXX)
   start_redis
+  start_redis_cluster
+  start_redis_sentinel
   start_postgres
 }
 
 services_stop() {
   [ -n "$services_dir" ] || return 0
-  if [ -f "$services_dir/redis/redis.pid" ]; then
-    kill "$(cat "$services_dir/redis/redis.pid")" 2>/dev/null || true
-  fi
+  local pid
+  for pid in "$services_dir"/redis/redis.pid "$services_dir"/cluster/*/redis.pid "$services_dir"/sentinel/*/redis.pid; do
+    [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null || true
+  done
   if [ -n "${services_pg_stop:-}" ]; then
     "${services_pg_stop[@]}" >/dev/null 2>&1 || true
   fi

@@ -18,6 +18,9 @@ import (
 // Environment of a crash-test worker process (this test binary, re-run).
 const (
 	crashPrefixVar = "JOBS_CRASH_PREFIX" // set: run as a worker on this prefix
+	// crashServerVar names the deployment the worker uses: Standalone or
+	// one of deployments.
+	crashServerVar = "JOBS_CRASH_SERVER"
 	crashLease     = time.Second
 )
 
@@ -31,7 +34,7 @@ func TestCrashWorkerProcess(t *testing.T) {
 	if prefix == "" {
 		t.Skip("only runs as a child of TestCrashRecovery")
 	}
-	b, err := New(WithURL(testenv.RedisURL(t)), WithPrefix(prefix))
+	b, err := New(append(crashServers(t, os.Getenv(crashServerVar)), WithPrefix(prefix))...)
 	must(t, err)
 	ctx := context.Background()
 	go func() {
@@ -60,15 +63,37 @@ func TestCrashWorkerProcess(t *testing.T) {
 	}
 }
 
+// crashServers returns the options naming the deployment called name:
+// Standalone (the test server) or one of deployments.
+func crashServers(t testing.TB, name string) []Option {
+	for _, d := range deployments {
+		if d.name == name {
+			return d.servers(t)
+		}
+	}
+	return []Option{WithURL(testenv.RedisURL(t))}
+}
+
 // TestCrashRecovery runs three worker processes on 3000 jobs, SIGKILLs one
 // while it holds leased jobs, and checks that the survivors finish every
 // job: none lost, and only the killed worker's unacknowledged jobs run
-// twice.
+// twice; on a standalone server, a real Redis Cluster and under Sentinel.
 func TestCrashRecovery(t *testing.T) {
 	if os.Getenv(crashPrefixVar) != "" {
 		t.Skip("running as a worker")
 	}
-	b := newTestBackend(t, nil)
+	names := []string{"Standalone"}
+	for _, d := range deployments {
+		names = append(names, d.name)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) { crashRecovery(t, name) })
+	}
+}
+
+// crashRecovery is TestCrashRecovery on the deployment called name.
+func crashRecovery(t *testing.T, name string) {
+	b := newTestBackendOn(t, nil, crashServers(t, name))
 	ctx := context.Background()
 	const total = 3000
 	clock := runtime.SystemClock{}
@@ -88,7 +113,7 @@ func TestCrashRecovery(t *testing.T) {
 	victimGone := make(chan struct{}) // closed when the victim's output ends
 	for w := range 3 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashWorkerProcess$", "-test.count=1")
-		cmd.Env = append(os.Environ(), crashPrefixVar+"="+b.prefix)
+		cmd.Env = append(os.Environ(), crashPrefixVar+"="+b.prefix, crashServerVar+"="+name)
 		stdout, err := cmd.StdoutPipe()
 		must(t, err)
 		must(t, cmd.Start())

@@ -189,6 +189,16 @@
 // bulk dead-letter repairs work through windows of 500 jobs, one script
 // call each.
 //
+// # Deployments
+//
+// New dials the deployment its options name: a server at a URL (WithURL,
+// the default), a Redis Cluster by seed addresses (WithClusterAddrs: a
+// *goredis.ClusterClient and the cluster key protocol above), or the master
+// that Redis Sentinels monitor (WithSentinel: a go-redis failover client,
+// which follows the master across failovers). It refuses two of them, or
+// one with WithClient. The conformance and admin suites run on a real
+// cluster of 3 masters and 3 replicas and under Sentinel.
+//
 // # Server configuration
 //
 // The server must not evict keys: Preflight reads its maxmemory-policy

@@ -36,6 +36,8 @@ type Option func(*config)
 type config struct {
 	url          string
 	urlGiven     bool // WithURL was used, so an empty url is a mistake
+	clusterAddrs []string // WithClusterAddrs: seed nodes of a Redis Cluster
+	sentinel     *sentinelConfig
 	password     *string
 	db           *int
 	poolSize     int
@@ -65,6 +67,25 @@ type config struct {
 // variable, is an error of New rather than that default.
 func WithURL(url string) Option { return func(c *config) { c.url, c.urlGiven = url, true } }
 
+// WithClusterAddrs connects to the Redis Cluster that the seed nodes addrs
+// (host:port, at least one; the client finds the other nodes) belong to,
+// instead of a server at a URL. A queue's keys live in one hash slot, so on
+// one master; spread the load over several queues. The password, pool size
+// (per node) and timeouts options apply; WithURL and WithDB (a cluster has
+// only database 0) do not, and New refuses them together.
+func WithClusterAddrs(addrs ...string) Option {
+	return func(c *config) { c.clusterAddrs = append([]string{}, addrs...) }
+}
+
+// WithSentinel connects to the master that the Redis Sentinels at addrs
+// (host:port, at least one) monitor under masterName, and follows it when
+// they fail it over to a replica. The password (of the master), DB, pool
+// size and timeouts options apply; New refuses it with WithURL or
+// WithClusterAddrs.
+func WithSentinel(masterName string, addrs ...string) Option {
+	return func(c *config) { c.sentinel = &sentinelConfig{master: masterName, addrs: append([]string{}, addrs...)} }
+}
+
 // WithPassword sets the password, overriding one in the URL.
 func WithPassword(p string) Option { return func(c *config) { c.password = &p } }
 
@@ -83,8 +104,9 @@ func WithTimeouts(dial, read, write time.Duration) Option {
 
 // WithClient uses an application-provided client (a *goredis.Client,
 // *goredis.ClusterClient, failover or ring client) instead of dialling one.
-// The URL, password, DB, pool size and timeouts are then ignored, and Close
-// leaves the client open. Unless WithClock is given, the backend adds a
+// New refuses it with WithURL, WithClusterAddrs or WithSentinel; the
+// password, DB, pool size and timeouts are ignored, and Close leaves the
+// client open. Unless WithClock is given, the backend adds a
 // hook to the client that notes new connections, to read the server's
 // clock again after a reconnection.
 //
@@ -93,7 +115,9 @@ func WithTimeouts(dial, read, write time.Duration) Option {
 // or go-redis re-sends a command whose reply was lost: a script run twice
 // may store a job its caller was told had failed, or refuse a worker's
 // outcome as if its lease had been lost. The backend dials its own client
-// with both.
+// with both. Its scripts are sent marked never to be re-sent, as a
+// *goredis.ClusterClient re-sends a command after a lost reply whatever
+// its MaxRetries; its few plain commands are not.
 func WithClient(client goredis.UniversalClient) Option {
 	return func(c *config) { c.client = client }
 }
@@ -237,6 +261,9 @@ func New(opts ...Option) (*Backend, error) {
 		return nil, fmt.Errorf("redis: invalid options: prefix %q (without braces), dead-letter limit %d and age %s, completed limit %d (0 or more) and age %s, history limit %d, block timeout %s must be set and positive",
 			c.prefix, c.deadLimit, c.deadMaxAge, c.completedLimit, c.completedAge, c.historyLimit, c.blockTimeout)
 	}
+	if err := checkServerOptions(c); err != nil {
+		return nil, err
+	}
 	b := &Backend{
 		client: c.client, prefix: c.prefix, clock: c.clock,
 		deadLimit: c.deadLimit, deadMaxAge: c.deadMaxAge, completedLimit: c.completedLimit, completedMaxAge: c.completedAge,
@@ -287,48 +314,6 @@ func New(opts ...Option) (*Backend, error) {
 		}
 	}
 	return b, nil
-}
-
-// dial creates a client from the connection options.
-func dial(c config) (*goredis.Client, error) {
-	url := c.url
-	if !c.urlGiven {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	o, err := goredis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("redis: parse URL: %w", err)
-	}
-	if c.password != nil {
-		o.Password = *c.password
-	}
-	if c.db != nil {
-		o.DB = *c.db
-	}
-	if c.poolSize > 0 {
-		o.PoolSize = c.poolSize
-	}
-	if c.dialTimeout > 0 {
-		o.DialTimeout = c.dialTimeout
-	}
-	if c.readTimeout > 0 {
-		o.ReadTimeout = c.readTimeout
-	}
-	if c.writeTimeout > 0 {
-		o.WriteTimeout = c.writeTimeout
-	}
-	configure(o)
-	return goredis.NewClient(o), nil
-}
-
-// configure sets the go-redis options the backend's guarantees rest on
-// (see WithClient): socket I/O ends at the context's deadline, and a
-// command whose reply was lost is never sent again, since a script run
-// twice would apply its change twice (store a job the caller is told
-// failed, acknowledge a job then find its lease gone).
-func configure(o *goredis.Options) {
-	o.ContextTimeoutEnabled = true
-	o.MaxRetries = -1
 }
 
 // Client returns the underlying go-redis client.

@@ -1,7 +1,6 @@
 package redis
 
 import (
-	"context"
 	"testing"
 
 	"github.com/google/uuid"
@@ -15,9 +14,23 @@ import (
 // prefix, whose keys are deleted when the test ends.
 func newTestBackend(t testing.TB, clock runtime.Clock, opts ...Option) *Backend {
 	t.Helper()
-	url := testenv.RedisURL(t)
+	var probe config
+	for _, o := range opts {
+		o(&probe)
+	}
+	if probe.client != nil || probe.clusterAddrs != nil || probe.sentinel != nil {
+		return newTestBackendOn(t, clock, nil, opts...)
+	}
+	return newTestBackendOn(t, clock, []Option{WithURL(testenv.RedisURL(t))}, opts...)
+}
+
+// newTestBackendOn returns a backend on the server that the options server
+// name (none when opts name it), under a fresh key prefix whose keys are
+// deleted when the test ends.
+func newTestBackendOn(t testing.TB, clock runtime.Clock, server []Option, opts ...Option) *Backend {
+	t.Helper()
 	prefix := "jobstest:" + uuid.NewString()[:13]
-	all := append([]Option{WithURL(url), WithPrefix(prefix)}, opts...)
+	all := append(append(server, WithPrefix(prefix)), opts...)
 	if clock != nil {
 		all = append(all, WithClock(clock))
 	}
@@ -26,17 +39,7 @@ func newTestBackend(t testing.TB, clock runtime.Clock, opts ...Option) *Backend 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := b.client.Scan(ctx, 0, prefix+":*", 1000).Iterator()
-		var keys []string
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		for len(keys) > 0 {
-			n := min(len(keys), 1000)
-			b.client.Unlink(ctx, keys[:n]...)
-			keys = keys[n:]
-		}
+		testenv.DeleteRedisKeys(t, b.client, prefix)
 		b.Close()
 	})
 	return b

@@ -13,7 +13,7 @@ import (
 //go:embed lua/*.lua
 var luaFiles embed.FS
 
-// Every multi-key change is one of these scripts, run with EVALSHA (go-redis
+// Every multi-key change is one of these scripts, run with EVALSHA (script
 // falls back to EVAL, which loads the script, when the server lacks it).
 // The queue scripts share lua/lib.lua and the key layout it documents, and
 // take the other lib_*.lua files whose helpers they call; fn_*.lua files
@@ -31,17 +31,17 @@ var (
 	pageScript     = queueScript("page.lua")
 	claimScript    = queueScript("lib_unique.lua", "claim.lua")  // its own KEYS layout
 	uniqueScript   = queueScript("lib_unique.lua", "unique.lua") // its own KEYS layout
-	releaseScript  = goredis.NewScript(mustRead("release.lua"))
-	unreportScript = goredis.NewScript(mustRead("unreport.lua"))
-	reportScript   = goredis.NewScript(mustRead("report.lua"))
-	pokeScript     = goredis.NewScript(mustRead("poke.lua"))
-	tickScript     = goredis.NewScript(mustRead("claimtick.lua"))
+	releaseScript  = newScript(mustRead("release.lua"))
+	unreportScript = newScript(mustRead("unreport.lua"))
+	reportScript   = newScript(mustRead("report.lua"))
+	pokeScript     = newScript(mustRead("poke.lua"))
+	tickScript     = newScript(mustRead("claimtick.lua"))
 )
 
 // queueScript builds a script that works on one queue's keys: lib.lua
 // followed by the named files. It panics when the script calls a helper
 // of the lib files that it does not define before the call.
-func queueScript(names ...string) *goredis.Script {
+func queueScript(names ...string) *script {
 	src := mustRead("lib.lua")
 	for _, name := range names {
 		src += "\n" + mustRead(name)
@@ -49,7 +49,7 @@ func queueScript(names ...string) *goredis.Script {
 	if err := checkHelpers(src); err != nil {
 		panic(fmt.Sprintf("jobs/adapters/redis: script %s: %v", names[len(names)-1], err))
 	}
-	return goredis.NewScript(src)
+	return newScript(src)
 }
 
 // helperDef finds the helpers the lib files define: local functions and

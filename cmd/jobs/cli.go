@@ -30,6 +30,8 @@ type connector func(ctx context.Context, target target) (runtime.Backend, func()
 // target is the deployment a command works on.
 type target struct {
 	url           string       // the Redis URL, "" for the adapter's default
+	cluster       string       // the Redis Cluster's seed addresses, comma-separated, or ""
+	sentinel      string       // <master name>@<sentinel addresses, comma-separated>, or ""
 	prefix        string       // the key prefix, "" for the adapter's default
 	allowEviction bool         // an evicting server is a warning, not an error
 	log           *slog.Logger // receives the backend's warnings
@@ -47,6 +49,8 @@ type env struct {
 type cli struct {
 	env
 	redisURL      string
+	cluster       string
+	sentinel      string
 	prefix        string
 	allowEviction bool
 	json          bool
@@ -138,6 +142,8 @@ func (c *cli) flagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	fs.StringVar(&c.redisURL, "redis-url", c.or(c.redisURL, c.getenv("JOBS_REDIS_URL")), "Redis URL (default $JOBS_REDIS_URL)")
+	fs.StringVar(&c.cluster, "cluster", c.or(c.cluster, c.getenv("JOBS_REDIS_CLUSTER")), "Redis Cluster seed addresses host:port,host:port,... instead of a URL (default $JOBS_REDIS_CLUSTER)")
+	fs.StringVar(&c.sentinel, "sentinel", c.or(c.sentinel, c.getenv("JOBS_REDIS_SENTINEL")), "Redis Sentinel: master-name@host:port,host:port,... instead of a URL (default $JOBS_REDIS_SENTINEL)")
 	fs.StringVar(&c.prefix, "prefix", c.or(c.prefix, c.getenv("JOBS_REDIS_PREFIX")), "key prefix (default $JOBS_REDIS_PREFIX)")
 	fs.BoolVar(&c.allowEviction, "allow-eviction", c.allowEviction, "go on when Redis may evict keys (a maxmemory-policy other than noeviction), with a warning")
 	fs.BoolVar(&c.json, "json", c.json, "print JSON instead of tables")
@@ -183,14 +189,25 @@ func (c *cli) parse(fs *flag.FlagSet, args []string, minArgs, maxArgs int) ([]st
 // connected returns the backend, connecting on first use.
 func (c *cli) connected(ctx context.Context) (runtime.Backend, error) {
 	if c.backend == nil {
-		b, closeFn, err := c.connect(ctx, target{url: c.redisURL, prefix: c.prefix, allowEviction: c.allowEviction,
-			log: slog.New(slog.NewTextHandler(c.stderr, nil))})
+		b, closeFn, err := c.connect(ctx, target{url: c.redisURL, cluster: c.cluster, sentinel: c.sentinel, prefix: c.prefix,
+			allowEviction: c.allowEviction, log: slog.New(slog.NewTextHandler(c.stderr, nil))})
 		if err != nil {
-			return nil, fmt.Errorf("connect to %s: %w", c.or(c.redisURL, "the default Redis"), err)
+			return nil, fmt.Errorf("connect to %s: %w", c.server(), err)
 		}
 		c.backend, c.close = b, closeFn
 	}
 	return c.backend, nil
+}
+
+// server names the Redis deployment the flags point at, for errors.
+func (c *cli) server() string {
+	switch {
+	case c.cluster != "":
+		return "the Redis Cluster at " + c.cluster
+	case c.sentinel != "":
+		return "Redis Sentinel " + c.sentinel
+	}
+	return c.or(c.redisURL, "the default Redis")
 }
 
 // printJSON writes v as indented JSON.
@@ -208,7 +225,7 @@ func (c *cli) usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	b.WriteString("usage: jobs [--redis-url URL] [--prefix P] [--allow-eviction] [--json] <command> [flags] [arguments]\n\ncommands:\n")
+	b.WriteString("usage: jobs [--redis-url URL | --cluster ADDRS | --sentinel MASTER@ADDRS] [--prefix P] [--allow-eviction] [--json] <command> [flags] [arguments]\n\ncommands:\n")
 	for _, n := range names {
 		fmt.Fprintf(&b, "  %s\n", strings.TrimSpace(n+" "+commands[n].usage))
 	}

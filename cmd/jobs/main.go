@@ -24,6 +24,11 @@
 // Flags accepted before or after the command:
 //
 //	--redis-url URL   the Redis deployment (default $JOBS_REDIS_URL, else redis://127.0.0.1:6379/0)
+//	--cluster ADDRS   a Redis Cluster instead, by seed addresses host:port,host:port,...
+//	                  (default $JOBS_REDIS_CLUSTER)
+//	--sentinel MASTER@ADDRS
+//	                  the master Redis Sentinels at host:port,... monitor as MASTER instead
+//	                  (default $JOBS_REDIS_SENTINEL); one of the three only
 //	--prefix P        the backend's key prefix (default $JOBS_REDIS_PREFIX, else the adapter's)
 //	--allow-eviction  go on, with a warning, when Redis's maxmemory-policy is not
 //	                  noeviction (it may then delete jobs); by default commands refuse such a server

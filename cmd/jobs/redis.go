@@ -4,19 +4,42 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jobsgo/jobs/adapters/redis"
 	"github.com/jobsgo/jobs/runtime"
 )
 
+// serverOptions are the options of redis.New that name the deployment of t:
+// a URL, cluster seed addresses or Sentinel. redis.New refuses more than
+// one.
+func serverOptions(t target) ([]redis.Option, error) {
+	var opts []redis.Option
+	if t.url != "" {
+		opts = append(opts, redis.WithURL(t.url))
+	}
+	if t.cluster != "" {
+		opts = append(opts, redis.WithClusterAddrs(strings.Split(t.cluster, ",")...))
+	}
+	if t.sentinel != "" {
+		master, addrs, ok := strings.Cut(t.sentinel, "@")
+		if !ok || master == "" || addrs == "" {
+			return nil, fmt.Errorf("--sentinel %q: want master-name@host:port,host:port,...", t.sentinel)
+		}
+		opts = append(opts, redis.WithSentinel(master, strings.Split(addrs, ",")...))
+	}
+	return opts, nil
+}
+
 // connectRedis opens the Redis backend of t and runs its Preflight: the
 // server must answer, and keep what it stores (redis.ErrEvictionPolicy
 // unless t.allowEviction).
 func connectRedis(ctx context.Context, t target) (runtime.Backend, func() error, error) {
-	opts := []redis.Option{redis.WithLogger(t.log)}
-	if t.url != "" {
-		opts = append(opts, redis.WithURL(t.url))
+	opts, err := serverOptions(t)
+	if err != nil {
+		return nil, nil, err
 	}
+	opts = append(opts, redis.WithLogger(t.log))
 	if t.prefix != "" {
 		opts = append(opts, redis.WithPrefix(t.prefix))
 	}

@@ -35,7 +35,7 @@ type Option func(*config)
 
 type config struct {
 	url          string
-	urlGiven     bool // WithURL was used, so an empty url is a mistake
+	urlGiven     bool     // WithURL was used, so an empty url is a mistake
 	clusterAddrs []string // WithClusterAddrs: seed nodes of a Redis Cluster
 	sentinel     *sentinelConfig
 	password     *string

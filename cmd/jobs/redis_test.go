@@ -33,6 +33,19 @@ type redisFixture struct {
 	b      *redis.Backend // the deployment, by the fixture's clock
 }
 
+// client returns a plain go-redis client of the fixture's server, for
+// changing its keys behind the backend's back; the test's cleanup closes it.
+func (f *redisFixture) client(t *testing.T) *goredis.Client {
+	t.Helper()
+	opt, err := goredis.ParseURL(f.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := goredis.NewClient(opt)
+	t.Cleanup(func() { client.Close() })
+	return client
+}
+
 // buildJobs builds the jobs command into a temporary directory.
 func buildJobs(t *testing.T) string {
 	t.Helper()
@@ -106,12 +119,7 @@ func TestRedisQuarantinedJob(t *testing.T) {
 	testenv.RedisURL(t)
 	f := newRedisFixture(t, buildJobs(t))
 	ctx := t.Context()
-	opt, err := goredis.ParseURL(f.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := goredis.NewClient(opt)
-	defer client.Close()
+	client := f.client(t)
 	const huge = "99999999999999999999999"
 	if err := client.HSet(ctx, f.prefix+":{emails}:j:e-pend-1", "a", huge).Err(); err != nil {
 		t.Fatal(err)
@@ -158,12 +166,7 @@ func TestRedisRepair(t *testing.T) {
 	testenv.RedisURL(t)
 	f := newRedisFixture(t, buildJobs(t))
 	ctx := t.Context()
-	opt, err := goredis.ParseURL(f.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := goredis.NewClient(opt)
-	defer client.Close()
+	client := f.client(t)
 	if err := client.Set(ctx, f.prefix+":{emails}:p2", "oops", 0).Err(); err != nil {
 		t.Fatal(err)
 	}

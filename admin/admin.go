@@ -11,6 +11,10 @@
 //
 //	mux.Handle("/ops/", http.StripPrefix("/ops", h)) // GET /ops/api/admin/jobs/stats
 //
+// The same handler serves a web dashboard under DashboardPath ("/jobs/"):
+// mux.Handle(admin.DashboardPath, h) as well. Its login page exchanges the
+// token for a session cookie; see dashboard.go.
+//
 // # Endpoints
 //
 //	GET    /api/admin/jobs/stats                 totals, per-queue figures, live workers
@@ -150,6 +154,7 @@ type Handler struct {
 	cfg         config
 	mux         *http.ServeMux
 	crossOrigin *http.CrossOriginProtection
+	sessions    sessions
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -193,6 +198,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	if h.guard(rw, r) {
+		return
+	}
+	if h.dashboard(rw, r) {
 		return
 	}
 	byToken, status := h.authenticate(r)

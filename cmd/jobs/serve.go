@@ -67,7 +67,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: *idleTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	fmt.Fprintf(c.stderr, "jobs serve: listening on http://%s (admin API under /api/admin/, metrics at /metrics)\n", ln.Addr())
+	fmt.Fprintf(c.stderr, "jobs serve: listening on http://%s (dashboard at /jobs/, admin API under /api/admin/, metrics at /metrics)\n", ln.Addr())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -148,7 +148,8 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// serveHandler routes /api/admin/ to the admin API and /metrics to the
+// serveHandler routes /api/admin/ to the admin API, / and /jobs/ to its
+// dashboard, and /metrics to the
 // backend's gauges and the process's Go metrics, behind the API's
 // authentication when metricsAuth is set and its Host check always.
 func serveHandler(b runtime.Backend, log *slog.Logger, metricsAuth bool, opts ...admin.Option) (http.Handler, error) {
@@ -168,6 +169,8 @@ func serveHandler(b runtime.Backend, log *slog.Logger, metricsAuth bool, opts ..
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/admin/", api)
+	mux.Handle(admin.DashboardPath, api)
+	mux.Handle("GET /{$}", api.CheckHost(http.RedirectHandler(admin.DashboardPath[1:], http.StatusFound)))
 	m := api.CheckHost(metrics.Handler(reg))
 	if metricsAuth {
 		m = api.Protect(metrics.Handler(reg))

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/jobsgo/jobs/adapters/memory"
+	"github.com/jobsgo/jobs/adapters/redis/redistest"
 	"github.com/jobsgo/jobs/admin"
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -16,12 +17,30 @@ import (
 // stepTimeout bounds each step of a browser test.
 const stepTimeout = 20 * time.Second
 
-// TestDashboardInBrowser drives the dashboard in headless chromium, one
-// browser for every step, on a memory backend mounted under /ops/.
+// TestDashboardInBrowser drives the dashboard, mounted under /ops/, in
+// headless chromium (one browser for every step) on the memory and the
+// Redis backend.
 func TestDashboardInBrowser(t *testing.T) {
 	ctx, dialogs := browser(t)
-	b := memory.New()
-	seedDashboard(t, b)
+	backends := []struct {
+		name string
+		new  func(t *testing.T) runtime.Backend
+	}{
+		{"memory", func(*testing.T) runtime.Backend { return memory.New() }},
+		{"redis", func(t *testing.T) runtime.Backend { b, _ := redistest.New(t); return b }},
+	}
+	for _, bk := range backends {
+		t.Run(bk.name, func(t *testing.T) {
+			b := bk.new(t)
+			seedDashboard(t, b)
+			browseDashboard(t, ctx, dialogs, b)
+		})
+	}
+}
+
+// browseDashboard is the browser test's walk through the dashboard of b,
+// seeded by seedDashboard.
+func browseDashboard(t *testing.T, ctx context.Context, dialogs func() []string, b runtime.Backend) {
 	url := dashboardServer(t, b)
 	run := func(t *testing.T, actions ...chromedp.Action) {
 		t.Helper()

@@ -11,6 +11,10 @@
 //
 //	mux.Handle("/ops/", http.StripPrefix("/ops", h)) // GET /ops/api/admin/jobs/stats
 //
+// The same handler serves a web dashboard under DashboardPath ("/jobs/"):
+// mux.Handle(admin.DashboardPath, h) as well. Its login page exchanges the
+// token for a session cookie; see dashboard.go.
+//
 // # Endpoints
 //
 //	GET    /api/admin/jobs/stats                 totals, per-queue figures, live workers
@@ -50,6 +54,13 @@
 // when the authorizer returns nil. WithReadOnly turns every mutating
 // endpoint (POST, DELETE) into 403.
 //
+// Before authentication, a request is refused with 421 when WithAllowedHosts
+// is given and its Host header names another host (DNS rebinding), and
+// with 403 when it is a mutating request a browser marks as cross-origin
+// (Sec-Fetch-Site, else an Origin header naming another host; see
+// http.CrossOriginProtection). Handler.Protect puts another endpoint, such
+// as /metrics, behind the same checks and authentication.
+//
 // Cross-site request forgery: a browser that holds a session cookie can be
 // made to send a plain form POST to the API, but cannot set an
 // Authorization header or a JSON Content-Type without a CORS preflight,
@@ -88,6 +99,8 @@ type config struct {
 	authorizer Authorizer
 	readOnly   bool
 	log        *slog.Logger
+	// allowedHosts are the normalized Host names answered; nil for any.
+	allowedHosts map[string]bool
 }
 
 // WithToken lets in requests that carry "Authorization: Bearer <token>".
@@ -137,9 +150,11 @@ func WithLogger(l *slog.Logger) Option {
 
 // Handler serves the admin API. Create it with New.
 type Handler struct {
-	backend runtime.Backend
-	cfg     config
-	mux     *http.ServeMux
+	backend     runtime.Backend
+	cfg         config
+	mux         *http.ServeMux
+	crossOrigin *http.CrossOriginProtection
+	sessions    sessions
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -159,7 +174,7 @@ func New(backend runtime.Backend, opts ...Option) (*Handler, error) {
 	if cfg.tokenHash == nil && cfg.authorizer == nil {
 		return nil, errors.New("admin: authentication is required: give WithToken or WithAuthorizer")
 	}
-	h := &Handler{backend: backend, cfg: cfg, mux: http.NewServeMux()}
+	h := &Handler{backend: backend, cfg: cfg, mux: http.NewServeMux(), crossOrigin: http.NewCrossOriginProtection()}
 	h.routes()
 	return h, nil
 }
@@ -182,12 +197,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := rw.Header()
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("X-Content-Type-Options", "nosniff")
+	if h.guard(rw, r) {
+		return
+	}
+	if h.dashboard(rw, r) {
+		return
+	}
 	byToken, status := h.authenticate(r)
 	if status != 0 {
-		if status == http.StatusUnauthorized && h.cfg.tokenHash != nil {
-			hdr.Set("WWW-Authenticate", `Bearer realm="jobs admin"`)
-		}
-		writeError(rw, status, http.StatusText(status))
+		h.refuse(rw, status)
 		return
 	}
 	if _, pattern := h.mux.Handler(r); pattern == "" {
@@ -230,6 +248,14 @@ func (h *Handler) authenticate(r *http.Request) (byToken bool, status int) {
 	default:
 		return false, http.StatusUnauthorized
 	}
+}
+
+// refuse answers an unauthenticated (401) or forbidden (403) request.
+func (h *Handler) refuse(w http.ResponseWriter, status int) {
+	if status == http.StatusUnauthorized && h.cfg.tokenHash != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="jobs admin"`)
+	}
+	writeError(w, status, http.StatusText(status))
 }
 
 // noRoute answers a request that matches no route: 405 with an Allow

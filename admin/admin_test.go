@@ -37,6 +37,8 @@ func TestNewRefuses(t *testing.T) {
 		{"read-only is no authentication", b, []admin.Option{admin.WithReadOnly()}, "authentication is required"},
 		{"empty token", b, []admin.Option{admin.WithToken(" ")}, "token is empty"},
 		{"nil authorizer", b, []admin.Option{admin.WithAuthorizer(nil)}, "authorizer is nil"},
+		{"empty allowed host", b, []admin.Option{admin.WithToken("t"), admin.WithAllowedHosts("")}, "not a host name"},
+		{"URL as allowed host", b, []admin.Option{admin.WithToken("t"), admin.WithAllowedHosts("http://x/")}, "not a host name"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

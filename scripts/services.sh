@@ -170,6 +170,15 @@ start_postgres() {
   services_pg_stop=("${run_as[@]}" "$bin/pg_ctl" -D "$data/db" -m immediate stop)
 }
 
+# find_chromium: installs Debian's chromium when absent and exports its
+# path as JOBS_TEST_CHROMIUM for the dashboard's browser tests.
+find_chromium() {
+  command -v chromium >/dev/null || need_root_install chromium
+  JOBS_TEST_CHROMIUM=$(command -v chromium)
+  export JOBS_TEST_CHROMIUM
+  echo "services: $("$JOBS_TEST_CHROMIUM" --version 2>/dev/null | head -n 1) at $JOBS_TEST_CHROMIUM"
+}
+
 services_start() {
   command -v go >/dev/null || { echo "services: Go is not installed (need Go 1.26+)" >&2; return 1; }
   services_dir=$(mktemp -d /tmp/jobs-services.XXXXXX)
@@ -177,6 +186,7 @@ services_start() {
   start_redis_cluster
   start_redis_sentinel
   start_postgres
+  find_chromium
 }
 
 services_stop() {

@@ -19,14 +19,14 @@ import (
 	"github.com/jobsgo/jobs/runtime"
 )
 
-// server is the demo's admin API and /metrics endpoint.
+// server is the demo's admin API, dashboard and /metrics endpoint.
 type server struct {
 	http    *http.Server
 	metrics *metrics.Metrics
 	done    chan error
 }
 
-// serve starts the admin API (under /api/admin/) and Prometheus metrics
+// serve starts the admin API (under /api/admin/), its dashboard (/jobs/) and Prometheus metrics
 // (/metrics) on addr. The admin token is $JOBS_ADMIN_TOKEN, or a random one
 // printed to out.
 func serve(out io.Writer, addr string, backend runtime.Backend) (*server, error) {
@@ -52,15 +52,17 @@ func serve(out io.Writer, addr string, backend runtime.Backend) (*server, error)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/admin/", api)
+	mux.Handle(admin.DashboardPath, api)
 	mux.Handle("/metrics", metrics.Handler(reg))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	s := &server{http: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, metrics: m, done: make(chan error, 1)}
+	s := &server{http: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}, metrics: m, done: make(chan error, 1)}
 	go func() { s.done <- s.http.Serve(ln) }()
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(out, "-- admin API: curl -H 'Authorization: Bearer %s' %s/api/admin/jobs/stats\n", token, base)
+	fmt.Fprintf(out, "-- dashboard: %s%s (log in with the token)\n", base, admin.DashboardPath)
 	fmt.Fprintf(out, "-- metrics:   %s/metrics\n", base)
 	return s, nil
 }

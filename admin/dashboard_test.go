@@ -1,0 +1,77 @@
+package admin_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/jobsgo/jobs/adapters/memory"
+	"github.com/jobsgo/jobs/admin"
+)
+
+// TestDashboardSessionAndCSRF checks, without a browser, what a browser
+// relies on: the CSP and cookie attributes, and that a form post without
+// the session's CSRF token changes nothing.
+func TestDashboardSessionAndCSRF(t *testing.T) {
+	b := memory.New()
+	seedDashboard(t, b)
+	h, err := admin.New(b, admin.WithToken(browserToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(path string, form url.Values, cookie *http.Cookie) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if cookie != nil {
+			r.AddCookie(cookie)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	w := post("/jobs/login", url.Values{"token": {browserToken}}, nil)
+	cookies := w.Result().Cookies()
+	if w.Code != http.StatusSeeOther || len(cookies) != 1 {
+		t.Fatalf("login: %d, cookies %v", w.Code, cookies)
+	}
+	c := cookies[0]
+	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "" || c.Secure {
+		t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Strict, no Path, not Secure without TLS", c)
+	}
+	r := httptest.NewRequest(http.MethodGet, "/jobs/", nil)
+	r.AddCookie(c)
+	page := httptest.NewRecorder()
+	h.ServeHTTP(page, r)
+	csp := page.Header().Get("Content-Security-Policy")
+	if page.Code != http.StatusOK || !strings.Contains(csp, "default-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Fatalf("overview: %d, CSP %q", page.Code, csp)
+	}
+	if strings.Contains(page.Body.String(), "<script>") || strings.Contains(page.Body.String(), " style=") {
+		t.Fatal("the overview has inline script or style")
+	}
+	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page.Body.String())
+	if token == nil {
+		t.Fatal("the overview has no CSRF token in its forms")
+	}
+	cases := []struct {
+		name string
+		csrf string
+		want int
+	}{
+		{"no CSRF token", "", http.StatusForbidden},
+		{"wrong CSRF token", "forged", http.StatusForbidden},
+		{"session's CSRF token", token[1], http.StatusSeeOther},
+	}
+	for _, tc := range cases {
+		w := post("/jobs/pause", url.Values{"queue": {"emails"}, "csrf": {tc.csrf}}, c)
+		if w.Code != tc.want {
+			t.Fatalf("%s: %d, want %d", tc.name, w.Code, tc.want)
+		}
+		if paused := queuePaused(t, b, "emails"); paused != (tc.want == http.StatusSeeOther) {
+			t.Fatalf("%s: emails paused = %v", tc.name, paused)
+		}
+	}
+}

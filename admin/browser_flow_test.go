@@ -120,6 +120,8 @@ func browseDashboard(t *testing.T, ctx context.Context, dialogs func() []string,
 		}
 	})
 
+	browseJobAndWorkers(t, ctx, url, b, run)
+
 	t.Run("no script ran", func(t *testing.T) {
 		if d := dialogs(); len(d) != 0 {
 			t.Fatalf("pages opened dialogs: %q", d)
@@ -138,9 +140,9 @@ func browseDashboard(t *testing.T, ctx context.Context, dialogs func() []string,
 		ro := dashboardServer(t, b, admin.WithReadOnly())
 		var buttons int
 		run(t, login(ro, browserToken), chromedp.WaitVisible("main table", chromedp.ByQuery))
-		for _, p := range []string{"", "dead"} {
+		for _, p := range []string{"", "dead", "workers", "job/x-xss", "job/r-dead-1"} {
 			run(t, chromedp.Navigate(ro+p),
-				chromedp.WaitVisible("main table", chromedp.ByQuery),
+				chromedp.WaitVisible("main h1", chromedp.ByQuery),
 				chromedp.Evaluate(`document.querySelectorAll("main button.action, main form[method=post]").length`, &buttons))
 			if buttons != 0 {
 				t.Errorf("read-only page %q has %d buttons or action forms", p, buttons)

@@ -69,7 +69,8 @@ func browser(t *testing.T) (context.Context, func() []string) {
 
 // seedDashboard stores: emails with 3 pending jobs (one of them leased,
 // so running) and 1 scheduled; reports with dead letters r-dead-1 and
-// x-xss (the payload in args and error).
+// x-xss (the payload in args, error and stack trace), with metadata
+// trace_id "trace-" + their ID and stack traces from stackOf.
 func seedDashboard(t *testing.T, b runtime.Backend) {
 	t.Helper()
 	ctx := t.Context()
@@ -86,12 +87,12 @@ func seedDashboard(t *testing.T, b runtime.Backend) {
 	}
 	fail := func(id, args, msg string) {
 		t.Helper()
-		enqueue(id, "reports", args)
+		enqueue(id, "reports", args, runtime.WithMetadata("trace_id", "trace-"+id))
 		jobs, err := b.Dequeue(ctx, "reports", 1, time.Minute)
 		if err != nil || len(jobs) != 1 {
 			t.Fatalf("Dequeue(reports) = %v, %v", jobs, err)
 		}
-		j, err := jobs[0].Fail(runtime.JobError{Message: msg, Type: "error"}, time.Now())
+		j, err := jobs[0].Fail(runtime.JobError{Message: msg, Type: "error", Stacktrace: stackOf(msg)}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,6 +110,11 @@ func seedDashboard(t *testing.T, b runtime.Backend) {
 		enqueue(id, "emails", `{}`)
 	}
 	enqueue("e-later", "emails", `{}`, runtime.RunIn(time.Hour))
+}
+
+// stackOf is the stack trace seedDashboard stores with the error msg.
+func stackOf(msg string) string {
+	return "goroutine 7 [running]:\nreports.Build({" + msg + "})\n\t/src/reports/build.go:42 +0x1d"
 }
 
 // jsonString is s as a JSON string literal.

@@ -7,7 +7,9 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -32,12 +34,16 @@ var templateFS embed.FS
 //go:embed web/static
 var staticFS embed.FS
 
-var pages = template.Must(template.ParseFS(templateFS, "web/templates/*.html"))
+var pages = template.Must(template.New("").Funcs(template.FuncMap{"pathEscape": url.PathEscape}).
+	ParseFS(templateFS, "web/templates/*.html"))
 
 // page is what a dashboard template renders.
 type page struct {
-	Title    string
-	Nav      string // the nav entry to mark as current
+	Title string
+	Nav   string // the nav entry to mark as current
+	// Root is the relative URL of the dashboard's root from the page:
+	// empty, or "../" for the pages one level down (job/{id}).
+	Root     string
 	CSRF     string
 	ReadOnly bool
 	LoggedIn bool // by a session, so the page offers to log out
@@ -45,6 +51,8 @@ type page struct {
 	Stats    Stats
 	Dead     []Job
 	Filter   Filter
+	Job      *jobView
+	Procs    []process
 }
 
 // dashboard routes the web dashboard's requests; it reports false for
@@ -70,6 +78,11 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) bool {
 		http.ServeFileFS(w, r, sub, static)
 		return true
 	}
+	// A job ID may hold "/": the job page's path carries it escaped.
+	if id, ok := strings.CutPrefix(r.URL.EscapedPath(), DashboardPath+"job/"); ok && r.Method == http.MethodGet {
+		h.showJob(w, r, id)
+		return true
+	}
 	switch r.Method + " " + rest {
 	case "GET login":
 		h.render(w, http.StatusOK, "login", page{Title: "Log in"})
@@ -78,12 +91,13 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) bool {
 	case "POST logout":
 		h.sessions.end(w, r)
 		redirect(w, "login")
-	case "GET ", "GET dead":
+	case "GET ", "GET dead", "GET workers":
 		h.showPage(w, r, rest)
-	case "POST pause", "POST resume", "POST retry", "POST delete":
+	case "POST pause", "POST resume", "POST retry", "POST cancel", "POST delete":
 		h.act(w, r, rest)
 	default:
-		h.render(w, http.StatusNotFound, "error", page{Title: "Not found", Error: "No such page"})
+		root := strings.Repeat("../", strings.Count(rest, "/"))
+		h.render(w, http.StatusNotFound, "error", page{Title: "Not found", Error: "No such page", Root: root})
 	}
 	return true
 }
@@ -121,8 +135,8 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 // visitor authenticates a dashboard request: by its session, else by the
 // bearer token or the authorizer (then a session is started to carry the
 // CSRF token). It answers the request itself and reports false when it
-// is not let in.
-func (h *Handler) visitor(w http.ResponseWriter, r *http.Request) (session, bool, bool) {
+// is not let in; root is the dashboard's root relative to the page.
+func (h *Handler) visitor(w http.ResponseWriter, r *http.Request, root string) (session, bool, bool) {
 	if sess, ok := h.sessions.get(r); ok {
 		return sess, true, true
 	}
@@ -130,29 +144,38 @@ func (h *Handler) visitor(w http.ResponseWriter, r *http.Request) (session, bool
 	case 0:
 		return h.sessions.start(w, r), false, true
 	case http.StatusForbidden:
-		h.render(w, status, "error", page{Title: "Forbidden", Error: "You may not use this dashboard"})
+		h.render(w, status, "error", page{Title: "Forbidden", Error: "You may not use this dashboard", Root: root})
 	default:
-		redirect(w, "login")
+		redirect(w, root+"login")
 	}
 	return session{}, false, false
 }
 
-// showPage renders the overview ("") or the dead letters ("dead").
+// showPage renders the overview (""), the dead letters ("dead") or the
+// workers ("workers").
 func (h *Handler) showPage(w http.ResponseWriter, r *http.Request, name string) {
-	sess, byCookie, ok := h.visitor(w, r)
+	sess, byCookie, ok := h.visitor(w, r, "")
 	if !ok {
 		return
 	}
 	data := page{CSRF: sess.csrf, ReadOnly: h.cfg.readOnly, LoggedIn: byCookie && h.cfg.tokenHash != nil}
 	var err error
-	if name == "" {
-		data.Title, data.Nav = "Overview", "overview"
+	var tmpl string
+	switch name {
+	case "":
+		data.Title, data.Nav, tmpl = "Overview", "overview", "overviewpage"
 		var s runtime.Stats
 		if s, err = h.backend.Stats(r.Context()); err == nil {
 			data.Stats = StatsOf(s)
 		}
-	} else {
-		data.Title, data.Nav = "Dead letters", "dead"
+	case "workers":
+		data.Title, data.Nav, tmpl = "Workers", "workers", "workerspage"
+		var s runtime.Stats
+		if s, err = h.backend.Stats(r.Context()); err == nil {
+			data.Procs = processesOf(StatsOf(s).Workers, time.Now())
+		}
+	default:
+		data.Title, data.Nav, tmpl = "Dead letters", "dead", "deadpage"
 		var q runtime.DeadLetterQuery
 		if q, err = filter(r.URL.Query().Get("queue"), r.URL.Query().Get("type")); err == nil {
 			data.Filter = Filter{Queue: q.Queue, Type: q.Type}
@@ -162,18 +185,23 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request, name string) 
 			data.Dead = JobsOf(jobs)
 		}
 	}
+	h.renderOrFail(w, r, tmpl, data, err)
+}
+
+// renderOrFail renders tmpl with data, or the error page for err.
+func (h *Handler) renderOrFail(w http.ResponseWriter, r *http.Request, tmpl string, data page, err error) {
 	if err != nil {
 		status, msg := h.errStatus(r, err)
-		h.render(w, status, "error", page{Title: "Error", Error: msg, LoggedIn: data.LoggedIn, CSRF: data.CSRF})
+		h.render(w, status, "error", page{Title: "Error", Error: msg, LoggedIn: data.LoggedIn, CSRF: data.CSRF, Root: data.Root})
 		return
 	}
-	h.render(w, http.StatusOK, map[string]string{"": "overviewpage", "dead": "deadpage"}[name], data)
+	h.render(w, http.StatusOK, tmpl, data)
 }
 
 // act performs a dashboard form's action and goes back to its page.
 func (h *Handler) act(w http.ResponseWriter, r *http.Request, action string) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	sess, byCookie, ok := h.visitor(w, r)
+	sess, byCookie, ok := h.visitor(w, r, "")
 	if !ok {
 		return
 	}
@@ -216,16 +244,17 @@ func (h *Handler) perform(r *http.Request, action string) (string, error) {
 	if err := runtime.ValidateJobID(id); err != nil {
 		return "", badRequest("Invalid job ID: %v", err)
 	}
-	if action == "retry" {
-		_, err := h.backend.RetryDeadLetter(ctx, id)
-		return "dead", err
+	var err error
+	switch action {
+	case "retry":
+		_, err = h.backend.RetryDeadLetter(ctx, id)
+	case "cancel":
+		_, err = h.backend.Cancel(ctx, id)
+	default:
+		err = h.deleteDeadLetter(ctx, id)
 	}
-	j, err := h.backend.Job(ctx, id)
-	if err == nil && j.State != runtime.StateFailed {
-		err = &apiError{http.StatusConflict, "Job is " + string(j.State) + ": only failed (dead-letter) jobs can be deleted"}
-	}
-	if err == nil {
-		err = h.backend.Delete(ctx, id)
+	if r.PostFormValue("from") == "job" && action != "delete" {
+		return "job/" + url.PathEscape(id), err
 	}
 	return "dead", err
 }

@@ -286,17 +286,23 @@ func (h *Handler) delete(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	j, err := h.backend.Job(r.Context(), id)
-	if err != nil {
-		return 0, nil, err
-	}
-	if j.State != runtime.StateFailed {
-		return 0, nil, &apiError{http.StatusConflict, fmt.Sprintf("Job is %s: only failed (dead-letter) jobs can be deleted", j.State)}
-	}
-	if err := h.backend.Delete(r.Context(), id); err != nil {
+	if err := h.deleteDeadLetter(r.Context(), id); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, Message{Message: "Job deleted", ID: id}, nil
+}
+
+// deleteDeadLetter deletes the failed job id, for the API and the
+// dashboard alike; jobs in other states fail with a 409 apiError.
+func (h *Handler) deleteDeadLetter(ctx context.Context, id string) error {
+	j, err := h.backend.Job(ctx, id)
+	if err != nil {
+		return err
+	}
+	if j.State != runtime.StateFailed {
+		return &apiError{http.StatusConflict, fmt.Sprintf("Job is %s: only failed (dead-letter) jobs can be deleted", j.State)}
+	}
+	return h.backend.Delete(ctx, id)
 }
 
 // deadLetterAction is a POST on the dead letters its body's filter

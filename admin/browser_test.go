@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -121,6 +122,16 @@ func stackOf(msg string) string {
 func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// jsonStringAsWritten is s as a JSON string literal without the escapes
+// encoding/json adds for HTML (<, > and & as themselves).
+func jsonStringAsWritten(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // dashboardServer serves h under /ops/ (the dashboard at /ops/jobs/) and

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jobsgo/jobs/runtime"
@@ -45,7 +46,36 @@ func indentJSON(raw json.RawMessage) string {
 	if err := json.Indent(&out, raw, "", "  "); err != nil {
 		return string(raw)
 	}
-	return out.String()
+	return unescapeHTML(out.String())
+}
+
+// unescapeHTML turns the escapes that encoding/json writes for <, > and &
+// (\u003c, \u003e, \u0026) back into the characters, so that stored args
+// read as they were written; html/template escapes the page's text anyway.
+// An escaped backslash (\\) is copied as it is, so a literal "\u003c" in
+// a string stays as it was.
+func unescapeHTML(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		switch s[i : i+min(6, len(s)-i)] {
+		case `\u003c`:
+			b.WriteByte('<')
+		case `\u003e`:
+			b.WriteByte('>')
+		case `\u0026`:
+			b.WriteByte('&')
+		default:
+			b.WriteString(s[i : i+2]) // any other escape, \\ included, stays
+			i++
+			continue
+		}
+		i += 5
+	}
+	return b.String()
 }
 
 // showJob renders the job page of the job whose path-escaped ID is

@@ -2,14 +2,11 @@ package admin_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/jobsgo/jobs/adapters/memory"
-	"github.com/jobsgo/jobs/admin"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -17,22 +14,7 @@ import (
 // (404 for an unknown job, the login for a stranger) and that its
 // actions change nothing without the session's CSRF token.
 func TestDashboardJobPage(t *testing.T) {
-	b := memory.New()
-	seedDashboard(t, b)
-	h, err := admin.New(b, admin.WithToken(browserToken))
-	if err != nil {
-		t.Fatal(err)
-	}
-	serve := func(method, path string, form url.Values, cookie *http.Cookie) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if cookie != nil {
-			r.AddCookie(cookie)
-		}
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		return w
-	}
+	b, serve := seededDashboard(t)
 	w := serve(http.MethodPost, "/jobs/login", url.Values{"token": {browserToken}}, nil)
 	if w.Code != http.StatusSeeOther || len(w.Result().Cookies()) != 1 {
 		t.Fatalf("login: %d, cookies %v", w.Code, w.Result().Cookies())

@@ -10,27 +10,16 @@ import (
 
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/admin"
+	"github.com/jobsgo/jobs/runtime"
 )
 
 // TestDashboardSessionAndCSRF checks, without a browser, what a browser
 // relies on: the CSP and cookie attributes, and that a form post without
 // the session's CSRF token changes nothing.
 func TestDashboardSessionAndCSRF(t *testing.T) {
-	b := memory.New()
-	seedDashboard(t, b)
-	h, err := admin.New(b, admin.WithToken(browserToken))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, serve := seededDashboard(t)
 	post := func(path string, form url.Values, cookie *http.Cookie) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if cookie != nil {
-			r.AddCookie(cookie)
-		}
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		return w
+		return serve(http.MethodPost, path, form, cookie)
 	}
 	w := post("/jobs/login", url.Values{"token": {browserToken}}, nil)
 	cookies := w.Result().Cookies()
@@ -41,10 +30,7 @@ func TestDashboardSessionAndCSRF(t *testing.T) {
 	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "" || c.Secure {
 		t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Strict, no Path, not Secure without TLS", c)
 	}
-	r := httptest.NewRequest(http.MethodGet, "/jobs/", nil)
-	r.AddCookie(c)
-	page := httptest.NewRecorder()
-	h.ServeHTTP(page, r)
+	page := serve(http.MethodGet, "/jobs/", nil, c)
 	csp := page.Header().Get("Content-Security-Policy")
 	if page.Code != http.StatusOK || !strings.Contains(csp, "default-src 'self'") || strings.Contains(csp, "unsafe-inline") {
 		t.Fatalf("overview: %d, CSP %q", page.Code, csp)
@@ -73,5 +59,28 @@ func TestDashboardSessionAndCSRF(t *testing.T) {
 		if paused := queuePaused(t, b, "emails"); paused != (tc.want == http.StatusSeeOther) {
 			t.Fatalf("%s: emails paused = %v", tc.name, paused)
 		}
+	}
+}
+
+// seededDashboard returns a memory backend seeded as the browser test seeds
+// it, and a function that sends a request to the admin handler in front of
+// it (a form body when form is set, with the session cookie when set).
+func seededDashboard(t *testing.T) (runtime.Backend, func(method, path string, form url.Values, cookie *http.Cookie) *httptest.ResponseRecorder) {
+	t.Helper()
+	b := memory.New()
+	seedDashboard(t, b)
+	h, err := admin.New(b, admin.WithToken(browserToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, func(method, path string, form url.Values, cookie *http.Cookie) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if cookie != nil {
+			r.AddCookie(cookie)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
 	}
 }

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/internal/testenv"
-	"github.com/jobsgo/jobs/internal/wallclock"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -39,15 +37,7 @@ func (c claimPrinter) ClaimTick(ctx context.Context, info runtime.ScheduleInfo) 
 // tick it claims and "ran <job ID>" for each job it runs, until it is
 // killed. Without the environment variable it does nothing.
 func TestPeriodicWorkerProcess(t *testing.T) {
-	prefix := os.Getenv(periodicPrefixVar)
-	if prefix == "" {
-		t.Skip("only runs as a child of TestPeriodicAcrossProcesses")
-	}
-	offset, err := time.ParseDuration(os.Getenv(skewOffsetVar))
-	must(t, err)
-	wallclock.SetOffset(offset)
-	b, err := New(WithURL(testenv.RedisURL(t)), WithPrefix(prefix))
-	must(t, err)
+	b := skewedChildBackend(t, periodicPrefixVar, "TestPeriodicAcrossProcesses")
 	reg := runtime.NewRegistry()
 	must(t, reg.Register("tick", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
 		fmt.Printf("ran %s\n", j.ID)

@@ -49,15 +49,7 @@ var skewWorkers = []struct {
 // <end>", real unix ns around the call). Handlers print "run <id> <real
 // unix ns>". Without the environment variable it does nothing.
 func TestSkewWorkerProcess(t *testing.T) {
-	prefix := os.Getenv(skewPrefixVar)
-	if prefix == "" {
-		t.Skip("only runs as a child of TestClockSkew")
-	}
-	offset, err := time.ParseDuration(os.Getenv(skewOffsetVar))
-	must(t, err)
-	wallclock.SetOffset(offset)
-	b, err := New(WithURL(testenv.RedisURL(t)), WithPrefix(prefix))
-	must(t, err)
+	b := skewedChildBackend(t, skewPrefixVar, "TestClockSkew")
 	reg := runtime.NewRegistry()
 	run := func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
 		fmt.Printf("run %s %d\n", j.ID, time.Now().UnixNano())
@@ -239,4 +231,23 @@ func durationsSince(start time.Time, times []time.Time) []time.Duration {
 		out[i] = t.Sub(start)
 	}
 	return out
+}
+
+// skewedChildBackend is the backend of a worker process that a test runs
+// by re-running its own binary: on the key prefix in the environment
+// variable prefixVar, with the process's wall clock moved by
+// JOBS_SKEW_OFFSET. Without prefixVar set it skips the test, which then
+// only runs as a child of parent.
+func skewedChildBackend(t *testing.T, prefixVar, parent string) *Backend {
+	t.Helper()
+	prefix := os.Getenv(prefixVar)
+	if prefix == "" {
+		t.Skip("only runs as a child of " + parent)
+	}
+	offset, err := time.ParseDuration(os.Getenv(skewOffsetVar))
+	must(t, err)
+	wallclock.SetOffset(offset)
+	b, err := New(WithURL(testenv.RedisURL(t)), WithPrefix(prefix))
+	must(t, err)
+	return b
 }

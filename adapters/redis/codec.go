@@ -31,14 +31,14 @@ type static struct {
 
 // jobFields are the hash fields every read of a whole job asks for, in the
 // order of record's fields.
-var jobFields = []string{"s", "p", "a", "x", "st", "fi", "l", "r", "e", "d", "raw", "rf", "al"}
+var jobFields = []string{"s", "p", "a", "x", "st", "fi", "l", "r", "e", "d", "raw", "rf", "al", "h"}
 
 // record is a job hash as read from Redis ("" for an absent field).
 type record struct {
 	s, p, a, x, st, fi, l, r, e, d, raw string
 	// rf is the number of refunded attempts, al the attempt that runs
-	// alone (runtime.Job.Isolate).
-	rf, al string
+	// alone (runtime.Job.Isolate), h the attempt log (JSON).
+	rf, al, h string
 }
 
 // newRecord builds a record from an HMGET of jobFields.
@@ -51,7 +51,7 @@ func newRecord(vals []any) record {
 		}
 		return ""
 	}
-	return record{str(0), str(1), str(2), str(3), str(4), str(5), str(6), str(7), str(8), str(9), str(10), str(11), str(12)}
+	return record{str(0), str(1), str(2), str(3), str(4), str(5), str(6), str(7), str(8), str(9), str(10), str(11), str(12), str(13)}
 }
 
 // exists reports whether the hash was there at all.
@@ -91,14 +91,15 @@ const (
 	fieldAlone                           // al
 	fieldRaw                             // raw, cleared: the job is no longer corrupt
 	fieldStatic                          // d, the static JSON, rewritten from the job
+	fieldAttemptLog                      // h
 
 	allMutable = fieldAttempt | fieldExecuteAt | fieldStartedAt | fieldFinishedAt | fieldLease | fieldResult | fieldError |
-		fieldRefunded | fieldAlone
+		fieldRefunded | fieldAlone | fieldAttemptLog
 )
 
 // appendMutable appends the fields of set (allMutable when set is zero)
 // with their values in j to args, as pairs in the order a, x, st, fi, l,
-// r, e, rf, al, raw, d, as move.lua takes them ("" deletes a field), and
+// r, e, rf, al, raw, d, h, as move.lua takes them ("" deletes a field), and
 // returns args with the number of pairs.
 func appendMutable(args []any, j runtime.Job, set fieldSet) ([]any, int, error) {
 	if set == 0 {
@@ -153,6 +154,17 @@ func appendMutable(args []any, j runtime.Job, set fieldSet) ([]any, int, error) 
 			return nil, 0, err
 		}
 		args = append(args, "d", d)
+	}
+	if set&fieldAttemptLog != 0 {
+		h := ""
+		if len(j.AttemptLog) > 0 {
+			b, err := json.Marshal(j.AttemptLog)
+			if err != nil {
+				return nil, 0, err
+			}
+			h = string(b)
+		}
+		args = append(args, "h", h)
 	}
 	return args, (len(args) - n) / 2, nil
 }
@@ -232,6 +244,14 @@ func decode(id, queue string, r record) (runtime.Job, error) {
 			j.Error = &e
 		} else {
 			bad("e", "error field is not valid JSON: %v", err)
+		}
+	}
+	// The attempt log only informs: one that cannot be read is left out
+	// rather than making the job corrupt.
+	if r.h != "" {
+		var log []runtime.AttemptRecord
+		if json.Unmarshal([]byte(r.h), &log) == nil {
+			j.AttemptLog = log
 		}
 	}
 	if j.State == runtime.StateFailed && j.Error != nil && j.Error.Type == runtime.ErrorTypeCorrupt {

@@ -84,13 +84,14 @@ func (b *Backend) page(ctx context.Context, k *queueKeys, state runtime.State, n
 	if err != nil {
 		return nil, fmt.Errorf("redis: list %s jobs of %s: %w", state, k.name, err)
 	}
-	if len(res)%15 != 0 {
+	const group = 16 // id, key and the 14 fields of jobFields
+	if len(res)%group != 0 {
 		return nil, fmt.Errorf("redis: list jobs: page.lua returned %d values", len(res))
 	}
-	out := make([]entry, 0, len(res)/15)
-	for i := 0; i < len(res); i += 15 {
-		f := res[i+2 : i+15]
-		r := record{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12]}
+	out := make([]entry, 0, len(res)/group)
+	for i := 0; i < len(res); i += group {
+		f := res[i+2 : i+group]
+		r := record{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13]}
 		j, err := decode(res[i], k.name, r)
 		out = append(out, entry{job: j, rec: r, corrupt: err != nil, at: cursor{State: state, Queue: k.name, ID: res[i], Key: res[i+1]}})
 	}

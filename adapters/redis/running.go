@@ -91,18 +91,18 @@ func (b *Backend) ackChange(job runtime.Job) (change, error) {
 	switch job.State {
 	case runtime.StateCompleted:
 		c.outcome, c.history = "ok", true
-		c.fields = fieldFinishedAt | fieldLease | fieldResult
+		c.fields = fieldFinishedAt | fieldLease | fieldResult | fieldAttemptLog
 	case runtime.StateRetrying:
 		c.outcome = "fail"
-		c.fields = fieldExecuteAt | fieldLease | fieldError
+		c.fields = fieldExecuteAt | fieldLease | fieldError | fieldAttemptLog
 	case runtime.StateFailed:
 		c.outcome, c.history = "fail", true
-		c.fields = fieldFinishedAt | fieldLease | fieldError
+		c.fields = fieldFinishedAt | fieldLease | fieldError | fieldAttemptLog
 	case runtime.StatePending:
 		c.attempt, c.front = strconv.Itoa(job.Attempt+1), true
 		c.fields = fieldAttempt | fieldLease | fieldAlone // the next attempt reuses the number
 	case runtime.StateCancelled:
-		c.fields = fieldFinishedAt | fieldLease
+		c.fields = fieldFinishedAt | fieldLease | fieldAttemptLog
 	default:
 		return change{}, &runtime.TransitionError{JobID: job.ID, From: runtime.StateRunning, Action: "acknowledge as " + string(job.State)}
 	}

@@ -96,6 +96,7 @@ func Run(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtim
 		{"Periodic", periodicTests},
 		{"AckDequeue", ackDequeueTests},
 		{"Isolate", isolateTests},
+		{"AttemptLog", attemptLogTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -53,6 +53,9 @@ func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.Job
 	if after == nil {
 		after = &cursor{}
 	}
+	if q.Filtered() {
+		return b.scanJobs(ctx, q, *after)
+	}
 	limit := q.Limit
 	entries, err := b.page(ctx, b.queue(q.Queue), q.State, limit+1, *after, false)
 	if err != nil {
@@ -61,6 +64,34 @@ func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.Job
 	job := func(e entry) runtime.Job { return e.job }
 	next := func(e entry) string { return paging.EncodeCursor(e.at) }
 	return paging.Page(entries, limit, job, next), nil
+}
+
+// scanBatch is how many jobs a filtered ListJobs reads per page.lua call.
+const scanBatch = 500
+
+// scanJobs is ListJobs of a filtered query q: it reads windows of
+// scanBatch jobs after the cursor and keeps the matches, up to q.Limit of
+// them or until it has examined q.ScanLimit jobs.
+func (b *Backend) scanJobs(ctx context.Context, q runtime.JobQuery, after cursor) (runtime.JobPage, error) {
+	k := b.queue(q.Queue)
+	sc := paging.NewScanner(q)
+	for {
+		n := min(scanBatch, q.ScanLimit-sc.Scanned())
+		entries, err := b.page(ctx, k, q.State, n, after, false)
+		if err != nil {
+			return runtime.JobPage{}, err
+		}
+		last := len(entries) < n // no job follows these
+		for i, e := range entries {
+			if !sc.Add(e.job, func() string { return paging.EncodeCursor(e.at) }) {
+				return sc.Page(last && i+1 == len(entries)), nil
+			}
+		}
+		if last {
+			return sc.Page(true), nil
+		}
+		after = entries[len(entries)-1].at
+	}
 }
 
 // entry is a job read by page.lua, with its stored record, whether that

@@ -97,6 +97,7 @@ func Run(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtim
 		{"AckDequeue", ackDequeueTests},
 		{"Isolate", isolateTests},
 		{"AttemptLog", attemptLogTests},
+		{"ListFilter", filterTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

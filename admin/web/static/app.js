@@ -4,7 +4,9 @@
 
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  const question = form.dataset.confirm;
+  // The button pressed may ask its own question (one form, two actions).
+  const button = event.submitter;
+  const question = (button && button.dataset.confirm) || form.dataset.confirm;
   if (question && !window.confirm(question)) {
     event.preventDefault();
   }

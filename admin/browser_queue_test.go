@@ -181,7 +181,7 @@ func browseQueue(t *testing.T, ctx context.Context, url string, b runtime.Backen
 		run(t, chromedp.Text(`tr[data-job="e-xss"] code.args`, &text, chromedp.ByQuery),
 			chromedp.Evaluate(`document.querySelectorAll("main img").length`, &imgs),
 			chromedp.Evaluate(`document.querySelectorAll("main script").length`, &scripts))
-		if want := `{"to":` + jsonString(xss) + `}`; text != want || imgs != 0 || scripts != 0 {
+		if want := `{"to":` + jsonStringAsWritten(xss) + `}`; text != want || imgs != 0 || scripts != 0 {
 			t.Fatalf("args cell %q (want %q), %d img, %d script elements", text, want, imgs, scripts)
 		}
 	})

@@ -20,7 +20,7 @@ type queueView struct {
 	Tabs   []stateTab
 	// The filters: job type and a substring of the ID, args or error.
 	Type, Search string
-	Jobs         []Job
+	Jobs         []queueRow
 	// Cursor is the page's own cursor ("" for the first page), Next the
 	// following page's ("" when this is the last).
 	Cursor, Next string
@@ -30,6 +30,14 @@ type queueView struct {
 	Filtered bool
 	Scanned  int
 	Total    int64
+}
+
+// queueRow is one job on the queue page.
+type queueRow struct {
+	Job
+	// ArgsText is the args as written: <, > and & as themselves rather
+	// than encoding/json's escapes (the page escapes them).
+	ArgsText string
 }
 
 // stateTab is one state's tab on the queue page.
@@ -122,7 +130,10 @@ func (h *Handler) queueView(r *http.Request) (*queueView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.Jobs, v.Next = JobsOf(p.Jobs), p.NextCursor
+	for _, j := range JobsOf(p.Jobs) {
+		v.Jobs = append(v.Jobs, queueRow{Job: j, ArgsText: unescapeHTML(string(j.Args))})
+	}
+	v.Next = p.NextCursor
 	v.Filtered, v.Scanned = v.Type != "" || v.Search != "", p.Scanned
 	return v, nil
 }

@@ -266,8 +266,10 @@ func browseAttempts(t *testing.T, url string, b runtime.Backend, run func(*testi
 			{"2", "retrying", "net.Error: connection refused"},
 			{"3", "failed", "error: " + xss},
 		}
-		if !slices.EqualFunc(rows, want, slices.Equal) {
-			t.Fatalf("attempts %q, want %q", rows, want)
+		var imgs int
+		run(t, chromedp.Evaluate(`document.querySelectorAll("main img, main script").length`, &imgs))
+		if !slices.EqualFunc(rows, want, slices.Equal) || imgs != 0 {
+			t.Fatalf("attempts %q (want %q), %d img or script elements", rows, want, imgs)
 		}
 		j, err := b.Job(t.Context(), "r-flaky")
 		if err != nil || len(j.AttemptLog) != 3 {

@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/adapters/redis/redistest"
 	"github.com/jobsgo/jobs/admin"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // bulkJobs is how many pending jobs seedQueues puts in queue bulk: more
@@ -28,33 +29,33 @@ const bulkJobs = 63
 // retried, the last failing with the XSS payload) and the dead letters
 // d-1 "no data", d-2 "disk full", d-3 "no data again" (types report.build,
 // report.mail, report.build), failed in that order.
-func seedQueues(t *testing.T, b runtime.Backend) {
+func seedQueues(t *testing.T, b jobs.Backend) {
 	t.Helper()
 	ctx := t.Context()
-	newJob := func(id, queue, jobType, args string, opts ...runtime.EnqueueOption) runtime.Job {
+	newJob := func(id, queue, jobType, args string, opts ...jobs.EnqueueOption) jobs.Job {
 		t.Helper()
-		opts = append([]runtime.EnqueueOption{runtime.WithJobID(id), runtime.WithQueue(queue), runtime.WithMaxRetries(0)}, opts...)
-		j, err := runtime.NewJob(jobType, []byte(args), runtime.ResolveEnqueueOptions(opts...), time.Now())
+		opts = append([]jobs.EnqueueOption{jobs.WithJobID(id), jobs.WithQueue(queue), jobs.WithMaxRetries(0)}, opts...)
+		j, err := jobs.NewJob(jobType, []byte(args), jobs.ResolveEnqueueOptions(opts...), time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
 		return j
 	}
-	var jobs []runtime.Job
+	var batch []jobs.Job
 	for i := range 5 {
-		jobs = append(jobs, newJob(fmt.Sprintf("e-%d", i), "emails", "email.send", fmt.Sprintf(`{"to":"User%d@example.com"}`, i)))
+		batch = append(batch, newJob(fmt.Sprintf("e-%d", i), "emails", "email.send", fmt.Sprintf(`{"to":"User%d@example.com"}`, i)))
 	}
-	jobs = append(jobs, newJob("e-xss", "emails", "email.digest", `{"to":`+jsonString(xss)+`}`),
-		newJob("e-later", "emails", "email.send", `{}`, runtime.RunIn(time.Hour)))
+	batch = append(batch, newJob("e-xss", "emails", "email.digest", `{"to":`+jsonString(xss)+`}`),
+		newJob("e-later", "emails", "email.send", `{}`, jobs.RunIn(time.Hour)))
 	for i := range bulkJobs {
-		jobs = append(jobs, newJob(fmt.Sprintf("b-%02d", i), "bulk", "bulk.item", fmt.Sprintf(`{"n":%d}`, i)))
+		batch = append(batch, newJob(fmt.Sprintf("b-%02d", i), "bulk", "bulk.item", fmt.Sprintf(`{"n":%d}`, i)))
 	}
-	if err := b.Enqueue(ctx, jobs...); err != nil {
+	if err := b.Enqueue(ctx, batch...); err != nil {
 		t.Fatal(err)
 	}
 	// run leases the next reports job, which must be id, and ends its
 	// attempt with end.
-	run := func(id string, end func(runtime.Job) (runtime.Job, error)) {
+	run := func(id string, end func(jobs.Job) (jobs.Job, error)) {
 		t.Helper()
 		got, err := b.Dequeue(ctx, "reports", 1, time.Minute)
 		if err != nil || len(got) != 1 || got[0].ID != id {
@@ -68,20 +69,20 @@ func seedQueues(t *testing.T, b runtime.Backend) {
 			t.Fatal(err)
 		}
 	}
-	if err := b.Enqueue(ctx, newJob("r-flaky", "reports", "report.build", `{"report":7}`, runtime.WithMaxRetries(2))); err != nil {
+	if err := b.Enqueue(ctx, newJob("r-flaky", "reports", "report.build", `{"report":7}`, jobs.WithMaxRetries(2))); err != nil {
 		t.Fatal(err)
 	}
 	for _, msg := range []string{"timeout talking to the database", "connection refused"} {
-		run("r-flaky", func(j runtime.Job) (runtime.Job, error) {
-			return j.PrepareRetry(runtime.JobError{Type: "net.Error", Message: msg}, time.Now().Add(-time.Second), time.Now())
+		run("r-flaky", func(j jobs.Job) (jobs.Job, error) {
+			return j.PrepareRetry(jobs.JobError{Type: "net.Error", Message: msg}, time.Now().Add(-time.Second), time.Now())
 		})
 		if n, err := b.PromoteDue(ctx); err != nil || n != 1 {
 			t.Fatalf("PromoteDue = %d, %v; want 1", n, err)
 		}
 	}
-	failWith := func(msg string) func(runtime.Job) (runtime.Job, error) {
-		return func(j runtime.Job) (runtime.Job, error) {
-			return j.Fail(runtime.JobError{Type: "error", Message: msg, Stacktrace: stackOf(msg)}, time.Now())
+	failWith := func(msg string) func(jobs.Job) (jobs.Job, error) {
+		return func(j jobs.Job) (jobs.Job, error) {
+			return j.Fail(jobs.JobError{Type: "error", Message: msg, Stacktrace: stackOf(msg)}, time.Now())
 		}
 	}
 	run("r-flaky", failWith(xss))
@@ -103,10 +104,10 @@ func TestDashboardQueuesInBrowser(t *testing.T) {
 	ctx, dialogs := browser(t)
 	backends := []struct {
 		name string
-		new  func(t *testing.T) runtime.Backend
+		new  func(t *testing.T) jobs.Backend
 	}{
-		{"memory", func(*testing.T) runtime.Backend { return memory.New() }},
-		{"redis", func(t *testing.T) runtime.Backend { b, _ := redistest.New(t); return b }},
+		{"memory", func(*testing.T) jobs.Backend { return memory.New() }},
+		{"redis", func(t *testing.T) jobs.Backend { b, _ := redistest.New(t); return b }},
 	}
 	for _, bk := range backends {
 		t.Run(bk.name, func(t *testing.T) {
@@ -155,7 +156,7 @@ func rowIDs(sel string, ids *[]string) chromedp.Action {
 
 // browseQueue walks the queue page of the dashboard at url on b, seeded by
 // seedQueues.
-func browseQueue(t *testing.T, ctx context.Context, url string, b runtime.Backend, run func(*testing.T, ...chromedp.Action)) {
+func browseQueue(t *testing.T, ctx context.Context, url string, b jobs.Backend, run func(*testing.T, ...chromedp.Action)) {
 	var text, loc string
 	var ids []string
 	t.Run("overview links the queue page", func(t *testing.T) {
@@ -256,7 +257,7 @@ func browseQueue(t *testing.T, ctx context.Context, url string, b runtime.Backen
 
 // browseAttempts checks the job page's attempts of r-flaky and its retry,
 // which asks first.
-func browseAttempts(t *testing.T, url string, b runtime.Backend, run func(*testing.T, ...chromedp.Action)) {
+func browseAttempts(t *testing.T, url string, b jobs.Backend, run func(*testing.T, ...chromedp.Action)) {
 	t.Run("job page lists every attempt", func(t *testing.T) {
 		var rows [][]string
 		run(t, chromedp.Navigate(url+"job/r-flaky"), chromedp.WaitVisible("#attempts", chromedp.ByQuery),
@@ -285,13 +286,13 @@ func browseAttempts(t *testing.T, url string, b runtime.Backend, run func(*testi
 }
 
 // browseDeadLetters walks the dead-letter page's filters and bulk actions.
-func browseDeadLetters(t *testing.T, url string, b runtime.Backend, run func(*testing.T, ...chromedp.Action)) {
+func browseDeadLetters(t *testing.T, url string, b jobs.Backend, run func(*testing.T, ...chromedp.Action)) {
 	var text string
 	var ids []string
-	state := func(t *testing.T, id string) runtime.State {
+	state := func(t *testing.T, id string) jobs.State {
 		t.Helper()
 		j, err := b.Job(t.Context(), id)
-		if errors.Is(err, runtime.ErrJobNotFound) {
+		if errors.Is(err, jobs.ErrJobNotFound) {
 			return "gone"
 		}
 		if err != nil {
@@ -314,7 +315,7 @@ func browseDeadLetters(t *testing.T, url string, b runtime.Backend, run func(*te
 		if text != "Retried 1 dead letter" || !slices.Equal(ids, []string{"d-3"}) {
 			t.Fatalf("after retrying d-1: %q, rows %v (the filter kept)", text, ids)
 		}
-		if s := state(t, "d-1"); s != runtime.StatePending {
+		if s := state(t, "d-1"); s != jobs.StatePending {
 			t.Fatalf("d-1 is %s after Retry selected", s)
 		}
 	})
@@ -332,7 +333,7 @@ func browseDeadLetters(t *testing.T, url string, b runtime.Backend, run func(*te
 		run(t, chromedp.Navigate(url+"dead?type=report.mail"), chromedp.WaitVisible("#retry-matching", chromedp.ByQuery),
 			rowIDs("#dead", &ids), chromedp.Click("#retry-matching button", chromedp.ByQuery),
 			chromedp.WaitVisible("#done", chromedp.ByQuery), chromedp.Text("#done", &text, chromedp.ByQuery))
-		if !slices.Equal(ids, []string{"d-2"}) || text != "Retried 1 dead letter" || state(t, "d-2") != runtime.StatePending {
+		if !slices.Equal(ids, []string{"d-2"}) || text != "Retried 1 dead letter" || state(t, "d-2") != jobs.StatePending {
 			t.Fatalf("report.mail dead letters %v; after Retry all matching %q, d-2 %s", ids, text, state(t, "d-2"))
 		}
 	})
@@ -349,7 +350,7 @@ func browseDeadLetters(t *testing.T, url string, b runtime.Backend, run func(*te
 			t.Fatalf("r-flaky after Retry shows %q", text)
 		}
 		run(t, chromedp.Navigate(url+"dead"), chromedp.WaitVisible("#dead", chromedp.ByQuery), rowIDs("#dead", &ids))
-		if len(ids) != 0 || state(t, "r-flaky") != runtime.StatePending {
+		if len(ids) != 0 || state(t, "r-flaky") != jobs.StatePending {
 			t.Fatalf("dead letters after the retry: %v; r-flaky %s", ids, state(t, "r-flaky"))
 		}
 	})

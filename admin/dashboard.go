@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // DashboardPath is where the handler serves the web dashboard, relative to
@@ -170,13 +170,13 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request, name string) 
 	switch name {
 	case "":
 		data.Title, data.Nav, tmpl = "Overview", "overview", "overviewpage"
-		var s runtime.Stats
+		var s jobs.Stats
 		if s, err = h.backend.Stats(r.Context()); err == nil {
 			data.Stats = StatsOf(s)
 		}
 	case "workers":
 		data.Title, data.Nav, tmpl = "Workers", "workers", "workerspage"
-		var s runtime.Stats
+		var s jobs.Stats
 		if s, err = h.backend.Stats(r.Context()); err == nil {
 			data.Procs = processesOf(StatsOf(s).Workers, time.Now())
 		}
@@ -231,7 +231,7 @@ func (h *Handler) perform(r *http.Request, action string) (string, error) {
 	switch action {
 	case "pause", "resume":
 		q := r.PostFormValue("queue")
-		if err := runtime.ValidateQueueName(q); err != nil {
+		if err := jobs.ValidateQueueName(q); err != nil {
 			return "", badRequest("Invalid queue name: %v", err)
 		}
 		back := "./"
@@ -246,7 +246,7 @@ func (h *Handler) perform(r *http.Request, action string) (string, error) {
 		return h.performBulk(r, action)
 	}
 	id := r.PostFormValue("id")
-	if err := runtime.ValidateJobID(id); err != nil {
+	if err := jobs.ValidateJobID(id); err != nil {
 		return "", badRequest("Invalid job ID: %v", err)
 	}
 	var err error

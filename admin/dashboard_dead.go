@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // deadScanLimit is how many of the newest dead letters the dead-letter
@@ -45,7 +45,7 @@ func (v *deadView) Query(f Filter) string {
 
 // errorMatches reports whether j's error message or type contains text,
 // ignoring case.
-func errorMatches(j runtime.Job, text string) bool {
+func errorMatches(j jobs.Job, text string) bool {
 	if j.Error == nil {
 		return false
 	}
@@ -55,7 +55,7 @@ func errorMatches(j runtime.Job, text string) bool {
 
 // deadFilter reads the queue, type and error filters of a dead-letter
 // page request or form.
-func deadFilter(queue, jobType, errText string) (runtime.DeadLetterQuery, string, error) {
+func deadFilter(queue, jobType, errText string) (jobs.DeadLetterQuery, string, error) {
 	q, err := filter(strings.TrimSpace(queue), strings.TrimSpace(jobType))
 	return q, strings.TrimSpace(errText), err
 }
@@ -64,10 +64,10 @@ func deadFilter(queue, jobType, errText string) (runtime.DeadLetterQuery, string
 // newest first: all of them without error text (up to q.Limit), else
 // those among the deadScanLimit newest whose error matches, with how
 // many were scanned.
-func (h *Handler) matchingDead(ctx context.Context, q runtime.DeadLetterQuery, errText string) (jobs []runtime.Job, scanned int, err error) {
+func (h *Handler) matchingDead(ctx context.Context, q jobs.DeadLetterQuery, errText string) (batch []jobs.Job, scanned int, err error) {
 	if errText == "" {
-		jobs, err = h.backend.DeadLetters(ctx, q)
-		return jobs, 0, err
+		batch, err = h.backend.DeadLetters(ctx, q)
+		return batch, 0, err
 	}
 	q.Limit = deadScanLimit
 	all, err := h.backend.DeadLetters(ctx, q)
@@ -76,10 +76,10 @@ func (h *Handler) matchingDead(ctx context.Context, q runtime.DeadLetterQuery, e
 	}
 	for _, j := range all {
 		if errorMatches(j, errText) {
-			jobs = append(jobs, j)
+			batch = append(batch, j)
 		}
 	}
-	return jobs, len(all), nil
+	return batch, len(all), nil
 }
 
 // deadPage fills data for the dead-letter page of request r.
@@ -98,12 +98,12 @@ func (h *Handler) deadPage(r *http.Request, data *page) error {
 		v.Done = "Deleted " + plural(n, "dead letter")
 	}
 	q.Limit = deadLetterPageSize
-	jobs, scanned, err := h.matchingDead(r.Context(), q, errText)
+	batch, scanned, err := h.matchingDead(r.Context(), q, errText)
 	if err != nil {
 		return err
 	}
 	if errText != "" {
-		v.Scanned, v.Matched, v.Capped = scanned, len(jobs), scanned == deadScanLimit
+		v.Scanned, v.Matched, v.Capped = scanned, len(batch), scanned == deadScanLimit
 		if v.Capped {
 			s, err := h.backend.Stats(r.Context())
 			if err != nil {
@@ -111,9 +111,9 @@ func (h *Handler) deadPage(r *http.Request, data *page) error {
 			}
 			v.Total = s.DeadLetters
 		}
-		jobs = jobs[:min(len(jobs), deadLetterPageSize)]
+		batch = batch[:min(len(batch), deadLetterPageSize)]
 	}
-	data.Dead = JobsOf(jobs)
+	data.Dead = JobsOf(batch)
 	return nil
 }
 
@@ -177,7 +177,7 @@ func (h *Handler) bulkSelected(ctx context.Context, ids []string, del bool) (int
 		switch {
 		case err == nil:
 			n++
-		case errors.Is(err, runtime.ErrJobNotFound), errors.Is(err, runtime.ErrInvalidTransition),
+		case errors.Is(err, jobs.ErrJobNotFound), errors.Is(err, jobs.ErrInvalidTransition),
 			errors.As(err, &ae) && ae.status == http.StatusConflict:
 		default:
 			return n, err
@@ -195,7 +195,7 @@ func validSelection(ids []string) error {
 		return badRequest("At most %d dead letters at once", maxSelected)
 	}
 	for _, id := range ids {
-		if err := runtime.ValidateJobID(id); err != nil {
+		if err := jobs.ValidateJobID(id); err != nil {
 			return badRequest("Invalid job ID: %v", err)
 		}
 	}
@@ -205,16 +205,16 @@ func validSelection(ids []string) error {
 // retryMatching retries the dead letters q and errText select: all of
 // them in the backend without error text, else the matches among the
 // deadScanLimit newest.
-func (h *Handler) retryMatching(ctx context.Context, q runtime.DeadLetterQuery, errText string) (int, error) {
+func (h *Handler) retryMatching(ctx context.Context, q jobs.DeadLetterQuery, errText string) (int, error) {
 	if errText == "" {
 		return h.backend.RetryDeadLetters(ctx, q)
 	}
-	jobs, _, err := h.matchingDead(ctx, q, errText)
+	batch, _, err := h.matchingDead(ctx, q, errText)
 	if err != nil {
 		return 0, err
 	}
-	ids := make([]string, len(jobs))
-	for i, j := range jobs {
+	ids := make([]string, len(batch))
+	for i, j := range batch {
 		ids[i] = j.ID
 	}
 	return h.bulkSelected(ctx, ids, false)

@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // queuePageSize is how many jobs a page of the queue page lists.
@@ -16,7 +16,7 @@ const queuePageSize = 50
 type queueView struct {
 	Name   string
 	Paused bool
-	State  runtime.State
+	State  jobs.State
 	Tabs   []stateTab
 	// The filters: job type and a substring of the ID, args or error.
 	Type, Search string
@@ -42,13 +42,13 @@ type queueRow struct {
 
 // stateTab is one state's tab on the queue page.
 type stateTab struct {
-	State   runtime.State
+	State   jobs.State
 	Count   int64 // -1: not counted by the backend
 	Current bool
 }
 
 // URL is the tab's link, keeping the page's filters.
-func (v *queueView) URL(state runtime.State, cursor string) string {
+func (v *queueView) URL(state jobs.State, cursor string) string {
 	q := url.Values{"name": {v.Name}, "state": {string(state)}}
 	if v.Type != "" {
 		q.Set("type", v.Type)
@@ -63,10 +63,10 @@ func (v *queueView) URL(state runtime.State, cursor string) string {
 }
 
 // stateCounts are the jobs of each state of qs that Stats counts.
-func stateCounts(qs runtime.QueueStats) map[runtime.State]int64 {
-	return map[runtime.State]int64{
-		runtime.StatePending: qs.Pending, runtime.StateScheduled: qs.Scheduled, runtime.StateRunning: qs.Running,
-		runtime.StateRetrying: qs.Retrying, runtime.StateFailed: qs.DeadLetters,
+func stateCounts(qs jobs.QueueStats) map[jobs.State]int64 {
+	return map[jobs.State]int64{
+		jobs.StatePending: qs.Pending, jobs.StateScheduled: qs.Scheduled, jobs.StateRunning: qs.Running,
+		jobs.StateRetrying: qs.Retrying, jobs.StateFailed: qs.DeadLetters,
 	}
 }
 
@@ -88,19 +88,19 @@ func (h *Handler) showQueue(w http.ResponseWriter, r *http.Request) {
 // queueView reads the queue page's request and what it shows.
 func (h *Handler) queueView(r *http.Request) (*queueView, error) {
 	in := r.URL.Query()
-	v := &queueView{Name: in.Get("name"), State: runtime.State(in.Get("state")), Type: strings.TrimSpace(in.Get("type")),
+	v := &queueView{Name: in.Get("name"), State: jobs.State(in.Get("state")), Type: strings.TrimSpace(in.Get("type")),
 		Search: strings.TrimSpace(in.Get("q")), Cursor: in.Get("cursor"), Total: -1}
 	if v.State == "" {
-		v.State = runtime.StatePending
+		v.State = jobs.StatePending
 	}
-	if err := runtime.ValidateQueueName(v.Name); err != nil {
+	if err := jobs.ValidateQueueName(v.Name); err != nil {
 		return nil, badRequest("Invalid queue name: %v", err)
 	}
 	if !v.State.Valid() {
 		return nil, badRequest("Unknown state %q", v.State)
 	}
 	if v.Type != "" {
-		if err := runtime.ValidateJobType(v.Type); err != nil {
+		if err := jobs.ValidateJobType(v.Type); err != nil {
 			return nil, badRequest("Invalid job type: %v", err)
 		}
 	}
@@ -109,13 +109,13 @@ func (h *Handler) queueView(r *http.Request) (*queueView, error) {
 	if err != nil {
 		return nil, err
 	}
-	var counts map[runtime.State]int64
+	var counts map[jobs.State]int64
 	for _, qs := range stats.Queues {
 		if qs.Name == v.Name {
 			v.Paused, counts = qs.Paused, stateCounts(qs)
 		}
 	}
-	for _, s := range runtime.States {
+	for _, s := range jobs.States {
 		n, ok := counts[s]
 		if !ok {
 			n = -1
@@ -125,7 +125,7 @@ func (h *Handler) queueView(r *http.Request) (*queueView, error) {
 			v.Total = n
 		}
 	}
-	p, err := h.backend.ListJobs(ctx, runtime.JobQuery{Queue: v.Name, State: v.State, Limit: queuePageSize, Cursor: v.Cursor,
+	p, err := h.backend.ListJobs(ctx, jobs.JobQuery{Queue: v.Name, State: v.State, Limit: queuePageSize, Cursor: v.Cursor,
 		Type: v.Type, Search: v.Search})
 	if err != nil {
 		return nil, err

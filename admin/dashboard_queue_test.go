@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // TestDashboardQueueAndBulkForms checks, without a browser, the queue
@@ -79,7 +79,7 @@ func TestDashboardQueueAndBulkForms(t *testing.T) {
 		if w.Code != tc.want || !strings.Contains(w.Body.String(), tc.has) || w.Header().Get("Location") != tc.loc {
 			t.Errorf("%s: POST %s = %d to %q, want %d to %q with %q in\n%s", tc.name, tc.path, w.Code, w.Header().Get("Location"), tc.want, tc.loc, tc.has, w.Body)
 		}
-		dead, err := b.DeadLetters(t.Context(), runtime.DeadLetterQuery{Limit: 10})
+		dead, err := b.DeadLetters(t.Context(), jobs.DeadLetterQuery{Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
-// attemptLogTests cover runtime.Job.AttemptLog: every backend keeps the
+// attemptLogTests cover jobs.Job.AttemptLog: every backend keeps the
 // log the transitions write, on every read path.
 var attemptLogTests = []test{
 	{"KeepsEveryAttempt", testAttemptLog},
@@ -19,7 +19,7 @@ var attemptLogTests = []test{
 type wantAttempt struct {
 	attempt         int
 	started, ended  time.Time
-	outcome         runtime.State
+	outcome         jobs.State
 	errType, errMsg string // "" for no error
 }
 
@@ -28,15 +28,15 @@ type wantAttempt struct {
 func (s *suite) expectLog(id string, want ...wantAttempt) {
 	s.t.Helper()
 	j := s.find(id)
-	reads := map[string]runtime.Job{"Job": j}
-	page := s.list(runtime.JobQuery{Queue: j.Queue, State: j.State, Limit: runtime.MaxPageSize})
+	reads := map[string]jobs.Job{"Job": j}
+	page := s.list(jobs.JobQuery{Queue: j.Queue, State: j.State, Limit: jobs.MaxPageSize})
 	for _, l := range page.Jobs {
 		if l.ID == id {
 			reads["ListJobs"] = l
 		}
 	}
-	if j.State == runtime.StateFailed {
-		for _, d := range s.deadLetters(runtime.DeadLetterQuery{Queue: j.Queue, Limit: 100}) {
+	if j.State == jobs.StateFailed {
+		for _, d := range s.deadLetters(jobs.DeadLetterQuery{Queue: j.Queue, Limit: 100}) {
 			if d.ID == id {
 				reads["DeadLetters"] = d
 			}
@@ -53,7 +53,7 @@ func (s *suite) expectLog(id string, want ...wantAttempt) {
 }
 
 // matchLog reports how log differs from want.
-func matchLog(log []runtime.AttemptRecord, want []wantAttempt) error {
+func matchLog(log []jobs.AttemptRecord, want []wantAttempt) error {
 	if len(log) != len(want) {
 		return fmt.Errorf("%d records, want %d", len(log), len(want))
 	}
@@ -79,9 +79,9 @@ func matchLog(log []runtime.AttemptRecord, want []wantAttempt) error {
 // runAttempt leases job id of queue q (promoting it first when it is not
 // pending), lets a second pass and ends the attempt with end; it returns
 // the expected record.
-func (s *suite) runAttempt(q, id string, end func(runtime.Job, time.Time) (runtime.Job, error)) wantAttempt {
+func (s *suite) runAttempt(q, id string, end func(jobs.Job, time.Time) (jobs.Job, error)) wantAttempt {
 	s.t.Helper()
-	if s.find(id).State != runtime.StatePending {
+	if s.find(id).State != jobs.StatePending {
 		s.clock.Advance(time.Minute)
 		s.promote(1)
 	}
@@ -93,7 +93,7 @@ func (s *suite) runAttempt(q, id string, end func(runtime.Job, time.Time) (runti
 	}
 	s.ack(next)
 	w := wantAttempt{attempt: j.Attempt, started: j.StartedAt, ended: s.clock.Now(), outcome: next.State}
-	if next.State != runtime.StateCompleted && next.Error != nil {
+	if next.State != jobs.StateCompleted && next.Error != nil {
 		w.errType, w.errMsg = next.Error.Type, next.Error.Message
 	}
 	s.clock.Advance(time.Second)
@@ -101,21 +101,21 @@ func (s *suite) runAttempt(q, id string, end func(runtime.Job, time.Time) (runti
 }
 
 // retryAfter ends an attempt with a retry in 30 s, failing with msg.
-func retryAfter(msg string) func(runtime.Job, time.Time) (runtime.Job, error) {
-	return func(j runtime.Job, now time.Time) (runtime.Job, error) {
-		return j.PrepareRetry(runtime.JobError{Type: "net.Error", Message: msg, Stacktrace: "goroutine 1"}, now.Add(30*time.Second), now)
+func retryAfter(msg string) func(jobs.Job, time.Time) (jobs.Job, error) {
+	return func(j jobs.Job, now time.Time) (jobs.Job, error) {
+		return j.PrepareRetry(jobs.JobError{Type: "net.Error", Message: msg, Stacktrace: "goroutine 1"}, now.Add(30*time.Second), now)
 	}
 }
 
 func testAttemptLog(s *suite) {
-	s.add("j", runtime.WithQueue("q"), runtime.WithMaxRetries(2))
+	s.add("j", jobs.WithQueue("q"), jobs.WithMaxRetries(2))
 	w1 := s.runAttempt("q", "j", retryAfter("first"))
 	s.expectLog("j", w1)
 	w2 := s.runAttempt("q", "j", retryAfter("second"))
-	w3 := s.runAttempt("q", "j", func(j runtime.Job, now time.Time) (runtime.Job, error) {
-		return j.Fail(runtime.JobError{Type: "panic", Message: "third", Stacktrace: "goroutine 2"}, now)
+	w3 := s.runAttempt("q", "j", func(j jobs.Job, now time.Time) (jobs.Job, error) {
+		return j.Fail(jobs.JobError{Type: "panic", Message: "third", Stacktrace: "goroutine 2"}, now)
 	})
-	if w3.outcome != runtime.StateFailed || w2.outcome != runtime.StateRetrying {
+	if w3.outcome != jobs.StateFailed || w2.outcome != jobs.StateRetrying {
 		s.t.Fatalf("outcomes %s, %s; want retrying, failed", w2.outcome, w3.outcome)
 	}
 	s.expectLog("j", w1, w2, w3)
@@ -125,7 +125,7 @@ func testAttemptLog(s *suite) {
 		s.t.Fatal(err)
 	}
 	s.expectLog("j", w1, w2, w3)
-	w4 := s.runAttempt("q", "j", func(j runtime.Job, now time.Time) (runtime.Job, error) {
+	w4 := s.runAttempt("q", "j", func(j jobs.Job, now time.Time) (jobs.Job, error) {
 		return j.Complete([]byte(`1`), now)
 	})
 	if w4.attempt != 1 || w4.errType != "" {
@@ -134,30 +134,30 @@ func testAttemptLog(s *suite) {
 	s.expectLog("j", w1, w2, w3, w4)
 
 	// A running job cancelled in the store logs its attempt as cancelled.
-	s.add("c", runtime.WithQueue("q"))
+	s.add("c", jobs.WithQueue("q"))
 	running := s.dequeueOne("q", "c")
 	s.clock.Advance(time.Second)
 	if _, err := s.b.Cancel(s.ctx, "c"); err != nil {
 		s.t.Fatal(err)
 	}
-	s.expectLog("c", wantAttempt{attempt: 1, started: running.StartedAt, ended: s.clock.Now(), outcome: runtime.StateCancelled})
+	s.expectLog("c", wantAttempt{attempt: 1, started: running.StartedAt, ended: s.clock.Now(), outcome: jobs.StateCancelled})
 }
 
 func testAttemptLogBounded(s *suite) {
-	const attempts = runtime.MaxAttemptRecords + 3
-	s.add("j", runtime.WithQueue("q"), runtime.WithMaxRetries(attempts))
+	const attempts = jobs.MaxAttemptRecords + 3
+	s.add("j", jobs.WithQueue("q"), jobs.WithMaxRetries(attempts))
 	var all []wantAttempt
 	for i := range attempts {
 		all = append(all, s.runAttempt("q", "j", retryAfter(fmt.Sprintf("attempt %d", i+1))))
 	}
-	s.expectLog("j", all[attempts-runtime.MaxAttemptRecords:]...)
+	s.expectLog("j", all[attempts-jobs.MaxAttemptRecords:]...)
 	if got := s.find("j").AttemptLog[0].Attempt; got != 4 {
 		s.t.Fatalf("oldest record kept is attempt %d, want 4", got)
 	}
 }
 
 func testAttemptLogExpiry(s *suite) {
-	s.add("j", runtime.WithQueue("q"), runtime.WithMaxRetries(3))
+	s.add("j", jobs.WithQueue("q"), jobs.WithMaxRetries(3))
 	j := s.dequeueOne("q", "j")
 	s.clock.Advance(lease + time.Second)
 	if n, err := s.b.RecoverExpired(s.ctx); err != nil || n != 1 {
@@ -167,6 +167,6 @@ func testAttemptLogExpiry(s *suite) {
 	if got.Error == nil || len(got.AttemptLog) != 1 {
 		s.t.Fatalf("after the lease expired: error %+v, log %+v", got.Error, got.AttemptLog)
 	}
-	s.expectLog("j", wantAttempt{attempt: 1, started: j.StartedAt, ended: s.clock.Now(), outcome: runtime.StatePending,
-		errType: runtime.ErrorTypeLeaseExpired, errMsg: got.Error.Message})
+	s.expectLog("j", wantAttempt{attempt: 1, started: j.StartedAt, ended: s.clock.Now(), outcome: jobs.StatePending,
+		errType: jobs.ErrorTypeLeaseExpired, errMsg: got.Error.Message})
 }

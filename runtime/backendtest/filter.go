@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // filterTests cover ListJobs with Type, Search and ScanLimit.
@@ -18,8 +18,8 @@ var filterTests = []test{
 // addArgs enqueues a pending job of jobType in queue q with args.
 func (s *suite) addArgs(id, jobType, args string) {
 	s.t.Helper()
-	o := runtime.ResolveEnqueueOptions(runtime.WithJobID(id), runtime.WithQueue("q"))
-	j, err := runtime.NewJob(jobType, []byte(args), o, s.clock.Now())
+	o := jobs.ResolveEnqueueOptions(jobs.WithJobID(id), jobs.WithQueue("q"))
+	j, err := jobs.NewJob(jobType, []byte(args), o, s.clock.Now())
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func (s *suite) addArgs(id, jobType, args string) {
 
 // scanPages pages through q's matches and returns the IDs of each page
 // and the jobs each call examined.
-func (s *suite) scanPages(q runtime.JobQuery) (pages [][]string, scanned []int) {
+func (s *suite) scanPages(q jobs.JobQuery) (pages [][]string, scanned []int) {
 	s.t.Helper()
 	for {
 		p := s.list(q)
@@ -57,33 +57,33 @@ func testListFiltered(s *suite) {
 		}
 		s.addArgs(fmt.Sprintf("%c%d", typ[0], i), typ, args)
 	}
-	s.add("other-queue", runtime.WithQueue("other"))
-	s.add("later", runtime.WithQueue("q"), runtime.RunIn(time.Hour))
+	s.add("other-queue", jobs.WithQueue("other"))
+	s.add("later", jobs.WithQueue("q"), jobs.RunIn(time.Hour))
 	cases := []struct {
 		name    string
-		q       runtime.JobQuery
+		q       jobs.JobQuery
 		want    [][]string
 		scanned []int
 	}{
-		{"type", runtime.JobQuery{Type: "sms", Limit: 3}, [][]string{{"s1", "s3", "s5"}, {"s7"}}, []int{6, 2}},
+		{"type", jobs.JobQuery{Type: "sms", Limit: 3}, [][]string{{"s1", "s3", "s5"}, {"s7"}}, []int{6, 2}},
 		// A full page does not look ahead: s7, after m6, is scanned next time.
-		{"type, full pages", runtime.JobQuery{Type: "mail", Limit: 2}, [][]string{{"m0", "m2"}, {"m4", "m6"}, {}}, []int{3, 4, 1}},
-		{"args, any case", runtime.JobQuery{Search: "example.COM", Limit: 10}, [][]string{{"m0", "m2", "m4", "m6"}}, []int{8}},
-		{"args substring", runtime.JobQuery{Search: "user4@", Limit: 10}, [][]string{{"m4"}}, []int{8}},
-		{"ID", runtime.JobQuery{Search: "S5", Limit: 10}, [][]string{{"s5"}}, []int{8}},
-		{"type and search", runtime.JobQuery{Type: "sms", Search: "+41", Limit: 10}, [][]string{{"s1", "s3", "s5", "s7"}}, []int{8}},
-		{"no match", runtime.JobQuery{Search: "nobody", Limit: 10}, [][]string{{}}, []int{8}},
-		{"unknown type", runtime.JobQuery{Type: "fax"}, [][]string{{}}, []int{8}},
+		{"type, full pages", jobs.JobQuery{Type: "mail", Limit: 2}, [][]string{{"m0", "m2"}, {"m4", "m6"}, {}}, []int{3, 4, 1}},
+		{"args, any case", jobs.JobQuery{Search: "example.COM", Limit: 10}, [][]string{{"m0", "m2", "m4", "m6"}}, []int{8}},
+		{"args substring", jobs.JobQuery{Search: "user4@", Limit: 10}, [][]string{{"m4"}}, []int{8}},
+		{"ID", jobs.JobQuery{Search: "S5", Limit: 10}, [][]string{{"s5"}}, []int{8}},
+		{"type and search", jobs.JobQuery{Type: "sms", Search: "+41", Limit: 10}, [][]string{{"s1", "s3", "s5", "s7"}}, []int{8}},
+		{"no match", jobs.JobQuery{Search: "nobody", Limit: 10}, [][]string{{}}, []int{8}},
+		{"unknown type", jobs.JobQuery{Type: "fax"}, [][]string{{}}, []int{8}},
 	}
 	for _, c := range cases {
-		c.q.Queue, c.q.State = "q", runtime.StatePending
+		c.q.Queue, c.q.State = "q", jobs.StatePending
 		pages, scanned := s.scanPages(c.q)
 		if !slices.EqualFunc(pages, c.want, slices.Equal) || !slices.Equal(scanned, c.scanned) {
 			s.t.Errorf("%s: pages %v scanning %v, want %v scanning %v", c.name, pages, scanned, c.want, c.scanned)
 		}
 	}
 	// The unfiltered listing reports nothing scanned.
-	if p := s.list(runtime.JobQuery{Queue: "q", State: runtime.StatePending}); p.Scanned != 0 || len(p.Jobs) != 8 {
+	if p := s.list(jobs.JobQuery{Queue: "q", State: jobs.StatePending}); p.Scanned != 0 || len(p.Jobs) != 8 {
 		s.t.Fatalf("unfiltered page: %d jobs, scanned %d; want 8, 0", len(p.Jobs), p.Scanned)
 	}
 }
@@ -95,18 +95,18 @@ func testListScanLimit(s *suite) {
 		if i%3 == 0 {
 			typ = "sms"
 		}
-		s.addTyped(fmt.Sprintf("d%d", i), typ, runtime.WithQueue("q"), runtime.WithMaxRetries(0))
+		s.addTyped(fmt.Sprintf("d%d", i), typ, jobs.WithQueue("q"), jobs.WithMaxRetries(0))
 		s.fail(s.dequeueOne("q", fmt.Sprintf("d%d", i)))
 		s.clock.Advance(time.Second)
 	}
-	q := runtime.JobQuery{Queue: "q", State: runtime.StateFailed, Type: "sms", Limit: 10, ScanLimit: 4}
+	q := jobs.JobQuery{Queue: "q", State: jobs.StateFailed, Type: "sms", Limit: 10, ScanLimit: 4}
 	pages, scanned := s.scanPages(q)
 	want := [][]string{{"d9", "d6"}, {"d3"}, {"d0"}}
 	if !slices.EqualFunc(pages, want, slices.Equal) || !slices.Equal(scanned, []int{4, 4, 2}) {
 		s.t.Fatalf("sms dead letters scanning 4 at a time: pages %v scanning %v; want %v scanning [4 4 2]", pages, scanned, want)
 	}
 	// A scan that finds nothing within its bound still moves on.
-	q = runtime.JobQuery{Queue: "q", State: runtime.StateFailed, Search: "d0", ScanLimit: 3}
+	q = jobs.JobQuery{Queue: "q", State: jobs.StateFailed, Search: "d0", ScanLimit: 3}
 	pages, _ = s.scanPages(q)
 	if !slices.EqualFunc(pages, [][]string{{}, {}, {}, {"d0"}}, slices.Equal) {
 		s.t.Fatalf("search d0 scanning 3 at a time: pages %v; want three empty pages, then d0", pages)
@@ -115,11 +115,11 @@ func testListScanLimit(s *suite) {
 
 func testListSearchError(s *suite) {
 	for _, id := range []string{"a", "b", "c"} {
-		s.deadLetter(id, runtime.WithQueue("q")) // error "boom <id>"
+		s.deadLetter(id, jobs.WithQueue("q")) // error "boom <id>"
 		s.clock.Advance(time.Second)
 	}
-	p := s.list(runtime.JobQuery{Queue: "q", State: runtime.StateFailed, Search: "BOOM B"})
+	p := s.list(jobs.JobQuery{Queue: "q", State: jobs.StateFailed, Search: "BOOM B"})
 	s.expectIDs("failed jobs whose error says boom b", p.Jobs, "b")
-	p = s.list(runtime.JobQuery{Queue: "q", State: runtime.StateFailed, Search: "boom"})
+	p = s.list(jobs.JobQuery{Queue: "q", State: jobs.StateFailed, Search: "boom"})
 	s.expectIDs("failed jobs whose error says boom", p.Jobs, "c", "b", "a")
 }

@@ -13,6 +13,7 @@ var attemptLogTests = []test{
 	{"KeepsEveryAttempt", testAttemptLog},
 	{"KeepsTheLastTen", testAttemptLogBounded},
 	{"LeaseExpiryIsLogged", testAttemptLogExpiry},
+	{"ReadsAreCopies", testAttemptLogCopies},
 }
 
 // wantAttempt is what one AttemptRecord must hold.
@@ -169,4 +170,13 @@ func testAttemptLogExpiry(s *suite) {
 	}
 	s.expectLog("j", wantAttempt{attempt: 1, started: j.StartedAt, ended: s.clock.Now(), outcome: jobs.StatePending,
 		errType: jobs.ErrorTypeLeaseExpired, errMsg: got.Error.Message})
+}
+
+func testAttemptLogCopies(s *suite) {
+	s.add("j", jobs.WithQueue("q"), jobs.WithMaxRetries(1))
+	w := s.runAttempt("q", "j", retryAfter("kept"))
+	// Changing what a read returned changes nothing stored.
+	got := s.find("j")
+	got.AttemptLog[0].Outcome, got.AttemptLog[0].Error.Message = jobs.StateCompleted, "changed"
+	s.expectLog("j", w)
 }

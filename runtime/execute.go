@@ -2,18 +2,14 @@ package runtime
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	"github.com/jobsgo/jobs"
 )
-
-func randomFloat() float64 { return rand.Float64() }
 
 // attempt is what one run of a handler produced.
 type attempt struct {
@@ -61,7 +57,7 @@ func (e *executor) settle(rj *runningJob, a attempt) (outcome jobs.Job, ok bool)
 		}
 		return jobs.Job{}, false
 	}
-	next := e.decide(job, a, e.cfg.Clock.Now())
+	next := e.handlers.decide(job, a, e.cfg.Clock.Now())
 	switch next.State {
 	case jobs.StateCompleted:
 		logJob(e.log, slog.LevelDebug, job, "jobs: job completed", "duration", next.FinishedAt.Sub(job.StartedAt))
@@ -73,42 +69,14 @@ func (e *executor) settle(rj *runningJob, a attempt) (outcome jobs.Job, ok bool)
 	return next, true
 }
 
-// preparedHandler is a registration with the pool's handler chain built
-// around it: the chain is built once per job type, not once per job.
-type preparedHandler struct {
-	reg registration
-	// run is RecoverPanics(pool middleware(type middleware(handler))),
-	// a tenant handler adapted to run in its tenant's scope.
-	run Handler
-}
-
-// handlerFor returns the prepared handler of jobType, building and caching
-// it on first use; ok is false when no handler is registered for it.
-func (e *executor) handlerFor(jobType string) (ph *preparedHandler, ok bool) {
-	if v, ok := e.handlers.Load(jobType); ok {
-		return v.(*preparedHandler), true
-	}
-	reg, ok := e.registry.lookup(jobType)
-	if !ok {
-		return nil, false
-	}
-	h := reg.handler
-	if reg.tenant != nil {
-		h = e.tenantHandler(reg.tenant)
-	}
-	ph = &preparedHandler{reg: reg, run: RecoverPanics(chain(chain(h, reg.config.Middleware), e.cfg.Middleware))}
-	v, _ := e.handlers.LoadOrStore(jobType, ph) // registrations never change
-	return v.(*preparedHandler), true
-}
-
 // runHandler looks the job's handler up and runs it with its timeout,
 // watched (see watchdog).
 func (e *executor) runHandler(rj *runningJob) attempt {
 	ctx, job := rj.ctx, rj.job
-	ph, ok := e.handlerFor(job.Type)
+	ph, ok := e.handlers.lookup(job.Type)
 	if !ok {
 		return attempt{
-			err:       fmt.Errorf("no handler is registered for job type %q (registered: %v)", job.Type, e.registry.Types()),
+			err:       fmt.Errorf("no handler is registered for job type %q (registered: %v)", job.Type, e.handlers.registry.Types()),
 			permanent: true,
 			errType:   jobs.ErrorTypeUnknownJobType,
 		}
@@ -133,88 +101,6 @@ func (e *executor) runHandler(rj *runningJob) attempt {
 		a.permanent = !e.cfg.RetryUnknownTenant
 	}
 	return a
-}
-
-func (e *executor) tenantHandler(th TenantHandler) Handler {
-	return func(ctx context.Context, job jobs.Job) (json.RawMessage, error) {
-		var result json.RawMessage
-		err := e.cfg.Tenants.RunInTenant(ctx, job.TenantID, func(ctx context.Context, tx *sql.Tx) error {
-			var err error
-			result, err = th(ctx, tx, job)
-			return err
-		})
-		return result, err
-	}
-}
-
-// decide turns an attempt into the job's next state: completed, retrying
-// (with its backoff) or failed.
-func (e *executor) decide(job jobs.Job, a attempt, now time.Time) jobs.Job {
-	if a.err == nil {
-		next, err := job.Complete(a.result, now)
-		if err == nil {
-			return next
-		}
-		a = attempt{err: err, permanent: true, errType: jobs.ErrorTypeCorrupt}
-	}
-	jobErr := toJobError(a)
-	if a.permanent || errors.Is(a.err, jobs.ErrSkipRetry) || job.RetriesLeft() == 0 {
-		return mustTransition(job.Fail(jobErr, now))
-	}
-	policy := e.retryPolicy(job)
-	at := now.Add(policy.Delay(job.Charged(), e.cfg.Random()))
-	return mustTransition(job.PrepareRetry(jobErr, at, now))
-}
-
-// retryPolicy resolves the job's policy: the most specific one set (the
-// job's own, else its handler's, else the pool's) wins whole; its zero
-// fields take the RetryPolicy defaults.
-func (e *executor) retryPolicy(job jobs.Job) jobs.RetryPolicy {
-	if job.Retry != nil {
-		return job.Retry.WithDefaults()
-	}
-	if ph, ok := e.handlerFor(job.Type); ok && ph.reg.config.Retry != nil {
-		return ph.reg.config.Retry.WithDefaults()
-	}
-	return e.cfg.Retry.WithDefaults()
-}
-
-func toJobError(a attempt) jobs.JobError {
-	var pe *PanicError
-	switch {
-	case errors.As(a.err, &pe):
-		return jobs.JobError{Type: jobs.ErrorTypePanic, Message: pe.Error(), Stacktrace: pe.Stack}
-	case a.timedOut:
-		return jobs.JobError{Type: jobs.ErrorTypeTimeout, Message: fmt.Sprintf("attempt timed out after %s: %v", a.timeout, a.err)}
-	case a.errType != "":
-		return jobs.JobError{Type: a.errType, Message: a.err.Error()}
-	}
-	return jobs.JobError{Type: errorTypeName(a.err), Message: a.err.Error()}
-}
-
-// errorTypeName names the Go type of the innermost error of err's chain,
-// the one that says what went wrong ("*fs.PathError", "*net.OpError").
-func errorTypeName(err error) string {
-	for {
-		var next error
-		switch u := err.(type) {
-		case interface{ Unwrap() error }:
-			next = u.Unwrap()
-		case interface{ Unwrap() []error }:
-			if errs := u.Unwrap(); len(errs) > 0 {
-				next = errs[len(errs)-1]
-			}
-		}
-		if next == nil {
-			break
-		}
-		err = next
-	}
-	name := fmt.Sprintf("%T", err)
-	if name == "*errors.errorString" {
-		return "error"
-	}
-	return name
 }
 
 // mustTransition unwraps a transition the pool has already checked is legal

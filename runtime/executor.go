@@ -24,13 +24,12 @@ type executor struct {
 	backend jobs.Isolator
 	// ackDequeuer is the backend when it is one, else nil.
 	ackDequeuer jobs.AckDequeuer
-	registry    *Registry
 	cfg         PoolConfig
 	log         *slog.Logger
 	slots       *slotTable
 	turns       *turns // runs suspect jobs alone (see runAlone)
 	acks        *acker
-	handlers    sync.Map // job type -> *preparedHandler
+	handlers    *handlerSet
 	// abandoned counts the handlers given up on (AbandonedHandlers).
 	abandoned atomic.Int64
 
@@ -43,7 +42,7 @@ type executor struct {
 func newExecutor(backend jobs.Backend, registry *Registry, slots *slotTable, gate *turns, cfg PoolConfig) *executor {
 	e := &executor{
 		backend:  backend,
-		registry: registry,
+		handlers: newHandlerSet(registry, cfg),
 		cfg:      cfg,
 		log:      cfg.Logger,
 		slots:    slots,

@@ -5,11 +5,13 @@
 // (fetch, execute, heartbeat, maintain), the scheduler, periodic jobs and
 // middleware.
 //
-// A Pool is four small services around one shared table of worker slots,
-// started in this order by Start and stopped in it by Shutdown: the
-// executor (a worker goroutine per slot), the fetcher (a goroutine per
+// A Pool is four small services around one shared table of worker slots:
+// the executor (a worker goroutine per slot), the fetcher (a goroutine per
 // queue), the maintainer (the Scheduler and the periodic schedules) and
-// the heartbeat (lease renewal, worker reports, cancellations). One job
+// the heartbeat (lease renewal, worker reports, cancellations). Start
+// starts them in that order; Shutdown stops the fetcher and the maintainer
+// first, so that no job is taken, then the executor, which waits for the
+// running jobs, and the heartbeat last, as it renews their leases. One job
 // goes through them like this: the fetcher sees an idle slot of its queue,
 // waits while a suspect job has the process to itself, leases the job from
 // the backend and places it in the slot, which hands it to the slot's

@@ -160,8 +160,9 @@ type Pool struct {
 	cfg      PoolConfig
 	log      *slog.Logger
 
-	// The services, started in this order and stopped in this order
-	// (asynq's Server composes its processors the same way).
+	// The services, started in this order; Shutdown stops the fetcher
+	// and the maintainer, then the executor, then the heartbeat (asynq's
+	// Server composes its processors the same way).
 	slots *slotTable // the state they share
 	exec  *executor
 	fetch *fetcher

@@ -34,6 +34,45 @@ func TestPoolRenewsLeasesOfLongJobs(t *testing.T) {
 	}
 }
 
+// TestPoolShutdownKeepsLeasesOfRunningJobs checks the order in which
+// Shutdown stops the pool's services: the heartbeat goes on renewing the
+// lease of a job that runs through the shutdown wait, so that another
+// process's scheduler, recovering expired leases every 5 ms, does not take
+// the job back while its handler still runs.
+func TestPoolShutdownKeepsLeasesOfRunningJobs(t *testing.T) {
+	h := newHarness(t)
+	started := make(chan struct{})
+	h.register("long", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
+		close(started)
+		select {
+		case <-time.After(400 * time.Millisecond): // several leases
+			return nil, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	})
+	h.start(runtime.PoolConfig{Lease: 60 * time.Millisecond, DisableScheduler: true, ShutdownTimeout: 5 * time.Second})
+	other, stopOther := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.NewScheduler(h.backend, 5*time.Millisecond, quietLogger()).Run(other)
+	}()
+	defer func() { stopOther(); <-done }()
+	job := h.enqueue("long")
+	<-started
+	if err := h.pool.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.backend.Job(context.Background(), job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != jobs.StateCompleted || got.Attempt != 1 {
+		t.Fatalf("job is %s attempt %d after shutdown, want completed attempt 1: its lease expired during the shutdown wait", got.State, got.Attempt)
+	}
+}
+
 func TestPoolReportsWorkers(t *testing.T) {
 	h := newHarness(t)
 	release := make(chan struct{})

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -117,10 +118,17 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, data pa
 	}
 }
 
-// login exchanges the API token for a session.
+// login exchanges the API token for a session. Failed logins are limited
+// per client address and in all (see loginLimiter).
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.tokenHash == nil {
 		h.render(w, http.StatusForbidden, "login", page{Title: "Log in", Error: "This dashboard has no token to log in with: your own authorizer decides who gets in"})
+		return
+	}
+	ip := clientIP(r)
+	if wait, ok := h.logins.begin(ip); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+		h.render(w, http.StatusTooManyRequests, "login", page{Title: "Log in", Error: "Too many failed logins: try again in " + wait.String()})
 		return
 	}
 	sum := sha256.Sum256([]byte(strings.TrimSpace(r.PostFormValue("token"))))
@@ -128,6 +136,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, http.StatusUnauthorized, "login", page{Title: "Log in", Error: "Wrong token"})
 		return
 	}
+	h.logins.succeeded(ip)
 	h.sessions.start(w, r)
 	redirect(w, "./")
 }

@@ -54,6 +54,11 @@ type page struct {
 	Filter   Filter
 	Job      *jobView
 	Procs    []process
+	// Live marks the pages that refresh themselves: app.js fetches the
+	// page again at the interval the visitor picks and swaps in its main.
+	Live      bool
+	Schedules []scheduleView
+	History   *historyView
 }
 
 // dashboard routes the web dashboard's requests; it reports false for
@@ -94,6 +99,10 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) bool {
 		redirect(w, "login")
 	case "GET ", "GET dead", "GET workers":
 		h.showPage(w, r, rest)
+	case "GET periodic":
+		h.showPeriodic(w, r)
+	case "GET history":
+		h.showHistory(w, r)
 	case "POST pause", "POST resume", "POST retry", "POST cancel", "POST delete":
 		h.act(w, r, rest)
 	default:
@@ -167,7 +176,7 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request, name string) 
 	if !ok {
 		return
 	}
-	data := page{CSRF: sess.csrf, ReadOnly: h.cfg.readOnly, LoggedIn: byCookie && h.cfg.tokenHash != nil}
+	data := page{CSRF: sess.csrf, ReadOnly: h.cfg.readOnly, LoggedIn: byCookie && h.cfg.tokenHash != nil, Live: true}
 	var err error
 	var tmpl string
 	switch name {

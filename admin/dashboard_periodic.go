@@ -39,8 +39,8 @@ type historyView struct {
 	Type              string
 	Jobs              []Job
 	Completed, Failed int
-	MeanDuration      time.Duration // of the listed jobs' last attempts
-	Types             []string      // known job types, for the picker
+	MeanMS            float64  // mean run time of the listed jobs' last attempts
+	Types             []string // known job types, for the picker
 	Limit             int
 }
 
@@ -126,22 +126,22 @@ func (h *Handler) showHistory(w http.ResponseWriter, r *http.Request) {
 // fill sets v's jobs and their figures.
 func (v *historyView) fill(jobs []runtime.Job) {
 	v.Jobs = JobsOf(jobs)
-	var total time.Duration
+	var total float64
 	var timed int
-	for _, j := range jobs {
+	for _, j := range v.Jobs {
 		switch j.State {
 		case runtime.StateCompleted:
 			v.Completed++
 		case runtime.StateFailed:
 			v.Failed++
 		}
-		if !j.StartedAt.IsZero() && j.FinishedAt.After(j.StartedAt) {
-			total += j.FinishedAt.Sub(j.StartedAt)
+		if j.DurationMS > 0 {
+			total += j.DurationMS
 			timed++
 		}
 	}
 	if timed > 0 {
-		v.MeanDuration = (total / time.Duration(timed)).Round(time.Microsecond)
+		v.MeanMS = total / float64(timed)
 	}
 }
 

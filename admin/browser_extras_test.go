@@ -6,11 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/adapters/redis/redistest"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // historyType is the job type whose history seedExtras stores; its failed
@@ -24,7 +25,7 @@ const (
 type extrasSeed struct {
 	// live has run its last job (completed); stale's next run is hours
 	// past and its last job is not kept.
-	live, stale runtime.ScheduleInfo
+	live, stale jobs.ScheduleInfo
 	// history are the IDs of historyType's finished jobs, newest first,
 	// and whether each failed.
 	history []string
@@ -34,18 +35,18 @@ type extrasSeed struct {
 // seedExtras stores two periodic schedules' last ticks, the job of the
 // first one (completed), and five finished jobs of historyType in queue
 // builds, alternately completed and failed.
-func seedExtras(t *testing.T, b runtime.Backend) extrasSeed {
+func seedExtras(t *testing.T, b jobs.Backend) extrasSeed {
 	t.Helper()
 	ctx := t.Context()
 	last := time.Now().Truncate(time.Hour)
 	s := extrasSeed{
-		live: runtime.ScheduleInfo{Name: "hourly-cleanup", Spec: "@every 1h", TimeZone: "Europe/Paris", JobType: "cleanup.sessions",
+		live: jobs.ScheduleInfo{Name: "hourly-cleanup", Spec: "@every 1h", TimeZone: "Europe/Paris", JobType: "cleanup.sessions",
 			LastRun: last, LastJobID: fmt.Sprintf("periodic:hourly-cleanup:%d", last.Unix()), NextRun: last.Add(time.Hour)},
-		stale: runtime.ScheduleInfo{Name: "nightly-export", Spec: "0 3 * * *", TimeZone: "America/New_York", JobType: "export.nightly",
+		stale: jobs.ScheduleInfo{Name: "nightly-export", Spec: "0 3 * * *", TimeZone: "America/New_York", JobType: "export.nightly",
 			LastRun: last.Add(-27 * time.Hour), LastJobID: "periodic:nightly-export:1", NextRun: last.Add(-3 * time.Hour)},
 		failed: map[string]bool{},
 	}
-	for _, in := range []runtime.ScheduleInfo{s.live, s.stale} {
+	for _, in := range []jobs.ScheduleInfo{s.live, s.stale} {
 		if won, err := b.ClaimTick(ctx, in); err != nil || !won {
 			t.Fatalf("ClaimTick(%s) = %v, %v", in.Name, won, err)
 		}
@@ -62,25 +63,25 @@ func seedExtras(t *testing.T, b runtime.Backend) extrasSeed {
 
 // finish enqueues job id of jobType on queue, takes it and completes it,
 // or fails it with historyError for good.
-func finish(t *testing.T, b runtime.Backend, id, jobType, queue string, fail bool) {
+func finish(t *testing.T, b jobs.Backend, id, jobType, queue string, fail bool) {
 	t.Helper()
 	ctx := t.Context()
-	j, err := runtime.NewJob(jobType, []byte(`{"n":1}`), runtime.ResolveEnqueueOptions(runtime.WithJobID(id), runtime.WithQueue(queue), runtime.WithMaxRetries(0)), time.Now())
+	j, err := jobs.NewJob(jobType, []byte(`{"n":1}`), jobs.ResolveEnqueueOptions(jobs.WithJobID(id), jobs.WithQueue(queue), jobs.WithMaxRetries(0)), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Enqueue(ctx, j); err != nil {
 		t.Fatal(err)
 	}
-	jobs, err := b.Dequeue(ctx, queue, 1, time.Minute)
-	if err != nil || len(jobs) != 1 {
-		t.Fatalf("Dequeue(%s) = %v, %v", queue, jobs, err)
+	taken, err := b.Dequeue(ctx, queue, 1, time.Minute)
+	if err != nil || len(taken) != 1 {
+		t.Fatalf("Dequeue(%s) = %v, %v", queue, taken, err)
 	}
 	time.Sleep(2 * time.Millisecond) // a run time the page shows
 	if fail {
-		j, err = jobs[0].Fail(runtime.JobError{Message: historyError, Type: "error"}, time.Now())
+		j, err = taken[0].Fail(jobs.JobError{Message: historyError, Type: "error"}, time.Now())
 	} else {
-		j, err = jobs[0].Complete([]byte(`{"ok":true}`), time.Now())
+		j, err = taken[0].Complete([]byte(`{"ok":true}`), time.Now())
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -111,10 +112,10 @@ func TestDashboardExtrasInBrowser(t *testing.T) {
 	ctx, dialogs := browser(t)
 	backends := []struct {
 		name string
-		new  func(t *testing.T) runtime.Backend
+		new  func(t *testing.T) jobs.Backend
 	}{
-		{"memory", func(*testing.T) runtime.Backend { return memory.New() }},
-		{"redis", func(t *testing.T) runtime.Backend { b, _ := redistest.New(t); return b }},
+		{"memory", func(*testing.T) jobs.Backend { return memory.New() }},
+		{"redis", func(t *testing.T) jobs.Backend { b, _ := redistest.New(t); return b }},
 	}
 	run := runner(ctx)
 	for _, bk := range backends {

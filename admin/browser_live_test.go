@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -20,11 +22,11 @@ const liveCell = `tr[data-queue="live"] td[data-state="pending"]`
 // browseLive checks the live refresh of the overview at url on b: a job
 // enqueued after the page loaded shows up without a reload at the picked
 // interval, pausing stops it, and the interval is remembered.
-func browseLive(t *testing.T, url string, b runtime.Backend, run func(*testing.T, ...chromedp.Action)) {
+func browseLive(t *testing.T, url string, b jobs.Backend, run func(*testing.T, ...chromedp.Action)) {
 	client := runtime.NewClient(b)
 	enqueue := func(t *testing.T) {
 		t.Helper()
-		if _, err := client.Enqueue(t.Context(), "live.job", nil, runtime.WithQueue("live")); err != nil {
+		if _, err := client.Enqueue(t.Context(), "live.job", nil, jobs.WithQueue("live")); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // historyPageSize is how many finished jobs of a type the history page
@@ -20,7 +20,7 @@ const scheduleOverdue = time.Minute
 
 // scheduleView is one periodic schedule on the periodic page.
 type scheduleView struct {
-	runtime.ScheduleInfo
+	jobs.ScheduleInfo
 	// LastRunAt and NextRunAt are LastRun and NextRun in the schedule's
 	// time zone, as text; empty when unknown.
 	LastRunAt, NextRunAt string
@@ -31,7 +31,7 @@ type scheduleView struct {
 	Overdue bool
 	// LastState is the last job's state now, or "" when the backend no
 	// longer keeps it.
-	LastState runtime.State
+	LastState jobs.State
 }
 
 // historyView is the history page of one job type.
@@ -61,7 +61,7 @@ func (h *Handler) showPeriodic(w http.ResponseWriter, r *http.Request) {
 }
 
 // scheduleViews converts infos at now, with their last jobs' states.
-func (h *Handler) scheduleViews(r *http.Request, infos []runtime.ScheduleInfo, now time.Time) ([]scheduleView, error) {
+func (h *Handler) scheduleViews(r *http.Request, infos []jobs.ScheduleInfo, now time.Time) ([]scheduleView, error) {
 	out := make([]scheduleView, len(infos))
 	for i, in := range infos {
 		v := scheduleView{ScheduleInfo: in}
@@ -78,12 +78,12 @@ func (h *Handler) scheduleViews(r *http.Request, infos []runtime.ScheduleInfo, n
 			v.NextIn = in.NextRun.Sub(now).Round(time.Second)
 			v.Overdue = v.NextIn < -scheduleOverdue
 		}
-		if in.LastJobID != "" && runtime.ValidateJobID(in.LastJobID) == nil {
+		if in.LastJobID != "" && jobs.ValidateJobID(in.LastJobID) == nil {
 			j, err := h.backend.Job(r.Context(), in.LastJobID)
 			switch {
 			case err == nil:
 				v.LastState = j.State
-			case !errors.Is(err, runtime.ErrJobNotFound):
+			case !errors.Is(err, jobs.ErrJobNotFound):
 				return nil, err
 			}
 		}
@@ -108,12 +108,12 @@ func (h *Handler) showHistory(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if jobType != "" {
 		data.Title = "History of " + jobType
-		if err = runtime.ValidateJobType(jobType); err != nil {
+		if err = jobs.ValidateJobType(jobType); err != nil {
 			err = badRequest("Invalid job type: %v", err)
 		} else {
-			var jobs []runtime.Job
-			if jobs, err = h.backend.History(r.Context(), jobType, historyPageSize); err == nil {
-				view.fill(jobs)
+			var finished []jobs.Job
+			if finished, err = h.backend.History(r.Context(), jobType, historyPageSize); err == nil {
+				view.fill(finished)
 			}
 		}
 	}
@@ -124,15 +124,15 @@ func (h *Handler) showHistory(w http.ResponseWriter, r *http.Request) {
 }
 
 // fill sets v's jobs and their figures.
-func (v *historyView) fill(jobs []runtime.Job) {
-	v.Jobs = JobsOf(jobs)
+func (v *historyView) fill(finished []jobs.Job) {
+	v.Jobs = JobsOf(finished)
 	var total float64
 	var timed int
 	for _, j := range v.Jobs {
 		switch j.State {
-		case runtime.StateCompleted:
+		case jobs.StateCompleted:
 			v.Completed++
-		case runtime.StateFailed:
+		case jobs.StateFailed:
 			v.Failed++
 		}
 		if j.DurationMS > 0 {
@@ -153,7 +153,7 @@ func (h *Handler) knownTypes(r *http.Request) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	dead, err := h.backend.DeadLetters(r.Context(), runtime.DeadLetterQuery{Limit: deadLetterPageSize})
+	dead, err := h.backend.DeadLetters(r.Context(), jobs.DeadLetterQuery{Limit: deadLetterPageSize})
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/examples"
 	"github.com/jobsgo/jobs/generated"
 	"github.com/jobsgo/jobs/runtime"
@@ -20,7 +21,7 @@ import (
 const flowEvery = 250 * time.Millisecond
 
 // flowQueues are the queues the flow's pool serves, with their workers.
-var flowQueues = map[string]int{"billing": 2, "emails": 2, "media": 2, "reports": 1, "exports": 1, runtime.DefaultQueue: 1}
+var flowQueues = map[string]int{"billing": 2, "emails": 2, "media": 2, "reports": 1, "exports": 1, jobs.DefaultQueue: 1}
 
 // startFlow keeps jobs flowing through backend while the demo serves the
 // dashboard, after the scenario: a pool on the scenario's queues whose
@@ -29,7 +30,7 @@ var flowQueues = map[string]int{"billing": 2, "emails": 2, "media": 2, "reports"
 // some scheduled a little later); tenants runs the tenant handler, which
 // the flow does not enqueue. stop ends the producer and shuts the
 // pool down.
-func startFlow(ctx context.Context, out io.Writer, backend runtime.Backend, tenants runtime.TenantExecutor, middleware []runtime.Middleware) (stop func() error, err error) {
+func startFlow(ctx context.Context, out io.Writer, backend jobs.Backend, tenants jobs.TenantExecutor, middleware []runtime.Middleware) (stop func() error, err error) {
 	reg := runtime.NewRegistry()
 	if err := generated.Register(reg, &examples.Billing{Gateway: randomGateway{}}, &examples.Reports{Source: demoSales{}}); err != nil {
 		return nil, err
@@ -67,7 +68,7 @@ func startFlow(ctx context.Context, out io.Writer, backend runtime.Backend, tena
 // workAWhile makes every handler take 50 ms to 1.5 s, as real work would,
 // so that the dashboard shows jobs running.
 func workAWhile(next runtime.Handler) runtime.Handler {
-	return func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	return func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		if err := sleep(ctx, time.Duration(50+rand.IntN(1450))*time.Millisecond); err != nil {
 			return nil, err
 		}
@@ -79,24 +80,24 @@ func workAWhile(next runtime.Handler) runtime.Handler {
 // each kind is printed.
 func produce(ctx context.Context, out io.Writer, client *generated.Client) {
 	report := examples.ReportArgs{From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
-	mix := []func(n int) (runtime.Job, error){
-		func(n int) (runtime.Job, error) {
+	mix := []func(n int) (jobs.Job, error){
+		func(n int) (jobs.Job, error) {
 			return client.EnqueueSendEmail(ctx, examples.SendEmailArgs{To: fmt.Sprintf("user%d@example.com", n), Subject: "Your receipt", Body: "Thanks"})
 		},
-		func(n int) (runtime.Job, error) {
+		func(n int) (jobs.Job, error) {
 			return client.EnqueueChargeInvoice(ctx, examples.ChargeInvoiceArgs{InvoiceID: fmt.Sprintf("INV-%d", 5000+n), Cents: int64(100 + n%9000), Currency: "eur"}, demoRetry)
 		},
-		func(n int) (runtime.Job, error) {
+		func(n int) (jobs.Job, error) {
 			return client.EnqueueProcessImage(ctx, examples.ProcessImageArgs{SourceKey: fmt.Sprintf("uploads/photo-%d.png", n), Format: examples.FormatWebP, MaxSide: 640, Width: 4000, Height: 3000},
-				runtime.WithPriority(runtime.Priorities[n%len(runtime.Priorities)]))
+				jobs.WithPriority(jobs.Priorities[n%len(jobs.Priorities)]))
 		},
-		func(n int) (runtime.Job, error) {
+		func(n int) (jobs.Job, error) {
 			if n%5 == 0 { // a permanent failure now and then: a dead letter
 				return client.EnqueueSendEmail(ctx, examples.SendEmailArgs{To: "not-an-address", Subject: "Oops", Body: "?"})
 			}
 			return client.ScheduleGenerateReport(ctx, time.Now().Add(time.Duration(2+n%10)*time.Second), report)
 		},
-		func(n int) (runtime.Job, error) {
+		func(n int) (jobs.Job, error) {
 			return client.EnqueueBulkExport(ctx, examples.BulkExportArgs{Dataset: "orders", Records: 1000 + n, ChunkSize: 500})
 		},
 	}

@@ -46,7 +46,7 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r, err := b.lanes.do(ctx, queue, laneOp{take: &takeRequest{limit: limit, lease: lease}})
+		r, err := b.lanes.Do(ctx, queue, laneOp{take: &takeRequest{limit: limit, lease: lease}})
 		if err == nil {
 			err = r.err
 		}

@@ -55,7 +55,7 @@ func (b *Backend) Ack(ctx context.Context, job jobs.Job) error {
 	if err != nil {
 		return err
 	}
-	r, err := b.lanes.do(ctx, job.Queue, laneOp{change: &c})
+	r, err := b.lanes.Do(ctx, job.Queue, laneOp{change: &c})
 	if err != nil {
 		return fmt.Errorf("redis: ack job %s: %w", job.ID, unknownOutcome(err, job.ID))
 	}
@@ -75,7 +75,7 @@ func (b *Backend) AckDequeue(ctx context.Context, job jobs.Job, lease time.Durat
 	if err != nil {
 		return nil, err
 	}
-	r, err := b.lanes.do(ctx, job.Queue, laneOp{change: &c, take: &takeRequest{limit: 1, lease: lease}})
+	r, err := b.lanes.Do(ctx, job.Queue, laneOp{change: &c, take: &takeRequest{limit: 1, lease: lease}})
 	if err != nil {
 		return nil, fmt.Errorf("redis: ack job %s: %w", job.ID, unknownOutcome(err, job.ID))
 	}

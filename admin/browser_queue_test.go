@@ -300,6 +300,25 @@ func browseDeadLetters(t *testing.T, url string, b jobs.Backend, run func(*testi
 		}
 		return j.State
 	}
+	t.Run("live refresh keeps the selection by job", func(t *testing.T) {
+		setInterval := func(ms string) chromedp.Action {
+			return chromedp.Evaluate(`(() => { const s = document.getElementById("refresh-interval"); s.value = "`+ms+`"; s.dispatchEvent(new Event("change")); })()`, nil)
+		}
+		run(t, chromedp.Navigate(url+"dead"), chromedp.WaitVisible("#refresh-interval", chromedp.ByQuery), setInterval("2000"),
+			chromedp.Click(`tr[data-job="d-2"] input[type=checkbox]`, chromedp.ByQuery))
+		deadLetter(t, b, "d-new") // the newest: a row above d-2
+		defer func() {
+			if err := b.Delete(t.Context(), "d-new"); err != nil {
+				t.Error(err)
+			}
+		}()
+		run(t, chromedp.WaitVisible(`tr[data-job="d-new"]`, chromedp.ByQuery), setInterval("0"),
+			chromedp.Evaluate(`Array.from(document.querySelectorAll("#dead input[type=checkbox]:checked"), e => e.value)`, &ids))
+		if !slices.Equal(ids, []string{"d-2"}) {
+			t.Fatalf("after a refresh added a row, the boxes of %v are checked; want d-2's", ids)
+		}
+	})
+
 	t.Run("filter by error text", func(t *testing.T) {
 		run(t, chromedp.Navigate(url+"dead"), chromedp.WaitVisible("#filter", chromedp.ByQuery),
 			chromedp.SendKeys(`#filter input[name="error"]`, "NO DATA", chromedp.ByQuery), chromedp.Submit(`#filter input[name="error"]`, chromedp.ByQuery),
@@ -354,4 +373,29 @@ func browseDeadLetters(t *testing.T, url string, b jobs.Backend, run func(*testi
 			t.Fatalf("dead letters after the retry: %v; r-flaky %s", ids, state(t, "r-flaky"))
 		}
 	})
+}
+
+// deadLetter stores a new dead letter id of type report.mail in queue
+// reports, which must have no pending job.
+func deadLetter(t *testing.T, b jobs.Backend, id string) {
+	t.Helper()
+	o := jobs.ResolveEnqueueOptions(jobs.WithJobID(id), jobs.WithQueue("reports"), jobs.WithMaxRetries(0))
+	j, err := jobs.NewJob("report.mail", []byte(`{}`), o, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Enqueue(t.Context(), j); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.Dequeue(t.Context(), "reports", 1, time.Minute)
+	if err != nil || len(got) != 1 || got[0].ID != id {
+		t.Fatalf("Dequeue(reports) = %v, %v; want %s", got, err, id)
+	}
+	failed, err := got[0].Fail(jobs.JobError{Type: "error", Message: "late"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Ack(t.Context(), failed); err != nil {
+		t.Fatal(err)
+	}
 }

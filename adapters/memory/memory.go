@@ -181,6 +181,7 @@ type queue struct {
 	running   int64
 	dead      int64
 	totals    counters
+	minutes   *perMinute    // per-minute counters (throughput.go), made on first use
 	waiters   int           // Dequeue calls waiting on notify
 	notify    chan struct{} // closed and replaced when jobs become pending
 }

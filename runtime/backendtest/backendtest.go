@@ -17,8 +17,9 @@
 // scheduling, leases and fencing, the dead-letter queue, statistics,
 // concurrency, the Inspector (pages, pause, bulk repair), unique jobs,
 // cancelling running jobs, periodic tick claims, lease expiries charged
-// only to isolated jobs (runtime.Isolator) and, for backends that have it,
-// runtime.AckDequeuer.
+// only to isolated jobs (runtime.Isolator) and, for backends that have
+// them, runtime.AckDequeuer and runtime.ThroughputReader (per-minute
+// counters).
 package backendtest
 
 import (
@@ -96,6 +97,7 @@ func Run(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtim
 		{"Periodic", periodicTests},
 		{"AckDequeue", ackDequeueTests},
 		{"Isolate", isolateTests},
+		{"Throughput", throughputTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

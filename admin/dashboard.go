@@ -53,6 +53,10 @@ type page struct {
 	Filter   Filter
 	Job      *jobView
 	Procs    []process
+	// Throughput is the overview's chart and rates; nil on other pages
+	// and when the backend keeps no per-minute counters (NoCounters).
+	Throughput *overviewThroughput
+	NoCounters bool
 }
 
 // dashboard routes the web dashboard's requests; it reports false for
@@ -167,6 +171,7 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request, name string) 
 		var s runtime.Stats
 		if s, err = h.backend.Stats(r.Context()); err == nil {
 			data.Stats = StatsOf(s)
+			data.Throughput, data.NoCounters, err = h.overviewThroughput(r)
 		}
 	case "workers":
 		data.Title, data.Nav, tmpl = "Workers", "workers", "workerspage"

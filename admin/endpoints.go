@@ -77,20 +77,22 @@ func badRequest(format string, args ...any) error {
 
 func (h *Handler) routes() {
 	for pattern, e := range map[string]endpoint{
-		"GET /api/admin/jobs/stats":             h.stats,
-		"GET /api/admin/jobs/failed":            h.failed,
-		"POST /api/admin/jobs/failed/retry":     deadLetterAction("Dead-letter jobs queued for retry", h.backend.RetryDeadLetters),
-		"POST /api/admin/jobs/failed/purge":     deadLetterAction("Dead-letter jobs purged", h.backend.PurgeDeadLetters),
-		"GET /api/admin/jobs/history/{type}":    h.history,
-		"GET /api/admin/jobs/{id}":              h.job,
-		"POST /api/admin/jobs/{id}/retry":       jobAction("Job queued for retry", h.backend.RetryDeadLetter),
-		"POST /api/admin/jobs/{id}/cancel":      jobAction("Job cancelled", h.backend.Cancel),
-		"DELETE /api/admin/jobs/{id}":           h.delete,
-		"GET /api/admin/queues":                 h.queues,
-		"GET /api/admin/queues/{queue}/jobs":    h.queueJobs,
-		"POST /api/admin/queues/{queue}/pause":  queueAction("Queue paused", h.backend.PauseQueue),
-		"POST /api/admin/queues/{queue}/resume": queueAction("Queue resumed", h.backend.ResumeQueue),
-		"POST /api/admin/queues/{queue}/repair": h.repair,
+		"GET /api/admin/jobs/stats":                h.stats,
+		"GET /api/admin/jobs/failed":               h.failed,
+		"POST /api/admin/jobs/failed/retry":        deadLetterAction("Dead-letter jobs queued for retry", h.backend.RetryDeadLetters),
+		"POST /api/admin/jobs/failed/purge":        deadLetterAction("Dead-letter jobs purged", h.backend.PurgeDeadLetters),
+		"GET /api/admin/jobs/history/{type}":       h.history,
+		"GET /api/admin/jobs/{id}":                 h.job,
+		"POST /api/admin/jobs/{id}/retry":          jobAction("Job queued for retry", h.backend.RetryDeadLetter),
+		"POST /api/admin/jobs/{id}/cancel":         jobAction("Job cancelled", h.backend.Cancel),
+		"DELETE /api/admin/jobs/{id}":              h.delete,
+		"GET /api/admin/queues":                    h.queues,
+		"GET /api/admin/overview":                  h.overview,
+		"GET /api/admin/queues/{queue}/throughput": h.queueThroughput,
+		"GET /api/admin/queues/{queue}/jobs":       h.queueJobs,
+		"POST /api/admin/queues/{queue}/pause":     queueAction("Queue paused", h.backend.PauseQueue),
+		"POST /api/admin/queues/{queue}/resume":    queueAction("Queue resumed", h.backend.ResumeQueue),
+		"POST /api/admin/queues/{queue}/repair":    h.repair,
 	} {
 		h.mux.Handle(pattern, h.serve(e))
 	}

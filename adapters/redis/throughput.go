@@ -59,6 +59,9 @@ func u32(b []byte, off int64) int64 {
 // asked for of every queue in one pipeline of at most four GETRANGE per
 // queue, whatever the number of jobs.
 func (b *Backend) Throughput(ctx context.Context, query runtime.ThroughputQuery) (runtime.Throughput, error) {
+	if err := b.clockReady(ctx); err != nil {
+		return runtime.Throughput{}, fmt.Errorf("redis: read throughput: %w", err)
+	}
 	names, err := b.queues(ctx)
 	if err != nil {
 		return runtime.Throughput{}, err

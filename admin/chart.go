@@ -27,7 +27,7 @@ type chartView struct {
 	Range                     string // "1h" or "24h"
 	Width, Height             int
 	Left, Right, Top, Bottom  int
-	YLabelX, XLabelY          int // where the axes' labels go
+	YLabelX, XLabelY          int    // where the axes' labels go
 	Processed, Failed         string // the two lines' polyline points
 	Max                       int64  // the top of the y axis, in attempts per minute
 	TotalProcessed, TotalFail int64

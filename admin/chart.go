@@ -53,20 +53,21 @@ func niceCeil(n int64) int64 {
 	}
 }
 
-// chartOf draws minutes (oldest first) as two lines, processed and failed
-// per minute, with grid lines and time labels every 10 minutes for an
-// hour, every 3 hours for a day.
+// chartOf draws t's minutes but the current one, which is still being
+// counted, as two lines, processed and failed per minute, with grid lines
+// and time labels every 10 minutes for an hour, every 3 hours for a day.
 func chartOf(t *Throughput) *chartView {
+	minutes := t.Minutes[:max(len(t.Minutes)-1, 0)]
 	c := &chartView{Range: t.Range, Width: chartWidth, Height: chartHeight, Left: chartLeft, Right: chartRight,
-		Top: chartTop, Bottom: chartBottom, YLabelX: chartLeft - 6, XLabelY: chartBottom + 18, Minutes: len(t.Minutes)}
+		Top: chartTop, Bottom: chartBottom, YLabelX: chartLeft - 6, XLabelY: chartBottom + 18, Minutes: len(minutes)}
 	var peak int64
-	for _, m := range t.Minutes {
+	for _, m := range minutes {
 		peak = max(peak, m.Processed, m.Failed)
 		c.TotalProcessed += m.Processed
 		c.TotalFail += m.Failed
 	}
 	c.Max = niceCeil(peak)
-	n := len(t.Minutes)
+	n := len(minutes)
 	x := func(i int) float64 {
 		if n < 2 {
 			return chartLeft
@@ -76,8 +77,8 @@ func chartOf(t *Throughput) *chartView {
 	y := func(v int64) float64 {
 		return chartBottom - float64(v)*float64(chartBottom-chartTop)/float64(c.Max)
 	}
-	c.Processed = points(t.Minutes, x, y, func(m runtime.MinuteCount) int64 { return m.Processed })
-	c.Failed = points(t.Minutes, x, y, func(m runtime.MinuteCount) int64 { return m.Failed })
+	c.Processed = points(minutes, x, y, func(m runtime.MinuteCount) int64 { return m.Processed })
+	c.Failed = points(minutes, x, y, func(m runtime.MinuteCount) int64 { return m.Failed })
 	for _, f := range []int64{0, 1, 2, 4} { // 0, a quarter, half, all
 		v := c.Max * f / 4
 		if f == 1 && c.Max < 4 {
@@ -89,7 +90,7 @@ func chartOf(t *Throughput) *chartView {
 	if t.Range == "24h" {
 		every = 3 * time.Hour
 	}
-	for i, m := range t.Minutes {
+	for i, m := range minutes {
 		if m.Minute.Truncate(every).Equal(m.Minute) {
 			c.XTicks = append(c.XTicks, chartTick{At: x(i), Text: m.Minute.UTC().Format("15:04")})
 		}

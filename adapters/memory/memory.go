@@ -16,8 +16,9 @@
 // set by the options; the per-type history and the dead-letter queue are
 // capped too, so memory stays bounded.
 //
-// The backend also implements runtime.Inspector, runtime.CancelNotifier and
-// runtime.PeriodicStore, and enforces unique jobs (runtime.Unique): a map
+// The backend also implements runtime.Inspector, runtime.CancelNotifier,
+// runtime.PeriodicStore and runtime.ThroughputReader (per-minute counters
+// in fixed rings per queue, about 60 KB each), and enforces unique jobs (runtime.Unique): a map
 // from unique key to the job holding it makes the check O(1).
 package memory
 

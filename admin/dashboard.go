@@ -34,7 +34,7 @@ var templateFS embed.FS
 //go:embed web/static
 var staticFS embed.FS
 
-var pages = template.Must(template.New("").Funcs(template.FuncMap{"pathEscape": url.PathEscape}).
+var pages = template.Must(template.New("").Funcs(template.FuncMap{"pathEscape": url.PathEscape, "asset": asset}).
 	ParseFS(templateFS, "web/templates/*.html"))
 
 // page is what a dashboard template renders.
@@ -78,7 +78,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) bool {
 	hdr.Set("Referrer-Policy", "no-referrer")
 	if static, ok := strings.CutPrefix(rest, "static/"); ok && r.Method == http.MethodGet {
 		sub, _ := fs.Sub(staticFS, "web/static")
-		hdr.Set("Cache-Control", "no-cache")
+		hdr.Set("Cache-Control", staticCacheControl(r))
 		http.ServeFileFS(w, r, sub, static)
 		return true
 	}

@@ -8,12 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/adapters/redis"
 	"github.com/jobsgo/jobs/adapters/redis/redistest"
-	"github.com/jobsgo/jobs/runtime"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -39,10 +40,10 @@ func TestOverviewThroughputInBrowser(t *testing.T) {
 	run := runner(ctx)
 	backends := []struct {
 		name string
-		new  func(t *testing.T, clock runtime.Clock) runtime.Backend
+		new  func(t *testing.T, clock jobs.Clock) jobs.Backend
 	}{
-		{"memory", func(_ *testing.T, clock runtime.Clock) runtime.Backend { return memory.New(memory.WithClock(clock)) }},
-		{"redis", func(t *testing.T, clock runtime.Clock) runtime.Backend {
+		{"memory", func(_ *testing.T, clock jobs.Clock) jobs.Backend { return memory.New(memory.WithClock(clock)) }},
+		{"redis", func(t *testing.T, clock jobs.Clock) jobs.Backend {
 			b, _ := redistest.New(t, redis.WithClock(clock))
 			return b
 		}},
@@ -83,7 +84,7 @@ func TestOverviewThroughputInBrowser(t *testing.T) {
 			// The 24-hour chart: the same hour at its end, zeros before.
 			run(t, chromedp.Click(`.ranges a[href="?range=24h"]`, chromedp.ByQuery),
 				chromedp.WaitVisible(`#chart[data-range="24h"]`, chromedp.ByQuery))
-			day := make([]runtime.MinuteCount, 24*60+1)
+			day := make([]jobs.MinuteCount, 24*60+1)
 			for i := range day {
 				day[i].Minute = hourStart.Add(time.Hour - 24*time.Hour + time.Duration(i)*time.Minute)
 			}
@@ -96,7 +97,7 @@ func TestOverviewThroughputInBrowser(t *testing.T) {
 // checkChart reads the chart the page shows and checks it against want,
 // the minutes it should draw (the whole ones): its range, totals, and each point of both
 // lines, read back into attempts per minute through the y axis.
-func checkChart(t *testing.T, run func(*testing.T, ...chromedp.Action), seed hourSeed, rng string, want []runtime.MinuteCount) {
+func checkChart(t *testing.T, run func(*testing.T, ...chromedp.Action), seed hourSeed, rng string, want []jobs.MinuteCount) {
 	t.Helper()
 	var attrs map[string]string
 	var processedPts, failedPts, processed, failed string
@@ -118,10 +119,10 @@ func checkChart(t *testing.T, run func(*testing.T, ...chromedp.Action), seed hou
 	// The plot spans y 160 (0) to 10 (top) of the view box.
 	for _, line := range []struct {
 		name, pts string
-		value     func(runtime.MinuteCount) int64
+		value     func(jobs.MinuteCount) int64
 	}{
-		{"processed", processedPts, func(m runtime.MinuteCount) int64 { return m.Processed }},
-		{"failed", failedPts, func(m runtime.MinuteCount) int64 { return m.Failed }},
+		{"processed", processedPts, func(m jobs.MinuteCount) int64 { return m.Processed }},
+		{"failed", failedPts, func(m jobs.MinuteCount) int64 { return m.Failed }},
 	} {
 		pts := strings.Fields(line.pts)
 		if len(pts) != len(want) {

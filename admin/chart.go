@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // The throughput chart's geometry, in SVG user units: the plot area spans
@@ -77,8 +77,8 @@ func chartOf(t *Throughput) *chartView {
 	y := func(v int64) float64 {
 		return chartBottom - float64(v)*float64(chartBottom-chartTop)/float64(c.Max)
 	}
-	c.Processed = points(minutes, x, y, func(m runtime.MinuteCount) int64 { return m.Processed })
-	c.Failed = points(minutes, x, y, func(m runtime.MinuteCount) int64 { return m.Failed })
+	c.Processed = points(minutes, x, y, func(m jobs.MinuteCount) int64 { return m.Processed })
+	c.Failed = points(minutes, x, y, func(m jobs.MinuteCount) int64 { return m.Failed })
 	for _, f := range []int64{0, 1, 2, 4} { // 0, a quarter, half, all
 		v := c.Max * f / 4
 		if f == 1 && c.Max < 4 {
@@ -99,7 +99,7 @@ func chartOf(t *Throughput) *chartView {
 }
 
 // points is the SVG polyline points of value over minutes.
-func points(minutes []runtime.MinuteCount, x func(int) float64, y func(int64) float64, value func(runtime.MinuteCount) int64) string {
+func points(minutes []jobs.MinuteCount, x func(int) float64, y func(int64) float64, value func(jobs.MinuteCount) int64) string {
 	var b strings.Builder
 	for i, m := range minutes {
 		if i > 0 {

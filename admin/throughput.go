@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // rateWindow is how far back the per-queue rates of the overview look.
@@ -19,7 +19,7 @@ var chartRanges = map[string]time.Duration{"1h": time.Hour, "24h": 24 * time.Hou
 type Overview struct {
 	Stats Stats `json:"stats"`
 	// Throughput is nil when the backend keeps no per-minute counters
-	// (it does not implement runtime.ThroughputReader).
+	// (it does not implement jobs.ThroughputReader).
 	Throughput *Throughput `json:"throughput"`
 }
 
@@ -29,8 +29,8 @@ type Throughput struct {
 	Now   time.Time `json:"now"`   // by the backend's clock
 	// Minutes sums every queue's counts, one entry per minute, oldest
 	// first; the last one is the current, still counting, minute.
-	Minutes []runtime.MinuteCount `json:"minutes"`
-	Queues  []QueueThroughput     `json:"queues"` // sorted by name
+	Minutes []jobs.MinuteCount `json:"minutes"`
+	Queues  []QueueThroughput  `json:"queues"` // sorted by name
 }
 
 // QueueThroughput is one queue's recent rates and waits.
@@ -44,13 +44,20 @@ type QueueThroughput struct {
 	// Started is how many jobs started in the last 5 minutes (whole
 	// minutes); WaitP50MS and WaitP95MS estimate the median and the 95th
 	// percentile of how long they waited from enqueue (or their due time)
-	// to start (see runtime.WaitHistogram.Quantile); 0 when none started.
+	// to start (see jobs.WaitHistogram.Quantile); 0 when none started.
 	Started   int64   `json:"started"`
 	WaitP50MS float64 `json:"wait_p50_ms"`
 	WaitP95MS float64 `json:"wait_p95_ms"`
 	// Minutes are the queue's own counts, as Throughput.Minutes; only in
 	// the single-queue endpoint's response.
-	Minutes []runtime.MinuteCount `json:"minutes,omitempty"`
+	Minutes []jobs.MinuteCount `json:"minutes,omitempty"`
+}
+
+// throughputRoutes adds the overview's and the per-minute counters'
+// endpoints to the API.
+func (h *Handler) throughputRoutes() {
+	h.mux.Handle("GET /api/admin/overview", h.serve(h.overview))
+	h.mux.Handle("GET /api/admin/queues/{queue}/throughput", h.serve(h.queueThroughput))
 }
 
 // chartRange checks the range parameter: "" means "1h".
@@ -68,18 +75,18 @@ func chartRange(r *http.Request) (string, time.Duration, error) {
 
 // throughput reads the backend's per-minute counters over the range
 // rangeName (of length d); nil when the backend keeps none.
-func (h *Handler) throughput(ctx context.Context, rangeName string, d time.Duration) (*Throughput, []runtime.QueueThroughput, error) {
-	tr, ok := h.backend.(runtime.ThroughputReader)
+func (h *Handler) throughput(ctx context.Context, rangeName string, d time.Duration) (*Throughput, []jobs.QueueThroughput, error) {
+	tr, ok := h.backend.(jobs.ThroughputReader)
 	if !ok {
 		return nil, nil, nil
 	}
 	// Since is moved to the start of its minute: d+1 minutes in all, the
 	// last one partial.
 	now := time.Now()
-	if ts, ok := h.backend.(runtime.TimeSource); ok {
+	if ts, ok := h.backend.(jobs.TimeSource); ok {
 		now = ts.Clock().Now()
 	}
-	raw, err := tr.Throughput(ctx, runtime.ThroughputQuery{Since: now.Add(-d), WaitWindow: runtime.DefaultWaitWindow})
+	raw, err := tr.Throughput(ctx, jobs.ThroughputQuery{Since: now.Add(-d), WaitWindow: jobs.DefaultWaitWindow})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -87,13 +94,13 @@ func (h *Handler) throughput(ctx context.Context, rangeName string, d time.Durat
 }
 
 // throughputOf sums raw's queues per minute and computes their rates.
-func throughputOf(raw runtime.Throughput, rangeName string) *Throughput {
-	out := &Throughput{Range: rangeName, Now: utc(raw.Now), Minutes: []runtime.MinuteCount{}, Queues: make([]QueueThroughput, len(raw.Queues))}
+func throughputOf(raw jobs.Throughput, rangeName string) *Throughput {
+	out := &Throughput{Range: rangeName, Now: utc(raw.Now), Minutes: []jobs.MinuteCount{}, Queues: make([]QueueThroughput, len(raw.Queues))}
 	for i, q := range raw.Queues {
 		if i == 0 {
-			out.Minutes = make([]runtime.MinuteCount, len(q.Minutes))
+			out.Minutes = make([]jobs.MinuteCount, len(q.Minutes))
 			for j, m := range q.Minutes {
-				out.Minutes[j] = runtime.MinuteCount{Minute: m.Minute}
+				out.Minutes[j] = jobs.MinuteCount{Minute: m.Minute}
 			}
 		}
 		for j, m := range q.Minutes {
@@ -108,7 +115,7 @@ func throughputOf(raw runtime.Throughput, rangeName string) *Throughput {
 }
 
 // queueThroughputOf computes q's rates at now.
-func queueThroughputOf(q runtime.QueueThroughput, now time.Time) QueueThroughput {
+func queueThroughputOf(q jobs.QueueThroughput, now time.Time) QueueThroughput {
 	out := QueueThroughput{Queue: q.Queue, Started: q.Wait.Total()}
 	from := now.Add(-rateWindow).Truncate(time.Minute)
 	var processed, failed int64

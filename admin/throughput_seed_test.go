@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -18,7 +18,7 @@ var hourStart = time.Date(2031, time.March, 4, 11, 0, 0, 0, time.UTC)
 type hourSeed struct {
 	// minutes are both queues' counts per minute from hourStart to the
 	// clock's minute (hourStart + 60 min, in which nothing ran).
-	minutes []runtime.MinuteCount
+	minutes []jobs.MinuteCount
 	// processed and failed are the attempts emails finished in the rate
 	// window (from minute 55 to the clock's time, 5.5 minutes), waits the
 	// waits of the jobs it started in it.
@@ -32,26 +32,26 @@ type hourSeed struct {
 // 1) × 200 ms, takes them and completes them but for one dead letter every
 // fourth minute; every third minute one job in reports waits 3 s and
 // completes.
-func seedHour(t *testing.T, b runtime.Backend, clock *backendtest.Clock) hourSeed {
+func seedHour(t *testing.T, b jobs.Backend, clock *backendtest.Clock) hourSeed {
 	t.Helper()
 	ctx := t.Context()
 	var seed hourSeed
 	run := func(queue string, m, n int, wait time.Duration, fails bool) {
 		t.Helper()
-		var jobs []runtime.Job
+		var batch []jobs.Job
 		for i := range n {
-			opts := runtime.ResolveEnqueueOptions(runtime.WithJobID(fmt.Sprintf("%s-%d-%d", queue, m, i)), runtime.WithQueue(queue), runtime.WithMaxRetries(0))
-			j, err := runtime.NewJob("hour.job", []byte(`{}`), opts, clock.Now())
+			opts := jobs.ResolveEnqueueOptions(jobs.WithJobID(fmt.Sprintf("%s-%d-%d", queue, m, i)), jobs.WithQueue(queue), jobs.WithMaxRetries(0))
+			j, err := jobs.NewJob("hour.job", []byte(`{}`), opts, clock.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
-			jobs = append(jobs, j)
+			batch = append(batch, j)
 		}
-		if err := b.Enqueue(ctx, jobs...); err != nil {
+		if err := b.Enqueue(ctx, batch...); err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(wait)
-		var started []runtime.Job
+		var started []jobs.Job
 		for len(started) < n {
 			dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			got, err := b.Dequeue(dctx, queue, n-len(started), time.Minute)
@@ -62,10 +62,10 @@ func seedHour(t *testing.T, b runtime.Backend, clock *backendtest.Clock) hourSee
 			started = append(started, got...)
 		}
 		for i, j := range started {
-			var done runtime.Job
+			var done jobs.Job
 			var err error
 			if fails && i == 0 {
-				done, err = j.Fail(runtime.JobError{Message: "minute " + fmt.Sprint(m), Type: "error"}, clock.Now())
+				done, err = j.Fail(jobs.JobError{Message: "minute " + fmt.Sprint(m), Type: "error"}, clock.Now())
 			} else {
 				done, err = j.Complete(nil, clock.Now())
 			}
@@ -83,7 +83,7 @@ func seedHour(t *testing.T, b runtime.Backend, clock *backendtest.Clock) hourSee
 		clock.Set(at.Add(5 * time.Second))
 		n, wait, fails := 3+(7*m)%9, time.Duration(m%5+1)*200*time.Millisecond, m%4 == 0
 		run("emails", m, n, wait, fails)
-		c := runtime.MinuteCount{Minute: at, Processed: int64(n)}
+		c := jobs.MinuteCount{Minute: at, Processed: int64(n)}
 		if fails {
 			c.Failed = 1
 		}
@@ -101,7 +101,7 @@ func seedHour(t *testing.T, b runtime.Backend, clock *backendtest.Clock) hourSee
 		}
 		seed.minutes = append(seed.minutes, c)
 	}
-	seed.minutes = append(seed.minutes, runtime.MinuteCount{Minute: hourStart.Add(time.Hour)})
+	seed.minutes = append(seed.minutes, jobs.MinuteCount{Minute: hourStart.Add(time.Hour)})
 	clock.Set(hourStart.Add(time.Hour + 30*time.Second))
 	slices.Sort(seed.waits)
 	return seed
@@ -120,9 +120,9 @@ func (s hourSeed) totals() (processed, failed int64) {
 // q-quantile of the seeded waits: the estimate must fall in it.
 func (s hourSeed) quantileBounds(q float64) (lo, hi time.Duration) {
 	i := int(q*float64(len(s.waits))+0.999999) - 1
-	b := runtime.WaitBucket(s.waits[max(i, 0)])
+	b := jobs.WaitBucket(s.waits[max(i, 0)])
 	if b > 0 {
-		lo = runtime.WaitBucketBound(b - 1)
+		lo = jobs.WaitBucketBound(b - 1)
 	}
-	return lo, runtime.WaitBucketBound(b)
+	return lo, jobs.WaitBucketBound(b)
 }

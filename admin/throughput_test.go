@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/admin"
-	"github.com/jobsgo/jobs/runtime"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -99,8 +99,8 @@ func TestOverviewAPI(t *testing.T) {
 	}
 }
 
-// noCounters is a backend without runtime.ThroughputReader.
-type noCounters struct{ runtime.Backend }
+// noCounters is a backend without jobs.ThroughputReader.
+type noCounters struct{ jobs.Backend }
 
 // TestOverviewWithoutCounters: a backend that keeps no per-minute counters
 // gets a null throughput, a 404 per queue and a note on the page.
@@ -131,9 +131,9 @@ func TestOverviewWithoutCounters(t *testing.T) {
 }
 
 // mustJob makes a pending job with the given ID in the default queue.
-func mustJob(t *testing.T, id string) runtime.Job {
+func mustJob(t *testing.T, id string) jobs.Job {
 	t.Helper()
-	j, err := runtime.NewJob("t", []byte(`{}`), runtime.ResolveEnqueueOptions(runtime.WithJobID(id)), time.Now())
+	j, err := jobs.NewJob("t", []byte(`{}`), jobs.ResolveEnqueueOptions(jobs.WithJobID(id)), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

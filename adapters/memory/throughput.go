@@ -6,11 +6,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // Ring sizes of the per-minute counters: a little more than
-// runtime.ThroughputRetention and runtime.MaxWaitWindow, so that the
+// jobs.ThroughputRetention and jobs.MaxWaitWindow, so that the
 // oldest minute asked for is never the one being overwritten.
 const (
 	countSlots = 1500 // 25 hours
@@ -27,7 +27,7 @@ type minuteSlot struct {
 // waitSlot is one minute's wait histogram in a ring.
 type waitSlot struct {
 	minute int64
-	hist   runtime.WaitHistogram
+	hist   jobs.WaitHistogram
 }
 
 // perMinute is one queue's per-minute counters: fixed rings indexed by
@@ -71,14 +71,14 @@ func (q *queue) waited(now time.Time, wait time.Duration) {
 	if s.minute != m {
 		*s = waitSlot{minute: m}
 	}
-	s.hist[runtime.WaitBucket(wait)]++
+	s.hist[jobs.WaitBucket(wait)]++
 }
 
 // Throughput returns every queue's per-minute counters (see
-// runtime.ThroughputReader).
-func (b *Backend) Throughput(ctx context.Context, query runtime.ThroughputQuery) (runtime.Throughput, error) {
+// jobs.ThroughputReader).
+func (b *Backend) Throughput(ctx context.Context, query jobs.ThroughputQuery) (jobs.Throughput, error) {
 	if err := ctx.Err(); err != nil {
-		return runtime.Throughput{}, err
+		return jobs.Throughput{}, err
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -86,11 +86,11 @@ func (b *Backend) Throughput(ctx context.Context, query runtime.ThroughputQuery)
 	since, window := query.Window(now)
 	first, last := unixMinute(since), unixMinute(now)
 	firstWait := unixMinute(now.Add(-window))
-	out := runtime.Throughput{Now: now, Queues: make([]runtime.QueueThroughput, 0, len(b.queues))}
+	out := jobs.Throughput{Now: now, Queues: make([]jobs.QueueThroughput, 0, len(b.queues))}
 	for _, q := range b.queues {
-		qt := runtime.QueueThroughput{Queue: q.name, Minutes: make([]runtime.MinuteCount, 0, last-first+1)}
+		qt := jobs.QueueThroughput{Queue: q.name, Minutes: make([]jobs.MinuteCount, 0, last-first+1)}
 		for m := first; m <= last; m++ {
-			c := runtime.MinuteCount{Minute: time.Unix(m*60, 0).UTC()}
+			c := jobs.MinuteCount{Minute: time.Unix(m*60, 0).UTC()}
 			if q.minutes != nil {
 				if s := q.minutes.counts[m%countSlots]; s.minute == m {
 					c.Processed, c.Failed = s.processed, s.failed
@@ -107,8 +107,8 @@ func (b *Backend) Throughput(ctx context.Context, query runtime.ThroughputQuery)
 		}
 		out.Queues = append(out.Queues, qt)
 	}
-	slices.SortFunc(out.Queues, func(a, c runtime.QueueThroughput) int { return strings.Compare(a.Queue, c.Queue) })
+	slices.SortFunc(out.Queues, func(a, c jobs.QueueThroughput) int { return strings.Compare(a.Queue, c.Queue) })
 	return out, nil
 }
 
-var _ runtime.ThroughputReader = (*Backend)(nil)
+var _ jobs.ThroughputReader = (*Backend)(nil)

@@ -7,7 +7,7 @@ import (
 	goruntime "runtime"
 	"sync"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // maxBatch bounds the calls one flush carries: a batch that fills up is
@@ -228,7 +228,7 @@ func (c *committer[T, R]) finish(key string, b *batch[T, R]) {
 // enqueueOne stores a single new job through the queue's enqueue
 // committer: concurrent single-job Enqueue calls of one queue share one
 // script call.
-func (b *Backend) enqueueOne(ctx context.Context, job runtime.Job) error {
+func (b *Backend) enqueueOne(ctx context.Context, job jobs.Job) error {
 	if err := job.ValidateNew(); err != nil {
 		return err
 	}
@@ -244,15 +244,15 @@ func (b *Backend) enqueueOne(ctx context.Context, job runtime.Job) error {
 // may cause alone (an ID in use, a job that does not encode), each is
 // stored on its own and gets its own answer; other errors (the server)
 // are every caller's.
-func (b *Backend) flushEnqueues(ctx context.Context, _ string, jobs []runtime.Job) ([]error, error) {
-	errs := make([]error, len(jobs))
-	err := b.enqueue(ctx, jobs...)
+func (b *Backend) flushEnqueues(ctx context.Context, _ string, list []jobs.Job) ([]error, error) {
+	errs := make([]error, len(list))
+	err := b.enqueue(ctx, list...)
 	switch {
 	case err == nil:
-	case len(jobs) == 1:
+	case len(list) == 1:
 		errs[0] = err
-	case errors.Is(err, runtime.ErrDuplicateJob) || errors.Is(err, runtime.ErrInvalidJob):
-		for i, j := range jobs {
+	case errors.Is(err, jobs.ErrDuplicateJob) || errors.Is(err, jobs.ErrInvalidJob):
+		for i, j := range list {
 			errs[i] = b.enqueue(ctx, j)
 		}
 	default:

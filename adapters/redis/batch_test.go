@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // TestCommitterResults checks that concurrent calls are coalesced and each
@@ -142,8 +142,8 @@ func TestCoalescedCalls(t *testing.T) {
 			b := newTestBackend(t, nil, withCluster(cluster))
 			ctx := context.Background()
 			now := time.Now()
-			job := func(id string) runtime.Job {
-				j, err := runtime.NewJob("t", nil, runtime.ResolveEnqueueOptions(runtime.WithJobID(id)), now)
+			job := func(id string) jobs.Job {
+				j, err := jobs.NewJob("t", nil, jobs.ResolveEnqueueOptions(jobs.WithJobID(id)), now)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -168,25 +168,25 @@ func TestCoalescedCalls(t *testing.T) {
 					t.Fatalf("enqueue j%d: %v", i, err)
 				}
 			}
-			if !errors.Is(errs[n], runtime.ErrDuplicateJob) {
+			if !errors.Is(errs[n], jobs.ErrDuplicateJob) {
 				t.Fatalf("enqueue of a taken ID: %v, want ErrDuplicateJob", errs[n])
 			}
-			jobs, err := b.Dequeue(ctx, runtime.DefaultQueue, n+1, time.Minute)
-			if err != nil || len(jobs) != n+1 {
-				t.Fatalf("dequeue: %d jobs, %v", len(jobs), err)
+			batch, err := b.Dequeue(ctx, jobs.DefaultQueue, n+1, time.Minute)
+			if err != nil || len(batch) != n+1 {
+				t.Fatalf("dequeue: %d jobs, %v", len(batch), err)
 			}
-			for i := range jobs {
-				jobs[i], err = jobs[i].Complete(nil, time.Now())
+			for i := range batch {
+				batch[i], err = batch[i].Complete(nil, time.Now())
 				if err != nil {
 					t.Fatal(err)
 				}
 			}
-			jobs[0].Attempt++ // not the attempt that runs
-			for i := range jobs {
-				wg.Go(func() { errs[i] = b.Ack(ctx, jobs[i]) })
+			batch[0].Attempt++ // not the attempt that runs
+			for i := range batch {
+				wg.Go(func() { errs[i] = b.Ack(ctx, batch[i]) })
 			}
 			wg.Wait()
-			if !errors.Is(errs[0], runtime.ErrLeaseLost) {
+			if !errors.Is(errs[0], jobs.ErrLeaseLost) {
 				t.Fatalf("ack of another attempt: %v, want ErrLeaseLost", errs[0])
 			}
 			for i, err := range errs[1:] {

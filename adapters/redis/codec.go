@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // errCorrupt marks job data in Redis that cannot be decoded.
@@ -17,16 +17,16 @@ var errCorrupt = errors.New("corrupt job data")
 // static is the part of a job that never changes after enqueue, stored as
 // JSON in hash field d. ID and queue are not stored: the key names them.
 type static struct {
-	Type       string               `json:"t"`
-	Args       json.RawMessage      `json:"a,omitempty"`
-	Metadata   map[string]string    `json:"m,omitempty"`
-	TenantID   string               `json:"tn,omitempty"`
-	MaxRetries int                  `json:"mr,omitempty"`
-	Retry      *runtime.RetryPolicy `json:"rp,omitempty"`
-	Timeout    time.Duration        `json:"to,omitempty"`
-	CreatedAt  int64                `json:"c,omitempty"` // unix nanoseconds
-	UniqueKey  string               `json:"u,omitempty"`
-	UniqueTill int64                `json:"uu,omitempty"` // unix nanoseconds
+	Type       string            `json:"t"`
+	Args       json.RawMessage   `json:"a,omitempty"`
+	Metadata   map[string]string `json:"m,omitempty"`
+	TenantID   string            `json:"tn,omitempty"`
+	MaxRetries int               `json:"mr,omitempty"`
+	Retry      *jobs.RetryPolicy `json:"rp,omitempty"`
+	Timeout    time.Duration     `json:"to,omitempty"`
+	CreatedAt  int64             `json:"c,omitempty"` // unix nanoseconds
+	UniqueKey  string            `json:"u,omitempty"`
+	UniqueTill int64             `json:"uu,omitempty"` // unix nanoseconds
 }
 
 // jobFields are the hash fields every read of a whole job asks for, in the
@@ -37,7 +37,7 @@ var jobFields = []string{"s", "p", "a", "x", "st", "fi", "l", "r", "e", "d", "ra
 type record struct {
 	s, p, a, x, st, fi, l, r, e, d, raw string
 	// rf is the number of refunded attempts, al the attempt that runs
-	// alone (runtime.Job.Isolate).
+	// alone (jobs.Job.Isolate).
 	rf, al string
 }
 
@@ -58,7 +58,7 @@ func newRecord(vals []any) record {
 func (r record) exists() bool { return r.s != "" || r.d != "" || r.a != "" }
 
 // encodeStatic returns field d of a new job.
-func encodeStatic(j runtime.Job) (string, error) {
+func encodeStatic(j jobs.Job) (string, error) {
 	st := static{
 		Type: j.Type, Args: j.Args, Metadata: j.Metadata, TenantID: j.TenantID,
 		MaxRetries: j.MaxRetries, Retry: j.Retry, Timeout: j.Timeout, CreatedAt: j.CreatedAt.UnixNano(),
@@ -69,7 +69,7 @@ func encodeStatic(j runtime.Job) (string, error) {
 	}
 	b, err := appendStatic(make([]byte, 0, 64+len(j.Type)+len(j.Args)), &st)
 	if err != nil {
-		return "", fmt.Errorf("%w: encode job %s: %v", runtime.ErrInvalidJob, j.ID, err)
+		return "", fmt.Errorf("%w: encode job %s: %v", jobs.ErrInvalidJob, j.ID, err)
 	}
 	return string(b), nil
 }
@@ -100,7 +100,7 @@ const (
 // with their values in j to args, as pairs in the order a, x, st, fi, l,
 // r, e, rf, al, raw, d, as move.lua takes them ("" deletes a field), and
 // returns args with the number of pairs.
-func appendMutable(args []any, j runtime.Job, set fieldSet) ([]any, int, error) {
+func appendMutable(args []any, j jobs.Job, set fieldSet) ([]any, int, error) {
 	if set == 0 {
 		set = allMutable
 	}
@@ -170,8 +170,8 @@ func count(n int) string {
 // be read, with its type when known. A job quarantined as corrupt (failed,
 // error type corrupt_job) always decodes: what it could not read is in
 // its Raw field (see rawFields).
-func decode(id, queue string, r record) (runtime.Job, error) {
-	j := runtime.Job{ID: id, Queue: queue, State: runtime.State(r.s)}
+func decode(id, queue string, r record) (jobs.Job, error) {
+	j := jobs.Job{ID: id, Queue: queue, State: jobs.State(r.s)}
 	var st static
 	var problems []error
 	var unread []string // the fields behind problems
@@ -188,8 +188,8 @@ func decode(id, queue string, r record) (runtime.Job, error) {
 	if !j.State.Valid() {
 		bad("s", "state %q is unknown", r.s)
 	}
-	if p, err := strconv.Atoi(r.p); err == nil && runtime.Priority(p).Valid() {
-		j.Priority = runtime.Priority(p)
+	if p, err := strconv.Atoi(r.p); err == nil && jobs.Priority(p).Valid() {
+		j.Priority = jobs.Priority(p)
 	} else {
 		bad("p", "priority %q is not 1-4", r.p)
 	}
@@ -203,7 +203,7 @@ func decode(id, queue string, r record) (runtime.Job, error) {
 	} else {
 		bad("rf", "refunded attempts %q is not a number", r.rf)
 	}
-	j.Alone = j.State == runtime.StateRunning && r.al != "" && r.al == r.a
+	j.Alone = j.State == jobs.StateRunning && r.al != "" && r.al == r.a
 	for _, t := range []struct {
 		name string
 		v    string
@@ -227,14 +227,14 @@ func decode(id, queue string, r record) (runtime.Job, error) {
 		}
 	}
 	if r.e != "" {
-		var e runtime.JobError
+		var e jobs.JobError
 		if err := json.Unmarshal([]byte(r.e), &e); err == nil {
 			j.Error = &e
 		} else {
 			bad("e", "error field is not valid JSON: %v", err)
 		}
 	}
-	if j.State == runtime.StateFailed && j.Error != nil && j.Error.Type == runtime.ErrorTypeCorrupt {
+	if j.State == jobs.StateFailed && j.Error != nil && j.Error.Type == jobs.ErrorTypeCorrupt {
 		j.Raw = rawFields(r, unread)
 		if j.Args == nil {
 			restoreStatic(&j)
@@ -251,7 +251,7 @@ func decode(id, queue string, r record) (runtime.Job, error) {
 }
 
 // setStatic copies st into j.
-func setStatic(j *runtime.Job, st static) {
+func setStatic(j *jobs.Job, st static) {
 	j.Type, j.Args, j.Metadata, j.TenantID = st.Type, st.Args, st.Metadata, st.TenantID
 	j.MaxRetries, j.Retry, j.Timeout = st.MaxRetries, st.Retry, st.Timeout
 	j.CreatedAt, j.UniqueKey, j.UniqueUntil = time.Time{}, st.UniqueKey, time.Time{}
@@ -287,7 +287,7 @@ func rawFields(r record, unread []string) map[string]string {
 // restoreStatic gives a quarantined job without arguments the static part
 // that versions before raw held fields kept in raw: the whole field d,
 // which quarantine replaced by {"t": type}.
-func restoreStatic(j *runtime.Job) {
+func restoreStatic(j *jobs.Job) {
 	if st, ok := oldStatic(*j); ok {
 		setStatic(j, st)
 	}
@@ -296,7 +296,7 @@ func restoreStatic(j *runtime.Job) {
 // oldStatic returns the static part that a quarantined job's raw field
 // holds in the form of versions before raw held fields, when it is one of
 // the job's type.
-func oldStatic(j runtime.Job) (static, bool) {
+func oldStatic(j jobs.Job) (static, bool) {
 	var st static
 	old := j.Raw["raw"]
 	if old == "" || decodeStatic(old, &st) != nil || st.Type == "" || (j.Type != "" && st.Type != j.Type) {
@@ -308,7 +308,7 @@ func oldStatic(j runtime.Job) (static, bool) {
 // staticLost reports whether a quarantined job lost the type or
 // arguments it was enqueued with (see rawFields and restoreStatic), so
 // that it cannot run again.
-func staticLost(j runtime.Job) bool {
+func staticLost(j jobs.Job) bool {
 	if j.Type == "" {
 		return true
 	}

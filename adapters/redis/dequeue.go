@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/jobsgo/jobs"
 
-	"github.com/jobsgo/jobs/runtime"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // Dequeue leases up to limit (at least 1) pending jobs of queue for lease,
@@ -26,8 +26,8 @@ import (
 // jobs met on the way go to the dead-letter queue and are not returned.
 // Until Preflight has passed, each call runs it first and fails with its
 // error.
-func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease time.Duration) ([]runtime.Job, error) {
-	if err := runtime.ValidateQueueName(queue); err != nil {
+func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease time.Duration) ([]jobs.Job, error) {
+	if err := jobs.ValidateQueueName(queue); err != nil {
 		return nil, err
 	}
 	if lease <= 0 {
@@ -103,9 +103,9 @@ func (b *Backend) poke(wakeKey string) {
 
 // taken is what one lease of a queue's pending jobs returned.
 type taken struct {
-	jobs   []runtime.Job // the leased jobs that decoded
-	popped int           // how many IDs were leased, corrupt ones included
-	next   int64         // earliest execute-at of a scheduled or retrying job, unix microseconds; 0: none
+	jobs   []jobs.Job // the leased jobs that decoded
+	popped int        // how many IDs were leased, corrupt ones included
+	next   int64      // earliest execute-at of a scheduled or retrying job, unix microseconds; 0: none
 }
 
 // take runs dequeue.lua once, leasing up to limit jobs for lease.
@@ -150,13 +150,13 @@ func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now ti
 		}
 	}
 	t.popped = (len(res) - head) / 8
-	t.jobs = make([]runtime.Job, 0, t.popped)
+	t.jobs = make([]jobs.Job, 0, t.popped)
 	var corrupt []any
 	started, until := res[1], res[2]
 	for i := head; i < len(res); i += 8 {
 		v := res[i : i+8]
 		id, _ := v[0].(string)
-		r := newRecord([]any{string(runtime.StateRunning), v[3], v[1], v[4], started, "", until, v[5], v[6], v[2], "", v[7], ""})
+		r := newRecord([]any{string(jobs.StateRunning), v[3], v[1], v[4], started, "", until, v[5], v[6], v[2], "", v[7], ""})
 		job, err := decode(id, k.name, r)
 		if err != nil {
 			why, fields := reason(err)

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"sort"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/jobsgo/jobs"
 
-	"github.com/jobsgo/jobs/runtime"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // maintBatch is how many jobs one housekeeping script call handles.
@@ -157,7 +157,7 @@ func (b *Backend) recoverBatch(ctx context.Context, k *queueKeys) (moved int, fu
 			corrupt = append(corrupt, id, r.a, job.Type, why, fields)
 			continue
 		}
-		if job.State != runtime.StateRunning || !job.LeaseUntil.Before(now) {
+		if job.State != jobs.StateRunning || !job.LeaseUntil.Before(now) {
 			continue
 		}
 		next, err := job.ExpireLease(now)
@@ -165,8 +165,8 @@ func (b *Backend) recoverBatch(ctx context.Context, k *queueKeys) (moved int, fu
 			return 0, false, err
 		}
 		changes = append(changes, change{
-			job: next, expect: runtime.StateRunning, attempt: r.a, lease: r.l, state: next.State,
-			history: next.State == runtime.StateFailed, outcome: "fail",
+			job: next, expect: jobs.StateRunning, attempt: r.a, lease: r.l, state: next.State,
+			history: next.State == jobs.StateFailed, outcome: "fail",
 		})
 	}
 	if len(corrupt) > 0 {

@@ -10,10 +10,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/google/uuid"
 	goredis "github.com/redis/go-redis/v9"
-
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // Defaults of the options.
@@ -47,7 +47,7 @@ type config struct {
 	client       goredis.UniversalClient
 
 	prefix         string
-	clock          runtime.Clock
+	clock          jobs.Clock
 	deadLimit      int
 	deadMaxAge     time.Duration
 	completedLimit int
@@ -134,7 +134,7 @@ func WithPrefix(prefix string) Option { return func(c *config) { c.prefix = pref
 // arguments, so tests can move it by hand. It is for tests: every process
 // sharing the server must use the same clock, or one process takes
 // another's leases and runs scheduled jobs early.
-func WithClock(clock runtime.Clock) Option { return func(c *config) { c.clock = clock } }
+func WithClock(clock jobs.Clock) Option { return func(c *config) { c.clock = clock } }
 
 // WithDeadLetterLimit keeps at most n jobs in each queue's dead-letter
 // queue (default DefaultDeadLetterLimit), dropping the oldest.
@@ -186,14 +186,14 @@ func WithLogger(log *slog.Logger) Option { return func(c *config) { c.log = log 
 // script) key protocol, for tests; by default it follows the client type.
 func withCluster(on bool) Option { return func(c *config) { c.cluster = &on } }
 
-// Backend is the Redis runtime.Backend. Create it with New; it is safe for
+// Backend is the Redis jobs.Backend. Create it with New; it is safe for
 // concurrent use.
 type Backend struct {
 	client goredis.UniversalClient
 	owned  bool // Close closes client
 
 	prefix          string
-	clock           runtime.Clock
+	clock           jobs.Clock
 	deadLimit       int
 	deadMaxAge      time.Duration
 	completedLimit  int
@@ -224,10 +224,10 @@ type Backend struct {
 	instance   string         // distinguishes this backend's wake-up keys
 
 	lanes    *committer[laneOp, laneResult] // coalesces Ack and Dequeue calls per queue
-	enqueues *committer[runtime.Job, error] // coalesces single-job Enqueue calls per queue
+	enqueues *committer[jobs.Job, error]    // coalesces single-job Enqueue calls per queue
 }
 
-var _ runtime.Backend = (*Backend)(nil)
+var _ jobs.Backend = (*Backend)(nil)
 
 // New returns a backend. It dials lazily, as asynq and River do: a server
 // that is down shows up as errors of the calls (the first being Preflight's,

@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/jobsgo/jobs"
 
-	"github.com/jobsgo/jobs/runtime"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // keyKinds is the Redis type of each of a queue's keys (queueKeys.keys),
@@ -22,10 +22,10 @@ const repairBatch = 200
 
 var repairScript = queueScript("lib_jobs.lua", "repair.lua")
 
-var _ runtime.Repairer = (*Backend)(nil)
+var _ jobs.Repairer = (*Backend)(nil)
 
 // Repair checks the keys of queue and where its jobs are, and with fix
-// puts them right; workers may run meanwhile (see runtime.Repairer).
+// puts them right; workers may run meanwhile (see jobs.Repairer).
 //
 // A structure key of another type (which makes every script of the queue
 // fail, see check_keys in lua/lib.lua) is reported and, with fix, renamed
@@ -39,9 +39,9 @@ var _ runtime.Repairer = (*Backend)(nil)
 // repair.lua look again, atomically, at each job that seems out of place
 // and at each ID that names no job: see that script for what it fixes.
 // It holds the IDs of the whole queue in memory.
-func (b *Backend) Repair(ctx context.Context, queue string, fix bool) (runtime.RepairReport, error) {
-	report := runtime.RepairReport{Queue: queue, Fixed: fix, Problems: []runtime.RepairProblem{}}
-	if err := runtime.ValidateQueueName(queue); err != nil {
+func (b *Backend) Repair(ctx context.Context, queue string, fix bool) (jobs.RepairReport, error) {
+	report := jobs.RepairReport{Queue: queue, Fixed: fix, Problems: []jobs.RepairProblem{}}
+	if err := jobs.ValidateQueueName(queue); err != nil {
 		return report, err
 	}
 	k := b.queue(queue)
@@ -72,8 +72,8 @@ func (b *Backend) Repair(ctx context.Context, queue string, fix bool) (runtime.R
 			return report, fmt.Errorf("redis: repair %s: %w", queue, err)
 		}
 		for i := 0; i+2 < len(res); i += 3 {
-			report.Problems = append(report.Problems, runtime.RepairProblem{
-				Kind: runtime.RepairKind(res[i+1]), Key: k.job(res[i]), JobID: res[i], Detail: res[i+2],
+			report.Problems = append(report.Problems, jobs.RepairProblem{
+				Kind: jobs.RepairKind(res[i+1]), Key: k.job(res[i]), JobID: res[i], Detail: res[i+2],
 			})
 		}
 		suspects = suspects[n:]
@@ -83,7 +83,7 @@ func (b *Backend) Repair(ctx context.Context, queue string, fix bool) (runtime.R
 
 // repairKeys reports the keys of k of another type than theirs and, with
 // fix, renames the queue's own aside.
-func (b *Backend) repairKeys(ctx context.Context, k *queueKeys, fix bool, report *runtime.RepairReport) error {
+func (b *Backend) repairKeys(ctx context.Context, k *queueKeys, fix bool, report *jobs.RepairReport) error {
 	cmds := make([]*goredis.StatusCmd, len(k.keys))
 	_, err := b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, key := range k.keys {
@@ -100,7 +100,7 @@ func (b *Backend) repairKeys(ctx context.Context, k *queueKeys, fix bool, report
 		if kind == "none" || keyKinds[i] == "" || kind == keyKinds[i] {
 			continue
 		}
-		p := runtime.RepairProblem{Kind: runtime.RepairWrongType, Key: key,
+		p := jobs.RepairProblem{Kind: jobs.RepairWrongType, Key: key,
 			Detail: fmt.Sprintf("holds a %s, not a %s: every script of the queue fails", kind, keyKinds[i])}
 		switch {
 		case key == b.indexKey:
@@ -232,21 +232,21 @@ func inPlace(r record, at []int) bool {
 	if len(at) != 1 {
 		return false
 	}
-	switch runtime.State(r.s) {
-	case runtime.StatePending:
+	switch jobs.State(r.s) {
+	case jobs.StatePending:
 		p, err := strconv.Atoi(r.p)
 		return err == nil && p >= 1 && p <= 4 && at[0] == p-1
-	case runtime.StateScheduled:
+	case jobs.StateScheduled:
 		return at[0] == keyScheduled
-	case runtime.StateRetrying:
+	case jobs.StateRetrying:
 		return at[0] == keyRetrying
-	case runtime.StateRunning:
+	case jobs.StateRunning:
 		return at[0] == keyLease
-	case runtime.StateFailed:
+	case jobs.StateFailed:
 		return at[0] == keyDead
-	case runtime.StateCompleted:
+	case jobs.StateCompleted:
 		return at[0] == keyDone
-	case runtime.StateCancelled:
+	case jobs.StateCancelled:
 		return at[0] == keyCancelled
 	}
 	return false

@@ -5,13 +5,13 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // marshalJob returns the JSON of j exactly as json.Marshal(j) does, without
 // reflection: every completed or failed Ack pushes one on its type's
 // history (see historySnapshot).
-func marshalJob(j runtime.Job) ([]byte, error) {
+func marshalJob(j jobs.Job) ([]byte, error) {
 	prio, err := j.Priority.MarshalText()
 	if err != nil {
 		return json.Marshal(j) // for its error

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // TestDecodeStatic checks that decodeStatic reads field d exactly as
@@ -23,7 +23,7 @@ func TestDecodeStatic(t *testing.T) {
 		{Type: "email.send", Args: json.RawMessage(`{"n":1,"s":"x,y"}`), CreatedAt: time.Now().UnixNano()},
 		{Type: "t", Args: json.RawMessage(`[1,{"a":"\"]}"}]`), TenantID: "acme", MaxRetries: 3, Timeout: time.Minute,
 			UniqueKey: "k", UniqueTill: 42, CreatedAt: -6795364578871345152},
-		{Type: "t", Metadata: map[string]string{"a": "b"}, Retry: &runtime.RetryPolicy{Backoff: "fixed"}},
+		{Type: "t", Metadata: map[string]string{"a": "b"}, Retry: &jobs.RetryPolicy{Backoff: "fixed"}},
 	} {
 		b, err := appendStatic(nil, &st)
 		if err != nil {

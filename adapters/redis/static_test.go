@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // TestAppendStatic checks that appendStatic encodes exactly as
@@ -17,7 +17,7 @@ func TestAppendStatic(t *testing.T) {
 		{Type: "t", Args: json.RawMessage(" {\n \"a\" : [1, 2, {\"b\": null}] }\t"), CreatedAt: -6795364578871345152},
 		{Type: "t", Args: json.RawMessage(`"<b>&amp;\u2028"`), Metadata: map[string]string{"z": "1", "a": "<x>"}},
 		{Type: "ünï\"cøde\\\n<&>", TenantID: "tenant\x01", UniqueKey: "k\u2028", UniqueTill: 42},
-		{Type: "t", MaxRetries: -3, Timeout: time.Minute, Retry: &runtime.RetryPolicy{Backoff: "exponential", Jitter: 0.25}},
+		{Type: "t", MaxRetries: -3, Timeout: time.Minute, Retry: &jobs.RetryPolicy{Backoff: "exponential", Jitter: 0.25}},
 		{Type: "t", Args: json.RawMessage("\"\xff\"")},
 	}
 	for _, st := range cases {

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/jobsgo/jobs"
 
-	"github.com/jobsgo/jobs/runtime"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // The per-minute counters' rings (see lua/lib.lua): <base>tp holds
@@ -18,10 +18,10 @@ const (
 	countSlots = 1500
 	countSize  = 12
 	waitSlots  = 64
-	waitSize   = 4 + 4*runtime.WaitBuckets
+	waitSize   = 4 + 4*jobs.WaitBuckets
 )
 
-var _ runtime.ThroughputReader = (*Backend)(nil)
+var _ jobs.ThroughputReader = (*Backend)(nil)
 
 // span is a run of ring slots read with one GETRANGE: slots first to
 // first+n-1 (unix minutes m, at slot m % ring size).
@@ -55,16 +55,16 @@ func u32(b []byte, off int64) int64 {
 }
 
 // Throughput returns every queue's per-minute counters (see
-// runtime.ThroughputReader): it lists the queues, then reads the slots
+// jobs.ThroughputReader): it lists the queues, then reads the slots
 // asked for of every queue in one pipeline of at most four GETRANGE per
 // queue, whatever the number of jobs.
-func (b *Backend) Throughput(ctx context.Context, query runtime.ThroughputQuery) (runtime.Throughput, error) {
+func (b *Backend) Throughput(ctx context.Context, query jobs.ThroughputQuery) (jobs.Throughput, error) {
 	if err := b.clockReady(ctx); err != nil {
-		return runtime.Throughput{}, fmt.Errorf("redis: read throughput: %w", err)
+		return jobs.Throughput{}, fmt.Errorf("redis: read throughput: %w", err)
 	}
 	names, err := b.queues(ctx)
 	if err != nil {
-		return runtime.Throughput{}, err
+		return jobs.Throughput{}, err
 	}
 	now := b.clock.Now()
 	since, window := query.Window(now)
@@ -91,13 +91,13 @@ func (b *Backend) Throughput(ctx context.Context, query runtime.ThroughputQuery)
 		return nil
 	})
 	if err != nil {
-		return runtime.Throughput{}, fmt.Errorf("redis: read throughput: %w", keyed(sent, err))
+		return jobs.Throughput{}, fmt.Errorf("redis: read throughput: %w", keyed(sent, err))
 	}
-	out := runtime.Throughput{Now: now, Queues: make([]runtime.QueueThroughput, len(names))}
+	out := jobs.Throughput{Now: now, Queues: make([]jobs.QueueThroughput, len(names))}
 	for i, name := range names {
-		qt := runtime.QueueThroughput{Queue: name, Minutes: make([]runtime.MinuteCount, 0, last-first+1)}
+		qt := jobs.QueueThroughput{Queue: name, Minutes: make([]jobs.MinuteCount, 0, last-first+1)}
 		for m := first; m <= last; m++ {
-			qt.Minutes = append(qt.Minutes, runtime.MinuteCount{Minute: time.Unix(m*60, 0).UTC()})
+			qt.Minutes = append(qt.Minutes, jobs.MinuteCount{Minute: time.Unix(m*60, 0).UTC()})
 		}
 		for _, s := range counts[i] {
 			raw := []byte(s.cmd.Val())
@@ -116,7 +116,7 @@ func (b *Backend) Throughput(ctx context.Context, query runtime.ThroughputQuery)
 				if u32(raw, off) != s.first+j {
 					continue
 				}
-				for k := range runtime.WaitBuckets {
+				for k := range jobs.WaitBuckets {
 					qt.Wait[k] += u32(raw, off+4+4*int64(k))
 				}
 			}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // TestWaitBoundsMatchRuntime: the scripts' wait buckets are the runtime's.
@@ -17,13 +17,13 @@ func TestWaitBoundsMatchRuntime(t *testing.T) {
 		t.Fatal("no WAITS table in fn_dequeue.lua")
 	}
 	nums := regexp.MustCompile(`\d+`).FindAllString(table[1], -1)
-	if len(nums) != runtime.WaitBuckets-1 {
-		t.Fatalf("WAITS has %d bounds, want %d", len(nums), runtime.WaitBuckets-1)
+	if len(nums) != jobs.WaitBuckets-1 {
+		t.Fatalf("WAITS has %d bounds, want %d", len(nums), jobs.WaitBuckets-1)
 	}
 	for i, s := range nums {
 		n, _ := strconv.ParseInt(s, 10, 64)
-		if got := time.Duration(n) * time.Microsecond; got != runtime.WaitBucketBound(i) {
-			t.Errorf("WAITS[%d] = %v, runtime.WaitBucketBound(%d) = %v", i+1, got, i, runtime.WaitBucketBound(i))
+		if got := time.Duration(n) * time.Microsecond; got != jobs.WaitBucketBound(i) {
+			t.Errorf("WAITS[%d] = %v, jobs.WaitBucketBound(%d) = %v", i+1, got, i, jobs.WaitBucketBound(i))
 		}
 	}
 }

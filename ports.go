@@ -1,10 +1,8 @@
-package runtime
+package jobs
 
 import (
 	"context"
 	"time"
-
-	"github.com/jobsgo/jobs/internal/wallclock"
 )
 
 // Clock tells the time. Backends and the runtime take one so that tests can
@@ -12,13 +10,6 @@ import (
 type Clock interface {
 	Now() time.Time
 }
-
-// SystemClock is the host's wall clock. Hosts' clocks disagree: a backend
-// shared by several processes decides on a clock of its own (TimeSource).
-type SystemClock struct{}
-
-// Now returns the host's wall-clock time.
-func (SystemClock) Now() time.Time { return wallclock.Now() }
 
 // TimeSource is an optional capability of a Backend: the clock it decides
 // on (lease expiry, due times, retention ages). Pools and clients on the
@@ -30,15 +21,6 @@ func (SystemClock) Now() time.Time { return wallclock.Now() }
 type TimeSource interface {
 	// Clock returns the backend's clock.
 	Clock() Clock
-}
-
-// backendClock returns backend's clock when it is a TimeSource, else the
-// host's.
-func backendClock(backend Backend) Clock {
-	if ts, ok := backend.(TimeSource); ok {
-		return ts.Clock()
-	}
-	return SystemClock{}
 }
 
 // Queue moves jobs through queues. It is the part of a backend that the
@@ -166,52 +148,4 @@ type Backend interface {
 	Inspector
 	CancelNotifier
 	PeriodicStore
-}
-
-// Stats are a backend's figures. Processed counts finished attempts:
-// Succeeded ones and Failed ones (retried or dead).
-type Stats struct {
-	Processed   int64         `json:"processed"`
-	Succeeded   int64         `json:"succeeded"`
-	Failed      int64         `json:"failed"`
-	DeadLetters int64         `json:"dead_letters"`
-	Queues      []QueueStats  `json:"queues"`  // sorted by name
-	Workers     []WorkerInfo  `json:"workers"` // sorted by ID
-	AvgDuration time.Duration `json:"avg_duration"`
-}
-
-// QueueStats are the figures of one queue.
-type QueueStats struct {
-	Name        string        `json:"name"`
-	Paused      bool          `json:"paused"`
-	Pending     int64         `json:"pending"` // the queue's size
-	Scheduled   int64         `json:"scheduled"`
-	Retrying    int64         `json:"retrying"`
-	Running     int64         `json:"running"`
-	DeadLetters int64         `json:"dead_letters"`
-	Processed   int64         `json:"processed"`
-	Succeeded   int64         `json:"succeeded"`
-	Failed      int64         `json:"failed"`
-	AvgDuration time.Duration `json:"avg_duration"` // mean handler time of finished attempts
-}
-
-// WorkerStatus says whether a worker runs a job.
-type WorkerStatus string
-
-// The worker statuses.
-const (
-	WorkerIdle    WorkerStatus = "idle"
-	WorkerRunning WorkerStatus = "running"
-)
-
-// WorkerInfo describes one worker (one concurrency slot of a pool).
-type WorkerInfo struct {
-	ID            string       `json:"id"`
-	ProcessID     string       `json:"process_id"`
-	Queue         string       `json:"queue"`
-	Status        WorkerStatus `json:"status"`
-	JobID         string       `json:"job_id,omitempty"`
-	JobType       string       `json:"job_type,omitempty"`
-	JobStartedAt  time.Time    `json:"job_started_at,omitzero"`
-	LastHeartbeat time.Time    `json:"last_heartbeat"`
 }

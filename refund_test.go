@@ -1,4 +1,4 @@
-package runtime
+package jobs
 
 import (
 	"testing"
@@ -35,7 +35,9 @@ func TestLeaseExpiryChargesOnlyJobsThatRanAlone(t *testing.T) {
 					t.Fatalf("expiry %d: %v", i, err)
 				}
 				if alone {
-					j = mustTransition(j.Isolate())
+					if j, err = j.Isolate(); err != nil {
+						t.Fatalf("expiry %d: isolate: %v", i, err)
+					}
 				}
 				if j, err = j.ExpireLease(t0.Add(2 * time.Minute)); err != nil {
 					t.Fatalf("expiry %d: %v", i, err)

@@ -1,4 +1,4 @@
-package runtime
+package jobs
 
 import (
 	"context"
@@ -31,10 +31,11 @@ type JobInfo struct {
 // a JobInfo set by WithJobInfo.
 type jobKey struct{}
 
-// withJob returns a context that carries job for JobFromContext. The pool
-// calls it once per attempt; the job is read, never copied, until a
-// handler asks for it.
-func withJob(ctx context.Context, job *Job) context.Context {
+// WithRunningJob returns a context that carries job for JobFromContext
+// and TenantIDFromContext: what an engine gives the handler of one
+// attempt. The job is read, never copied, until a handler asks for it, so
+// the caller must not change it while the handler runs.
+func WithRunningJob(ctx context.Context, job *Job) context.Context {
 	return context.WithValue(ctx, jobKey{}, job)
 }
 

@@ -1,15 +1,9 @@
-package runtime
+package jobs
 
 import (
 	"context"
 	"database/sql"
-	"errors"
 )
-
-// ErrTenantNotFound means a job's tenant is unknown, disabled or
-// misconfigured. Such a job fails explicitly; it never runs against a
-// default schema.
-var ErrTenantNotFound = errors.New("tenant not found")
 
 // TenantExecutor runs a function inside a tenant's scope: for PostgreSQL, a
 // transaction whose search_path is the tenant's schema, committed when fn

@@ -1,46 +1,10 @@
-package runtime
+package jobs
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/google/uuid"
-
-	"github.com/jobsgo/jobs/internal/plural"
 )
-
-// Errors shared by the runtime and every backend. Test for them with errors.Is.
-var (
-	// ErrInvalidTransition means a state change was asked of a job in a state
-	// that does not allow it (complete a pending job, start a cancelled one, ...).
-	ErrInvalidTransition = errors.New("invalid job state transition")
-	// ErrInvalidJob means a job or an enqueue request failed validation.
-	ErrInvalidJob = errors.New("invalid job")
-	// ErrJobNotFound means no job has the given ID.
-	ErrJobNotFound = errors.New("job not found")
-	// ErrDuplicateJob means a job with the given ID exists already.
-	ErrDuplicateJob = errors.New("job already exists")
-	// ErrLeaseLost means a worker reported on a job it no longer holds: its
-	// lease expired and the job was handed out again or finished elsewhere.
-	ErrLeaseLost = errors.New("job lease lost")
-)
-
-// TransitionError reports an illegal state change. It matches
-// ErrInvalidTransition with errors.Is.
-type TransitionError struct {
-	JobID  string
-	From   State
-	Action string
-}
-
-func (e *TransitionError) Error() string {
-	return fmt.Sprintf("job %s: cannot %s a %s job", e.JobID, e.Action, e.From)
-}
-
-// Is makes errors.Is(err, ErrInvalidTransition) true.
-func (e *TransitionError) Is(target error) bool { return target == ErrInvalidTransition }
 
 func (j Job) refuse(action string) error {
 	return &TransitionError{JobID: j.ID, From: j.State, Action: action}
@@ -75,12 +39,9 @@ func NewJob(jobType string, args json.RawMessage, o EnqueueOptions, now time.Tim
 	var err error
 	id := o.JobID
 	if id == "" {
-		var u uuid.UUID
-		u, err = uuid.NewV7()
-		if err != nil {
+		if id, err = newJobID(now); err != nil {
 			return Job{}, fmt.Errorf("generate job ID: %w", err)
 		}
-		id = u.String()
 	}
 	j := Job{
 		ID:         id,
@@ -176,7 +137,7 @@ func (j Job) PrepareRetry(jobErr JobError, at, now time.Time) (Job, error) {
 		return j, j.refuse("retry")
 	}
 	if j.RetriesLeft() == 0 {
-		return j, fmt.Errorf("%w: job %s used all of its %s", ErrInvalidTransition, j.ID, plural.Count(j.MaxRetries, "retry", "retries"))
+		return j, fmt.Errorf("%w: job %s used all of its %s", ErrInvalidTransition, j.ID, countOf(j.MaxRetries, "retry", "retries"))
 	}
 	j.State, j.Alone = StateRetrying, false
 	j.Error = &jobErr

@@ -1,16 +1,9 @@
-package runtime
+package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 )
-
-// ErrInvalidCursor means a JobQuery cursor was not one the backend issued.
-var ErrInvalidCursor = errors.New("invalid cursor")
-
-// ErrInvalidQuery means a JobQuery names no valid queue or state.
-var ErrInvalidQuery = errors.New("invalid job query")
 
 // Page sizes of JobQuery.
 const (

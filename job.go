@@ -1,10 +1,14 @@
-// Package runtime is the engine of jobs: the job model and its pure state
-// transitions, retry policies, the ports a backend implements, the handler
-// registry, the client that enqueues, the worker pool and the scheduler.
+// Package jobs is the kernel of the jobs framework: the job model and its
+// pure state transitions, states and priorities, enqueue options, the
+// retry policy, limits, every sentinel error, and the port interfaces a
+// backend implements (Backend and its optional capabilities). It imports
+// only the standard library.
 //
-// Generated code (see cmd/jobgen) builds typed wrappers on top of the
-// byte-level API in this package.
-package runtime
+// The engine that runs jobs (client, registry, worker pool, scheduler,
+// periodic jobs, middleware) is package runtime, built on this one; the
+// backends (adapters/memory, adapters/redis) implement the ports here and
+// do not depend on the engine. Generated code (see cmd/jobgen) uses both.
+package jobs
 
 import (
 	"encoding/json"
@@ -14,11 +18,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 )
-
-// GeneratedCodeVersion1 is referenced by code that jobgen emits, so that
-// generated code and the runtime it was generated for must agree at compile
-// time. It is bumped (to GeneratedCodeVersion2, ...) on incompatible changes.
-const GeneratedCodeVersion1 = true
 
 // DefaultQueue is the queue used when neither the caller nor the handler
 // annotation names one.
@@ -264,6 +263,20 @@ func GeneratedIDForm(id string) bool {
 	}
 	return true
 }
+
+// ValidateScheduleName reports whether name can name a periodic schedule
+// (ScheduleInfo.Name): 1 to 100 bytes of printable UTF-8 with no white
+// space.
+func ValidateScheduleName(name string) error {
+	if err := validateName("schedule name", name); err != nil || len(name) > maxScheduleNameLen {
+		return fmt.Errorf("%w: schedule %q: name must be 1 to %d printable bytes without white space", ErrInvalidJob, name, maxScheduleNameLen)
+	}
+	return nil
+}
+
+// maxScheduleNameLen bounds schedule names, which the backends keep in
+// keys.
+const maxScheduleNameLen = 100
 
 // ValidateJobType reports whether t can name a job type.
 func ValidateJobType(t string) error {

@@ -1,33 +1,13 @@
-package runtime
+package jobs
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 )
-
-// ErrUniqueJobExists means an enqueue asked for a unique job while another
-// job holds the same unique key. Nothing was created; the error is a
-// *UniqueJobExistsError naming the job that holds the key.
-var ErrUniqueJobExists = errors.New("unique job exists")
-
-// UniqueJobExistsError is returned by Enqueue for a unique job whose key is
-// held by another job.
-type UniqueJobExistsError struct {
-	Key           string // the unique key
-	ExistingJobID string // the job holding it
-}
-
-func (e *UniqueJobExistsError) Error() string {
-	return fmt.Sprintf("unique job exists: key %s is held by job %s", e.Key, e.ExistingJobID)
-}
-
-// Is makes errors.Is(err, ErrUniqueJobExists) true.
-func (e *UniqueJobExistsError) Is(target error) bool { return target == ErrUniqueJobExists }
 
 // UniqueOptions makes an enqueue unique. See Unique and UniqueByKey.
 type UniqueOptions struct {

@@ -1,13 +1,8 @@
-package runtime
+package jobs
 
 import (
 	"context"
-	"errors"
 )
-
-// ErrJobCancelled is the cause (context.Cause) of a running handler's
-// context when its job was cancelled through Store.Cancel.
-var ErrJobCancelled = errors.New("job cancelled")
 
 // CancelNotifier tells worker pools, on every process, that running jobs
 // were cancelled, so that their handlers stop at once instead of at the

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -29,7 +30,7 @@ func TestAckStoresWhatItsTransitionSets(t *testing.T) {
 		"cancel":  func() (jobs.Job, error) { return leased.Cancel(now) },
 	}
 	b := &Backend{clock: backendtest.NewClock(now)}
-	before, _, err := appendMutable(nil, leased, 0)
+	before, _, err := codec.AppendMutable(nil, leased, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,11 +44,11 @@ func TestAckStoresWhatItsTransitionSets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			after, _, err := appendMutable(nil, out, 0)
+			after, _, err := codec.AppendMutable(nil, out, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			stored, _, err := appendMutable(nil, out, c.fields)
+			stored, _, err := codec.AppendMutable(nil, out, c.fields)
 			if err != nil {
 				t.Fatal(err)
 			}

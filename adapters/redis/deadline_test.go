@@ -13,6 +13,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/jobsgo/jobs/adapters/redis/internal/groupcommit"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -198,54 +199,6 @@ func TestEnqueueUnknownOutcome(t *testing.T) {
 	}
 }
 
-// TestCommitterLeaveInFlight: a caller whose context ends while the flush
-// carrying its call is in flight returns at once, told that the flush may
-// apply it, and its result goes to abandoned; the others get theirs.
-func TestCommitterLeaveInFlight(t *testing.T) {
-	release := make(chan struct{})
-	c := newCommitter(func(_ context.Context, _ string, items []int) ([]int, error) {
-		<-release
-		return items, nil
-	})
-	abandoned := make(chan int, 1)
-	c.abandoned = func(_ string, r int) { abandoned <- r }
-	c.turns = 1
-	c.urgent = func(i int) bool { return i == 2 }
-	first := make(chan error, 1)
-	go func() { _, err := c.do(context.Background(), "q", 1); first <- err }()
-	time.Sleep(10 * time.Millisecond) // 1 holds the only turn
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	second := make(chan error, 1)
-	go func() { _, err := c.do(ctx, "q", 2); second <- err }() // sealed and flushed beside 1: in flight
-	var err error
-	select {
-	case err = <-second:
-	case <-time.After(time.Second):
-		close(release)
-		t.Fatal("the caller still waits for its flush 1 s after its deadline")
-	}
-	if !errors.Is(err, errLeftInFlight) || !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 50*time.Millisecond+deadlineSlack {
-		t.Fatalf("caller leaving a flush in flight: %v after %s", err, time.Since(start))
-	}
-	if got := sharedOutcome(err, "j2"); !errors.Is(got, jobs.ErrOutcomeUnknown) || fmt.Sprint(got.(*jobs.UnknownOutcomeError).JobIDs) != "[j2]" {
-		t.Fatalf("sharedOutcome: %v", got)
-	}
-	close(release)
-	if err := <-first; err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case r := <-abandoned:
-		if r != 2 {
-			t.Fatalf("abandoned result %d, want 2", r)
-		}
-	case <-time.After(time.Second):
-		t.Fatal("the result of the call left in flight was not handed to abandoned")
-	}
-}
-
 // TestDequeueLeftInFlightReleasesJobs pauses writes for 1 s (CLIENT PAUSE
 // WRITE) while a Dequeue with a 300 ms context waits for its lease script:
 // the call returns at its deadline, and the job that the script leases
@@ -284,4 +237,15 @@ func mustJob(j jobs.Job, err error) jobs.Job {
 		panic(err)
 	}
 	return j
+}
+
+// TestSharedOutcomeOfLeftInFlight: a call that left its flush in flight
+// reports an unknown outcome naming its job.
+func TestSharedOutcomeOfLeftInFlight(t *testing.T) {
+	err := fmt.Errorf("%w: %w", groupcommit.ErrLeftInFlight, context.DeadlineExceeded)
+	got := sharedOutcome(err, "j2")
+	var unknown *jobs.UnknownOutcomeError
+	if !errors.Is(got, jobs.ErrOutcomeUnknown) || !errors.As(got, &unknown) || fmt.Sprint(unknown.JobIDs) != "[j2]" {
+		t.Fatalf("sharedOutcome: %v", got)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -46,7 +47,7 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r, err := b.lanes.do(ctx, queue, laneOp{take: &takeRequest{limit: limit, lease: lease}})
+		r, err := b.lanes.Do(ctx, queue, laneOp{take: &takeRequest{limit: limit, lease: lease}})
 		if err == nil {
 			err = r.err
 		}
@@ -121,7 +122,7 @@ func (b *Backend) take(ctx context.Context, k *queueKeys, limit int, lease time.
 
 // takeArgs appends dequeue's arguments (see fn_dequeue.lua) to args.
 func (b *Backend) takeArgs(args []any, limit int, leaseUntil time.Time) []any {
-	return append(args, limit, micros(leaseUntil), nanos(leaseUntil), b.onServerClock())
+	return append(args, limit, micros(leaseUntil), codec.Nanos(leaseUntil), b.onServerClock())
 }
 
 // onServerClock is the flag of dequeue.lua and extend.lua that tells
@@ -156,11 +157,11 @@ func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now ti
 	for i := head; i < len(res); i += 8 {
 		v := res[i : i+8]
 		id, _ := v[0].(string)
-		r := newRecord([]any{string(jobs.StateRunning), v[3], v[1], v[4], started, "", until, v[5], v[6], v[2], "", v[7], ""})
-		job, err := decode(id, k.name, r)
+		r := codec.NewRecord([]any{string(jobs.StateRunning), v[3], v[1], v[4], started, "", until, v[5], v[6], v[2], "", v[7], ""})
+		job, err := codec.Decode(id, k.name, r)
 		if err != nil {
-			why, fields := reason(err)
-			corrupt = append(corrupt, id, r.a, job.Type, why, fields)
+			why, fields := codec.Reason(err)
+			corrupt = append(corrupt, id, r.A, job.Type, why, fields)
 			continue
 		}
 		t.jobs = append(t.jobs, job)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -37,7 +38,7 @@ func historySnapshot(j jobs.Job) ([]byte, error) {
 		}
 		omitted += `"result"`
 	}
-	s, err := marshalJob(j)
+	s, err := codec.MarshalJob(j)
 	if err != nil || omitted == "" {
 		return s, err
 	}
@@ -62,7 +63,7 @@ func (b *Backend) restorePayloads(ctx context.Context, entries []historyEntry) e
 	_, err := b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, e := range entries {
 			if len(e.Omitted) > 0 && jobs.ValidateQueueName(e.Queue) == nil {
-				cmds[i] = p.HMGet(ctx, b.queue(e.Queue).job(e.ID), jobFields...)
+				cmds[i] = p.HMGet(ctx, b.queue(e.Queue).job(e.ID), codec.JobFields...)
 			}
 		}
 		return nil
@@ -77,8 +78,8 @@ func (b *Backend) restorePayloads(ctx context.Context, entries []historyEntry) e
 		}
 		var live jobs.Job // the job as kept, if it still is
 		if cmds[i] != nil && cmds[i].Err() == nil {
-			if r := newRecord(cmds[i].Val()); r.exists() {
-				if j, err := decode(e.ID, e.Queue, r); err == nil && j.Type == e.Type && j.CreatedAt.Equal(e.CreatedAt) {
+			if r := codec.NewRecord(cmds[i].Val()); r.Exists() {
+				if j, err := codec.Decode(e.ID, e.Queue, r); err == nil && j.Type == e.Type && j.CreatedAt.Equal(e.CreatedAt) {
 					live = j
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 	"github.com/jobsgo/jobs/internal/paging"
 )
 
@@ -67,7 +68,7 @@ func (b *Backend) ListJobs(ctx context.Context, q jobs.JobQuery) (jobs.JobPage, 
 // decoded, and the cursor that continues after it.
 type entry struct {
 	job     jobs.Job
-	rec     record
+	rec     codec.Record
 	corrupt bool
 	at      cursor
 }
@@ -90,8 +91,8 @@ func (b *Backend) page(ctx context.Context, k *queueKeys, state jobs.State, n in
 	out := make([]entry, 0, len(res)/15)
 	for i := 0; i < len(res); i += 15 {
 		f := res[i+2 : i+15]
-		r := record{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12]}
-		j, err := decode(res[i], k.name, r)
+		r := codec.RecordOf(f)
+		j, err := codec.Decode(res[i], k.name, r)
 		out = append(out, entry{job: j, rec: r, corrupt: err != nil, at: cursor{State: state, Queue: k.name, ID: res[i], Key: res[i+1]}})
 	}
 	return out, nil
@@ -190,7 +191,7 @@ func (b *Backend) eachDeadLetter(ctx context.Context, q jobs.DeadLetterQuery, fn
 				if !ok {
 					continue
 				}
-				c.expect, c.attempt = jobs.StateFailed, e.rec.a
+				c.expect, c.attempt = jobs.StateFailed, e.rec.A
 				if e.corrupt {
 					c.expect, c.attempt = "*", ""
 				}

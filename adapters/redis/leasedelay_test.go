@@ -11,6 +11,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 	"github.com/jobsgo/jobs/internal/testenv"
 )
 
@@ -91,14 +92,14 @@ func checkFullLease(t *testing.T, b *Backend, s *frozenServer, job jobs.Job, lea
 	}
 	stored, err := s.admin.HMGet(ctx, k.job(job.ID), "l", "st").Result()
 	must(t, err)
-	if want := nanos(job.LeaseUntil); stored[0] != want {
+	if want := codec.Nanos(job.LeaseUntil); stored[0] != want {
 		t.Errorf("job %s: stored lease deadline %v, the job returned says %s", job.ID, stored[0], want)
 	}
 	if micros(job.LeaseUntil) != strconv.FormatInt(int64(score), 10) {
 		t.Errorf("job %s: lease zset holds %d, the job returned says %s", job.ID, int64(score), micros(job.LeaseUntil))
 	}
-	if job.StartedAt.IsZero() || stored[1] != nanos(job.StartedAt) {
-		t.Errorf("job %s: stored started-at %v, the job returned says %s", job.ID, stored[1], nanos(job.StartedAt))
+	if job.StartedAt.IsZero() || stored[1] != codec.Nanos(job.StartedAt) {
+		t.Errorf("job %s: stored started-at %v, the job returned says %s", job.ID, stored[1], codec.Nanos(job.StartedAt))
 	}
 	n, err := b.RecoverExpired(ctx)
 	must(t, err)

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -79,7 +80,7 @@ func (b *Backend) readJobs(ctx context.Context, k *queueKeys, ids []string) ([]j
 	cmds := make([]*goredis.SliceCmd, len(ids))
 	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, id := range ids {
-			cmds[i] = p.HMGet(ctx, k.job(id), jobFields...)
+			cmds[i] = p.HMGet(ctx, k.job(id), codec.JobFields...)
 		}
 		return nil
 	})
@@ -92,11 +93,11 @@ func (b *Backend) readJobs(ctx context.Context, k *queueKeys, ids []string) ([]j
 			}
 			return nil, fmt.Errorf("redis: read jobs of %s: %w", k.name, err)
 		}
-		r := newRecord(vals)
-		if !r.exists() {
+		r := codec.NewRecord(vals)
+		if !r.Exists() {
 			continue
 		}
-		j, _ := decode(id, k.name, r)
+		j, _ := codec.Decode(id, k.name, r)
 		out = append(out, j)
 	}
 	return out, nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 )
 
 // stateDeleted, as change.state, removes the job.
@@ -24,7 +25,7 @@ type change struct {
 	outcome string     // "ok", "fail" or "" (not an attempt's end)
 	// fields are those of the job hash the change stores (zero: all); an
 	// Ack stores only those its outcome's transition sets.
-	fields fieldSet
+	fields codec.FieldSet
 	// duration of the attempt in nanoseconds, "" when unknown.
 	duration string
 	notify   bool // publish the ID on the cancel channel (a running job was cancelled)
@@ -78,7 +79,7 @@ func (b *Backend) moveArgs(args []any, changes []change, now time.Time) ([]any, 
 		k := len(args) - 1
 		var pairs int
 		var err error
-		if args, pairs, err = appendMutable(args, c.job, c.fields); err != nil {
+		if args, pairs, err = codec.AppendMutable(args, c.job, c.fields); err != nil {
 			return nil, nil, fmt.Errorf("encode job %s: %w", c.job.ID, err)
 		}
 		args[k] = pairs

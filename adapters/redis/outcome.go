@@ -8,11 +8,8 @@ import (
 	"time"
 
 	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/groupcommit"
 )
-
-// errLeftInFlight is the error of a call whose context ended while the
-// flush carrying it was in flight: the flush may have applied it.
-var errLeftInFlight = errors.New("context done while the request was in flight")
 
 // mayHaveApplied reports whether err, the failure of a command, may have
 // come after the command was written, so that the server may have run it:
@@ -57,7 +54,7 @@ func sharedOutcome(err error, ids ...string) error {
 	switch {
 	case errors.As(err, &u):
 		return &jobs.UnknownOutcomeError{JobIDs: ids, Err: u.Err}
-	case errors.Is(err, errLeftInFlight):
+	case errors.Is(err, groupcommit.ErrLeftInFlight):
 		return &jobs.UnknownOutcomeError{JobIDs: ids, Err: err}
 	}
 	return err

@@ -10,6 +10,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 	"github.com/jobsgo/jobs/internal/plural"
 )
 
@@ -173,11 +174,11 @@ func (b *Backend) group(batch []jobs.Job) ([]group, error) {
 		var extras []any
 		g.args = append(g.k.args(now, 3+5*len(g.jobs)), b.prefix, len(g.jobs), 0)
 		for n, j := range g.jobs {
-			d, err := encodeStatic(j)
+			d, err := codec.EncodeStatic(j)
 			if err != nil {
 				return nil, err
 			}
-			g.args = append(g.args, j.ID, strconv.Itoa(int(j.Priority)), string(j.State), nanos(j.ExecuteAt), d)
+			g.args = append(g.args, j.ID, strconv.Itoa(int(j.Priority)), string(j.State), codec.Nanos(j.ExecuteAt), d)
 			if !indexed(j) {
 				continue
 			}

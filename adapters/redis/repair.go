@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -181,13 +182,13 @@ func (b *Backend) suspects(ctx context.Context, k *queueKeys, places map[string]
 			if err != nil && !isWrongType(err) {
 				return fmt.Errorf("redis: repair %s: read job %s: %w", k.name, id, err)
 			}
-			var r record // the fields s, p and x only
+			var r codec.Record // the fields s, p and x only
 			if len(vals) == 3 {
-				r.s, _ = vals[0].(string)
-				r.p, _ = vals[1].(string)
-				r.x, _ = vals[2].(string)
+				r.S, _ = vals[0].(string)
+				r.P, _ = vals[1].(string)
+				r.X, _ = vals[2].(string)
 			}
-			x, _ := strconv.ParseInt(r.x, 10, 64)
+			x, _ := strconv.ParseInt(r.X, 10, 64)
 			if err != nil || !inPlace(r, places[id]) {
 				odd = append(odd, job{id, x})
 			}
@@ -228,13 +229,13 @@ func (b *Backend) suspects(ctx context.Context, k *queueKeys, places map[string]
 
 // inPlace reports whether the job hash fields r (s and p) put it in
 // exactly the structures at, as indexes in queueKeys.keys.
-func inPlace(r record, at []int) bool {
+func inPlace(r codec.Record, at []int) bool {
 	if len(at) != 1 {
 		return false
 	}
-	switch jobs.State(r.s) {
+	switch jobs.State(r.S) {
 	case jobs.StatePending:
-		p, err := strconv.Atoi(r.p)
+		p, err := strconv.Atoi(r.P)
 		return err == nil && p >= 1 && p <= 4 && at[0] == p-1
 	case jobs.StateScheduled:
 		return at[0] == keyScheduled

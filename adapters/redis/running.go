@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 )
 
 // ExtendLeases moves the lease deadline of those of jobs that still run the
@@ -32,7 +33,7 @@ func (b *Backend) ExtendLeases(ctx context.Context, batch []jobs.Job, until time
 	for _, q := range order {
 		k := b.queue(q)
 		pairs := byQueue[q]
-		args := append(k.args(now, 4+len(pairs)), micros(until), nanos(until), b.onServerClock(), len(pairs)/2)
+		args := append(k.args(now, 4+len(pairs)), micros(until), codec.Nanos(until), b.onServerClock(), len(pairs)/2)
 		res, err := extendScript.Run(ctx, b.client, k.keys, append(args, pairs...)...).StringSlice()
 		if err != nil {
 			return nil, fmt.Errorf("redis: extend leases in %s: %w", q, err)
@@ -55,7 +56,7 @@ func (b *Backend) Ack(ctx context.Context, job jobs.Job) error {
 	if err != nil {
 		return err
 	}
-	r, err := b.lanes.do(ctx, job.Queue, laneOp{change: &c})
+	r, err := b.lanes.Do(ctx, job.Queue, laneOp{change: &c})
 	if err != nil {
 		return fmt.Errorf("redis: ack job %s: %w", job.ID, unknownOutcome(err, job.ID))
 	}
@@ -75,7 +76,7 @@ func (b *Backend) AckDequeue(ctx context.Context, job jobs.Job, lease time.Durat
 	if err != nil {
 		return nil, err
 	}
-	r, err := b.lanes.do(ctx, job.Queue, laneOp{change: &c, take: &takeRequest{limit: 1, lease: lease}})
+	r, err := b.lanes.Do(ctx, job.Queue, laneOp{change: &c, take: &takeRequest{limit: 1, lease: lease}})
 	if err != nil {
 		return nil, fmt.Errorf("redis: ack job %s: %w", job.ID, unknownOutcome(err, job.ID))
 	}
@@ -91,18 +92,18 @@ func (b *Backend) ackChange(job jobs.Job) (change, error) {
 	switch job.State {
 	case jobs.StateCompleted:
 		c.outcome, c.history = "ok", true
-		c.fields = fieldFinishedAt | fieldLease | fieldResult
+		c.fields = codec.FieldFinishedAt | codec.FieldLease | codec.FieldResult
 	case jobs.StateRetrying:
 		c.outcome = "fail"
-		c.fields = fieldExecuteAt | fieldLease | fieldError
+		c.fields = codec.FieldExecuteAt | codec.FieldLease | codec.FieldError
 	case jobs.StateFailed:
 		c.outcome, c.history = "fail", true
-		c.fields = fieldFinishedAt | fieldLease | fieldError
+		c.fields = codec.FieldFinishedAt | codec.FieldLease | codec.FieldError
 	case jobs.StatePending:
 		c.attempt, c.front = strconv.Itoa(job.Attempt+1), true
-		c.fields = fieldAttempt | fieldLease | fieldAlone // the next attempt reuses the number
+		c.fields = codec.FieldAttempt | codec.FieldLease | codec.FieldAlone // the next attempt reuses the number
 	case jobs.StateCancelled:
-		c.fields = fieldFinishedAt | fieldLease
+		c.fields = codec.FieldFinishedAt | codec.FieldLease
 	default:
 		return change{}, &jobs.TransitionError{JobID: job.ID, From: jobs.StateRunning, Action: "acknowledge as " + string(job.State)}
 	}

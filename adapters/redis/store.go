@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -49,7 +50,7 @@ func (b *Backend) claim(ctx context.Context, batch []jobs.Job) error {
 		now := b.clock.Now()
 		ukeys, uargs, owners := b.uniqueClaims(claimed, stale, now)
 		args := make([]any, 0, 4+3*len(claimed)+len(uargs))
-		args = append(args, len(claimed), len(ukeys), nanos(now), prefix)
+		args = append(args, len(claimed), len(ukeys), codec.Nanos(now), prefix)
 		for _, j := range claimed {
 			args = append(args, j.ID, j.Queue, stale[j.ID])
 		}
@@ -120,7 +121,7 @@ func indexedQueue(value string) string {
 // lookup finds the job with the given ID through the ID index or, for a
 // generated ID that it lacks, by looking in every queue. ok is false when
 // the job's key holds something other than a hash.
-func (b *Backend) lookup(ctx context.Context, id string) (k *queueKeys, r record, ok bool, err error) {
+func (b *Backend) lookup(ctx context.Context, id string) (k *queueKeys, r codec.Record, ok bool, err error) {
 	if jobs.ValidateJobID(id) != nil {
 		return nil, r, false, fmt.Errorf("%w: %q", jobs.ErrJobNotFound, id)
 	}
@@ -142,15 +143,15 @@ func (b *Backend) lookup(ctx context.Context, id string) (k *queueKeys, r record
 		}
 	}
 	k = b.queue(q)
-	vals, err := b.client.HMGet(ctx, k.job(id), jobFields...).Result()
+	vals, err := b.client.HMGet(ctx, k.job(id), codec.JobFields...).Result()
 	if err != nil {
 		if isWrongType(err) {
 			return k, r, false, nil
 		}
 		return nil, r, false, fmt.Errorf("redis: read job %s: %w", id, err)
 	}
-	r = newRecord(vals)
-	if !r.exists() {
+	r = codec.NewRecord(vals)
+	if !r.Exists() {
 		return nil, r, false, fmt.Errorf("%w: %s", jobs.ErrJobNotFound, id)
 	}
 	return k, r, true, nil
@@ -189,15 +190,15 @@ func (b *Backend) locate(ctx context.Context, id string) (string, error) {
 
 // find returns the decoded job with the given ID, its queue's keys and
 // its hash as stored.
-func (b *Backend) find(ctx context.Context, id string) (*queueKeys, jobs.Job, record, error) {
+func (b *Backend) find(ctx context.Context, id string) (*queueKeys, jobs.Job, codec.Record, error) {
 	k, r, ok, err := b.lookup(ctx, id)
 	if err != nil {
 		return nil, jobs.Job{}, r, err
 	}
 	if !ok {
-		return nil, jobs.Job{}, r, &corruptError{id: id, queue: k.name, reason: "the key holds something other than a job hash"}
+		return nil, jobs.Job{}, r, &codec.CorruptError{Id: id, Queue: k.name, Reason: "the key holds something other than a job hash"}
 	}
-	j, err := decode(id, k.name, r)
+	j, err := codec.Decode(id, k.name, r)
 	if err != nil {
 		return nil, jobs.Job{}, r, err
 	}
@@ -226,7 +227,7 @@ func (b *Backend) transition(ctx context.Context, id string, fn func(jobs.Job) (
 		if err != nil {
 			return jobs.Job{}, err
 		}
-		c.expect, c.attempt = j.State, r.a // as stored, readable or not
+		c.expect, c.attempt = j.State, r.A // as stored, readable or not
 		codes, err := b.move(ctx, k, []change{c})
 		if err != nil {
 			return jobs.Job{}, fmt.Errorf("redis: update job %s: %w", id, err)
@@ -255,7 +256,7 @@ func (b *Backend) RetryDeadLetter(ctx context.Context, id string) (jobs.Job, err
 // cleared; one whose type or arguments were lost (staticLost) is refused
 // with jobs.ErrInvalidTransition, as it cannot run again.
 func (b *Backend) requeue(j jobs.Job) (change, error) {
-	if j.Raw != nil && staticLost(j) {
+	if j.Raw != nil && codec.StaticLost(j) {
 		return change{}, fmt.Errorf("%w: job %s is corrupt and its type or arguments could not be read (see its raw fields), so it cannot run again: delete it",
 			jobs.ErrInvalidTransition, j.ID)
 	}
@@ -265,7 +266,7 @@ func (b *Backend) requeue(j jobs.Job) (change, error) {
 	}
 	c := change{job: next, state: next.State}
 	if next.Raw != nil {
-		c.job.Raw, c.fields = nil, allMutable|fieldRaw|fieldStatic
+		c.job.Raw, c.fields = nil, codec.AllMutable|codec.FieldRaw|codec.FieldStatic
 	}
 	return c, nil
 }
@@ -278,9 +279,9 @@ func (b *Backend) Delete(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		c := change{job: jobs.Job{ID: id, Queue: k.name}, expect: jobs.State(r.s), attempt: r.a, state: stateDeleted}
-		c.job.UniqueKey, c.job.UniqueUntil = uniqueOf(r.d)
-		if state := jobs.State(r.s); !ok || !state.Valid() {
+		c := change{job: jobs.Job{ID: id, Queue: k.name}, expect: jobs.State(r.S), attempt: r.A, state: stateDeleted}
+		c.job.UniqueKey, c.job.UniqueUntil = uniqueOf(r.D)
+		if state := jobs.State(r.S); !ok || !state.Valid() {
 			c.expect, c.attempt = "*", ""
 		} else if state == jobs.StateRunning {
 			return &jobs.TransitionError{JobID: id, From: state, Action: "delete"}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 )
 
 // Unique keys. The key u of a unique job is held by the string key
@@ -101,7 +102,7 @@ func (b *Backend) applyUnique(ctx context.Context, ops []uniqueOp) error {
 	now := b.clock.Now()
 	keys := make([]string, len(ops))
 	args := make([]any, 0, 1+3*len(ops))
-	args = append(args, nanos(now))
+	args = append(args, codec.Nanos(now))
 	for i, o := range ops {
 		keys[i] = b.uniqueKey(o.job.UniqueKey)
 		args = append(args, o.op, holder(o.job), uniquePX(o.job, now))
@@ -152,7 +153,7 @@ func (b *Backend) holderActive(ctx context.Context, hold, indexAge string) (bool
 // uniqueOf reads the unique key and TTL of a job from its static JSON
 // (field d), for changes made without decoding the whole job.
 func uniqueOf(d string) (key string, until time.Time) {
-	var st static
+	var st codec.Static
 	if json.Unmarshal([]byte(d), &st) != nil || st.UniqueKey == "" {
 		return "", time.Time{}
 	}

@@ -1,4 +1,4 @@
-package redis
+package codec
 
 import (
 	"encoding/json"
@@ -8,10 +8,10 @@ import (
 	"github.com/jobsgo/jobs"
 )
 
-// marshalJob returns the JSON of j exactly as json.Marshal(j) does, without
+// MarshalJob returns the JSON of j exactly as json.Marshal(j) does, without
 // reflection: every completed or failed Ack pushes one on its type's
 // history (see historySnapshot).
-func marshalJob(j jobs.Job) ([]byte, error) {
+func MarshalJob(j jobs.Job) ([]byte, error) {
 	prio, err := j.Priority.MarshalText()
 	if err != nil {
 		return json.Marshal(j) // for its error

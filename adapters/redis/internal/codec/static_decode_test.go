@@ -1,4 +1,4 @@
-package redis
+package codec
 
 import (
 	"encoding/json"
@@ -19,7 +19,7 @@ func TestDecodeStatic(t *testing.T) {
 		`{"to":99999999999999999999}`, `{"t":"x",}`, `{"t":"x" }`, `{"a":[1,2}`, `{"t":"\u00e9"}`, `{"t":"é"}`,
 		`{"tn":"a","u":"b","uu":7,"zz":1}`, `[]`, `{"t":"x"}}`, `{"t":"x","a":{"n":1}`, `{"a":"`,
 	}
-	for _, st := range []static{
+	for _, st := range []Static{
 		{Type: "email.send", Args: json.RawMessage(`{"n":1,"s":"x,y"}`), CreatedAt: time.Now().UnixNano()},
 		{Type: "t", Args: json.RawMessage(`[1,{"a":"\"]}"}]`), TenantID: "acme", MaxRetries: 3, Timeout: time.Minute,
 			UniqueKey: "k", UniqueTill: 42, CreatedAt: -6795364578871345152},
@@ -49,7 +49,7 @@ func TestDecodeStatic(t *testing.T) {
 		}
 	}
 	for _, in := range inputs {
-		var want, got static
+		var want, got Static
 		wantErr := json.Unmarshal([]byte(in), &want)
 		err := decodeStatic(in, &got)
 		if (err == nil) != (wantErr == nil) || (err == nil && !reflect.DeepEqual(got, want)) {

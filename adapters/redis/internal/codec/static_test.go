@@ -1,4 +1,4 @@
-package redis
+package codec
 
 import (
 	"encoding/json"
@@ -11,7 +11,7 @@ import (
 // TestAppendStatic checks that appendStatic encodes exactly as
 // encoding/json does.
 func TestAppendStatic(t *testing.T) {
-	cases := []static{
+	cases := []Static{
 		{},
 		{Type: "email.send", Args: json.RawMessage(`{"n":1}`), CreatedAt: time.Now().UnixNano()},
 		{Type: "t", Args: json.RawMessage(" {\n \"a\" : [1, 2, {\"b\": null}] }\t"), CreatedAt: -6795364578871345152},
@@ -31,7 +31,7 @@ func TestAppendStatic(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{`{"a":`, `nul`, `{} {}`} {
-		st := static{Type: "t", Args: json.RawMessage(bad)}
+		st := Static{Type: "t", Args: json.RawMessage(bad)}
 		if _, err := appendStatic(nil, &st); err == nil {
 			t.Errorf("args %q: no error", bad)
 		}

@@ -1,4 +1,10 @@
-package redis
+// Package codec turns jobs into the fields of their Redis hash and back:
+// the static JSON of a new job (field d, written once), the mutable fields
+// each transition changes, and the decoding of a stored hash into a job,
+// quarantining what cannot be read. Its hand-written encoders produce
+// exactly what encoding/json would (the tests hold them to it), without
+// its reflection.
+package codec
 
 import (
 	"encoding/json"
@@ -14,9 +20,9 @@ import (
 // errCorrupt marks job data in Redis that cannot be decoded.
 var errCorrupt = errors.New("corrupt job data")
 
-// static is the part of a job that never changes after enqueue, stored as
+// Static is the part of a job that never changes after enqueue, stored as
 // JSON in hash field d. ID and queue are not stored: the key names them.
-type static struct {
+type Static struct {
 	Type       string            `json:"t"`
 	Args       json.RawMessage   `json:"a,omitempty"`
 	Metadata   map[string]string `json:"m,omitempty"`
@@ -29,20 +35,20 @@ type static struct {
 	UniqueTill int64             `json:"uu,omitempty"` // unix nanoseconds
 }
 
-// jobFields are the hash fields every read of a whole job asks for, in the
+// JobFields are the hash fields every read of a whole job asks for, in the
 // order of record's fields.
-var jobFields = []string{"s", "p", "a", "x", "st", "fi", "l", "r", "e", "d", "raw", "rf", "al"}
+var JobFields = []string{"s", "p", "a", "x", "st", "fi", "l", "r", "e", "d", "raw", "rf", "al"}
 
-// record is a job hash as read from Redis ("" for an absent field).
-type record struct {
-	s, p, a, x, st, fi, l, r, e, d, raw string
+// Record is a job hash as read from Redis ("" for an absent field).
+type Record struct {
+	S, P, A, X, st, fi, L, r, e, D, raw string
 	// rf is the number of refunded attempts, al the attempt that runs
 	// alone (jobs.Job.Isolate).
 	rf, al string
 }
 
-// newRecord builds a record from an HMGET of jobFields.
-func newRecord(vals []any) record {
+// NewRecord builds a record from an HMGET of jobFields.
+func NewRecord(vals []any) Record {
 	str := func(i int) string {
 		if i < len(vals) {
 			if s, ok := vals[i].(string); ok {
@@ -51,15 +57,21 @@ func newRecord(vals []any) record {
 		}
 		return ""
 	}
-	return record{str(0), str(1), str(2), str(3), str(4), str(5), str(6), str(7), str(8), str(9), str(10), str(11), str(12)}
+	return Record{str(0), str(1), str(2), str(3), str(4), str(5), str(6), str(7), str(8), str(9), str(10), str(11), str(12)}
 }
 
-// exists reports whether the hash was there at all.
-func (r record) exists() bool { return r.s != "" || r.d != "" || r.a != "" }
+// RecordOf builds a record from the values of JobFields, in order (as
+// page.lua returns them).
+func RecordOf(f []string) Record {
+	return Record{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12]}
+}
 
-// encodeStatic returns field d of a new job.
-func encodeStatic(j jobs.Job) (string, error) {
-	st := static{
+// Exists reports whether the hash was there at all.
+func (r Record) Exists() bool { return r.S != "" || r.D != "" || r.A != "" }
+
+// EncodeStatic returns field d of a new job.
+func EncodeStatic(j jobs.Job) (string, error) {
+	st := Static{
 		Type: j.Type, Args: j.Args, Metadata: j.Metadata, TenantID: j.TenantID,
 		MaxRetries: j.MaxRetries, Retry: j.Retry, Timeout: j.Timeout, CreatedAt: j.CreatedAt.UnixNano(),
 		UniqueKey: j.UniqueKey,
@@ -76,54 +88,54 @@ func encodeStatic(j jobs.Job) (string, error) {
 
 // A fieldSet picks fields of a job hash that a change stores; the zero
 // set is allMutable.
-type fieldSet uint16
+type FieldSet uint16
 
 // The fields a change may store, besides the state.
 const (
-	fieldAttempt    fieldSet = 1 << iota // a
-	fieldExecuteAt                       // x
+	FieldAttempt    FieldSet = 1 << iota // a
+	FieldExecuteAt                       // x
 	fieldStartedAt                       // st
-	fieldFinishedAt                      // fi
-	fieldLease                           // l
-	fieldResult                          // r
-	fieldError                           // e
+	FieldFinishedAt                      // fi
+	FieldLease                           // l
+	FieldResult                          // r
+	FieldError                           // e
 	fieldRefunded                        // rf
-	fieldAlone                           // al
-	fieldRaw                             // raw, cleared: the job is no longer corrupt
-	fieldStatic                          // d, the static JSON, rewritten from the job
+	FieldAlone                           // al
+	FieldRaw                             // raw, cleared: the job is no longer corrupt
+	FieldStatic                          // d, the static JSON, rewritten from the job
 
-	allMutable = fieldAttempt | fieldExecuteAt | fieldStartedAt | fieldFinishedAt | fieldLease | fieldResult | fieldError |
-		fieldRefunded | fieldAlone
+	AllMutable = FieldAttempt | FieldExecuteAt | fieldStartedAt | FieldFinishedAt | FieldLease | FieldResult | FieldError |
+		fieldRefunded | FieldAlone
 )
 
-// appendMutable appends the fields of set (allMutable when set is zero)
+// AppendMutable appends the fields of set (allMutable when set is zero)
 // with their values in j to args, as pairs in the order a, x, st, fi, l,
 // r, e, rf, al, raw, d, as move.lua takes them ("" deletes a field), and
 // returns args with the number of pairs.
-func appendMutable(args []any, j jobs.Job, set fieldSet) ([]any, int, error) {
+func AppendMutable(args []any, j jobs.Job, set FieldSet) ([]any, int, error) {
 	if set == 0 {
-		set = allMutable
+		set = AllMutable
 	}
 	n := len(args)
-	if set&fieldAttempt != 0 {
+	if set&FieldAttempt != 0 {
 		args = append(args, "a", strconv.Itoa(j.Attempt))
 	}
-	if set&fieldExecuteAt != 0 {
-		args = append(args, "x", nanos(j.ExecuteAt))
+	if set&FieldExecuteAt != 0 {
+		args = append(args, "x", Nanos(j.ExecuteAt))
 	}
 	if set&fieldStartedAt != 0 {
-		args = append(args, "st", nanos(j.StartedAt))
+		args = append(args, "st", Nanos(j.StartedAt))
 	}
-	if set&fieldFinishedAt != 0 {
-		args = append(args, "fi", nanos(j.FinishedAt))
+	if set&FieldFinishedAt != 0 {
+		args = append(args, "fi", Nanos(j.FinishedAt))
 	}
-	if set&fieldLease != 0 {
-		args = append(args, "l", nanos(j.LeaseUntil))
+	if set&FieldLease != 0 {
+		args = append(args, "l", Nanos(j.LeaseUntil))
 	}
-	if set&fieldResult != 0 {
+	if set&FieldResult != 0 {
 		args = append(args, "r", string(j.Result))
 	}
-	if set&fieldError != 0 {
+	if set&FieldError != 0 {
 		e := ""
 		if j.Error != nil {
 			b, err := json.Marshal(j.Error)
@@ -137,18 +149,18 @@ func appendMutable(args []any, j jobs.Job, set fieldSet) ([]any, int, error) {
 	if set&fieldRefunded != 0 {
 		args = append(args, "rf", count(j.Refunded))
 	}
-	if set&fieldAlone != 0 {
+	if set&FieldAlone != 0 {
 		al := ""
 		if j.Alone {
 			al = strconv.Itoa(j.Attempt)
 		}
 		args = append(args, "al", al)
 	}
-	if set&fieldRaw != 0 {
+	if set&FieldRaw != 0 {
 		args = append(args, "raw", "")
 	}
-	if set&fieldStatic != 0 {
-		d, err := encodeStatic(j)
+	if set&FieldStatic != 0 {
+		d, err := EncodeStatic(j)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -165,50 +177,50 @@ func count(n int) string {
 	return strconv.Itoa(n)
 }
 
-// decode builds the job with the given ID in queue from its hash. The error
+// Decode builds the job with the given ID in queue from its hash. The error
 // (a *corruptError) says what is wrong; the job then holds what could
 // be read, with its type when known. A job quarantined as corrupt (failed,
-// error type corrupt_job) always decodes: what it could not read is in
+// Error type corrupt_job) always decodes: what it could not read is in
 // its Raw field (see rawFields).
-func decode(id, queue string, r record) (jobs.Job, error) {
-	j := jobs.Job{ID: id, Queue: queue, State: jobs.State(r.s)}
-	var st static
+func Decode(id, queue string, r Record) (jobs.Job, error) {
+	j := jobs.Job{ID: id, Queue: queue, State: jobs.State(r.S)}
+	var st Static
 	var problems []error
 	var unread []string // the fields behind problems
 	bad := func(field, format string, args ...any) {
 		unread = append(unread, field)
 		problems = append(problems, fmt.Errorf(format, args...))
 	}
-	if r.d == "" {
+	if r.D == "" {
 		bad("d", "field d (type, args, ...) is missing")
-	} else if err := decodeStatic(r.d, &st); err != nil {
+	} else if err := decodeStatic(r.D, &st); err != nil {
 		bad("d", "field d is not valid job JSON: %v", err)
 	}
 	setStatic(&j, st)
 	if !j.State.Valid() {
-		bad("s", "state %q is unknown", r.s)
+		bad("s", "state %q is unknown", r.S)
 	}
-	if p, err := strconv.Atoi(r.p); err == nil && jobs.Priority(p).Valid() {
+	if p, err := strconv.Atoi(r.P); err == nil && jobs.Priority(p).Valid() {
 		j.Priority = jobs.Priority(p)
 	} else {
-		bad("p", "priority %q is not 1-4", r.p)
+		bad("p", "priority %q is not 1-4", r.P)
 	}
-	if a, err := strconv.Atoi(r.a); err == nil && a >= 0 {
+	if a, err := strconv.Atoi(r.A); err == nil && a >= 0 {
 		j.Attempt = a
 	} else {
-		bad("a", "attempt %q is not a number", r.a)
+		bad("a", "attempt %q is not a number", r.A)
 	}
 	if rf, err := strconv.Atoi(r.rf); r.rf == "" || (err == nil && rf >= 0) {
 		j.Refunded = rf
 	} else {
 		bad("rf", "refunded attempts %q is not a number", r.rf)
 	}
-	j.Alone = j.State == jobs.StateRunning && r.al != "" && r.al == r.a
+	j.Alone = j.State == jobs.StateRunning && r.al != "" && r.al == r.A
 	for _, t := range []struct {
 		name string
 		v    string
 		dst  *time.Time
-	}{{"x", r.x, &j.ExecuteAt}, {"st", r.st, &j.StartedAt}, {"fi", r.fi, &j.FinishedAt}, {"l", r.l, &j.LeaseUntil}} {
+	}{{"x", r.X, &j.ExecuteAt}, {"st", r.st, &j.StartedAt}, {"fi", r.fi, &j.FinishedAt}, {"l", r.L, &j.LeaseUntil}} {
 		if t.v == "" {
 			continue
 		}
@@ -241,17 +253,17 @@ func decode(id, queue string, r record) (jobs.Job, error) {
 		}
 		return j, nil
 	}
-	if j.Type == "" && r.d != "" && len(problems) == 0 {
+	if j.Type == "" && r.D != "" && len(problems) == 0 {
 		bad("d", "job type is empty")
 	}
 	if len(problems) > 0 {
-		return j, &corruptError{id: id, queue: queue, reason: errors.Join(problems...).Error(), fields: unread}
+		return j, &CorruptError{Id: id, Queue: queue, Reason: errors.Join(problems...).Error(), fields: unread}
 	}
 	return j, nil
 }
 
 // setStatic copies st into j.
-func setStatic(j *jobs.Job, st static) {
+func setStatic(j *jobs.Job, st Static) {
 	j.Type, j.Args, j.Metadata, j.TenantID = st.Type, st.Args, st.Metadata, st.TenantID
 	j.MaxRetries, j.Retry, j.Timeout = st.MaxRetries, st.Retry, st.Timeout
 	j.CreatedAt, j.UniqueKey, j.UniqueUntil = time.Time{}, st.UniqueKey, time.Time{}
@@ -267,12 +279,12 @@ func setStatic(j *jobs.Job, st static) {
 // fields quarantine kept in field raw (a JSON object field -> value; a
 // raw field of another form, left by versions before that, is returned
 // as "raw"), and the fields of r named in unread as stored.
-func rawFields(r record, unread []string) map[string]string {
+func rawFields(r Record, unread []string) map[string]string {
 	out := make(map[string]string)
 	if r.raw != "" && json.Unmarshal([]byte(r.raw), &out) != nil {
 		out = map[string]string{"raw": r.raw}
 	}
-	stored := map[string]string{"s": r.s, "p": r.p, "a": r.a, "x": r.x, "st": r.st, "fi": r.fi, "l": r.l, "r": r.r, "e": r.e, "d": r.d, "rf": r.rf}
+	stored := map[string]string{"s": r.S, "p": r.P, "a": r.A, "x": r.X, "st": r.st, "fi": r.fi, "l": r.L, "r": r.r, "e": r.e, "d": r.D, "rf": r.rf}
 	for _, f := range unread {
 		if _, ok := out[f]; !ok {
 			out[f] = stored[f]
@@ -296,19 +308,19 @@ func restoreStatic(j *jobs.Job) {
 // oldStatic returns the static part that a quarantined job's raw field
 // holds in the form of versions before raw held fields, when it is one of
 // the job's type.
-func oldStatic(j jobs.Job) (static, bool) {
-	var st static
+func oldStatic(j jobs.Job) (Static, bool) {
+	var st Static
 	old := j.Raw["raw"]
 	if old == "" || decodeStatic(old, &st) != nil || st.Type == "" || (j.Type != "" && st.Type != j.Type) {
-		return static{}, false
+		return Static{}, false
 	}
 	return st, true
 }
 
-// staticLost reports whether a quarantined job lost the type or
+// StaticLost reports whether a quarantined job lost the type or
 // arguments it was enqueued with (see rawFields and restoreStatic), so
 // that it cannot run again.
-func staticLost(j jobs.Job) bool {
+func StaticLost(j jobs.Job) bool {
 	if j.Type == "" {
 		return true
 	}
@@ -324,26 +336,35 @@ func staticLost(j jobs.Job) bool {
 	return d || value
 }
 
-// corruptError says why a job's data could not be decoded. It matches
+// CorruptError says why a job's data could not be decoded. It matches
 // errCorrupt with errors.Is.
-type corruptError struct {
-	id, queue, reason string
+type CorruptError struct {
+	Id, Queue, Reason string
 	fields            []string // the fields that could not be read
 }
 
-func (e *corruptError) Error() string {
-	return fmt.Sprintf("%v: job %s in queue %s: %s", errCorrupt, e.id, e.queue, e.reason)
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("%v: job %s in queue %s: %s", errCorrupt, e.Id, e.Queue, e.Reason)
 }
 
-func (e *corruptError) Unwrap() error { return errCorrupt }
+func (e *CorruptError) Unwrap() error { return errCorrupt }
 
-// reason returns what is wrong with a corrupt job, for its corrupt_job
-// error (the message adds the job's ID), and the fields it could not read
+// Reason returns what is wrong with a corrupt job, for its corrupt_job
+// Error (the message adds the job's ID), and the fields it could not read
 // (comma-separated), as bury takes them.
-func reason(err error) (string, string) {
-	var ce *corruptError
+func Reason(err error) (string, string) {
+	var ce *CorruptError
 	if errors.As(err, &ce) {
-		return strings.ReplaceAll(ce.reason, "\n", "; "), strings.Join(ce.fields, ",")
+		return strings.ReplaceAll(ce.Reason, "\n", "; "), strings.Join(ce.fields, ",")
 	}
 	return err.Error(), ""
+}
+
+// Nanos is t as unix nanoseconds, the form of stored times; "" for the zero
+// time.
+func Nanos(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.UnixNano(), 10)
 }

@@ -1,4 +1,4 @@
-package redis
+package codec
 
 import (
 	"encoding/json"
@@ -44,7 +44,7 @@ func TestMarshalJob(t *testing.T) {
 	batch = append(batch, lmt)
 	for _, j := range batch {
 		want, wantErr := json.Marshal(j)
-		got, err := marshalJob(j)
+		got, err := MarshalJob(j)
 		if string(got) != string(want) || (err == nil) != (wantErr == nil) {
 			t.Errorf("marshalJob:\n got  %s, %v\n want %s, %v", got, err, want, wantErr)
 		}
@@ -54,7 +54,7 @@ func TestMarshalJob(t *testing.T) {
 		{Priority: jobs.PriorityHigh, Args: json.RawMessage(`{`)},
 		{Priority: jobs.PriorityHigh, CreatedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
 	} {
-		if _, err := marshalJob(bad); err == nil {
+		if _, err := MarshalJob(bad); err == nil {
 			t.Errorf("marshalJob(%+v): no error", bad)
 		}
 	}

@@ -1,4 +1,4 @@
-package redis
+package codec
 
 import (
 	"encoding/json"
@@ -11,9 +11,9 @@ import (
 // appendStatic writes it (no metadata or retry policy, plain strings) is
 // parsed directly; anything else goes to json.Unmarshal, which also
 // reports what is wrong with invalid data.
-func decodeStatic(d string, st *static) error {
+func decodeStatic(d string, st *Static) error {
 	if !fastStatic(d, st) {
-		*st = static{}
+		*st = Static{}
 		return json.Unmarshal([]byte(d), st)
 	}
 	return nil
@@ -21,7 +21,7 @@ func decodeStatic(d string, st *static) error {
 
 // fastStatic parses d into st when it has the simple form, and reports
 // whether it did.
-func fastStatic(d string, st *static) bool {
+func fastStatic(d string, st *Static) bool {
 	if len(d) < 2 || d[0] != '{' || d[len(d)-1] != '}' {
 		return false
 	}

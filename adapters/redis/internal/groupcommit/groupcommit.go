@@ -1,4 +1,8 @@
-package redis
+// Package groupcommit coalesces concurrent calls into group commits, one
+// lane per key: what the Redis backend uses to carry many Enqueue, Dequeue
+// and Ack calls of one queue in one script call. It knows nothing of Redis
+// or jobs: the flush function does the work.
+package groupcommit
 
 import (
 	"context"
@@ -6,47 +10,50 @@ import (
 	"fmt"
 	goruntime "runtime"
 	"sync"
-
-	"github.com/jobsgo/jobs"
 )
 
-// maxBatch bounds the calls one flush carries: a batch that fills up is
-// flushed at once, even while its lane's turns are all taken.
-const maxBatch = 256
+// ErrLeftInFlight is the error (with the context's) of a call whose
+// context ended while the flush carrying it was in flight: the flush may
+// still apply it.
+var ErrLeftInFlight = errors.New("context done while the request was in flight")
 
-// committer coalesces concurrent calls into group commits, one lane per
+// MaxBatch bounds the calls one flush carries: a batch that fills up is
+// flushed at once, even while its lane's turns are all taken.
+const MaxBatch = 256
+
+// Committer coalesces concurrent calls into group commits, one lane per
 // key (a queue). A call that finds a turn of its lane free is flushed at
 // once, alone; calls made while every turn is in flight wait and go
 // together in the next flush. There is no timer: an idle system flushes
 // every call immediately, a busy one carries as many calls per round trip
 // as arrived during the last one.
-type committer[T, R any] struct {
-	// flush runs one batch of items of key and returns one result per
+type Committer[T, R any] struct {
+	// Flush runs one batch of items of key and returns one result per
 	// item, or an error for all of them.
-	flush func(ctx context.Context, key string, items []T) ([]R, error)
-	// urgent, when set, picks the calls that must not wait for the flush
+	Flush func(ctx context.Context, key string, items []T) ([]R, error)
+	// Urgent, when set, picks the calls that must not wait for the flush
 	// in flight: such a call seals its batch and flushes it at once.
-	urgent func(T) bool
-	// turns is how many flushes of one lane may be in flight at once
+	Urgent func(T) bool
+	// Turns is how many flushes of one lane may be in flight at once
 	// (at least 1); a call waits only when all of them are.
-	turns int
-	// abandoned, when set, receives on a goroutine of its own the result
+	Turns int
+	// Abandoned, when set, receives on a goroutine of its own the result
 	// of each call whose caller left while its flush was in flight (see
-	// do), such as jobs leased for a Dequeue that returned.
-	abandoned func(key string, r R)
+	// Do), such as jobs leased for a Dequeue that returned.
+	Abandoned func(key string, r R)
 
 	mu    sync.Mutex
 	lanes map[string]*lane[T, R]
 }
 
-// lane is the state of one key, guarded by committer.mu.
+// lane is the state of one key, guarded by Committer.mu.
 type lane[T, R any] struct {
 	running int          // flushes in flight that hold a turn
 	next    *batch[T, R] // calls waiting for the next flush, nil when none
 }
 
 // batch is the calls of one flush. live, started, left and finished are
-// guarded by committer.mu; res and err are written by the flush before
+// guarded by Committer.mu; res and err are written by the flush before
 // finished is set and done closes.
 type batch[T, R any] struct {
 	ctx      context.Context // of the first caller, without its cancellation
@@ -60,19 +67,21 @@ type batch[T, R any] struct {
 	done     chan struct{}
 }
 
-func newCommitter[T, R any](flush func(context.Context, string, []T) ([]R, error)) *committer[T, R] {
-	return &committer[T, R]{flush: flush, lanes: make(map[string]*lane[T, R])}
+// New returns a Committer whose flushes run flush; set its other fields
+// before the first call of Do.
+func New[T, R any](flush func(ctx context.Context, key string, items []T) ([]R, error)) *Committer[T, R] {
+	return &Committer[T, R]{Flush: flush, lanes: make(map[string]*lane[T, R])}
 }
 
-// do adds item to the next flush of key and returns its result. When ctx
+// Do adds item to the next flush of key and returns its result. When ctx
 // ends before that flush starts, the item is withdrawn and do returns
 // ctx.Err(); once the flush has started, do returns at once with an error
-// matching errLeftInFlight and ctx.Err(): the flush, bounded by the
+// matching ErrLeftInFlight and ctx.Err(): the flush, bounded by the
 // client's I/O timeouts, may still apply the item, and hands its result
 // to abandoned. A call that finds a turn free and has no deadline runs
 // the flush itself; one with a deadline has it run on another goroutine,
 // so as to return by the deadline.
-func (c *committer[T, R]) do(ctx context.Context, key string, item T) (R, error) {
+func (c *Committer[T, R]) Do(ctx context.Context, key string, item T) (R, error) {
 	var zero R
 	if err := ctx.Err(); err != nil {
 		return zero, err
@@ -92,7 +101,7 @@ func (c *committer[T, R]) do(ctx context.Context, key string, item T) (R, error)
 	b.items = append(b.items, item)
 	b.live = append(b.live, true)
 	switch {
-	case l.running < max(c.turns, 1):
+	case l.running < max(c.Turns, 1):
 		// A free turn: the batch holds this call alone, which the caller
 		// flushes itself rather than wait for a goroutine to do it.
 		l.running++
@@ -107,7 +116,7 @@ func (c *committer[T, R]) do(ctx context.Context, key string, item T) (R, error)
 			go c.run(key, l, next)
 		}
 		return b.result(i)
-	case len(b.items) >= maxBatch || (c.urgent != nil && c.urgent(item)):
+	case len(b.items) >= MaxBatch || (c.Urgent != nil && c.Urgent(item)):
 		l.next = nil // sealed: flushed now, next to the one in flight
 		go c.run(key, nil, b)
 	}
@@ -132,7 +141,7 @@ func (c *committer[T, R]) do(ctx context.Context, key string, item T) (R, error)
 		case withdrawn:
 			return zero, ctx.Err()
 		case !finished:
-			return zero, fmt.Errorf("%w: %w", errLeftInFlight, ctx.Err())
+			return zero, fmt.Errorf("%w: %w", ErrLeftInFlight, ctx.Err())
 		}
 	}
 	return b.result(i)
@@ -149,7 +158,7 @@ func (b *batch[T, R]) result(i int) (R, error) {
 
 // run flushes b and, when l is not nil (b holds a turn of the lane), then
 // the lane's next batches until none waits.
-func (c *committer[T, R]) run(key string, l *lane[T, R], b *batch[T, R]) {
+func (c *Committer[T, R]) run(key string, l *lane[T, R], b *batch[T, R]) {
 	for b != nil {
 		c.flushBatch(key, b)
 		if l == nil {
@@ -165,7 +174,7 @@ func (c *committer[T, R]) run(key string, l *lane[T, R], b *batch[T, R]) {
 // handOn is called when a flush holding a turn of l ends: it returns the
 // batch waiting for the next flush, which keeps the turn, or frees the
 // turn and returns nil when no call waits.
-func (c *committer[T, R]) handOn(l *lane[T, R]) *batch[T, R] {
+func (c *Committer[T, R]) handOn(l *lane[T, R]) *batch[T, R] {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	b := l.next
@@ -178,7 +187,7 @@ func (c *committer[T, R]) handOn(l *lane[T, R]) *batch[T, R] {
 
 // flushBatch runs the flush on b's live items and hands out the results:
 // to their callers, and those of callers that left to abandoned.
-func (c *committer[T, R]) flushBatch(key string, b *batch[T, R]) {
+func (c *Committer[T, R]) flushBatch(key string, b *batch[T, R]) {
 	defer close(b.done)
 	defer c.finish(key, b)
 	c.mu.Lock()
@@ -193,7 +202,7 @@ func (c *committer[T, R]) flushBatch(key string, b *batch[T, R]) {
 	if len(items) == 0 {
 		return
 	}
-	res, err := c.flush(b.ctx, key, items)
+	res, err := c.Flush(b.ctx, key, items)
 	if err != nil {
 		b.err = err
 		return
@@ -210,53 +219,17 @@ func (c *committer[T, R]) flushBatch(key string, b *batch[T, R]) {
 
 // finish marks b finished and hands abandoned the results of the calls
 // whose callers left.
-func (c *committer[T, R]) finish(key string, b *batch[T, R]) {
+func (c *Committer[T, R]) finish(key string, b *batch[T, R]) {
 	c.mu.Lock()
 	b.finished = true
 	left := b.left
 	c.mu.Unlock()
-	if c.abandoned == nil || b.err != nil || b.res == nil {
+	if c.Abandoned == nil || b.err != nil || b.res == nil {
 		return
 	}
 	for i, gone := range left {
 		if gone {
-			go c.abandoned(key, b.res[i])
+			go c.Abandoned(key, b.res[i])
 		}
 	}
-}
-
-// enqueueOne stores a single new job through the queue's enqueue
-// committer: concurrent single-job Enqueue calls of one queue share one
-// script call.
-func (b *Backend) enqueueOne(ctx context.Context, job jobs.Job) error {
-	if err := job.ValidateNew(); err != nil {
-		return err
-	}
-	res, err := b.enqueues.do(ctx, job.Queue, job)
-	if err != nil {
-		return sharedOutcome(err, job.ID)
-	}
-	return res
-}
-
-// flushEnqueues stores jobs of one queue given to separate Enqueue calls.
-// They are stored all or none, so when that fails for a reason that one job
-// may cause alone (an ID in use, a job that does not encode), each is
-// stored on its own and gets its own answer; other errors (the server)
-// are every caller's.
-func (b *Backend) flushEnqueues(ctx context.Context, _ string, list []jobs.Job) ([]error, error) {
-	errs := make([]error, len(list))
-	err := b.enqueue(ctx, list...)
-	switch {
-	case err == nil:
-	case len(list) == 1:
-		errs[0] = err
-	case errors.Is(err, jobs.ErrDuplicateJob) || errors.Is(err, jobs.ErrInvalidJob):
-		for i, j := range list {
-			errs[i] = b.enqueue(ctx, j)
-		}
-	default:
-		return nil, err
-	}
-	return errs, nil
 }

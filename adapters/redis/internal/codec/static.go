@@ -1,4 +1,4 @@
-package redis
+package codec
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 
 // appendStatic appends st as encoding/json encodes it (same fields, order,
 // omissions and escaping) without reflection: Enqueue encodes one per job.
-func appendStatic(buf []byte, st *static) ([]byte, error) {
+func appendStatic(buf []byte, st *Static) ([]byte, error) {
 	buf = append(buf, `{"t":`...)
 	buf = appendString(buf, st.Type)
 	if len(st.Args) > 0 {

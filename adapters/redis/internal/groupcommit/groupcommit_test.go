@@ -1,4 +1,4 @@
-package redis
+package groupcommit
 
 import (
 	"context"
@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/jobsgo/jobs"
 )
 
 // TestCommitterResults checks that concurrent calls are coalesced and each
@@ -17,7 +15,7 @@ import (
 func TestCommitterResults(t *testing.T) {
 	var mu sync.Mutex
 	var sizes []int
-	c := newCommitter(func(_ context.Context, key string, items []int) ([]string, error) {
+	c := New(func(_ context.Context, key string, items []int) ([]string, error) {
 		mu.Lock()
 		sizes = append(sizes, len(items))
 		mu.Unlock()
@@ -33,7 +31,7 @@ func TestCommitterResults(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			key := []string{"a", "b"}[i%2]
-			got, err := c.do(context.Background(), key, i)
+			got, err := c.Do(context.Background(), key, i)
 			if want := fmt.Sprint(key, i); err != nil || got != want {
 				t.Errorf("do(%s, %d) = %q, %v; want %q", key, i, got, err, want)
 			}
@@ -43,8 +41,8 @@ func TestCommitterResults(t *testing.T) {
 	total := 0
 	for _, s := range sizes {
 		total += s
-		if s > maxBatch {
-			t.Errorf("flush of %d items, max %d", s, maxBatch)
+		if s > MaxBatch {
+			t.Errorf("flush of %d items, max %d", s, MaxBatch)
 		}
 	}
 	if total != n || len(sizes) >= n {
@@ -59,7 +57,7 @@ func TestCommitterError(t *testing.T) {
 	gate := make(chan struct{})
 	var fail atomic.Bool
 	fail.Store(true)
-	c := newCommitter(func(_ context.Context, _ string, items []int) ([]int, error) {
+	c := New(func(_ context.Context, _ string, items []int) ([]int, error) {
 		<-gate
 		if fail.Load() {
 			return nil, boom
@@ -69,7 +67,7 @@ func TestCommitterError(t *testing.T) {
 	errs := make(chan error, 10)
 	for i := range 10 {
 		go func() {
-			_, err := c.do(context.Background(), "q", i)
+			_, err := c.Do(context.Background(), "q", i)
 			errs <- err
 		}()
 	}
@@ -81,7 +79,7 @@ func TestCommitterError(t *testing.T) {
 		}
 	}
 	fail.Store(false)
-	if got, err := c.do(context.Background(), "q", 7); err != nil || got != 7 {
+	if got, err := c.Do(context.Background(), "q", 7); err != nil || got != 7 {
 		t.Fatalf("after a failure: %d, %v", got, err)
 	}
 }
@@ -91,26 +89,26 @@ func TestCommitterError(t *testing.T) {
 func TestCommitterCancel(t *testing.T) {
 	release := make(chan struct{})
 	var flushed [][]int
-	c := newCommitter(func(_ context.Context, _ string, items []int) ([]int, error) {
+	c := New(func(_ context.Context, _ string, items []int) ([]int, error) {
 		<-release
 		flushed = append(flushed, items)
 		return items, nil
 	})
 	first := make(chan error)
 	go func() {
-		_, err := c.do(context.Background(), "q", 1)
+		_, err := c.Do(context.Background(), "q", 1)
 		first <- err
 	}()
 	time.Sleep(10 * time.Millisecond) // 1 is in flight
 	ctx, cancel := context.WithCancel(context.Background())
 	cancelled := make(chan error)
 	go func() {
-		_, err := c.do(ctx, "q", 2)
+		_, err := c.Do(ctx, "q", 2)
 		cancelled <- err
 	}()
 	kept := make(chan error)
 	go func() {
-		_, err := c.do(context.Background(), "q", 3)
+		_, err := c.Do(context.Background(), "q", 3)
 		kept <- err
 	}()
 	time.Sleep(10 * time.Millisecond) // 2 and 3 wait
@@ -128,73 +126,8 @@ func TestCommitterCancel(t *testing.T) {
 	if fmt.Sprint(flushed) != "[[1] [3]]" {
 		t.Fatalf("flushed %v, want [[1] [3]]", flushed)
 	}
-	if _, err := c.do(ctx, "q", 4); !errors.Is(err, context.Canceled) {
+	if _, err := c.Do(ctx, "q", 4); !errors.Is(err, context.Canceled) {
 		t.Fatalf("do with a done context: %v", err)
-	}
-}
-
-// TestCoalescedCalls runs concurrent single enqueues (one of them with an
-// ID in use) and acks (one of them with a lost lease) on Redis: each
-// caller gets its own answer.
-func TestCoalescedCalls(t *testing.T) {
-	for _, cluster := range []bool{false, true} {
-		t.Run(fmt.Sprintf("cluster=%v", cluster), func(t *testing.T) {
-			b := newTestBackend(t, nil, withCluster(cluster))
-			ctx := context.Background()
-			now := time.Now()
-			job := func(id string) jobs.Job {
-				j, err := jobs.NewJob("t", nil, jobs.ResolveEnqueueOptions(jobs.WithJobID(id)), now)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return j
-			}
-			if err := b.Enqueue(ctx, job("taken")); err != nil {
-				t.Fatal(err)
-			}
-			const n = 64
-			errs := make([]error, n+1)
-			var wg sync.WaitGroup
-			for i := range n + 1 {
-				id := fmt.Sprint("j", i)
-				if i == n {
-					id = "taken"
-				}
-				wg.Go(func() { errs[i] = b.Enqueue(ctx, job(id)) })
-			}
-			wg.Wait()
-			for i, err := range errs[:n] {
-				if err != nil {
-					t.Fatalf("enqueue j%d: %v", i, err)
-				}
-			}
-			if !errors.Is(errs[n], jobs.ErrDuplicateJob) {
-				t.Fatalf("enqueue of a taken ID: %v, want ErrDuplicateJob", errs[n])
-			}
-			batch, err := b.Dequeue(ctx, jobs.DefaultQueue, n+1, time.Minute)
-			if err != nil || len(batch) != n+1 {
-				t.Fatalf("dequeue: %d jobs, %v", len(batch), err)
-			}
-			for i := range batch {
-				batch[i], err = batch[i].Complete(nil, time.Now())
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			batch[0].Attempt++ // not the attempt that runs
-			for i := range batch {
-				wg.Go(func() { errs[i] = b.Ack(ctx, batch[i]) })
-			}
-			wg.Wait()
-			if !errors.Is(errs[0], jobs.ErrLeaseLost) {
-				t.Fatalf("ack of another attempt: %v, want ErrLeaseLost", errs[0])
-			}
-			for i, err := range errs[1:] {
-				if err != nil {
-					t.Fatalf("ack %d: %v", i+1, err)
-				}
-			}
-		})
 	}
 }
 
@@ -214,19 +147,19 @@ func TestCommitterTurns(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			gate := make(chan struct{})
 			var flying atomic.Int32
-			c := newCommitter(func(_ context.Context, _ string, items []int) ([]int, error) {
+			c := New(func(_ context.Context, _ string, items []int) ([]int, error) {
 				flying.Add(1)
 				<-gate
 				return items, nil
 			})
-			c.turns = tc.turns
+			c.Turns = tc.turns
 			if tc.urgent {
-				c.urgent = func(i int) bool { return i == 2 }
+				c.Urgent = func(i int) bool { return i == 2 }
 			}
 			var wg sync.WaitGroup
 			for i := range 3 {
 				wg.Go(func() {
-					if got, err := c.do(context.Background(), "q", i); err != nil || got != i {
+					if got, err := c.Do(context.Background(), "q", i); err != nil || got != i {
 						t.Errorf("do(%d) = %d, %v", i, got, err)
 					}
 				})
@@ -238,5 +171,54 @@ func TestCommitterTurns(t *testing.T) {
 			close(gate)
 			wg.Wait()
 		})
+	}
+}
+
+// TestCommitterLeaveInFlight: a caller whose context ends while the flush
+// carrying its call is in flight returns at once, told that the flush may
+// apply it, and its result goes to abandoned; the others get theirs.
+// leaveSlack is how late after its deadline a caller leaving a flush in
+// flight may return on a loaded machine.
+const leaveSlack = 100 * time.Millisecond
+
+func TestCommitterLeaveInFlight(t *testing.T) {
+	release := make(chan struct{})
+	c := New(func(_ context.Context, _ string, items []int) ([]int, error) {
+		<-release
+		return items, nil
+	})
+	abandoned := make(chan int, 1)
+	c.Abandoned = func(_ string, r int) { abandoned <- r }
+	c.Turns = 1
+	c.Urgent = func(i int) bool { return i == 2 }
+	first := make(chan error, 1)
+	go func() { _, err := c.Do(context.Background(), "q", 1); first <- err }()
+	time.Sleep(10 * time.Millisecond) // 1 holds the only turn
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	second := make(chan error, 1)
+	go func() { _, err := c.Do(ctx, "q", 2); second <- err }() // sealed and flushed beside 1: in flight
+	var err error
+	select {
+	case err = <-second:
+	case <-time.After(time.Second):
+		close(release)
+		t.Fatal("the caller still waits for its flush 1 s after its deadline")
+	}
+	if !errors.Is(err, ErrLeftInFlight) || !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 50*time.Millisecond+leaveSlack {
+		t.Fatalf("caller leaving a flush in flight: %v after %s", err, time.Since(start))
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-abandoned:
+		if r != 2 {
+			t.Fatalf("abandoned result %d, want 2", r)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("the result of the call left in flight was not handed to abandoned")
 	}
 }

@@ -31,6 +31,11 @@
 //	                                args and a result over 1 KiB are left out (named in the
 //	                                snapshot's "omitted") and read from the job hash by History
 //	<p>:{<queue>}:stats      hash   processed, succeeded, failed, timed, dur_ns counters
+//	<p>:{<queue>}:tp         string per-minute counters, 1500 minutes of (minute, processed, failed),
+//	                                u32 each, written with BITFIELD (see lua/lib.lua); expires a day
+//	                                after its last write
+//	<p>:{<queue>}:wt         string per-minute wait histograms of the jobs started, 64 minutes of
+//	                                (minute, 48 bucket counts), u32 each; expires likewise
 //	<p>:{<queue>}:gone       list   (cluster only) IDs of trimmed jobs, for the index clean-up
 //	<p>:ids                  hash   ID index: chosen job ID -> "<server ms> <queue>"
 //	<p>:queues               set    names of the queues ever enqueued into

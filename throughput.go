@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"context"
 	"time"
 )
 
@@ -169,12 +168,4 @@ func (q ThroughputQuery) Window(now time.Time) (since time.Time, wait time.Durat
 		wait = DefaultWaitWindow
 	}
 	return since.UTC(), min(wait, MaxWaitWindow)
-}
-
-// ThroughputReader is an optional capability of a Backend: per-minute
-// counters of finished attempts and of waits, kept by the backend as it
-// acknowledges and starts jobs. Both adapters have it.
-type ThroughputReader interface {
-	// Throughput returns every queue's counters of the minutes q selects.
-	Throughput(ctx context.Context, q ThroughputQuery) (Throughput, error)
 }

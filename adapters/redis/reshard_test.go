@@ -141,4 +141,3 @@ func TestReshardBusyQueue(t *testing.T) {
 		t.Errorf("the load met MOVED %d, ASK %d, TRYAGAIN %d times: the test did not catch the slot moving", seen.count("MOVED"), seen.count("ASK"), seen.count("TRYAGAIN"))
 	}
 }
-

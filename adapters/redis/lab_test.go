@@ -28,6 +28,7 @@ type labNode struct {
 	bus  int    // cluster bus port, on a cluster
 	addr string // 127.0.0.1:port
 	dir  string
+	argv []string // redis-server's arguments
 	cmd  *exec.Cmd
 	out  *bytes.Buffer
 	id   string // cluster node ID, on a cluster
@@ -59,31 +60,55 @@ func freePort(t testing.TB) int {
 }
 
 // startLabNode starts redis-server on a free port with args (after
-// "--port P"), persisting nothing, and waits until it answers PING.
+// "--port P"), persisting nothing and syncing replicas at once (no
+// 5 s diskless sync delay), and waits until it answers PING.
 func startLabNode(t testing.TB, args ...string) *labNode {
 	t.Helper()
-	bin := redisServerBin(t)
 	dir := t.TempDir()
-	n := &labNode{port: freePort(t), dir: dir, out: &bytes.Buffer{}}
+	n := &labNode{port: freePort(t), dir: dir}
 	n.addr = "127.0.0.1:" + strconv.Itoa(n.port)
-	all := append([]string{"--port", strconv.Itoa(n.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir}, args...)
+	n.argv = append([]string{"--port", strconv.Itoa(n.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--repl-diskless-sync-delay", "0", "--dir", dir}, args...)
 	if len(args) > 0 && strings.HasSuffix(args[0], ".conf") {
-		all = append([]string{args[0], "--port", strconv.Itoa(n.port), "--dir", dir}, args[1:]...)
+		n.argv = append([]string{args[0], "--port", strconv.Itoa(n.port), "--dir", dir}, args[1:]...)
 	}
-	n.cmd = exec.Command(bin, all...)
+	n.start(t)
+	t.Cleanup(n.kill)
+	return n
+}
+
+// start runs redis-server with the node's arguments and waits until it
+// answers PING.
+func (n *labNode) start(t testing.TB, extra ...string) {
+	t.Helper()
+	n.out = &bytes.Buffer{}
+	n.cmd = exec.Command(redisServerBin(t), append(append([]string{}, n.argv...), extra...)...)
 	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out
 	if err := n.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(n.kill)
 	c := n.client()
 	defer c.Close()
 	for deadline := time.Now().Add(5 * time.Second); c.Ping(context.Background()).Err() != nil; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("redis-server %v did not answer within 5 s:\n%s", all, n.out)
+			t.Fatalf("redis-server %v did not answer within 5 s:\n%s", n.argv, n.out)
 		}
 	}
-	return n
+}
+
+// restart starts a killed node again on its port and directory (a
+// cluster node reads its nodes.conf back), with extra arguments.
+func (n *labNode) restart(t testing.TB, extra ...string) { n.start(t, extra...) }
+
+// role is the node's role, "master" or "slave", or "" when it does not answer.
+func (n *labNode) role() string {
+	c := n.client()
+	defer c.Close()
+	v, err := c.Do(context.Background(), "ROLE").Slice()
+	if err != nil || len(v) == 0 {
+		return ""
+	}
+	return fmt.Sprint(v[0])
 }
 
 // client returns a plain client of the node alone.
@@ -93,7 +118,7 @@ func (n *labNode) client() *goredis.Client {
 
 // kill stops the node with SIGKILL (no shutdown, no save), once.
 func (n *labNode) kill() {
-	if n.cmd.ProcessState == nil {
+	if n.cmd != nil && n.cmd.ProcessState == nil {
 		_ = n.cmd.Process.Signal(syscall.SIGKILL)
 		_ = n.cmd.Wait()
 	}
@@ -270,14 +295,14 @@ func startLabSentinel(t testing.TB, downAfter time.Duration) *labSentinel {
 	for range 3 {
 		dir := t.TempDir()
 		conf := filepath.Join(dir, "sentinel.conf")
-		body := fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d 2\nsentinel down-after-milliseconds %s %d\nsentinel failover-timeout %s 10000\n",
+		body := fmt.Sprintf("bind 127.0.0.1\nsentinel monitor %s 127.0.0.1 %d 2\nsentinel down-after-milliseconds %s %d\nsentinel failover-timeout %s 10000\n",
 			labSentinelName, ls.master.port, labSentinelName, downAfter.Milliseconds(), labSentinelName)
 		if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		ls.sentinels = append(ls.sentinels, startLabNode(t, conf, "--sentinel"))
 	}
-	ls.waitSettled(t, ls.master, ls.replica)
+	ls.waitSettled(t, ls.master, ls.replica, true)
 	return ls
 }
 
@@ -290,9 +315,11 @@ func (ls *labSentinel) addrs() []string {
 	return out
 }
 
-// waitSettled waits until every sentinel names master as the master and
-// knows replica as its replica, and replica's link to master is up.
-func (ls *labSentinel) waitSettled(t testing.TB, master, replica *labNode) {
+// waitSettled waits until every sentinel names master as the master and,
+// if knowReplica, knows replica as its replica (they learn of a new
+// replica from the master's INFO, every 10 s), and replica's link to
+// master is up.
+func (ls *labSentinel) waitSettled(t testing.TB, master, replica *labNode, knowReplica bool) {
 	t.Helper()
 	waitFor(t, 30*time.Second, "the sentinels know master "+master.addr+" and replica "+replica.addr, func() bool {
 		for _, s := range ls.sentinels {
@@ -300,7 +327,7 @@ func (ls *labSentinel) waitSettled(t testing.TB, master, replica *labNode) {
 			addr, err := c.Do(context.Background(), "SENTINEL", "GET-MASTER-ADDR-BY-NAME", labSentinelName).StringSlice()
 			reps, err2 := c.Do(context.Background(), "SENTINEL", "REPLICAS", labSentinelName).Slice()
 			c.Close()
-			if err != nil || err2 != nil || len(addr) != 2 || addr[0]+":"+addr[1] != master.addr || !knowsReplica(reps, replica.port) {
+			if err != nil || err2 != nil || len(addr) != 2 || addr[0]+":"+addr[1] != master.addr || knowReplica && !knowsReplica(reps, replica.port) {
 				return false
 			}
 		}

@@ -42,6 +42,15 @@ type onceCmd struct{ *goredis.Cmd }
 // NoRetry tells go-redis not to send the command again.
 func (onceCmd) NoRetry() bool { return true }
 
+// onceCmder is a plain command that go-redis never sends again after an
+// error, for the backend's few writes outside scripts that are not
+// idempotent: a *goredis.ClusterClient sends a command again after a
+// read timeout or a dropped connection, MaxRetries: -1 notwithstanding.
+type onceCmder struct{ goredis.Cmder }
+
+// NoRetry tells go-redis not to send the command again.
+func (onceCmder) NoRetry() bool { return true }
+
 // Run runs the script with EVALSHA, and with EVAL when the server does not
 // have it yet. A refusal that says the script did not run (see
 // refusedUnrun: TRYAGAIN while its slot migrates, ...) is sent again,

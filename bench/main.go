@@ -35,6 +35,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 	goredis "github.com/redis/go-redis/v9"
@@ -363,7 +365,7 @@ func (j *jobsBench) cleanup(rdb *goredis.Client) { unlinkMatching(rdb, "jobsbenc
 // onRun.
 func (j *jobsBench) pool(b *jobsredis.Backend, onRun func()) (*runtime.Pool, context.CancelFunc) {
 	reg := runtime.NewRegistry()
-	if err := reg.Register("noop", func(context.Context, runtime.Job) (json.RawMessage, error) {
+	if err := reg.Register("noop", func(context.Context, jobs.Job) (json.RawMessage, error) {
 		onRun()
 		return nil, nil
 	}); err != nil {
@@ -391,7 +393,7 @@ func (j *jobsBench) pool(b *jobsredis.Backend, onRun func()) (*runtime.Pool, con
 func (j *jobsBench) requests(n int) []runtime.EnqueueRequest {
 	reqs := make([]runtime.EnqueueRequest, n)
 	for i := range reqs {
-		reqs[i] = runtime.EnqueueRequest{Type: "noop", Args: []byte(`{"n":1}`), Options: []runtime.EnqueueOption{runtime.WithQueue("bench")}}
+		reqs[i] = runtime.EnqueueRequest{Type: "noop", Args: []byte(`{"n":1}`), Options: []jobs.EnqueueOption{jobs.WithQueue("bench")}}
 	}
 	return reqs
 }
@@ -451,7 +453,7 @@ func (j *jobsBench) enqueue(n int) float64 {
 	j.measure(func() {
 		m := startCPU()
 		rate = parallel(n, func(int) {
-			if _, err := c.Enqueue(context.Background(), "noop", []byte(`{"n":1}`), runtime.WithQueue("bench")); err != nil {
+			if _, err := c.Enqueue(context.Background(), "noop", []byte(`{"n":1}`), jobs.WithQueue("bench")); err != nil {
 				log.Fatal(err)
 			}
 		})
@@ -489,7 +491,7 @@ func (j *jobsBench) latency(n int) (float64, float64) {
 	var ds []time.Duration
 	for range n {
 		start := time.Now()
-		if _, err := c.Enqueue(context.Background(), "noop", nil, runtime.WithQueue("bench")); err != nil {
+		if _, err := c.Enqueue(context.Background(), "noop", nil, jobs.WithQueue("bench")); err != nil {
 			log.Fatal(err)
 		}
 		ds = append(ds, (<-ran).Sub(start))

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -49,7 +50,7 @@ func startLoad(t *testing.T, b *Backend, queue string, producers int, lease time
 	t.Helper()
 	l := &load{b: b, queue: queue, ledger: &runLedger{runs: make(map[string][]time.Time)}, stop: make(chan struct{}), refused: make(map[string]int)}
 	reg := runtime.NewRegistry()
-	must(t, reg.Register(loadJobType, func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	must(t, reg.Register(loadJobType, func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		l.ledger.record(j.ID)
 		time.Sleep(time.Millisecond)
 		return nil, nil
@@ -81,7 +82,7 @@ func (l *load) produce() {
 			return
 		default:
 		}
-		j, err := runtime.NewJob(loadJobType, []byte(`{}`), runtime.EnqueueOptions{Queue: l.queue}, time.Now())
+		j, err := jobs.NewJob(loadJobType, []byte(`{}`), jobs.EnqueueOptions{Queue: l.queue}, time.Now())
 		if err != nil {
 			panic(err)
 		}
@@ -92,7 +93,7 @@ func (l *load) produce() {
 		switch {
 		case err == nil:
 			l.acked = append(l.acked, j.ID)
-		case errors.Is(err, runtime.ErrOutcomeUnknown):
+		case errors.Is(err, jobs.ErrOutcomeUnknown):
 			l.unsure = append(l.unsure, j.ID)
 		default:
 			l.refused[shortErr(err)]++
@@ -172,7 +173,7 @@ func (l *load) drain(t *testing.T, within time.Duration) loadAudit {
 			return false
 		}
 		for _, id := range missing {
-			if _, err := l.b.Job(context.Background(), id); !errors.Is(err, runtime.ErrJobNotFound) {
+			if _, err := l.b.Job(context.Background(), id); !errors.Is(err, jobs.ErrJobNotFound) {
 				return false
 			}
 		}
@@ -193,7 +194,7 @@ func (l *load) drain(t *testing.T, within time.Duration) loadAudit {
 	}
 	sort.Strings(a.samples)
 	for _, id := range missing {
-		if _, err := l.b.Job(context.Background(), id); errors.Is(err, runtime.ErrJobNotFound) {
+		if _, err := l.b.Job(context.Background(), id); errors.Is(err, jobs.ErrJobNotFound) {
 			a.lost++
 		} else {
 			a.stuck++

@@ -12,7 +12,7 @@ import (
 // ErrReplicaAcks is matched (errors.Is) by the error of a write that
 // WithReplicaAcks made wait for replicas when fewer of them than asked
 // acknowledged it within the timeout. The write is stored on the master:
-// the error is an *runtime.UnknownOutcomeError (the job may be stored, or
+// the error is an *jobs.UnknownOutcomeError (the job may be stored, or
 // its outcome may be), as a failover before the replicas catch up loses
 // it, and otherwise it stays.
 var ErrReplicaAcks = errors.New("redis: too few replicas acknowledged the write")
@@ -58,7 +58,7 @@ type replicaAcks struct {
 // again. With it, only a write whose call failed can be lost that way.
 //
 // When fewer than n replicas acknowledge within timeout, the call fails
-// with an error matching ErrReplicaAcks and runtime.ErrOutcomeUnknown:
+// with an error matching ErrReplicaAcks and jobs.ErrOutcomeUnknown:
 // the write is on the master. While fewer than n replicas are connected
 // every Enqueue and Ack fails so, after timeout; the pool keeps retrying
 // an Ack while the job's lease lasts. Dequeues do not wait: a lease lost

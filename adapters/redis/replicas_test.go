@@ -9,10 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/jobsgo/jobs/internal/testenv"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // TestReplicaAcksRefused checks that New refuses WithReplicaAcks settings
@@ -51,7 +52,7 @@ func TestReplicaAcksRefused(t *testing.T) {
 // TestReplicaAcks runs Enqueue and Ack on a private master with one
 // replica, with WithReplicaAcks(1, 200 ms): they succeed while the
 // replica is up; once it is killed, each fails after the timeout with an
-// error that matches ErrReplicaAcks and runtime.ErrOutcomeUnknown and
+// error that matches ErrReplicaAcks and jobs.ErrOutcomeUnknown and
 // names the master, and the write is on the master. Asking for 2
 // replicas of a master that has 1 fails the same way.
 func TestReplicaAcks(t *testing.T) {
@@ -65,14 +66,14 @@ func TestReplicaAcks(t *testing.T) {
 	})
 	url := "redis://" + master.addr + "/0"
 	ctx := t.Context()
-	newJob := func(b *Backend) runtime.Job {
-		j, err := runtime.NewJob("acks", []byte(`{}`), runtime.EnqueueOptions{}, b.Clock().Now())
+	newJob := func(b *Backend) jobs.Job {
+		j, err := jobs.NewJob("acks", []byte(`{}`), jobs.EnqueueOptions{}, b.Clock().Now())
 		must(t, err)
 		return j
 	}
 	// run enqueues a job, leases it and acks its completion, and returns
 	// the errors of Enqueue and Ack.
-	run := func(b *Backend) (runtime.Job, error, error) {
+	run := func(b *Backend) (jobs.Job, error, error) {
 		j := newJob(b)
 		enqErr := b.Enqueue(ctx, j)
 		if errors.Is(enqErr, ErrReplicaAcks) {
@@ -80,12 +81,12 @@ func TestReplicaAcks(t *testing.T) {
 				t.Fatalf("the enqueue whose replicas did not acknowledge it did not store the job on the master: %v", err)
 			}
 		}
-		jobs, err := b.Dequeue(ctx, runtime.DefaultQueue, 1, time.Minute)
+		batch, err := b.Dequeue(ctx, jobs.DefaultQueue, 1, time.Minute)
 		must(t, err)
-		if len(jobs) != 1 || jobs[0].ID != j.ID {
-			t.Fatalf("Dequeue: %v; want job %s", jobs, j.ID)
+		if len(batch) != 1 || batch[0].ID != j.ID {
+			t.Fatalf("Dequeue: %v; want job %s", batch, j.ID)
 		}
-		done, err := jobs[0].Complete(nil, b.Clock().Now())
+		done, err := batch[0].Complete(nil, b.Clock().Now())
 		must(t, err)
 		return done, enqErr, b.Ack(ctx, done)
 	}
@@ -106,12 +107,12 @@ func TestReplicaAcks(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			done, enqErr, ackErr := run(c.b)
 			for call, err := range map[string]error{"Enqueue": enqErr, "Ack": ackErr} {
-				if !errors.Is(err, ErrReplicaAcks) || !errors.Is(err, runtime.ErrOutcomeUnknown) ||
+				if !errors.Is(err, ErrReplicaAcks) || !errors.Is(err, jobs.ErrOutcomeUnknown) ||
 					!strings.Contains(err.Error(), master.addr) || !strings.Contains(err.Error(), c.want) {
 					t.Errorf("%s: %v; want an error matching ErrReplicaAcks and ErrOutcomeUnknown naming %s and %q", call, err, master.addr, c.want)
 				}
 			}
-			if stored, err := c.b.Job(ctx, done.ID); err != nil || stored.State != runtime.StateCompleted {
+			if stored, err := c.b.Job(ctx, done.ID); err != nil || stored.State != jobs.StateCompleted {
 				t.Errorf("the Ack whose replicas did not acknowledge it: job %s is %s (%v); want it completed on the master", done.ID, stored.State, err)
 			}
 		})

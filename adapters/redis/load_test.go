@@ -26,6 +26,7 @@ import (
 type load struct {
 	b       *Backend
 	queue   string
+	also    string // a second queue: every 4th enqueue is a batch into both
 	ledger  *runLedger
 	pool    *runtime.Pool
 	stop    chan struct{}
@@ -45,10 +46,17 @@ const loadJobType = "load.work"
 
 // startLoad starts a pool of 8 workers on queue (leases of lease) and
 // producers goroutines, each enqueueing a job about every 2 ms and, after
-// an error, every 20 ms.
+// an error, every 20 ms. queue may name a second queue after a comma
+// ("a,b"): every 4th enqueue is then one batch of a job in each (stored
+// by one pipeline of scripts on a cluster), and 2 more workers serve it.
 func startLoad(t *testing.T, b *Backend, queue string, producers int, lease time.Duration) *load {
 	t.Helper()
-	l := &load{b: b, queue: queue, ledger: &runLedger{runs: make(map[string][]time.Time)}, stop: make(chan struct{}), refused: make(map[string]int)}
+	queue, also, _ := strings.Cut(queue, ",")
+	l := &load{b: b, queue: queue, also: also, ledger: &runLedger{runs: make(map[string][]time.Time)}, stop: make(chan struct{}), refused: make(map[string]int)}
+	queues := map[string]int{queue: 8}
+	if also != "" {
+		queues[also] = 2
+	}
 	reg := runtime.NewRegistry()
 	must(t, reg.Register(loadJobType, func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		l.ledger.record(j.ID)
@@ -57,7 +65,7 @@ func startLoad(t *testing.T, b *Backend, queue string, producers int, lease time
 	}))
 	var err error
 	l.pool, err = runtime.NewPool(b, reg, runtime.PoolConfig{
-		Queues:            map[string]int{queue: 8},
+		Queues:            queues,
 		Lease:             lease,
 		SchedulerInterval: 100 * time.Millisecond,
 		ShutdownTimeout:   5 * time.Second,
@@ -76,27 +84,37 @@ func startLoad(t *testing.T, b *Backend, queue string, producers int, lease time
 // produce enqueues jobs until stop is closed.
 func (l *load) produce() {
 	defer l.wg.Done()
-	for {
+	for n := 0; ; n++ {
 		select {
 		case <-l.stop:
 			return
 		default:
 		}
-		j, err := jobs.NewJob(loadJobType, []byte(`{}`), jobs.EnqueueOptions{Queue: l.queue}, time.Now())
-		if err != nil {
-			panic(err)
+		queues := []string{l.queue}
+		if l.also != "" && n%4 == 3 {
+			queues = append(queues, l.also)
+		}
+		batch := make([]jobs.Job, len(queues))
+		for i, q := range queues {
+			j, err := jobs.NewJob(loadJobType, []byte(`{}`), jobs.EnqueueOptions{Queue: q}, time.Now())
+			if err != nil {
+				panic(err)
+			}
+			batch[i] = j
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = l.b.Enqueue(ctx, j)
+		err := l.b.Enqueue(ctx, batch...)
 		cancel()
 		l.mu.Lock()
-		switch {
-		case err == nil:
-			l.acked = append(l.acked, j.ID)
-		case errors.Is(err, jobs.ErrOutcomeUnknown):
-			l.unsure = append(l.unsure, j.ID)
-		default:
-			l.refused[shortErr(err)]++
+		for _, j := range batch {
+			switch {
+			case err == nil:
+				l.acked = append(l.acked, j.ID)
+			case errors.Is(err, jobs.ErrOutcomeUnknown):
+				l.unsure = append(l.unsure, j.ID)
+			default:
+				l.refused[shortErr(err)]++
+			}
 		}
 		l.mu.Unlock()
 		pause := 2 * time.Millisecond

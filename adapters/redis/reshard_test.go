@@ -104,10 +104,12 @@ func reshard(t *testing.T, lc *labCluster, slot int, src, dst *labNode, pause ti
 
 // TestReshardBusyQueue moves the slot of a busy queue to another master
 // and back on a private 3-master Redis Cluster while 4 producers enqueue
-// into it and a pool of 8 workers runs its jobs. The backend meets
-// MOVED, ASK and TRYAGAIN (its multi-key scripts are refused while the
-// queue's keys are split between the two masters, and sent again once
-// they are not); every acknowledged enqueue must run exactly once.
+// into it (every 4th enqueue a batch into it and another queue, whose
+// scripts go in one pipeline) and a pool of 8 workers runs its jobs. The
+// backend meets MOVED, ASK and TRYAGAIN (its multi-key scripts are
+// refused while the queue's keys are split between the two masters, and
+// sent again once they are not); no enqueue may fail, and every
+// acknowledged one must run exactly once.
 func TestReshardBusyQueue(t *testing.T) {
 	lc := startLabCluster(t, 3, nil, 2*time.Second)
 	b := newTestBackendOn(t, nil, []Option{WithClusterAddrs(lc.addrs()...)}, WithLogger(discardLog))
@@ -119,7 +121,7 @@ func TestReshardBusyQueue(t *testing.T) {
 	if dst == src {
 		dst = lc.masters[1]
 	}
-	l := startLoad(t, b, queue, 4, 10*time.Second)
+	l := startLoad(t, b, queue+","+queue+"-b", 4, 10*time.Second)
 	waitFor(t, 10*time.Second, "300 enqueues are acknowledged", func() bool { return l.ackedCount() >= 300 })
 	start := time.Now()
 	there := reshard(t, lc, slot, src, dst, 10*time.Millisecond)

@@ -204,6 +204,17 @@
 // one with WithClient. The conformance and admin suites run on a real
 // cluster of 3 masters and 3 replicas and under Sentinel.
 //
+// A script that the server refuses before running it (TRYAGAIN while its
+// queue's slot migrates and the queue's keys are split between two
+// masters, CLUSTERDOWN, MASTERDOWN, LOADING, READONLY) is sent again with
+// a growing pause for up to 5 s; MOVED and ASK are followed by go-redis.
+// Scripts and the few non-idempotent plain writes are never re-sent after
+// a lost reply. Replication is asynchronous: a failover loses what the old
+// master had not yet sent to the promoted replica, unless WithReplicaAcks
+// makes enqueues and outcomes wait for replicas (WAIT). The tests reshard a
+// busy queue's slot and fail masters over under load on private servers
+// (reshard_test.go, failover_test.go).
+//
 // # Server configuration
 //
 // The server must not evict keys: Preflight reads its maxmemory-policy

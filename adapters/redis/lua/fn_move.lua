@@ -181,6 +181,7 @@ local function move(at)
   for _, name in ipairs({ 'processed', 'succeeded', 'failed', 'timed' }) do
     if stats[name] > 0 then redis.call('HINCRBY', KEYS[11], name, stats[name]) end
   end
+  per_minute(now_us, stats.processed, stats.failed)
   if stats.dur_ns > 0 then redis.call('HINCRBY', KEYS[11], 'dur_ns', string.format('%.0f', stats.dur_ns)) end
   if #forgotten > 0 then forget(forgotten) end
   if trim[9] then trim_zset(base, 9, dead_max, dead_min) end

@@ -17,6 +17,19 @@
 -- KEYS[14]    <base>paused          set (to "1") while the queue is paused; Dequeue takes nothing
 -- KEYS[15]    <prefix>:ids          (standalone mode only) the ID index, hash id -> "<ms> <queue>"
 --
+-- Per-minute counters (see per_minute below and fn_dequeue.lua) live in
+-- two strings of fixed size that scripts address with BITFIELD, outside
+-- KEYS but in the queue's slot: <base>tp, 1500 slots (25 hours) of 12 bytes,
+-- each the unix minute it holds (u32), then the attempts finished and the
+-- attempts failed in that minute (u32 each), slot = minute % 1500; and
+-- <base>wt, 64 slots of 196 bytes, each the unix minute (u32) and 48
+-- bucket counts (u32) of the waits of the jobs started in that minute
+-- (bucket bounds: WAITS in fn_dequeue.lua). A slot whose minute is not the
+-- current one is zeroed before it is counted in, so old minutes are
+-- overwritten and memory stays bounded; both keys expire a day after
+-- their last write. A counter is best effort: a wrong-type key is left
+-- alone (redis.pcall), never failing the change that counts.
+--
 -- <base> is "<prefix>:{<queue>}:", so KEYS[1..14] share the queue's hash tag.
 -- Every script takes ARGV[1] = <base>, ARGV[2] = queue name, ARGV[3] = now
 -- in unix microseconds (zset scores) and ARGV[4] = now in unix nanoseconds
@@ -77,11 +90,30 @@ local function chunked(head, list)
   end
 end
 
+-- per_minute adds processed finished attempts, failed of them failed, to
+-- the queue's counters of the minute of now_us (unix microseconds).
+local function per_minute(now_us, processed, failed)
+  if processed == 0 then return end
+  local key = ARGV[1] .. 'tp'
+  local m = math.floor(tonumber(now_us) / 60000000)
+  local bit = (m % 1500) * 96
+  local tag = redis.pcall('BITFIELD', key, 'GET', 'u32', bit)
+  if type(tag) ~= 'table' or tag.err then return end
+  local ops = { 'BITFIELD', key, 'OVERFLOW', 'SAT' }
+  if tag[1] ~= m then
+    for _, v in ipairs({ 'SET', 'u32', bit, m, 'SET', 'u32', bit + 32, 0, 'SET', 'u32', bit + 64, 0 }) do ops[#ops + 1] = v end
+  end
+  for _, v in ipairs({ 'INCRBY', 'u32', bit + 32, processed, 'INCRBY', 'u32', bit + 64, failed }) do ops[#ops + 1] = v end
+  redis.pcall(unpack(ops))
+  redis.pcall('EXPIRE', key, 90000)
+end
+
 -- count adds one finished attempt to the queue's counters; dur is its
 -- duration in nanoseconds ('' when unknown).
 local function count(ok, dur)
   redis.call('HINCRBY', KEYS[11], 'processed', 1)
   redis.call('HINCRBY', KEYS[11], ok and 'succeeded' or 'failed', 1)
+  per_minute(ARGV[3], 1, ok and 0 or 1)
   if dur ~= '' then
     redis.call('HINCRBY', KEYS[11], 'timed', 1)
     redis.call('HINCRBY', KEYS[11], 'dur_ns', dur)

@@ -89,15 +89,15 @@ local function dequeue(at)
   local base, now_us, now_ns = ARGV[1], ARGV[3], ARGV[4]
   local left = tonumber(ARGV[at])
   local times -- lease_times, read when the first job is leased
-  local next = earliest(first_due(5), first_due(6))
+  local next = earliest(first_due(K_SCHEDULED), first_due(K_RETRYING))
   if next and tonumber(next) <= tonumber(now_us) then
     promote(base, now_us, now_ns, 1000)
-    next = earliest(first_due(5), first_due(6))
+    next = earliest(first_due(K_SCHEDULED), first_due(K_RETRYING))
   end
   local out, leased, no, nl = { next or '', '', '' }, {}, 3, 0
   local waits, waited = {}, false -- wait bucket -> jobs started
   local jobs = base .. 'j:'
-  if redis.call('EXISTS', KEYS[14]) == 1 then left = 0 end
+  if redis.call('EXISTS', KEYS[K_PAUSED]) == 1 then left = 0 end
   local last = 4 -- the list the last job came from
   for p = 4, 1, -1 do
     while left > 0 do
@@ -129,7 +129,7 @@ local function dequeue(at)
     end
     if left == 0 then break end
   end
-  chunked({ 'ZADD', KEYS[7] }, leased)
+  chunked({ 'ZADD', KEYS[K_LEASE] }, leased)
   if waited then count_waits(tonumber(times[1]), waits) end
   -- Lists above the last one are empty (LPOP came back short); look at it
   -- first, as it is the one most likely to hold more.

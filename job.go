@@ -170,6 +170,9 @@ type Job struct {
 	LeaseUntil time.Time       `json:"lease_until,omitzero"` // while running: when the lease expires
 	Result     json.RawMessage `json:"result,omitempty"`
 	Error      *JobError       `json:"error,omitempty"`
+	// AttemptLog holds the job's last MaxAttemptRecords finished attempts,
+	// oldest first, kept across a retry from the dead-letter queue.
+	AttemptLog []AttemptRecord `json:"attempt_log,omitempty"`
 	// UniqueKey, when set, is held by this job so that no other job with the
 	// same key can be enqueued: until UniqueUntil, or while the job is
 	// active when UniqueUntil is zero. See Unique.

@@ -161,7 +161,8 @@ type Inspector interface {
 	// ListJobs pages through a queue's jobs in one state: pending in the
 	// order workers take them, scheduled and retrying by execute-at time,
 	// running by lease deadline, completed, failed and cancelled newest
-	// first. Pages stay fast however many jobs the queue holds.
+	// first. Pages stay fast however many jobs the queue holds. A query
+	// with Type or Search examines at most ScanLimit jobs per call.
 	ListJobs(ctx context.Context, q JobQuery) (JobPage, error)
 	// PauseQueue stops every worker of every process from taking jobs of
 	// queue until ResumeQueue; enqueueing goes on. QueueStats.Paused tells.

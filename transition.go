@@ -127,7 +127,7 @@ func (j Job) Complete(result json.RawMessage, now time.Time) (Job, error) {
 	j.State, j.Alone = StateCompleted, false
 	j.Result = append(json.RawMessage(nil), result...)
 	j.FinishedAt, j.LeaseUntil = now, time.Time{}
-	return j, nil
+	return j.logAttempt(now), nil
 }
 
 // PrepareRetry records a failed attempt and schedules the next one at at.
@@ -142,7 +142,7 @@ func (j Job) PrepareRetry(jobErr JobError, at, now time.Time) (Job, error) {
 	j.State, j.Alone = StateRetrying, false
 	j.Error = &jobErr
 	j.ExecuteAt, j.LeaseUntil = at, time.Time{}
-	return j, nil
+	return j.logAttempt(now), nil
 }
 
 // Fail records a final failed attempt: the job goes to the dead-letter queue.
@@ -153,7 +153,7 @@ func (j Job) Fail(jobErr JobError, now time.Time) (Job, error) {
 	j.State, j.Alone = StateFailed, false
 	j.Error = &jobErr
 	j.FinishedAt, j.LeaseUntil = now, time.Time{}
-	return j, nil
+	return j.logAttempt(now), nil
 }
 
 // Cancel stops a job that has not finished. A running job's handler is told
@@ -162,8 +162,12 @@ func (j Job) Cancel(now time.Time) (Job, error) {
 	if !j.in(StatePending, StateScheduled, StateRetrying, StateRunning) {
 		return j, j.refuse("cancel")
 	}
+	running := j.State == StateRunning
 	j.State, j.Alone = StateCancelled, false
 	j.FinishedAt, j.LeaseUntil = now, time.Time{}
+	if running {
+		j = j.logAttempt(now)
+	}
 	return j, nil
 }
 
@@ -217,7 +221,7 @@ func (j Job) ExpireLease(now time.Time) (Job, error) {
 	j.State, j.Alone = StatePending, false
 	j.Error = &jobErr
 	j.ExecuteAt, j.LeaseUntil = now, time.Time{}
-	return j, nil
+	return j.logAttempt(now), nil
 }
 
 // Requeue resets a failed (dead-letter) job so that it runs again with a

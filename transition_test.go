@@ -80,17 +80,17 @@ func TestTransitionResults(t *testing.T) {
 			func(j Job) (Job, error) { return j.Complete(json.RawMessage(`{"ok":true}`), t0) },
 			func(j Job) Job {
 				j.State, j.FinishedAt, j.Result = StateCompleted, t0, json.RawMessage(`{"ok":true}`)
-				return j
+				return logged(j, nil)
 			}},
 		{"retry records the error and the next time", jobIn(StateRunning),
 			func(j Job) (Job, error) { return j.PrepareRetry(jobErr, t0.Add(5*time.Second), t0) },
 			func(j Job) Job {
 				j.State, j.Error, j.ExecuteAt = StateRetrying, &jobErr, t0.Add(5*time.Second)
-				return j
+				return logged(j, &jobErr)
 			}},
 		{"fail records the error", jobIn(StateRunning),
 			func(j Job) (Job, error) { return j.Fail(jobErr, t0) },
-			func(j Job) Job { j.State, j.Error, j.FinishedAt = StateFailed, &jobErr, t0; return j }},
+			func(j Job) Job { j.State, j.Error, j.FinishedAt = StateFailed, &jobErr, t0; return logged(j, &jobErr) }},
 		{"release gives the attempt back", jobIn(StateRunning),
 			func(j Job) (Job, error) { return j.Release(t0) },
 			func(j Job) Job { j.State, j.Attempt = StatePending, 0; return j }},
@@ -99,14 +99,14 @@ func TestTransitionResults(t *testing.T) {
 			func(j Job) Job {
 				j.State, j.ExecuteAt, j.Refunded = StatePending, t0, 1
 				j.Error = &JobError{Type: ErrorTypeLeaseExpired, Message: "lease expired at 0001-01-01T00:00:00Z: the worker stopped without reporting while the job ran beside others; the attempt is not counted and the job runs alone next time"}
-				return j
+				return logged(j, j.Error)
 			}},
 		{"expired lease of a job run alone counts the attempt", func() Job { j := jobIn(StateRunning); j.Alone = true; return j }(),
 			func(j Job) (Job, error) { return j.ExpireLease(t0) },
 			func(j Job) Job {
 				j.State, j.ExecuteAt, j.Alone = StatePending, t0, false
 				j.Error = &JobError{Type: ErrorTypeLeaseExpired, Message: "lease expired at 0001-01-01T00:00:00Z: the worker stopped without reporting while the job ran alone"}
-				return j
+				return logged(j, j.Error)
 			}},
 		{"isolate marks the attempt as running alone", jobIn(StateRunning),
 			func(j Job) (Job, error) { return j.Isolate() },
@@ -124,6 +124,9 @@ func TestTransitionResults(t *testing.T) {
 				return j
 			}},
 		{"cancel a running job", jobIn(StateRunning),
+			func(j Job) (Job, error) { return j.Cancel(t0) },
+			func(j Job) Job { j.State, j.FinishedAt = StateCancelled, t0; return logged(j, nil) }},
+		{"cancel a pending job logs no attempt", jobIn(StatePending),
 			func(j Job) (Job, error) { return j.Cancel(t0) },
 			func(j Job) Job { j.State, j.FinishedAt = StateCancelled, t0; return j }},
 	}
@@ -322,4 +325,11 @@ func TestValidateJobID(t *testing.T) {
 			t.Errorf("ValidateJobID(%q) = %v, want an ErrInvalidJob", tt.id, err)
 		}
 	}
+}
+
+// logged is j, whose attempt ended at t0 in its state with err, with that
+// attempt appended to its log.
+func logged(j Job, err *JobError) Job {
+	j.AttemptLog = append(j.AttemptLog, AttemptRecord{Attempt: j.Attempt, StartedAt: j.StartedAt, FinishedAt: t0, Outcome: j.State, Error: err})
+	return j
 }

@@ -115,7 +115,8 @@ func TestJobJSON(t *testing.T) {
 		{"completed", done, `{"id":"j1","type":"mail","queue":"default","priority":"normal","state":"completed","args":{"a":1},` +
 			`"attempts":1,"max_retries":3,"retries_left":3,"timeout_ms":1500,"retry_policy":{"backoff":"linear","initial_delay_ms":2000},` +
 			`"created_at":"2031-03-04T04:06:07.008Z","execute_at":"2031-03-04T04:06:07.008Z","started_at":"2031-03-04T04:06:08.008Z",` +
-			`"finished_at":"2031-03-04T04:06:10.258Z","duration_ms":2250}`},
+			`"finished_at":"2031-03-04T04:06:10.258Z","duration_ms":2250,` +
+			`"attempt_log":[{"attempt":1,"started_at":"2031-03-04T04:06:08.008Z","finished_at":"2031-03-04T04:06:10.258Z","outcome":"completed"}]}`},
 	}
 	for _, c := range cases {
 		got, err := json.Marshal(admin.JobOf(c.job, true))

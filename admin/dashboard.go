@@ -54,6 +54,8 @@ type page struct {
 	Filter   Filter
 	Job      *jobView
 	Procs    []process
+	Queue    *queueView // the queue page's
+	DeadView *deadView  // the dead-letter page's filters and notes
 	// Live marks the pages that refresh themselves: app.js fetches the
 	// page again at the interval the visitor picks and swaps in its main.
 	Live      bool
@@ -103,11 +105,15 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) bool {
 		redirect(w, "login")
 	case "GET ", "GET dead", "GET workers":
 		h.showPage(w, r, rest)
+	case "GET queue":
+		h.showQueue(w, r)
+	case "GET job":
+		findJob(w, r)
 	case "GET periodic":
 		h.showPeriodic(w, r)
 	case "GET history":
 		h.showHistory(w, r)
-	case "POST pause", "POST resume", "POST retry", "POST cancel", "POST delete":
+	case "POST pause", "POST resume", "POST retry", "POST cancel", "POST delete", "POST bulk", "POST retry-matching":
 		h.act(w, r, rest)
 	default:
 		root := strings.Repeat("../", strings.Count(rest, "/"))
@@ -199,14 +205,7 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request, name string) 
 		}
 	default:
 		data.Title, data.Nav, tmpl = "Dead letters", "dead", "deadpage"
-		var q jobs.DeadLetterQuery
-		if q, err = filter(r.URL.Query().Get("queue"), r.URL.Query().Get("type")); err == nil {
-			data.Filter = Filter{Queue: q.Queue, Type: q.Type}
-			q.Limit = deadLetterPageSize
-			var batch []jobs.Job
-			batch, err = h.backend.DeadLetters(r.Context(), q)
-			data.Dead = JobsOf(batch)
-		}
+		err = h.deadPage(r, &data)
 	}
 	h.renderOrFail(w, r, tmpl, data, err)
 }
@@ -258,10 +257,16 @@ func (h *Handler) perform(r *http.Request, action string) (string, error) {
 		if err := jobs.ValidateQueueName(q); err != nil {
 			return "", badRequest("Invalid queue name: %v", err)
 		}
-		if action == "pause" {
-			return "./", h.backend.PauseQueue(ctx, q)
+		back := "./"
+		if r.PostFormValue("from") == "queue" {
+			back = "queue?name=" + url.QueryEscape(q)
 		}
-		return "./", h.backend.ResumeQueue(ctx, q)
+		if action == "pause" {
+			return back, h.backend.PauseQueue(ctx, q)
+		}
+		return back, h.backend.ResumeQueue(ctx, q)
+	case "bulk", "retry-matching":
+		return h.performBulk(r, action)
 	}
 	id := r.PostFormValue("id")
 	if err := jobs.ValidateJobID(id); err != nil {

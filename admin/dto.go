@@ -47,6 +47,9 @@ type Job struct {
 	// Raw holds, for a job quarantined as corrupt, the stored values that
 	// could not be read, by field name (see jobs.Job.Raw).
 	Raw map[string]string `json:"raw,omitempty"`
+	// AttemptLog is the job's last finished attempts, oldest first (see
+	// jobs.Job.AttemptLog).
+	AttemptLog []jobs.AttemptRecord `json:"attempt_log,omitempty"`
 }
 
 // JobError is why an attempt failed.
@@ -131,6 +134,7 @@ func JobOf(j jobs.Job, withStack bool) Job {
 		FinishedAt:  utc(j.FinishedAt),
 		LeaseUntil:  utc(j.LeaseUntil),
 		Raw:         j.Raw,
+		AttemptLog:  attemptsUTC(j.AttemptLog),
 	}
 	if len(out.Args) == 0 {
 		out.Args = json.RawMessage("null")
@@ -151,6 +155,20 @@ func JobOf(j jobs.Job, withStack bool) Job {
 	}
 	if j.State.Terminal() && !j.StartedAt.IsZero() && j.FinishedAt.After(j.StartedAt) {
 		out.DurationMS = ms(j.FinishedAt.Sub(j.StartedAt))
+	}
+	return out
+}
+
+// attemptsUTC is a copy of log with its times in UTC, as the API answers
+// every time; nil stays nil.
+func attemptsUTC(log []jobs.AttemptRecord) []jobs.AttemptRecord {
+	if log == nil {
+		return nil
+	}
+	out := make([]jobs.AttemptRecord, len(log))
+	for i, a := range log {
+		a.StartedAt, a.FinishedAt = utc(a.StartedAt), utc(a.FinishedAt)
+		out[i] = a
 	}
 	return out
 }

@@ -51,6 +51,9 @@ func (b *Backend) ListJobs(ctx context.Context, q jobs.JobQuery) (jobs.JobPage, 
 		return jobs.JobPage{}, err
 	}
 	limit := q.Limit
+	if q.Filtered() {
+		limit = q.ScanLimit // candidates; the scanner keeps the matches
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.trimDead()
@@ -73,7 +76,24 @@ func (b *Backend) ListJobs(ctx context.Context, q jobs.JobQuery) (jobs.JobPage, 
 	}
 	job := func(r *record) jobs.Job { return cloneJob(r.job) }
 	next := func(r *record) string { return paging.EncodeCursor(b.cursorAt(r)) }
-	return paging.Page(recs, limit, job, next), nil
+	if !q.Filtered() {
+		return paging.Page(recs, limit, job, next), nil
+	}
+	// recs holds up to ScanLimit+1 candidates: all that follow the
+	// cursor when there are no more.
+	sc := paging.NewScanner(q)
+	end := true
+	for i, r := range recs {
+		if !sc.Add(r.job, func() string { return next(r) }) {
+			end = i+1 == len(recs) && len(recs) <= limit
+			break
+		}
+	}
+	page := sc.Page(end)
+	for i, j := range page.Jobs {
+		page.Jobs[i] = cloneJob(j)
+	}
+	return page, nil
 }
 
 // cursorAt is the cursor of a page that ends with r.

@@ -260,5 +260,15 @@ func cloneJob(j jobs.Job) jobs.Job {
 		e := *j.Error
 		j.Error = &e
 	}
+	if j.AttemptLog != nil {
+		log := slices.Clone(j.AttemptLog)
+		for i, a := range log {
+			if a.Error != nil {
+				e := *a.Error
+				log[i].Error = &e
+			}
+		}
+		j.AttemptLog = log
+	}
 	return j
 }

@@ -140,8 +140,9 @@ func (b *Backend) onServerClock() string {
 // carry the started-at and lease deadline the script stored. Jobs that do
 // not decode are buried as corrupt.
 func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now time.Time) (taken, error) {
-	const head = 3 // next, started-at, lease deadline
-	if len(res) < head || (len(res)-head)%8 != 0 {
+	const head = 3  // next, started-at, lease deadline
+	const group = 9 // id, a, d, p, x, r, e, rf, h
+	if len(res) < head || (len(res)-head)%group != 0 {
 		return taken{}, fmt.Errorf("dequeue.lua returned %d values", len(res))
 	}
 	var t taken
@@ -150,14 +151,14 @@ func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now ti
 			t.next = int64(f)
 		}
 	}
-	t.popped = (len(res) - head) / 8
+	t.popped = (len(res) - head) / group
 	t.jobs = make([]jobs.Job, 0, t.popped)
 	var corrupt []any
 	started, until := res[1], res[2]
-	for i := head; i < len(res); i += 8 {
-		v := res[i : i+8]
+	for i := head; i < len(res); i += group {
+		v := res[i : i+group]
 		id, _ := v[0].(string)
-		r := codec.NewRecord([]any{string(jobs.StateRunning), v[3], v[1], v[4], started, "", until, v[5], v[6], v[2], "", v[7], ""})
+		r := codec.NewRecord([]any{string(jobs.StateRunning), v[3], v[1], v[4], started, "", until, v[5], v[6], v[2], "", v[7], "", v[8]})
 		job, err := codec.Decode(id, k.name, r)
 		if err != nil {
 			why, fields := codec.Reason(err)

@@ -54,6 +54,9 @@ func (b *Backend) ListJobs(ctx context.Context, q jobs.JobQuery) (jobs.JobPage, 
 	if after == nil {
 		after = &cursor{}
 	}
+	if q.Filtered() {
+		return b.scanJobs(ctx, q, *after)
+	}
 	limit := q.Limit
 	entries, err := b.page(ctx, b.queue(q.Queue), q.State, limit+1, *after, false)
 	if err != nil {
@@ -62,6 +65,34 @@ func (b *Backend) ListJobs(ctx context.Context, q jobs.JobQuery) (jobs.JobPage, 
 	job := func(e entry) jobs.Job { return e.job }
 	next := func(e entry) string { return paging.EncodeCursor(e.at) }
 	return paging.Page(entries, limit, job, next), nil
+}
+
+// scanBatch is how many jobs a filtered ListJobs reads per page.lua call.
+const scanBatch = 500
+
+// scanJobs is ListJobs of a filtered query q: it reads windows of
+// scanBatch jobs after the cursor and keeps the matches, up to q.Limit of
+// them or until it has examined q.ScanLimit jobs.
+func (b *Backend) scanJobs(ctx context.Context, q jobs.JobQuery, after cursor) (jobs.JobPage, error) {
+	k := b.queue(q.Queue)
+	sc := paging.NewScanner(q)
+	for {
+		n := min(scanBatch, q.ScanLimit-sc.Scanned())
+		entries, err := b.page(ctx, k, q.State, n, after, false)
+		if err != nil {
+			return jobs.JobPage{}, err
+		}
+		last := len(entries) < n // no job follows these
+		for i, e := range entries {
+			if !sc.Add(e.job, func() string { return paging.EncodeCursor(e.at) }) {
+				return sc.Page(last && i+1 == len(entries)), nil
+			}
+		}
+		if last {
+			return sc.Page(true), nil
+		}
+		after = entries[len(entries)-1].at
+	}
 }
 
 // entry is a job read by page.lua, with its stored record, whether that
@@ -85,12 +116,13 @@ func (b *Backend) page(ctx context.Context, k *queueKeys, state jobs.State, n in
 	if err != nil {
 		return nil, fmt.Errorf("redis: list %s jobs of %s: %w", state, k.name, err)
 	}
-	if len(res)%15 != 0 {
+	const group = 16 // id, key and the 14 fields of jobFields
+	if len(res)%group != 0 {
 		return nil, fmt.Errorf("redis: list jobs: page.lua returned %d values", len(res))
 	}
-	out := make([]entry, 0, len(res)/15)
-	for i := 0; i < len(res); i += 15 {
-		f := res[i+2 : i+15]
+	out := make([]entry, 0, len(res)/group)
+	for i := 0; i < len(res); i += group {
+		f := res[i+2 : i+group]
 		r := codec.RecordOf(f)
 		j, err := codec.Decode(res[i], k.name, r)
 		out = append(out, entry{job: j, rec: r, corrupt: err != nil, at: cursor{State: state, Queue: k.name, ID: res[i], Key: res[i+1]}})

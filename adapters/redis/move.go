@@ -37,7 +37,7 @@ type change struct {
 // the same script, or right after it on Redis Cluster.
 func (b *Backend) move(ctx context.Context, k *queueKeys, changes []change) ([]int64, error) {
 	now := b.clock.Now()
-	args, ops, err := b.moveArgs(k.args(now, 7+29*len(changes)), changes, now)
+	args, ops, err := b.moveArgs(k.args(now, 7+31*len(changes)), changes, now)
 	if err != nil {
 		return nil, err
 	}

@@ -92,18 +92,18 @@ func (b *Backend) ackChange(job jobs.Job) (change, error) {
 	switch job.State {
 	case jobs.StateCompleted:
 		c.outcome, c.history = "ok", true
-		c.fields = codec.FieldFinishedAt | codec.FieldLease | codec.FieldResult
+		c.fields = codec.FieldFinishedAt | codec.FieldLease | codec.FieldResult | codec.FieldAttemptLog
 	case jobs.StateRetrying:
 		c.outcome = "fail"
-		c.fields = codec.FieldExecuteAt | codec.FieldLease | codec.FieldError
+		c.fields = codec.FieldExecuteAt | codec.FieldLease | codec.FieldError | codec.FieldAttemptLog
 	case jobs.StateFailed:
 		c.outcome, c.history = "fail", true
-		c.fields = codec.FieldFinishedAt | codec.FieldLease | codec.FieldError
+		c.fields = codec.FieldFinishedAt | codec.FieldLease | codec.FieldError | codec.FieldAttemptLog
 	case jobs.StatePending:
 		c.attempt, c.front = strconv.Itoa(job.Attempt+1), true
 		c.fields = codec.FieldAttempt | codec.FieldLease | codec.FieldAlone // the next attempt reuses the number
 	case jobs.StateCancelled:
-		c.fields = codec.FieldFinishedAt | codec.FieldLease
+		c.fields = codec.FieldFinishedAt | codec.FieldLease | codec.FieldAttemptLog
 	default:
 		return change{}, &jobs.TransitionError{JobID: job.ID, From: jobs.StateRunning, Action: "acknowledge as " + string(job.State)}
 	}

@@ -94,6 +94,8 @@ func testFailed(e *env) {
 		LastError: &admin.JobError{Message: deadMessage, Type: "*smtp.Error"},
 		Attempts:  1, CreatedAt: at(2 * time.Second), ExecuteAt: at(2 * time.Second),
 		StartedAt: at(2 * time.Second), FinishedAt: at(3 * time.Second), DurationMS: 1000,
+		AttemptLog: []jobs.AttemptRecord{{Attempt: 1, StartedAt: at(2 * time.Second), FinishedAt: at(3 * time.Second),
+			Outcome: jobs.StateFailed, Error: &jobs.JobError{Message: deadMessage, Type: "*smtp.Error"}}},
 	}
 	if diff := cmp.Diff(want, got.Jobs[0], rawJSON); diff != "" {
 		e.t.Fatalf("dead-letter job (-want +got):\n%s", diff)

@@ -62,3 +62,47 @@ func Page[T any](items []T, limit int, job func(T) jobs.Job, cursor func(T) stri
 	}
 	return page
 }
+
+// Scanner collects one page of a filtered JobQuery (see
+// jobs.JobQuery.Filtered) from jobs offered in listing order.
+type Scanner struct {
+	q       jobs.JobQuery // normalized
+	page    jobs.JobPage
+	next    string
+	stopped bool
+}
+
+// NewScanner starts a page of the normalized query q.
+func NewScanner(q jobs.JobQuery) *Scanner {
+	return &Scanner{q: q, page: jobs.JobPage{Jobs: []jobs.Job{}}}
+}
+
+// Add examines the next job in listing order, whose cursor (continuing
+// after it) cursor returns, and reports whether the scan goes on: false
+// once the page is full or the scan limit is reached.
+func (s *Scanner) Add(j jobs.Job, cursor func() string) bool {
+	if s.stopped {
+		return false
+	}
+	s.page.Scanned++
+	if s.q.Matches(j) {
+		s.page.Jobs = append(s.page.Jobs, j)
+	}
+	if len(s.page.Jobs) >= s.q.Limit || s.page.Scanned >= s.q.ScanLimit {
+		s.next, s.stopped = cursor(), true
+	}
+	return !s.stopped
+}
+
+// Scanned is how many jobs Add has examined.
+func (s *Scanner) Scanned() int { return s.page.Scanned }
+
+// Page returns the page; end says that no job follows the last one
+// offered to Add.
+func (s *Scanner) Page(end bool) jobs.JobPage {
+	p := s.page
+	if !end {
+		p.NextCursor = s.next
+	}
+	return p
+}

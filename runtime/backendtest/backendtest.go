@@ -97,6 +97,8 @@ func Run(t *testing.T, newBackend func(t *testing.T, clock jobs.Clock) jobs.Back
 		{"Periodic", periodicTests},
 		{"AckDequeue", ackDequeueTests},
 		{"Isolate", isolateTests},
+		{"AttemptLog", attemptLogTests},
+		{"ListFilter", filterTests},
 		{"Throughput", throughputTests},
 	}
 	for _, g := range groups {

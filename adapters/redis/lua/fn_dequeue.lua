@@ -19,7 +19,7 @@
 -- for all). An ID whose job is corrupt is quarantined into the dead-letter
 -- queue; an ID whose job is in another state (a stale entry) is dropped.
 --
--- dequeue returns { next, st, l, id1, a1, d1, p1, x1, r1, e1, rf1, id2, ... }:
+-- dequeue returns { next, st, l, id1, a1, d1, p1, x1, r1, e1, rf1, h1, id2, ... }:
 -- next is the earliest execute-at (unix microseconds) of a scheduled or
 -- retrying job, or '' when there is none, so the caller can bound how long
 -- it blocks; st and l are the started-at and lease deadline (unix
@@ -106,7 +106,7 @@ local function dequeue(at)
       last = p
       for _, id in ipairs(ids) do
         local key = jobs .. id
-        local f = hmget(key, 's', 'a', 'd', 'p', 'x', 'r', 'e', 'rf')
+        local f = hmget(key, 's', 'a', 'd', 'p', 'x', 'r', 'e', 'rf', 'h')
         if f and f[1] == 'pending' and attempt_ok(f[2]) and f[3] and PRIO[f[4] or ''] then
           if not times then
             times = lease_times(now_us, now_ns, ARGV[at + 1], ARGV[at + 2], ARGV[at + 3])
@@ -119,7 +119,8 @@ local function dequeue(at)
           leased[nl + 1], leased[nl + 2], nl = times[3], id, nl + 2
           out[no + 1], out[no + 2], out[no + 3], out[no + 4] = id, a, f[3], f[4]
           out[no + 5], out[no + 6], out[no + 7], out[no + 8] = f[5] or '', f[6] or '', f[7] or '', f[8] or ''
-          no = no + 8
+          out[no + 9] = f[9] or ''
+          no = no + 9
           left = left - 1
         elseif not (f and STATES[f[1] or ''] and f[1] ~= 'pending') then
           quarantine(base, id, now_us, now_ns, '', nil, nil)

@@ -26,7 +26,7 @@
 --   9 history snapshot (job JSON) to push on the type's history, or ''
 --  10 duration of the attempt in nanoseconds, or '' (unknown)
 --  11 k, then k pairs of a field of the job hash and its new value ('' clears
---     the field): those of a, x, st, fi, l, r, e, rf, al that the change sets
+--     the field): those of a, x, st, fi, l, r, e, rf, al, h that the change sets
 --  with 'u': the job's unique-key holder key; what the change does to it:
 --     'free' or 'take' (see unique_apply); the job's holder string
 --     "<id> <queue> <until ns or 0>"; PX milliseconds for 'take' ('' : no TTL)

@@ -21,8 +21,8 @@
 -- A list or zset it reads that holds another type fails the call with an
 -- error naming it (check_keys).
 --
--- Returns groups of 13: id, key (priority or score), then the job hash's
--- fields s, p, a, x, st, fi, l, r, e, d, raw ('' when absent).
+-- Returns groups of 16: id, key (priority or score), then the job hash's
+-- fields s, p, a, x, st, fi, l, r, e, d, raw, rf, al, h ('' when absent).
 local state, n, ck, cid = ARGV[5], tonumber(ARGV[6]), ARGV[7], ARGV[8]
 local ZI = { scheduled = K_SCHEDULED, retrying = K_RETRYING, running = K_LEASE, failed = K_DEAD, completed = K_DONE, cancelled = K_CANCELLED }
 local DESC = { failed = true, completed = true, cancelled = true }
@@ -87,9 +87,9 @@ else
 end
 local out = {}
 for i, id in ipairs(ids) do
-  local f = hmget(ARGV[1] .. 'j:' .. id, 's', 'p', 'a', 'x', 'st', 'fi', 'l', 'r', 'e', 'd', 'raw', 'rf', 'al') or {}
+  local f = hmget(ARGV[1] .. 'j:' .. id, 's', 'p', 'a', 'x', 'st', 'fi', 'l', 'r', 'e', 'd', 'raw', 'rf', 'al', 'h') or {}
   out[#out + 1] = id
   out[#out + 1] = keys[i]
-  for k = 1, 13 do out[#out + 1] = f[k] or '' end
+  for k = 1, 14 do out[#out + 1] = f[k] or '' end
 end
 return out

@@ -4,7 +4,9 @@
 
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  const question = form.dataset.confirm;
+  // The button pressed may ask its own question (one form, two actions).
+  const button = event.submitter;
+  const question = (button && button.dataset.confirm) || form.dataset.confirm;
   if (question && !window.confirm(question)) {
     event.preventDefault();
   }
@@ -75,7 +77,7 @@ document.addEventListener("submit", (event) => {
 
   // state records what the visitor did to main that a swap would undo.
   const state = () => {
-    const saved = { focus: -1, scroll: [], changed: [] };
+    const saved = { focus: -1, scroll: [], changed: [], boxes: [] };
     const all = Array.from(main.querySelectorAll(fields));
     if (main.contains(document.activeElement)) {
       saved.focus = all.indexOf(document.activeElement);
@@ -84,8 +86,10 @@ document.addEventListener("submit", (event) => {
     main.querySelectorAll(".scroll").forEach((el) => saved.scroll.push([el.scrollLeft, el.scrollTop]));
     main.querySelectorAll("input, select, textarea").forEach((el, i) => {
       if (el.type === "checkbox" || el.type === "radio") {
+        // A box is its name and value (a dead letter's ID), not its place:
+        // rows come and go between refreshes.
         if (el.checked !== el.defaultChecked) {
-          saved.changed.push([i, "checked", el.checked]);
+          saved.boxes.push([el.name, el.value, el.checked]);
         }
       } else if (el.tagName === "SELECT") {
         if (Array.from(el.options).some((o) => o.selected !== o.defaultSelected)) {
@@ -102,6 +106,13 @@ document.addEventListener("submit", (event) => {
     for (const [i, prop, value] of saved.changed) {
       if (inputs[i]) {
         inputs[i][prop] = value;
+      }
+    }
+    for (const [name, value, checked] of saved.boxes) {
+      for (const el of inputs) {
+        if ((el.type === "checkbox" || el.type === "radio") && el.name === name && el.value === value) {
+          el.checked = checked;
+        }
       }
     }
     main.querySelectorAll(".scroll").forEach((el, i) => {

@@ -37,14 +37,14 @@ type Static struct {
 
 // JobFields are the hash fields every read of a whole job asks for, in the
 // order of record's fields.
-var JobFields = []string{"s", "p", "a", "x", "st", "fi", "l", "r", "e", "d", "raw", "rf", "al"}
+var JobFields = []string{"s", "p", "a", "x", "st", "fi", "l", "r", "e", "d", "raw", "rf", "al", "h"}
 
 // Record is a job hash as read from Redis ("" for an absent field).
 type Record struct {
 	S, P, A, X, st, fi, L, r, e, D, raw string
 	// rf is the number of refunded attempts, al the attempt that runs
-	// alone (jobs.Job.Isolate).
-	rf, al string
+	// alone (jobs.Job.Isolate), h the attempt log (JSON).
+	rf, al, h string
 }
 
 // NewRecord builds a record from an HMGET of jobFields.
@@ -57,13 +57,13 @@ func NewRecord(vals []any) Record {
 		}
 		return ""
 	}
-	return Record{str(0), str(1), str(2), str(3), str(4), str(5), str(6), str(7), str(8), str(9), str(10), str(11), str(12)}
+	return Record{str(0), str(1), str(2), str(3), str(4), str(5), str(6), str(7), str(8), str(9), str(10), str(11), str(12), str(13)}
 }
 
 // RecordOf builds a record from the values of JobFields, in order (as
 // page.lua returns them).
 func RecordOf(f []string) Record {
-	return Record{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12]}
+	return Record{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13]}
 }
 
 // Exists reports whether the hash was there at all.
@@ -103,14 +103,15 @@ const (
 	FieldAlone                           // al
 	FieldRaw                             // raw, cleared: the job is no longer corrupt
 	FieldStatic                          // d, the static JSON, rewritten from the job
+	FieldAttemptLog                      // h
 
 	AllMutable = FieldAttempt | FieldExecuteAt | fieldStartedAt | FieldFinishedAt | FieldLease | FieldResult | FieldError |
-		fieldRefunded | FieldAlone
+		fieldRefunded | FieldAlone | FieldAttemptLog
 )
 
 // AppendMutable appends the fields of set (allMutable when set is zero)
 // with their values in j to args, as pairs in the order a, x, st, fi, l,
-// r, e, rf, al, raw, d, as move.lua takes them ("" deletes a field), and
+// r, e, rf, al, raw, d, h, as move.lua takes them ("" deletes a field), and
 // returns args with the number of pairs.
 func AppendMutable(args []any, j jobs.Job, set FieldSet) ([]any, int, error) {
 	if set == 0 {
@@ -165,6 +166,17 @@ func AppendMutable(args []any, j jobs.Job, set FieldSet) ([]any, int, error) {
 			return nil, 0, err
 		}
 		args = append(args, "d", d)
+	}
+	if set&FieldAttemptLog != 0 {
+		h := ""
+		if len(j.AttemptLog) > 0 {
+			b, err := json.Marshal(j.AttemptLog)
+			if err != nil {
+				return nil, 0, err
+			}
+			h = string(b)
+		}
+		args = append(args, "h", h)
 	}
 	return args, (len(args) - n) / 2, nil
 }
@@ -244,6 +256,14 @@ func Decode(id, queue string, r Record) (jobs.Job, error) {
 			j.Error = &e
 		} else {
 			bad("e", "error field is not valid JSON: %v", err)
+		}
+	}
+	// The attempt log only informs: one that cannot be read is left out
+	// rather than making the job corrupt.
+	if r.h != "" {
+		var log []jobs.AttemptRecord
+		if json.Unmarshal([]byte(r.h), &log) == nil {
+			j.AttemptLog = log
 		}
 	}
 	if j.State == jobs.StateFailed && j.Error != nil && j.Error.Type == jobs.ErrorTypeCorrupt {

@@ -82,6 +82,13 @@ func MarshalJob(j jobs.Job) ([]byte, error) {
 		}
 		buf = append(buf, '}')
 	}
+	if len(j.AttemptLog) > 0 {
+		l, err := json.Marshal(j.AttemptLog)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(append(buf, `,"attempt_log":`...), l...)
+	}
 	if j.UniqueKey != "" {
 		buf = appendString(append(buf, `,"unique_key":`...), j.UniqueKey)
 	}

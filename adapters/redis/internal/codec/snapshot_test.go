@@ -12,8 +12,8 @@ import (
 // TestMarshalJob checks that marshalJob encodes exactly as json.Marshal
 // and fails where it fails.
 func TestMarshalJob(t *testing.T) {
-	if n := reflect.TypeFor[jobs.Job]().NumField(); n != 24 {
-		t.Fatalf("jobs.Job has %d fields, marshalJob encodes 24: update it and this test", n)
+	if n := reflect.TypeFor[jobs.Job]().NumField(); n != 25 {
+		t.Fatalf("jobs.Job has %d fields, marshalJob encodes 25: update it and this test", n)
 	}
 	now := time.Now() // with a monotonic reading
 	base, err := jobs.NewJob("email.send", []byte(`{"to": "a@b.c"}`), jobs.EnqueueOptions{}, now)
@@ -35,6 +35,8 @@ func TestMarshalJob(t *testing.T) {
 	j.State, j.LeaseUntil, j.ExecuteAt = jobs.StateFailed, now, time.Unix(0, 1).UTC()
 	j.Error = &jobs.JobError{Message: "boom \"quoted\"\n", Type: "*errors.errorString", Stacktrace: "goroutine 1\n\tmain.go:1"}
 	j.Args = nil
+	j.AttemptLog = []jobs.AttemptRecord{{Attempt: 1, StartedAt: now.In(zone), FinishedAt: now, Outcome: jobs.StateRetrying,
+		Error: &jobs.JobError{Message: "<first>", Type: "t"}}, {Attempt: 2, FinishedAt: now.UTC(), Outcome: jobs.StateFailed}}
 	batch = append(batch, j)
 	j.Error = &jobs.JobError{Message: "m", Type: "t"}
 	j.ID, j.Type, j.Queue = "ïd\xff", "t\t", "q"

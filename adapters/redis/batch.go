@@ -83,6 +83,13 @@ func (c *committer[T, R]) do(ctx context.Context, key string, item T) (R, error)
 		l = &lane[T, R]{}
 		c.lanes[key] = l
 	}
+	if _, ok := ctx.Deadline(); !ok && l.next == nil && l.running < max(c.turns, 1) {
+		// A free turn and no call waiting: this call is flushed alone,
+		// by its caller, with no batch to share.
+		l.running++
+		c.mu.Unlock()
+		return c.flushAlone(ctx, key, l, item)
+	}
 	b := l.next
 	if b == nil {
 		b = &batch[T, R]{ctx: context.WithoutCancel(ctx), done: make(chan struct{})}
@@ -136,6 +143,21 @@ func (c *committer[T, R]) do(ctx context.Context, key string, item T) (R, error)
 		}
 	}
 	return b.result(i)
+}
+
+// flushAlone flushes item on its own, in a turn of l that the caller took,
+// and then hands the turn on to the calls that came meanwhile, if any.
+// The flush runs without ctx's cancellation, as every flush does.
+func (c *committer[T, R]) flushAlone(ctx context.Context, key string, l *lane[T, R], item T) (R, error) {
+	res, err := c.flush(context.WithoutCancel(ctx), key, []T{item})
+	if next := c.handOn(l); next != nil {
+		go c.run(key, l, next)
+	}
+	if err != nil {
+		var zero R
+		return zero, err
+	}
+	return res[0], nil
 }
 
 // result is the outcome of the i-th call of b, once b is flushed.
@@ -246,7 +268,12 @@ func (b *Backend) enqueueOne(ctx context.Context, job runtime.Job) error {
 // are every caller's.
 func (b *Backend) flushEnqueues(ctx context.Context, _ string, jobs []runtime.Job) ([]error, error) {
 	errs := make([]error, len(jobs))
-	err := b.enqueue(ctx, jobs...)
+	var err error
+	if oneList(jobs) {
+		err = b.enqueueList(ctx, jobs) // enqueueOne validated them
+	} else {
+		err = b.enqueue(ctx, jobs...)
+	}
 	switch {
 	case err == nil:
 	case len(jobs) == 1:

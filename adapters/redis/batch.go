@@ -149,7 +149,10 @@ func (c *committer[T, R]) do(ctx context.Context, key string, item T) (R, error)
 // and then hands the turn on to the calls that came meanwhile, if any.
 // The flush runs without ctx's cancellation, as every flush does.
 func (c *committer[T, R]) flushAlone(ctx context.Context, key string, l *lane[T, R], item T) (R, error) {
-	res, err := c.flush(context.WithoutCancel(ctx), key, []T{item})
+	if ctx.Done() != nil {
+		ctx = context.WithoutCancel(ctx)
+	}
+	res, err := c.flush(ctx, key, []T{item})
 	if next := c.handOn(l); next != nil {
 		go c.run(key, l, next)
 	}

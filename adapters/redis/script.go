@@ -43,7 +43,7 @@ func (onceCmd) NoRetry() bool { return true }
 // have it yet.
 func (s *script) Run(ctx context.Context, c processor, keys []string, args ...any) *goredis.Cmd {
 	cmd := s.EvalSha(ctx, c, keys, args...)
-	if goredis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+	if err := cmd.Err(); err != nil && goredis.HasErrorPrefix(err, "NOSCRIPT") {
 		return s.process(ctx, c, "eval", s.src, keys, args)
 	}
 	return cmd

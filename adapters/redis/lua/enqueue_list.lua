@@ -46,19 +46,45 @@ local function fail(err, key, kind)
   error(err)
 end
 
+-- arm arms the wake-up marker after n IDs were pushed to an empty list
+-- (to); a marker of another type makes it take them back and fail.
+local function arm(to, base, n)
+  local wake = base .. 'wake'
+  local r = redis.pcall('ZADD', wake, 0, 'w')
+  if type(r) == 'table' then
+    redis.call('RPOP', to, n)
+    fail(r, wake, 'zset')
+  end
+end
+
 local to, base, state = KEYS[1], ARGV[1], ARGV[2]
 local per = 4
 if state == 'scheduled' then per = 5 end
 local n = (#ARGV - 2) / per
+if n == 1 then
+  -- One job, the common case, without the tables and unpack calls of a
+  -- batch.
+  local id = ARGV[3]
+  local job = base .. 'j:' .. id
+  if redis.call('EXISTS', job) == 1 then return id end
+  local r
+  if per == 5 then
+    r = redis.pcall('ZADD', to, ARGV[7], id)
+    if type(r) == 'table' then fail(r, to, 'zset') end
+  else
+    r = redis.pcall('RPUSH', to, id)
+    if type(r) == 'table' then fail(r, to, 'list') end
+    if r == 1 then arm(to, base, 1) end
+  end
+  redis.call('HSET', job, 'd', ARGV[4], 's', state, 'p', ARGV[5], 'a', '0', 'x', ARGV[6])
+  return 0
+end
 local jobs, ids = {}, {}
 for i = 1, n do
   local id = ARGV[3 + (i - 1) * per]
   ids[i], jobs[i] = id, base .. 'j:' .. id
 end
--- One job, the common case, goes without unpack.
-local used
-if n == 1 then used = redis.call('EXISTS', jobs[1]) else used = redis.call('EXISTS', unpack(jobs)) end
-if used > 0 then
+if redis.call('EXISTS', unpack(jobs)) > 0 then
   for i = 1, n do
     if redis.call('EXISTS', jobs[i]) == 1 then return ids[i] end
   end
@@ -69,21 +95,10 @@ if per == 5 then
   for i = 1, n do z[2 * i - 1], z[2 * i] = ARGV[3 + (i - 1) * per + 4], ids[i] end
   r = redis.pcall('ZADD', to, unpack(z))
   if type(r) == 'table' then fail(r, to, 'zset') end
-elseif n == 1 then
-  r = redis.pcall('RPUSH', to, ids[1])
 else
   r = redis.pcall('RPUSH', to, unpack(ids))
-end
-if per == 4 then
   if type(r) == 'table' then fail(r, to, 'list') end
-  if r == n then
-    local wake = base .. 'wake'
-    r = redis.pcall('ZADD', wake, 0, 'w')
-    if type(r) == 'table' then
-      redis.call('RPOP', to, n)
-      fail(r, wake, 'zset')
-    end
-  end
+  if r == n then arm(to, base, n) end
 end
 for i = 1, n do
   local o = 3 + (i - 1) * per

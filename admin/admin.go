@@ -25,7 +25,7 @@
 //	GET    /api/admin/jobs/history/{type}?limit= latest finished jobs of a type
 //	GET    /api/admin/jobs/{id}                  one job, with its error's stack trace
 //	POST   /api/admin/jobs/{id}/retry            requeue a dead-letter job
-//	POST   /api/admin/jobs/{id}/cancel           cancel a job that has not finished (see runtime.Store.Cancel)
+//	POST   /api/admin/jobs/{id}/cancel           cancel a job that has not finished (see jobs.Store.Cancel)
 //	DELETE /api/admin/jobs/{id}                  delete a dead-letter job
 //	GET    /api/admin/queues                     per-queue figures
 //	GET    /api/admin/queues/{queue}/jobs?state=&limit=&cursor=
@@ -78,7 +78,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // Errors an authorizer returns: ErrForbidden (or an error wrapping it)
@@ -150,7 +150,7 @@ func WithLogger(l *slog.Logger) Option {
 
 // Handler serves the admin API. Create it with New.
 type Handler struct {
-	backend     runtime.Backend
+	backend     jobs.Backend
 	cfg         config
 	mux         *http.ServeMux
 	crossOrigin *http.CrossOriginProtection
@@ -161,7 +161,7 @@ var _ http.Handler = (*Handler)(nil)
 
 // New returns the admin API over backend. At least one of WithToken and
 // WithAuthorizer is required.
-func New(backend runtime.Backend, opts ...Option) (*Handler, error) {
+func New(backend jobs.Backend, opts ...Option) (*Handler, error) {
 	if backend == nil {
 		return nil, errors.New("admin: backend is nil")
 	}

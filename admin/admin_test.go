@@ -12,14 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/admin"
 	"github.com/jobsgo/jobs/admin/admintest"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 func TestAPI(t *testing.T) {
-	admintest.Run(t, func(t *testing.T, clock runtime.Clock) runtime.Backend {
+	admintest.Run(t, func(t *testing.T, clock jobs.Clock) jobs.Backend {
 		return memory.New(memory.WithClock(clock))
 	})
 }
@@ -28,7 +28,7 @@ func TestNewRefuses(t *testing.T) {
 	b := memory.New()
 	cases := []struct {
 		name    string
-		backend runtime.Backend
+		backend jobs.Backend
 		opts    []admin.Option
 		want    string
 	}{
@@ -53,9 +53,9 @@ func TestNewRefuses(t *testing.T) {
 // faultyBackend makes Stats panic and DeadLetters fail.
 type faultyBackend struct{ *memory.Backend }
 
-func (faultyBackend) Stats(context.Context) (runtime.Stats, error) { panic("stats exploded") }
+func (faultyBackend) Stats(context.Context) (jobs.Stats, error) { panic("stats exploded") }
 
-func (faultyBackend) DeadLetters(context.Context, runtime.DeadLetterQuery) ([]runtime.Job, error) {
+func (faultyBackend) DeadLetters(context.Context, jobs.DeadLetterQuery) ([]jobs.Job, error) {
 	return nil, errors.New("connection refused: redis://secret-host:6379")
 }
 
@@ -89,9 +89,9 @@ func TestServerErrors(t *testing.T) {
 
 func TestJobJSON(t *testing.T) {
 	created := time.Date(2031, 3, 4, 5, 6, 7, 8_000_000, time.FixedZone("CET", 3600))
-	pending, err := runtime.NewJob("mail", json.RawMessage(`{"a":1}`), runtime.ResolveEnqueueOptions(
-		runtime.WithJobID("j1"), runtime.WithTimeout(1500*time.Millisecond),
-		runtime.WithRetryPolicy(runtime.RetryPolicy{Backoff: runtime.BackoffLinear, InitialDelay: 2 * time.Second}),
+	pending, err := jobs.NewJob("mail", json.RawMessage(`{"a":1}`), jobs.ResolveEnqueueOptions(
+		jobs.WithJobID("j1"), jobs.WithTimeout(1500*time.Millisecond),
+		jobs.WithRetryPolicy(jobs.RetryPolicy{Backoff: jobs.BackoffLinear, InitialDelay: 2 * time.Second}),
 	), created)
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +106,7 @@ func TestJobJSON(t *testing.T) {
 	}
 	cases := []struct {
 		name string
-		job  runtime.Job
+		job  jobs.Job
 		want string
 	}{
 		{"pending", pending, `{"id":"j1","type":"mail","queue":"default","priority":"normal","state":"pending","args":{"a":1},` +

@@ -6,12 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/adapters/redis/redistest"
 	"github.com/jobsgo/jobs/admin"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // stepTimeout bounds each step of a browser test.
@@ -24,10 +25,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	ctx, dialogs := browser(t)
 	backends := []struct {
 		name string
-		new  func(t *testing.T) runtime.Backend
+		new  func(t *testing.T) jobs.Backend
 	}{
-		{"memory", func(*testing.T) runtime.Backend { return memory.New() }},
-		{"redis", func(t *testing.T) runtime.Backend { b, _ := redistest.New(t); return b }},
+		{"memory", func(*testing.T) jobs.Backend { return memory.New() }},
+		{"redis", func(t *testing.T) jobs.Backend { b, _ := redistest.New(t); return b }},
 	}
 	for _, bk := range backends {
 		t.Run(bk.name, func(t *testing.T) {
@@ -40,7 +41,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 // browseDashboard is the browser test's walk through the dashboard of b,
 // seeded by seedDashboard.
-func browseDashboard(t *testing.T, ctx context.Context, dialogs func() []string, b runtime.Backend) {
+func browseDashboard(t *testing.T, ctx context.Context, dialogs func() []string, b jobs.Backend) {
 	url := dashboardServer(t, b)
 	run := func(t *testing.T, actions ...chromedp.Action) {
 		t.Helper()
@@ -115,7 +116,7 @@ func browseDashboard(t *testing.T, ctx context.Context, dialogs func() []string,
 		run(t, chromedp.Click(`tr[data-job="r-dead-1"] form[action="retry"] button`, chromedp.ByQuery),
 			chromedp.WaitNotPresent(`tr[data-job="r-dead-1"]`, chromedp.ByQuery),
 			chromedp.WaitVisible(`tr[data-job="x-xss"]`, chromedp.ByQuery))
-		if j, err := b.Job(t.Context(), "r-dead-1"); err != nil || j.State != runtime.StatePending {
+		if j, err := b.Job(t.Context(), "r-dead-1"); err != nil || j.State != jobs.StatePending {
 			t.Fatalf("r-dead-1 after Retry: %v, %v; want pending", j.State, err)
 		}
 	})
@@ -152,7 +153,7 @@ func browseDashboard(t *testing.T, ctx context.Context, dialogs func() []string,
 }
 
 // queuePaused reports the backend's paused flag of queue.
-func queuePaused(t *testing.T, b runtime.Backend, queue string) bool {
+func queuePaused(t *testing.T, b jobs.Backend, queue string) bool {
 	t.Helper()
 	s, err := b.Stats(t.Context())
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/jobsgo/jobs/runtime"
@@ -15,7 +17,7 @@ import (
 // browseJobAndWorkers is the browser test's walk through the job and
 // workers pages of the dashboard at url on b, after the dead letter
 // r-dead-1 was retried (x-xss is the one dead letter left).
-func browseJobAndWorkers(t *testing.T, ctx context.Context, url string, b runtime.Backend, run func(*testing.T, ...chromedp.Action)) {
+func browseJobAndWorkers(t *testing.T, ctx context.Context, url string, b jobs.Backend, run func(*testing.T, ...chromedp.Action)) {
 	var text, loc string
 
 	t.Run("job page shows args, error and stack as text", func(t *testing.T) {
@@ -53,7 +55,7 @@ func browseJobAndWorkers(t *testing.T, ctx context.Context, url string, b runtim
 		if text != "pending" || loc != url+"job/x-xss" {
 			t.Fatalf("after Retry at %s, state %q; want the job page, pending", loc, text)
 		}
-		if j, err := b.Job(t.Context(), "x-xss"); err != nil || j.State != runtime.StatePending {
+		if j, err := b.Job(t.Context(), "x-xss"); err != nil || j.State != jobs.StatePending {
 			t.Fatalf("x-xss after Retry: %v, %v; want pending", j.State, err)
 		}
 	})
@@ -85,11 +87,11 @@ func browseJobAndWorkers(t *testing.T, ctx context.Context, url string, b runtim
 // blockingPool starts a pool serving queue "blocking" with two workers on
 // b, enqueues job w-block whose handler blocks until release is called,
 // and waits for the backend to report a worker running it.
-func blockingPool(t *testing.T, b runtime.Backend) (*runtime.Pool, func()) {
+func blockingPool(t *testing.T, b jobs.Backend) (*runtime.Pool, func()) {
 	t.Helper()
 	reg := runtime.NewRegistry()
 	started, unblock := make(chan struct{}), make(chan struct{})
-	if err := reg.Register("dash.block", func(ctx context.Context, _ runtime.Job) (json.RawMessage, error) {
+	if err := reg.Register("dash.block", func(ctx context.Context, _ jobs.Job) (json.RawMessage, error) {
 		close(started)
 		select {
 		case <-unblock:
@@ -114,7 +116,7 @@ func blockingPool(t *testing.T, b runtime.Backend) (*runtime.Pool, func()) {
 			t.Errorf("pool shutdown: %v", err)
 		}
 	})
-	if _, err := runtime.NewClient(b).Enqueue(t.Context(), "dash.block", nil, runtime.WithJobID("w-block"), runtime.WithQueue("blocking")); err != nil {
+	if _, err := runtime.NewClient(b).Enqueue(t.Context(), "dash.block", nil, jobs.WithJobID("w-block"), jobs.WithQueue("blocking")); err != nil {
 		t.Fatal(err)
 	}
 	select {

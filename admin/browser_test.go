@@ -12,12 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/jobsgo/jobs/admin"
 	"github.com/jobsgo/jobs/internal/testenv"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // browserToken is the admin token the browser tests log in with.
@@ -72,13 +73,13 @@ func browser(t *testing.T) (context.Context, func() []string) {
 // so running) and 1 scheduled; reports with dead letters r-dead-1 and
 // x-xss (the payload in args, error and stack trace), with metadata
 // trace_id "trace-" + their ID and stack traces from stackOf.
-func seedDashboard(t *testing.T, b runtime.Backend) {
+func seedDashboard(t *testing.T, b jobs.Backend) {
 	t.Helper()
 	ctx := t.Context()
-	enqueue := func(id, queue, args string, opts ...runtime.EnqueueOption) {
+	enqueue := func(id, queue, args string, opts ...jobs.EnqueueOption) {
 		t.Helper()
-		opts = append([]runtime.EnqueueOption{runtime.WithJobID(id), runtime.WithQueue(queue), runtime.WithMaxRetries(0)}, opts...)
-		j, err := runtime.NewJob("email.send", []byte(args), runtime.ResolveEnqueueOptions(opts...), time.Now())
+		opts = append([]jobs.EnqueueOption{jobs.WithJobID(id), jobs.WithQueue(queue), jobs.WithMaxRetries(0)}, opts...)
+		j, err := jobs.NewJob("email.send", []byte(args), jobs.ResolveEnqueueOptions(opts...), time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,12 +89,12 @@ func seedDashboard(t *testing.T, b runtime.Backend) {
 	}
 	fail := func(id, args, msg string) {
 		t.Helper()
-		enqueue(id, "reports", args, runtime.WithMetadata("trace_id", "trace-"+id))
-		jobs, err := b.Dequeue(ctx, "reports", 1, time.Minute)
-		if err != nil || len(jobs) != 1 {
-			t.Fatalf("Dequeue(reports) = %v, %v", jobs, err)
+		enqueue(id, "reports", args, jobs.WithMetadata("trace_id", "trace-"+id))
+		batch, err := b.Dequeue(ctx, "reports", 1, time.Minute)
+		if err != nil || len(batch) != 1 {
+			t.Fatalf("Dequeue(reports) = %v, %v", batch, err)
 		}
-		j, err := jobs[0].Fail(runtime.JobError{Message: msg, Type: "error", Stacktrace: stackOf(msg)}, time.Now())
+		j, err := batch[0].Fail(jobs.JobError{Message: msg, Type: "error", Stacktrace: stackOf(msg)}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,13 +105,13 @@ func seedDashboard(t *testing.T, b runtime.Backend) {
 	fail("r-dead-1", `{"report":1}`, "no data")
 	fail("x-xss", `{"name":`+jsonString(xss)+`}`, xss)
 	enqueue("e-run", "emails", `{}`)
-	if jobs, err := b.Dequeue(ctx, "emails", 1, time.Minute); err != nil || len(jobs) != 1 {
-		t.Fatalf("Dequeue(emails) = %v, %v", jobs, err)
+	if batch, err := b.Dequeue(ctx, "emails", 1, time.Minute); err != nil || len(batch) != 1 {
+		t.Fatalf("Dequeue(emails) = %v, %v", batch, err)
 	}
 	for _, id := range []string{"e-1", "e-2", "e-3"} {
 		enqueue(id, "emails", `{}`)
 	}
-	enqueue("e-later", "emails", `{}`, runtime.RunIn(time.Hour))
+	enqueue("e-later", "emails", `{}`, jobs.RunIn(time.Hour))
 }
 
 // stackOf is the stack trace seedDashboard stores with the error msg.
@@ -136,7 +137,7 @@ func jsonStringAsWritten(s string) string {
 
 // dashboardServer serves h under /ops/ (the dashboard at /ops/jobs/) and
 // returns the dashboard's URL.
-func dashboardServer(t *testing.T, b runtime.Backend, opts ...admin.Option) string {
+func dashboardServer(t *testing.T, b jobs.Backend, opts ...admin.Option) string {
 	t.Helper()
 	opts = append([]admin.Option{admin.WithToken(browserToken), admin.WithAllowedHosts(admin.LoopbackHosts...)}, opts...)
 	h, err := admin.New(b, opts...)

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // DashboardPath is where the handler serves the web dashboard, relative to
@@ -164,25 +164,25 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request, name string) 
 	switch name {
 	case "":
 		data.Title, data.Nav, tmpl = "Overview", "overview", "overviewpage"
-		var s runtime.Stats
+		var s jobs.Stats
 		if s, err = h.backend.Stats(r.Context()); err == nil {
 			data.Stats = StatsOf(s)
 		}
 	case "workers":
 		data.Title, data.Nav, tmpl = "Workers", "workers", "workerspage"
-		var s runtime.Stats
+		var s jobs.Stats
 		if s, err = h.backend.Stats(r.Context()); err == nil {
 			data.Procs = processesOf(StatsOf(s).Workers, time.Now())
 		}
 	default:
 		data.Title, data.Nav, tmpl = "Dead letters", "dead", "deadpage"
-		var q runtime.DeadLetterQuery
+		var q jobs.DeadLetterQuery
 		if q, err = filter(r.URL.Query().Get("queue"), r.URL.Query().Get("type")); err == nil {
 			data.Filter = Filter{Queue: q.Queue, Type: q.Type}
 			q.Limit = deadLetterPageSize
-			var jobs []runtime.Job
-			jobs, err = h.backend.DeadLetters(r.Context(), q)
-			data.Dead = JobsOf(jobs)
+			var batch []jobs.Job
+			batch, err = h.backend.DeadLetters(r.Context(), q)
+			data.Dead = JobsOf(batch)
 		}
 	}
 	h.renderOrFail(w, r, tmpl, data, err)
@@ -232,7 +232,7 @@ func (h *Handler) perform(r *http.Request, action string) (string, error) {
 	switch action {
 	case "pause", "resume":
 		q := r.PostFormValue("queue")
-		if err := runtime.ValidateQueueName(q); err != nil {
+		if err := jobs.ValidateQueueName(q); err != nil {
 			return "", badRequest("Invalid queue name: %v", err)
 		}
 		if action == "pause" {
@@ -241,7 +241,7 @@ func (h *Handler) perform(r *http.Request, action string) (string, error) {
 		return "./", h.backend.ResumeQueue(ctx, q)
 	}
 	id := r.PostFormValue("id")
-	if err := runtime.ValidateJobID(id); err != nil {
+	if err := jobs.ValidateJobID(id); err != nil {
 		return "", badRequest("Invalid job ID: %v", err)
 	}
 	var err error

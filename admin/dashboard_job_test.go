@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // TestDashboardJobPage checks, without a browser, the job page's answers
@@ -53,15 +53,15 @@ func TestDashboardJobPage(t *testing.T) {
 	actions := []struct {
 		action, id, csrf string
 		want             int
-		state            runtime.State // the job's state afterwards; "" for deleted
+		state            jobs.State // the job's state afterwards; "" for deleted
 	}{
-		{"cancel", "e-1", "", http.StatusForbidden, runtime.StatePending},
-		{"cancel", "e-1", "forged", http.StatusForbidden, runtime.StatePending},
-		{"retry", "x-xss", "", http.StatusForbidden, runtime.StateFailed},
-		{"delete", "x-xss", "forged", http.StatusForbidden, runtime.StateFailed},
-		{"cancel", "e-1", token[1], http.StatusSeeOther, runtime.StateCancelled},
-		{"retry", "x-xss", token[1], http.StatusSeeOther, runtime.StatePending},
-		{"delete", "x-xss", token[1], http.StatusConflict, runtime.StatePending},
+		{"cancel", "e-1", "", http.StatusForbidden, jobs.StatePending},
+		{"cancel", "e-1", "forged", http.StatusForbidden, jobs.StatePending},
+		{"retry", "x-xss", "", http.StatusForbidden, jobs.StateFailed},
+		{"delete", "x-xss", "forged", http.StatusForbidden, jobs.StateFailed},
+		{"cancel", "e-1", token[1], http.StatusSeeOther, jobs.StateCancelled},
+		{"retry", "x-xss", token[1], http.StatusSeeOther, jobs.StatePending},
+		{"delete", "x-xss", token[1], http.StatusConflict, jobs.StatePending},
 		{"delete", "r-dead-1", token[1], http.StatusSeeOther, ""},
 	}
 	for _, tc := range actions {

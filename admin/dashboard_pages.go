@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // jobView is what the job page shows of one job.
@@ -24,16 +24,16 @@ type jobView struct {
 }
 
 // jobViewOf converts j for the job page, with its stack trace.
-func jobViewOf(j runtime.Job) *jobView {
+func jobViewOf(j jobs.Job) *jobView {
 	v := &jobView{
 		Job:       JobOf(j, true),
 		Args:      indentJSON(j.Args),
 		Result:    indentJSON(j.Result),
-		CanRetry:  j.State == runtime.StateFailed,
-		CanDelete: j.State == runtime.StateFailed,
+		CanRetry:  j.State == jobs.StateFailed,
+		CanDelete: j.State == jobs.StateFailed,
 	}
 	switch j.State {
-	case runtime.StatePending, runtime.StateScheduled, runtime.StateRetrying, runtime.StateRunning:
+	case jobs.StatePending, jobs.StateScheduled, jobs.StateRetrying, jobs.StateRunning:
 		v.CanCancel = true
 	}
 	return v
@@ -88,12 +88,12 @@ func (h *Handler) showJob(w http.ResponseWriter, r *http.Request, escapedID stri
 	data := page{Title: "Job", CSRF: sess.csrf, ReadOnly: h.cfg.readOnly, LoggedIn: byCookie && h.cfg.tokenHash != nil, Root: "../"}
 	id, err := url.PathUnescape(escapedID)
 	if err == nil {
-		err = runtime.ValidateJobID(id)
+		err = jobs.ValidateJobID(id)
 	}
 	if err != nil {
 		err = badRequest("Invalid job ID: %v", err)
 	} else {
-		var j runtime.Job
+		var j jobs.Job
 		if j, err = h.backend.Job(r.Context(), id); err == nil {
 			data.Title = "Job " + j.ID
 			data.Job = jobViewOf(j)

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/admin"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // TestDashboardSessionAndCSRF checks, without a browser, what a browser
@@ -65,7 +65,7 @@ func TestDashboardSessionAndCSRF(t *testing.T) {
 // seededDashboard returns a memory backend seeded as the browser test seeds
 // it, and a function that sends a request to the admin handler in front of
 // it (a form body when form is set, with the session cookie when set).
-func seededDashboard(t *testing.T) (runtime.Backend, func(method, path string, form url.Values, cookie *http.Cookie) *httptest.ResponseRecorder) {
+func seededDashboard(t *testing.T) (jobs.Backend, func(method, path string, form url.Values, cookie *http.Cookie) *httptest.ResponseRecorder) {
 	t.Helper()
 	b := memory.New()
 	seedDashboard(t, b)

@@ -5,18 +5,18 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
-// Job is the JSON form of a runtime.Job in every response of the API (and
+// Job is the JSON form of a jobs.Job in every response of the API (and
 // of the jobs command's --json output). Durations are float milliseconds,
 // times RFC 3339 in UTC; zero times and empty fields are left out.
 type Job struct {
-	ID       string        `json:"id"`
-	Type     string        `json:"type"`
-	Queue    string        `json:"queue"`
-	Priority string        `json:"priority"`
-	State    runtime.State `json:"state"`
+	ID       string     `json:"id"`
+	Type     string     `json:"type"`
+	Queue    string     `json:"queue"`
+	Priority string     `json:"priority"`
+	State    jobs.State `json:"state"`
 	// Args and Result are the job's JSON as stored.
 	Args   json.RawMessage `json:"args"`
 	Result json.RawMessage `json:"result,omitempty"`
@@ -29,7 +29,7 @@ type Job struct {
 	MaxRetries  int               `json:"max_retries"`
 	RetriesLeft int               `json:"retries_left"`
 	// Refunded counts the attempts that do not count against MaxRetries: a
-	// worker stopped while the job ran beside others (runtime.Job.Refunded).
+	// worker stopped while the job ran beside others (jobs.Job.Refunded).
 	Refunded int `json:"refunded,omitempty"`
 	// Alone is set while the job runs alone in its process, as a suspect.
 	Alone bool `json:"alone,omitempty"`
@@ -45,7 +45,7 @@ type Job struct {
 	// DurationMS is how long the last attempt of a finished job ran.
 	DurationMS float64 `json:"duration_ms,omitempty"`
 	// Raw holds, for a job quarantined as corrupt, the stored values that
-	// could not be read, by field name (see runtime.Job.Raw).
+	// could not be read, by field name (see jobs.Job.Raw).
 	Raw map[string]string `json:"raw,omitempty"`
 }
 
@@ -56,12 +56,12 @@ type JobError struct {
 	Stacktrace string `json:"stacktrace,omitempty"`
 }
 
-// RetryPolicy is the JSON form of a runtime.RetryPolicy.
+// RetryPolicy is the JSON form of a jobs.RetryPolicy.
 type RetryPolicy struct {
-	Backoff        runtime.Backoff `json:"backoff,omitempty"`
-	InitialDelayMS float64         `json:"initial_delay_ms,omitempty"`
-	MaxDelayMS     float64         `json:"max_delay_ms,omitempty"`
-	Jitter         float64         `json:"jitter,omitempty"`
+	Backoff        jobs.Backoff `json:"backoff,omitempty"`
+	InitialDelayMS float64      `json:"initial_delay_ms,omitempty"`
+	MaxDelayMS     float64      `json:"max_delay_ms,omitempty"`
+	Jitter         float64      `json:"jitter,omitempty"`
 }
 
 // Stats are the figures of GET /api/admin/jobs/stats.
@@ -78,7 +78,7 @@ type Stats struct {
 // QueueStats are the figures of one queue. Size is the number of pending
 // jobs; Failed counts failed attempts (retried or dead), DeadLetters the
 // jobs in the dead-letter queue now. Unserved is set when the queue holds
-// pending jobs and no live worker serves it (runtime.Stats.UnservedQueues):
+// pending jobs and no live worker serves it (jobs.Stats.UnservedQueues):
 // they wait until a pool serves the queue.
 type QueueStats struct {
 	Name          string  `json:"name"`
@@ -97,18 +97,18 @@ type QueueStats struct {
 
 // Worker is one live worker (a concurrency slot of a pool).
 type Worker struct {
-	ID            string               `json:"id"`
-	ProcessID     string               `json:"process_id"`
-	Queue         string               `json:"queue"`
-	Status        runtime.WorkerStatus `json:"status"` // running or idle
-	JobID         string               `json:"job_id,omitempty"`
-	JobType       string               `json:"job_type,omitempty"`
-	JobStartedAt  time.Time            `json:"job_started_at,omitzero"`
-	LastHeartbeat time.Time            `json:"last_heartbeat"`
+	ID            string            `json:"id"`
+	ProcessID     string            `json:"process_id"`
+	Queue         string            `json:"queue"`
+	Status        jobs.WorkerStatus `json:"status"` // running or idle
+	JobID         string            `json:"job_id,omitempty"`
+	JobType       string            `json:"job_type,omitempty"`
+	JobStartedAt  time.Time         `json:"job_started_at,omitzero"`
+	LastHeartbeat time.Time         `json:"last_heartbeat"`
 }
 
 // JobOf converts j; withStack keeps the stack trace of its last error.
-func JobOf(j runtime.Job, withStack bool) Job {
+func JobOf(j jobs.Job, withStack bool) Job {
 	out := Job{
 		ID:          j.ID,
 		Type:        j.Type,
@@ -156,16 +156,16 @@ func JobOf(j runtime.Job, withStack bool) Job {
 }
 
 // JobsOf converts jobs, without stack traces; it never returns nil.
-func JobsOf(jobs []runtime.Job) []Job {
-	out := make([]Job, len(jobs))
-	for i, j := range jobs {
+func JobsOf(batch []jobs.Job) []Job {
+	out := make([]Job, len(batch))
+	for i, j := range batch {
 		out[i] = JobOf(j, false)
 	}
 	return out
 }
 
 // StatsOf converts s; it never leaves Queues or Workers nil.
-func StatsOf(s runtime.Stats) Stats {
+func StatsOf(s jobs.Stats) Stats {
 	out := Stats{
 		Processed:     s.Processed,
 		Succeeded:     s.Succeeded,

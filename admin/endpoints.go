@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // Limits of the limit query parameter.
@@ -42,10 +42,10 @@ type JobList struct {
 
 // JobPage is the response of GET /api/admin/queues/{queue}/jobs.
 type JobPage struct {
-	Queue      string        `json:"queue"`
-	State      runtime.State `json:"state"`
-	Jobs       []Job         `json:"jobs"`
-	NextCursor string        `json:"next_cursor"`
+	Queue      string     `json:"queue"`
+	State      jobs.State `json:"state"`
+	Jobs       []Job      `json:"jobs"`
+	NextCursor string     `json:"next_cursor"`
 }
 
 // Filter is the optional body of the bulk dead-letter endpoints.
@@ -116,13 +116,13 @@ func (h *Handler) errStatus(r *http.Request, err error) (int, string) {
 	switch {
 	case errors.As(err, &ae):
 		return ae.status, ae.msg
-	case errors.Is(err, runtime.ErrJobNotFound):
+	case errors.Is(err, jobs.ErrJobNotFound):
 		return http.StatusNotFound, "Job not found"
-	case errors.Is(err, runtime.ErrInvalidTransition):
+	case errors.Is(err, jobs.ErrInvalidTransition):
 		return http.StatusConflict, err.Error()
-	case errors.Is(err, runtime.ErrInvalidCursor):
+	case errors.Is(err, jobs.ErrInvalidCursor):
 		return http.StatusBadRequest, "Invalid cursor"
-	case errors.Is(err, runtime.ErrInvalidJob):
+	case errors.Is(err, jobs.ErrInvalidJob):
 		return http.StatusBadRequest, err.Error()
 	}
 	h.cfg.log.Error("jobs admin: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -160,7 +160,7 @@ func limit(r *http.Request) (int, error) {
 // jobID is the {id} path value, validated.
 func jobID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
-	if err := runtime.ValidateJobID(id); err != nil {
+	if err := jobs.ValidateJobID(id); err != nil {
 		return "", badRequest("Invalid job ID: %v", err)
 	}
 	return id, nil
@@ -169,34 +169,34 @@ func jobID(r *http.Request) (string, error) {
 // queueName is the {queue} path value, validated.
 func queueName(r *http.Request) (string, error) {
 	q := r.PathValue("queue")
-	if err := runtime.ValidateQueueName(q); err != nil {
+	if err := jobs.ValidateQueueName(q); err != nil {
 		return "", badRequest("Invalid queue name: %v", err)
 	}
 	return q, nil
 }
 
 // filter validates the queue and type filters of a dead-letter query.
-func filter(queue, jobType string) (runtime.DeadLetterQuery, error) {
+func filter(queue, jobType string) (jobs.DeadLetterQuery, error) {
 	if queue != "" {
-		if err := runtime.ValidateQueueName(queue); err != nil {
-			return runtime.DeadLetterQuery{}, badRequest("Invalid queue name: %v", err)
+		if err := jobs.ValidateQueueName(queue); err != nil {
+			return jobs.DeadLetterQuery{}, badRequest("Invalid queue name: %v", err)
 		}
 	}
 	if jobType != "" {
-		if err := runtime.ValidateJobType(jobType); err != nil {
-			return runtime.DeadLetterQuery{}, badRequest("Invalid job type: %v", err)
+		if err := jobs.ValidateJobType(jobType); err != nil {
+			return jobs.DeadLetterQuery{}, badRequest("Invalid job type: %v", err)
 		}
 	}
-	return runtime.DeadLetterQuery{Queue: queue, Type: jobType}, nil
+	return jobs.DeadLetterQuery{Queue: queue, Type: jobType}, nil
 }
 
 // bodyFilter reads the optional Filter body of a bulk endpoint.
-func bodyFilter(r *http.Request) (runtime.DeadLetterQuery, error) {
+func bodyFilter(r *http.Request) (jobs.DeadLetterQuery, error) {
 	var f Filter
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return runtime.DeadLetterQuery{}, badRequest("Invalid body: want {\"queue\": \"...\", \"type\": \"...\"}: %v", err)
+		return jobs.DeadLetterQuery{}, badRequest("Invalid body: want {\"queue\": \"...\", \"type\": \"...\"}: %v", err)
 	}
 	return filter(f.Queue, f.Type)
 }
@@ -227,27 +227,27 @@ func (h *Handler) failed(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	q.Limit = n
-	jobs, err := h.backend.DeadLetters(r.Context(), q)
+	batch, err := h.backend.DeadLetters(r.Context(), q)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, JobList{Jobs: JobsOf(jobs)}, nil
+	return http.StatusOK, JobList{Jobs: JobsOf(batch)}, nil
 }
 
 func (h *Handler) history(r *http.Request) (int, any, error) {
 	jobType := r.PathValue("type")
-	if err := runtime.ValidateJobType(jobType); err != nil {
+	if err := jobs.ValidateJobType(jobType); err != nil {
 		return 0, nil, badRequest("Invalid job type: %v", err)
 	}
 	n, err := limit(r)
 	if err != nil {
 		return 0, nil, err
 	}
-	jobs, err := h.backend.History(r.Context(), jobType, n)
+	batch, err := h.backend.History(r.Context(), jobType, n)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, JobList{Jobs: JobsOf(jobs)}, nil
+	return http.StatusOK, JobList{Jobs: JobsOf(batch)}, nil
 }
 
 func (h *Handler) job(r *http.Request) (int, any, error) {
@@ -264,7 +264,7 @@ func (h *Handler) job(r *http.Request) (int, any, error) {
 
 // jobAction is a POST on the job the path names: act changes it, and the
 // answer says what was done, with the job as act returned it.
-func jobAction(message string, act func(context.Context, string) (runtime.Job, error)) endpoint {
+func jobAction(message string, act func(context.Context, string) (jobs.Job, error)) endpoint {
 	return func(r *http.Request) (int, any, error) {
 		id, err := jobID(r)
 		if err != nil {
@@ -299,7 +299,7 @@ func (h *Handler) deleteDeadLetter(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if j.State != runtime.StateFailed {
+	if j.State != jobs.StateFailed {
 		return &apiError{http.StatusConflict, fmt.Sprintf("Job is %s: only failed (dead-letter) jobs can be deleted", j.State)}
 	}
 	return h.backend.Delete(ctx, id)
@@ -307,7 +307,7 @@ func (h *Handler) deleteDeadLetter(ctx context.Context, id string) error {
 
 // deadLetterAction is a POST on the dead letters its body's filter
 // selects: act changes them and returns how many it changed.
-func deadLetterAction(message string, act func(context.Context, runtime.DeadLetterQuery) (int, error)) endpoint {
+func deadLetterAction(message string, act func(context.Context, jobs.DeadLetterQuery) (int, error)) endpoint {
 	return func(r *http.Request) (int, any, error) {
 		q, err := bodyFilter(r)
 		if err != nil {
@@ -326,18 +326,18 @@ func (h *Handler) queueJobs(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	state := runtime.State(r.URL.Query().Get("state"))
+	state := jobs.State(r.URL.Query().Get("state"))
 	if state == "" {
-		state = runtime.StatePending
+		state = jobs.StatePending
 	}
 	if !state.Valid() {
-		return 0, nil, badRequest("Invalid state %q: want one of %v", state, runtime.States)
+		return 0, nil, badRequest("Invalid state %q: want one of %v", state, jobs.States)
 	}
 	n, err := limit(r)
 	if err != nil {
 		return 0, nil, err
 	}
-	page, err := h.backend.ListJobs(r.Context(), runtime.JobQuery{Queue: queue, State: state, Limit: n, Cursor: r.URL.Query().Get("cursor")})
+	page, err := h.backend.ListJobs(r.Context(), jobs.JobQuery{Queue: queue, State: state, Limit: n, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -359,8 +359,8 @@ func queueAction(message string, act func(context.Context, string) error) endpoi
 }
 
 // repair checks the storage of the queue the path names (a dry run) or,
-// with ?fix=1, puts it right, and answers the runtime.RepairReport. A
-// backend without runtime.Repairer answers 501.
+// with ?fix=1, puts it right, and answers the jobs.RepairReport. A
+// backend without jobs.Repairer answers 501.
 func (h *Handler) repair(r *http.Request) (int, any, error) {
 	queue, err := queueName(r)
 	if err != nil {
@@ -374,7 +374,7 @@ func (h *Handler) repair(r *http.Request) (int, any, error) {
 	default:
 		return 0, nil, badRequest("fix must be 1 or 0, not %q", v)
 	}
-	rep, ok := h.backend.(runtime.Repairer)
+	rep, ok := h.backend.(jobs.Repairer)
 	if !ok {
 		return 0, nil, &apiError{http.StatusNotImplemented, "This backend cannot repair queues"}
 	}

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/google/uuid"
 	goredis "github.com/redis/go-redis/v9"
 
@@ -86,7 +88,7 @@ func (j *jobsBench) cleanup(rdb *goredis.Client) { unlinkMatching(rdb, "jobsbenc
 // onRun.
 func (j *jobsBench) pool(b *jobsredis.Backend, onRun func()) (*runtime.Pool, context.CancelFunc) {
 	reg := runtime.NewRegistry()
-	if err := reg.Register("noop", func(context.Context, runtime.Job) (json.RawMessage, error) {
+	if err := reg.Register("noop", func(context.Context, jobs.Job) (json.RawMessage, error) {
 		onRun()
 		return nil, nil
 	}); err != nil {
@@ -114,7 +116,7 @@ func (j *jobsBench) pool(b *jobsredis.Backend, onRun func()) (*runtime.Pool, con
 func (j *jobsBench) requests(n int) []runtime.EnqueueRequest {
 	reqs := make([]runtime.EnqueueRequest, n)
 	for i := range reqs {
-		reqs[i] = runtime.EnqueueRequest{Type: "noop", Args: []byte(`{"n":1}`), Options: []runtime.EnqueueOption{runtime.WithQueue("bench")}}
+		reqs[i] = runtime.EnqueueRequest{Type: "noop", Args: []byte(`{"n":1}`), Options: []jobs.EnqueueOption{jobs.WithQueue("bench")}}
 	}
 	return reqs
 }
@@ -157,7 +159,7 @@ func (j *jobsBench) enqueue(n, p int) enqueueRun {
 	var r enqueueRun
 	j.measure(func() {
 		r = timedEnqueues("jobs", n, p, func() error {
-			_, err := c.Enqueue(context.Background(), "noop", []byte(`{"n":1}`), runtime.WithQueue("bench"))
+			_, err := c.Enqueue(context.Background(), "noop", []byte(`{"n":1}`), jobs.WithQueue("bench"))
 			return err
 		})
 	})
@@ -193,7 +195,7 @@ func (j *jobsBench) latency(n int) (float64, float64) {
 	var ds []time.Duration
 	for range n {
 		start := time.Now()
-		if _, err := c.Enqueue(context.Background(), "noop", nil, runtime.WithQueue("bench")); err != nil {
+		if _, err := c.Enqueue(context.Background(), "noop", nil, jobs.WithQueue("bench")); err != nil {
 			log.Fatal(err)
 		}
 		ds = append(ds, (<-ran).Sub(start))

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/examples"
 	"github.com/jobsgo/jobs/generated"
 	"github.com/jobsgo/jobs/generated/generatedmock"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // Signup is application code that enqueues: it depends on the generated
@@ -43,14 +43,14 @@ func (s *Signup) SignUp(ctx context.Context, email, name string) error {
 	s.mu.Unlock()
 
 	welcome := examples.SendEmailArgs{To: email, Subject: "Welcome, " + name, Body: "Thanks for joining."}
-	if _, err := s.Jobs.EnqueueSendEmail(ctx, welcome, runtime.WithJobID("welcome:"+email)); err != nil {
+	if _, err := s.Jobs.EnqueueSendEmail(ctx, welcome, jobs.WithJobID("welcome:"+email)); err != nil {
 		s.mu.Lock()
 		delete(s.users, email) // no account without its welcome email
 		s.mu.Unlock()
 		return fmt.Errorf("sign up %s: %w", email, err)
 	}
 	reminder := examples.SendEmailArgs{To: email, Subject: "Getting started", Body: "Here are three tips."}
-	if _, err := s.Jobs.ScheduleSendEmail(ctx, time.Now().Add(24*time.Hour), reminder, runtime.WithPriority(runtime.PriorityLow)); err != nil {
+	if _, err := s.Jobs.ScheduleSendEmail(ctx, time.Now().Add(24*time.Hour), reminder, jobs.WithPriority(jobs.PriorityLow)); err != nil {
 		return fmt.Errorf("sign up %s: schedule reminder: %w", email, err)
 	}
 	return nil
@@ -74,18 +74,18 @@ func TestSignUpEnqueuesWelcomeEmail(t *testing.T) {
 	}
 	welcome, reminder := calls[0], calls[1]
 	// The options are resolved with the annotation's defaults first.
-	if o := welcome.Options; o.Queue != "emails" || o.Priority != runtime.PriorityHigh || *o.MaxRetries != 5 || o.JobID != "welcome:ada@example.com" {
+	if o := welcome.Options; o.Queue != "emails" || o.Priority != jobs.PriorityHigh || *o.MaxRetries != 5 || o.JobID != "welcome:ada@example.com" {
 		t.Errorf("welcome options = %+v; want queue emails, priority high, 5 retries, the welcome job ID", o)
 	}
-	if welcome.Job.ID != "welcome:ada@example.com" || welcome.Job.State != runtime.StatePending {
+	if welcome.Job.ID != "welcome:ada@example.com" || welcome.Job.State != jobs.StatePending {
 		t.Errorf("welcome job = %s %s; want a pending job with the given ID", welcome.Job.ID, welcome.Job.State)
 	}
 	// The caller's priority wins over the annotation's; Schedule records its time.
-	if reminder.Options.Priority != runtime.PriorityLow || reminder.At.IsZero() || reminder.Job.State != runtime.StateScheduled {
+	if reminder.Options.Priority != jobs.PriorityLow || reminder.At.IsZero() || reminder.Job.State != jobs.StateScheduled {
 		t.Errorf("reminder = priority %s, at %s, state %s; want low, a time, scheduled", reminder.Options.Priority, reminder.At, reminder.Job.State)
 	}
-	if jobs := mock.Jobs(); len(jobs) != 2 || jobs[0].Type != generated.TypeSendEmail {
-		t.Errorf("Jobs() = %d jobs; want the 2 send_email jobs", len(jobs))
+	if batch := mock.Jobs(); len(batch) != 2 || batch[0].Type != generated.TypeSendEmail {
+		t.Errorf("Jobs() = %d jobs; want the 2 send_email jobs", len(batch))
 	}
 }
 
@@ -115,10 +115,10 @@ func TestSignUpFailsWhenTheQueueIsDown(t *testing.T) {
 func TestMockValidatesLikeTheClient(t *testing.T) {
 	var mock generatedmock.MockEnqueuer // the zero value is ready
 	ctx := context.Background()
-	if _, err := mock.EnqueueNotifyUsersForTenant(ctx, "", examples.NotifyUsersArgs{Kind: "x"}); !errors.Is(err, runtime.ErrInvalidJob) {
+	if _, err := mock.EnqueueNotifyUsersForTenant(ctx, "", examples.NotifyUsersArgs{Kind: "x"}); !errors.Is(err, jobs.ErrInvalidJob) {
 		t.Errorf("tenant job without tenant: err = %v, want ErrInvalidJob", err)
 	}
-	if _, err := mock.EnqueueBulkExport(ctx, examples.BulkExportArgs{}, runtime.WithQueue("bad{queue}")); !errors.Is(err, runtime.ErrInvalidJob) {
+	if _, err := mock.EnqueueBulkExport(ctx, examples.BulkExportArgs{}, jobs.WithQueue("bad{queue}")); !errors.Is(err, jobs.ErrInvalidJob) {
 		t.Errorf("bad queue: err = %v, want ErrInvalidJob", err)
 	}
 	job, err := mock.EnqueueNotifyUsersForTenant(ctx, "acme", examples.NotifyUsersArgs{UserIDs: []int64{1}, Kind: "digest"})
@@ -152,7 +152,7 @@ func TestSendEmail(t *testing.T) {
 		t.Errorf("SendEmail = %+v, %v", res, err)
 	}
 	_, err = examples.SendEmail(context.Background(), examples.SendEmailArgs{To: "not an address", Subject: "Hi"})
-	if !errors.Is(err, runtime.ErrSkipRetry) {
+	if !errors.Is(err, jobs.ErrSkipRetry) {
 		t.Errorf("bad address: err = %v, want a permanent error", err)
 	}
 }
@@ -162,7 +162,7 @@ func TestProcessImage(t *testing.T) {
 	if err != nil || res != (examples.ProcessImageResult{OutputKey: "up/cat_400x300.webp", Width: 400, Height: 300}) {
 		t.Errorf("ProcessImage = %+v, %v", res, err)
 	}
-	if _, err := examples.ProcessImage(context.Background(), examples.ProcessImageArgs{SourceKey: "a", Width: 1, Height: 1, MaxSide: 1, Format: "bmp"}); !errors.Is(err, runtime.ErrSkipRetry) {
+	if _, err := examples.ProcessImage(context.Background(), examples.ProcessImageArgs{SourceKey: "a", Width: 1, Height: 1, MaxSide: 1, Format: "bmp"}); !errors.Is(err, jobs.ErrSkipRetry) {
 		t.Errorf("bad format: err = %v, want a permanent error", err)
 	}
 }
@@ -216,14 +216,14 @@ func (g *gateway) Charge(_ context.Context, key string, cents int64, currency st
 func TestChargeInvoice(t *testing.T) {
 	args := examples.ChargeInvoiceArgs{InvoiceID: "inv-1", Cents: 4200, Currency: "eur"}
 	b := &examples.Billing{Gateway: &gateway{failures: 1}}
-	if _, err := b.ChargeInvoice(context.Background(), args); err == nil || errors.Is(err, runtime.ErrSkipRetry) {
+	if _, err := b.ChargeInvoice(context.Background(), args); err == nil || errors.Is(err, jobs.ErrSkipRetry) {
 		t.Errorf("flaky gateway: err = %v, want a retryable error", err)
 	}
 	if res, err := b.ChargeInvoice(context.Background(), args); err != nil || res.ChargeID != "ch_invoice:inv-1" {
 		t.Errorf("second attempt = %+v, %v", res, err)
 	}
 	b = &examples.Billing{Gateway: &gateway{declines: 1}}
-	if _, err := b.ChargeInvoice(context.Background(), args); !errors.Is(err, runtime.ErrSkipRetry) {
+	if _, err := b.ChargeInvoice(context.Background(), args); !errors.Is(err, jobs.ErrSkipRetry) {
 		t.Errorf("declined card: err = %v, want a permanent error", err)
 	}
 }

@@ -21,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // SendEmailArgs are the args of a send_email job.
@@ -45,10 +45,10 @@ type SendEmailResult struct {
 func SendEmail(ctx context.Context, args SendEmailArgs) (SendEmailResult, error) {
 	addr, err := mail.ParseAddress(args.To)
 	if err != nil {
-		return SendEmailResult{}, runtime.SkipRetry(fmt.Errorf("recipient %q: %w", args.To, err))
+		return SendEmailResult{}, jobs.SkipRetry(fmt.Errorf("recipient %q: %w", args.To, err))
 	}
 	if strings.TrimSpace(args.Subject) == "" {
-		return SendEmailResult{}, runtime.SkipRetry(errors.New("subject is empty"))
+		return SendEmailResult{}, jobs.SkipRetry(errors.New("subject is empty"))
 	}
 	if err := ctx.Err(); err != nil {
 		return SendEmailResult{}, err
@@ -95,14 +95,14 @@ type ProcessImageResult struct {
 func ProcessImage(ctx context.Context, args ProcessImageArgs) (ProcessImageResult, error) {
 	switch {
 	case args.SourceKey == "":
-		return ProcessImageResult{}, runtime.SkipRetry(errors.New("source key is empty"))
+		return ProcessImageResult{}, jobs.SkipRetry(errors.New("source key is empty"))
 	case args.Width <= 0 || args.Height <= 0 || args.MaxSide <= 0:
-		return ProcessImageResult{}, runtime.SkipRetry(fmt.Errorf("bad sizes %dx%d, max side %d", args.Width, args.Height, args.MaxSide))
+		return ProcessImageResult{}, jobs.SkipRetry(fmt.Errorf("bad sizes %dx%d, max side %d", args.Width, args.Height, args.MaxSide))
 	}
 	switch args.Format {
 	case FormatJPEG, FormatPNG, FormatWebP:
 	default:
-		return ProcessImageResult{}, runtime.SkipRetry(fmt.Errorf("unsupported format %q", args.Format))
+		return ProcessImageResult{}, jobs.SkipRetry(fmt.Errorf("unsupported format %q", args.Format))
 	}
 	w, h := args.Width, args.Height
 	if longest := max(w, h); longest > args.MaxSide {
@@ -149,7 +149,7 @@ type ReportResult struct {
 //jobs:handler queue=reports max_retries=2 timeout=5m
 func (r *Reports) GenerateReport(ctx context.Context, args ReportArgs) (ReportResult, error) {
 	if !args.To.After(args.From) {
-		return ReportResult{}, runtime.SkipRetry(fmt.Errorf("empty period %s to %s", args.From.Format(time.DateOnly), args.To.Format(time.DateOnly)))
+		return ReportResult{}, jobs.SkipRetry(fmt.Errorf("empty period %s to %s", args.From.Format(time.DateOnly), args.To.Format(time.DateOnly)))
 	}
 	sales, err := r.Source.Sales(ctx, args.From, args.To)
 	if err != nil {
@@ -186,7 +186,7 @@ type BulkExportResult struct {
 //jobs:handler queue=exports priority=low max_retries=1 timeout=30m
 func BulkExport(ctx context.Context, args BulkExportArgs) (BulkExportResult, error) {
 	if args.Dataset == "" || args.Records < 0 || args.ChunkSize <= 0 {
-		return BulkExportResult{}, runtime.SkipRetry(fmt.Errorf("bad export %+v", args))
+		return BulkExportResult{}, jobs.SkipRetry(fmt.Errorf("bad export %+v", args))
 	}
 	h := sha256.New()
 	chunks := 0
@@ -215,7 +215,7 @@ type NotifyUsersArgs struct {
 //jobs:handler queue=notifications tenant
 func NotifyUsers(ctx context.Context, tx *sql.Tx, args NotifyUsersArgs) error {
 	if len(args.UserIDs) == 0 || args.Kind == "" {
-		return runtime.SkipRetry(errors.New("no users or no kind"))
+		return jobs.SkipRetry(errors.New("no users or no kind"))
 	}
 	for _, id := range args.UserIDs {
 		if _, err := tx.ExecContext(ctx,
@@ -261,11 +261,11 @@ type ChargeResult struct {
 //jobs:handler queue=billing priority=critical max_retries=3 backoff=exponential initial_delay=1s max_delay=10s
 func (b *Billing) ChargeInvoice(ctx context.Context, args ChargeInvoiceArgs) (ChargeResult, error) {
 	if args.InvoiceID == "" || args.Cents <= 0 || len(args.Currency) != 3 {
-		return ChargeResult{}, runtime.SkipRetry(fmt.Errorf("bad invoice %+v", args))
+		return ChargeResult{}, jobs.SkipRetry(fmt.Errorf("bad invoice %+v", args))
 	}
 	id, err := b.Gateway.Charge(ctx, "invoice:"+args.InvoiceID, args.Cents, strings.ToUpper(args.Currency))
 	if errors.Is(err, ErrCardDeclined) {
-		return ChargeResult{}, runtime.SkipRetry(err)
+		return ChargeResult{}, jobs.SkipRetry(err)
 	}
 	if err != nil {
 		return ChargeResult{}, fmt.Errorf("charge invoice %s: %w", args.InvoiceID, err)
@@ -284,7 +284,7 @@ type CleanupSessionsArgs struct {
 //jobs:handler
 func CleanupSessions(ctx context.Context, args CleanupSessionsArgs) error {
 	if args.OlderThan <= 0 {
-		return runtime.SkipRetry(fmt.Errorf("older_than %s is not positive", args.OlderThan))
+		return jobs.SkipRetry(fmt.Errorf("older_than %s is not positive", args.OlderThan))
 	}
 	return ctx.Err()
 }

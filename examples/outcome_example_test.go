@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/examples"
 	"github.com/jobsgo/jobs/generated"
@@ -26,12 +27,12 @@ func Example_unknownOutcome() {
 func readmeUnknownOutcome(ctx context.Context, client *generated.Client) error {
 	// README: unknown outcome
 	invoice := examples.ChargeInvoiceArgs{InvoiceID: "inv-7", Cents: 1200, Currency: "EUR"}
-	id := runtime.WithJobID("charge-inv-7")
+	id := jobs.WithJobID("charge-inv-7")
 	job, err := client.EnqueueChargeInvoice(ctx, invoice, id)
-	for try := 1; errors.Is(err, runtime.ErrOutcomeUnknown) && try < 5; try++ {
+	for try := 1; errors.Is(err, jobs.ErrOutcomeUnknown) && try < 5; try++ {
 		job, err = client.EnqueueChargeInvoice(ctx, invoice, id)
 	}
-	if errors.Is(err, runtime.ErrDuplicateJob) {
+	if errors.Is(err, jobs.ErrDuplicateJob) {
 		job, err = client.Runtime().Job(ctx, "charge-inv-7") // an earlier try stored it
 	}
 	if err != nil {

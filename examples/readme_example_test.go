@@ -11,6 +11,7 @@ import (
 	"time"
 	_ "time/tzdata" // Example_features loads Europe/Paris on any machine
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/examples"
 	"github.com/jobsgo/jobs/generated"
@@ -75,7 +76,7 @@ func Example_enqueue() {
 
 // readmeEnqueue holds the code README.md quotes between the markers (a
 // test checks that it still does), in the scope the README states.
-func readmeEnqueue(ctx context.Context, backend runtime.Backend) error {
+func readmeEnqueue(ctx context.Context, backend jobs.Backend) error {
 	// README: enqueue
 	client := generated.NewClient(runtime.NewClient(backend))
 
@@ -86,8 +87,8 @@ func readmeEnqueue(ctx context.Context, backend runtime.Backend) error {
 
 	// Caller options override the annotation's defaults.
 	_, err := client.EnqueueSendEmail(ctx, examples.SendEmailArgs{To: "bob@example.com", Subject: "Hi"},
-		runtime.WithPriority(runtime.PriorityCritical), runtime.WithMaxRetries(10),
-		runtime.WithMetadata("request_id", "r-42"))
+		jobs.WithPriority(jobs.PriorityCritical), jobs.WithMaxRetries(10),
+		jobs.WithMetadata("request_id", "r-42"))
 	if err != nil {
 		return err
 	}
@@ -99,7 +100,7 @@ func readmeEnqueue(ctx context.Context, backend runtime.Backend) error {
 		return err
 	}
 	_, err = client.EnqueueBulkExport(ctx, examples.BulkExportArgs{Dataset: "orders", Records: 1000, ChunkSize: 100},
-		runtime.RunIn(30*time.Second))
+		jobs.RunIn(30*time.Second))
 	if err != nil {
 		return err
 	}
@@ -110,12 +111,12 @@ func readmeEnqueue(ctx context.Context, backend runtime.Backend) error {
 
 	// Unique by type + args while the first job is active: no duplicate.
 	welcome := examples.SendEmailArgs{To: "cy@example.com", Subject: "Welcome"}
-	first, err := client.EnqueueSendEmail(ctx, welcome, runtime.Unique(0))
+	first, err := client.EnqueueSendEmail(ctx, welcome, jobs.Unique(0))
 	if err != nil {
 		return err
 	}
-	again, err := client.EnqueueSendEmail(ctx, welcome, runtime.Unique(0))
-	if errors.Is(err, runtime.ErrUniqueJobExists) && again.ID == first.ID {
+	again, err := client.EnqueueSendEmail(ctx, welcome, jobs.Unique(0))
+	if errors.Is(err, jobs.ErrUniqueJobExists) && again.ID == first.ID {
 		fmt.Println("duplicate suppressed; existing job returned")
 	}
 	// README: end
@@ -126,7 +127,7 @@ func readmeEnqueue(ctx context.Context, backend runtime.Backend) error {
 type noTenants struct{}
 
 func (noTenants) RunInTenant(ctx context.Context, tenantID string, fn func(context.Context, *sql.Tx) error) error {
-	return fmt.Errorf("tenant %s: %w (no database in this example)", tenantID, runtime.ErrTenantNotFound)
+	return fmt.Errorf("tenant %s: %w (no database in this example)", tenantID, jobs.ErrTenantNotFound)
 }
 
 // Example_features is the README's sections on periodic jobs, typed
@@ -149,7 +150,7 @@ func Example_features() {
 
 // readmeFeatures holds the code README.md quotes between the markers, in
 // the scope the README states.
-func readmeFeatures(ctx context.Context, backend runtime.Backend, registry *runtime.Registry, client *generated.Client) error {
+func readmeFeatures(ctx context.Context, backend jobs.Backend, registry *runtime.Registry, client *generated.Client) error {
 	// README: periodic
 	// Every day at 03:00 Paris time, one job per tick however many processes run it.
 	paris, err := time.LoadLocation("Europe/Paris")
@@ -183,7 +184,7 @@ func readmeFeatures(ctx context.Context, backend runtime.Backend, registry *runt
 		return err
 	}
 	charge, err := client.WaitChargeInvoice(ctx, job.ID) // typed: examples.ChargeResult
-	var failed *runtime.JobFailedError
+	var failed *jobs.JobFailedError
 	switch {
 	case errors.As(err, &failed):
 		fmt.Println("charge failed:", failed.Job.Error.Message)
@@ -201,7 +202,7 @@ func readmeFeatures(ctx context.Context, backend runtime.Backend, registry *runt
 		return err
 	}
 	// Pending, scheduled and retrying jobs never run; a running job's handler
-	// sees ctx cancelled (context.Cause(ctx) == runtime.ErrJobCancelled).
+	// sees ctx cancelled (context.Cause(ctx) == jobs.ErrJobCancelled).
 	cancelled, err := client.Runtime().Cancel(ctx, later.ID)
 	if err != nil {
 		return err

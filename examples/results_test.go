@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/examples"
 	"github.com/jobsgo/jobs/generated"
@@ -47,7 +48,7 @@ func TestPayWithTheMock(t *testing.T) {
 	c := &Checkout{Jobs: mock}
 
 	// Without an outcome the mock's job never finishes; Wait says so at once.
-	if _, err := c.Pay(ctx, "INV-1", 100); !errors.Is(err, runtime.ErrJobNotFinished) {
+	if _, err := c.Pay(ctx, "INV-1", 100); !errors.Is(err, jobs.ErrJobNotFinished) {
 		t.Errorf("Pay without an outcome: err = %v, want ErrJobNotFinished", err)
 	}
 
@@ -61,11 +62,11 @@ func TestPayWithTheMock(t *testing.T) {
 		t.Errorf("Pay = %q, %v; want ch_INV-2", id, err)
 	}
 	_, err := c.Pay(ctx, "INV-3", 5000)
-	var failed *runtime.JobFailedError
-	if !errors.As(err, &failed) || !errors.Is(err, runtime.ErrJobFailed) {
-		t.Fatalf("declined Pay: err = %v, want a *runtime.JobFailedError", err)
+	var failed *jobs.JobFailedError
+	if !errors.As(err, &failed) || !errors.Is(err, jobs.ErrJobFailed) {
+		t.Fatalf("declined Pay: err = %v, want a *jobs.JobFailedError", err)
 	}
-	if failed.Job.State != runtime.StateFailed || failed.Job.Error.Message != "card declined" || failed.Job.Type != generated.TypeChargeInvoice {
+	if failed.Job.State != jobs.StateFailed || failed.Job.Error.Message != "card declined" || failed.Job.Type != generated.TypeChargeInvoice {
 		t.Errorf("failed job = %s %s %+v; want a failed charge_invoice job with the error's message", failed.Job.Type, failed.Job.State, failed.Job.Error)
 	}
 
@@ -74,16 +75,16 @@ func TestPayWithTheMock(t *testing.T) {
 	if res, err := mock.ResultChargeInvoice(ctx, first); err != nil || res.ChargeID != "ch_INV-1" {
 		t.Errorf("ResultChargeInvoice(first) = %+v, %v", res, err)
 	}
-	if _, err := mock.ResultChargeInvoice(ctx, "no-such-job"); !errors.Is(err, runtime.ErrJobNotFound) {
+	if _, err := mock.ResultChargeInvoice(ctx, "no-such-job"); !errors.Is(err, jobs.ErrJobNotFound) {
 		t.Errorf("unknown ID: err = %v, want ErrJobNotFound", err)
 	}
 	job, _ := mock.EnqueueCleanupSessions(ctx, examples.CleanupSessionsArgs{OlderThan: time.Hour})
-	mock.SetCleanupSessionsResult(func(examples.CleanupSessionsArgs) error { return runtime.ErrJobCancelled })
-	if err := mock.WaitCleanupSessions(ctx, job.ID); !errors.Is(err, runtime.ErrJobCancelled) {
+	mock.SetCleanupSessionsResult(func(examples.CleanupSessionsArgs) error { return jobs.ErrJobCancelled })
+	if err := mock.WaitCleanupSessions(ctx, job.ID); !errors.Is(err, jobs.ErrJobCancelled) {
 		t.Errorf("cancelled cleanup: err = %v, want ErrJobCancelled", err)
 	}
 	mock.Reset()
-	if _, err := mock.WaitChargeInvoice(ctx, first); !errors.Is(err, runtime.ErrJobNotFound) {
+	if _, err := mock.WaitChargeInvoice(ctx, first); !errors.Is(err, jobs.ErrJobNotFound) {
 		t.Errorf("after Reset: err = %v, want ErrJobNotFound", err)
 	}
 }
@@ -123,7 +124,7 @@ func TestPayOnTheMemoryBackend(t *testing.T) {
 	if id, err := c.Pay(ctx, "INV-7", 999); err != nil || id != "ch_INV-7" {
 		t.Errorf("Pay = %q, %v; want ch_INV-7", id, err)
 	}
-	if _, err := c.Pay(ctx, "INV-8", 5000); !errors.Is(err, runtime.ErrJobFailed) || !strings.Contains(err.Error(), "card declined") {
+	if _, err := c.Pay(ctx, "INV-8", 5000); !errors.Is(err, jobs.ErrJobFailed) || !strings.Contains(err.Error(), "card declined") {
 		t.Errorf("declined Pay: err = %v, want the failed job's error", err)
 	}
 }
@@ -132,12 +133,12 @@ func TestMockBatchRecordsEveryJob(t *testing.T) {
 	ctx := context.Background()
 	mock := &generatedmock.MockEnqueuer{}
 	emails := []examples.SendEmailArgs{{To: "a@example.com"}, {To: "b@example.com"}}
-	jobs, err := mock.EnqueueSendEmailBatch(ctx, emails, runtime.Unique(time.Hour))
-	if err != nil || len(jobs) != 2 {
-		t.Fatalf("batch = %d jobs, %v", len(jobs), err)
+	batch, err := mock.EnqueueSendEmailBatch(ctx, emails, jobs.Unique(time.Hour))
+	if err != nil || len(batch) != 2 {
+		t.Fatalf("batch = %d jobs, %v", len(batch), err)
 	}
 	calls := mock.SendEmailCalls()
-	if len(calls) != 2 || calls[1].Args.To != "b@example.com" || calls[1].Job.ID != jobs[1].ID {
+	if len(calls) != 2 || calls[1].Args.To != "b@example.com" || calls[1].Job.ID != batch[1].ID {
 		t.Fatalf("calls = %+v; want one per job, in order", calls)
 	}
 	// The annotation's defaults come first; unset fields stay zero in
@@ -164,18 +165,18 @@ func TestMockBatchRecordsEveryJob(t *testing.T) {
 }
 
 func TestPeriodicAppliesTheAnnotation(t *testing.T) {
-	s, err := generated.PeriodicChargeInvoice("nightly", "0 3 * * *", examples.ChargeInvoiceArgs{InvoiceID: "sub-1", Cents: 900, Currency: "eur"}, runtime.WithMaxRetries(9))
+	s, err := generated.PeriodicChargeInvoice("nightly", "0 3 * * *", examples.ChargeInvoiceArgs{InvoiceID: "sub-1", Cents: 900, Currency: "eur"}, jobs.WithMaxRetries(9))
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := runtime.ResolveEnqueueOptions(s.Options...)
-	if s.JobType != generated.TypeChargeInvoice || o.Queue != "billing" || o.Priority != runtime.PriorityCritical || *o.MaxRetries != 9 || o.Retry == nil {
+	o := jobs.ResolveEnqueueOptions(s.Options...)
+	if s.JobType != generated.TypeChargeInvoice || o.Queue != "billing" || o.Priority != jobs.PriorityCritical || *o.MaxRetries != 9 || o.Retry == nil {
 		t.Errorf("schedule %s with options %+v; want charge_invoice on billing, critical, the caller's 9 retries, the retry policy", s.JobType, o)
 	}
 	if string(s.Args) != `{"invoice_id":"sub-1","cents":900,"currency":"eur"}` {
 		t.Errorf("args = %s", s.Args)
 	}
-	if _, err := generated.PeriodicNotifyUsersForTenant("digest", "@daily", "", examples.NotifyUsersArgs{}); !errors.Is(err, runtime.ErrInvalidJob) {
+	if _, err := generated.PeriodicNotifyUsersForTenant("digest", "@daily", "", examples.NotifyUsersArgs{}); !errors.Is(err, jobs.ErrInvalidJob) {
 		t.Errorf("tenant schedule without tenant: err = %v, want ErrInvalidJob", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/examples"
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -65,73 +66,73 @@ const (
 )
 
 // Queues returns, sorted, the queues the jobs of these 7 handlers go to unless
-// they are enqueued with runtime.WithQueue: each annotation's queue=,
-// runtime.DefaultQueue for a handler without one. A pool runs only the jobs of
-// the queues it serves (runtime.PoolConfig.Queues).
+// they are enqueued with jobs.WithQueue: each annotation's queue=,
+// jobs.DefaultQueue for a handler without one. A pool runs only the jobs of the
+// queues it serves (runtime.PoolConfig.Queues).
 func Queues() []string {
-	return []string{"billing", runtime.DefaultQueue, "emails", "exports", "media", "notifications", "reports"}
+	return []string{"billing", jobs.DefaultQueue, "emails", "exports", "media", "notifications", "reports"}
 }
 
 // Enqueuer enqueues this package's jobs with typed args. Client implements it
 // and so does generatedmock.MockEnqueuer, for the tests of code that enqueues.
 type Enqueuer interface {
 	// EnqueueBulkExport enqueues a job of type bulk_export.
-	EnqueueBulkExport(ctx context.Context, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	EnqueueBulkExport(ctx context.Context, args examples.BulkExportArgs, opts ...jobs.EnqueueOption) (jobs.Job, error)
 	// ScheduleBulkExport enqueues a job of type bulk_export to run at at.
-	ScheduleBulkExport(ctx context.Context, at time.Time, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	ScheduleBulkExport(ctx context.Context, at time.Time, args examples.BulkExportArgs, opts ...jobs.EnqueueOption) (jobs.Job, error)
 	// EnqueueBulkExportBatch enqueues a job of type bulk_export per element of
 	// args, all or none.
-	EnqueueBulkExportBatch(ctx context.Context, args []examples.BulkExportArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error)
+	EnqueueBulkExportBatch(ctx context.Context, args []examples.BulkExportArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error)
 	// EnqueueChargeInvoice enqueues a job of type charge_invoice.
-	EnqueueChargeInvoice(ctx context.Context, args examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	EnqueueChargeInvoice(ctx context.Context, args examples.ChargeInvoiceArgs, opts ...jobs.EnqueueOption) (jobs.Job, error)
 	// ScheduleChargeInvoice enqueues a job of type charge_invoice to run at at.
-	ScheduleChargeInvoice(ctx context.Context, at time.Time, args examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	ScheduleChargeInvoice(ctx context.Context, at time.Time, args examples.ChargeInvoiceArgs, opts ...jobs.EnqueueOption) (jobs.Job, error)
 	// EnqueueChargeInvoiceBatch enqueues a job of type charge_invoice per element
 	// of args, all or none.
-	EnqueueChargeInvoiceBatch(ctx context.Context, args []examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error)
+	EnqueueChargeInvoiceBatch(ctx context.Context, args []examples.ChargeInvoiceArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error)
 	// EnqueueCleanupSessions enqueues a job of type cleanup_sessions.
-	EnqueueCleanupSessions(ctx context.Context, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	EnqueueCleanupSessions(ctx context.Context, args examples.CleanupSessionsArgs, opts ...jobs.EnqueueOption) (jobs.Job, error)
 	// ScheduleCleanupSessions enqueues a job of type cleanup_sessions to run at at.
-	ScheduleCleanupSessions(ctx context.Context, at time.Time, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	ScheduleCleanupSessions(ctx context.Context, at time.Time, args examples.CleanupSessionsArgs, opts ...jobs.EnqueueOption) (jobs.Job, error)
 	// EnqueueCleanupSessionsBatch enqueues a job of type cleanup_sessions per
 	// element of args, all or none.
-	EnqueueCleanupSessionsBatch(ctx context.Context, args []examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error)
+	EnqueueCleanupSessionsBatch(ctx context.Context, args []examples.CleanupSessionsArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error)
 	// EnqueueGenerateReport enqueues a job of type generate_report.
-	EnqueueGenerateReport(ctx context.Context, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	EnqueueGenerateReport(ctx context.Context, args examples.ReportArgs, opts ...jobs.EnqueueOption) (jobs.Job, error)
 	// ScheduleGenerateReport enqueues a job of type generate_report to run at at.
-	ScheduleGenerateReport(ctx context.Context, at time.Time, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	ScheduleGenerateReport(ctx context.Context, at time.Time, args examples.ReportArgs, opts ...jobs.EnqueueOption) (jobs.Job, error)
 	// EnqueueGenerateReportBatch enqueues a job of type generate_report per element
 	// of args, all or none.
-	EnqueueGenerateReportBatch(ctx context.Context, args []examples.ReportArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error)
+	EnqueueGenerateReportBatch(ctx context.Context, args []examples.ReportArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error)
 	// EnqueueNotifyUsersForTenant enqueues a job of type notify_users.
-	EnqueueNotifyUsersForTenant(ctx context.Context, tenantID string, args examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	EnqueueNotifyUsersForTenant(ctx context.Context, tenantID string, args examples.NotifyUsersArgs, opts ...jobs.EnqueueOption) (jobs.Job, error)
 	// ScheduleNotifyUsersForTenant enqueues a job of type notify_users to run at
 	// at.
-	ScheduleNotifyUsersForTenant(ctx context.Context, tenantID string, at time.Time, args examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	ScheduleNotifyUsersForTenant(ctx context.Context, tenantID string, at time.Time, args examples.NotifyUsersArgs, opts ...jobs.EnqueueOption) (jobs.Job, error)
 	// EnqueueNotifyUsersBatchForTenant enqueues a job of type notify_users per
 	// element of args, all or none.
-	EnqueueNotifyUsersBatchForTenant(ctx context.Context, tenantID string, args []examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error)
+	EnqueueNotifyUsersBatchForTenant(ctx context.Context, tenantID string, args []examples.NotifyUsersArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error)
 	// EnqueueProcessImage enqueues a job of type process_image.
-	EnqueueProcessImage(ctx context.Context, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	EnqueueProcessImage(ctx context.Context, args examples.ProcessImageArgs, opts ...jobs.EnqueueOption) (jobs.Job, error)
 	// ScheduleProcessImage enqueues a job of type process_image to run at at.
-	ScheduleProcessImage(ctx context.Context, at time.Time, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	ScheduleProcessImage(ctx context.Context, at time.Time, args examples.ProcessImageArgs, opts ...jobs.EnqueueOption) (jobs.Job, error)
 	// EnqueueProcessImageBatch enqueues a job of type process_image per element of
 	// args, all or none.
-	EnqueueProcessImageBatch(ctx context.Context, args []examples.ProcessImageArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error)
+	EnqueueProcessImageBatch(ctx context.Context, args []examples.ProcessImageArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error)
 	// EnqueueSendEmail enqueues a job of type send_email.
-	EnqueueSendEmail(ctx context.Context, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	EnqueueSendEmail(ctx context.Context, args examples.SendEmailArgs, opts ...jobs.EnqueueOption) (jobs.Job, error)
 	// ScheduleSendEmail enqueues a job of type send_email to run at at.
-	ScheduleSendEmail(ctx context.Context, at time.Time, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Job, error)
+	ScheduleSendEmail(ctx context.Context, at time.Time, args examples.SendEmailArgs, opts ...jobs.EnqueueOption) (jobs.Job, error)
 	// EnqueueSendEmailBatch enqueues a job of type send_email per element of args,
 	// all or none.
-	EnqueueSendEmailBatch(ctx context.Context, args []examples.SendEmailArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error)
+	EnqueueSendEmailBatch(ctx context.Context, args []examples.SendEmailArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error)
 }
 
 var _ Enqueuer = (*Client)(nil)
 
 // Results reads the outcome of this package's jobs: the typed result of each
 // handler that has one, and whether the job completed. A job that failed or was
-// cancelled gives a *runtime.JobFailedError. Client implements it and so does
+// cancelled gives a *jobs.JobFailedError. Client implements it and so does
 // generatedmock.MockEnqueuer, whose jobs finish with the outcome SetXResult
 // gives them.
 type Results interface {
@@ -195,15 +196,15 @@ func (c *Client) Runtime() *runtime.Client {
 // EnqueueBulkExport enqueues a job of type bulk_export, handled by
 // examples.BulkExport. Its annotation sets queue exports, priority low, max
 // retries 1, timeout 30m0s; opts override these.
-func (c *Client) EnqueueBulkExport(ctx context.Context, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (c *Client) EnqueueBulkExport(ctx context.Context, args examples.BulkExportArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeBulkExport, args, bulkExportOptions(opts)...)
 }
 
 // ScheduleBulkExport enqueues a job of type bulk_export (handled by
 // examples.BulkExport) to run at at. Its annotation sets queue exports,
 // priority low, max retries 1, timeout 30m0s; opts override these.
-func (c *Client) ScheduleBulkExport(ctx context.Context, at time.Time, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	return runtime.EnqueueValue(ctx, c.client, TypeBulkExport, args, bulkExportOptions(opts, runtime.RunAt(at))...)
+func (c *Client) ScheduleBulkExport(ctx context.Context, at time.Time, args examples.BulkExportArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
+	return runtime.EnqueueValue(ctx, c.client, TypeBulkExport, args, bulkExportOptions(opts, jobs.RunAt(at))...)
 }
 
 // EnqueueBulkExportBatch enqueues one job of type bulk_export (handled by
@@ -212,7 +213,7 @@ func (c *Client) ScheduleBulkExport(ctx context.Context, at time.Time, args exam
 // suits only a batch of one. The jobs come back in the order of args. Its
 // annotation sets queue exports, priority low, max retries 1, timeout 30m0s;
 // opts override these.
-func (c *Client) EnqueueBulkExportBatch(ctx context.Context, args []examples.BulkExportArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func (c *Client) EnqueueBulkExportBatch(ctx context.Context, args []examples.BulkExportArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	return enqueueBatch(ctx, c.client, TypeBulkExport, args, bulkExportOptions(opts)...)
 }
 
@@ -220,7 +221,7 @@ func (c *Client) EnqueueBulkExportBatch(ctx context.Context, args []examples.Bul
 // (*examples.Billing).ChargeInvoice. Its annotation sets queue billing,
 // priority critical, max retries 3, exponential backoff, initial delay 1s, max
 // delay 10s; opts override these.
-func (c *Client) EnqueueChargeInvoice(ctx context.Context, args examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (c *Client) EnqueueChargeInvoice(ctx context.Context, args examples.ChargeInvoiceArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeChargeInvoice, args, chargeInvoiceOptions(opts)...)
 }
 
@@ -228,8 +229,8 @@ func (c *Client) EnqueueChargeInvoice(ctx context.Context, args examples.ChargeI
 // (*examples.Billing).ChargeInvoice) to run at at. Its annotation sets queue
 // billing, priority critical, max retries 3, exponential backoff, initial delay
 // 1s, max delay 10s; opts override these.
-func (c *Client) ScheduleChargeInvoice(ctx context.Context, at time.Time, args examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	return runtime.EnqueueValue(ctx, c.client, TypeChargeInvoice, args, chargeInvoiceOptions(opts, runtime.RunAt(at))...)
+func (c *Client) ScheduleChargeInvoice(ctx context.Context, at time.Time, args examples.ChargeInvoiceArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
+	return runtime.EnqueueValue(ctx, c.client, TypeChargeInvoice, args, chargeInvoiceOptions(opts, jobs.RunAt(at))...)
 }
 
 // EnqueueChargeInvoiceBatch enqueues one job of type charge_invoice (handled by
@@ -238,20 +239,20 @@ func (c *Client) ScheduleChargeInvoice(ctx context.Context, at time.Time, args e
 // so WithJobID suits only a batch of one. The jobs come back in the order of
 // args. Its annotation sets queue billing, priority critical, max retries 3,
 // exponential backoff, initial delay 1s, max delay 10s; opts override these.
-func (c *Client) EnqueueChargeInvoiceBatch(ctx context.Context, args []examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func (c *Client) EnqueueChargeInvoiceBatch(ctx context.Context, args []examples.ChargeInvoiceArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	return enqueueBatch(ctx, c.client, TypeChargeInvoice, args, chargeInvoiceOptions(opts)...)
 }
 
 // EnqueueCleanupSessions enqueues a job of type cleanup_sessions, handled by
 // examples.CleanupSessions.
-func (c *Client) EnqueueCleanupSessions(ctx context.Context, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (c *Client) EnqueueCleanupSessions(ctx context.Context, args examples.CleanupSessionsArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeCleanupSessions, args, cleanupSessionsOptions(opts)...)
 }
 
 // ScheduleCleanupSessions enqueues a job of type cleanup_sessions (handled by
 // examples.CleanupSessions) to run at at.
-func (c *Client) ScheduleCleanupSessions(ctx context.Context, at time.Time, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	return runtime.EnqueueValue(ctx, c.client, TypeCleanupSessions, args, cleanupSessionsOptions(opts, runtime.RunAt(at))...)
+func (c *Client) ScheduleCleanupSessions(ctx context.Context, at time.Time, args examples.CleanupSessionsArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
+	return runtime.EnqueueValue(ctx, c.client, TypeCleanupSessions, args, cleanupSessionsOptions(opts, jobs.RunAt(at))...)
 }
 
 // EnqueueCleanupSessionsBatch enqueues one job of type cleanup_sessions
@@ -259,22 +260,22 @@ func (c *Client) ScheduleCleanupSessions(ctx context.Context, at time.Time, args
 // the backend: either every job is stored or none is. opts apply to every job,
 // so WithJobID suits only a batch of one. The jobs come back in the order of
 // args.
-func (c *Client) EnqueueCleanupSessionsBatch(ctx context.Context, args []examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func (c *Client) EnqueueCleanupSessionsBatch(ctx context.Context, args []examples.CleanupSessionsArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	return enqueueBatch(ctx, c.client, TypeCleanupSessions, args, cleanupSessionsOptions(opts)...)
 }
 
 // EnqueueGenerateReport enqueues a job of type generate_report, handled by
 // (*examples.Reports).GenerateReport. Its annotation sets queue reports, max
 // retries 2, timeout 5m0s; opts override these.
-func (c *Client) EnqueueGenerateReport(ctx context.Context, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (c *Client) EnqueueGenerateReport(ctx context.Context, args examples.ReportArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeGenerateReport, args, generateReportOptions(opts)...)
 }
 
 // ScheduleGenerateReport enqueues a job of type generate_report (handled by
 // (*examples.Reports).GenerateReport) to run at at. Its annotation sets queue
 // reports, max retries 2, timeout 5m0s; opts override these.
-func (c *Client) ScheduleGenerateReport(ctx context.Context, at time.Time, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	return runtime.EnqueueValue(ctx, c.client, TypeGenerateReport, args, generateReportOptions(opts, runtime.RunAt(at))...)
+func (c *Client) ScheduleGenerateReport(ctx context.Context, at time.Time, args examples.ReportArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
+	return runtime.EnqueueValue(ctx, c.client, TypeGenerateReport, args, generateReportOptions(opts, jobs.RunAt(at))...)
 }
 
 // EnqueueGenerateReportBatch enqueues one job of type generate_report (handled
@@ -283,29 +284,29 @@ func (c *Client) ScheduleGenerateReport(ctx context.Context, at time.Time, args 
 // job, so WithJobID suits only a batch of one. The jobs come back in the order
 // of args. Its annotation sets queue reports, max retries 2, timeout 5m0s; opts
 // override these.
-func (c *Client) EnqueueGenerateReportBatch(ctx context.Context, args []examples.ReportArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func (c *Client) EnqueueGenerateReportBatch(ctx context.Context, args []examples.ReportArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	return enqueueBatch(ctx, c.client, TypeGenerateReport, args, generateReportOptions(opts)...)
 }
 
 // EnqueueNotifyUsersForTenant enqueues a job of type notify_users, handled by
 // examples.NotifyUsers. The job runs in the scope of tenantID, which must not
 // be empty. Its annotation sets queue notifications; opts override these.
-func (c *Client) EnqueueNotifyUsersForTenant(ctx context.Context, tenantID string, args examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (c *Client) EnqueueNotifyUsersForTenant(ctx context.Context, tenantID string, args examples.NotifyUsersArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	if tenantID == "" {
-		return runtime.Job{}, errNoTenant(TypeNotifyUsers)
+		return jobs.Job{}, errNoTenant(TypeNotifyUsers)
 	}
-	return runtime.EnqueueValue(ctx, c.client, TypeNotifyUsers, args, notifyUsersOptions(opts, runtime.ForTenant(tenantID))...)
+	return runtime.EnqueueValue(ctx, c.client, TypeNotifyUsers, args, notifyUsersOptions(opts, jobs.ForTenant(tenantID))...)
 }
 
 // ScheduleNotifyUsersForTenant enqueues a job of type notify_users (handled by
 // examples.NotifyUsers) to run at at. The job runs in the scope of tenantID,
 // which must not be empty. Its annotation sets queue notifications; opts
 // override these.
-func (c *Client) ScheduleNotifyUsersForTenant(ctx context.Context, tenantID string, at time.Time, args examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (c *Client) ScheduleNotifyUsersForTenant(ctx context.Context, tenantID string, at time.Time, args examples.NotifyUsersArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	if tenantID == "" {
-		return runtime.Job{}, errNoTenant(TypeNotifyUsers)
+		return jobs.Job{}, errNoTenant(TypeNotifyUsers)
 	}
-	return runtime.EnqueueValue(ctx, c.client, TypeNotifyUsers, args, notifyUsersOptions(opts, runtime.ForTenant(tenantID), runtime.RunAt(at))...)
+	return runtime.EnqueueValue(ctx, c.client, TypeNotifyUsers, args, notifyUsersOptions(opts, jobs.ForTenant(tenantID), jobs.RunAt(at))...)
 }
 
 // EnqueueNotifyUsersBatchForTenant enqueues one job of type notify_users
@@ -314,25 +315,25 @@ func (c *Client) ScheduleNotifyUsersForTenant(ctx context.Context, tenantID stri
 // WithJobID suits only a batch of one. The jobs come back in the order of args.
 // The jobs run in the scope of tenantID, which must not be empty. Its
 // annotation sets queue notifications; opts override these.
-func (c *Client) EnqueueNotifyUsersBatchForTenant(ctx context.Context, tenantID string, args []examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func (c *Client) EnqueueNotifyUsersBatchForTenant(ctx context.Context, tenantID string, args []examples.NotifyUsersArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	if tenantID == "" {
 		return nil, errNoTenant(TypeNotifyUsers)
 	}
-	return enqueueBatch(ctx, c.client, TypeNotifyUsers, args, notifyUsersOptions(opts, runtime.ForTenant(tenantID))...)
+	return enqueueBatch(ctx, c.client, TypeNotifyUsers, args, notifyUsersOptions(opts, jobs.ForTenant(tenantID))...)
 }
 
 // EnqueueProcessImage enqueues a job of type process_image, handled by
 // examples.ProcessImage. Its annotation sets queue media, linear backoff,
 // initial delay 2s, max delay 30s, timeout 2m0s; opts override these.
-func (c *Client) EnqueueProcessImage(ctx context.Context, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (c *Client) EnqueueProcessImage(ctx context.Context, args examples.ProcessImageArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeProcessImage, args, processImageOptions(opts)...)
 }
 
 // ScheduleProcessImage enqueues a job of type process_image (handled by
 // examples.ProcessImage) to run at at. Its annotation sets queue media, linear
 // backoff, initial delay 2s, max delay 30s, timeout 2m0s; opts override these.
-func (c *Client) ScheduleProcessImage(ctx context.Context, at time.Time, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	return runtime.EnqueueValue(ctx, c.client, TypeProcessImage, args, processImageOptions(opts, runtime.RunAt(at))...)
+func (c *Client) ScheduleProcessImage(ctx context.Context, at time.Time, args examples.ProcessImageArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
+	return runtime.EnqueueValue(ctx, c.client, TypeProcessImage, args, processImageOptions(opts, jobs.RunAt(at))...)
 }
 
 // EnqueueProcessImageBatch enqueues one job of type process_image (handled by
@@ -341,22 +342,22 @@ func (c *Client) ScheduleProcessImage(ctx context.Context, at time.Time, args ex
 // suits only a batch of one. The jobs come back in the order of args. Its
 // annotation sets queue media, linear backoff, initial delay 2s, max delay 30s,
 // timeout 2m0s; opts override these.
-func (c *Client) EnqueueProcessImageBatch(ctx context.Context, args []examples.ProcessImageArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func (c *Client) EnqueueProcessImageBatch(ctx context.Context, args []examples.ProcessImageArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	return enqueueBatch(ctx, c.client, TypeProcessImage, args, processImageOptions(opts)...)
 }
 
 // EnqueueSendEmail enqueues a job of type send_email, handled by
 // examples.SendEmail. Its annotation sets queue emails, priority high, max
 // retries 5; opts override these.
-func (c *Client) EnqueueSendEmail(ctx context.Context, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (c *Client) EnqueueSendEmail(ctx context.Context, args examples.SendEmailArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return runtime.EnqueueValue(ctx, c.client, TypeSendEmail, args, sendEmailOptions(opts)...)
 }
 
 // ScheduleSendEmail enqueues a job of type send_email (handled by
 // examples.SendEmail) to run at at. Its annotation sets queue emails, priority
 // high, max retries 5; opts override these.
-func (c *Client) ScheduleSendEmail(ctx context.Context, at time.Time, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	return runtime.EnqueueValue(ctx, c.client, TypeSendEmail, args, sendEmailOptions(opts, runtime.RunAt(at))...)
+func (c *Client) ScheduleSendEmail(ctx context.Context, at time.Time, args examples.SendEmailArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
+	return runtime.EnqueueValue(ctx, c.client, TypeSendEmail, args, sendEmailOptions(opts, jobs.RunAt(at))...)
 }
 
 // EnqueueSendEmailBatch enqueues one job of type send_email (handled by
@@ -365,14 +366,14 @@ func (c *Client) ScheduleSendEmail(ctx context.Context, at time.Time, args examp
 // suits only a batch of one. The jobs come back in the order of args. Its
 // annotation sets queue emails, priority high, max retries 5; opts override
 // these.
-func (c *Client) EnqueueSendEmailBatch(ctx context.Context, args []examples.SendEmailArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func (c *Client) EnqueueSendEmailBatch(ctx context.Context, args []examples.SendEmailArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	return enqueueBatch(ctx, c.client, TypeSendEmail, args, sendEmailOptions(opts)...)
 }
 
 // ResultBulkExport returns the result of the bulk_export job id, which must
 // have completed: a job that failed or was cancelled gives a
-// *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one
-// no longer kept runtime.ErrJobNotFound.
+// *jobs.JobFailedError, one still under way jobs.ErrJobNotFinished, one no
+// longer kept jobs.ErrJobNotFound.
 func (c *Client) ResultBulkExport(ctx context.Context, id string) (examples.BulkExportResult, error) {
 	return runtime.ResultValue[examples.BulkExportResult](ctx, c.client, TypeBulkExport, id)
 }
@@ -385,8 +386,8 @@ func (c *Client) WaitBulkExport(ctx context.Context, id string) (examples.BulkEx
 
 // ResultChargeInvoice returns the result of the charge_invoice job id, which
 // must have completed: a job that failed or was cancelled gives a
-// *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one
-// no longer kept runtime.ErrJobNotFound.
+// *jobs.JobFailedError, one still under way jobs.ErrJobNotFinished, one no
+// longer kept jobs.ErrJobNotFound.
 func (c *Client) ResultChargeInvoice(ctx context.Context, id string) (examples.ChargeResult, error) {
 	return runtime.ResultValue[examples.ChargeResult](ctx, c.client, TypeChargeInvoice, id)
 }
@@ -400,7 +401,7 @@ func (c *Client) WaitChargeInvoice(ctx context.Context, id string) (examples.Cha
 
 // WaitCleanupSessions waits until the cleanup_sessions job id completes, fails
 // or is cancelled, or ctx is done. It returns nil when the job completed and a
-// *runtime.JobFailedError when it failed or was cancelled.
+// *jobs.JobFailedError when it failed or was cancelled.
 func (c *Client) WaitCleanupSessions(ctx context.Context, id string) error {
 	_, err := runtime.WaitValue[json.RawMessage](ctx, c.client, TypeCleanupSessions, id)
 	return err
@@ -408,8 +409,8 @@ func (c *Client) WaitCleanupSessions(ctx context.Context, id string) error {
 
 // ResultGenerateReport returns the result of the generate_report job id, which
 // must have completed: a job that failed or was cancelled gives a
-// *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one
-// no longer kept runtime.ErrJobNotFound.
+// *jobs.JobFailedError, one still under way jobs.ErrJobNotFinished, one no
+// longer kept jobs.ErrJobNotFound.
 func (c *Client) ResultGenerateReport(ctx context.Context, id string) (examples.ReportResult, error) {
 	return runtime.ResultValue[examples.ReportResult](ctx, c.client, TypeGenerateReport, id)
 }
@@ -423,7 +424,7 @@ func (c *Client) WaitGenerateReport(ctx context.Context, id string) (examples.Re
 
 // WaitNotifyUsers waits until the notify_users job id completes, fails or is
 // cancelled, or ctx is done. It returns nil when the job completed and a
-// *runtime.JobFailedError when it failed or was cancelled.
+// *jobs.JobFailedError when it failed or was cancelled.
 func (c *Client) WaitNotifyUsers(ctx context.Context, id string) error {
 	_, err := runtime.WaitValue[json.RawMessage](ctx, c.client, TypeNotifyUsers, id)
 	return err
@@ -431,8 +432,8 @@ func (c *Client) WaitNotifyUsers(ctx context.Context, id string) error {
 
 // ResultProcessImage returns the result of the process_image job id, which must
 // have completed: a job that failed or was cancelled gives a
-// *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one
-// no longer kept runtime.ErrJobNotFound.
+// *jobs.JobFailedError, one still under way jobs.ErrJobNotFinished, one no
+// longer kept jobs.ErrJobNotFound.
 func (c *Client) ResultProcessImage(ctx context.Context, id string) (examples.ProcessImageResult, error) {
 	return runtime.ResultValue[examples.ProcessImageResult](ctx, c.client, TypeProcessImage, id)
 }
@@ -444,9 +445,9 @@ func (c *Client) WaitProcessImage(ctx context.Context, id string) (examples.Proc
 }
 
 // ResultSendEmail returns the result of the send_email job id, which must have
-// completed: a job that failed or was cancelled gives a
-// *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one
-// no longer kept runtime.ErrJobNotFound.
+// completed: a job that failed or was cancelled gives a *jobs.JobFailedError,
+// one still under way jobs.ErrJobNotFinished, one no longer kept
+// jobs.ErrJobNotFound.
 func (c *Client) ResultSendEmail(ctx context.Context, id string) (examples.SendEmailResult, error) {
 	return runtime.ResultValue[examples.SendEmailResult](ctx, c.client, TypeSendEmail, id)
 }
@@ -463,7 +464,7 @@ func (c *Client) WaitSendEmail(ctx context.Context, id string) (examples.SendEma
 // runtime.Schedule). Run it with runtime.PoolConfig.Schedules; set Location or
 // Missed on it to change its time zone or catch-up. Its annotation sets queue
 // exports, priority low, max retries 1, timeout 30m0s; opts override these.
-func PeriodicBulkExport(name, spec string, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Schedule, error) {
+func PeriodicBulkExport(name, spec string, args examples.BulkExportArgs, opts ...jobs.EnqueueOption) (runtime.Schedule, error) {
 	return runtime.PeriodicValue(name, spec, TypeBulkExport, args, bulkExportOptions(opts)...)
 }
 
@@ -474,7 +475,7 @@ func PeriodicBulkExport(name, spec string, args examples.BulkExportArgs, opts ..
 // Location or Missed on it to change its time zone or catch-up. Its annotation
 // sets queue billing, priority critical, max retries 3, exponential backoff,
 // initial delay 1s, max delay 10s; opts override these.
-func PeriodicChargeInvoice(name, spec string, args examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) (runtime.Schedule, error) {
+func PeriodicChargeInvoice(name, spec string, args examples.ChargeInvoiceArgs, opts ...jobs.EnqueueOption) (runtime.Schedule, error) {
 	return runtime.PeriodicValue(name, spec, TypeChargeInvoice, args, chargeInvoiceOptions(opts)...)
 }
 
@@ -483,7 +484,7 @@ func PeriodicChargeInvoice(name, spec string, args examples.ChargeInvoiceArgs, o
 // every tick of spec, a cron spec or a descriptor such as @hourly or @every 5m
 // (see runtime.Schedule). Run it with runtime.PoolConfig.Schedules; set
 // Location or Missed on it to change its time zone or catch-up.
-func PeriodicCleanupSessions(name, spec string, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Schedule, error) {
+func PeriodicCleanupSessions(name, spec string, args examples.CleanupSessionsArgs, opts ...jobs.EnqueueOption) (runtime.Schedule, error) {
 	return runtime.PeriodicValue(name, spec, TypeCleanupSessions, args, cleanupSessionsOptions(opts)...)
 }
 
@@ -494,7 +495,7 @@ func PeriodicCleanupSessions(name, spec string, args examples.CleanupSessionsArg
 // set Location or Missed on it to change its time zone or catch-up. Its
 // annotation sets queue reports, max retries 2, timeout 5m0s; opts override
 // these.
-func PeriodicGenerateReport(name, spec string, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Schedule, error) {
+func PeriodicGenerateReport(name, spec string, args examples.ReportArgs, opts ...jobs.EnqueueOption) (runtime.Schedule, error) {
 	return runtime.PeriodicValue(name, spec, TypeGenerateReport, args, generateReportOptions(opts)...)
 }
 
@@ -505,11 +506,11 @@ func PeriodicGenerateReport(name, spec string, args examples.ReportArgs, opts ..
 // Missed on it to change its time zone or catch-up. Its jobs run in the scope
 // of tenantID, which must not be empty. Its annotation sets queue
 // notifications; opts override these.
-func PeriodicNotifyUsersForTenant(name, spec, tenantID string, args examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) (runtime.Schedule, error) {
+func PeriodicNotifyUsersForTenant(name, spec, tenantID string, args examples.NotifyUsersArgs, opts ...jobs.EnqueueOption) (runtime.Schedule, error) {
 	if tenantID == "" {
 		return runtime.Schedule{}, errNoTenant(TypeNotifyUsers)
 	}
-	return runtime.PeriodicValue(name, spec, TypeNotifyUsers, args, notifyUsersOptions(opts, runtime.ForTenant(tenantID))...)
+	return runtime.PeriodicValue(name, spec, TypeNotifyUsers, args, notifyUsersOptions(opts, jobs.ForTenant(tenantID))...)
 }
 
 // PeriodicProcessImage returns a schedule called name that enqueues a job of
@@ -519,7 +520,7 @@ func PeriodicNotifyUsersForTenant(name, spec, tenantID string, args examples.Not
 // Missed on it to change its time zone or catch-up. Its annotation sets queue
 // media, linear backoff, initial delay 2s, max delay 30s, timeout 2m0s; opts
 // override these.
-func PeriodicProcessImage(name, spec string, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Schedule, error) {
+func PeriodicProcessImage(name, spec string, args examples.ProcessImageArgs, opts ...jobs.EnqueueOption) (runtime.Schedule, error) {
 	return runtime.PeriodicValue(name, spec, TypeProcessImage, args, processImageOptions(opts)...)
 }
 
@@ -529,30 +530,30 @@ func PeriodicProcessImage(name, spec string, args examples.ProcessImageArgs, opt
 // runtime.Schedule). Run it with runtime.PoolConfig.Schedules; set Location or
 // Missed on it to change its time zone or catch-up. Its annotation sets queue
 // emails, priority high, max retries 5; opts override these.
-func PeriodicSendEmail(name, spec string, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Schedule, error) {
+func PeriodicSendEmail(name, spec string, args examples.SendEmailArgs, opts ...jobs.EnqueueOption) (runtime.Schedule, error) {
 	return runtime.PeriodicValue(name, spec, TypeSendEmail, args, sendEmailOptions(opts)...)
 }
 
 // bulkExportOptions returns the options of a job of type bulk_export: the
 // annotation's defaults, then opts, then last.
-func bulkExportOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
-	return joinOptions([]runtime.EnqueueOption{
-		runtime.WithQueue("exports"),
-		runtime.WithPriority(runtime.PriorityLow),
-		runtime.WithMaxRetries(1),
-		runtime.WithTimeout(30 * time.Minute),
+func bulkExportOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []jobs.EnqueueOption {
+	return joinOptions([]jobs.EnqueueOption{
+		jobs.WithQueue("exports"),
+		jobs.WithPriority(jobs.PriorityLow),
+		jobs.WithMaxRetries(1),
+		jobs.WithTimeout(30 * time.Minute),
 	}, opts, last)
 }
 
 // chargeInvoiceOptions returns the options of a job of type charge_invoice: the
 // annotation's defaults, then opts, then last.
-func chargeInvoiceOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
-	return joinOptions([]runtime.EnqueueOption{
-		runtime.WithQueue("billing"),
-		runtime.WithPriority(runtime.PriorityCritical),
-		runtime.WithMaxRetries(3),
-		runtime.WithRetryPolicy(runtime.RetryPolicy{
-			Backoff:      runtime.BackoffExponential,
+func chargeInvoiceOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []jobs.EnqueueOption {
+	return joinOptions([]jobs.EnqueueOption{
+		jobs.WithQueue("billing"),
+		jobs.WithPriority(jobs.PriorityCritical),
+		jobs.WithMaxRetries(3),
+		jobs.WithRetryPolicy(jobs.RetryPolicy{
+			Backoff:      jobs.BackoffExponential,
 			InitialDelay: time.Second,
 			MaxDelay:     10 * time.Second,
 		}),
@@ -561,56 +562,56 @@ func chargeInvoiceOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueO
 
 // cleanupSessionsOptions returns the options of a job of type cleanup_sessions:
 // the annotation's defaults, then opts, then last.
-func cleanupSessionsOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
+func cleanupSessionsOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []jobs.EnqueueOption {
 	return joinOptions(nil, opts, last)
 }
 
 // generateReportOptions returns the options of a job of type generate_report:
 // the annotation's defaults, then opts, then last.
-func generateReportOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
-	return joinOptions([]runtime.EnqueueOption{
-		runtime.WithQueue("reports"),
-		runtime.WithMaxRetries(2),
-		runtime.WithTimeout(5 * time.Minute),
+func generateReportOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []jobs.EnqueueOption {
+	return joinOptions([]jobs.EnqueueOption{
+		jobs.WithQueue("reports"),
+		jobs.WithMaxRetries(2),
+		jobs.WithTimeout(5 * time.Minute),
 	}, opts, last)
 }
 
 // notifyUsersOptions returns the options of a job of type notify_users: the
 // annotation's defaults, then opts, then last.
-func notifyUsersOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
-	return joinOptions([]runtime.EnqueueOption{
-		runtime.WithQueue("notifications"),
+func notifyUsersOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []jobs.EnqueueOption {
+	return joinOptions([]jobs.EnqueueOption{
+		jobs.WithQueue("notifications"),
 	}, opts, last)
 }
 
 // processImageOptions returns the options of a job of type process_image: the
 // annotation's defaults, then opts, then last.
-func processImageOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
-	return joinOptions([]runtime.EnqueueOption{
-		runtime.WithQueue("media"),
-		runtime.WithRetryPolicy(runtime.RetryPolicy{
-			Backoff:      runtime.BackoffLinear,
+func processImageOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []jobs.EnqueueOption {
+	return joinOptions([]jobs.EnqueueOption{
+		jobs.WithQueue("media"),
+		jobs.WithRetryPolicy(jobs.RetryPolicy{
+			Backoff:      jobs.BackoffLinear,
 			InitialDelay: 2 * time.Second,
 			MaxDelay:     30 * time.Second,
 		}),
-		runtime.WithTimeout(2 * time.Minute),
+		jobs.WithTimeout(2 * time.Minute),
 	}, opts, last)
 }
 
 // sendEmailOptions returns the options of a job of type send_email: the
 // annotation's defaults, then opts, then last.
-func sendEmailOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
-	return joinOptions([]runtime.EnqueueOption{
-		runtime.WithQueue("emails"),
-		runtime.WithPriority(runtime.PriorityHigh),
-		runtime.WithMaxRetries(5),
+func sendEmailOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []jobs.EnqueueOption {
+	return joinOptions([]jobs.EnqueueOption{
+		jobs.WithQueue("emails"),
+		jobs.WithPriority(jobs.PriorityHigh),
+		jobs.WithMaxRetries(5),
 	}, opts, last)
 }
 
 // joinOptions concatenates option lists into a new slice, so that the
 // annotation defaults come before the caller's options.
-func joinOptions(lists ...[]runtime.EnqueueOption) []runtime.EnqueueOption {
-	var all []runtime.EnqueueOption
+func joinOptions(lists ...[]jobs.EnqueueOption) []jobs.EnqueueOption {
+	var all []jobs.EnqueueOption
 	for _, l := range lists {
 		all = append(all, l...)
 	}
@@ -619,17 +620,17 @@ func joinOptions(lists ...[]runtime.EnqueueOption) []runtime.EnqueueOption {
 
 // errNoTenant is the error of a tenant job enqueued without a tenant ID.
 func errNoTenant(jobType string) error {
-	return fmt.Errorf("%w: job type %s needs a tenant ID", runtime.ErrInvalidJob, jobType)
+	return fmt.Errorf("%w: job type %s needs a tenant ID", jobs.ErrInvalidJob, jobType)
 }
 
 // enqueueBatch JSON-encodes each of args and enqueues them all as jobs of
 // jobType with opts, in one runtime.Client.EnqueueBatch call.
-func enqueueBatch[T any](ctx context.Context, c *runtime.Client, jobType string, args []T, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func enqueueBatch[T any](ctx context.Context, c *runtime.Client, jobType string, args []T, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	reqs := make([]runtime.EnqueueRequest, len(args))
 	for i, a := range args {
 		raw, err := json.Marshal(a)
 		if err != nil {
-			return nil, fmt.Errorf("batch item %d: %w: encode args of %s: %v", i, runtime.ErrInvalidJob, jobType, err)
+			return nil, fmt.Errorf("batch item %d: %w: encode args of %s: %v", i, jobs.ErrInvalidJob, jobType, err)
 		}
 		reqs[i] = runtime.EnqueueRequest{
 			Args:    raw,
@@ -734,8 +735,8 @@ func Register(reg *runtime.Registry, billing *examples.Billing, reports *example
 	if err := reg.Register(TypeBulkExport, runtime.TypedHandler(examples.BulkExport), cfg.handlerOptions(TypeBulkExport, runtime.WithHandlerQueue("exports"), runtime.WithHandlerTimeout(30*time.Minute))...); err != nil {
 		return err
 	}
-	if err := reg.Register(TypeChargeInvoice, runtime.TypedHandler(billing.ChargeInvoice), cfg.handlerOptions(TypeChargeInvoice, runtime.WithHandlerQueue("billing"), runtime.WithHandlerRetry(runtime.RetryPolicy{
-		Backoff:      runtime.BackoffExponential,
+	if err := reg.Register(TypeChargeInvoice, runtime.TypedHandler(billing.ChargeInvoice), cfg.handlerOptions(TypeChargeInvoice, runtime.WithHandlerQueue("billing"), runtime.WithHandlerRetry(jobs.RetryPolicy{
+		Backoff:      jobs.BackoffExponential,
 		InitialDelay: time.Second,
 		MaxDelay:     10 * time.Second,
 	}))...); err != nil {
@@ -750,8 +751,8 @@ func Register(reg *runtime.Registry, billing *examples.Billing, reports *example
 	if err := reg.RegisterTenant(TypeNotifyUsers, runtime.TypedTenantHandlerNoResult(examples.NotifyUsers), cfg.handlerOptions(TypeNotifyUsers, runtime.WithHandlerQueue("notifications"))...); err != nil {
 		return err
 	}
-	if err := reg.Register(TypeProcessImage, runtime.TypedHandler(examples.ProcessImage), cfg.handlerOptions(TypeProcessImage, runtime.WithHandlerQueue("media"), runtime.WithHandlerRetry(runtime.RetryPolicy{
-		Backoff:      runtime.BackoffLinear,
+	if err := reg.Register(TypeProcessImage, runtime.TypedHandler(examples.ProcessImage), cfg.handlerOptions(TypeProcessImage, runtime.WithHandlerQueue("media"), runtime.WithHandlerRetry(jobs.RetryPolicy{
+		Backoff:      jobs.BackoffLinear,
 		InitialDelay: 2 * time.Second,
 		MaxDelay:     30 * time.Second,
 	}), runtime.WithHandlerTimeout(2*time.Minute))...); err != nil {

@@ -6,21 +6,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // TestCallPrintsOptionValues formats a recorded call the way a failing test
 // would print it: the options show their values, never pointer addresses.
 func TestCallPrintsOptionValues(t *testing.T) {
-	opts := runtime.ResolveEnqueueOptions(
-		runtime.WithQueue("emails"),
-		runtime.WithPriority(runtime.PriorityHigh),
-		runtime.WithMaxRetries(7),
-		runtime.WithRetryPolicy(runtime.RetryPolicy{Backoff: runtime.BackoffLinear, InitialDelay: 2 * time.Second}),
-		runtime.WithTimeout(30*time.Second),
-		runtime.WithMetadata("b", "2"),
-		runtime.WithMetadata("a", "1"),
-		runtime.Unique(time.Minute),
+	opts := jobs.ResolveEnqueueOptions(
+		jobs.WithQueue("emails"),
+		jobs.WithPriority(jobs.PriorityHigh),
+		jobs.WithMaxRetries(7),
+		jobs.WithRetryPolicy(jobs.RetryPolicy{Backoff: jobs.BackoffLinear, InitialDelay: 2 * time.Second}),
+		jobs.WithTimeout(30*time.Second),
+		jobs.WithMetadata("b", "2"),
+		jobs.WithMetadata("a", "1"),
+		jobs.Unique(time.Minute),
 	)
 	call := Call[struct{ To string }]{Args: struct{ To string }{"ada"}, Options: opts}
 	tests := []struct {
@@ -39,7 +39,7 @@ func TestCallPrintsOptionValues(t *testing.T) {
 			t.Errorf("Sprintf(%q, call) = %s: prints a pointer", tt.format, got)
 		}
 	}
-	if got, want := fmt.Sprint(runtime.EnqueueOptions{}), "{}"; got != want {
+	if got, want := fmt.Sprint(jobs.EnqueueOptions{}), "{}"; got != want {
 		t.Errorf("zero options print %q, want %q", got, want)
 	}
 }

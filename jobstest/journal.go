@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -30,10 +31,10 @@ const mockName = "MockEnqueuer"
 // Recorder made on the journal. Its zero value is ready to use and stamps
 // jobs with the system clock. It is safe for concurrent use.
 type Journal struct {
-	clock *runtime.Clock
+	clock *jobs.Clock
 
 	mu        sync.Mutex
-	jobs      []runtime.Job
+	jobs      []jobs.Job
 	recorders []resetter
 }
 
@@ -43,7 +44,7 @@ type resetter interface{ reset() }
 // NewJournal returns an empty Journal that stamps jobs with *clock, read at
 // each call (so a mock can pass the address of its Clock field); a nil clock
 // or a nil *clock means the system clock.
-func NewJournal(clock *runtime.Clock) *Journal {
+func NewJournal(clock *jobs.Clock) *Journal {
 	return &Journal{clock: clock}
 }
 
@@ -56,7 +57,7 @@ func (j *Journal) now() time.Time {
 }
 
 // Jobs returns the jobs enqueued so far, of every type, oldest first.
-func (j *Journal) Jobs() []runtime.Job {
+func (j *Journal) Jobs() []jobs.Job {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return slices.Clone(j.jobs)
@@ -77,20 +78,20 @@ func (j *Journal) Reset() {
 // returns whether none was.
 func (j *Journal) AssertNothingEnqueued(t testing.TB) bool {
 	t.Helper()
-	jobs := j.Jobs()
-	if len(jobs) == 0 {
+	batch := j.Jobs()
+	if len(batch) == 0 {
 		return true
 	}
-	seen := make([]string, len(jobs))
-	for i, job := range jobs {
+	seen := make([]string, len(batch))
+	for i, job := range batch {
 		seen[i] = job.Type + " " + string(job.Args)
 	}
-	t.Errorf("%s: want no job enqueued, got %d: %s", mockName, len(jobs), describeCalls(seen))
+	t.Errorf("%s: want no job enqueued, got %d: %s", mockName, len(batch), describeCalls(seen))
 	return false
 }
 
 // job finds a job any recorder of j enqueued.
-func (j *Journal) job(id string) (runtime.Job, bool) {
+func (j *Journal) job(id string) (jobs.Job, bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for _, job := range j.jobs {
@@ -98,5 +99,5 @@ func (j *Journal) job(id string) (runtime.Job, bool) {
 			return job, true
 		}
 	}
-	return runtime.Job{}, false
+	return jobs.Job{}, false
 }

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // Outcome gives the result of a mock job from the call that enqueued it: an
 // error makes the job fail, or be cancelled when it is
-// runtime.ErrJobCancelled.
+// jobs.ErrJobCancelled.
 type Outcome[A, R any] func(Call[A]) (R, error)
 
 // NoResult is the result type of a Recorder whose handler returns only an
@@ -63,9 +63,9 @@ func (r *Recorder[A, R]) SetOutcome(fn Outcome[A, R]) {
 }
 
 // Result returns the result the outcome function gives the job id, or a
-// *runtime.JobFailedError whose job failed after its last attempt, or was
-// cancelled. A job r did not enqueue gives runtime.ErrJobNotFound; one
-// without an outcome function runtime.ErrJobNotFinished. It never blocks:
+// *jobs.JobFailedError whose job failed after its last attempt, or was
+// cancelled. A job r did not enqueue gives jobs.ErrJobNotFound; one
+// without an outcome function jobs.ErrJobNotFinished. It never blocks:
 // the mock's jobs finish as soon as they have an outcome.
 func (r *Recorder[A, R]) Result(ctx context.Context, id string) (R, error) {
 	var zero R
@@ -76,12 +76,12 @@ func (r *Recorder[A, R]) Result(ctx context.Context, id string) (R, error) {
 	switch {
 	case !ok:
 		if other, found := r.journal.job(id); found {
-			return zero, fmt.Errorf("%w: job %s is a %s job, not %s", runtime.ErrWrongJobType, id, other.Type, r.spec.JobType)
+			return zero, fmt.Errorf("%w: job %s is a %s job, not %s", jobs.ErrWrongJobType, id, other.Type, r.spec.JobType)
 		}
-		return zero, fmt.Errorf("%w: %s enqueued no %s job %s", runtime.ErrJobNotFound, mockName, r.spec.JobType, id)
+		return zero, fmt.Errorf("%w: %s enqueued no %s job %s", jobs.ErrJobNotFound, mockName, r.spec.JobType, id)
 	case fn == nil:
 		return zero, fmt.Errorf("%w: %s: %s job %s has no outcome; give it one with %s",
-			runtime.ErrJobNotFinished, mockName, c.Job.Type, c.Job.ID, r.spec.Setter)
+			jobs.ErrJobNotFinished, mockName, c.Job.Type, c.Job.ID, r.spec.Setter)
 	}
 	res, err := fn(c) // outside the lock: fn may call the mock
 	if err != nil {
@@ -105,12 +105,12 @@ func (r *Recorder[A, R]) find(id string) (Call[A], Outcome[A, R], bool) {
 
 // failed is the error of a job whose outcome function returned err: the job
 // failed with err's message after its last attempt, or it was cancelled when
-// err is runtime.ErrJobCancelled.
-func failed(job runtime.Job, err error) error {
-	job.State, job.Attempt = runtime.StateFailed, job.MaxRetries+1
-	if errors.Is(err, runtime.ErrJobCancelled) {
-		job.State = runtime.StateCancelled
+// err is jobs.ErrJobCancelled.
+func failed(job jobs.Job, err error) error {
+	job.State, job.Attempt = jobs.StateFailed, job.MaxRetries+1
+	if errors.Is(err, jobs.ErrJobCancelled) {
+		job.State = jobs.StateCancelled
 	}
-	job.Error = &runtime.JobError{Message: err.Error(), Type: fmt.Sprintf("%T", err)}
-	return &runtime.JobFailedError{Job: job}
+	job.Error = &jobs.JobError{Message: err.Error(), Type: fmt.Sprintf("%T", err)}
+	return &jobs.JobFailedError{Job: job}
 }

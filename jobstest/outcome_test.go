@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/jobstest"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // fakeTB is a testing.TB that records what an assertion reports instead of
@@ -38,65 +38,65 @@ func TestResult(t *testing.T) {
 		name    string
 		outcome jobstest.Outcome[args, int] // set before Result
 		ctx     context.Context
-		id      func(ok, failed runtime.Job) string
+		id      func(ok, failed jobs.Job) string
 		want    int
 		wantErr error
 		errText string
-		state   runtime.State // of the *runtime.JobFailedError, if any
+		state   jobs.State // of the *jobs.JobFailedError, if any
 	}{
 		{
 			name:    "no outcome function: not finished, naming the setter",
-			id:      func(ok, _ runtime.Job) string { return ok.ID },
-			wantErr: runtime.ErrJobNotFinished,
+			id:      func(ok, _ jobs.Job) string { return ok.ID },
+			wantErr: jobs.ErrJobNotFinished,
 			errText: "MockEnqueuer: plain job ",
 		},
 		{
 			name:    "by args",
 			outcome: jobstest.ByArgs(func(a args) (int, error) { return a.N * 10, nil }),
-			id:      func(ok, _ runtime.Job) string { return ok.ID },
+			id:      func(ok, _ jobs.Job) string { return ok.ID },
 			want:    70,
 		},
 		{
 			name:    "by tenant and args",
 			outcome: jobstest.ByTenantArgs(func(tenant string, a args) (int, error) { return len(tenant) + a.N, nil }),
-			id:      func(ok, _ runtime.Job) string { return ok.ID },
+			id:      func(ok, _ jobs.Job) string { return ok.ID },
 			want:    11,
 		},
 		{
 			name:    "an error fails the job after its last attempt",
 			outcome: jobstest.ByArgs(func(args) (int, error) { return 1, errBoom }),
-			id:      func(ok, _ runtime.Job) string { return ok.ID },
-			state:   runtime.StateFailed,
+			id:      func(ok, _ jobs.Job) string { return ok.ID },
+			state:   jobs.StateFailed,
 		},
 		{
 			name:    "ErrJobCancelled cancels it",
-			outcome: jobstest.ByArgs(func(args) (int, error) { return 0, fmt.Errorf("stop: %w", runtime.ErrJobCancelled) }),
-			id:      func(ok, _ runtime.Job) string { return ok.ID },
-			state:   runtime.StateCancelled,
+			outcome: jobstest.ByArgs(func(args) (int, error) { return 0, fmt.Errorf("stop: %w", jobs.ErrJobCancelled) }),
+			id:      func(ok, _ jobs.Job) string { return ok.ID },
+			state:   jobs.StateCancelled,
 		},
 		{
 			name:    "nil function adapted stays nil",
 			outcome: jobstest.ByArgs[args, int](nil),
-			id:      func(ok, _ runtime.Job) string { return ok.ID },
-			wantErr: runtime.ErrJobNotFinished,
+			id:      func(ok, _ jobs.Job) string { return ok.ID },
+			wantErr: jobs.ErrJobNotFinished,
 		},
 		{
 			name:    "unknown ID",
 			outcome: jobstest.ByArgs(func(args) (int, error) { return 1, nil }),
-			id:      func(runtime.Job, runtime.Job) string { return "nope" },
-			wantErr: runtime.ErrJobNotFound,
+			id:      func(jobs.Job, jobs.Job) string { return "nope" },
+			wantErr: jobs.ErrJobNotFound,
 			errText: "MockEnqueuer enqueued no plain job nope",
 		},
 		{
 			name:    "the ID of a failed call",
 			outcome: jobstest.ByArgs(func(args) (int, error) { return 1, nil }),
-			id:      func(_, failed runtime.Job) string { return failed.ID },
-			wantErr: runtime.ErrJobNotFound,
+			id:      func(_, failed jobs.Job) string { return failed.ID },
+			wantErr: jobs.ErrJobNotFound,
 		},
 		{
 			name:    "done context",
 			ctx:     cancelled,
-			id:      func(ok, _ runtime.Job) string { return ok.ID },
+			id:      func(ok, _ jobs.Job) string { return ok.ID },
 			wantErr: context.Canceled,
 		},
 	}
@@ -115,11 +115,11 @@ func TestResult(t *testing.T) {
 				rctx = tt.ctx
 			}
 			got, err := f.plain.Result(rctx, tt.id(ok, failed))
-			var jf *runtime.JobFailedError
+			var jf *jobs.JobFailedError
 			switch {
 			case tt.state != "":
 				if !errors.As(err, &jf) || jf.Job.State != tt.state || jf.Job.ID != ok.ID {
-					t.Fatalf("error %v, want a *runtime.JobFailedError of job %s in state %s", err, ok.ID, tt.state)
+					t.Fatalf("error %v, want a *jobs.JobFailedError of job %s in state %s", err, ok.ID, tt.state)
 				}
 				if jf.Job.Attempt != jf.Job.MaxRetries+1 || jf.Job.Error == nil || jf.Job.Error.Message == "" || jf.Job.Error.Type == "" {
 					t.Errorf("failed job %+v, want its last attempt and the error", jf.Job)
@@ -130,7 +130,7 @@ func TestResult(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("result %d, want %d", got, tt.want)
 			}
-			if errors.Is(err, runtime.ErrJobNotFinished) && !strings.HasSuffix(err.Error(), "give it one with SetPlainResult") {
+			if errors.Is(err, jobs.ErrJobNotFinished) && !strings.HasSuffix(err.Error(), "give it one with SetPlainResult") {
 				t.Errorf("error %q does not name the setter", err)
 			}
 		})
@@ -295,7 +295,7 @@ func TestResultOfAnotherTypesJob(t *testing.T) {
 	}
 	f.plain.SetOutcome(jobstest.ByArgs(func(args) (int, error) { return 1, nil }))
 	_, err = f.plain.Result(ctx, other.ID)
-	if !errors.Is(err, runtime.ErrWrongJobType) || err.Error() != "wrong job type: job "+other.ID+" is a tenanted job, not plain" {
+	if !errors.Is(err, jobs.ErrWrongJobType) || err.Error() != "wrong job type: job "+other.ID+" is a tenanted job, not plain" {
 		t.Fatalf("result of a tenanted job as a plain one: %v, want ErrWrongJobType like the real client", err)
 	}
 }

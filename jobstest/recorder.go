@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // Spec describes the job type a Recorder records.
@@ -39,10 +39,10 @@ type Call[A any] struct {
 	// nor the caller set are zero (Queue "", MaxRetries nil); Job carries the
 	// values the job got, the runtime's defaults filled in. Unique records a
 	// Unique or UniqueByKey option, which the mock does not enforce. It prints
-	// its set fields by value (runtime.EnqueueOptions.String).
-	Options runtime.EnqueueOptions
+	// its set fields by value (jobs.EnqueueOptions.String).
+	Options jobs.EnqueueOptions
 	// Job is the job the call returned; zero when it failed.
-	Job runtime.Job
+	Job jobs.Job
 	// Err is the error the call returned.
 	Err error
 }
@@ -79,26 +79,26 @@ func (r *Recorder[A, R]) reset() {
 // Enqueue records a call of EnqueueX and returns the job the real Client
 // would enqueue, or the error set with Fail. opts are the job's options, the
 // annotation's defaults first.
-func (r *Recorder[A, R]) Enqueue(ctx context.Context, args A, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (r *Recorder[A, R]) Enqueue(ctx context.Context, args A, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return r.record(ctx, Call[A]{Args: args}, opts)
 }
 
 // EnqueueForTenant is Enqueue for tenantID: the job gets
-// runtime.ForTenant(tenantID) after opts.
-func (r *Recorder[A, R]) EnqueueForTenant(ctx context.Context, tenantID string, args A, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	return r.record(ctx, Call[A]{Args: args, TenantID: tenantID}, opts, runtime.ForTenant(tenantID))
+// jobs.ForTenant(tenantID) after opts.
+func (r *Recorder[A, R]) EnqueueForTenant(ctx context.Context, tenantID string, args A, opts ...jobs.EnqueueOption) (jobs.Job, error) {
+	return r.record(ctx, Call[A]{Args: args, TenantID: tenantID}, opts, jobs.ForTenant(tenantID))
 }
 
 // Schedule records a call of ScheduleX: Enqueue of a job that gets
-// runtime.RunAt(at) after opts.
-func (r *Recorder[A, R]) Schedule(ctx context.Context, at time.Time, args A, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	return r.record(ctx, Call[A]{Args: args, At: at}, opts, runtime.RunAt(at))
+// jobs.RunAt(at) after opts.
+func (r *Recorder[A, R]) Schedule(ctx context.Context, at time.Time, args A, opts ...jobs.EnqueueOption) (jobs.Job, error) {
+	return r.record(ctx, Call[A]{Args: args, At: at}, opts, jobs.RunAt(at))
 }
 
 // ScheduleForTenant is Schedule for tenantID: the job gets
-// runtime.ForTenant(tenantID), then runtime.RunAt(at), after opts.
-func (r *Recorder[A, R]) ScheduleForTenant(ctx context.Context, tenantID string, at time.Time, args A, opts ...runtime.EnqueueOption) (runtime.Job, error) {
-	return r.record(ctx, Call[A]{Args: args, TenantID: tenantID, At: at}, opts, runtime.ForTenant(tenantID), runtime.RunAt(at))
+// jobs.ForTenant(tenantID), then jobs.RunAt(at), after opts.
+func (r *Recorder[A, R]) ScheduleForTenant(ctx context.Context, tenantID string, at time.Time, args A, opts ...jobs.EnqueueOption) (jobs.Job, error) {
+	return r.record(ctx, Call[A]{Args: args, TenantID: tenantID, At: at}, opts, jobs.ForTenant(tenantID), jobs.RunAt(at))
 }
 
 // EnqueueBatch records a call of EnqueueXBatch: one Call per element of
@@ -106,20 +106,20 @@ func (r *Recorder[A, R]) ScheduleForTenant(ctx context.Context, tenantID string,
 // with Fail. Like the real Client it enqueues all or none: when one job
 // fails, every call of the batch is recorded with the error, which names the
 // failed item.
-func (r *Recorder[A, R]) EnqueueBatch(ctx context.Context, args []A, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func (r *Recorder[A, R]) EnqueueBatch(ctx context.Context, args []A, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	return r.recordBatch(ctx, "", args, opts)
 }
 
 // EnqueueBatchForTenant is EnqueueBatch for tenantID: every job gets
-// runtime.ForTenant(tenantID) after opts.
-func (r *Recorder[A, R]) EnqueueBatchForTenant(ctx context.Context, tenantID string, args []A, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
-	return r.recordBatch(ctx, tenantID, args, opts, runtime.ForTenant(tenantID))
+// jobs.ForTenant(tenantID) after opts.
+func (r *Recorder[A, R]) EnqueueBatchForTenant(ctx context.Context, tenantID string, args []A, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
+	return r.recordBatch(ctx, tenantID, args, opts, jobs.ForTenant(tenantID))
 }
 
 // record resolves c's options, opts then last, creates its job and keeps
 // both the call and the job.
-func (r *Recorder[A, R]) record(ctx context.Context, c Call[A], opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) (runtime.Job, error) {
-	c.Options = runtime.ResolveEnqueueOptions(slices.Concat(opts, last)...)
+func (r *Recorder[A, R]) record(ctx context.Context, c Call[A], opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) (jobs.Job, error) {
+	c.Options = jobs.ResolveEnqueueOptions(slices.Concat(opts, last)...)
 	r.journal.mu.Lock()
 	defer r.journal.mu.Unlock()
 	c.Job, c.Err = r.newJob(ctx, c.TenantID, c.Args, c.Options)
@@ -132,49 +132,49 @@ func (r *Recorder[A, R]) record(ctx context.Context, c Call[A], opts []runtime.E
 
 // recordBatch creates the jobs of args, all or none, and keeps them with one
 // call each.
-func (r *Recorder[A, R]) recordBatch(ctx context.Context, tenantID string, args []A, opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) ([]runtime.Job, error) {
-	o := runtime.ResolveEnqueueOptions(slices.Concat(opts, last)...)
+func (r *Recorder[A, R]) recordBatch(ctx context.Context, tenantID string, args []A, opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) ([]jobs.Job, error) {
+	o := jobs.ResolveEnqueueOptions(slices.Concat(opts, last)...)
 	r.journal.mu.Lock()
 	defer r.journal.mu.Unlock()
-	jobs := make([]runtime.Job, 0, len(args))
+	batch := make([]jobs.Job, 0, len(args))
 	var err error
 	for i, a := range args {
 		job, jobErr := r.newJob(ctx, tenantID, a, o)
 		if jobErr != nil {
-			jobs, err = nil, fmt.Errorf("batch item %d: %w", i, jobErr)
+			batch, err = nil, fmt.Errorf("batch item %d: %w", i, jobErr)
 			break
 		}
-		jobs = append(jobs, job)
+		batch = append(batch, job)
 	}
-	r.journal.jobs = append(r.journal.jobs, jobs...)
+	r.journal.jobs = append(r.journal.jobs, batch...)
 	for i, a := range args {
 		c := Call[A]{Args: a, TenantID: tenantID, Options: o, Err: err}
 		if err == nil {
-			c.Job = jobs[i]
+			c.Job = batch[i]
 		}
 		r.calls = append(r.calls, c)
 	}
-	return jobs, err
+	return batch, err
 }
 
 // newJob creates the job of a call as the real Client would, with the same
 // validation, or returns the error of a missing tenant ID, then the injected
 // error, then ctx's. The caller holds r.journal.mu.
-func (r *Recorder[A, R]) newJob(ctx context.Context, tenantID string, args A, o runtime.EnqueueOptions) (runtime.Job, error) {
+func (r *Recorder[A, R]) newJob(ctx context.Context, tenantID string, args A, o jobs.EnqueueOptions) (jobs.Job, error) {
 	if r.spec.NoTenant != nil && tenantID == "" {
-		return runtime.Job{}, r.spec.NoTenant
+		return jobs.Job{}, r.spec.NoTenant
 	}
 	if r.err != nil {
-		return runtime.Job{}, r.err
+		return jobs.Job{}, r.err
 	}
 	if err := ctx.Err(); err != nil {
-		return runtime.Job{}, err
+		return jobs.Job{}, err
 	}
 	raw, err := json.Marshal(args)
 	if err != nil {
-		return runtime.Job{}, fmt.Errorf("%w: encode args of %s: %v", runtime.ErrInvalidJob, r.spec.JobType, err)
+		return jobs.Job{}, fmt.Errorf("%w: encode args of %s: %v", jobs.ErrInvalidJob, r.spec.JobType, err)
 	}
-	return runtime.NewJob(r.spec.JobType, raw, o, r.journal.now())
+	return jobs.NewJob(r.spec.JobType, raw, o, r.journal.now())
 }
 
 // Fail makes the later calls fail with err, recorded with Err set and no

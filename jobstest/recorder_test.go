@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/jobstest"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // args are the args of the test job types. Bad, when set to a func, makes
@@ -20,7 +20,7 @@ type args struct {
 	Bad any `json:"bad,omitempty"`
 }
 
-// fixedClock is a runtime.Clock that always says t.
+// fixedClock is a jobs.Clock that always says t.
 type fixedClock struct{ t time.Time }
 
 func (c fixedClock) Now() time.Time { return c.t }
@@ -29,13 +29,13 @@ var (
 	t0       = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	errRedis = errors.New("redis: connection refused")
 	// errNoTenant stands for the generated errNoTenant of a tenant job type.
-	errNoTenant = fmt.Errorf("%w: job type tenanted needs a tenant ID", runtime.ErrInvalidJob)
+	errNoTenant = fmt.Errorf("%w: job type tenanted needs a tenant ID", jobs.ErrInvalidJob)
 )
 
 // fixture is a journal on a fixed clock with a plain recorder and a tenant
 // one, as a generated mock has them.
 type fixture struct {
-	clock  runtime.Clock
+	clock  jobs.Clock
 	j      *jobstest.Journal
 	plain  *jobstest.Recorder[args, int]
 	tenant *jobstest.Recorder[args, jobstest.NoResult]
@@ -53,11 +53,11 @@ func TestRecordOneCall(t *testing.T) {
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	later := t0.Add(time.Hour)
-	defaults := []runtime.EnqueueOption{runtime.WithQueue("mail"), runtime.WithMaxRetries(7)}
+	defaults := []jobs.EnqueueOption{jobs.WithQueue("mail"), jobs.WithMaxRetries(7)}
 	tests := []struct {
 		name    string
 		fail    error // injected with Fail first
-		call    func(f *fixture) (runtime.Job, error)
+		call    func(f *fixture) (jobs.Job, error)
 		want    jobstest.Call[args] // Args.N, TenantID and At; check looks at the rest
 		wantErr error               // errors.Is; nil: success
 		errText string              // substring of the error
@@ -65,15 +65,15 @@ func TestRecordOneCall(t *testing.T) {
 	}{
 		{
 			name: "enqueue resolves the defaults then the caller's options",
-			call: func(f *fixture) (runtime.Job, error) {
-				return f.plain.Enqueue(context.Background(), args{N: 1}, append(defaults, runtime.WithQueue("urgent"))...)
+			call: func(f *fixture) (jobs.Job, error) {
+				return f.plain.Enqueue(context.Background(), args{N: 1}, append(defaults, jobs.WithQueue("urgent"))...)
 			},
 			want: jobstest.Call[args]{Args: args{N: 1}},
 			check: func(t *testing.T, c jobstest.Call[args]) {
 				if c.Options.Queue != "urgent" || *c.Options.MaxRetries != 7 {
 					t.Errorf("options %+v, want queue urgent and max retries 7", c.Options)
 				}
-				if c.Job.Type != "plain" || c.Job.Queue != "urgent" || c.Job.State != runtime.StatePending || !c.Job.CreatedAt.Equal(t0) {
+				if c.Job.Type != "plain" || c.Job.Queue != "urgent" || c.Job.State != jobs.StatePending || !c.Job.CreatedAt.Equal(t0) {
 					t.Errorf("job %+v, want a pending plain job on urgent created at t0", c.Job)
 				}
 				if string(c.Job.Args) != `{"n":1}` {
@@ -83,23 +83,23 @@ func TestRecordOneCall(t *testing.T) {
 		},
 		{
 			name: "schedule records at and runs the job then",
-			call: func(f *fixture) (runtime.Job, error) {
-				return f.plain.Schedule(context.Background(), later, args{N: 2}, runtime.RunIn(time.Minute))
+			call: func(f *fixture) (jobs.Job, error) {
+				return f.plain.Schedule(context.Background(), later, args{N: 2}, jobs.RunIn(time.Minute))
 			},
 			want: jobstest.Call[args]{Args: args{N: 2}, At: later},
 			check: func(t *testing.T, c jobstest.Call[args]) {
 				if !c.Options.RunAt.Equal(later) || c.Options.RunIn != 0 {
 					t.Errorf("options %+v: RunAt must come after the caller's RunIn", c.Options)
 				}
-				if c.Job.State != runtime.StateScheduled || !c.Job.ExecuteAt.Equal(later) {
+				if c.Job.State != jobs.StateScheduled || !c.Job.ExecuteAt.Equal(later) {
 					t.Errorf("job %s at %s, want scheduled at %s", c.Job.State, c.Job.ExecuteAt, later)
 				}
 			},
 		},
 		{
 			name: "tenant call puts the tenant after the caller's options",
-			call: func(f *fixture) (runtime.Job, error) {
-				return f.tenant.EnqueueForTenant(context.Background(), "acme", args{N: 3}, runtime.ForTenant("other"))
+			call: func(f *fixture) (jobs.Job, error) {
+				return f.tenant.EnqueueForTenant(context.Background(), "acme", args{N: 3}, jobs.ForTenant("other"))
 			},
 			want: jobstest.Call[args]{Args: args{N: 3}, TenantID: "acme"},
 			check: func(t *testing.T, c jobstest.Call[args]) {
@@ -110,7 +110,7 @@ func TestRecordOneCall(t *testing.T) {
 		},
 		{
 			name: "tenant schedule",
-			call: func(f *fixture) (runtime.Job, error) {
+			call: func(f *fixture) (jobs.Job, error) {
 				return f.tenant.ScheduleForTenant(context.Background(), "acme", later, args{N: 4})
 			},
 			want: jobstest.Call[args]{Args: args{N: 4}, TenantID: "acme", At: later},
@@ -123,7 +123,7 @@ func TestRecordOneCall(t *testing.T) {
 		{
 			name: "missing tenant comes before the injected error",
 			fail: errRedis,
-			call: func(f *fixture) (runtime.Job, error) {
+			call: func(f *fixture) (jobs.Job, error) {
 				return f.tenant.EnqueueForTenant(context.Background(), "", args{})
 			},
 			want:    jobstest.Call[args]{},
@@ -131,36 +131,36 @@ func TestRecordOneCall(t *testing.T) {
 		},
 		{
 			name:    "a tenant job type enqueued without tenant",
-			call:    func(f *fixture) (runtime.Job, error) { return f.tenant.Enqueue(context.Background(), args{}) },
-			wantErr: runtime.ErrInvalidJob,
+			call:    func(f *fixture) (jobs.Job, error) { return f.tenant.Enqueue(context.Background(), args{}) },
+			wantErr: jobs.ErrInvalidJob,
 			errText: "needs a tenant ID",
 		},
 		{
 			name:    "injected error comes before the context's",
 			fail:    errRedis,
-			call:    func(f *fixture) (runtime.Job, error) { return f.plain.Enqueue(cancelled, args{N: 5}) },
+			call:    func(f *fixture) (jobs.Job, error) { return f.plain.Enqueue(cancelled, args{N: 5}) },
 			want:    jobstest.Call[args]{Args: args{N: 5}},
 			wantErr: errRedis,
 		},
 		{
 			name:    "done context",
-			call:    func(f *fixture) (runtime.Job, error) { return f.plain.Enqueue(cancelled, args{}) },
+			call:    func(f *fixture) (jobs.Job, error) { return f.plain.Enqueue(cancelled, args{}) },
 			wantErr: context.Canceled,
 		},
 		{
 			name: "args that do not encode",
-			call: func(f *fixture) (runtime.Job, error) {
+			call: func(f *fixture) (jobs.Job, error) {
 				return f.plain.Enqueue(context.Background(), args{Bad: func() {}})
 			},
-			wantErr: runtime.ErrInvalidJob,
+			wantErr: jobs.ErrInvalidJob,
 			errText: "encode args of plain",
 		},
 		{
 			name: "options the real Client refuses",
-			call: func(f *fixture) (runtime.Job, error) {
-				return f.plain.Enqueue(context.Background(), args{}, runtime.WithQueue("bad{queue}"))
+			call: func(f *fixture) (jobs.Job, error) {
+				return f.plain.Enqueue(context.Background(), args{}, jobs.WithQueue("bad{queue}"))
 			},
-			wantErr: runtime.ErrInvalidJob,
+			wantErr: jobs.ErrInvalidJob,
 			errText: "may not contain",
 		},
 	}
@@ -184,15 +184,15 @@ func TestRecordOneCall(t *testing.T) {
 			if c.Args.N != tt.want.Args.N || c.TenantID != tt.want.TenantID || !c.At.Equal(tt.want.At) {
 				t.Errorf("call %+v, want args %+v tenant %q at %s", c, tt.want.Args, tt.want.TenantID, tt.want.At)
 			}
-			jobs := f.j.Jobs()
+			batch := f.j.Jobs()
 			if err != nil {
-				if job.ID != "" || len(jobs) != 0 {
-					t.Errorf("failed call returned job %q and left %d jobs in the journal", job.ID, len(jobs))
+				if job.ID != "" || len(batch) != 0 {
+					t.Errorf("failed call returned job %q and left %d jobs in the journal", job.ID, len(batch))
 				}
 				return
 			}
-			if len(jobs) != 1 || jobs[0].ID != job.ID {
-				t.Errorf("journal %v, want the job %s", jobs, job.ID)
+			if len(batch) != 1 || batch[0].ID != job.ID {
+				t.Errorf("journal %v, want the job %s", batch, job.ID)
 			}
 			tt.check(t, c)
 		})
@@ -203,15 +203,15 @@ func TestRecordOneCall(t *testing.T) {
 // run-at options without touching the spare capacity of the caller's slice.
 func TestTenantOptionDoesNotWriteIntoTheCallersSlice(t *testing.T) {
 	f := newFixture()
-	marker := runtime.WithQueue("marker")
-	opts := make([]runtime.EnqueueOption, 1, 3)
-	opts[0] = runtime.WithQueue("q")
+	marker := jobs.WithQueue("marker")
+	opts := make([]jobs.EnqueueOption, 1, 3)
+	opts[0] = jobs.WithQueue("q")
 	spare := opts[:3]
 	spare[1], spare[2] = marker, marker
 	if _, err := f.tenant.ScheduleForTenant(context.Background(), "acme", t0, args{}, opts...); err != nil {
 		t.Fatal(err)
 	}
-	var o runtime.EnqueueOptions
+	var o jobs.EnqueueOptions
 	spare[1](&o)
 	spare[2](&o)
 	if o.Queue != "marker" || o.TenantID != "" {
@@ -231,7 +231,7 @@ func TestBatch(t *testing.T) {
 		{name: "all enqueued, in order", args: []args{{N: 1}, {N: 2}, {N: 3}}},
 		{name: "tenant batch", tenantID: "acme", args: []args{{N: 1}, {N: 2}}},
 		{name: "empty batch", args: nil},
-		{name: "one bad item fails them all", args: []args{{N: 1}, {Bad: func() {}}, {N: 3}}, wantErr: runtime.ErrInvalidJob, errText: "batch item 1: "},
+		{name: "one bad item fails them all", args: []args{{N: 1}, {Bad: func() {}}, {N: 3}}, wantErr: jobs.ErrInvalidJob, errText: "batch item 1: "},
 		{name: "injected error", fail: errRedis, args: []args{{N: 1}, {N: 2}}, wantErr: errRedis, errText: "batch item 0: "},
 		{name: "tenant batch without tenant", tenantID: "-", args: []args{{N: 1}}, wantErr: errNoTenant, errText: "batch item 0: "},
 	}
@@ -242,16 +242,16 @@ func TestBatch(t *testing.T) {
 			if _, err := f.plain.Enqueue(context.Background(), args{N: 0}); err != nil {
 				t.Fatal(err)
 			}
-			var jobs []runtime.Job
+			var batch []jobs.Job
 			var err error
 			var r *jobstest.Recorder[args, jobstest.NoResult]
 			if tt.tenantID != "" {
 				r = f.tenant
 				r.Fail(tt.fail)
-				jobs, err = r.EnqueueBatchForTenant(context.Background(), strings.TrimPrefix(tt.tenantID, "-"), tt.args, runtime.WithQueue("bulk"))
+				batch, err = r.EnqueueBatchForTenant(context.Background(), strings.TrimPrefix(tt.tenantID, "-"), tt.args, jobs.WithQueue("bulk"))
 			} else {
 				f.plain.Fail(tt.fail)
-				jobs, err = f.plain.EnqueueBatch(context.Background(), tt.args, runtime.WithQueue("bulk"))
+				batch, err = f.plain.EnqueueBatch(context.Background(), tt.args, jobs.WithQueue("bulk"))
 			}
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) || !strings.Contains(fmt.Sprint(err), tt.errText) {
 				t.Fatalf("error %v, want %v containing %q", err, tt.wantErr, tt.errText)
@@ -267,8 +267,8 @@ func TestBatch(t *testing.T) {
 			}
 			journal := f.j.Jobs()
 			if err != nil {
-				if jobs != nil || len(journal) != 1 {
-					t.Errorf("failed batch returned %d jobs and left %d in the journal, want none and 1", len(jobs), len(journal))
+				if batch != nil || len(journal) != 1 {
+					t.Errorf("failed batch returned %d jobs and left %d in the journal, want none and 1", len(batch), len(journal))
 				}
 				for _, c := range calls {
 					if c.Err != err || c.Job.ID != "" {
@@ -277,13 +277,13 @@ func TestBatch(t *testing.T) {
 				}
 				return
 			}
-			if len(jobs) != len(tt.args) || len(journal) != 1+len(tt.args) {
-				t.Fatalf("%d jobs returned, %d in the journal, want %d and %d", len(jobs), len(journal), len(tt.args), 1+len(tt.args))
+			if len(batch) != len(tt.args) || len(journal) != 1+len(tt.args) {
+				t.Fatalf("%d jobs returned, %d in the journal, want %d and %d", len(batch), len(journal), len(tt.args), 1+len(tt.args))
 			}
 			for i, c := range calls {
 				want := fmt.Sprintf(`{"n":%d}`, tt.args[i].N)
-				if c.Err != nil || c.Job.ID != jobs[i].ID || journal[1+i].ID != jobs[i].ID || string(c.Job.Args) != want {
-					t.Errorf("call %d: %+v, want job %s with args %s", i, c, jobs[i].ID, want)
+				if c.Err != nil || c.Job.ID != batch[i].ID || journal[1+i].ID != batch[i].ID || string(c.Job.Args) != want {
+					t.Errorf("call %d: %+v, want job %s with args %s", i, c, batch[i].ID, want)
 				}
 				if c.Options.Queue != "bulk" || c.TenantID != strings.TrimPrefix(tt.tenantID, "-") || c.Job.TenantID != c.TenantID || !c.At.IsZero() {
 					t.Errorf("call %d: options %+v, tenant %q", i, c.Options, c.TenantID)
@@ -306,14 +306,14 @@ func TestResetForgetsEverything(t *testing.T) {
 	if n := len(f.j.Jobs()) + len(f.plain.Calls()) + len(f.tenant.Calls()); n != 0 {
 		t.Errorf("%d jobs and calls left after Reset", n)
 	}
-	if _, err := f.plain.Result(ctx, job.ID); !errors.Is(err, runtime.ErrJobNotFound) {
+	if _, err := f.plain.Result(ctx, job.ID); !errors.Is(err, jobs.ErrJobNotFound) {
 		t.Errorf("result after Reset: %v, want ErrJobNotFound", err)
 	}
 	if _, err := f.tenant.EnqueueForTenant(ctx, "acme", args{}); err != nil {
 		t.Errorf("the injected error survived Reset: %v", err)
 	}
 	job, _ = f.plain.Enqueue(ctx, args{})
-	if _, err := f.plain.Result(ctx, job.ID); !errors.Is(err, runtime.ErrJobNotFinished) {
+	if _, err := f.plain.Result(ctx, job.ID); !errors.Is(err, jobs.ErrJobNotFinished) {
 		t.Errorf("the outcome function survived Reset: %v", err)
 	}
 }
@@ -322,11 +322,11 @@ func TestResetForgetsEverything(t *testing.T) {
 // Clock field after making the journal; no clock means the system clock.
 func TestJournalClock(t *testing.T) {
 	ctx := context.Background()
-	var clock runtime.Clock
+	var clock jobs.Clock
 	tests := []struct {
 		name string
 		j    *jobstest.Journal
-		set  runtime.Clock
+		set  jobs.Clock
 		want func(time.Time) bool
 	}{
 		{"clock set after NewJournal", jobstest.NewJournal(&clock), fixedClock{t0}, func(at time.Time) bool { return at.Equal(t0) }},

@@ -5,7 +5,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -16,7 +17,7 @@ const DefaultStatsTimeout = 5 * time.Second
 // on every scrape and exports the queue and worker gauges. Create it with
 // NewStatsCollector.
 type StatsCollector struct {
-	stats   runtime.StatsReader
+	stats   jobs.StatsReader
 	timeout time.Duration
 	log     *slog.Logger
 
@@ -51,7 +52,7 @@ func WithCollectorLogger(l *slog.Logger) CollectorOption {
 
 // NewStatsCollector returns a collector of stats's queue and worker
 // figures.
-func NewStatsCollector(stats runtime.StatsReader, opts ...CollectorOption) *StatsCollector {
+func NewStatsCollector(stats jobs.StatsReader, opts ...CollectorOption) *StatsCollector {
 	queue := []string{"queue"}
 	c := &StatsCollector{
 		stats:     stats,
@@ -105,7 +106,7 @@ func (c *StatsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	type key struct {
 		queue  string
-		status runtime.WorkerStatus
+		status jobs.WorkerStatus
 	}
 	workers := map[key]int{}
 	for _, w := range s.Workers {

@@ -10,31 +10,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/metrics"
-	"github.com/jobsgo/jobs/runtime"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-// fixedStats is a runtime.StatsReader with canned answers.
+// fixedStats is a jobs.StatsReader with canned answers.
 type fixedStats struct {
-	stats runtime.Stats
+	stats jobs.Stats
 	err   error
 }
 
-func (f fixedStats) Stats(context.Context) (runtime.Stats, error) { return f.stats, f.err }
+func (f fixedStats) Stats(context.Context) (jobs.Stats, error) { return f.stats, f.err }
 
-func (fixedStats) History(context.Context, string, int) ([]runtime.Job, error) { return nil, nil }
+func (fixedStats) History(context.Context, string, int) ([]jobs.Job, error) { return nil, nil }
 
 func TestStatsCollector(t *testing.T) {
-	stats := runtime.Stats{
-		Queues: []runtime.QueueStats{
+	stats := jobs.Stats{
+		Queues: []jobs.QueueStats{
 			{Name: "emails", Paused: true, Pending: 7, Scheduled: 2, Retrying: 1, Running: 3, DeadLetters: 4},
 		},
-		Workers: []runtime.WorkerInfo{
-			{ID: "p/emails/000", Queue: "emails", Status: runtime.WorkerRunning},
-			{ID: "p/emails/001", Queue: "emails", Status: runtime.WorkerRunning},
-			{ID: "p/emails/002", Queue: "emails", Status: runtime.WorkerIdle},
-			{ID: "p/reports/000", Queue: "reports", Status: runtime.WorkerIdle},
+		Workers: []jobs.WorkerInfo{
+			{ID: "p/emails/000", Queue: "emails", Status: jobs.WorkerRunning},
+			{ID: "p/emails/001", Queue: "emails", Status: jobs.WorkerRunning},
+			{ID: "p/emails/002", Queue: "emails", Status: jobs.WorkerIdle},
+			{ID: "p/reports/000", Queue: "reports", Status: jobs.WorkerIdle},
 		},
 	}
 	cases := []struct {
@@ -93,9 +93,9 @@ jobs_backend_up 0
 
 func TestMetricNamesLint(t *testing.T) {
 	m := metrics.New()
-	h := m.Middleware(func(context.Context, runtime.Job) (json.RawMessage, error) { return nil, errors.New("x") })
+	h := m.Middleware(func(context.Context, jobs.Job) (json.RawMessage, error) { return nil, errors.New("x") })
 	now := time.Now()
-	if _, err := h(t.Context(), runtime.Job{Queue: "q", Type: "t", Attempt: 1, ExecuteAt: now, StartedAt: now}); err == nil {
+	if _, err := h(t.Context(), jobs.Job{Queue: "q", Type: "t", Attempt: 1, ExecuteAt: now, StartedAt: now}); err == nil {
 		t.Fatal("the handler's error was lost")
 	}
 	if n := testutil.CollectAndCount(m); n != 4 {

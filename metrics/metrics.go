@@ -47,7 +47,7 @@
 //
 // A middleware sees the handler's error but not the pool's decision, so it
 // predicts it as the pool makes it: a failed attempt is counted failed when
-// the error wraps runtime.ErrSkipRetry or runtime.ErrTenantNotFound (the
+// the error wraps jobs.ErrSkipRetry or jobs.ErrTenantNotFound (the
 // pool's default for an unknown tenant), or when the job has no retries
 // left (Job.RetriesLeft() == 0: Attempt, counted at start, has reached
 // MaxRetries+1); otherwise retried. A panic counts as a failed attempt like
@@ -66,6 +66,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -159,7 +160,7 @@ func (m *Metrics) collectors() []prometheus.Collector {
 // Middleware records every attempt of next. Install it in
 // runtime.PoolConfig.Middleware; m.Middleware is a runtime.Middleware.
 func (m *Metrics) Middleware(next runtime.Handler) runtime.Handler {
-	return func(ctx context.Context, job runtime.Job) (result json.RawMessage, err error) {
+	return func(ctx context.Context, job jobs.Job) (result json.RawMessage, err error) {
 		if !job.StartedAt.IsZero() && !job.ExecuteAt.IsZero() {
 			m.latency.WithLabelValues(job.Queue, job.Type).Observe(max(0, job.StartedAt.Sub(job.ExecuteAt).Seconds()))
 		}
@@ -178,13 +179,13 @@ func (m *Metrics) Middleware(next runtime.Handler) runtime.Handler {
 
 // outcome picks the counter of an attempt; returned is false when the
 // handler panicked.
-func (m *Metrics) outcome(ctx context.Context, job runtime.Job, err error, returned bool) *prometheus.CounterVec {
+func (m *Metrics) outcome(ctx context.Context, job jobs.Job, err error, returned bool) *prometheus.CounterVec {
 	switch {
 	case returned && err == nil:
 		return m.succeeded
 	case returned && errors.Is(ctx.Err(), context.Canceled):
 		return m.interrupted
-	case errors.Is(err, runtime.ErrSkipRetry), errors.Is(err, runtime.ErrTenantNotFound), job.RetriesLeft() == 0:
+	case errors.Is(err, jobs.ErrSkipRetry), errors.Is(err, jobs.ErrTenantNotFound), job.RetriesLeft() == 0:
 		return m.failed
 	}
 	return m.retried

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/adapters/redis/redistest"
 	"github.com/jobsgo/jobs/metrics"
@@ -25,9 +26,9 @@ import (
 func TestPoolMetrics(t *testing.T) {
 	backends := []struct {
 		name string
-		new  func(t *testing.T) runtime.Backend
+		new  func(t *testing.T) jobs.Backend
 	}{
-		{"memory", func(*testing.T) runtime.Backend { return memory.New() }},
+		{"memory", func(*testing.T) jobs.Backend { return memory.New() }},
 		{"redis", newRedisBackend},
 	}
 	for _, bc := range backends {
@@ -39,23 +40,23 @@ func TestPoolMetrics(t *testing.T) {
 
 // newRedisBackend returns a backend on the test Redis under a fresh key
 // prefix, whose keys are deleted when the test ends.
-func newRedisBackend(t *testing.T) runtime.Backend {
+func newRedisBackend(t *testing.T) jobs.Backend {
 	b, _ := redistest.New(t)
 	return b
 }
 
-func testPoolMetrics(t *testing.T, backend runtime.Backend) {
+func testPoolMetrics(t *testing.T, backend jobs.Backend) {
 	ctx := t.Context()
 	reg := runtime.NewRegistry()
 	handlers := map[string]runtime.Handler{
-		"ok": func(context.Context, runtime.Job) (json.RawMessage, error) {
+		"ok": func(context.Context, jobs.Job) (json.RawMessage, error) {
 			return json.RawMessage(`{"done":true}`), nil
 		},
-		"flaky": func(context.Context, runtime.Job) (json.RawMessage, error) { return nil, errors.New("flaky") },
-		"skip": func(context.Context, runtime.Job) (json.RawMessage, error) {
-			return nil, runtime.SkipRetry(errors.New("bad input"))
+		"flaky": func(context.Context, jobs.Job) (json.RawMessage, error) { return nil, errors.New("flaky") },
+		"skip": func(context.Context, jobs.Job) (json.RawMessage, error) {
+			return nil, jobs.SkipRetry(errors.New("bad input"))
 		},
-		"boom": func(context.Context, runtime.Job) (json.RawMessage, error) { panic("handler bug") },
+		"boom": func(context.Context, jobs.Job) (json.RawMessage, error) { panic("handler bug") },
 	}
 	for name, h := range handlers {
 		if err := reg.Register(name, h); err != nil {
@@ -69,8 +70,8 @@ func testPoolMetrics(t *testing.T, backend runtime.Backend) {
 	defer server.Close()
 
 	pool, err := runtime.NewPool(backend, reg, runtime.PoolConfig{
-		Queues:            map[string]int{runtime.DefaultQueue: 2},
-		Retry:             runtime.RetryPolicy{InitialDelay: time.Millisecond, MaxDelay: time.Millisecond, Jitter: runtime.NoJitter},
+		Queues:            map[string]int{jobs.DefaultQueue: 2},
+		Retry:             jobs.RetryPolicy{InitialDelay: time.Millisecond, MaxDelay: time.Millisecond, Jitter: jobs.NoJitter},
 		SchedulerInterval: 10 * time.Millisecond,
 		Middleware:        []runtime.Middleware{m.Middleware},
 		Logger:            slog.New(slog.DiscardHandler),
@@ -82,13 +83,13 @@ func testPoolMetrics(t *testing.T, backend runtime.Backend) {
 	var ids []string
 	for _, e := range []struct {
 		jobType string
-		opts    []runtime.EnqueueOption
+		opts    []jobs.EnqueueOption
 	}{
 		{"ok", nil},
 		{"ok", nil},
-		{"flaky", []runtime.EnqueueOption{runtime.WithMaxRetries(1)}},
+		{"flaky", []jobs.EnqueueOption{jobs.WithMaxRetries(1)}},
 		{"skip", nil},
-		{"boom", []runtime.EnqueueOption{runtime.WithMaxRetries(0)}},
+		{"boom", []jobs.EnqueueOption{jobs.WithMaxRetries(0)}},
 	} {
 		j, err := client.Enqueue(ctx, e.jobType, nil, e.opts...)
 		if err != nil {
@@ -96,13 +97,13 @@ func testPoolMetrics(t *testing.T, backend runtime.Backend) {
 		}
 		ids = append(ids, j.ID)
 	}
-	if _, err := client.Enqueue(ctx, "ok", nil, runtime.RunIn(time.Hour)); err != nil {
+	if _, err := client.Enqueue(ctx, "ok", nil, jobs.RunIn(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if err := backend.PauseQueue(ctx, "reports"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.Enqueue(ctx, "ok", nil, runtime.WithQueue("reports")); err != nil {
+	if _, err := client.Enqueue(ctx, "ok", nil, jobs.WithQueue("reports")); err != nil {
 		t.Fatal(err)
 	}
 	if err := pool.Start(ctx); err != nil {
@@ -183,7 +184,7 @@ jobs_backend_up 1
 
 // waitTerminal waits until every job in ids is completed, failed or
 // cancelled.
-func waitTerminal(t *testing.T, b runtime.Backend, ids []string) {
+func waitTerminal(t *testing.T, b jobs.Backend, ids []string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for _, id := range ids {

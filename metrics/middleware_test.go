@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
@@ -16,8 +17,8 @@ import (
 
 func TestMiddlewareOutcomes(t *testing.T) {
 	now := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
-	job := func(attempt, maxRetries int) runtime.Job {
-		return runtime.Job{ID: "j", Type: "mail", Queue: "q", Attempt: attempt, MaxRetries: maxRetries,
+	job := func(attempt, maxRetries int) jobs.Job {
+		return jobs.Job{ID: "j", Type: "mail", Queue: "q", Attempt: attempt, MaxRetries: maxRetries,
 			ExecuteAt: now, StartedAt: now.Add(1500 * time.Millisecond)}
 	}
 	cancelled, cancel := context.WithCancel(context.Background())
@@ -28,7 +29,7 @@ func TestMiddlewareOutcomes(t *testing.T) {
 	cases := []struct {
 		name  string
 		ctx   context.Context
-		job   runtime.Job
+		job   jobs.Job
 		err   error
 		panic bool
 		want  string
@@ -38,8 +39,8 @@ func TestMiddlewareOutcomes(t *testing.T) {
 		{"error with retries left", context.Background(), job(1, 3), boom, false, "retried"},
 		{"error on the last attempt", context.Background(), job(4, 3), boom, false, "failed"},
 		{"error with no retries", context.Background(), job(1, 0), boom, false, "failed"},
-		{"skip retry", context.Background(), job(1, 3), runtime.SkipRetry(boom), false, "failed"},
-		{"unknown tenant", context.Background(), job(1, 3), fmt.Errorf("acme: %w", runtime.ErrTenantNotFound), false, "failed"},
+		{"skip retry", context.Background(), job(1, 3), jobs.SkipRetry(boom), false, "failed"},
+		{"unknown tenant", context.Background(), job(1, 3), fmt.Errorf("acme: %w", jobs.ErrTenantNotFound), false, "failed"},
 		{"timeout with retries left", timedOut, job(1, 3), context.DeadlineExceeded, false, "retried"},
 		{"cancelled by shutdown", cancelled, job(4, 3), context.Canceled, false, "interrupted"},
 		{"panic with retries left", context.Background(), job(1, 3), nil, true, "retried"},
@@ -48,7 +49,7 @@ func TestMiddlewareOutcomes(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			m := New()
-			h := m.Middleware(func(context.Context, runtime.Job) (json.RawMessage, error) {
+			h := m.Middleware(func(context.Context, jobs.Job) (json.RawMessage, error) {
 				if c.panic {
 					panic("handler bug")
 				}

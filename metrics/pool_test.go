@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/metrics"
 	"github.com/jobsgo/jobs/runtime"
@@ -24,14 +25,14 @@ func TestPoolCollectorCountsAbandonedHandlers(t *testing.T) {
 	reg := runtime.NewRegistry()
 	release := make(chan struct{})
 	defer close(release)
-	if err := reg.Register("stuck", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	if err := reg.Register("stuck", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		<-release
 		return nil, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	pool, err := runtime.NewPool(backend, reg, runtime.PoolConfig{
-		Queues:       map[string]int{runtime.DefaultQueue: 1},
+		Queues:       map[string]int{jobs.DefaultQueue: 1},
 		JobTimeout:   20 * time.Millisecond,
 		TimeoutGrace: 20 * time.Millisecond,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -53,13 +54,13 @@ jobs_handlers_abandoned_total %d
 		t.Fatal(err)
 	}
 	defer func() { _ = pool.Shutdown(context.Background()) }()
-	job, err := runtime.NewClient(backend).Enqueue(context.Background(), "stuck", nil, runtime.WithMaxRetries(0))
+	job, err := runtime.NewClient(backend).Enqueue(context.Background(), "stuck", nil, jobs.WithMaxRetries(0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if got, err := runtime.NewClient(backend).Wait(ctx, job.ID); err != nil || got.State != runtime.StateFailed {
+	if got, err := runtime.NewClient(backend).Wait(ctx, job.ID); err != nil || got.State != jobs.StateFailed {
 		t.Fatalf("stuck job: %+v, %v; want failed", got, err)
 	}
 	if err := testutil.CollectAndCompare(collector, strings.NewReader(want(1))); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
@@ -18,7 +19,7 @@ import (
 func EnqueueHook(opts ...Option) runtime.EnqueueHook {
 	c := newConfig(opts)
 	tracer := c.tracer()
-	return func(ctx context.Context, job *runtime.Job) error {
+	return func(ctx context.Context, job *jobs.Job) error {
 		ctx, span := tracer.Start(ctx, "jobs enqueue "+job.Type,
 			trace.WithSpanKind(trace.SpanKindProducer),
 			trace.WithAttributes(jobAttributes(*job, semconv.MessagingOperationTypeSend, "enqueue")...))
@@ -37,7 +38,7 @@ func EnqueueHook(opts ...Option) runtime.EnqueueHook {
 }
 
 // jobAttributes are the attributes both spans of a job carry.
-func jobAttributes(job runtime.Job, opType attribute.KeyValue, opName string) []attribute.KeyValue {
+func jobAttributes(job jobs.Job, opType attribute.KeyValue, opName string) []attribute.KeyValue {
 	attrs := []attribute.KeyValue{
 		semconv.MessagingSystemKey.String(MessagingSystem),
 		semconv.MessagingDestinationName(job.Queue),

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	jobsotel "github.com/jobsgo/jobs/otel"
 	"github.com/jobsgo/jobs/runtime"
@@ -30,7 +31,7 @@ func TestEnqueueHook(t *testing.T) {
 		name         string
 		ctx          context.Context
 		opts         []jobsotel.Option
-		enqueue      []runtime.EnqueueOption
+		enqueue      []jobs.EnqueueOption
 		wantParent   trace.SpanContext // of the producer span; invalid: a root
 		wantTraceID  trace.TraceID     // zero: a new one
 		wantMetadata []string          // keys that must be there
@@ -41,7 +42,7 @@ func TestEnqueueHook(t *testing.T) {
 		{name: "without a span the producer span is a root", ctx: context.Background(),
 			wantMetadata: []string{"traceparent"}},
 		{name: "baggage and caller metadata", ctx: baggage.ContextWithBaggage(parentCtx, bag),
-			enqueue:    []runtime.EnqueueOption{runtime.WithMetadata("request_id", "r1"), runtime.ForTenant("acme")},
+			enqueue:    []jobs.EnqueueOption{jobs.WithMetadata("request_id", "r1"), jobs.ForTenant("acme")},
 			wantParent: parent.SpanContext(), wantTraceID: parent.SpanContext().TraceID(),
 			wantMetadata: []string{"traceparent", "baggage", "request_id"}},
 		{name: "custom propagator", ctx: baggage.ContextWithBaggage(parentCtx, bag),
@@ -88,7 +89,7 @@ func TestEnqueueHook(t *testing.T) {
 			}
 			checkAttrs(t, producer, map[attribute.Key]attribute.Value{
 				"messaging.system":           attribute.StringValue("jobs"),
-				"messaging.destination.name": attribute.StringValue(runtime.DefaultQueue),
+				"messaging.destination.name": attribute.StringValue(jobs.DefaultQueue),
 				"messaging.operation.name":   attribute.StringValue("enqueue"),
 				"messaging.operation.type":   attribute.StringValue("send"),
 				jobsotel.TypeKey:             attribute.StringValue("email.send"),
@@ -99,14 +100,14 @@ func TestEnqueueHook(t *testing.T) {
 
 	t.Run("no-op provider still propagates the caller's span", func(t *testing.T) {
 		hook := jobsotel.EnqueueHook(jobsotel.WithTracerProvider(noop.NewTracerProvider()))
-		job := runtime.Job{ID: "j1", Type: "t"}
+		job := jobs.Job{ID: "j1", Type: "t"}
 		if err := hook(remote, &job); err != nil {
 			t.Fatal(err)
 		}
 		if tp := job.Metadata["traceparent"]; !strings.Contains(tp, parent.SpanContext().SpanID().String()) {
 			t.Fatalf("traceparent %q, want the caller's span %v", tp, parent.SpanContext().SpanID())
 		}
-		job = runtime.Job{ID: "j2", Type: "t"}
+		job = jobs.Job{ID: "j2", Type: "t"}
 		if err := hook(context.Background(), &job); err != nil || job.Metadata != nil {
 			t.Fatalf("no trace to propagate: metadata %v (err %v), want none", job.Metadata, err)
 		}
@@ -118,14 +119,14 @@ func TestEnqueueHookBatchSpans(t *testing.T) {
 	ctx, parent := tp.Tracer("test").Start(context.Background(), "request")
 	defer parent.End()
 	c := runtime.NewClient(memory.New(), runtime.WithEnqueueHook(jobsotel.EnqueueHook(jobsotel.WithTracerProvider(tp))))
-	jobs, err := c.EnqueueBatch(ctx, []runtime.EnqueueRequest{{Type: "a"}, {Type: "b"}})
+	batch, err := c.EnqueueBatch(ctx, []runtime.EnqueueRequest{{Type: "a"}, {Type: "b"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if jobs[0].Metadata["traceparent"] == jobs[1].Metadata["traceparent"] {
-		t.Fatalf("both jobs carry %q; want one producer span each", jobs[0].Metadata["traceparent"])
+	if batch[0].Metadata["traceparent"] == batch[1].Metadata["traceparent"] {
+		t.Fatalf("both jobs carry %q; want one producer span each", batch[0].Metadata["traceparent"])
 	}
-	for _, j := range jobs {
+	for _, j := range batch {
 		if s := spansOf(exp, "jobs enqueue "+j.Type, j.ID); len(s) != 1 || s[0].Parent.SpanID() != parent.SpanContext().SpanID() {
 			t.Fatalf("job %s: producer spans %v, want one under the request", j.Type, s)
 		}
@@ -142,7 +143,7 @@ func TestGlobalPropagator(t *testing.T) {
 	bag, _ := baggage.New(member)
 	ctx, span := tp.Tracer("test").Start(baggage.ContextWithBaggage(context.Background(), bag), "request")
 	defer span.End()
-	job := runtime.Job{ID: "j1", Type: "t"}
+	job := jobs.Job{ID: "j1", Type: "t"}
 	if err := jobsotel.EnqueueHook(jobsotel.WithTracerProvider(tp))(ctx, &job); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	jobsotel "github.com/jobsgo/jobs/otel"
 	"github.com/jobsgo/jobs/runtime"
@@ -30,7 +31,7 @@ func Example() {
 	client := runtime.NewClient(backend,
 		runtime.WithEnqueueHook(jobsotel.EnqueueHook(jobsotel.WithTracerProvider(tp))))
 	reg := runtime.NewRegistry()
-	_ = reg.Register("email.send", func(ctx context.Context, job runtime.Job) (json.RawMessage, error) {
+	_ = reg.Register("email.send", func(ctx context.Context, job jobs.Job) (json.RawMessage, error) {
 		_, span := tracer.Start(ctx, "smtp") // nests under the job's span
 		defer span.End()
 		return nil, nil
@@ -63,7 +64,7 @@ func Example_setup() {
 	ctx := context.Background()
 	backend := memory.New()
 	registry := runtime.NewRegistry()
-	_ = registry.Register("email.send", func(ctx context.Context, job runtime.Job) (json.RawMessage, error) { return nil, nil })
+	_ = registry.Register("email.send", func(ctx context.Context, job jobs.Job) (json.RawMessage, error) { return nil, nil })
 	if err := setupTracing(ctx, backend, registry); err != nil {
 		log.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func Example_setup() {
 
 // setupTracing holds the code README.md quotes between the markers, in the
 // scope the README states.
-func setupTracing(ctx context.Context, backend runtime.Backend, registry *runtime.Registry) error {
+func setupTracing(ctx context.Context, backend jobs.Backend, registry *runtime.Registry) error {
 	// README: tracing
 	// otel.SetTracerProvider(tp) once at start-up, e.g. with an OTLP exporter
 	client := runtime.NewClient(backend, runtime.WithEnqueueHook(jobsotel.EnqueueHook()))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
@@ -21,7 +22,7 @@ func Middleware(opts ...Option) runtime.Middleware {
 	c := newConfig(opts)
 	tracer := c.tracer()
 	return func(next runtime.Handler) runtime.Handler {
-		return func(ctx context.Context, job runtime.Job) (result json.RawMessage, err error) {
+		return func(ctx context.Context, job jobs.Job) (result json.RawMessage, err error) {
 			ctx, span := c.startConsumer(ctx, tracer, job)
 			defer func() {
 				v := recover()
@@ -48,7 +49,7 @@ func finish(span trace.Span, err error, panicked bool) {
 	span.SetStatus(codes.Error, err.Error())
 	if panicked {
 		span.RecordError(err, trace.WithStackTrace(true))
-		span.SetAttributes(semconv.ErrorTypeKey.String(runtime.ErrorTypePanic))
+		span.SetAttributes(semconv.ErrorTypeKey.String(jobs.ErrorTypePanic))
 		return
 	}
 	span.RecordError(err)
@@ -60,7 +61,7 @@ func finish(span trace.Span, err error, panicked bool) {
 // (WithNewTrace), or a new root when the job carries no trace context. A
 // span already in ctx (say, of the code that started the pool) never
 // becomes the parent. The returned context also holds the job's baggage.
-func (c config) startConsumer(ctx context.Context, tracer trace.Tracer, job runtime.Job) (context.Context, trace.Span) {
+func (c config) startConsumer(ctx context.Context, tracer trace.Tracer, job jobs.Job) (context.Context, trace.Span) {
 	ctx = trace.ContextWithSpanContext(ctx, trace.SpanContext{})
 	ctx = c.textMap().Extract(ctx, propagation.MapCarrier(job.Metadata))
 	attrs := append(jobAttributes(job, semconv.MessagingOperationTypeProcess, "process"), AttemptKey.Int(job.Attempt))

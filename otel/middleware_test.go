@@ -6,6 +6,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/jobsgo/jobs"
 	jobsotel "github.com/jobsgo/jobs/otel"
 	"github.com/jobsgo/jobs/runtime"
 	"go.opentelemetry.io/otel/attribute"
@@ -43,10 +44,10 @@ func TestMiddlewareParent(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			job := runtime.Job{ID: "job-" + string(rune('a'+i)), Type: "t", Queue: "mail", Attempt: 1, Metadata: tt.metadata}
+			job := jobs.Job{ID: "job-" + string(rune('a'+i)), Type: "t", Queue: "mail", Attempt: 1, Metadata: tt.metadata}
 			mw := jobsotel.Middleware(append([]jobsotel.Option{jobsotel.WithTracerProvider(tp)}, tt.opts...)...)
 			var handlerSpan trace.SpanContext
-			_, err := mw(func(ctx context.Context, job runtime.Job) (json.RawMessage, error) {
+			_, err := mw(func(ctx context.Context, job jobs.Job) (json.RawMessage, error) {
 				handlerSpan = trace.SpanContextFromContext(ctx)
 				return nil, nil
 			})(outerCtx, job)
@@ -91,15 +92,15 @@ func TestMiddlewareOutcome(t *testing.T) {
 		wantType   attribute.Value
 	}{
 		{name: "success", tenant: "acme", wantStatus: codes.Unset,
-			handler: func(ctx context.Context, job runtime.Job) (json.RawMessage, error) { return json.RawMessage(`1`), nil }},
+			handler: func(ctx context.Context, job jobs.Job) (json.RawMessage, error) { return json.RawMessage(`1`), nil }},
 		{name: "error", wantErr: errSMTP, wantStatus: codes.Error, wantType: attribute.StringValue("*errors.errorString"),
-			handler: func(ctx context.Context, job runtime.Job) (json.RawMessage, error) { return nil, errSMTP }},
+			handler: func(ctx context.Context, job jobs.Job) (json.RawMessage, error) { return nil, errSMTP }},
 		{name: "panic", wantPanic: "boom", wantStatus: codes.Error, wantType: attribute.StringValue("panic"),
-			handler: func(ctx context.Context, job runtime.Job) (json.RawMessage, error) { panic("boom") }},
+			handler: func(ctx context.Context, job jobs.Job) (json.RawMessage, error) { panic("boom") }},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			job := runtime.Job{ID: "job-" + string(rune('a'+i)), Type: "t", Queue: "mail", Attempt: 3, TenantID: tt.tenant}
+			job := jobs.Job{ID: "job-" + string(rune('a'+i)), Type: "t", Queue: "mail", Attempt: 3, TenantID: tt.tenant}
 			h := jobsotel.Middleware(jobsotel.WithTracerProvider(tp))(tt.handler)
 			var panicked any
 			err := func() (err error) {
@@ -141,9 +142,9 @@ func TestMiddlewareOutcome(t *testing.T) {
 
 func TestMiddlewareBaggage(t *testing.T) {
 	tp, _ := newTracing(t)
-	job := runtime.Job{ID: "j1", Type: "t", Metadata: map[string]string{"baggage": "user=42"}}
+	job := jobs.Job{ID: "j1", Type: "t", Metadata: map[string]string{"baggage": "user=42"}}
 	var user string
-	_, err := jobsotel.Middleware(jobsotel.WithTracerProvider(tp))(func(ctx context.Context, job runtime.Job) (json.RawMessage, error) {
+	_, err := jobsotel.Middleware(jobsotel.WithTracerProvider(tp))(func(ctx context.Context, job jobs.Job) (json.RawMessage, error) {
 		user = baggage.FromContext(ctx).Member("user").Value()
 		return nil, nil
 	})(context.Background(), job)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	jobsotel "github.com/jobsgo/jobs/otel"
 	"github.com/jobsgo/jobs/runtime"
@@ -34,27 +35,27 @@ func TestPoolTracing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	register("send", func(ctx context.Context, job runtime.Job) (json.RawMessage, error) {
+	register("send", func(ctx context.Context, job jobs.Job) (json.RawMessage, error) {
 		_, span := tracer.Start(ctx, "smtp")
 		span.End()
 		return nil, nil
 	})
-	register("fail", func(ctx context.Context, job runtime.Job) (json.RawMessage, error) {
+	register("fail", func(ctx context.Context, job jobs.Job) (json.RawMessage, error) {
 		return nil, errors.New("smtp down")
 	})
-	register("flaky", func(ctx context.Context, job runtime.Job) (json.RawMessage, error) {
+	register("flaky", func(ctx context.Context, job jobs.Job) (json.RawMessage, error) {
 		if job.Attempt == 1 {
 			return nil, errors.New("try again")
 		}
 		return nil, nil
 	})
-	register("panic", func(ctx context.Context, job runtime.Job) (json.RawMessage, error) {
+	register("panic", func(ctx context.Context, job jobs.Job) (json.RawMessage, error) {
 		panic("handler bug")
 	})
 	pool, err := runtime.NewPool(backend, reg, runtime.PoolConfig{
-		Queues:            map[string]int{runtime.DefaultQueue: 4, "mail": 2},
+		Queues:            map[string]int{jobs.DefaultQueue: 4, "mail": 2},
 		Middleware:        []runtime.Middleware{jobsotel.Middleware(jobsotel.WithTracerProvider(tp))},
-		Retry:             runtime.RetryPolicy{Backoff: runtime.BackoffConstant, InitialDelay: time.Millisecond, Jitter: runtime.NoJitter},
+		Retry:             jobs.RetryPolicy{Backoff: jobs.BackoffConstant, InitialDelay: time.Millisecond, Jitter: jobs.NoJitter},
 		SchedulerInterval: 5 * time.Millisecond,
 		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -70,22 +71,22 @@ func TestPoolTracing(t *testing.T) {
 		name      string
 		jobType   string
 		untraced  bool // enqueued by a client without the hook
-		opts      []runtime.EnqueueOption
-		wantState runtime.State
+		opts      []jobs.EnqueueOption
+		wantState jobs.State
 		wantSpans []codes.Code // status of each attempt's span
 		wantError string       // error.type of the failed attempts
 		nested    string       // a span the handler starts
 	}{
-		{name: "success with a handler span", jobType: "send", opts: []runtime.EnqueueOption{runtime.WithQueue("mail"), runtime.ForTenant("acme")},
-			wantState: runtime.StateCompleted, wantSpans: []codes.Code{codes.Unset}, nested: "smtp"},
-		{name: "failure", jobType: "fail", opts: []runtime.EnqueueOption{runtime.WithMaxRetries(0)},
-			wantState: runtime.StateFailed, wantSpans: []codes.Code{codes.Error}, wantError: "*errors.errorString"},
+		{name: "success with a handler span", jobType: "send", opts: []jobs.EnqueueOption{jobs.WithQueue("mail"), jobs.ForTenant("acme")},
+			wantState: jobs.StateCompleted, wantSpans: []codes.Code{codes.Unset}, nested: "smtp"},
+		{name: "failure", jobType: "fail", opts: []jobs.EnqueueOption{jobs.WithMaxRetries(0)},
+			wantState: jobs.StateFailed, wantSpans: []codes.Code{codes.Error}, wantError: "*errors.errorString"},
 		{name: "retry: one span per attempt", jobType: "flaky",
-			wantState: runtime.StateCompleted, wantSpans: []codes.Code{codes.Error, codes.Unset}, wantError: "*errors.errorString"},
-		{name: "panic fails the attempt", jobType: "panic", opts: []runtime.EnqueueOption{runtime.WithMaxRetries(0)},
-			wantState: runtime.StateFailed, wantSpans: []codes.Code{codes.Error}, wantError: "panic"},
+			wantState: jobs.StateCompleted, wantSpans: []codes.Code{codes.Error, codes.Unset}, wantError: "*errors.errorString"},
+		{name: "panic fails the attempt", jobType: "panic", opts: []jobs.EnqueueOption{jobs.WithMaxRetries(0)},
+			wantState: jobs.StateFailed, wantSpans: []codes.Code{codes.Error}, wantError: "panic"},
 		{name: "untraced job gets a root span", jobType: "send", untraced: true,
-			wantState: runtime.StateCompleted, wantSpans: []codes.Code{codes.Unset}, nested: "smtp"},
+			wantState: jobs.StateCompleted, wantSpans: []codes.Code{codes.Unset}, nested: "smtp"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,7 +152,7 @@ func TestPoolTracing(t *testing.T) {
 			if children := childrenOf(exp, last); tt.nested != "" && (len(children) != 1 || children[0].Name != tt.nested) {
 				t.Errorf("spans under the consumer span: %v, want %q", children, tt.nested)
 			}
-			if tt.wantError == "panic" && (final.Error.Type != runtime.ErrorTypePanic || !strings.Contains(final.Error.Stacktrace, "pool_test.go")) {
+			if tt.wantError == "panic" && (final.Error.Type != jobs.ErrorTypePanic || !strings.Contains(final.Error.Stacktrace, "pool_test.go")) {
 				t.Errorf("job error %+v: want a panic with the handler's stack", final.Error)
 			}
 		})

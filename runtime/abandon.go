@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/jobsgo/jobs"
 )
 
 // DefaultTimeoutGrace is how long a handler may run on after its context
@@ -167,9 +169,9 @@ func (p *Pool) abandon(wd *watchdog) {
 // interruptionCause names why a job's context was cancelled.
 func interruptionCause(ctx context.Context) string {
 	switch cause := context.Cause(ctx); {
-	case errors.Is(cause, ErrJobCancelled):
+	case errors.Is(cause, jobs.ErrJobCancelled):
 		return "job cancelled"
-	case errors.Is(cause, ErrLeaseLost):
+	case errors.Is(cause, jobs.ErrLeaseLost):
 		return "lease lost"
 	default:
 		return "shutdown"

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -42,7 +43,7 @@ func (b *lockedBuffer) lines(words ...string) []string {
 // ignoresContext is a handler that never looks at its context: it returns
 // only when release is closed (at the end of the test).
 func ignoresContext(started chan<- string, release <-chan struct{}) runtime.Handler {
-	return func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	return func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		started <- j.ID
 		<-release
 		return nil, nil
@@ -60,13 +61,13 @@ func TestPoolAbandonsHandlerThatIgnoresItsContext(t *testing.T) {
 		name string
 		// interrupt acts on the stuck job once its handler has started.
 		interrupt func(h *harness, id string)
-		wantState runtime.State
+		wantState jobs.State
 		wantError string // the error type of the stuck job
 		wantLog   string
 	}{
 		{name: "timeout fails the attempt",
 			interrupt: func(*harness, string) {},
-			wantState: runtime.StateRetrying, wantError: runtime.ErrorTypeTimeout,
+			wantState: jobs.StateRetrying, wantError: jobs.ErrorTypeTimeout,
 			wantLog: "handler did not return 200ms after its timeout of 200ms; abandoned its goroutine, which may still be running"},
 		{name: "cancellation",
 			interrupt: func(h *harness, id string) {
@@ -74,7 +75,7 @@ func TestPoolAbandonsHandlerThatIgnoresItsContext(t *testing.T) {
 					h.t.Fatal(err)
 				}
 			},
-			wantState: runtime.StateCancelled,
+			wantState: jobs.StateCancelled,
 			wantLog:   "handler did not return 200ms after its context was cancelled (job cancelled); abandoned its goroutine, which may still be running"},
 	}
 	for _, tt := range tests {
@@ -84,14 +85,14 @@ func TestPoolAbandonsHandlerThatIgnoresItsContext(t *testing.T) {
 			release := make(chan struct{})
 			t.Cleanup(func() { close(release) })
 			h.register("stuck", ignoresContext(started, release))
-			h.register("quick", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) { return nil, nil })
+			h.register("quick", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) { return nil, nil })
 			var logs lockedBuffer
 			h.start(runtime.PoolConfig{
-				Queues:       map[string]int{runtime.DefaultQueue: 1},
+				Queues:       map[string]int{jobs.DefaultQueue: 1},
 				JobTimeout:   timeout,
 				TimeoutGrace: grace,
 				Lease:        150 * time.Millisecond,
-				Retry:        runtime.RetryPolicy{Backoff: runtime.BackoffConstant, InitialDelay: time.Hour, MaxDelay: time.Hour, Jitter: runtime.NoJitter},
+				Retry:        jobs.RetryPolicy{Backoff: jobs.BackoffConstant, InitialDelay: time.Hour, MaxDelay: time.Hour, Jitter: jobs.NoJitter},
 				Logger:       slog.New(slog.NewTextHandler(&logs, nil)),
 			})
 			stuck := h.enqueue("stuck")
@@ -99,7 +100,7 @@ func TestPoolAbandonsHandlerThatIgnoresItsContext(t *testing.T) {
 			begin := time.Now()
 			tt.interrupt(h, stuck.ID)
 			next := h.enqueue("quick")
-			h.waitState(next.ID, runtime.StateCompleted)
+			h.waitState(next.ID, jobs.StateCompleted)
 			took := time.Since(begin)
 			if took > time.Second {
 				t.Errorf("the next job completed %s after the stuck one started, want within 1s", took)
@@ -155,7 +156,7 @@ func TestPoolShutdownAbandonsHandlerThatIgnoresItsContext(t *testing.T) {
 		t.Errorf("Shutdown took %s, want the shutdown timeout plus the grace", took)
 	}
 	got, _ := h.backend.Job(context.Background(), job.ID)
-	if got.State != runtime.StatePending || got.Attempt != 0 {
+	if got.State != jobs.StatePending || got.Attempt != 0 {
 		t.Errorf("abandoned job is %s attempt %d, want pending with the attempt given back", got.State, got.Attempt)
 	}
 	if n := h.pool.AbandonedHandlers(); n != 1 {
@@ -170,14 +171,14 @@ func TestPoolShutdownAbandonsHandlerThatIgnoresItsContext(t *testing.T) {
 func TestPoolWaitsOutTheGrace(t *testing.T) {
 	const timeout, grace = 300 * time.Millisecond, 300 * time.Millisecond
 	h := newHarness(t)
-	h.register("quick", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) { return nil, nil })
-	h.register("late", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	h.register("quick", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) { return nil, nil })
+	h.register("late", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		time.Sleep(timeout + grace/2)
 		return json.RawMessage(`"late"`), nil
 	})
-	h.start(runtime.PoolConfig{Queues: map[string]int{runtime.DefaultQueue: 1}, TimeoutGrace: grace})
-	h.waitState(h.enqueue("quick", runtime.WithTimeout(10*time.Millisecond)).ID, runtime.StateCompleted)
-	got := h.waitState(h.enqueue("late", runtime.WithTimeout(timeout)).ID, runtime.StateCompleted)
+	h.start(runtime.PoolConfig{Queues: map[string]int{jobs.DefaultQueue: 1}, TimeoutGrace: grace})
+	h.waitState(h.enqueue("quick", jobs.WithTimeout(10*time.Millisecond)).ID, jobs.StateCompleted)
+	got := h.waitState(h.enqueue("late", jobs.WithTimeout(timeout)).ID, jobs.StateCompleted)
 	if string(got.Result) != `"late"` {
 		t.Errorf("result %s, want the late handler's", got.Result)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/jobsgo/jobs"
 )
 
 // Bounds of the pause between two tries to store an outcome.
@@ -16,7 +18,7 @@ const (
 
 // ack stores next, the outcome of the job run by rj, retrying while rj's
 // lease lasts (see settleAck).
-func (p *Pool) ack(rj *runningJob, next Job) {
+func (p *Pool) ack(rj *runningJob, next jobs.Job) {
 	// The first try runs on a plain background context: backends bound their
 	// own I/O, and a context per job is measurable on the hot path.
 	p.settleAck(rj, next, p.backend.Ack(context.Background(), next))
@@ -31,7 +33,7 @@ func (p *Pool) ack(rj *runningJob, next Job) {
 // lease: no other worker takes it while this one tries. When the tries
 // end, the job's lease is recovered once it expires and the job runs
 // again if it has attempts left: at least once, never lost.
-func (p *Pool) settleAck(rj *runningJob, next Job, err error) {
+func (p *Pool) settleAck(rj *runningJob, next jobs.Job, err error) {
 	delay := firstAckRetryDelay
 	until := rj.leaseEnd.Load()
 	unsure := false // a try failed after its request may have been applied
@@ -39,22 +41,22 @@ func (p *Pool) settleAck(rj *runningJob, next Job, err error) {
 		switch {
 		case err == nil:
 			return
-		case errors.Is(err, ErrLeaseLost):
+		case errors.Is(err, jobs.ErrLeaseLost):
 			p.leaseLostOnAck(next, unsure, err)
 			return
-		case errors.Is(err, ErrInvalidTransition), errors.Is(err, ErrInvalidJob):
+		case errors.Is(err, jobs.ErrInvalidTransition), errors.Is(err, jobs.ErrInvalidJob):
 			p.logJob(slog.LevelError, next, fmt.Sprintf("jobs: the backend refused the outcome of job %s (%s): the job stays running until its lease expires and is recovered", next.ID, next.State), "err", err)
 			return
 		}
 		left := time.Duration(until - p.cfg.Clock.Now().UnixNano())
 		if left <= 0 || p.beating.Err() != nil {
-			p.unstored(next, unsure || errors.Is(err, ErrOutcomeUnknown), left <= 0, err)
+			p.unstored(next, unsure || errors.Is(err, jobs.ErrOutcomeUnknown), left <= 0, err)
 			return
 		}
 		if delay == firstAckRetryDelay {
 			p.logJob(slog.LevelWarn, next, fmt.Sprintf("jobs: storing the outcome of job %s (%s) failed; retrying while its lease lasts", next.ID, next.State), "err", err, "lease_left", left)
 		}
-		unsure = unsure || errors.Is(err, ErrOutcomeUnknown)
+		unsure = unsure || errors.Is(err, jobs.ErrOutcomeUnknown)
 		select {
 		case <-p.beating.Done():
 			continue
@@ -70,7 +72,7 @@ func (p *Pool) settleAck(rj *runningJob, next Job, err error) {
 // leaseLostOnAck reports that the backend refused next, an outcome, as the
 // job's lease was lost; when an earlier try may have been applied (unsure),
 // it first looks whether that try stored it.
-func (p *Pool) leaseLostOnAck(next Job, unsure bool, err error) {
+func (p *Pool) leaseLostOnAck(next jobs.Job, unsure bool, err error) {
 	if unsure {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		stored, findErr := p.backend.Job(ctx, next.ID)
@@ -88,7 +90,7 @@ func (p *Pool) leaseLostOnAck(next Job, unsure bool, err error) {
 }
 
 // sameOutcome reports whether stored is what storing next made of its job.
-func sameOutcome(stored, next Job) bool {
+func sameOutcome(stored, next jobs.Job) bool {
 	if stored.State != next.State || stored.Attempt != next.Attempt {
 		return false
 	}
@@ -100,7 +102,7 @@ func sameOutcome(stored, next Job) bool {
 
 // unstored logs that the pool gave up storing next, when its lease ran out
 // (expired) or at shutdown, saying what is known of it.
-func (p *Pool) unstored(next Job, unsure, expired bool, err error) {
+func (p *Pool) unstored(next jobs.Job, unsure, expired bool, err error) {
 	why := "before its lease ran out"
 	if !expired {
 		why = "before the pool shut down"

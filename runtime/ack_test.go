@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -26,7 +27,7 @@ type unreliableAcks struct {
 	applied  bool
 }
 
-func (u *unreliableAcks) fail(ctx context.Context, job runtime.Job) error {
+func (u *unreliableAcks) fail(ctx context.Context, job jobs.Job) error {
 	u.tries.Add(1)
 	if u.failures.Add(-1) < 0 {
 		return nil
@@ -37,17 +38,17 @@ func (u *unreliableAcks) fail(ctx context.Context, job runtime.Job) error {
 	if err := u.Backend.Ack(ctx, job); err != nil {
 		return err
 	}
-	return &runtime.UnknownOutcomeError{JobIDs: []string{job.ID}, Err: errors.New("i/o timeout")}
+	return &jobs.UnknownOutcomeError{JobIDs: []string{job.ID}, Err: errors.New("i/o timeout")}
 }
 
-func (u *unreliableAcks) Ack(ctx context.Context, job runtime.Job) error {
+func (u *unreliableAcks) Ack(ctx context.Context, job jobs.Job) error {
 	if err := u.fail(ctx, job); err != nil {
 		return err
 	}
 	return u.Backend.Ack(ctx, job)
 }
 
-func (u *unreliableAcks) AckDequeue(ctx context.Context, job runtime.Job, lease time.Duration) ([]runtime.Job, error) {
+func (u *unreliableAcks) AckDequeue(ctx context.Context, job jobs.Job, lease time.Duration) ([]jobs.Job, error) {
 	if err := u.fail(ctx, job); err != nil {
 		return nil, err
 	}
@@ -65,12 +66,12 @@ func TestAckRetriedUntilLeaseRunsOut(t *testing.T) {
 		name      string
 		failures  int32
 		applied   bool
-		wantState runtime.State
+		wantState jobs.State
 		wantLog   string // a line the log must hold
 	}{
-		{"failures for most of the lease are retried", 6, false, runtime.StateCompleted, "failed; retrying while its lease lasts"},
-		{"a lost answer of an applied try", 1, true, runtime.StateCompleted, "outcome stored by an earlier try whose answer was lost"},
-		{"failures past the lease are given up", 1 << 20, false, runtime.StateRunning,
+		{"failures for most of the lease are retried", 6, false, jobs.StateCompleted, "failed; retrying while its lease lasts"},
+		{"a lost answer of an applied try", 1, true, jobs.StateCompleted, "outcome stored by an earlier try whose answer was lost"},
+		{"failures past the lease are given up", 1 << 20, false, jobs.StateRunning,
 			"outcome of job %s (completed) could not be stored before its lease ran out: it will run again after recovery, if it has attempts left"},
 	}
 	for _, tt := range tests {
@@ -79,7 +80,7 @@ func TestAckRetriedUntilLeaseRunsOut(t *testing.T) {
 			b.failures.Store(tt.failures)
 			reg := runtime.NewRegistry()
 			var runs atomic.Int32
-			if err := reg.Register("t", func(context.Context, runtime.Job) (json.RawMessage, error) { runs.Add(1); return nil, nil }); err != nil {
+			if err := reg.Register("t", func(context.Context, jobs.Job) (json.RawMessage, error) { runs.Add(1); return nil, nil }); err != nil {
 				t.Fatal(err)
 			}
 			logs := &lockedBuffer{}
@@ -99,10 +100,10 @@ func TestAckRetriedUntilLeaseRunsOut(t *testing.T) {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			var got runtime.Job
+			var got jobs.Job
 			for time.Since(start) < 2*lease {
 				got, _ = b.Job(context.Background(), job.ID)
-				if got.State == runtime.StateCompleted {
+				if got.State == jobs.StateCompleted {
 					break
 				}
 				time.Sleep(5 * time.Millisecond)

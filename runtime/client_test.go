@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -14,14 +15,14 @@ import (
 type ctxKey struct{}
 
 func TestEnqueueHooks(t *testing.T) {
-	stamp := func(ctx context.Context, j *runtime.Job) error {
+	stamp := func(ctx context.Context, j *jobs.Job) error {
 		if j.Metadata == nil {
 			j.Metadata = map[string]string{}
 		}
 		j.Metadata["request"], _ = ctx.Value(ctxKey{}).(string)
 		return nil
 	}
-	refuse := func(ctx context.Context, j *runtime.Job) error {
+	refuse := func(ctx context.Context, j *jobs.Job) error {
 		if j.Type == "forbidden" {
 			return errors.New("not allowed")
 		}
@@ -46,7 +47,7 @@ func TestEnqueueHooks(t *testing.T) {
 	if _, err := c.Enqueue(ctx, "forbidden", nil); err == nil || err.Error() != "enqueue forbidden job: not allowed" {
 		t.Fatalf("err = %v, want the hook's refusal", err)
 	}
-	if n, _ := b.Size(ctx, runtime.DefaultQueue); n != 3 {
+	if n, _ := b.Size(ctx, jobs.DefaultQueue); n != 3 {
 		t.Fatalf("queue holds %d jobs, want 3 (the refused one not stored)", n)
 	}
 }
@@ -55,11 +56,11 @@ func TestClientResultAndWait(t *testing.T) {
 	ctx := context.Background()
 	b := memory.New()
 	c := runtime.NewClient(b)
-	job, err := c.Enqueue(ctx, "t", json.RawMessage(`{}`), runtime.WithMaxRetries(0))
+	job, err := c.Enqueue(ctx, "t", json.RawMessage(`{}`), jobs.WithMaxRetries(0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Result(ctx, job.ID); !errors.Is(err, runtime.ErrJobNotFinished) {
+	if _, err := c.Result(ctx, job.ID); !errors.Is(err, jobs.ErrJobNotFinished) {
 		t.Fatalf("result of a pending job: %v, want ErrJobNotFinished", err)
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
@@ -67,23 +68,23 @@ func TestClientResultAndWait(t *testing.T) {
 	if _, err := c.Wait(waitCtx, job.ID); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("wait on a job nobody runs: %v, want the context's deadline", err)
 	}
-	if _, err := c.Result(ctx, "nope"); !errors.Is(err, runtime.ErrJobNotFound) {
+	if _, err := c.Result(ctx, "nope"); !errors.Is(err, jobs.ErrJobNotFound) {
 		t.Fatalf("result of an unknown job: %v", err)
 	}
-	leased, err := b.Dequeue(ctx, runtime.DefaultQueue, 1, time.Minute)
+	leased, err := b.Dequeue(ctx, jobs.DefaultQueue, 1, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	failed, _ := leased[0].Fail(runtime.JobError{Message: "bad", Type: "error"}, leased[0].StartedAt)
+	failed, _ := leased[0].Fail(jobs.JobError{Message: "bad", Type: "error"}, leased[0].StartedAt)
 	if err := b.Ack(ctx, failed); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runtime.WaitValue[map[string]int](ctx, c, "other", job.ID); !errors.Is(err, runtime.ErrWrongJobType) {
+	if _, err := runtime.WaitValue[map[string]int](ctx, c, "other", job.ID); !errors.Is(err, jobs.ErrWrongJobType) {
 		t.Fatalf("wait for a t job as an other job: %v, want ErrWrongJobType", err)
 	}
 	_, err = runtime.WaitValue[map[string]int](ctx, c, "t", job.ID)
-	var jf *runtime.JobFailedError
-	if !errors.As(err, &jf) || !errors.Is(err, runtime.ErrJobFailed) || err.Error() != "job "+job.ID+" failed after 1 attempt: bad" {
+	var jf *jobs.JobFailedError
+	if !errors.As(err, &jf) || !errors.Is(err, jobs.ErrJobFailed) || err.Error() != "job "+job.ID+" failed after 1 attempt: bad" {
 		t.Fatalf("wait on a failed job: %v", err)
 	}
 }

@@ -7,20 +7,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/runtime"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
 // TestBackendClock checks that a client and a pool given no clock of their
-// own tell time by their backend's (runtime.TimeSource), not the host's:
+// own tell time by their backend's (jobs.TimeSource), not the host's:
 // jobs are stamped, finished, retried and reported at the backend's time.
 func TestBackendClock(t *testing.T) {
 	start := backendtest.Start
 	b := memory.New(memory.WithClock(backendtest.NewClock(start)))
 	client := runtime.NewClient(b)
 	ctx := t.Context()
-	later, err := client.Enqueue(ctx, "ok", nil, runtime.RunIn(time.Minute))
+	later, err := client.Enqueue(ctx, "ok", nil, jobs.RunIn(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,14 +30,14 @@ func TestBackendClock(t *testing.T) {
 	}
 
 	reg := runtime.NewRegistry()
-	ok := func(context.Context, runtime.Job) (json.RawMessage, error) { return nil, nil }
-	flaky := func(context.Context, runtime.Job) (json.RawMessage, error) { return nil, errors.New("try later") }
+	ok := func(context.Context, jobs.Job) (json.RawMessage, error) { return nil, nil }
+	flaky := func(context.Context, jobs.Job) (json.RawMessage, error) { return nil, errors.New("try later") }
 	for jobType, h := range map[string]runtime.Handler{"ok": ok, "flaky": flaky} {
 		if err := reg.Register(jobType, h); err != nil {
 			t.Fatal(err)
 		}
 	}
-	pool, err := runtime.NewPool(b, reg, runtime.PoolConfig{Queues: map[string]int{runtime.DefaultQueue: 1}, Logger: quietLogger()})
+	pool, err := runtime.NewPool(b, reg, runtime.PoolConfig{Queues: map[string]int{jobs.DefaultQueue: 1}, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,17 +45,17 @@ func TestBackendClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = pool.Shutdown(context.Background()) })
-	hourly := runtime.RetryPolicy{Backoff: runtime.BackoffConstant, InitialDelay: time.Hour, MaxDelay: time.Hour, Jitter: runtime.NoJitter}
+	hourly := jobs.RetryPolicy{Backoff: jobs.BackoffConstant, InitialDelay: time.Hour, MaxDelay: time.Hour, Jitter: jobs.NoJitter}
 	done, err := client.Enqueue(ctx, "ok", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	retried, err := client.Enqueue(ctx, "flaky", nil, runtime.WithRetryPolicy(hourly), runtime.WithMaxRetries(3))
+	retried, err := client.Enqueue(ctx, "flaky", nil, jobs.WithRetryPolicy(hourly), jobs.WithMaxRetries(3))
 	if err != nil {
 		t.Fatal(err)
 	}
-	done = waitForState(t, b, done.ID, runtime.StateCompleted)
-	retried = waitForState(t, b, retried.ID, runtime.StateRetrying)
+	done = waitForState(t, b, done.ID, jobs.StateCompleted)
+	retried = waitForState(t, b, retried.ID, jobs.StateRetrying)
 	if !done.StartedAt.Equal(start) || !done.FinishedAt.Equal(start) {
 		t.Errorf("job ran from %s to %s; want both at %s (the backend's clock)", done.StartedAt, done.FinishedAt, start)
 	}
@@ -79,7 +80,7 @@ func TestBackendClock(t *testing.T) {
 }
 
 // waitForState polls b until job id is in state, for up to 5 s.
-func waitForState(t *testing.T, b runtime.Backend, id string, state runtime.State) runtime.Job {
+func waitForState(t *testing.T, b jobs.Backend, id string, state jobs.State) jobs.Job {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -28,7 +29,7 @@ func Example() {
 			return ResizeResult{URL: fmt.Sprintf("https://cdn.example.com/%s-%d.jpg", a.ImageID, a.Width)}, nil
 		}),
 		runtime.WithHandlerTimeout(time.Minute),
-		runtime.WithHandlerRetry(runtime.RetryPolicy{Backoff: runtime.BackoffLinear, InitialDelay: 5 * time.Second}),
+		runtime.WithHandlerRetry(jobs.RetryPolicy{Backoff: jobs.BackoffLinear, InitialDelay: 5 * time.Second}),
 	)
 	if err != nil {
 		panic(err)
@@ -37,7 +38,7 @@ func Example() {
 	client := runtime.NewClient(backend)
 	job, err := runtime.EnqueueValue(context.Background(), client, "resize_image",
 		ResizeArgs{ImageID: "cat", Width: 640},
-		runtime.WithQueue("images"), runtime.WithPriority(runtime.PriorityHigh), runtime.WithMaxRetries(5))
+		jobs.WithQueue("images"), jobs.WithPriority(jobs.PriorityHigh), jobs.WithMaxRetries(5))
 	if err != nil {
 		panic(err)
 	}

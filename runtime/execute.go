@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"time"
+
+	"github.com/jobsgo/jobs"
 )
 
 func randomFloat() float64 { return rand.Float64() }
@@ -28,10 +30,10 @@ type attempt struct {
 // false when there is none (the job was cancelled, or its lease lost).
 // abandoned is true when the pool gave up on the handler before it
 // returned: another goroutine has settled the job and serves the slot.
-func (p *Pool) execute(rj *runningJob) (outcome Job, ok, abandoned bool) {
+func (p *Pool) execute(rj *runningJob) (outcome jobs.Job, ok, abandoned bool) {
 	a := p.runHandler(rj)
 	if a.abandoned {
-		return Job{}, false, true
+		return jobs.Job{}, false, true
 	}
 	outcome, ok = p.settle(rj, a)
 	return outcome, ok, false
@@ -39,7 +41,7 @@ func (p *Pool) execute(rj *runningJob) (outcome Job, ok, abandoned bool) {
 
 // settle turns the attempt a of rj into the outcome to store; ok is false
 // when there is none (the job was cancelled, or its lease lost).
-func (p *Pool) settle(rj *runningJob, a attempt) (outcome Job, ok bool) {
+func (p *Pool) settle(rj *runningJob, a attempt) (outcome jobs.Job, ok bool) {
 	job := rj.job
 	if rj.ctx.Err() != nil && a.err != nil && !a.timedOut {
 		handler := "handler stopped"
@@ -47,9 +49,9 @@ func (p *Pool) settle(rj *runningJob, a attempt) (outcome Job, ok bool) {
 			handler = "handler abandoned"
 		}
 		switch cause := context.Cause(rj.ctx); {
-		case errors.Is(cause, ErrJobCancelled):
+		case errors.Is(cause, jobs.ErrJobCancelled):
 			p.logJob(slog.LevelInfo, job, "jobs: job cancelled while running; "+handler, "err", a.err)
-		case errors.Is(cause, ErrLeaseLost):
+		case errors.Is(cause, jobs.ErrLeaseLost):
 			// Another worker may own the job now: this one must not
 			// report on it.
 			p.logJob(slog.LevelWarn, job, "jobs: lease lost while running; outcome discarded", "err", a.err)
@@ -57,15 +59,15 @@ func (p *Pool) settle(rj *runningJob, a attempt) (outcome Job, ok bool) {
 			p.logJob(slog.LevelWarn, job, "jobs: job interrupted by shutdown; handed back to its queue")
 			return mustTransition(job.Release(p.cfg.Clock.Now())), true
 		}
-		return Job{}, false
+		return jobs.Job{}, false
 	}
 	next := p.decide(job, a, p.cfg.Clock.Now())
 	switch next.State {
-	case StateCompleted:
+	case jobs.StateCompleted:
 		p.logJob(slog.LevelDebug, job, "jobs: job completed", "duration", next.FinishedAt.Sub(job.StartedAt))
-	case StateRetrying:
+	case jobs.StateRetrying:
 		p.logJob(slog.LevelWarn, job, "jobs: job failed; will retry", "err", next.Error.Message, "retry_at", next.ExecuteAt)
-	case StateFailed:
+	case jobs.StateFailed:
 		p.logJob(slog.LevelError, job, "jobs: job failed; moved to the dead-letter queue", "err", next.Error.Message, "error_type", next.Error.Type)
 	}
 	return next, true
@@ -108,16 +110,16 @@ func (p *Pool) runHandler(rj *runningJob) attempt {
 		return attempt{
 			err:       fmt.Errorf("no handler is registered for job type %q (registered: %v)", job.Type, p.registry.Types()),
 			permanent: true,
-			errType:   ErrorTypeUnknownJobType,
+			errType:   jobs.ErrorTypeUnknownJobType,
 		}
 	}
 	if ph.reg.tenant != nil && job.TenantID == "" {
-		return attempt{err: fmt.Errorf("job type %q is tenant-scoped but the job has no tenant ID", job.Type), permanent: true, errType: ErrorTypeTenant}
+		return attempt{err: fmt.Errorf("job type %q is tenant-scoped but the job has no tenant ID", job.Type), permanent: true, errType: jobs.ErrorTypeTenant}
 	}
 	timeout := firstPositive(job.Timeout, ph.reg.config.Timeout, p.cfg.JobTimeout)
 	hctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	hctx = withJob(hctx, &rj.job) // the tenant ID too (TenantIDFromContext)
+	hctx = jobs.WithRunningJob(hctx, &rj.job) // the tenant ID too (TenantIDFromContext)
 	abandoned, result, err := p.runWatched(rj, hctx, timeout, ph.run)
 	if abandoned {
 		return attempt{abandoned: true}
@@ -126,15 +128,15 @@ func (p *Pool) runHandler(rj *runningJob) attempt {
 	if err != nil && errors.Is(hctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 		a.timedOut = true
 	}
-	if errors.Is(err, ErrTenantNotFound) {
-		a.errType = ErrorTypeTenant
+	if errors.Is(err, jobs.ErrTenantNotFound) {
+		a.errType = jobs.ErrorTypeTenant
 		a.permanent = !p.cfg.RetryUnknownTenant
 	}
 	return a
 }
 
 func (p *Pool) tenantHandler(th TenantHandler) Handler {
-	return func(ctx context.Context, job Job) (json.RawMessage, error) {
+	return func(ctx context.Context, job jobs.Job) (json.RawMessage, error) {
 		var result json.RawMessage
 		err := p.cfg.Tenants.RunInTenant(ctx, job.TenantID, func(ctx context.Context, tx *sql.Tx) error {
 			var err error
@@ -147,16 +149,16 @@ func (p *Pool) tenantHandler(th TenantHandler) Handler {
 
 // decide turns an attempt into the job's next state: completed, retrying
 // (with its backoff) or failed.
-func (p *Pool) decide(job Job, a attempt, now time.Time) Job {
+func (p *Pool) decide(job jobs.Job, a attempt, now time.Time) jobs.Job {
 	if a.err == nil {
 		next, err := job.Complete(a.result, now)
 		if err == nil {
 			return next
 		}
-		a = attempt{err: err, permanent: true, errType: ErrorTypeCorrupt}
+		a = attempt{err: err, permanent: true, errType: jobs.ErrorTypeCorrupt}
 	}
 	jobErr := toJobError(a)
-	if a.permanent || errors.Is(a.err, ErrSkipRetry) || job.RetriesLeft() == 0 {
+	if a.permanent || errors.Is(a.err, jobs.ErrSkipRetry) || job.RetriesLeft() == 0 {
 		return mustTransition(job.Fail(jobErr, now))
 	}
 	policy := p.retryPolicy(job)
@@ -167,7 +169,7 @@ func (p *Pool) decide(job Job, a attempt, now time.Time) Job {
 // retryPolicy resolves the job's policy: the most specific one set (the
 // job's own, else its handler's, else the pool's) wins whole; its zero
 // fields take the RetryPolicy defaults.
-func (p *Pool) retryPolicy(job Job) RetryPolicy {
+func (p *Pool) retryPolicy(job jobs.Job) jobs.RetryPolicy {
 	if job.Retry != nil {
 		return job.Retry.WithDefaults()
 	}
@@ -177,17 +179,17 @@ func (p *Pool) retryPolicy(job Job) RetryPolicy {
 	return p.cfg.Retry.WithDefaults()
 }
 
-func toJobError(a attempt) JobError {
+func toJobError(a attempt) jobs.JobError {
 	var pe *PanicError
 	switch {
 	case errors.As(a.err, &pe):
-		return JobError{Type: ErrorTypePanic, Message: pe.Error(), Stacktrace: pe.Stack}
+		return jobs.JobError{Type: jobs.ErrorTypePanic, Message: pe.Error(), Stacktrace: pe.Stack}
 	case a.timedOut:
-		return JobError{Type: ErrorTypeTimeout, Message: fmt.Sprintf("attempt timed out after %s: %v", a.timeout, a.err)}
+		return jobs.JobError{Type: jobs.ErrorTypeTimeout, Message: fmt.Sprintf("attempt timed out after %s: %v", a.timeout, a.err)}
 	case a.errType != "":
-		return JobError{Type: a.errType, Message: a.err.Error()}
+		return jobs.JobError{Type: a.errType, Message: a.err.Error()}
 	}
-	return JobError{Type: errorTypeName(a.err), Message: a.err.Error()}
+	return jobs.JobError{Type: errorTypeName(a.err), Message: a.err.Error()}
 }
 
 // errorTypeName names the Go type of the innermost error of err's chain,
@@ -217,7 +219,7 @@ func errorTypeName(err error) string {
 
 // mustTransition unwraps a transition the pool has already checked is legal
 // for a job it holds; an error here is a bug in the pool.
-func mustTransition(j Job, err error) Job {
+func mustTransition(j jobs.Job, err error) jobs.Job {
 	if err != nil {
 		panic(fmt.Sprintf("jobs: internal error: %v", err))
 	}
@@ -235,7 +237,7 @@ func firstPositive(ds ...time.Duration) time.Duration {
 
 // logJob logs msg about job at level with the job's attributes, building
 // them only when the level is enabled: the pool's hot path logs nothing.
-func (p *Pool) logJob(level slog.Level, job Job, msg string, args ...any) {
+func (p *Pool) logJob(level slog.Level, job jobs.Job, msg string, args ...any) {
 	ctx := context.Background()
 	if !p.log.Enabled(ctx, level) {
 		return
@@ -243,7 +245,7 @@ func (p *Pool) logJob(level slog.Level, job Job, msg string, args ...any) {
 	p.log.Log(ctx, level, msg, append(jobAttrs(job), args...)...)
 }
 
-func jobAttrs(j Job) []any {
+func jobAttrs(j jobs.Job) []any {
 	attrs := []any{"job_id", j.ID, "job_type", j.Type, "queue", j.Queue, "attempt", j.Attempt}
 	if j.TenantID != "" {
 		attrs = append(attrs, "tenant", j.TenantID)

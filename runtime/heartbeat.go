@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/jobsgo/jobs"
 )
 
 // heartbeat renews the leases of running jobs and reports the workers
@@ -29,13 +31,13 @@ func (p *Pool) beatOnce(ctx context.Context, interval time.Duration) {
 	now := p.cfg.Clock.Now()
 	running, workers := p.snapshot(now)
 	if len(running) > 0 {
-		jobs := make([]Job, len(running))
+		batch := make([]jobs.Job, len(running))
 		for i, rj := range running {
-			jobs[i] = rj.job
+			batch[i] = rj.job
 		}
-		lost, err := p.backend.ExtendLeases(ctx, jobs, now.Add(p.cfg.Lease))
+		lost, err := p.backend.ExtendLeases(ctx, batch, now.Add(p.cfg.Lease))
 		if err != nil && ctx.Err() == nil {
-			p.log.Error("jobs: extend leases", "err", err, "jobs", len(jobs))
+			p.log.Error("jobs: extend leases", "err", err, "jobs", len(batch))
 		}
 		if err == nil {
 			// The renewal was sent after now: the leases last until
@@ -57,28 +59,28 @@ func (p *Pool) beatOnce(ctx context.Context, interval time.Duration) {
 
 // snapshot lists the running jobs (those whose outcome is being stored
 // among them) and describes every worker slot.
-func (p *Pool) snapshot(now time.Time) ([]*runningJob, []WorkerInfo) {
-	var jobs []*runningJob
-	var workers []WorkerInfo
+func (p *Pool) snapshot(now time.Time) ([]*runningJob, []jobs.WorkerInfo) {
+	var batch []*runningJob
+	var workers []jobs.WorkerInfo
 	for q, w := range p.workers {
 		for i := range w.slots {
-			wi := WorkerInfo{
+			wi := jobs.WorkerInfo{
 				ID:            p.workerID(q, i),
 				ProcessID:     p.cfg.ProcessID,
 				Queue:         q,
-				Status:        WorkerIdle,
+				Status:        jobs.WorkerIdle,
 				LastHeartbeat: now,
 			}
 			if rj := w.slots[i].job.Load(); rj != nil {
-				jobs = append(jobs, rj)
-				wi.Status = WorkerRunning
+				batch = append(batch, rj)
+				wi.Status = jobs.WorkerRunning
 				wi.JobID, wi.JobType, wi.JobStartedAt = rj.job.ID, rj.job.Type, rj.job.StartedAt
 			}
 			workers = append(workers, wi)
 		}
 	}
 	sort.Slice(workers, func(i, j int) bool { return workers[i].ID < workers[j].ID })
-	return jobs, workers
+	return batch, workers
 }
 
 func (p *Pool) workerID(queue string, slot int) string {
@@ -90,9 +92,9 @@ func (p *Pool) workerID(queue string, slot int) string {
 // the CancelNotifier, whichever of the two tells the pool first.
 func (p *Pool) dropLost(ctx context.Context, ids []string) {
 	for _, id := range ids {
-		cause := ErrLeaseLost
-		if j, err := p.backend.Job(ctx, id); err == nil && j.State == StateCancelled {
-			cause = ErrJobCancelled
+		cause := jobs.ErrLeaseLost
+		if j, err := p.backend.Job(ctx, id); err == nil && j.State == jobs.StateCancelled {
+			cause = jobs.ErrJobCancelled
 		}
 		p.cancelRunning([]string{id}, cause)
 	}
@@ -102,7 +104,7 @@ func (p *Pool) dropLost(ctx context.Context, ids []string) {
 func (p *Pool) watchCancellations(ids <-chan string) {
 	defer p.beat.Done()
 	for id := range ids {
-		p.cancelRunning([]string{id}, ErrJobCancelled)
+		p.cancelRunning([]string{id}, jobs.ErrJobCancelled)
 	}
 }
 

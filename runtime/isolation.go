@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/jobsgo/jobs"
 )
 
 // IsolationWindow bounds how long a suspect job (Job.Suspect) keeps its
@@ -167,7 +169,7 @@ func (a *aloneTurn) end() {
 // handler starts before a suspect's outcome is stored. A job whose handler
 // never started is handed back at shutdown, without counting its attempt.
 // The results are execute's.
-func (p *Pool) executeInTurn(rj *runningJob) (outcome Job, ok, abandoned bool) {
+func (p *Pool) executeInTurn(rj *runningJob) (outcome jobs.Job, ok, abandoned bool) {
 	if rj.job.Suspect() {
 		return p.runAlone(rj)
 	}
@@ -184,7 +186,7 @@ func (p *Pool) executeInTurn(rj *runningJob) (outcome Job, ok, abandoned bool) {
 // jobs meanwhile), marks the job as isolated in the backend, which makes a
 // crash during its run count against it alone, and runs it. Other jobs
 // start again when its outcome is stored or after IsolationWindow.
-func (p *Pool) runAlone(rj *runningJob) (outcome Job, ok, abandoned bool) {
+func (p *Pool) runAlone(rj *runningJob) (outcome jobs.Job, ok, abandoned bool) {
 	turn := p.turns.solo(rj.ctx, p.taking.Done())
 	if turn == nil {
 		outcome, ok = p.unstarted(rj)
@@ -192,8 +194,8 @@ func (p *Pool) runAlone(rj *runningJob) (outcome Job, ok, abandoned bool) {
 	}
 	if err := p.isolate(rj); err != nil {
 		turn.end()
-		if errors.Is(err, ErrLeaseLost) {
-			return Job{}, false, false
+		if errors.Is(err, jobs.ErrLeaseLost) {
+			return jobs.Job{}, false, false
 		}
 		outcome, ok = p.unstarted(rj)
 		return outcome, ok, false
@@ -219,7 +221,7 @@ func (p *Pool) isolate(rj *runningJob) error {
 		switch {
 		case err == nil:
 			return nil
-		case errors.Is(err, ErrLeaseLost):
+		case errors.Is(err, jobs.ErrLeaseLost):
 			p.logJob(slog.LevelWarn, rj.job, "jobs: lease lost before a suspect job could run alone; not run here", "err", err)
 			return err
 		case rj.ctx.Err() != nil:
@@ -240,14 +242,14 @@ func (p *Pool) isolate(rj *runningJob) error {
 // unstarted is the outcome of a job whose handler never started: none when
 // it was cancelled or its lease was lost, else (the pool shuts down) the
 // job handed back to its queue without counting the attempt.
-func (p *Pool) unstarted(rj *runningJob) (outcome Job, ok bool) {
+func (p *Pool) unstarted(rj *runningJob) (outcome jobs.Job, ok bool) {
 	switch cause := context.Cause(rj.ctx); {
-	case errors.Is(cause, ErrJobCancelled):
+	case errors.Is(cause, jobs.ErrJobCancelled):
 		p.logJob(slog.LevelInfo, rj.job, "jobs: job cancelled before its handler started")
-		return Job{}, false
-	case errors.Is(cause, ErrLeaseLost):
+		return jobs.Job{}, false
+	case errors.Is(cause, jobs.ErrLeaseLost):
 		p.logJob(slog.LevelWarn, rj.job, "jobs: lease lost before the handler started; not run here")
-		return Job{}, false
+		return jobs.Job{}, false
 	}
 	p.logJob(slog.LevelInfo, rj.job, "jobs: shutting down before the job's turn came; handed back to its queue")
 	return mustTransition(rj.job.Release(p.cfg.Clock.Now())), true

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -19,7 +20,7 @@ func (h *harness) makeSuspects(queue, jobType string, ids ...string) {
 	h.t.Helper()
 	ctx := context.Background()
 	for _, id := range ids {
-		h.enqueue(jobType, runtime.WithJobID(id), runtime.WithQueue(queue))
+		h.enqueue(jobType, jobs.WithJobID(id), jobs.WithQueue(queue))
 	}
 	leased, err := h.backend.Dequeue(ctx, queue, len(ids), time.Millisecond)
 	if err != nil || len(leased) != len(ids) {
@@ -30,7 +31,7 @@ func (h *harness) makeSuspects(queue, jobType string, ids ...string) {
 		h.t.Fatalf("RecoverExpired = %d, %v; want %d", n, err, len(ids))
 	}
 	for _, id := range ids {
-		if j := h.waitState(id, runtime.StatePending); !j.Suspect() || j.Charged() != 0 {
+		if j := h.waitState(id, jobs.StatePending); !j.Suspect() || j.Charged() != 0 {
 			h.t.Fatalf("job %s after the expiry: refunded %d, charged %d; want a suspect with nothing charged", id, j.Refunded, j.Charged())
 		}
 	}
@@ -50,7 +51,7 @@ func TestPoolRunsSuspectJobsAlone(t *testing.T) {
 		defer mu.Unlock()
 		problems = append(problems, fmt.Sprintf(format, args...))
 	}
-	h.register("work", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	h.register("work", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		n := running.Add(1)
 		defer running.Add(-1)
 		if !j.Suspect() {
@@ -72,19 +73,19 @@ func TestPoolRunsSuspectJobsAlone(t *testing.T) {
 		return nil, nil
 	})
 	suspects := []string{"s1", "s2", "s3"}
-	h.makeSuspects(runtime.DefaultQueue, "work", suspects...)
-	var ordinary []runtime.Job
+	h.makeSuspects(jobs.DefaultQueue, "work", suspects...)
+	var ordinary []jobs.Job
 	for range 12 {
 		ordinary = append(ordinary, h.enqueue("work"))
 	}
-	h.start(runtime.PoolConfig{Queues: map[string]int{runtime.DefaultQueue: 4}})
+	h.start(runtime.PoolConfig{Queues: map[string]int{jobs.DefaultQueue: 4}})
 	for _, id := range suspects {
-		if j := h.waitState(id, runtime.StateCompleted); j.Attempt != 2 || j.Refunded != 1 || j.Alone {
+		if j := h.waitState(id, jobs.StateCompleted); j.Attempt != 2 || j.Refunded != 1 || j.Alone {
 			t.Errorf("suspect %s completed at attempt %d, refunded %d, alone %v; want 2, 1, false", id, j.Attempt, j.Refunded, j.Alone)
 		}
 	}
 	for _, j := range ordinary {
-		h.waitState(j.ID, runtime.StateCompleted)
+		h.waitState(j.ID, jobs.StateCompleted)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -100,12 +101,12 @@ func TestPoolShutdownHandsBackWaitingSuspect(t *testing.T) {
 	h := newHarness(t)
 	blocking := make(chan struct{})
 	var suspectRan atomic.Bool
-	h.register("block", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	h.register("block", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		close(blocking)
 		<-ctx.Done()
 		return nil, ctx.Err()
 	})
-	h.register("suspect", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	h.register("suspect", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		suspectRan.Store(true)
 		return nil, nil
 	})
@@ -115,12 +116,12 @@ func TestPoolShutdownHandsBackWaitingSuspect(t *testing.T) {
 		t.Fatal(err)
 	}
 	blocker := h.enqueue("block")
-	h.start(runtime.PoolConfig{Queues: map[string]int{runtime.DefaultQueue: 1, "side": 1}, ShutdownTimeout: 50 * time.Millisecond})
+	h.start(runtime.PoolConfig{Queues: map[string]int{jobs.DefaultQueue: 1, "side": 1}, ShutdownTimeout: 50 * time.Millisecond})
 	<-blocking
 	if err := h.backend.ResumeQueue(ctx, "side"); err != nil {
 		t.Fatal(err)
 	}
-	h.waitState("s", runtime.StateRunning)
+	h.waitState("s", jobs.StateRunning)
 	time.Sleep(20 * time.Millisecond) // the suspect would start now, were it not waiting
 	if err := h.pool.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
@@ -128,8 +129,8 @@ func TestPoolShutdownHandsBackWaitingSuspect(t *testing.T) {
 	if suspectRan.Load() {
 		t.Fatal("the suspect ran beside the blocking handler")
 	}
-	if j := h.waitState("s", runtime.StatePending); j.Attempt != 1 || j.Charged() != 0 {
+	if j := h.waitState("s", jobs.StatePending); j.Attempt != 1 || j.Charged() != 0 {
 		t.Fatalf("handed back suspect: attempt %d, charged %d; want 1, 0", j.Attempt, j.Charged())
 	}
-	h.waitState(blocker.ID, runtime.StatePending)
+	h.waitState(blocker.ID, jobs.StatePending)
 }

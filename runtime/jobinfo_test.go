@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -25,9 +26,9 @@ func TestHandlerSeesItsJob(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
-			seen := make(chan runtime.JobInfo, 2)
-			handler := func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
-				info, ok := runtime.JobFromContext(ctx)
+			seen := make(chan jobs.JobInfo, 2)
+			handler := func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
+				info, ok := jobs.JobFromContext(ctx)
 				if !ok {
 					t.Error("JobFromContext: no job in the handler's context")
 					return nil, nil
@@ -41,8 +42,8 @@ func TestHandlerSeesItsJob(t *testing.T) {
 			}
 			if tt.tenant == "" {
 				h.register("invoice", handler)
-			} else if err := h.reg.RegisterTenant("invoice", func(ctx context.Context, _ *sql.Tx, j runtime.Job) (json.RawMessage, error) {
-				if id, ok := runtime.TenantIDFromContext(ctx); !ok || id != tt.tenant {
+			} else if err := h.reg.RegisterTenant("invoice", func(ctx context.Context, _ *sql.Tx, j jobs.Job) (json.RawMessage, error) {
+				if id, ok := jobs.TenantIDFromContext(ctx); !ok || id != tt.tenant {
 					t.Errorf("TenantIDFromContext = %q, %v; want %q", id, ok, tt.tenant)
 				}
 				return handler(ctx, j)
@@ -50,12 +51,12 @@ func TestHandlerSeesItsJob(t *testing.T) {
 				t.Fatal(err)
 			}
 			h.start(runtime.PoolConfig{Queues: map[string]int{"billing": 1}, Tenants: &fakeTenants{known: map[string]bool{"acme": true}}})
-			job := h.enqueue("invoice", runtime.WithQueue("billing"), runtime.WithMaxRetries(3),
-				runtime.WithMetadata("trace", "t-1"), runtime.ForTenant(tt.tenant))
-			stored := h.waitState(job.ID, runtime.StateCompleted)
+			job := h.enqueue("invoice", jobs.WithQueue("billing"), jobs.WithMaxRetries(3),
+				jobs.WithMetadata("trace", "t-1"), jobs.ForTenant(tt.tenant))
+			stored := h.waitState(job.ID, jobs.StateCompleted)
 			for attempt := 1; attempt <= 2; attempt++ {
 				got := <-seen
-				want := runtime.JobInfo{
+				want := jobs.JobInfo{
 					ID: job.ID, Type: "invoice", Queue: "billing", Attempt: attempt, MaxRetries: 3,
 					EnqueuedAt: job.CreatedAt, Metadata: map[string]string{"trace": "t-1"}, TenantID: tt.tenant,
 				}
@@ -73,28 +74,28 @@ func TestHandlerSeesItsJob(t *testing.T) {
 
 // TestWithJobInfo checks the context a unit test builds for a handler.
 func TestWithJobInfo(t *testing.T) {
-	if _, ok := runtime.JobFromContext(context.Background()); ok {
+	if _, ok := jobs.JobFromContext(context.Background()); ok {
 		t.Fatal("JobFromContext found a job in a bare context")
 	}
 	meta := map[string]string{"k": "v"}
-	info := runtime.JobInfo{ID: "j1", Type: "t", Queue: "q", Attempt: 2, MaxRetries: 5, EnqueuedAt: time.Unix(10, 0), Metadata: meta, TenantID: "acme"}
-	ctx := runtime.WithJobInfo(context.Background(), info)
+	info := jobs.JobInfo{ID: "j1", Type: "t", Queue: "q", Attempt: 2, MaxRetries: 5, EnqueuedAt: time.Unix(10, 0), Metadata: meta, TenantID: "acme"}
+	ctx := jobs.WithJobInfo(context.Background(), info)
 	meta["k"] = "changed by the test"
-	got, ok := runtime.JobFromContext(ctx)
+	got, ok := jobs.JobFromContext(ctx)
 	info.Metadata = map[string]string{"k": "v"}
 	if !ok || !sameInfo(got, info) {
 		t.Fatalf("JobFromContext = %+v, %v; want %+v", got, ok, info)
 	}
-	if id, ok := runtime.TenantIDFromContext(ctx); !ok || id != "acme" {
+	if id, ok := jobs.TenantIDFromContext(ctx); !ok || id != "acme" {
 		t.Errorf("TenantIDFromContext = %q, %v; want acme", id, ok)
 	}
 	got.Metadata["k"] = "changed by the handler"
-	if again, _ := runtime.JobFromContext(ctx); again.Metadata["k"] != "v" {
+	if again, _ := jobs.JobFromContext(ctx); again.Metadata["k"] != "v" {
 		t.Fatalf("metadata %v after a handler changed its copy", again.Metadata)
 	}
 }
 
-func sameInfo(a, b runtime.JobInfo) bool {
+func sameInfo(a, b jobs.JobInfo) bool {
 	return a.ID == b.ID && a.Type == b.Type && a.Queue == b.Queue && a.Attempt == b.Attempt &&
 		a.MaxRetries == b.MaxRetries && a.EnqueuedAt.Equal(b.EnqueuedAt) && maps.Equal(a.Metadata, b.Metadata) &&
 		a.TenantID == b.TenantID

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	rt "runtime"
 	"time"
+
+	"github.com/jobsgo/jobs"
 )
 
 // PanicError is the error of an attempt whose handler panicked.
@@ -22,7 +24,7 @@ func (e *PanicError) Error() string { return fmt.Sprintf("handler panicked: %v",
 // panicking handler (or middleware) costs one failed attempt, never the
 // process.
 func RecoverPanics(next Handler) Handler {
-	return func(ctx context.Context, job Job) (result json.RawMessage, err error) {
+	return func(ctx context.Context, job jobs.Job) (result json.RawMessage, err error) {
 		defer func() {
 			if v := recover(); v != nil {
 				buf := make([]byte, 64<<10)
@@ -49,7 +51,7 @@ func chain(h Handler, mw []Middleware) Handler {
 // lost), so add Logging to PoolConfig.Middleware for a log line per job.
 func Logging(logger *slog.Logger) Middleware {
 	return func(next Handler) Handler {
-		return func(ctx context.Context, job Job) (json.RawMessage, error) {
+		return func(ctx context.Context, job jobs.Job) (json.RawMessage, error) {
 			log := logger.With(jobAttrs(job)...)
 			log.DebugContext(ctx, "jobs: attempt started")
 			start := time.Now()

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/jobsgo/jobs"
 )
 
 func TestLoggingMiddleware(t *testing.T) {
@@ -16,10 +18,10 @@ func TestLoggingMiddleware(t *testing.T) {
 		handler Handler
 		want    []string
 	}{
-		{"success", func(ctx context.Context, j Job) (json.RawMessage, error) { return json.RawMessage(`1`), nil },
+		{"success", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) { return json.RawMessage(`1`), nil },
 			[]string{"level=DEBUG msg=\"jobs: attempt started\" job_id=j1 job_type=t queue=default attempt=2 tenant=acme",
 				"level=INFO msg=\"jobs: attempt succeeded\" job_id=j1 job_type=t queue=default attempt=2 tenant=acme duration="}},
-		{"failure", func(ctx context.Context, j Job) (json.RawMessage, error) { return nil, errors.New("boom") },
+		{"failure", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) { return nil, errors.New("boom") },
 			[]string{"level=WARN msg=\"jobs: attempt failed\" job_id=j1 job_type=t queue=default attempt=2 tenant=acme duration=", "err=boom"}},
 	}
 	for _, tt := range tests {
@@ -32,7 +34,7 @@ func TestLoggingMiddleware(t *testing.T) {
 					}
 					return a
 				}}))
-			job := Job{ID: "j1", Type: "t", Queue: DefaultQueue, Attempt: 2, TenantID: "acme"}
+			job := jobs.Job{ID: "j1", Type: "t", Queue: jobs.DefaultQueue, Attempt: 2, TenantID: "acme"}
 			wantResult, wantErr := tt.handler(context.Background(), job)
 			result, err := Logging(logger)(tt.handler)(context.Background(), job)
 			if string(result) != string(wantResult) || (err == nil) != (wantErr == nil) {
@@ -48,12 +50,12 @@ func TestLoggingMiddleware(t *testing.T) {
 }
 
 func TestRecoverPanicsKeepsStack(t *testing.T) {
-	h := RecoverPanics(func(ctx context.Context, j Job) (json.RawMessage, error) {
+	h := RecoverPanics(func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		var m map[string]int
 		m["x"] = 1 // nil map write panics
 		return nil, nil
 	})
-	_, err := h(context.Background(), Job{})
+	_, err := h(context.Background(), jobs.Job{})
 	var pe *PanicError
 	if !errors.As(err, &pe) || !strings.Contains(pe.Error(), "assignment to entry in nil map") || !strings.Contains(pe.Stack, "middleware_test.go") {
 		t.Fatalf("err = %v (stack %q)", err, pe)

@@ -1,8 +1,11 @@
 package runtime
 
-import "fmt"
+import (
+	"fmt"
 
-// DefaultMaxPayloadSize is the largest args a Client enqueues unless
+	"github.com/jobsgo/jobs"
+)
+
 // WithMaxPayloadSize says otherwise: 1 MiB. Larger payloads belong in
 // object storage, with their address in the args.
 const DefaultMaxPayloadSize = 1 << 20
@@ -10,12 +13,6 @@ const DefaultMaxPayloadSize = 1 << 20
 // NoPayloadLimit, given to WithMaxPayloadSize or PoolConfig.MaxPayloadSize,
 // lets a client enqueue args of any size.
 const NoPayloadLimit = -1
-
-// ErrPayloadTooLarge is the error of an enqueue whose args exceed the
-// client's limit (WithMaxPayloadSize). It matches ErrInvalidJob too, and
-// the error that wraps it names the job type, the size and the limit.
-// Nothing is sent to the backend.
-var ErrPayloadTooLarge = fmt.Errorf("%w: payload too large", ErrInvalidJob)
 
 // WithMaxPayloadSize limits the args of the jobs the client enqueues to n
 // bytes: larger ones fail with ErrPayloadTooLarge before any call to the
@@ -41,7 +38,7 @@ func payloadLimit(n int) int {
 func (c *Client) checkPayload(jobType string, args []byte) error {
 	if c.maxPayload >= 0 && len(args) > c.maxPayload {
 		return fmt.Errorf("%w: %s job args are %d bytes, over the limit of %d (runtime.WithMaxPayloadSize)",
-			ErrPayloadTooLarge, jobType, len(args), c.maxPayload)
+			jobs.ErrPayloadTooLarge, jobType, len(args), c.maxPayload)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -15,11 +16,11 @@ import (
 // countingBackend counts Enqueue calls; any other call panics (its
 // embedded Backend is nil), so a refused enqueue provably reached nothing.
 type countingBackend struct {
-	runtime.Backend
+	jobs.Backend
 	enqueues int
 }
 
-func (b *countingBackend) Enqueue(context.Context, ...runtime.Job) error {
+func (b *countingBackend) Enqueue(context.Context, ...jobs.Job) error {
 	b.enqueues++
 	return nil
 }
@@ -34,7 +35,7 @@ func argsOf(n int) json.RawMessage {
 // ErrInvalidJob), naming the type, size and limit, without any call to the
 // backend; args at the limit, or any size without a limit, go through.
 func TestEnqueueRefusesLargePayload(t *testing.T) {
-	grow := func(_ context.Context, j *runtime.Job) error { j.Args = argsOf(200); return nil }
+	grow := func(_ context.Context, j *jobs.Job) error { j.Args = argsOf(200); return nil }
 	enqueue := func(ctx context.Context, c *runtime.Client, args json.RawMessage) error {
 		_, err := c.Enqueue(ctx, "big", args)
 		return err
@@ -79,7 +80,7 @@ func TestEnqueueRefusesLargePayload(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, runtime.ErrPayloadTooLarge) || !errors.Is(err, runtime.ErrInvalidJob) {
+			if !errors.Is(err, jobs.ErrPayloadTooLarge) || !errors.Is(err, jobs.ErrInvalidJob) {
 				t.Fatalf("err = %v; want ErrPayloadTooLarge", err)
 			}
 			if want := fmt.Sprintf("over the limit of %d", c.limit); !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "big job args") {
@@ -97,7 +98,7 @@ func TestEnqueueRefusesLargePayload(t *testing.T) {
 // at every tick.
 func TestPeriodicPayloadLimit(t *testing.T) {
 	reg := runtime.NewRegistry()
-	if err := reg.Register("big", func(context.Context, runtime.Job) (json.RawMessage, error) { return nil, nil }); err != nil {
+	if err := reg.Register("big", func(context.Context, jobs.Job) (json.RawMessage, error) { return nil, nil }); err != nil {
 		t.Fatal(err)
 	}
 	schedule := runtime.Schedule{Name: "s", Spec: "@daily", JobType: "big", Args: argsOf(runtime.DefaultMaxPayloadSize + 1)}
@@ -106,7 +107,7 @@ func TestPeriodicPayloadLimit(t *testing.T) {
 		refuse bool
 	}{{0, true}, {runtime.NoPayloadLimit, false}, {2 * runtime.DefaultMaxPayloadSize, false}} {
 		_, err := runtime.NewPool(memory.New(), reg, runtime.PoolConfig{Schedules: []runtime.Schedule{schedule}, MaxPayloadSize: c.limit, Logger: quietLogger()})
-		if refused := errors.Is(err, runtime.ErrPayloadTooLarge); refused != c.refuse || (err != nil && !refused) {
+		if refused := errors.Is(err, jobs.ErrPayloadTooLarge); refused != c.refuse || (err != nil && !refused) {
 			t.Errorf("MaxPayloadSize %d: err = %v; want refused: %v", c.limit, err, c.refuse)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/robfig/cron/v3"
 )
 
@@ -41,14 +42,14 @@ type Schedule struct {
 	// JobType, Args and Options describe the job each tick enqueues.
 	JobType string
 	Args    json.RawMessage
-	Options []EnqueueOption
+	Options []jobs.EnqueueOption
 	// Missed says what to do about ticks missed while no process ran.
 	Missed MissedTicks
 }
 
 // PeriodicValue builds a Schedule whose job args are v encoded as JSON.
 // Generated PeriodicX functions call it.
-func PeriodicValue[T any](name, spec, jobType string, v T, opts ...EnqueueOption) (Schedule, error) {
+func PeriodicValue[T any](name, spec, jobType string, v T, opts ...jobs.EnqueueOption) (Schedule, error) {
 	args, err := json.Marshal(v)
 	if err != nil {
 		return Schedule{}, fmt.Errorf("schedule %s: encode args: %w", name, err)
@@ -77,10 +78,10 @@ type parsedSchedule struct {
 }
 
 func parseSchedule(s Schedule) (parsedSchedule, error) {
-	if err := validateName("schedule name", s.Name); err != nil || len(s.Name) > 100 {
-		return parsedSchedule{}, fmt.Errorf("schedule %q: name must be 1 to 100 printable bytes without white space", s.Name)
+	if err := jobs.ValidateScheduleName(s.Name); err != nil {
+		return parsedSchedule{}, err
 	}
-	if err := ValidateJobType(s.JobType); err != nil {
+	if err := jobs.ValidateJobType(s.JobType); err != nil {
 		return parsedSchedule{}, fmt.Errorf("schedule %s: %w", s.Name, err)
 	}
 	if len(s.Args) > 0 && !json.Valid(s.Args) {
@@ -114,9 +115,9 @@ func (p parsedSchedule) jobID(tick time.Time) string {
 // (PeriodicStore) and, if this process won it, enqueues the tick's job.
 type Periodic struct {
 	client    *Client
-	store     PeriodicStore
+	store     jobs.PeriodicStore
 	schedules []parsedSchedule
-	clock     Clock
+	clock     jobs.Clock
 	log       *slog.Logger
 }
 
@@ -181,7 +182,7 @@ func (p *Periodic) Run(ctx context.Context) {
 // start runs the catch-up of schedules with RunMissedOnce and returns each
 // schedule's next tick after now.
 func (p *Periodic) start(ctx context.Context, now time.Time) []time.Time {
-	last := make(map[string]ScheduleInfo)
+	last := make(map[string]jobs.ScheduleInfo)
 	if infos, err := p.store.Schedules(ctx); err != nil {
 		p.log.Error("jobs: read schedules; missed ticks are not caught up", "err", err)
 	} else {
@@ -207,7 +208,7 @@ func (p *Periodic) start(ctx context.Context, now time.Time) []time.Time {
 // fire claims tick and, when this process won it, enqueues its job.
 func (p *Periodic) fire(ctx context.Context, s parsedSchedule, tick time.Time) {
 	id := s.jobID(tick)
-	info := ScheduleInfo{
+	info := jobs.ScheduleInfo{
 		Name: s.Name, Spec: s.Spec, TimeZone: s.Location.String(), JobType: s.JobType,
 		LastRun: tick, LastJobID: id, NextRun: s.next(tick),
 	}
@@ -219,9 +220,9 @@ func (p *Periodic) fire(ctx context.Context, s parsedSchedule, tick time.Time) {
 	if !won {
 		return
 	}
-	opts := append(append([]EnqueueOption(nil), s.Options...), WithJobID(id))
+	opts := append(append([]jobs.EnqueueOption(nil), s.Options...), jobs.WithJobID(id))
 	_, err = p.client.Enqueue(ctx, s.JobType, s.Args, opts...)
-	if err != nil && !errors.Is(err, ErrDuplicateJob) {
+	if err != nil && !errors.Is(err, jobs.ErrDuplicateJob) {
 		p.log.Error("jobs: enqueue periodic job; this tick is lost", "schedule", s.Name, "tick", tick, "err", err)
 		return
 	}

@@ -11,34 +11,36 @@ import (
 	"testing"
 	"time"
 	_ "time/tzdata" // the zone tests must not depend on the machine's zone files
+
+	"github.com/jobsgo/jobs"
 )
 
 // tickStore is a Backend that only stores enqueued jobs and tick claims,
 // enough for the periodic runner; other methods are not called.
 type tickStore struct {
-	Backend
+	jobs.Backend
 	mu     sync.Mutex
-	jobs   map[string]Job
-	claims map[string]ScheduleInfo
+	jobs   map[string]jobs.Job
+	claims map[string]jobs.ScheduleInfo
 }
 
 func newTickStore() *tickStore {
-	return &tickStore{jobs: map[string]Job{}, claims: map[string]ScheduleInfo{}}
+	return &tickStore{jobs: map[string]jobs.Job{}, claims: map[string]jobs.ScheduleInfo{}}
 }
 
-func (s *tickStore) Enqueue(ctx context.Context, jobs ...Job) error {
+func (s *tickStore) Enqueue(ctx context.Context, batch ...jobs.Job) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, j := range jobs {
+	for _, j := range batch {
 		if _, ok := s.jobs[j.ID]; ok {
-			return ErrDuplicateJob
+			return jobs.ErrDuplicateJob
 		}
 		s.jobs[j.ID] = j
 	}
 	return nil
 }
 
-func (s *tickStore) ClaimTick(ctx context.Context, info ScheduleInfo) (bool, error) {
+func (s *tickStore) ClaimTick(ctx context.Context, info jobs.ScheduleInfo) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if prev, ok := s.claims[info.Name]; ok && !prev.LastRun.Before(info.LastRun) {
@@ -48,10 +50,10 @@ func (s *tickStore) ClaimTick(ctx context.Context, info ScheduleInfo) (bool, err
 	return true, nil
 }
 
-func (s *tickStore) Schedules(ctx context.Context) ([]ScheduleInfo, error) {
+func (s *tickStore) Schedules(ctx context.Context) ([]jobs.ScheduleInfo, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []ScheduleInfo
+	var out []jobs.ScheduleInfo
 	for _, in := range s.claims {
 		out = append(out, in)
 	}
@@ -165,7 +167,7 @@ func TestPeriodicOneJobPerTickAcrossRunners(t *testing.T) {
 		t.Fatalf("first job ID %s", ids[0])
 	}
 	infos, _ := store.Schedules(context.Background())
-	want := ScheduleInfo{Name: "report", Spec: "@every 1s", TimeZone: "UTC", JobType: "report",
+	want := jobs.ScheduleInfo{Name: "report", Spec: "@every 1s", TimeZone: "UTC", JobType: "report",
 		LastRun: now.Add(9 * time.Second), LastJobID: "periodic:report:1795521609", NextRun: now.Add(10 * time.Second)}
 	if len(infos) != 1 || infos[0] != want {
 		t.Fatalf("schedules %+v, want [%+v]", infos, want)
@@ -189,7 +191,7 @@ func TestPeriodicMissedTicks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			store := newTickStore()
 			if !tt.lastRun.IsZero() {
-				store.claims["sync"] = ScheduleInfo{Name: "sync", LastRun: tt.lastRun}
+				store.claims["sync"] = jobs.ScheduleInfo{Name: "sync", LastRun: tt.lastRun}
 			}
 			p, err := NewPeriodic(NewClient(store, WithClientClock(fixedClock{now})),
 				[]Schedule{{Name: "sync", Spec: "* * * * *", JobType: "sync", Missed: tt.missed}}, discard())
@@ -211,79 +213,5 @@ func TestNewPeriodicRejectsDuplicateNames(t *testing.T) {
 	s := Schedule{Name: "a", Spec: "@daily", JobType: "j"}
 	if _, err := NewPeriodic(NewClient(newTickStore()), []Schedule{s, s}, discard()); err == nil || err.Error() != `periodic: schedule name "a" is used twice` {
 		t.Fatalf("err = %v", err)
-	}
-}
-
-func TestUniqueKeys(t *testing.T) {
-	key := func(jobType, args string, u UniqueOptions) string {
-		t.Helper()
-		j, err := NewJob(jobType, json.RawMessage(args), EnqueueOptions{Unique: &u}, t0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return j.UniqueKey
-	}
-	a := key("t", `{"a":1,"b":[1,2]}`, UniqueOptions{})
-	if b := key("t", ` { "b":[1, 2], "a":1 }`, UniqueOptions{}); a != b {
-		t.Errorf("reordered args give %s and %s", a, b)
-	}
-	if b := key("t", `{"a":2,"b":[1,2]}`, UniqueOptions{}); a == b {
-		t.Error("different args share a key")
-	}
-	if b := key("u", `{"a":1,"b":[1,2]}`, UniqueOptions{}); a == b {
-		t.Error("different types share a key")
-	}
-	if got := key("t", `{}`, UniqueOptions{Key: "user-42"}); got != "t:key:user-42" {
-		t.Errorf("caller key %s", got)
-	}
-	j, err := NewJob("t", nil, ResolveEnqueueOptions(Unique(time.Hour)), t0)
-	if err != nil || !j.UniqueUntil.Equal(t0.Add(time.Hour)) {
-		t.Fatalf("unique until %s (err %v), want an hour after creation", j.UniqueUntil, err)
-	}
-	if _, err := NewJob("t", nil, ResolveEnqueueOptions(Unique(-time.Second)), t0); err == nil {
-		t.Fatal("negative unique TTL accepted")
-	}
-}
-
-func TestHoldsUniqueKey(t *testing.T) {
-	tests := []struct {
-		name  string
-		state State
-		until time.Time
-		want  bool
-	}{
-		{"active without TTL", StateRunning, time.Time{}, true},
-		{"retrying without TTL", StateRetrying, time.Time{}, true},
-		{"finished without TTL", StateCompleted, time.Time{}, false},
-		{"failed without TTL", StateFailed, time.Time{}, false},
-		{"finished within TTL", StateCompleted, t0.Add(time.Second), true},
-		{"active after TTL", StatePending, t0, false},
-	}
-	for _, tt := range tests {
-		j := Job{State: tt.state, UniqueKey: "k", UniqueUntil: tt.until}
-		if got := j.HoldsUniqueKey(t0); got != tt.want {
-			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
-		}
-	}
-	if (Job{State: StatePending}).HoldsUniqueKey(t0) {
-		t.Error("a job without a key holds one")
-	}
-}
-
-func TestCanonicalJSON(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{`{"b":1,"a":{"d":null,"c":true}}`, `{"a":{"c":true,"d":null},"b":1}`},
-		{`[3, 1, 2]`, `[3,1,2]`},
-		{`12345678901234567890`, `12345678901234567890`},
-		{` "x" `, `"x"`},
-	}
-	for _, tt := range tests {
-		got, err := CanonicalJSON(json.RawMessage(tt.in))
-		if err != nil || string(got) != tt.want {
-			t.Errorf("%s: %s (err %v), want %s", tt.in, got, err, tt.want)
-		}
-	}
-	if _, err := CanonicalJSON(json.RawMessage(`{`)); err == nil {
-		t.Error("invalid JSON accepted")
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/internal/plural"
 )
 
@@ -24,12 +25,6 @@ const (
 	DefaultJobTimeout      = 30 * time.Minute
 	DefaultMaxFetch        = 16
 )
-
-// ErrNoHandlers means a pool was started with an empty registry.
-var ErrNoHandlers = errors.New("no handlers registered")
-
-// ErrPoolStarted means Start was called on a pool that already started.
-var ErrPoolStarted = errors.New("pool already started")
 
 // PoolConfig configures a worker pool. Zero fields take the defaults.
 type PoolConfig struct {
@@ -56,13 +51,13 @@ type PoolConfig struct {
 	TimeoutGrace time.Duration
 	// Retry is the retry policy of jobs whose job and handler set none. Zero
 	// fields take the RetryPolicy defaults.
-	Retry RetryPolicy
+	Retry jobs.RetryPolicy
 	// Middleware wraps every handler, the first outermost. RecoverPanics is
 	// always installed outside of it.
 	Middleware []Middleware
 	// Tenants runs tenant handlers in their tenant's scope; required when the
 	// registry has tenant handlers.
-	Tenants TenantExecutor
+	Tenants jobs.TenantExecutor
 	// RetryUnknownTenant retries jobs whose tenant is unknown or disabled;
 	// by default they go straight to the dead-letter queue.
 	RetryUnknownTenant bool
@@ -93,7 +88,7 @@ type PoolConfig struct {
 	// Clock tells the time. Default: the backend's clock (TimeSource; the
 	// Redis server's for the Redis backend), else SystemClock. Set it in
 	// tests only: all processes sharing a backend must agree on the time.
-	Clock Clock
+	Clock jobs.Clock
 	// Random returns numbers in [0, 1) for retry jitter. Default math/rand/v2.
 	Random func() float64
 }
@@ -132,10 +127,10 @@ func (c PoolConfig) withDefaults(reg *Registry) PoolConfig {
 
 func (c PoolConfig) validate(reg *Registry) error {
 	if len(reg.Types()) == 0 {
-		return ErrNoHandlers
+		return jobs.ErrNoHandlers
 	}
 	for q, n := range c.Queues {
-		if err := ValidateQueueName(q); err != nil {
+		if err := jobs.ValidateQueueName(q); err != nil {
 			return err
 		}
 		if n <= 0 {
@@ -160,9 +155,9 @@ func (c PoolConfig) validate(reg *Registry) error {
 // gets none. A suspect job (Job.Suspect) runs alone in the process, and
 // the pool takes no jobs while one waits for its turn (see IsolationWindow).
 type Pool struct {
-	backend Backend
+	backend jobs.Backend
 	// ackDequeuer is backend when it is one, else nil.
-	ackDequeuer AckDequeuer
+	ackDequeuer jobs.AckDequeuer
 	registry    *Registry
 	cfg         PoolConfig
 	log         *slog.Logger
@@ -195,7 +190,7 @@ type Pool struct {
 }
 
 // NewPool returns a pool that runs registry's handlers on jobs of backend.
-func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error) {
+func NewPool(backend jobs.Backend, registry *Registry, cfg PoolConfig) (*Pool, error) {
 	if backend == nil || registry == nil {
 		return nil, errors.New("new pool: backend and registry are required")
 	}
@@ -214,7 +209,7 @@ func NewPool(backend Backend, registry *Registry, cfg PoolConfig) (*Pool, error)
 		workers:  make(map[string]*queueWorkers, len(cfg.Queues)),
 		turns:    newTurns(),
 	}
-	p.ackDequeuer, _ = backend.(AckDequeuer)
+	p.ackDequeuer, _ = backend.(jobs.AckDequeuer)
 	for q, n := range cfg.Queues {
 		w := &queueWorkers{free: make(chan int, n), slots: make([]workerSlot, n)}
 		for i := range w.slots {
@@ -249,12 +244,12 @@ func (p *Pool) Start(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.started {
-		return ErrPoolStarted
+		return jobs.ErrPoolStarted
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if pf, ok := p.backend.(Preflighter); ok {
+	if pf, ok := p.backend.(jobs.Preflighter); ok {
 		if err := pf.Preflight(ctx); err != nil {
 			return fmt.Errorf("jobs: start pool: %w", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -24,7 +25,7 @@ func BenchmarkPoolThroughput(b *testing.B) {
 			var done atomic.Int64
 			finished := make(chan struct{})
 			target := int64(b.N)
-			if err := reg.Register("noop", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+			if err := reg.Register("noop", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 				if done.Add(1) == target {
 					close(finished)
 				}
@@ -33,7 +34,7 @@ func BenchmarkPoolThroughput(b *testing.B) {
 				b.Fatal(err)
 			}
 			pool, err := runtime.NewPool(backend, reg, runtime.PoolConfig{
-				Queues: map[string]int{runtime.DefaultQueue: 16},
+				Queues: map[string]int{jobs.DefaultQueue: 16},
 				Logger: quietLogger(),
 			})
 			if err != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -29,7 +30,7 @@ func (f *fakeTenants) RunInTenant(ctx context.Context, tenantID string, fn func(
 	known := f.known[tenantID]
 	f.mu.Unlock()
 	if !known {
-		return fmt.Errorf("tenant %q: %w", tenantID, runtime.ErrTenantNotFound)
+		return fmt.Errorf("tenant %q: %w", tenantID, jobs.ErrTenantNotFound)
 	}
 	return fn(ctx, nil)
 }
@@ -39,29 +40,29 @@ func TestPoolTenantJobs(t *testing.T) {
 		name        string
 		tenant      string
 		retryTenant bool
-		wantState   runtime.State
+		wantState   jobs.State
 		wantErrType string
 	}{
-		{"known tenant runs in its scope", "acme", false, runtime.StateCompleted, ""},
-		{"unknown tenant goes to the DLQ", "nobody", false, runtime.StateFailed, runtime.ErrorTypeTenant},
-		{"unknown tenant retries when asked", "nobody", true, runtime.StateRetrying, runtime.ErrorTypeTenant},
-		{"tenant job without tenant fails", "", false, runtime.StateFailed, runtime.ErrorTypeTenant},
+		{"known tenant runs in its scope", "acme", false, jobs.StateCompleted, ""},
+		{"unknown tenant goes to the DLQ", "nobody", false, jobs.StateFailed, jobs.ErrorTypeTenant},
+		{"unknown tenant retries when asked", "nobody", true, jobs.StateRetrying, jobs.ErrorTypeTenant},
+		{"tenant job without tenant fails", "", false, jobs.StateFailed, jobs.ErrorTypeTenant},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			var seen atomic.Value
-			if err := h.reg.RegisterTenant("notify", func(ctx context.Context, tx *sql.Tx, j runtime.Job) (json.RawMessage, error) {
-				id, _ := runtime.TenantIDFromContext(ctx)
+			if err := h.reg.RegisterTenant("notify", func(ctx context.Context, tx *sql.Tx, j jobs.Job) (json.RawMessage, error) {
+				id, _ := jobs.TenantIDFromContext(ctx)
 				seen.Store(id)
 				return nil, nil
 			}); err != nil {
 				t.Fatal(err)
 			}
 			tenants := &fakeTenants{known: map[string]bool{"acme": true}}
-			retry := runtime.RetryPolicy{Backoff: runtime.BackoffConstant, InitialDelay: time.Hour, Jitter: runtime.NoJitter, MaxDelay: time.Hour}
+			retry := jobs.RetryPolicy{Backoff: jobs.BackoffConstant, InitialDelay: time.Hour, Jitter: jobs.NoJitter, MaxDelay: time.Hour}
 			h.start(runtime.PoolConfig{Tenants: tenants, RetryUnknownTenant: tt.retryTenant, Retry: retry})
-			job := h.enqueue("notify", runtime.ForTenant(tt.tenant))
+			job := h.enqueue("notify", jobs.ForTenant(tt.tenant))
 			got := h.waitState(job.ID, tt.wantState)
 			if tt.wantErrType == "" {
 				if seen.Load() != tt.tenant {
@@ -81,12 +82,12 @@ func TestPoolTenantJobs(t *testing.T) {
 
 func TestPoolRunsSchedulesWithHooks(t *testing.T) {
 	h := newHarness(t)
-	ran := make(chan runtime.Job, 10)
-	h.register("tick", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	ran := make(chan jobs.Job, 10)
+	h.register("tick", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		ran <- j
 		return nil, nil
 	})
-	hook := func(ctx context.Context, j *runtime.Job) error {
+	hook := func(ctx context.Context, j *jobs.Job) error {
 		j.Metadata = map[string]string{"via": "hook"}
 		return nil
 	}
@@ -109,7 +110,7 @@ func TestPoolCancelsRunningJob(t *testing.T) {
 	started := make(chan struct{})
 	stopped := make(chan error, 1)
 	var calls atomic.Int32
-	h.register("long", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	h.register("long", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		calls.Add(1)
 		close(started)
 		<-ctx.Done()
@@ -125,7 +126,7 @@ func TestPoolCancelsRunningJob(t *testing.T) {
 	}
 	select {
 	case cause := <-stopped:
-		if !errors.Is(cause, runtime.ErrJobCancelled) {
+		if !errors.Is(cause, jobs.ErrJobCancelled) {
 			t.Fatalf("handler stopped with cause %v, want ErrJobCancelled", cause)
 		}
 	case <-time.After(time.Second):
@@ -133,7 +134,7 @@ func TestPoolCancelsRunningJob(t *testing.T) {
 	}
 	t.Logf("handler stopped %s after the cancel", time.Since(begin))
 	time.Sleep(50 * time.Millisecond) // a retry would have started by now
-	got := h.waitState(job.ID, runtime.StateCancelled)
+	got := h.waitState(job.ID, jobs.StateCancelled)
 	if calls.Load() != 1 || got.Attempt != 1 {
 		t.Fatalf("handler ran %d times, attempt %d: a cancelled job must not be retried", calls.Load(), got.Attempt)
 	}
@@ -145,7 +146,7 @@ type flakyAcks struct {
 	failures atomic.Int32
 }
 
-func (f *flakyAcks) Ack(ctx context.Context, job runtime.Job) error {
+func (f *flakyAcks) Ack(ctx context.Context, job jobs.Job) error {
 	if f.failures.Add(-1) >= 0 {
 		return errors.New("connection refused")
 	}
@@ -153,7 +154,7 @@ func (f *flakyAcks) Ack(ctx context.Context, job runtime.Job) error {
 }
 
 // AckDequeue fails as Ack does: the pool stores outcomes through it.
-func (f *flakyAcks) AckDequeue(ctx context.Context, job runtime.Job, lease time.Duration) ([]runtime.Job, error) {
+func (f *flakyAcks) AckDequeue(ctx context.Context, job jobs.Job, lease time.Duration) ([]jobs.Job, error) {
 	if f.failures.Add(-1) >= 0 {
 		return nil, errors.New("connection refused")
 	}
@@ -164,16 +165,16 @@ func TestPoolRetriesAcks(t *testing.T) {
 	tests := []struct {
 		name      string
 		failures  int32
-		wantState runtime.State
+		wantState jobs.State
 	}{
-		{"two failed acks are retried", 2, runtime.StateCompleted},
+		{"two failed acks are retried", 2, jobs.StateCompleted},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := &flakyAcks{Backend: memory.New()}
 			b.failures.Store(tt.failures)
 			reg := runtime.NewRegistry()
-			if err := reg.Register("t", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) { return nil, nil }); err != nil {
+			if err := reg.Register("t", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) { return nil, nil }); err != nil {
 				t.Fatal(err)
 			}
 			p, err := runtime.NewPool(b, reg, runtime.PoolConfig{Logger: quietLogger(), DisableScheduler: true})
@@ -223,7 +224,7 @@ func (g *gatedAckDequeue) PromoteDue(ctx context.Context) (int, error) {
 	return g.Backend.PromoteDue(ctx)
 }
 
-func (g *gatedAckDequeue) AckDequeue(ctx context.Context, job runtime.Job, lease time.Duration) ([]runtime.Job, error) {
+func (g *gatedAckDequeue) AckDequeue(ctx context.Context, job jobs.Job, lease time.Duration) ([]jobs.Job, error) {
 	g.once.Do(func() { close(g.entered) })
 	<-g.proceed
 	return g.Backend.AckDequeue(ctx, job, lease)
@@ -236,13 +237,13 @@ func TestPoolHandsBackJobTakenAtShutdown(t *testing.T) {
 		taking: make(chan context.Context, 1)}
 	var runs sync.Map
 	reg := runtime.NewRegistry()
-	if err := reg.Register("t", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	if err := reg.Register("t", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		runs.Store(j.ID, true)
 		return nil, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := runtime.NewPool(b, reg, runtime.PoolConfig{Logger: quietLogger(), Queues: map[string]int{runtime.DefaultQueue: 1}})
+	p, err := runtime.NewPool(b, reg, runtime.PoolConfig{Logger: quietLogger(), Queues: map[string]int{jobs.DefaultQueue: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,11 +270,11 @@ func TestPoolHandsBackJobTakenAtShutdown(t *testing.T) {
 	}
 	for _, want := range []struct {
 		id      string
-		state   runtime.State
+		state   jobs.State
 		attempt int
 	}{
-		{first.ID, runtime.StateCompleted, 1},
-		{second.ID, runtime.StatePending, 0}, // back in the queue, attempt uncounted
+		{first.ID, jobs.StateCompleted, 1},
+		{second.ID, jobs.StatePending, 0}, // back in the queue, attempt uncounted
 	} {
 		j, err := b.Job(context.Background(), want.id)
 		if err != nil || j.State != want.state || j.Attempt != want.attempt {

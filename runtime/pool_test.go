@@ -14,12 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/runtime"
 )
 
 // fastRetry retries at once so that tests do not wait for backoff.
-var fastRetry = runtime.RetryPolicy{Backoff: runtime.BackoffConstant, InitialDelay: time.Millisecond, MaxDelay: time.Millisecond, Jitter: runtime.NoJitter}
+var fastRetry = jobs.RetryPolicy{Backoff: jobs.BackoffConstant, InitialDelay: time.Millisecond, MaxDelay: time.Millisecond, Jitter: jobs.NoJitter}
 
 type harness struct {
 	t       *testing.T
@@ -45,7 +46,7 @@ func (h *harness) start(cfg runtime.PoolConfig) {
 	if cfg.SchedulerInterval == 0 {
 		cfg.SchedulerInterval = 5 * time.Millisecond
 	}
-	if cfg.Retry == (runtime.RetryPolicy{}) {
+	if cfg.Retry == (jobs.RetryPolicy{}) {
 		cfg.Retry = fastRetry
 	}
 	p, err := runtime.NewPool(h.backend, h.reg, cfg)
@@ -66,7 +67,7 @@ func (h *harness) register(jobType string, fn runtime.Handler, opts ...runtime.H
 	}
 }
 
-func (h *harness) enqueue(jobType string, opts ...runtime.EnqueueOption) runtime.Job {
+func (h *harness) enqueue(jobType string, opts ...jobs.EnqueueOption) jobs.Job {
 	h.t.Helper()
 	j, err := h.client.Enqueue(context.Background(), jobType, json.RawMessage(`{"n":1}`), opts...)
 	if err != nil {
@@ -76,7 +77,7 @@ func (h *harness) enqueue(jobType string, opts ...runtime.EnqueueOption) runtime
 }
 
 // waitState polls until job id is in state want and returns it.
-func (h *harness) waitState(id string, want runtime.State) runtime.Job {
+func (h *harness) waitState(id string, want jobs.State) jobs.Job {
 	h.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -96,45 +97,45 @@ func TestPoolOutcomes(t *testing.T) {
 	tests := []struct {
 		name        string
 		handler     runtime.Handler
-		opts        []runtime.EnqueueOption
-		wantState   runtime.State
+		opts        []jobs.EnqueueOption
+		wantState   jobs.State
 		wantAttempt int
 		wantErrType string
 		wantErrMsg  string
 		wantResult  string
 	}{
 		{name: "success stores the result",
-			handler: func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+			handler: func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 				return json.RawMessage(`{"ok":true}`), nil
 			},
-			wantState: runtime.StateCompleted, wantAttempt: 1, wantResult: `{"ok":true}`},
+			wantState: jobs.StateCompleted, wantAttempt: 1, wantResult: `{"ok":true}`},
 		{name: "error exhausts retries into the DLQ",
-			handler:   func(ctx context.Context, j runtime.Job) (json.RawMessage, error) { return nil, errBoom },
-			opts:      []runtime.EnqueueOption{runtime.WithMaxRetries(2)},
-			wantState: runtime.StateFailed, wantAttempt: 3, wantErrType: "error", wantErrMsg: "boom"},
+			handler:   func(ctx context.Context, j jobs.Job) (json.RawMessage, error) { return nil, errBoom },
+			opts:      []jobs.EnqueueOption{jobs.WithMaxRetries(2)},
+			wantState: jobs.StateFailed, wantAttempt: 3, wantErrType: "error", wantErrMsg: "boom"},
 		{name: "skip retry fails at once",
-			handler: func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
-				return nil, runtime.SkipRetry(errBoom)
+			handler: func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
+				return nil, jobs.SkipRetry(errBoom)
 			},
-			wantState: runtime.StateFailed, wantAttempt: 1, wantErrType: "error", wantErrMsg: "boom"},
+			wantState: jobs.StateFailed, wantAttempt: 1, wantErrType: "error", wantErrMsg: "boom"},
 		{name: "panic is a failed attempt with a stack trace",
-			handler:   func(ctx context.Context, j runtime.Job) (json.RawMessage, error) { panic("kaboom") },
-			opts:      []runtime.EnqueueOption{runtime.WithMaxRetries(0)},
-			wantState: runtime.StateFailed, wantAttempt: 1, wantErrType: runtime.ErrorTypePanic, wantErrMsg: "handler panicked: kaboom"},
+			handler:   func(ctx context.Context, j jobs.Job) (json.RawMessage, error) { panic("kaboom") },
+			opts:      []jobs.EnqueueOption{jobs.WithMaxRetries(0)},
+			wantState: jobs.StateFailed, wantAttempt: 1, wantErrType: jobs.ErrorTypePanic, wantErrMsg: "handler panicked: kaboom"},
 		{name: "timeout",
-			handler: func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+			handler: func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 				<-ctx.Done()
 				return nil, ctx.Err()
 			},
-			opts:      []runtime.EnqueueOption{runtime.WithMaxRetries(0), runtime.WithTimeout(20 * time.Millisecond)},
-			wantState: runtime.StateFailed, wantAttempt: 1, wantErrType: runtime.ErrorTypeTimeout,
+			opts:      []jobs.EnqueueOption{jobs.WithMaxRetries(0), jobs.WithTimeout(20 * time.Millisecond)},
+			wantState: jobs.StateFailed, wantAttempt: 1, wantErrType: jobs.ErrorTypeTimeout,
 			wantErrMsg: "attempt timed out after 20ms: context deadline exceeded"},
 		{name: "typed error names its type",
-			handler: func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+			handler: func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 				return nil, fmt.Errorf("wrapped: %w", &json.SyntaxError{})
 			},
-			opts:      []runtime.EnqueueOption{runtime.WithMaxRetries(0)},
-			wantState: runtime.StateFailed, wantAttempt: 1, wantErrType: "*json.SyntaxError", wantErrMsg: "wrapped: "},
+			opts:      []jobs.EnqueueOption{jobs.WithMaxRetries(0)},
+			wantState: jobs.StateFailed, wantAttempt: 1, wantErrType: "*json.SyntaxError", wantErrMsg: "wrapped: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,10 +159,10 @@ func TestPoolOutcomes(t *testing.T) {
 			if got.Error == nil || got.Error.Type != tt.wantErrType || got.Error.Message != tt.wantErrMsg {
 				t.Fatalf("error %+v, want type %q message %q", got.Error, tt.wantErrType, tt.wantErrMsg)
 			}
-			if tt.wantErrType == runtime.ErrorTypePanic && !strings.Contains(got.Error.Stacktrace, "pool_test.go") {
+			if tt.wantErrType == jobs.ErrorTypePanic && !strings.Contains(got.Error.Stacktrace, "pool_test.go") {
 				t.Errorf("panic stack trace does not show the handler:\n%s", got.Error.Stacktrace)
 			}
-			dead, err := h.backend.DeadLetters(context.Background(), runtime.DeadLetterQuery{})
+			dead, err := h.backend.DeadLetters(context.Background(), jobs.DeadLetterQuery{})
 			if err != nil || len(dead) != 1 || dead[0].ID != job.ID {
 				t.Fatalf("dead letters %v (err %v), want [%s]", ids(dead), err, job.ID)
 			}
@@ -169,9 +170,9 @@ func TestPoolOutcomes(t *testing.T) {
 	}
 }
 
-func ids(jobs []runtime.Job) []string {
-	out := make([]string, len(jobs))
-	for i, j := range jobs {
+func ids(batch []jobs.Job) []string {
+	out := make([]string, len(batch))
+	for i, j := range batch {
 		out[i] = j.ID
 	}
 	return out
@@ -180,7 +181,7 @@ func ids(jobs []runtime.Job) []string {
 func TestPoolRetriesThenSucceeds(t *testing.T) {
 	h := newHarness(t)
 	var calls atomic.Int32
-	h.register("flaky", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	h.register("flaky", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		if calls.Add(1) <= 2 {
 			return nil, fmt.Errorf("attempt %d: gateway unavailable", j.Attempt)
 		}
@@ -188,7 +189,7 @@ func TestPoolRetriesThenSucceeds(t *testing.T) {
 	})
 	h.start(runtime.PoolConfig{})
 	job := h.enqueue("flaky")
-	got := h.waitState(job.ID, runtime.StateCompleted)
+	got := h.waitState(job.ID, jobs.StateCompleted)
 	if got.Attempt != 3 || calls.Load() != 3 {
 		t.Fatalf("attempt %d after %d calls, want 3", got.Attempt, calls.Load())
 	}
@@ -201,15 +202,15 @@ func TestPoolBackoffFollowsPolicy(t *testing.T) {
 	h := newHarness(t)
 	var mu sync.Mutex
 	var starts []time.Time
-	h.register("slow_retry", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	h.register("slow_retry", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		mu.Lock()
 		starts = append(starts, time.Now())
 		mu.Unlock()
 		return nil, errors.New("no")
-	}, runtime.WithHandlerRetry(runtime.RetryPolicy{InitialDelay: 40 * time.Millisecond, Jitter: runtime.NoJitter}))
+	}, runtime.WithHandlerRetry(jobs.RetryPolicy{InitialDelay: 40 * time.Millisecond, Jitter: jobs.NoJitter}))
 	h.start(runtime.PoolConfig{})
-	job := h.enqueue("slow_retry", runtime.WithMaxRetries(2))
-	h.waitState(job.ID, runtime.StateFailed)
+	job := h.enqueue("slow_retry", jobs.WithMaxRetries(2))
+	h.waitState(job.ID, jobs.StateFailed)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(starts) != 3 {
@@ -225,12 +226,12 @@ func TestPoolBackoffFollowsPolicy(t *testing.T) {
 
 func TestPoolUnknownJobTypeGoesToDLQ(t *testing.T) {
 	h := newHarness(t)
-	h.register("known", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) { return nil, nil })
+	h.register("known", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) { return nil, nil })
 	h.start(runtime.PoolConfig{})
 	job := h.enqueue("unknown")
-	got := h.waitState(job.ID, runtime.StateFailed)
+	got := h.waitState(job.ID, jobs.StateFailed)
 	want := `no handler is registered for job type "unknown" (registered: [known])`
-	if got.Attempt != 1 || got.Error.Type != runtime.ErrorTypeUnknownJobType || got.Error.Message != want {
+	if got.Attempt != 1 || got.Error.Type != jobs.ErrorTypeUnknownJobType || got.Error.Message != want {
 		t.Fatalf("attempt %d error %+v, want one attempt failing with %q", got.Attempt, got.Error, want)
 	}
 }
@@ -239,20 +240,20 @@ func TestPoolRetryFromDeadLetterQueue(t *testing.T) {
 	h := newHarness(t)
 	var fail atomic.Bool
 	fail.Store(true)
-	h.register("fixable", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	h.register("fixable", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		if fail.Load() {
 			return nil, errors.New("bug")
 		}
 		return nil, nil
 	})
 	h.start(runtime.PoolConfig{})
-	job := h.enqueue("fixable", runtime.WithMaxRetries(0))
-	h.waitState(job.ID, runtime.StateFailed)
+	job := h.enqueue("fixable", jobs.WithMaxRetries(0))
+	h.waitState(job.ID, jobs.StateFailed)
 	fail.Store(false)
 	if _, err := h.client.RetryDeadLetter(context.Background(), job.ID); err != nil {
 		t.Fatal(err)
 	}
-	got := h.waitState(job.ID, runtime.StateCompleted)
+	got := h.waitState(job.ID, jobs.StateCompleted)
 	if got.Attempt != 1 {
 		t.Fatalf("attempt %d after retry from the DLQ, want a fresh count of 1", got.Attempt)
 	}
@@ -262,16 +263,16 @@ func TestPoolRunsByPriority(t *testing.T) {
 	h := newHarness(t)
 	var mu sync.Mutex
 	var order []string
-	h.register("p", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	h.register("p", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		mu.Lock()
 		order = append(order, j.Metadata["name"])
 		mu.Unlock()
 		return nil, nil
 	})
-	for i, p := range []runtime.Priority{runtime.PriorityLow, runtime.PriorityNormal, runtime.PriorityHigh, runtime.PriorityCritical, runtime.PriorityLow} {
-		h.enqueue("p", runtime.WithPriority(p), runtime.WithMetadata("name", fmt.Sprintf("%s%d", p, i)))
+	for i, p := range []jobs.Priority{jobs.PriorityLow, jobs.PriorityNormal, jobs.PriorityHigh, jobs.PriorityCritical, jobs.PriorityLow} {
+		h.enqueue("p", jobs.WithPriority(p), jobs.WithMetadata("name", fmt.Sprintf("%s%d", p, i)))
 	}
-	h.start(runtime.PoolConfig{Queues: map[string]int{runtime.DefaultQueue: 1}})
+	h.start(runtime.PoolConfig{Queues: map[string]int{jobs.DefaultQueue: 1}})
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		mu.Lock()
@@ -296,7 +297,7 @@ func TestPoolMiddlewareOrder(t *testing.T) {
 	var trace []string
 	mark := func(name string) runtime.Middleware {
 		return func(next runtime.Handler) runtime.Handler {
-			return func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+			return func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 				mu.Lock()
 				trace = append(trace, name)
 				mu.Unlock()
@@ -304,14 +305,14 @@ func TestPoolMiddlewareOrder(t *testing.T) {
 			}
 		}
 	}
-	h.register("m", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	h.register("m", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		mu.Lock()
 		trace = append(trace, "handler")
 		mu.Unlock()
 		return nil, nil
 	}, runtime.WithHandlerMiddleware(mark("type")))
 	h.start(runtime.PoolConfig{Middleware: []runtime.Middleware{mark("global1"), mark("global2")}})
-	h.waitState(h.enqueue("m").ID, runtime.StateCompleted)
+	h.waitState(h.enqueue("m").ID, jobs.StateCompleted)
 	mu.Lock()
 	defer mu.Unlock()
 	if got := strings.Join(trace, ","); got != "global1,global2,type,handler" {
@@ -321,7 +322,7 @@ func TestPoolMiddlewareOrder(t *testing.T) {
 
 func TestPoolRenewsLeasesOfLongJobs(t *testing.T) {
 	h := newHarness(t)
-	h.register("long", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	h.register("long", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		select {
 		case <-time.After(400 * time.Millisecond):
 			return nil, nil
@@ -332,7 +333,7 @@ func TestPoolRenewsLeasesOfLongJobs(t *testing.T) {
 	// The lease is far shorter than the job, and expired leases are
 	// recovered every 5 ms: only the heartbeat keeps the job.
 	h.start(runtime.PoolConfig{Lease: 90 * time.Millisecond})
-	got := h.waitState(h.enqueue("long").ID, runtime.StateCompleted)
+	got := h.waitState(h.enqueue("long").ID, jobs.StateCompleted)
 	if got.Attempt != 1 {
 		t.Fatalf("attempt %d: the lease expired while the job ran", got.Attempt)
 	}
@@ -341,14 +342,14 @@ func TestPoolRenewsLeasesOfLongJobs(t *testing.T) {
 func TestPoolReportsWorkers(t *testing.T) {
 	h := newHarness(t)
 	release := make(chan struct{})
-	h.register("block", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	h.register("block", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		<-release
 		return nil, nil
 	})
-	h.start(runtime.PoolConfig{Queues: map[string]int{runtime.DefaultQueue: 2}, Lease: 60 * time.Millisecond})
+	h.start(runtime.PoolConfig{Queues: map[string]int{jobs.DefaultQueue: 2}, Lease: 60 * time.Millisecond})
 	defer close(release)
 	job := h.enqueue("block")
-	h.waitState(job.ID, runtime.StateRunning)
+	h.waitState(job.ID, jobs.StateRunning)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		st, err := h.backend.Stats(context.Background())
@@ -357,10 +358,10 @@ func TestPoolReportsWorkers(t *testing.T) {
 		}
 		var running, idle int
 		for _, w := range st.Workers {
-			if w.Status == runtime.WorkerRunning && w.JobID == job.ID && w.JobType == "block" {
+			if w.Status == jobs.WorkerRunning && w.JobID == job.ID && w.JobType == "block" {
 				running++
 			}
-			if w.Status == runtime.WorkerIdle {
+			if w.Status == jobs.WorkerIdle {
 				idle++
 			}
 		}
@@ -377,23 +378,23 @@ func TestPoolReportsWorkers(t *testing.T) {
 func TestPoolGracefulShutdown(t *testing.T) {
 	h := newHarness(t)
 	started := make(chan struct{}, 1)
-	h.register("slow", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	h.register("slow", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		started <- struct{}{}
 		time.Sleep(100 * time.Millisecond)
 		return nil, nil
 	})
-	h.start(runtime.PoolConfig{Queues: map[string]int{runtime.DefaultQueue: 1}})
+	h.start(runtime.PoolConfig{Queues: map[string]int{jobs.DefaultQueue: 1}})
 	first := h.enqueue("slow")
 	<-started
-	queued := []runtime.Job{h.enqueue("slow"), h.enqueue("slow")}
+	queued := []jobs.Job{h.enqueue("slow"), h.enqueue("slow")}
 	if err := h.pool.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if j, _ := h.backend.Job(context.Background(), first.ID); j.State != runtime.StateCompleted {
+	if j, _ := h.backend.Job(context.Background(), first.ID); j.State != jobs.StateCompleted {
 		t.Fatalf("running job ended %s, want completed before shutdown returned", j.State)
 	}
 	for _, q := range queued {
-		if j, _ := h.backend.Job(context.Background(), q.ID); j.State != runtime.StatePending || j.Attempt != 0 {
+		if j, _ := h.backend.Job(context.Background(), q.ID); j.State != jobs.StatePending || j.Attempt != 0 {
 			t.Fatalf("unstarted job is %s attempt %d, want pending attempt 0", j.State, j.Attempt)
 		}
 	}
@@ -402,7 +403,7 @@ func TestPoolGracefulShutdown(t *testing.T) {
 func TestPoolShutdownTimeoutHandsJobsBack(t *testing.T) {
 	h := newHarness(t)
 	started := make(chan struct{})
-	h.register("stuck", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	h.register("stuck", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		close(started)
 		<-ctx.Done()
 		return nil, ctx.Err()
@@ -414,18 +415,18 @@ func TestPoolShutdownTimeoutHandsJobsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := h.backend.Job(context.Background(), job.ID)
-	if got.State != runtime.StatePending || got.Attempt != 0 {
+	if got.State != jobs.StatePending || got.Attempt != 0 {
 		t.Fatalf("interrupted job is %s attempt %d, want pending with the attempt given back", got.State, got.Attempt)
 	}
 }
 
 func TestNewPoolRefusesBadConfig(t *testing.T) {
 	withHandler := runtime.NewRegistry()
-	if err := withHandler.Register("a", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) { return nil, nil }); err != nil {
+	if err := withHandler.Register("a", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) { return nil, nil }); err != nil {
 		t.Fatal(err)
 	}
 	withTenant := runtime.NewRegistry()
-	if err := withTenant.RegisterTenant("t", func(ctx context.Context, tx *sql.Tx, j runtime.Job) (json.RawMessage, error) { return nil, nil }); err != nil {
+	if err := withTenant.RegisterTenant("t", func(ctx context.Context, tx *sql.Tx, j jobs.Job) (json.RawMessage, error) { return nil, nil }); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -437,7 +438,7 @@ func TestNewPoolRefusesBadConfig(t *testing.T) {
 		{"no handlers", runtime.NewRegistry(), runtime.PoolConfig{}, "new pool: no handlers registered"},
 		{"zero workers", withHandler, runtime.PoolConfig{Queues: map[string]int{"q": 0}}, `new pool: queue "q": 0 workers; want at least 1`},
 		{"bad queue", withHandler, runtime.PoolConfig{Queues: map[string]int{"a b": 1}}, `new pool: invalid job: queue name "a b" contains white space or a control character`},
-		{"bad retry", withHandler, runtime.PoolConfig{Retry: runtime.RetryPolicy{Backoff: "x"}}, `new pool: unknown backoff "x" (want exponential, linear or constant)`},
+		{"bad retry", withHandler, runtime.PoolConfig{Retry: jobs.RetryPolicy{Backoff: "x"}}, `new pool: unknown backoff "x" (want exponential, linear or constant)`},
 		{"tenant without executor", withTenant, runtime.PoolConfig{}, "new pool: the registry has tenant handlers but PoolConfig.Tenants is nil"},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/jobsgo/jobs"
 )
 
 // UnservedCheckInterval is how often a pool reads the backend's Stats to
@@ -25,7 +27,7 @@ func (r *Registry) typesByQueue() map[string][]string {
 	defer r.mu.RUnlock()
 	byQueue := make(map[string][]string)
 	for jobType, reg := range r.handlers {
-		q := cmp.Or(reg.config.Queue, DefaultQueue)
+		q := cmp.Or(reg.config.Queue, jobs.DefaultQueue)
 		byQueue[q] = append(byQueue[q], jobType)
 	}
 	for _, types := range byQueue {
@@ -102,34 +104,6 @@ func (p *Pool) checkUnserved(ctx context.Context, now time.Time) {
 		}
 		w.warned[q] = true
 		p.log.Warn("jobs: jobs are pending in a queue that no live worker serves; they wait until a pool serves it",
-			"queue", q, "pending", s.queue(q).Pending, "served_here", slices.Sorted(maps.Keys(p.cfg.Queues)))
+			"queue", q, "pending", s.Queue(q).Pending, "served_here", slices.Sorted(maps.Keys(p.cfg.Queues)))
 	}
-}
-
-// UnservedQueues lists, sorted, the queues of s that hold pending jobs
-// while no live worker of s.Workers serves them. The admin API and the
-// jobs command mark them (admin.QueueStats.Unserved).
-func (s Stats) UnservedQueues() []string {
-	served := make(map[string]bool, len(s.Queues))
-	for _, w := range s.Workers {
-		served[w.Queue] = true
-	}
-	var out []string
-	for _, q := range s.Queues {
-		if q.Pending > 0 && !served[q.Name] {
-			out = append(out, q.Name)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// queue returns the figures of the queue called name (zero when absent).
-func (s Stats) queue(name string) QueueStats {
-	for _, q := range s.Queues {
-		if q.Name == name {
-			return q
-		}
-	}
-	return QueueStats{Name: name}
 }

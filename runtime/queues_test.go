@@ -10,10 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 )
 
-func noop(context.Context, runtime.Job) (json.RawMessage, error) { return nil, nil }
+func noop(context.Context, jobs.Job) (json.RawMessage, error) { return nil, nil }
 
 // TestPoolServesHandlerQueuesByDefault checks that a pool with no Queues
 // serves the queue of every registered handler, DefaultWorkers each: the
@@ -22,12 +23,12 @@ func TestPoolServesHandlerQueuesByDefault(t *testing.T) {
 	h := newHarness(t)
 	h.register("ship", noop, runtime.WithHandlerQueue("shipping"))
 	h.register("mail", noop)
-	if got, want := h.reg.Queues(), []string{runtime.DefaultQueue, "shipping"}; !slices.Equal(got, want) {
+	if got, want := h.reg.Queues(), []string{jobs.DefaultQueue, "shipping"}; !slices.Equal(got, want) {
 		t.Fatalf("Registry.Queues = %v; want %v", got, want)
 	}
 	h.start(runtime.PoolConfig{})
-	h.waitState(h.enqueue("ship", runtime.WithQueue("shipping")).ID, runtime.StateCompleted)
-	h.waitState(h.enqueue("mail").ID, runtime.StateCompleted)
+	h.waitState(h.enqueue("ship", jobs.WithQueue("shipping")).ID, jobs.StateCompleted)
+	h.waitState(h.enqueue("mail").ID, jobs.StateCompleted)
 	s, err := h.backend.Stats(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +37,7 @@ func TestPoolServesHandlerQueuesByDefault(t *testing.T) {
 	for _, w := range s.Workers {
 		workers[w.Queue]++
 	}
-	if want := map[string]int{runtime.DefaultQueue: runtime.DefaultWorkers, "shipping": runtime.DefaultWorkers}; !maps.Equal(workers, want) {
+	if want := map[string]int{jobs.DefaultQueue: runtime.DefaultWorkers, "shipping": runtime.DefaultWorkers}; !maps.Equal(workers, want) {
 		t.Fatalf("workers by queue %v; want %v", workers, want)
 	}
 }
@@ -58,9 +59,9 @@ func TestPoolWarnsOfQueueMismatch(t *testing.T) {
 		queues map[string]int
 		want   []string // the queue= of each warning, in order
 	}{
-		{"typo", map[string]int{"shiping": 1, runtime.DefaultQueue: 1}, []string{"queue=shipping", "queue=shiping"}},
-		{"only the default queue", map[string]int{runtime.DefaultQueue: 1}, []string{"queue=shipping"}},
-		{"every handler queue", map[string]int{"shipping": 2, runtime.DefaultQueue: 1}, nil},
+		{"typo", map[string]int{"shiping": 1, jobs.DefaultQueue: 1}, []string{"queue=shipping", "queue=shiping"}},
+		{"only the default queue", map[string]int{jobs.DefaultQueue: 1}, []string{"queue=shipping"}},
+		{"every handler queue", map[string]int{"shipping": 2, jobs.DefaultQueue: 1}, nil},
 		{"no queues configured", nil, nil},
 	}
 	for _, tt := range tests {
@@ -94,11 +95,11 @@ func TestPoolWarnsOfQueueMismatch(t *testing.T) {
 func TestPoolWarnsOncePerUnservedQueue(t *testing.T) {
 	h := newHarness(t)
 	h.register("ship", noop, runtime.WithHandlerQueue("shipping"))
-	h.enqueue("ship", runtime.WithQueue("nowhere"))
-	h.enqueue("ship", runtime.WithQueue("nowhere"))
+	h.enqueue("ship", jobs.WithQueue("nowhere"))
+	h.enqueue("ship", jobs.WithQueue("nowhere"))
 	logs := &lockedBuffer{}
 	h.start(runtime.PoolConfig{Queues: map[string]int{"shipping": 1}, Lease: 30 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	h.waitState(h.enqueue("ship", runtime.WithQueue("shipping")).ID, runtime.StateCompleted)
+	h.waitState(h.enqueue("ship", jobs.WithQueue("shipping")).ID, jobs.StateCompleted)
 	time.Sleep(100 * time.Millisecond) // 10 heartbeats
 	warned := logs.lines("level=WARN", "no live worker serves")
 	if len(warned) != 1 || !strings.Contains(warned[0], "queue=nowhere") || !strings.Contains(warned[0], "pending=2") {
@@ -110,20 +111,20 @@ func TestPoolWarnsOncePerUnservedQueue(t *testing.T) {
 func TestStatsUnservedQueues(t *testing.T) {
 	tests := []struct {
 		name    string
-		queues  []runtime.QueueStats
+		queues  []jobs.QueueStats
 		workers []string // the queue of each live worker
 		want    []string
 	}{
-		{"pending and no worker", []runtime.QueueStats{{Name: "a", Pending: 1}}, nil, []string{"a"}},
-		{"pending and a worker", []runtime.QueueStats{{Name: "a", Pending: 3}}, []string{"a"}, nil},
-		{"no pending job", []runtime.QueueStats{{Name: "a", Scheduled: 2}}, nil, nil},
-		{"a worker of another queue", []runtime.QueueStats{{Name: "b", Pending: 1}, {Name: "a", Pending: 1}}, []string{"c"}, []string{"a", "b"}},
+		{"pending and no worker", []jobs.QueueStats{{Name: "a", Pending: 1}}, nil, []string{"a"}},
+		{"pending and a worker", []jobs.QueueStats{{Name: "a", Pending: 3}}, []string{"a"}, nil},
+		{"no pending job", []jobs.QueueStats{{Name: "a", Scheduled: 2}}, nil, nil},
+		{"a worker of another queue", []jobs.QueueStats{{Name: "b", Pending: 1}, {Name: "a", Pending: 1}}, []string{"c"}, []string{"a", "b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := runtime.Stats{Queues: tt.queues}
+			s := jobs.Stats{Queues: tt.queues}
 			for _, q := range tt.workers {
-				s.Workers = append(s.Workers, runtime.WorkerInfo{Queue: q})
+				s.Workers = append(s.Workers, jobs.WorkerInfo{Queue: q})
 			}
 			if got := s.UnservedQueues(); !slices.Equal(got, tt.want) {
 				t.Fatalf("UnservedQueues = %v; want %v", got, tt.want)

@@ -4,16 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/jobsgo/jobs"
 )
 
 // Handler runs one attempt of a job and returns its JSON result (nil for
 // none). Generated code adapts typed handlers to this form.
-type Handler func(ctx context.Context, job Job) (json.RawMessage, error)
+type Handler func(ctx context.Context, job jobs.Job) (json.RawMessage, error)
 
 // Middleware wraps a handler, for logging, metrics, tracing or recovery.
 // A pool wraps each job type's handler once, when it first runs one of its
@@ -23,33 +24,14 @@ type Middleware func(next Handler) Handler
 
 // TenantHandler runs one attempt of a tenant job inside a transaction whose
 // search_path is the tenant's schema. See TenantExecutor.
-type TenantHandler func(ctx context.Context, tx *sql.Tx, job Job) (json.RawMessage, error)
-
-// ErrSkipRetry, wrapped into a handler's error (see SkipRetry), sends the job
-// straight to the dead-letter queue however many retries it has left.
-var ErrSkipRetry = errors.New("skip retry")
-
-// SkipRetry marks err as permanent: the job is not retried. The error keeps
-// err's message and unwraps to it; errors.Is(e, ErrSkipRetry) is true.
-func SkipRetry(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &skipRetryError{err: err}
-}
-
-type skipRetryError struct{ err error }
-
-func (e *skipRetryError) Error() string        { return e.err.Error() }
-func (e *skipRetryError) Unwrap() error        { return e.err }
-func (e *skipRetryError) Is(target error) bool { return target == ErrSkipRetry }
+type TenantHandler func(ctx context.Context, tx *sql.Tx, job jobs.Job) (json.RawMessage, error)
 
 // HandlerConfig is what a registration knows of a job type besides its code.
 type HandlerConfig struct {
 	// Retry is the retry policy of the type's jobs unless a job carries its
 	// own; it overrides the pool's policy whole, and its zero fields take
 	// the RetryPolicy defaults.
-	Retry *RetryPolicy
+	Retry *jobs.RetryPolicy
 	// Timeout bounds each attempt unless the job sets its own; 0 uses the
 	// pool's default.
 	Timeout time.Duration
@@ -65,7 +47,7 @@ type HandlerConfig struct {
 type HandlerOption func(*HandlerConfig)
 
 // WithHandlerRetry sets the default retry policy of a job type.
-func WithHandlerRetry(p RetryPolicy) HandlerOption {
+func WithHandlerRetry(p jobs.RetryPolicy) HandlerOption {
 	return func(c *HandlerConfig) { c.Retry = &p }
 }
 
@@ -122,7 +104,7 @@ func (r *Registry) RegisterTenant(jobType string, h TenantHandler, opts ...Handl
 }
 
 func (r *Registry) add(jobType string, reg registration, opts []HandlerOption) error {
-	if err := ValidateJobType(jobType); err != nil {
+	if err := jobs.ValidateJobType(jobType); err != nil {
 		return fmt.Errorf("register: %w", err)
 	}
 	for _, o := range opts {
@@ -134,7 +116,7 @@ func (r *Registry) add(jobType string, reg registration, opts []HandlerOption) e
 		}
 	}
 	if reg.config.Queue != "" {
-		if err := ValidateQueueName(reg.config.Queue); err != nil {
+		if err := jobs.ValidateQueueName(reg.config.Queue); err != nil {
 			return fmt.Errorf("register %q: %w", jobType, err)
 		}
 	}
@@ -182,15 +164,15 @@ func (r *Registry) hasTenantHandlers() bool {
 
 // DecodeArgs decodes a job's JSON args into T. A failure is permanent (the
 // same bytes will never decode), so it is wrapped with SkipRetry.
-func DecodeArgs[T any](job Job) (T, error) {
+func DecodeArgs[T any](job jobs.Job) (T, error) {
 	var args T
 	if err := json.Unmarshal(job.Args, &args); err != nil {
-		return args, SkipRetry(fmt.Errorf("decode args of %s job %s: %w", job.Type, job.ID, err))
+		return args, jobs.SkipRetry(fmt.Errorf("decode args of %s job %s: %w", job.Type, job.ID, err))
 	}
 	return args, nil
 }
 
-func encodeResult[R any](job Job, r R) (json.RawMessage, error) {
+func encodeResult[R any](job jobs.Job, r R) (json.RawMessage, error) {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("encode result of %s job %s: %w", job.Type, job.ID, err)
@@ -201,7 +183,7 @@ func encodeResult[R any](job Job, r R) (json.RawMessage, error) {
 // TypedHandler adapts func(ctx, T) (R, error) to a Handler: it decodes the
 // args into T and encodes R as the job's result.
 func TypedHandler[T, R any](fn func(context.Context, T) (R, error)) Handler {
-	return func(ctx context.Context, job Job) (json.RawMessage, error) {
+	return func(ctx context.Context, job jobs.Job) (json.RawMessage, error) {
 		args, err := DecodeArgs[T](job)
 		if err != nil {
 			return nil, err
@@ -216,7 +198,7 @@ func TypedHandler[T, R any](fn func(context.Context, T) (R, error)) Handler {
 
 // TypedHandlerNoResult adapts func(ctx, T) error to a Handler.
 func TypedHandlerNoResult[T any](fn func(context.Context, T) error) Handler {
-	return func(ctx context.Context, job Job) (json.RawMessage, error) {
+	return func(ctx context.Context, job jobs.Job) (json.RawMessage, error) {
 		args, err := DecodeArgs[T](job)
 		if err != nil {
 			return nil, err
@@ -227,7 +209,7 @@ func TypedHandlerNoResult[T any](fn func(context.Context, T) error) Handler {
 
 // TypedTenantHandler adapts func(ctx, tx, T) (R, error) to a TenantHandler.
 func TypedTenantHandler[T, R any](fn func(context.Context, *sql.Tx, T) (R, error)) TenantHandler {
-	return func(ctx context.Context, tx *sql.Tx, job Job) (json.RawMessage, error) {
+	return func(ctx context.Context, tx *sql.Tx, job jobs.Job) (json.RawMessage, error) {
 		args, err := DecodeArgs[T](job)
 		if err != nil {
 			return nil, err
@@ -242,7 +224,7 @@ func TypedTenantHandler[T, R any](fn func(context.Context, *sql.Tx, T) (R, error
 
 // TypedTenantHandlerNoResult adapts func(ctx, tx, T) error to a TenantHandler.
 func TypedTenantHandlerNoResult[T any](fn func(context.Context, *sql.Tx, T) error) TenantHandler {
-	return func(ctx context.Context, tx *sql.Tx, job Job) (json.RawMessage, error) {
+	return func(ctx context.Context, tx *sql.Tx, job jobs.Job) (json.RawMessage, error) {
 		args, err := DecodeArgs[T](job)
 		if err != nil {
 			return nil, err

@@ -3,50 +3,11 @@ package runtime
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/jobsgo/jobs/internal/plural"
+	"github.com/jobsgo/jobs"
 )
-
-// Errors of Result and Wait.
-var (
-	// ErrJobNotFinished means the job has not completed, failed or been
-	// cancelled yet.
-	ErrJobNotFinished = errors.New("job not finished")
-	// ErrJobFailed means the job ended in the dead-letter queue; the error
-	// is a *JobFailedError with the job's last error.
-	ErrJobFailed = errors.New("job failed")
-	// ErrWrongJobType means a typed result was asked of a job of another
-	// type.
-	ErrWrongJobType = errors.New("wrong job type")
-)
-
-// JobFailedError reports a job that ended failed or cancelled.
-type JobFailedError struct {
-	Job Job
-}
-
-func (e *JobFailedError) Error() string {
-	if e.Job.State == StateCancelled {
-		return fmt.Sprintf("job %s was cancelled", e.Job.ID)
-	}
-	msg := "no error recorded"
-	if e.Job.Error != nil {
-		msg = e.Job.Error.Message
-	}
-	return fmt.Sprintf("job %s failed after %s: %s", e.Job.ID, plural.Count(e.Job.Attempt, "attempt", "attempts"), msg)
-}
-
-// Is makes errors.Is match ErrJobFailed for failed jobs and ErrJobCancelled
-// for cancelled ones.
-func (e *JobFailedError) Is(target error) bool {
-	if e.Job.State == StateCancelled {
-		return target == ErrJobCancelled
-	}
-	return target == ErrJobFailed
-}
 
 // Result returns the JSON result of a completed job. A job that failed or
 // was cancelled gives a *JobFailedError; one still under way gives
@@ -60,25 +21,25 @@ func (c *Client) Result(ctx context.Context, id string) (json.RawMessage, error)
 	return outcome(job)
 }
 
-func outcome(job Job) (json.RawMessage, error) {
+func outcome(job jobs.Job) (json.RawMessage, error) {
 	switch job.State {
-	case StateCompleted:
+	case jobs.StateCompleted:
 		return job.Result, nil
-	case StateFailed, StateCancelled:
-		return nil, &JobFailedError{Job: job}
+	case jobs.StateFailed, jobs.StateCancelled:
+		return nil, &jobs.JobFailedError{Job: job}
 	}
-	return nil, fmt.Errorf("%w: job %s is %s", ErrJobNotFinished, job.ID, job.State)
+	return nil, fmt.Errorf("%w: job %s is %s", jobs.ErrJobNotFinished, job.ID, job.State)
 }
 
 // Wait blocks until the job completes, fails or is cancelled, or ctx is
 // done, and returns the job. It polls the backend, quickly at first and
 // then every 250 ms.
-func (c *Client) Wait(ctx context.Context, id string) (Job, error) {
+func (c *Client) Wait(ctx context.Context, id string) (jobs.Job, error) {
 	delay := 2 * time.Millisecond
 	for {
 		job, err := c.backend.Job(ctx, id)
 		if err != nil {
-			return Job{}, err
+			return jobs.Job{}, err
 		}
 		if job.State.Terminal() {
 			return job, nil
@@ -113,9 +74,9 @@ func ResultValue[R any](ctx context.Context, c *Client, jobType, id string) (R, 
 	return r, decodeResult(id, raw, &r)
 }
 
-func checkType(job Job, jobType string) error {
+func checkType(job jobs.Job, jobType string) error {
 	if job.Type != jobType {
-		return fmt.Errorf("%w: job %s is a %s job, not %s", ErrWrongJobType, job.ID, job.Type, jobType)
+		return fmt.Errorf("%w: job %s is a %s job, not %s", jobs.ErrWrongJobType, job.ID, job.Type, jobType)
 	}
 	return nil
 }

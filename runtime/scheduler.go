@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/jobsgo/jobs"
 )
 
 // DefaultSchedulerInterval is how often the scheduler looks for due jobs and
@@ -14,14 +16,14 @@ const DefaultSchedulerInterval = time.Second
 // queues and recovers jobs whose lease expired. Every worker pool runs one;
 // any number may run against one backend at once.
 type Scheduler struct {
-	maint    Maintainer
+	maint    jobs.Maintainer
 	interval time.Duration
 	log      *slog.Logger
 }
 
 // NewScheduler returns a scheduler over m that runs every interval
 // (DefaultSchedulerInterval when interval <= 0). logger may be nil.
-func NewScheduler(m Maintainer, interval time.Duration, logger *slog.Logger) *Scheduler {
+func NewScheduler(m jobs.Maintainer, interval time.Duration, logger *slog.Logger) *Scheduler {
 	if interval <= 0 {
 		interval = DefaultSchedulerInterval
 	}

@@ -8,6 +8,8 @@ import (
 	"context"
 	"sync/atomic"
 	"time"
+
+	"github.com/jobsgo/jobs"
 )
 
 // queueWorkers is the worker slots of one queue.
@@ -27,7 +29,7 @@ type workerSlot struct {
 
 // runningJob is a leased job handed to a worker slot.
 type runningJob struct {
-	job Job
+	job jobs.Job
 	// ctx is cancelled, with a cause, when the job is cancelled, its lease
 	// is lost or the pool gives up on it at shutdown.
 	ctx    context.Context
@@ -74,8 +76,8 @@ func (p *Pool) fetch(ctx context.Context, queue string, w *queueWorkers) {
 		if !p.turns.waitOpen(ctx) { // a suspect job waits for its turn or runs alone
 			return
 		}
-		jobs, err := p.backend.Dequeue(ctx, queue, len(slots), p.cfg.Lease)
-		for _, s := range slots[len(jobs):] {
+		batch, err := p.backend.Dequeue(ctx, queue, len(slots), p.cfg.Lease)
+		for _, s := range slots[len(batch):] {
 			w.free <- s
 		}
 		if err != nil {
@@ -92,7 +94,7 @@ func (p *Pool) fetch(ctx context.Context, queue string, w *queueWorkers) {
 			continue
 		}
 		backoff = 50 * time.Millisecond
-		for i, job := range jobs {
+		for i, job := range batch {
 			// The job is in its slot before its worker gets it, so that
 			// cancelJobs, which runs once the fetchers have stopped, sees
 			// every job handed out.
@@ -106,7 +108,7 @@ func (p *Pool) fetch(ctx context.Context, queue string, w *queueWorkers) {
 
 // newRunningJob gives a job leased for slot i of w the context its handler
 // runs in.
-func (p *Pool) newRunningJob(job Job, w *queueWorkers, i int) *runningJob {
+func (p *Pool) newRunningJob(job jobs.Job, w *queueWorkers, i int) *runningJob {
 	ctx, cancel := context.WithCancelCause(p.jobsCtx)
 	rj := &runningJob{job: job, ctx: ctx, cancel: cancel, workers: w, slot: i}
 	rj.leaseEnd.Store(p.cfg.Clock.Now().Add(p.cfg.Lease).UnixNano())
@@ -146,7 +148,7 @@ func (p *Pool) serve(w *queueWorkers, i int, rj *runningJob) bool {
 // turn; it returns the job the slot took in the same round trip, if any.
 // rj stays in its slot, its lease renewed, until its outcome is stored or
 // given up.
-func (p *Pool) finish(rj *runningJob, outcome Job, ok bool) *runningJob {
+func (p *Pool) finish(rj *runningJob, outcome jobs.Job, ok bool) *runningJob {
 	rj.cancel(nil)
 	if rj.leave != nil {
 		defer rj.leave()
@@ -162,7 +164,7 @@ func (p *Pool) finish(rj *runningJob, outcome Job, ok bool) *runningJob {
 // When the backend is an AckDequeuer and the pool is still taking jobs,
 // it takes the queue's next job in the same round trip: that job, then in
 // the slot, is returned for the worker to run.
-func (p *Pool) store(rj *runningJob, outcome Job) *runningJob {
+func (p *Pool) store(rj *runningJob, outcome jobs.Job) *runningJob {
 	w, i := rj.workers, rj.slot
 	s := &w.slots[i]
 	if p.ackDequeuer == nil || p.taking.Err() != nil || !p.turns.open() {
@@ -170,15 +172,15 @@ func (p *Pool) store(rj *runningJob, outcome Job) *runningJob {
 		s.job.Store(nil)
 		return nil
 	}
-	jobs, err := p.ackDequeuer.AckDequeue(context.Background(), outcome, p.cfg.Lease)
+	batch, err := p.ackDequeuer.AckDequeue(context.Background(), outcome, p.cfg.Lease)
 	// Stored, refused (lease lost: a job may still have been leased) or
 	// failed (nothing leased: the usual retries).
 	p.settleAck(rj, outcome, err)
 	s.job.Store(nil)
-	if len(jobs) == 0 {
+	if len(batch) == 0 {
 		return nil
 	}
-	next := p.newRunningJob(jobs[0], w, i)
+	next := p.newRunningJob(batch[0], w, i)
 	s.job.Store(next)
 	// Shutdown may have begun during the call; it cancels the jobs in the
 	// slots once the fetchers stop, so this one is either seen there or

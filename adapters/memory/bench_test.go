@@ -7,20 +7,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // roundTrip enqueues one job, leases it and acknowledges its completion.
-func roundTrip(ctx context.Context, backend *memory.Backend, job runtime.Job) error {
+func roundTrip(ctx context.Context, backend *memory.Backend, job jobs.Job) error {
 	if err := backend.Enqueue(ctx, job); err != nil {
 		return err
 	}
-	jobs, err := backend.Dequeue(ctx, runtime.DefaultQueue, 1, time.Minute)
+	batch, err := backend.Dequeue(ctx, jobs.DefaultQueue, 1, time.Minute)
 	if err != nil {
 		return err
 	}
-	done, err := jobs[0].Complete(nil, time.Now())
+	done, err := batch[0].Complete(nil, time.Now())
 	if err != nil {
 		return err
 	}
@@ -30,12 +30,12 @@ func roundTrip(ctx context.Context, backend *memory.Backend, job runtime.Job) er
 // BenchmarkRoundTrip measures enqueue + dequeue + ack, one job at a time,
 // from one goroutine and from GOMAXPROCS goroutines sharing a queue.
 func BenchmarkRoundTrip(b *testing.B) {
-	template, err := runtime.NewJob("bench", []byte(`{"n":1}`), runtime.EnqueueOptions{}, time.Now())
+	template, err := jobs.NewJob("bench", []byte(`{"n":1}`), jobs.EnqueueOptions{}, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}
 	var seq atomic.Int64
-	next := func() runtime.Job {
+	next := func() jobs.Job {
 		j := template
 		j.ID = "job-" + strconv.FormatInt(seq.Add(1), 10)
 		return j

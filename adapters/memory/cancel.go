@@ -3,14 +3,14 @@ package memory
 import (
 	"context"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // cancelBuffer is how many cancelled job IDs a CancelledJobs channel holds
 // for a slow reader before further IDs are dropped for it.
 const cancelBuffer = 256
 
-var _ runtime.CancelNotifier = (*Backend)(nil)
+var _ jobs.CancelNotifier = (*Backend)(nil)
 
 // CancelledJobs returns a channel that receives the ID of every running job
 // cancelled (through Cancel) after the call, until ctx is done; then the

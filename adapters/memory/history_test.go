@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // TestHistoryDoesNotDuplicatePayload completes jobs with 1 MiB args and
@@ -21,7 +21,7 @@ func TestHistoryDoesNotDuplicatePayload(t *testing.T) {
 	ctx := t.Context()
 	args := json.RawMessage(`"` + strings.Repeat("x", size-2) + `"`)
 	for range n {
-		j, err := runtime.NewJob("big", args, runtime.EnqueueOptions{}, time.Now())
+		j, err := jobs.NewJob("big", args, jobs.EnqueueOptions{}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -29,13 +29,13 @@ func TestHistoryDoesNotDuplicatePayload(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	jobs, err := b.Dequeue(ctx, runtime.DefaultQueue, n, time.Minute)
-	if err != nil || len(jobs) != n {
-		t.Fatalf("Dequeue = %d jobs, %v; want %d", len(jobs), err, n)
+	batch, err := b.Dequeue(ctx, jobs.DefaultQueue, n, time.Minute)
+	if err != nil || len(batch) != n {
+		t.Fatalf("Dequeue = %d jobs, %v; want %d", len(batch), err, n)
 	}
 	var before, after goruntime.MemStats
 	goruntime.ReadMemStats(&before)
-	for _, j := range jobs {
+	for _, j := range batch {
 		done, err := j.Complete(nil, time.Now())
 		if err != nil {
 			t.Fatal(err)

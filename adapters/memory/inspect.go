@@ -8,27 +8,27 @@ import (
 	"iter"
 	"slices"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/internal/paging"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // cursor is where a ListJobs page ended: the last job listed and the key it
 // was listed by. It travels as paging.EncodeCursor makes it.
 type cursor struct {
-	State   runtime.State `json:"s"`
-	Queue   string        `json:"q"`
-	ID      string        `json:"i"`
-	Attempt int           `json:"a"`
-	Key     int64         `json:"k"` // pending: priority; others: the ordering time in Unix ns
-	Seq     uint64        `json:"n"`
+	State   jobs.State `json:"s"`
+	Queue   string     `json:"q"`
+	ID      string     `json:"i"`
+	Attempt int        `json:"a"`
+	Key     int64      `json:"k"` // pending: priority; others: the ordering time in Unix ns
+	Seq     uint64     `json:"n"`
 }
 
 // decodeCursor parses s, which must have been issued for the same queue and
-// state, or fails with runtime.ErrInvalidCursor.
-func decodeCursor(s string, q runtime.JobQuery) (cursor, error) {
+// state, or fails with jobs.ErrInvalidCursor.
+func decodeCursor(s string, q jobs.JobQuery) (cursor, error) {
 	c, err := paging.DecodeCursor[cursor](s)
 	if err != nil || c.State != q.State || c.Queue != q.Queue || c.ID == "" {
-		return cursor{}, fmt.Errorf("%w: %q", runtime.ErrInvalidCursor, s)
+		return cursor{}, fmt.Errorf("%w: %q", jobs.ErrInvalidCursor, s)
 	}
 	return c, nil
 }
@@ -45,10 +45,10 @@ func decodeCursor(s string, q runtime.JobQuery) (cursor, error) {
 // lease is renewed between pages may move). Failed, completed and cancelled
 // jobs are listed newest first, resuming after the last job listed or, once
 // it is gone, at the first job that finished no later than it.
-func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.JobPage, error) {
+func (b *Backend) ListJobs(ctx context.Context, q jobs.JobQuery) (jobs.JobPage, error) {
 	q, after, err := paging.Open(q, decodeCursor)
 	if err != nil {
-		return runtime.JobPage{}, err
+		return jobs.JobPage{}, err
 	}
 	limit := q.Limit
 	b.mu.Lock()
@@ -56,13 +56,13 @@ func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.Job
 	b.trimDead()
 	qu, ok := b.queues[q.Queue]
 	if !ok {
-		return runtime.JobPage{Jobs: []runtime.Job{}}, nil
+		return jobs.JobPage{Jobs: []jobs.Job{}}, nil
 	}
 	var recs []*record
 	switch q.State {
-	case runtime.StateScheduled, runtime.StateRetrying:
+	case jobs.StateScheduled, jobs.StateRetrying:
 		recs = b.byKey(&b.schedule, q, after, limit+1)
-	case runtime.StateRunning:
+	case jobs.StateRunning:
 		recs = b.byKey(&b.leases, q, after, limit+1)
 	default:
 		for r := range b.inOrder(qu, q.State, after) {
@@ -71,7 +71,7 @@ func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.Job
 			}
 		}
 	}
-	job := func(r *record) runtime.Job { return cloneJob(r.job) }
+	job := func(r *record) jobs.Job { return cloneJob(r.job) }
 	next := func(r *record) string { return paging.EncodeCursor(b.cursorAt(r)) }
 	return paging.Page(recs, limit, job, next), nil
 }
@@ -80,11 +80,11 @@ func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.Job
 func (b *Backend) cursorAt(r *record) cursor {
 	c := cursor{State: r.job.State, Queue: r.job.Queue, ID: r.job.ID, Attempt: r.job.Attempt, Seq: r.seq}
 	switch r.job.State {
-	case runtime.StatePending:
+	case jobs.StatePending:
 		c.Key = int64(r.job.Priority)
-	case runtime.StateScheduled, runtime.StateRetrying:
+	case jobs.StateScheduled, jobs.StateRetrying:
 		c.Key = r.job.ExecuteAt.UnixNano()
-	case runtime.StateRunning:
+	case jobs.StateRunning:
 		c.Key = r.job.LeaseUntil.UnixNano()
 	default:
 		c.Key = r.job.FinishedAt.UnixNano()
@@ -94,7 +94,7 @@ func (b *Backend) cursorAt(r *record) cursor {
 
 // byKey returns up to n records of h in q's queue and state whose heap key
 // (then enqueue order) comes after the cursor's, in that order.
-func (b *Backend) byKey(h *timeHeap, q runtime.JobQuery, after *cursor, n int) []*record {
+func (b *Backend) byKey(h *timeHeap, q jobs.JobQuery, after *cursor, n int) []*record {
 	type keyed struct {
 		key int64
 		r   *record
@@ -122,12 +122,12 @@ func (b *Backend) byKey(h *timeHeap, q runtime.JobQuery, after *cursor, n int) [
 
 // inOrder yields the records of qu in a list-kept state (pending, failed,
 // completed or cancelled) in listing order, starting after the cursor.
-func (b *Backend) inOrder(qu *queue, state runtime.State, after *cursor) iter.Seq[*record] {
-	if state == runtime.StatePending {
+func (b *Backend) inOrder(qu *queue, state jobs.State, after *cursor) iter.Seq[*record] {
+	if state == jobs.StatePending {
 		return b.pendingAfter(qu, after)
 	}
 	l := b.finished
-	if state == runtime.StateFailed {
+	if state == jobs.StateFailed {
 		l = b.dead
 	}
 	keep := func(r *record) bool { return r.job.Queue == qu.name && r.job.State == state }
@@ -160,13 +160,13 @@ func (b *Backend) pendingAfter(qu *queue, after *cursor) iter.Seq[*record] {
 		first := 0
 		var e *list.Element
 		if after != nil {
-			p := runtime.Priority(after.Key)
+			p := jobs.Priority(after.Key)
 			if !p.Valid() {
 				return
 			}
-			first = int(runtime.PriorityCritical - p)
+			first = int(jobs.PriorityCritical - p)
 			r, ok := b.jobs[after.ID]
-			if ok && r.job.State == runtime.StatePending && r.job.Queue == qu.name && r.job.Attempt == after.Attempt {
+			if ok && r.job.State == jobs.StatePending && r.job.Queue == qu.name && r.job.Attempt == after.Attempt {
 				e = r.elem.Next()
 				if e == nil {
 					first++
@@ -200,7 +200,7 @@ func (b *Backend) ResumeQueue(ctx context.Context, queue string) error {
 }
 
 func (b *Backend) setPaused(queue string, paused bool) error {
-	if err := runtime.ValidateQueueName(queue); err != nil {
+	if err := jobs.ValidateQueueName(queue); err != nil {
 		return err
 	}
 	b.mu.Lock()
@@ -216,7 +216,7 @@ func (b *Backend) setPaused(queue string, paused bool) error {
 // RetryDeadLetters applies Job.Requeue to every dead-letter job matching
 // q's Queue and Type, oldest first so that they keep their order, puts them
 // at the back of their queues and reports how many.
-func (b *Backend) RetryDeadLetters(ctx context.Context, q runtime.DeadLetterQuery) (int, error) {
+func (b *Backend) RetryDeadLetters(ctx context.Context, q jobs.DeadLetterQuery) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.trimDead()
@@ -235,7 +235,7 @@ func (b *Backend) RetryDeadLetters(ctx context.Context, q runtime.DeadLetterQuer
 
 // PurgeDeadLetters deletes every dead-letter job matching q's Queue and
 // Type and reports how many. Their entries in History stay.
-func (b *Backend) PurgeDeadLetters(ctx context.Context, q runtime.DeadLetterQuery) (int, error) {
+func (b *Backend) PurgeDeadLetters(ctx context.Context, q jobs.DeadLetterQuery) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	recs := b.matchingDead(q)
@@ -247,7 +247,7 @@ func (b *Backend) PurgeDeadLetters(ctx context.Context, q runtime.DeadLetterQuer
 
 // matchingDead lists the dead-letter records matching q's filters, the
 // oldest first.
-func (b *Backend) matchingDead(q runtime.DeadLetterQuery) []*record {
+func (b *Backend) matchingDead(q jobs.DeadLetterQuery) []*record {
 	var out []*record
 	for e := b.dead.Back(); e != nil; e = e.Prev() {
 		r := e.Value.(*record)

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
-	"github.com/jobsgo/jobs/runtime"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -25,21 +25,21 @@ func newFixture(t *testing.T, opts ...memory.Option) *fixture {
 }
 
 // run enqueues a job of jobType with no retries and leases it.
-func (f *fixture) run(id, jobType string, opts ...runtime.EnqueueOption) runtime.Job {
+func (f *fixture) run(id, jobType string, opts ...jobs.EnqueueOption) jobs.Job {
 	f.t.Helper()
-	o := runtime.ResolveEnqueueOptions(append([]runtime.EnqueueOption{runtime.WithJobID(id), runtime.WithMaxRetries(0)}, opts...)...)
-	j, err := runtime.NewJob(jobType, nil, o, f.clock.Now())
+	o := jobs.ResolveEnqueueOptions(append([]jobs.EnqueueOption{jobs.WithJobID(id), jobs.WithMaxRetries(0)}, opts...)...)
+	j, err := jobs.NewJob(jobType, nil, o, f.clock.Now())
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	if err := f.b.Enqueue(f.t.Context(), j); err != nil {
 		f.t.Fatal(err)
 	}
-	jobs, err := f.b.Dequeue(f.t.Context(), j.Queue, 1, time.Minute)
-	if err != nil || len(jobs) != 1 || jobs[0].ID != id {
-		f.t.Fatalf("Dequeue = %v, %v; want job %s", jobs, err, id)
+	batch, err := f.b.Dequeue(f.t.Context(), j.Queue, 1, time.Minute)
+	if err != nil || len(batch) != 1 || batch[0].ID != id {
+		f.t.Fatalf("Dequeue = %v, %v; want job %s", batch, err, id)
 	}
-	return jobs[0]
+	return batch[0]
 }
 
 // finish runs a job to completion (ok) or to the dead-letter queue.
@@ -51,7 +51,7 @@ func (f *fixture) finish(id, jobType string, ok bool) {
 	if ok {
 		j, err = j.Complete(nil, now)
 	} else {
-		j, err = j.Fail(runtime.JobError{Message: "boom"}, now)
+		j, err = j.Fail(jobs.JobError{Message: "boom"}, now)
 	}
 	if err != nil {
 		f.t.Fatal(err)
@@ -69,7 +69,7 @@ func (f *fixture) expectFound(found bool, ids ...string) {
 		if found && err != nil {
 			f.t.Fatalf("Job(%s): %v", id, err)
 		}
-		if !found && !errors.Is(err, runtime.ErrJobNotFound) {
+		if !found && !errors.Is(err, jobs.ErrJobNotFound) {
 			f.t.Fatalf("Job(%s): err = %v, want ErrJobNotFound", id, err)
 		}
 	}
@@ -144,7 +144,7 @@ func TestDeadLetterMaxAge(t *testing.T) {
 	f.clock.Advance(40 * time.Minute)
 	f.finish("young", "mail", false)
 	f.clock.Advance(21 * time.Minute)
-	dead, err := f.b.DeadLetters(t.Context(), runtime.DeadLetterQuery{})
+	dead, err := f.b.DeadLetters(t.Context(), jobs.DeadLetterQuery{})
 	if err != nil || len(dead) != 1 || dead[0].ID != "young" {
 		t.Fatalf("DeadLetters = %v, %v; want only young", dead, err)
 	}
@@ -160,7 +160,7 @@ func TestDeadLetterMaxAge(t *testing.T) {
 func TestReleaseKeepsItsTurn(t *testing.T) {
 	f := newFixture(t)
 	first := f.run("first", "mail")
-	second, err := runtime.NewJob("mail", nil, runtime.ResolveEnqueueOptions(runtime.WithJobID("second")), f.clock.Now())
+	second, err := jobs.NewJob("mail", nil, jobs.ResolveEnqueueOptions(jobs.WithJobID("second")), f.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,16 +174,16 @@ func TestReleaseKeepsItsTurn(t *testing.T) {
 	if err := f.b.Ack(t.Context(), back); err != nil {
 		t.Fatal(err)
 	}
-	jobs, err := f.b.Dequeue(t.Context(), runtime.DefaultQueue, 2, time.Minute)
-	if err != nil || len(jobs) != 2 || jobs[0].ID != "first" || jobs[1].ID != "second" {
-		t.Fatalf("Dequeue after a release = %v, %v; want first, then second", jobs, err)
+	batch, err := f.b.Dequeue(t.Context(), jobs.DefaultQueue, 2, time.Minute)
+	if err != nil || len(batch) != 2 || batch[0].ID != "first" || batch[1].ID != "second" {
+		t.Fatalf("Dequeue after a release = %v, %v; want first, then second", batch, err)
 	}
 }
 
 func TestWakesExactlyOnTime(t *testing.T) {
 	b := memory.New()
 	const delay = 150 * time.Millisecond
-	j, err := runtime.NewJob("mail", nil, runtime.ResolveEnqueueOptions(runtime.RunIn(delay)), time.Now())
+	j, err := jobs.NewJob("mail", nil, jobs.ResolveEnqueueOptions(jobs.RunIn(delay)), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,10 +192,10 @@ func TestWakesExactlyOnTime(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	jobs, err := b.Dequeue(ctx, runtime.DefaultQueue, 1, time.Minute)
+	batch, err := b.Dequeue(ctx, jobs.DefaultQueue, 1, time.Minute)
 	woke := time.Now()
-	if err != nil || len(jobs) != 1 {
-		t.Fatalf("Dequeue = %v, %v", jobs, err)
+	if err != nil || len(batch) != 1 {
+		t.Fatalf("Dequeue = %v, %v", batch, err)
 	}
 	if late := woke.Sub(j.ExecuteAt); late < 0 || late > 250*time.Millisecond {
 		t.Fatalf("Dequeue returned the scheduled job %s after its time, want within 0-250ms", late)
@@ -207,13 +207,13 @@ func TestRefusals(t *testing.T) {
 	ctx := t.Context()
 	running := f.run("r", "mail")
 	bad := running
-	if err := f.b.Ack(ctx, bad); !errors.Is(err, runtime.ErrInvalidTransition) {
+	if err := f.b.Ack(ctx, bad); !errors.Is(err, jobs.ErrInvalidTransition) {
 		t.Fatalf("Ack of a running job: err = %v, want ErrInvalidTransition", err)
 	}
-	if err := f.b.Delete(ctx, "r"); !errors.Is(err, runtime.ErrInvalidTransition) {
+	if err := f.b.Delete(ctx, "r"); !errors.Is(err, jobs.ErrInvalidTransition) {
 		t.Fatalf("Delete of a running job: err = %v, want ErrInvalidTransition", err)
 	}
-	if err := f.b.Enqueue(ctx, running); !errors.Is(err, runtime.ErrInvalidJob) {
+	if err := f.b.Enqueue(ctx, running); !errors.Is(err, jobs.ErrInvalidJob) {
 		t.Fatalf("Enqueue of a running job: err = %v, want ErrInvalidJob", err)
 	}
 	if _, err := f.b.Dequeue(ctx, "q", 1, 0); err == nil {
@@ -229,7 +229,7 @@ func TestCompletedMaxAge(t *testing.T) {
 	f.finish("old", "mail", true)
 	f.clock.Advance(40 * time.Minute)
 	f.finish("young", "mail", true)
-	j, err := runtime.NewJob("mail", nil, runtime.ResolveEnqueueOptions(runtime.WithJobID("dropped")), f.clock.Now())
+	j, err := jobs.NewJob("mail", nil, jobs.ResolveEnqueueOptions(jobs.WithJobID("dropped")), f.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,15 +267,15 @@ func TestCompletedMaxAgeDefault(t *testing.T) {
 func TestRetentionKeepsUniqueKey(t *testing.T) {
 	f := newFixture(t, memory.WithCompletedLimit(1))
 	ctx := t.Context()
-	enqueue := func(id string, opts ...runtime.EnqueueOption) error {
-		o := runtime.ResolveEnqueueOptions(append([]runtime.EnqueueOption{runtime.WithJobID(id)}, opts...)...)
-		j, err := runtime.NewJob("mail", nil, o, f.clock.Now())
+	enqueue := func(id string, opts ...jobs.EnqueueOption) error {
+		o := jobs.ResolveEnqueueOptions(append([]jobs.EnqueueOption{jobs.WithJobID(id)}, opts...)...)
+		j, err := jobs.NewJob("mail", nil, o, f.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
 		return f.b.Enqueue(ctx, j)
 	}
-	complete := func(id string, opts ...runtime.EnqueueOption) {
+	complete := func(id string, opts ...jobs.EnqueueOption) {
 		t.Helper()
 		done, err := f.run(id, "mail", opts...).Complete(nil, f.clock.Now())
 		if err == nil {
@@ -285,17 +285,17 @@ func TestRetentionKeepsUniqueKey(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	digest := runtime.UniqueByKey("digest", time.Hour)
+	digest := jobs.UniqueByKey("digest", time.Hour)
 	complete("holder", digest)
-	complete("plain", runtime.UniqueByKey("plain", 0))
+	complete("plain", jobs.UniqueByKey("plain", 0))
 	complete("filler")
 	f.expectFound(false, "holder", "plain")
 
-	var ue *runtime.UniqueJobExistsError
+	var ue *jobs.UniqueJobExistsError
 	if err := enqueue("dup", digest); !errors.As(err, &ue) || ue.ExistingJobID != "holder" {
 		t.Fatalf("Enqueue within the TTL of a forgotten holder: err = %v, want the key held by holder", err)
 	}
-	if err := enqueue("plain-2", runtime.UniqueByKey("plain", 0)); err != nil {
+	if err := enqueue("plain-2", jobs.UniqueByKey("plain", 0)); err != nil {
 		t.Fatalf("Enqueue of a forgotten finished holder's key: %v", err)
 	}
 	f.clock.Advance(time.Hour)

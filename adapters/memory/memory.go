@@ -1,4 +1,4 @@
-// Package memory is an in-memory runtime.Backend.
+// Package memory is an in-memory jobs.Backend.
 //
 // It keeps every job in the memory of one process: nothing survives a
 // restart and no other process can see its queues. Use it for development,
@@ -16,8 +16,8 @@
 // set by the options; the per-type history and the dead-letter queue are
 // capped too, so memory stays bounded.
 //
-// The backend also implements runtime.Inspector, runtime.CancelNotifier and
-// runtime.PeriodicStore, and enforces unique jobs (runtime.Unique): a map
+// The backend also implements jobs.Inspector, jobs.CancelNotifier and
+// jobs.PeriodicStore, and enforces unique jobs (jobs.Unique): a map
 // from unique key to the job holding it makes the check O(1).
 package memory
 
@@ -26,7 +26,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/internal/wallclock"
 )
 
 // Defaults of the options.
@@ -45,7 +46,7 @@ type Option func(*Backend)
 // clock: execute-at times, lease deadlines, durations and report expiry,
 // and (through Backend.Clock) the times of the pools and clients on the
 // backend.
-func WithClock(clock runtime.Clock) Option {
+func WithClock(clock jobs.Clock) Option {
 	return func(b *Backend) {
 		if clock != nil {
 			b.clock = clock
@@ -108,9 +109,9 @@ func WithDeadLetterMaxAge(d time.Duration) Option {
 	}
 }
 
-// Backend is the in-memory runtime.Backend. Create it with New.
+// Backend is the in-memory jobs.Backend. Create it with New.
 type Backend struct {
-	clock           runtime.Clock
+	clock           jobs.Clock
 	historyLimit    int
 	completedLimit  int
 	completedMaxAge time.Duration
@@ -129,18 +130,18 @@ type Backend struct {
 	history    map[string]*ring
 	totals     counters
 	workers    map[string]workerReport
-	unique     map[string]*record              // unique key -> the job that last took it
-	lingering  timeHeap                        // forgotten jobs whose unique key is held, by UniqueUntil
-	cancelSubs map[chan string]struct{}        // CancelledJobs subscribers
-	schedules  map[string]runtime.ScheduleInfo // the last claimed tick of each schedule
+	unique     map[string]*record           // unique key -> the job that last took it
+	lingering  timeHeap                     // forgotten jobs whose unique key is held, by UniqueUntil
+	cancelSubs map[chan string]struct{}     // CancelledJobs subscribers
+	schedules  map[string]jobs.ScheduleInfo // the last claimed tick of each schedule
 }
 
-var _ runtime.Backend = (*Backend)(nil)
+var _ jobs.Backend = (*Backend)(nil)
 
 // New returns an empty backend.
 func New(opts ...Option) *Backend {
 	b := &Backend{
-		clock:           runtime.SystemClock{},
+		clock:           wallclock.Clock{},
 		historyLimit:    DefaultHistoryLimit,
 		completedLimit:  DefaultCompletedLimit,
 		completedMaxAge: DefaultCompletedAge,
@@ -158,7 +159,7 @@ func New(opts ...Option) *Backend {
 		unique:          make(map[string]*record),
 		lingering:       timeHeap{key: func(r *record) time.Time { return r.job.UniqueUntil }},
 		cancelSubs:      make(map[chan string]struct{}),
-		schedules:       make(map[string]runtime.ScheduleInfo),
+		schedules:       make(map[string]jobs.ScheduleInfo),
 	}
 	for _, o := range opts {
 		o(b)
@@ -168,8 +169,8 @@ func New(opts ...Option) *Backend {
 
 // Clock returns the clock the backend tells time with (WithClock, default
 // the system clock). Pools and clients on the backend take it
-// (runtime.TimeSource).
-func (b *Backend) Clock() runtime.Clock { return b.clock }
+// (jobs.TimeSource).
+func (b *Backend) Clock() jobs.Clock { return b.clock }
 
 // queue is one named queue: its pending jobs and its figures.
 type queue struct {
@@ -186,8 +187,8 @@ type queue struct {
 }
 
 // list returns the pending list of priority p.
-func (q *queue) list(p runtime.Priority) *list.List {
-	return &q.pending[runtime.PriorityCritical-p]
+func (q *queue) list(p jobs.Priority) *list.List {
+	return &q.pending[jobs.PriorityCritical-p]
 }
 
 // size is the number of pending jobs.

@@ -6,15 +6,15 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
-var _ runtime.PeriodicStore = (*Backend)(nil)
+var _ jobs.PeriodicStore = (*Backend)(nil)
 
 // ClaimTick stores info and returns true unless the tick info.LastRun of
 // schedule info.Name, or a later one, was claimed already; then it stores
 // nothing and returns false. The schedule name must not be empty.
-func (b *Backend) ClaimTick(ctx context.Context, info runtime.ScheduleInfo) (bool, error) {
+func (b *Backend) ClaimTick(ctx context.Context, info jobs.ScheduleInfo) (bool, error) {
 	if info.Name == "" {
 		return false, fmt.Errorf("memory: claim tick: schedule name is empty")
 	}
@@ -28,13 +28,13 @@ func (b *Backend) ClaimTick(ctx context.Context, info runtime.ScheduleInfo) (boo
 }
 
 // Schedules returns the last claim of every schedule, sorted by name.
-func (b *Backend) Schedules(ctx context.Context) ([]runtime.ScheduleInfo, error) {
+func (b *Backend) Schedules(ctx context.Context) ([]jobs.ScheduleInfo, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := make([]runtime.ScheduleInfo, 0, len(b.schedules))
+	out := make([]jobs.ScheduleInfo, 0, len(b.schedules))
 	for _, info := range b.schedules {
 		out = append(out, info)
 	}
-	slices.SortFunc(out, func(a, c runtime.ScheduleInfo) int { return strings.Compare(a.Name, c.Name) })
+	slices.SortFunc(out, func(a, c jobs.ScheduleInfo) int { return strings.Compare(a.Name, c.Name) })
 	return out, nil
 }

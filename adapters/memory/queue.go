@@ -7,34 +7,34 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // Enqueue stores copies of jobs, all or none. Each must be pending or
 // scheduled with a valid ID, type, queue and priority; an ID in use (or
-// given twice) fails with runtime.ErrDuplicateJob, and a unique key held by
+// given twice) fails with jobs.ErrDuplicateJob, and a unique key held by
 // a stored job (or by an earlier job of the batch) fails with a
-// *runtime.UniqueJobExistsError.
-func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
+// *jobs.UniqueJobExistsError.
+func (b *Backend) Enqueue(ctx context.Context, list ...jobs.Job) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	for i := range jobs {
-		if err := jobs[i].ValidateNew(); err != nil {
+	for i := range list {
+		if err := list[i].ValidateNew(); err != nil {
 			return err
 		}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var batch map[string]struct{}
-	if len(jobs) > 1 {
-		batch = make(map[string]struct{}, len(jobs))
+	if len(list) > 1 {
+		batch = make(map[string]struct{}, len(list))
 	}
-	for i := range jobs {
-		id := jobs[i].ID
+	for i := range list {
+		id := list[i].ID
 		_, inBatch := batch[id]
 		if _, stored := b.jobs[id]; stored || inBatch {
-			return fmt.Errorf("%w: %s", runtime.ErrDuplicateJob, id)
+			return fmt.Errorf("%w: %s", jobs.ErrDuplicateJob, id)
 		}
 		if batch != nil {
 			batch[id] = struct{}{}
@@ -42,12 +42,12 @@ func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
 	}
 	now := b.clock.Now()
 	b.sweepKeys(now)
-	if err := b.checkUnique(jobs, now); err != nil {
+	if err := b.checkUnique(list, now); err != nil {
 		return err
 	}
-	for i := range jobs {
+	for i := range list {
 		b.seq++
-		r := &record{job: cloneJob(jobs[i]), seq: b.seq, heapIndex: -1}
+		r := &record{job: cloneJob(list[i]), seq: b.seq, heapIndex: -1}
 		b.jobs[r.job.ID] = r
 		b.place(r, false)
 		b.takeKey(r)
@@ -61,7 +61,7 @@ func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
 // it waits, without polling, for an enqueue, a release, a resume or the
 // earliest execute-at time, which it watches anew whenever a job is
 // scheduled or retried to run sooner.
-func (b *Backend) Dequeue(ctx context.Context, queueName string, limit int, lease time.Duration) ([]runtime.Job, error) {
+func (b *Backend) Dequeue(ctx context.Context, queueName string, limit int, lease time.Duration) ([]jobs.Job, error) {
 	if lease <= 0 {
 		return nil, fmt.Errorf("memory: dequeue %s: lease %s is not positive", queueName, lease)
 	}
@@ -74,13 +74,13 @@ func (b *Backend) Dequeue(ctx context.Context, queueName string, limit int, leas
 		now := b.clock.Now()
 		_, err := b.promoteDue(now)
 		q := b.queue(queueName)
-		var jobs []runtime.Job
+		var list []jobs.Job
 		if err == nil && !q.paused {
-			jobs, err = b.take(q, limit, now, now.Add(lease))
+			list, err = b.take(q, limit, now, now.Add(lease))
 		}
-		if len(jobs) > 0 || err != nil {
+		if len(list) > 0 || err != nil {
 			b.mu.Unlock()
-			return jobs, err
+			return list, err
 		}
 		var timer *time.Timer
 		var due <-chan time.Time
@@ -110,8 +110,8 @@ func (b *Backend) Dequeue(ctx context.Context, queueName string, limit int, leas
 }
 
 // take starts up to limit pending jobs of q and returns copies of them.
-func (b *Backend) take(q *queue, limit int, now, leaseUntil time.Time) ([]runtime.Job, error) {
-	var out []runtime.Job
+func (b *Backend) take(q *queue, limit int, now, leaseUntil time.Time) ([]jobs.Job, error) {
+	var out []jobs.Job
 	for i := range q.pending {
 		l := &q.pending[i]
 		for len(out) < limit && l.Len() > 0 {
@@ -129,14 +129,14 @@ func (b *Backend) take(q *queue, limit int, now, leaseUntil time.Time) ([]runtim
 
 // ExtendLeases moves the lease deadline of those of jobs that are still
 // running the same attempt to until, and returns the IDs of the others.
-func (b *Backend) ExtendLeases(ctx context.Context, jobs []runtime.Job, until time.Time) ([]string, error) {
+func (b *Backend) ExtendLeases(ctx context.Context, list []jobs.Job, until time.Time) ([]string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var lost []string
-	for i := range jobs {
-		r, ok := b.jobs[jobs[i].ID]
-		if !ok || r.job.State != runtime.StateRunning || r.job.Attempt != jobs[i].Attempt {
-			lost = append(lost, jobs[i].ID)
+	for i := range list {
+		r, ok := b.jobs[list[i].ID]
+		if !ok || r.job.State != jobs.StateRunning || r.job.Attempt != list[i].Attempt {
+			lost = append(lost, list[i].ID)
 			continue
 		}
 		r.job.LeaseUntil = until
@@ -148,14 +148,14 @@ func (b *Backend) ExtendLeases(ctx context.Context, jobs []runtime.Job, until ti
 // Ack stores the outcome of a job that Dequeue returned. The stored job must
 // still be running the same attempt (the attempt number is the fencing
 // token; a released job carries one less, as Job.Release uncounts it), else
-// Ack fails with runtime.ErrLeaseLost. Completed jobs go to the history,
+// Ack fails with jobs.ErrLeaseLost. Completed jobs go to the history,
 // retrying ones to the schedule heap, failed ones to the dead-letter queue
 // and the history, cancelled ones are kept as finished, and released
 // (pending) ones go back to the FRONT of their priority list: they were
 // taken from there and keep their turn. A job cancelled through Cancel
 // while it ran is no longer running, so its worker's Ack fails with
-// runtime.ErrLeaseLost.
-func (b *Backend) Ack(ctx context.Context, job runtime.Job) error {
+// jobs.ErrLeaseLost.
+func (b *Backend) Ack(ctx context.Context, job jobs.Job) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.ack(job)
@@ -163,14 +163,14 @@ func (b *Backend) Ack(ctx context.Context, job runtime.Job) error {
 
 // AckDequeue stores job's outcome as Ack does and then leases up to one
 // pending job of its queue for lease, without blocking, under one lock.
-func (b *Backend) AckDequeue(ctx context.Context, job runtime.Job, lease time.Duration) ([]runtime.Job, error) {
+func (b *Backend) AckDequeue(ctx context.Context, job jobs.Job, lease time.Duration) ([]jobs.Job, error) {
 	if lease <= 0 {
 		return nil, fmt.Errorf("memory: ack and dequeue %s: lease %s is not positive", job.ID, lease)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	err := b.ack(job)
-	if err != nil && !errors.Is(err, runtime.ErrLeaseLost) {
+	if err != nil && !errors.Is(err, jobs.ErrLeaseLost) {
 		return nil, err
 	}
 	now := b.clock.Now()
@@ -181,35 +181,35 @@ func (b *Backend) AckDequeue(ctx context.Context, job runtime.Job, lease time.Du
 	if q.paused {
 		return nil, err
 	}
-	jobs, terr := b.take(q, 1, now, now.Add(lease))
-	return jobs, errors.Join(err, terr)
+	list, terr := b.take(q, 1, now, now.Add(lease))
+	return list, errors.Join(err, terr)
 }
 
 // ack is Ack with b.mu held.
-func (b *Backend) ack(job runtime.Job) error {
+func (b *Backend) ack(job jobs.Job) error {
 	r, ok := b.jobs[job.ID]
 	attempt := job.Attempt
-	if job.State == runtime.StatePending {
+	if job.State == jobs.StatePending {
 		attempt++
 	}
-	if !ok || r.job.State != runtime.StateRunning || r.job.Attempt != attempt {
-		return fmt.Errorf("%w: job %s attempt %d", runtime.ErrLeaseLost, job.ID, attempt)
+	if !ok || r.job.State != jobs.StateRunning || r.job.Attempt != attempt {
+		return fmt.Errorf("%w: job %s attempt %d", jobs.ErrLeaseLost, job.ID, attempt)
 	}
 	now := b.clock.Now()
 	q := b.queue(r.job.Queue)
 	took := now.Sub(r.job.StartedAt)
 	switch job.State {
-	case runtime.StateCompleted:
+	case jobs.StateCompleted:
 		b.totals.count(true, took)
 		q.totals.count(true, took)
-	case runtime.StateRetrying, runtime.StateFailed:
+	case jobs.StateRetrying, jobs.StateFailed:
 		b.totals.count(false, took)
 		q.totals.count(false, took)
-	case runtime.StatePending, runtime.StateCancelled:
+	case jobs.StatePending, jobs.StateCancelled:
 	default:
-		return &runtime.TransitionError{JobID: job.ID, From: r.job.State, Action: "acknowledge as " + string(job.State)}
+		return &jobs.TransitionError{JobID: job.ID, From: r.job.State, Action: "acknowledge as " + string(job.State)}
 	}
-	b.move(r, cloneJob(job), job.State == runtime.StatePending)
+	b.move(r, cloneJob(job), job.State == jobs.StatePending)
 	return nil
 }
 
@@ -219,10 +219,10 @@ func (b *Backend) Delete(ctx context.Context, id string) error {
 	defer b.mu.Unlock()
 	r, ok := b.jobs[id]
 	if !ok {
-		return fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
+		return fmt.Errorf("%w: %s", jobs.ErrJobNotFound, id)
 	}
-	if r.job.State == runtime.StateRunning {
-		return &runtime.TransitionError{JobID: id, From: r.job.State, Action: "delete"}
+	if r.job.State == jobs.StateRunning {
+		return &jobs.TransitionError{JobID: id, From: r.job.State, Action: "delete"}
 	}
 	b.forget(r)
 	return nil

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // record is a stored job and where it sits. Which structure holds it follows
@@ -19,7 +19,7 @@ import (
 // forgotten by a retention cap while its unique key is still held lives on,
 // stripped, in the lingering heap (see linger).
 type record struct {
-	job       runtime.Job
+	job       jobs.Job
 	seq       uint64        // enqueue order, breaks ties between equal times
 	elem      *list.Element // in a pending, dead or finished list
 	heapIndex int           // in the schedule, lease or lingering heap; -1 in none
@@ -31,7 +31,7 @@ type record struct {
 func (b *Backend) place(r *record, front bool) {
 	q := b.queue(r.job.Queue)
 	switch r.job.State {
-	case runtime.StatePending:
+	case jobs.StatePending:
 		l := q.list(r.job.Priority)
 		if front {
 			r.elem = l.PushFront(r)
@@ -39,25 +39,25 @@ func (b *Backend) place(r *record, front bool) {
 			r.elem = l.PushBack(r)
 		}
 		q.signal()
-	case runtime.StateScheduled:
+	case jobs.StateScheduled:
 		heap.Push(&b.schedule, r)
 		q.scheduled++
 		b.scheduled(r)
-	case runtime.StateRetrying:
+	case jobs.StateRetrying:
 		heap.Push(&b.schedule, r)
 		q.retrying++
 		b.scheduled(r)
-	case runtime.StateRunning:
+	case jobs.StateRunning:
 		heap.Push(&b.leases, r)
 		q.running++
-	case runtime.StateFailed:
+	case jobs.StateFailed:
 		r.elem = b.dead.PushFront(r)
 		q.dead++
 		b.remember(r.job)
 		b.trimDead()
-	case runtime.StateCompleted, runtime.StateCancelled:
+	case jobs.StateCompleted, jobs.StateCancelled:
 		r.elem = b.finished.PushFront(r)
-		if r.job.State == runtime.StateCompleted {
+		if r.job.State == jobs.StateCompleted {
 			b.remember(r.job)
 		}
 		b.trimFinished()
@@ -68,21 +68,21 @@ func (b *Backend) place(r *record, front bool) {
 func (b *Backend) unplace(r *record) {
 	q := b.queue(r.job.Queue)
 	switch r.job.State {
-	case runtime.StatePending:
+	case jobs.StatePending:
 		q.list(r.job.Priority).Remove(r.elem)
-	case runtime.StateScheduled:
+	case jobs.StateScheduled:
 		heap.Remove(&b.schedule, r.heapIndex)
 		q.scheduled--
-	case runtime.StateRetrying:
+	case jobs.StateRetrying:
 		heap.Remove(&b.schedule, r.heapIndex)
 		q.retrying--
-	case runtime.StateRunning:
+	case jobs.StateRunning:
 		heap.Remove(&b.leases, r.heapIndex)
 		q.running--
-	case runtime.StateFailed:
+	case jobs.StateFailed:
 		b.dead.Remove(r.elem)
 		q.dead--
-	case runtime.StateCompleted, runtime.StateCancelled:
+	case jobs.StateCompleted, jobs.StateCancelled:
 		b.finished.Remove(r.elem)
 	}
 	r.elem = nil
@@ -90,7 +90,7 @@ func (b *Backend) unplace(r *record) {
 
 // move replaces r's job with next, refiling it. A job that leaves a
 // terminal state (a dead-letter job requeued) takes its unique key back.
-func (b *Backend) move(r *record, next runtime.Job, front bool) {
+func (b *Backend) move(r *record, next jobs.Job, front bool) {
 	b.unplace(r)
 	reactivated := r.job.State.Terminal() && !next.State.Terminal()
 	r.job = next
@@ -151,10 +151,10 @@ func trim(l *list.List, limit int, cutoff time.Time, drop func(*record)) {
 // stored job's args and result instead of holding a second copy of them:
 // no one writes them in place (every change stores a copy, every read
 // returns one).
-func (b *Backend) remember(j runtime.Job) {
+func (b *Backend) remember(j jobs.Job) {
 	h, ok := b.history[j.Type]
 	if !ok {
-		h = &ring{jobs: make([]runtime.Job, 0, min(b.historyLimit, 16)), limit: b.historyLimit}
+		h = &ring{jobs: make([]jobs.Job, 0, min(b.historyLimit, 16)), limit: b.historyLimit}
 		b.history[j.Type] = h
 	}
 	args, result := j.Args, j.Result
@@ -166,12 +166,12 @@ func (b *Backend) remember(j runtime.Job) {
 
 // ring holds the last limit jobs added, overwriting the oldest.
 type ring struct {
-	jobs  []runtime.Job
+	jobs  []jobs.Job
 	next  int // where the next job goes once the ring is full
 	limit int
 }
 
-func (h *ring) add(j runtime.Job) {
+func (h *ring) add(j jobs.Job) {
 	if len(h.jobs) < h.limit {
 		h.jobs = append(h.jobs, j)
 		return
@@ -182,12 +182,12 @@ func (h *ring) add(j runtime.Job) {
 
 // newest returns copies of up to limit jobs, the newest first; limit < 1
 // means all.
-func (h *ring) newest(limit int) []runtime.Job {
+func (h *ring) newest(limit int) []jobs.Job {
 	n := len(h.jobs)
 	if limit > 0 && limit < n {
 		n = limit
 	}
-	out := make([]runtime.Job, 0, n)
+	out := make([]jobs.Job, 0, n)
 	newest := len(h.jobs) - 1
 	if len(h.jobs) == h.limit {
 		newest = (h.next - 1 + h.limit) % h.limit
@@ -248,7 +248,7 @@ func (h *timeHeap) peek() *record {
 }
 
 // cloneJob returns a copy of j that shares no memory with it.
-func cloneJob(j runtime.Job) runtime.Job {
+func cloneJob(j jobs.Job) jobs.Job {
 	j.Args = slices.Clone(j.Args)
 	j.Result = slices.Clone(j.Result)
 	j.Metadata = maps.Clone(j.Metadata)

@@ -4,22 +4,22 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // defaultDeadLetterLimit is how many jobs DeadLetters returns when the
 // query sets no limit.
 const defaultDeadLetterLimit = 20
 
-// Job returns a copy of the job with the given ID or runtime.ErrJobNotFound.
+// Job returns a copy of the job with the given ID or jobs.ErrJobNotFound.
 // Finished jobs past the age caps are not found.
-func (b *Backend) Job(ctx context.Context, id string) (runtime.Job, error) {
+func (b *Backend) Job(ctx context.Context, id string) (jobs.Job, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.trimExpired()
 	r, ok := b.jobs[id]
 	if !ok {
-		return runtime.Job{}, fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
+		return jobs.Job{}, fmt.Errorf("%w: %s", jobs.ErrJobNotFound, id)
 	}
 	return cloneJob(r.job), nil
 }
@@ -27,20 +27,20 @@ func (b *Backend) Job(ctx context.Context, id string) (runtime.Job, error) {
 // Cancel cancels a job that has not finished and returns it. A pending,
 // scheduled or retrying job never runs. A running job is stored cancelled
 // at once and loses its lease: its worker's Ack fails with
-// runtime.ErrLeaseLost, ExtendLeases reports it lost, and every
+// jobs.ErrLeaseLost, ExtendLeases reports it lost, and every
 // CancelledJobs subscriber is sent its ID. A finished job fails with
-// runtime.ErrInvalidTransition.
-func (b *Backend) Cancel(ctx context.Context, id string) (runtime.Job, error) {
+// jobs.ErrInvalidTransition.
+func (b *Backend) Cancel(ctx context.Context, id string) (jobs.Job, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	r, ok := b.jobs[id]
 	if !ok {
-		return runtime.Job{}, fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
+		return jobs.Job{}, fmt.Errorf("%w: %s", jobs.ErrJobNotFound, id)
 	}
-	wasRunning := r.job.State == runtime.StateRunning
+	wasRunning := r.job.State == jobs.StateRunning
 	next, err := r.job.Cancel(b.clock.Now())
 	if err != nil {
-		return runtime.Job{}, err
+		return jobs.Job{}, err
 	}
 	b.move(r, next, false)
 	if wasRunning {
@@ -50,7 +50,7 @@ func (b *Backend) Cancel(ctx context.Context, id string) (runtime.Job, error) {
 }
 
 // DeadLetters lists failed jobs that match q, the most recently failed first.
-func (b *Backend) DeadLetters(ctx context.Context, q runtime.DeadLetterQuery) ([]runtime.Job, error) {
+func (b *Backend) DeadLetters(ctx context.Context, q jobs.DeadLetterQuery) ([]jobs.Job, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = defaultDeadLetterLimit
@@ -58,7 +58,7 @@ func (b *Backend) DeadLetters(ctx context.Context, q runtime.DeadLetterQuery) ([
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.trimDead()
-	var out []runtime.Job
+	var out []jobs.Job
 	for e := b.dead.Front(); e != nil && len(out) < limit; e = e.Next() {
 		j := e.Value.(*record).job
 		if (q.Queue == "" || j.Queue == q.Queue) && (q.Type == "" || j.Type == q.Type) {
@@ -70,16 +70,16 @@ func (b *Backend) DeadLetters(ctx context.Context, q runtime.DeadLetterQuery) ([
 
 // RetryDeadLetter applies Job.Requeue to a failed job, puts it at the back
 // of its queue and returns it.
-func (b *Backend) RetryDeadLetter(ctx context.Context, id string) (runtime.Job, error) {
+func (b *Backend) RetryDeadLetter(ctx context.Context, id string) (jobs.Job, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	r, ok := b.jobs[id]
 	if !ok {
-		return runtime.Job{}, fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
+		return jobs.Job{}, fmt.Errorf("%w: %s", jobs.ErrJobNotFound, id)
 	}
 	next, err := r.job.Requeue(b.clock.Now())
 	if err != nil {
-		return runtime.Job{}, err
+		return jobs.Job{}, err
 	}
 	b.move(r, next, false)
 	return cloneJob(next), nil

@@ -4,35 +4,35 @@ import (
 	"container/heap"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // Unique keys. b.unique maps every key to the record that last took it;
 // whether that record still holds the key is decided when asked
-// (runtime.Job.HoldsUniqueKey), so finishing a job frees its key without
+// (jobs.Job.HoldsUniqueKey), so finishing a job frees its key without
 // any bookkeeping. Only removing a record (Delete, a purge, a retention cap)
 // touches the map.
 
 // checkUnique reports the first job of jobs whose unique key is held, by a
 // stored job or by an earlier job of the same batch, as a
-// *runtime.UniqueJobExistsError.
-func (b *Backend) checkUnique(jobs []runtime.Job, now time.Time) error {
+// *jobs.UniqueJobExistsError.
+func (b *Backend) checkUnique(list []jobs.Job, now time.Time) error {
 	var batch map[string]string // key -> ID of the batch's job that takes it
-	for i := range jobs {
-		key := jobs[i].UniqueKey
+	for i := range list {
+		key := list[i].UniqueKey
 		if key == "" {
 			continue
 		}
 		if r, ok := b.unique[key]; ok && r.job.HoldsUniqueKey(now) {
-			return &runtime.UniqueJobExistsError{Key: key, ExistingJobID: r.job.ID}
+			return &jobs.UniqueJobExistsError{Key: key, ExistingJobID: r.job.ID}
 		}
 		if id, ok := batch[key]; ok {
-			return &runtime.UniqueJobExistsError{Key: key, ExistingJobID: id}
+			return &jobs.UniqueJobExistsError{Key: key, ExistingJobID: id}
 		}
 		if batch == nil {
 			batch = make(map[string]string)
 		}
-		batch[key] = jobs[i].ID
+		batch[key] = list[i].ID
 	}
 	return nil
 }
@@ -74,7 +74,7 @@ func (b *Backend) linger(r *record, now time.Time) {
 		b.releaseKey(r)
 		return
 	}
-	r.job = runtime.Job{ID: r.job.ID, State: r.job.State, UniqueKey: r.job.UniqueKey, UniqueUntil: r.job.UniqueUntil}
+	r.job = jobs.Job{ID: r.job.ID, State: r.job.State, UniqueKey: r.job.UniqueKey, UniqueUntil: r.job.UniqueUntil}
 	heap.Push(&b.lingering, r)
 }
 

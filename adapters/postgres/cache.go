@@ -6,7 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/internal/wallclock"
 )
 
 // Cache defaults.
@@ -21,7 +22,7 @@ const (
 // Positive results are kept for the TTL: a tenant disabled or moved to
 // another schema keeps its old entry until then (or until Invalidate).
 //
-// Negative results (errors wrapping runtime.ErrTenantNotFound) are not kept
+// Negative results (errors wrapping jobs.ErrTenantNotFound) are not kept
 // unless WithNegativeTTL says so. Not caching them means a tenant created
 // just after its first job was enqueued is seen at once, and costs one query
 // per job of an unknown tenant; such jobs fail on their first attempt
@@ -36,7 +37,7 @@ type CachedResolver struct {
 	ttl        time.Duration
 	negTTL     time.Duration
 	maxEntries int
-	clock      runtime.Clock
+	clock      jobs.Clock
 
 	mu      sync.Mutex
 	entries map[string]cacheEntry
@@ -59,7 +60,7 @@ func WithNegativeTTL(d time.Duration) CacheOption {
 }
 
 // WithCacheClock sets the clock that expires entries (tests use a fake one).
-func WithCacheClock(clock runtime.Clock) CacheOption {
+func WithCacheClock(clock jobs.Clock) CacheOption {
 	return func(c *CachedResolver) { c.clock = clock }
 }
 
@@ -77,7 +78,7 @@ func NewCachedResolver(next Resolver, ttl time.Duration, opts ...CacheOption) *C
 		next:       next,
 		ttl:        ttl,
 		maxEntries: DefaultCacheMaxEntries,
-		clock:      runtime.SystemClock{},
+		clock:      wallclock.Clock{},
 		entries:    make(map[string]cacheEntry),
 	}
 	if c.ttl <= 0 {
@@ -103,7 +104,7 @@ func (c *CachedResolver) Resolve(ctx context.Context, tenantID string) (Tenant, 
 	switch {
 	case err == nil:
 		c.store(tenantID, gen, cacheEntry{tenant: t}, c.ttl)
-	case c.negTTL > 0 && errors.Is(err, runtime.ErrTenantNotFound):
+	case c.negTTL > 0 && errors.Is(err, jobs.ErrTenantNotFound):
 		c.store(tenantID, gen, cacheEntry{err: err}, c.negTTL)
 	}
 	return t, err

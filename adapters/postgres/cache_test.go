@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
-// fakeClock is a runtime.Clock moved by hand.
+// fakeClock is a jobs.Clock moved by hand.
 type fakeClock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -109,7 +109,7 @@ func TestCachedResolverDoesNotCacheNegativesByDefault(t *testing.T) {
 	c, next, _ := newTestCache(time.Minute)
 	for i := 1; i <= 3; i++ {
 		_, err := resolveWant(t, c, next, "nope", i)
-		if !errors.Is(err, runtime.ErrTenantNotFound) {
+		if !errors.Is(err, jobs.ErrTenantNotFound) {
 			t.Fatalf("Resolve(nope) error = %v, want ErrTenantNotFound", err)
 		}
 	}

@@ -1,6 +1,8 @@
 package postgres
 
-import "context"
+import (
+	"context"
+)
 
 type tenantKey struct{}
 
@@ -9,7 +11,7 @@ func withTenant(ctx context.Context, t Tenant) context.Context {
 }
 
 // TenantFromContext returns the tenant whose job runs in ctx, as the
-// Executor resolved it (runtime.TenantIDFromContext has only its ID).
+// Executor resolved it (jobs.TenantIDFromContext has only its ID).
 func TenantFromContext(ctx context.Context) (Tenant, bool) {
 	t, ok := ctx.Value(tenantKey{}).(Tenant)
 	return t, ok

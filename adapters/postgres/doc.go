@@ -2,7 +2,7 @@
 //
 // Jobs whose handler is registered with runtime.Registry.RegisterTenant
 // carry a tenant ID. The worker pool hands each of them to its
-// runtime.TenantExecutor; this package's Executor resolves the tenant to a
+// jobs.TenantExecutor; this package's Executor resolves the tenant to a
 // schema, takes a connection, opens a transaction, scopes it with the
 // equivalent of
 //
@@ -22,7 +22,7 @@
 // tenants(id, slug, schema_name, active), see DefaultTenantQuery) and
 // CachedResolver keeps its answers for a TTL. An unknown or disabled tenant,
 // or one whose schema name breaks ValidateSchema, fails its job with a
-// *TenantError, which matches runtime.ErrTenantNotFound: the pool sends the
+// *TenantError, which matches jobs.ErrTenantNotFound: the pool sends the
 // job to the dead-letter queue rather than run it against a default schema.
 // Schema names are validated before any SQL runs and quoted as identifiers;
 // tenant IDs only ever travel as query parameters.

@@ -8,6 +8,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
 	"github.com/jobsgo/jobs/adapters/memory"
@@ -58,7 +60,7 @@ func Example() {
 	defer pool.Shutdown(context.Background())
 
 	_, err = runtime.EnqueueValue(context.Background(), runtime.NewClient(backend), "create_invoice",
-		InvoiceArgs{Customer: "ada", Cents: 4200}, runtime.ForTenant("acme"))
+		InvoiceArgs{Customer: "ada", Cents: 4200}, jobs.ForTenant("acme"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -76,7 +78,7 @@ func ExampleNewSQLResolver() {
 		   FROM accounts.organisations WHERE id::text = $1`))
 	tenant, err := resolver.Resolve(context.Background(), "42")
 	if err != nil {
-		log.Fatal(err) // errors.Is(err, runtime.ErrTenantNotFound) for unknown or deleted ones
+		log.Fatal(err) // errors.Is(err, jobs.ErrTenantNotFound) for unknown or deleted ones
 	}
 	fmt.Println(tenant.Schema)
 }

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // Executor runs tenant jobs in their tenant's schema. It implements
-// runtime.TenantExecutor; set it as runtime.PoolConfig.Tenants.
+// jobs.TenantExecutor; set it as runtime.PoolConfig.Tenants.
 //
 // For each job it resolves the tenant, validates its schema name
 // (ValidateSchema) before any SQL runs, takes a connection, begins a
@@ -43,7 +43,7 @@ type Executor struct {
 	txOptions *sql.TxOptions
 }
 
-var _ runtime.TenantExecutor = (*Executor)(nil)
+var _ jobs.TenantExecutor = (*Executor)(nil)
 
 // ExecutorOption configures an Executor.
 type ExecutorOption func(*Executor)
@@ -66,10 +66,10 @@ func NewExecutor(db *sql.DB, resolver Resolver, opts ...ExecutorOption) *Executo
 }
 
 // RunInTenant runs fn in a transaction scoped to tenantID's schema, with
-// tenantID and its Tenant in the context (runtime.TenantIDFromContext,
+// tenantID and its Tenant in the context (jobs.TenantIDFromContext,
 // TenantFromContext). It commits when fn returns nil and returns fn's error
 // unchanged otherwise. An unknown or disabled tenant, or one whose schema is
-// invalid, is a *TenantError (errors.Is runtime.ErrTenantNotFound) and fn
+// invalid, is a *TenantError (errors.Is jobs.ErrTenantNotFound) and fn
 // does not run.
 func (e *Executor) RunInTenant(ctx context.Context, tenantID string, fn func(ctx context.Context, tx *sql.Tx) error) (err error) {
 	t, err := e.resolver.Resolve(ctx, tenantID)
@@ -109,7 +109,7 @@ func (e *Executor) RunInTenant(ctx context.Context, tenantID string, fn func(ctx
 	case err != nil:
 		return fmt.Errorf("tenant %s: set search_path to schema %s: %w", clip(tenantID), clip(t.Schema), err)
 	}
-	if err := fn(withTenant(runtime.WithTenantID(ctx, tenantID), t), tx); err != nil {
+	if err := fn(withTenant(jobs.WithTenantID(ctx, tenantID), t), tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

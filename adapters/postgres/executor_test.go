@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/jobsgo/jobs"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/google/go-cmp/cmp"
 )
 
 // query runs a single-column query in tx and returns its rows as strings.
@@ -39,7 +39,7 @@ func TestExecutorIsolatesTenants(t *testing.T) {
 		called := false
 		err := exec.RunInTenant(context.Background(), tc.tenant, func(ctx context.Context, tx *sql.Tx) error {
 			called = true
-			if id, ok := runtime.TenantIDFromContext(ctx); !ok || id != tc.tenant {
+			if id, ok := jobs.TenantIDFromContext(ctx); !ok || id != tc.tenant {
 				t.Errorf("TenantIDFromContext = %q, %v; want %q", id, ok, tc.tenant)
 			}
 			want := Tenant{ID: tc.tenant, Slug: tc.slug, Schema: tc.schema}
@@ -72,7 +72,7 @@ func TestExecutorRollsBackFailedHandler(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	exec := NewExecutor(f.db, f.resolver(f.db))
-	errHandler := runtime.SkipRetry(errors.New("handler failed"))
+	errHandler := jobs.SkipRetry(errors.New("handler failed"))
 
 	err := exec.RunInTenant(context.Background(), tenantA, func(ctx context.Context, tx *sql.Tx) error {
 		for i := range 3 {
@@ -148,8 +148,8 @@ func TestExecutorUnknownAndDisabledTenants(t *testing.T) {
 				t.Error("the handler ran")
 				return nil
 			})
-			if !errors.Is(err, runtime.ErrTenantNotFound) {
-				t.Fatalf("RunInTenant = %v, want an error matching runtime.ErrTenantNotFound", err)
+			if !errors.Is(err, jobs.ErrTenantNotFound) {
+				t.Fatalf("RunInTenant = %v, want an error matching jobs.ErrTenantNotFound", err)
 			}
 			var te *TenantError
 			if !errors.As(err, &te) || te.TenantID != tc.tenant {
@@ -192,7 +192,7 @@ func TestExecutorRefusesHostileSchemas(t *testing.T) {
 				return nil
 			})
 			var se *SchemaError
-			if !errors.Is(err, runtime.ErrTenantNotFound) || !errors.Is(err, ErrInvalidSchema) || !errors.As(err, &se) {
+			if !errors.Is(err, jobs.ErrTenantNotFound) || !errors.Is(err, ErrInvalidSchema) || !errors.As(err, &se) {
 				t.Fatalf("RunInTenant = %v, want a *TenantError wrapping a *SchemaError", err)
 			}
 			if !strings.Contains(err.Error(), id) || !strings.Contains(err.Error(), "schema") {
@@ -261,7 +261,7 @@ func TestExecutorSearchPathDoesNotLeak(t *testing.T) {
 	}
 	exec := NewExecutor(db, f.resolver(db))
 
-	jobs := map[string]func(ctx context.Context, tx *sql.Tx) error{
+	batch := map[string]func(ctx context.Context, tx *sql.Tx) error{
 		"success": func(context.Context, *sql.Tx) error { return nil },
 		"error":   func(context.Context, *sql.Tx) error { return errors.New("failed") },
 		"panic":   func(context.Context, *sql.Tx) error { panic("boom") },
@@ -270,7 +270,7 @@ func TestExecutorSearchPathDoesNotLeak(t *testing.T) {
 			return err
 		},
 	}
-	for name, job := range jobs {
+	for name, job := range batch {
 		t.Run(name, func(t *testing.T) {
 			func() {
 				defer func() { _ = recover() }()
@@ -401,7 +401,7 @@ func TestCachedResolverInvalidateSeesDisabledTenant(t *testing.T) {
 		t.Fatalf("cached tenant: %v", err)
 	}
 	cache.Invalidate(tenantA)
-	if err := exec.RunInTenant(context.Background(), tenantA, noop); !errors.Is(err, runtime.ErrTenantNotFound) {
+	if err := exec.RunInTenant(context.Background(), tenantA, noop); !errors.Is(err, jobs.ErrTenantNotFound) {
 		t.Fatalf("after Invalidate: %v, want ErrTenantNotFound", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/adapters/redis/redistest"
 	"github.com/jobsgo/jobs/runtime"
@@ -28,10 +29,10 @@ func TestExecutorInWorkerPool(t *testing.T) {
 	t.Parallel()
 	backends := []struct {
 		name string
-		new  func(t *testing.T) runtime.Backend
+		new  func(t *testing.T) jobs.Backend
 	}{
-		{"memory", func(*testing.T) runtime.Backend { return memory.New() }},
-		{"redis", func(t *testing.T) runtime.Backend {
+		{"memory", func(*testing.T) jobs.Backend { return memory.New() }},
+		{"redis", func(t *testing.T) jobs.Backend {
 			b, _ := redistest.New(t)
 			return b
 		}},
@@ -44,13 +45,13 @@ func TestExecutorInWorkerPool(t *testing.T) {
 	}
 }
 
-func testExecutorInWorkerPool(t *testing.T, backend runtime.Backend) {
+func testExecutorInWorkerPool(t *testing.T, backend jobs.Backend) {
 	f := newFixture(t)
 	ctx := context.Background()
 	registry := runtime.NewRegistry()
 	err := registry.RegisterTenant("note", runtime.TypedTenantHandlerNoResult(
 		func(ctx context.Context, tx *sql.Tx, a noteArgs) error {
-			if _, ok := runtime.TenantIDFromContext(ctx); !ok {
+			if _, ok := jobs.TenantIDFromContext(ctx); !ok {
 				t.Error("the handler's context has no tenant ID")
 			}
 			if _, err := tx.ExecContext(ctx, "INSERT INTO items (note) VALUES ($1)", a.Note); err != nil {
@@ -58,7 +59,7 @@ func testExecutorInWorkerPool(t *testing.T, backend runtime.Backend) {
 			}
 			switch a.Fail {
 			case "error":
-				return runtime.SkipRetry(errors.New("handler failed"))
+				return jobs.SkipRetry(errors.New("handler failed"))
 			case "panic":
 				panic("handler panicked")
 			}
@@ -82,7 +83,7 @@ func testExecutorInWorkerPool(t *testing.T, backend runtime.Backend) {
 
 	client := runtime.NewClient(backend)
 	type want struct {
-		state   runtime.State
+		state   jobs.State
 		errType string
 	}
 	cases := []struct {
@@ -90,16 +91,16 @@ func testExecutorInWorkerPool(t *testing.T, backend runtime.Backend) {
 		args   noteArgs
 		want   want
 	}{
-		{tenantA, noteArgs{Note: "from-a"}, want{runtime.StateCompleted, ""}},
-		{tenantB, noteArgs{Note: "from-b"}, want{runtime.StateCompleted, ""}},
-		{tenantA, noteArgs{Note: "a-error", Fail: "error"}, want{runtime.StateFailed, ""}},
-		{tenantB, noteArgs{Note: "b-panic", Fail: "panic"}, want{runtime.StateFailed, runtime.ErrorTypePanic}},
-		{"ten-missing", noteArgs{Note: "missing"}, want{runtime.StateFailed, runtime.ErrorTypeTenant}},
-		{tenantDisabled, noteArgs{Note: "disabled"}, want{runtime.StateFailed, runtime.ErrorTypeTenant}},
+		{tenantA, noteArgs{Note: "from-a"}, want{jobs.StateCompleted, ""}},
+		{tenantB, noteArgs{Note: "from-b"}, want{jobs.StateCompleted, ""}},
+		{tenantA, noteArgs{Note: "a-error", Fail: "error"}, want{jobs.StateFailed, ""}},
+		{tenantB, noteArgs{Note: "b-panic", Fail: "panic"}, want{jobs.StateFailed, jobs.ErrorTypePanic}},
+		{"ten-missing", noteArgs{Note: "missing"}, want{jobs.StateFailed, jobs.ErrorTypeTenant}},
+		{tenantDisabled, noteArgs{Note: "disabled"}, want{jobs.StateFailed, jobs.ErrorTypeTenant}},
 	}
 	ids := make([]string, len(cases))
 	for i, c := range cases {
-		job, err := runtime.EnqueueValue(ctx, client, "note", c.args, runtime.ForTenant(c.tenant), runtime.WithMaxRetries(0))
+		job, err := runtime.EnqueueValue(ctx, client, "note", c.args, jobs.ForTenant(c.tenant), jobs.WithMaxRetries(0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +108,7 @@ func testExecutorInWorkerPool(t *testing.T, backend runtime.Backend) {
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for i, c := range cases {
-		var job runtime.Job
+		var job jobs.Job
 		for {
 			if job, err = client.Job(ctx, ids[i]); err != nil {
 				t.Fatal(err)

@@ -9,13 +9,13 @@ import (
 
 // Tenant is what the executor needs to know of a tenant.
 type Tenant struct {
-	ID     string // the ID jobs carry (runtime.Job.TenantID)
+	ID     string // the ID jobs carry (jobs.Job.TenantID)
 	Slug   string // a human-readable name, for logs and handlers
 	Schema string // the PostgreSQL schema holding the tenant's tables
 }
 
 // Resolver finds the tenant of a job. An unknown or disabled tenant is an
-// error that wraps runtime.ErrTenantNotFound (a *TenantError); any other
+// error that wraps jobs.ErrTenantNotFound (a *TenantError); any other
 // error (the database is down, ...) is transient and the job is retried.
 type Resolver interface {
 	Resolve(ctx context.Context, tenantID string) (Tenant, error)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -19,18 +20,18 @@ func TestPoolAbandonsHandlerThatIgnoresItsContext(t *testing.T) {
 	started := make(chan string, 2)
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
-	stuckHandler := func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	stuckHandler := func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		started <- j.ID
 		<-release
 		return nil, nil
 	}
-	quick := func(ctx context.Context, j runtime.Job) (json.RawMessage, error) { return nil, nil }
+	quick := func(ctx context.Context, j jobs.Job) (json.RawMessage, error) { return nil, nil }
 	p := startPool(t, b, map[string]runtime.Handler{"stuck": stuckHandler, "quick": quick}, runtime.PoolConfig{
-		Queues:       map[string]int{runtime.DefaultQueue: 1},
+		Queues:       map[string]int{jobs.DefaultQueue: 1},
 		JobTimeout:   200 * time.Millisecond,
 		TimeoutGrace: 200 * time.Millisecond,
 		Lease:        300 * time.Millisecond,
-		Retry:        runtime.RetryPolicy{Backoff: runtime.BackoffConstant, InitialDelay: time.Hour, MaxDelay: time.Hour, Jitter: runtime.NoJitter},
+		Retry:        jobs.RetryPolicy{Backoff: jobs.BackoffConstant, InitialDelay: time.Hour, MaxDelay: time.Hour, Jitter: jobs.NoJitter},
 	})
 	ctx := t.Context()
 	client := runtime.NewClient(b)
@@ -50,7 +51,7 @@ func TestPoolAbandonsHandlerThatIgnoresItsContext(t *testing.T) {
 	}
 	got, err := b.Job(ctx, stuck.ID)
 	must(t, err)
-	if got.State != runtime.StateRetrying || got.Error == nil || got.Error.Type != runtime.ErrorTypeTimeout {
+	if got.State != jobs.StateRetrying || got.Error == nil || got.Error.Type != jobs.ErrorTypeTimeout {
 		t.Fatalf("stuck job is %s with error %+v, want retrying after a timeout", got.State, got.Error)
 	}
 	if n := p.AbandonedHandlers(); n != 1 {

@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -15,21 +16,21 @@ import (
 // outcome's transition changes, so that no change is lost on the way.
 func TestAckStoresWhatItsTransitionSets(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
-	leased := runtime.Job{ID: "j", Type: "t", Queue: "q", Priority: runtime.PriorityNormal, State: runtime.StateRunning,
+	leased := jobs.Job{ID: "j", Type: "t", Queue: "q", Priority: jobs.PriorityNormal, State: jobs.StateRunning,
 		Attempt: 2, MaxRetries: 5, ExecuteAt: now.Add(-time.Hour), CreatedAt: now.Add(-2 * time.Hour),
 		StartedAt: now.Add(-time.Minute), LeaseUntil: now.Add(time.Minute),
-		Error: &runtime.JobError{Message: "attempt 1 failed", Type: "x"}}
-	outcomes := map[string]func() (runtime.Job, error){
-		"complete": func() (runtime.Job, error) { return leased.Complete(json.RawMessage(`{"ok":true}`), now) },
-		"retry": func() (runtime.Job, error) {
-			return leased.PrepareRetry(runtime.JobError{Message: "again"}, now.Add(time.Second), now)
+		Error: &jobs.JobError{Message: "attempt 1 failed", Type: "x"}}
+	outcomes := map[string]func() (jobs.Job, error){
+		"complete": func() (jobs.Job, error) { return leased.Complete(json.RawMessage(`{"ok":true}`), now) },
+		"retry": func() (jobs.Job, error) {
+			return leased.PrepareRetry(jobs.JobError{Message: "again"}, now.Add(time.Second), now)
 		},
-		"fail":    func() (runtime.Job, error) { return leased.Fail(runtime.JobError{Message: "no"}, now) },
-		"release": func() (runtime.Job, error) { return leased.Release(now) },
-		"cancel":  func() (runtime.Job, error) { return leased.Cancel(now) },
+		"fail":    func() (jobs.Job, error) { return leased.Fail(jobs.JobError{Message: "no"}, now) },
+		"release": func() (jobs.Job, error) { return leased.Release(now) },
+		"cancel":  func() (jobs.Job, error) { return leased.Cancel(now) },
 	}
 	b := &Backend{clock: backendtest.NewClock(now)}
-	before, _, err := appendMutable(nil, leased, 0)
+	before, _, err := codec.AppendMutable(nil, leased, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,11 +44,11 @@ func TestAckStoresWhatItsTransitionSets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			after, _, err := appendMutable(nil, out, 0)
+			after, _, err := codec.AppendMutable(nil, out, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			stored, _, err := appendMutable(nil, out, c.fields)
+			stored, _, err := codec.AppendMutable(nil, out, c.fields)
 			if err != nil {
 				t.Fatal(err)
 			}

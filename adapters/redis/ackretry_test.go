@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/jobsgo/jobs/runtime"
@@ -49,7 +51,7 @@ func TestAckRetriedUntilLeaseEnds(t *testing.T) {
 			runs := 0
 			started, finish := make(chan struct{}), make(chan struct{})
 			reg := runtime.NewRegistry()
-			must(t, reg.Register("t", func(context.Context, runtime.Job) (json.RawMessage, error) {
+			must(t, reg.Register("t", func(context.Context, jobs.Job) (json.RawMessage, error) {
 				mu.Lock()
 				runs++
 				mu.Unlock()
@@ -65,7 +67,7 @@ func TestAckRetriedUntilLeaseEnds(t *testing.T) {
 			must(t, err)
 			must(t, pool.Start(context.Background()))
 			defer func() { _ = pool.Shutdown(context.Background()) }()
-			j, err := runtime.NewClient(b).Enqueue(context.Background(), "t", nil, runtime.WithMaxRetries(0))
+			j, err := runtime.NewClient(b).Enqueue(context.Background(), "t", nil, jobs.WithMaxRetries(0))
 			must(t, err)
 			select {
 			case <-started:
@@ -76,7 +78,7 @@ func TestAckRetriedUntilLeaseEnds(t *testing.T) {
 			defer resume()
 			close(finish)
 
-			var got runtime.Job
+			var got jobs.Job
 			for deadline := time.Now().Add(lease + 5*time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 				got, err = b.Job(ctx, j.ID)
@@ -87,7 +89,7 @@ func TestAckRetriedUntilLeaseEnds(t *testing.T) {
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			if got.State != runtime.StateCompleted || runs != 1 {
+			if got.State != jobs.StateCompleted || runs != 1 {
 				t.Errorf("job %s ended %s (error %+v) after %d runs, want completed after 1", j.ID, got.State, got.Error, runs)
 			}
 			for _, claim := range []string{"another worker", "lease of job", "could not be stored", "could not be confirmed"} {

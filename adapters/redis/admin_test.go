@@ -3,8 +3,8 @@ package redis
 import (
 	"testing"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/admin/admintest"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // TestAdminAPI runs the admin API's endpoint suite on Redis with both key
@@ -15,7 +15,7 @@ func TestAdminAPI(t *testing.T) {
 		cluster bool
 	}{{"Standalone", false}, {"ClusterProtocol", true}} {
 		t.Run(c.name, func(t *testing.T) {
-			admintest.Run(t, func(t *testing.T, clock runtime.Clock) runtime.Backend {
+			admintest.Run(t, func(t *testing.T, clock jobs.Clock) jobs.Backend {
 				return newTestBackend(t, clock, withCluster(c.cluster))
 			})
 		})

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/google/uuid"
 
 	"github.com/jobsgo/jobs/internal/testenv"
@@ -17,9 +19,9 @@ import (
 )
 
 // job makes a pending job of queue with the given ID.
-func job(t testing.TB, clock runtime.Clock, id, queue string, opts ...runtime.EnqueueOption) runtime.Job {
+func job(t testing.TB, clock jobs.Clock, id, queue string, opts ...jobs.EnqueueOption) jobs.Job {
 	t.Helper()
-	j, err := runtime.NewJob("test.job", []byte(`{"n":1}`), runtime.ResolveEnqueueOptions(append([]runtime.EnqueueOption{runtime.WithJobID(id), runtime.WithQueue(queue)}, opts...)...), clock.Now())
+	j, err := jobs.NewJob("test.job", []byte(`{"n":1}`), jobs.ResolveEnqueueOptions(append([]jobs.EnqueueOption{jobs.WithJobID(id), jobs.WithQueue(queue)}, opts...)...), clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,24 +35,24 @@ func must(t testing.TB, err error) {
 	}
 }
 
-func dequeue(t testing.TB, b *Backend, queue string, n int) []runtime.Job {
+func dequeue(t testing.TB, b *Backend, queue string, n int) []jobs.Job {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	jobs, err := b.Dequeue(ctx, queue, n, time.Minute)
+	list, err := b.Dequeue(ctx, queue, n, time.Minute)
 	must(t, err)
-	return jobs
+	return list
 }
 
 func TestCorruptJobsGoToDeadLetters(t *testing.T) {
 	clock := backendtest.NewClock(backendtest.Start)
 	b := newTestBackend(t, clock)
 	ctx := context.Background()
-	var jobs []runtime.Job
+	var list []jobs.Job
 	for _, id := range []string{"string-key", "bad-json", "no-attempt", "good"} {
-		jobs = append(jobs, job(t, clock, id, "q"))
+		list = append(list, job(t, clock, id, "q"))
 	}
-	must(t, b.Enqueue(ctx, jobs...))
+	must(t, b.Enqueue(ctx, list...))
 	k := b.queue("q")
 	must(t, b.client.Set(ctx, k.job("string-key"), "garbage!", 0).Err())
 	must(t, b.client.HSet(ctx, k.job("bad-json"), "d", "{not json").Err())
@@ -60,7 +62,7 @@ func TestCorruptJobsGoToDeadLetters(t *testing.T) {
 	if len(got) != 1 || got[0].ID != "good" {
 		t.Fatalf("Dequeue returned %v, want only the good job", got)
 	}
-	dead, err := b.DeadLetters(ctx, runtime.DeadLetterQuery{})
+	dead, err := b.DeadLetters(ctx, jobs.DeadLetterQuery{})
 	must(t, err)
 	want := map[string]string{
 		"string-key": `holds a string instead of a job hash (starts with "garbage!")`,
@@ -71,11 +73,11 @@ func TestCorruptJobsGoToDeadLetters(t *testing.T) {
 		t.Fatalf("%d dead letters, want %d: %+v", len(dead), len(want), dead)
 	}
 	for _, j := range dead {
-		if j.State != runtime.StateFailed || j.Error == nil || j.Error.Type != runtime.ErrorTypeCorrupt || !strings.Contains(j.Error.Message, want[j.ID]) {
+		if j.State != jobs.StateFailed || j.Error == nil || j.Error.Type != jobs.ErrorTypeCorrupt || !strings.Contains(j.Error.Message, want[j.ID]) {
 			t.Errorf("dead letter %s: %s, error %+v; want failed corrupt_job mentioning %q", j.ID, j.State, j.Error, want[j.ID])
 		}
 		stored, err := b.Job(ctx, j.ID)
-		if err != nil || stored.State != runtime.StateFailed {
+		if err != nil || stored.State != jobs.StateFailed {
 			t.Errorf("Job(%s) = %s, %v; want the failed job", j.ID, stored.State, err)
 		}
 	}
@@ -92,13 +94,13 @@ func TestCorruptJobsGoToDeadLetters(t *testing.T) {
 		t.Fatalf("RecoverExpired = %d, %v; want 1", n, err)
 	}
 	j, err := b.Job(ctx, "good")
-	if err != nil || j.Error == nil || j.Error.Type != runtime.ErrorTypeCorrupt || j.Type != "" {
+	if err != nil || j.Error == nil || j.Error.Type != jobs.ErrorTypeCorrupt || j.Type != "" {
 		t.Fatalf("Job(good) after recovery = %+v, %v", j, err)
 	}
 	// Deleting corrupt jobs works, even a key of the wrong type.
 	must(t, b.client.Set(ctx, k.job("bad-json"), "garbage", 0).Err())
 	must(t, b.Delete(ctx, "bad-json"))
-	if _, err := b.Job(ctx, "bad-json"); !errors.Is(err, runtime.ErrJobNotFound) {
+	if _, err := b.Job(ctx, "bad-json"); !errors.Is(err, jobs.ErrJobNotFound) {
 		t.Fatalf("Job after Delete: %v", err)
 	}
 }
@@ -134,22 +136,22 @@ func TestCaps(t *testing.T) {
 				WithCompletedLimit(2), WithCompletedMaxAge(48*time.Hour), WithHistoryLimit(2))
 			ctx := context.Background()
 			for i := range 5 {
-				must(t, b.Enqueue(ctx, job(t, clock, fmt.Sprintf("dead-%d", i), "q", runtime.WithMaxRetries(0))))
+				must(t, b.Enqueue(ctx, job(t, clock, fmt.Sprintf("dead-%d", i), "q", jobs.WithMaxRetries(0))))
 				run := dequeue(t, b, "q", 1)[0]
-				failed, _ := run.Fail(runtime.JobError{Message: "x"}, clock.Now())
+				failed, _ := run.Fail(jobs.JobError{Message: "x"}, clock.Now())
 				must(t, b.Ack(ctx, failed))
 				must(t, b.Enqueue(ctx, job(t, clock, fmt.Sprintf("done-%d", i), "q")))
 				done, _ := dequeue(t, b, "q", 1)[0].Complete(nil, clock.Now())
 				must(t, b.Ack(ctx, done))
 				clock.Advance(time.Second)
 			}
-			dead, err := b.DeadLetters(ctx, runtime.DeadLetterQuery{Limit: 10})
+			dead, err := b.DeadLetters(ctx, jobs.DeadLetterQuery{Limit: 10})
 			must(t, err)
 			if len(dead) != 3 || dead[0].ID != "dead-4" || dead[2].ID != "dead-2" {
 				t.Fatalf("dead letters after the count cap: %v", dead)
 			}
 			for _, id := range []string{"dead-0", "done-0", "done-2"} {
-				if _, err := b.Job(ctx, id); !errors.Is(err, runtime.ErrJobNotFound) {
+				if _, err := b.Job(ctx, id); !errors.Is(err, jobs.ErrJobNotFound) {
 					t.Fatalf("Job(%s) of a trimmed job: %v", id, err)
 				}
 			}
@@ -164,7 +166,7 @@ func TestCaps(t *testing.T) {
 			clock.Advance(25 * time.Hour)
 			_, err = b.PromoteDue(ctx)
 			must(t, err)
-			if dead, _ = b.DeadLetters(ctx, runtime.DeadLetterQuery{}); len(dead) != 0 {
+			if dead, _ = b.DeadLetters(ctx, jobs.DeadLetterQuery{}); len(dead) != 0 {
 				t.Fatalf("dead letters after the age cap: %v", dead)
 			}
 			// A trimmed job's ID is free again and the index holds no stale entries.
@@ -185,12 +187,12 @@ func TestIndexHoldsChosenIDs(t *testing.T) {
 			clock := backendtest.NewClock(backendtest.Start)
 			b := newTestBackend(t, clock, withCluster(cluster))
 			ctx := context.Background()
-			generated := func(queue string, opts ...runtime.EnqueueOption) runtime.Job {
-				j, err := runtime.NewJob("test.job", nil, runtime.ResolveEnqueueOptions(append(opts, runtime.WithQueue(queue))...), clock.Now())
+			generated := func(queue string, opts ...jobs.EnqueueOption) jobs.Job {
+				j, err := jobs.NewJob("test.job", nil, jobs.ResolveEnqueueOptions(append(opts, jobs.WithQueue(queue))...), clock.Now())
 				must(t, err)
 				return j
 			}
-			unique := generated("a", runtime.UniqueByKey("k", 0))
+			unique := generated("a", jobs.UniqueByKey("k", 0))
 			must(t, b.Enqueue(ctx, generated("a")))
 			must(t, b.Enqueue(ctx, generated("a"), generated("a")))
 			must(t, b.Enqueue(ctx, generated("a"), generated("b"), job(t, clock, "chosen-1", "b")))
@@ -213,8 +215,8 @@ func TestEnqueueSeveralQueuesAllOrNone(t *testing.T) {
 	b := newTestBackend(t, clock)
 	ctx := context.Background()
 	must(t, b.Enqueue(ctx, job(t, clock, "taken", "c")))
-	batch := []runtime.Job{job(t, clock, "a1", "a"), job(t, clock, "b1", "b"), job(t, clock, "taken", "b"), job(t, clock, "a2", "a")}
-	if err := b.Enqueue(ctx, batch...); !errors.Is(err, runtime.ErrDuplicateJob) {
+	batch := []jobs.Job{job(t, clock, "a1", "a"), job(t, clock, "b1", "b"), job(t, clock, "taken", "b"), job(t, clock, "a2", "a")}
+	if err := b.Enqueue(ctx, batch...); !errors.Is(err, jobs.ErrDuplicateJob) {
 		t.Fatalf("Enqueue with a taken ID: %v", err)
 	}
 	for _, q := range []string{"a", "b"} {
@@ -222,7 +224,7 @@ func TestEnqueueSeveralQueuesAllOrNone(t *testing.T) {
 			t.Fatalf("queue %s holds %d jobs of the refused batch", q, n)
 		}
 	}
-	batch[2] = job(t, clock, "b2", "b", runtime.WithPriority(runtime.PriorityCritical))
+	batch[2] = job(t, clock, "b2", "b", jobs.WithPriority(jobs.PriorityCritical))
 	must(t, b.Enqueue(ctx, batch...))
 	if got := dequeue(t, b, "a", 10); len(got) != 2 || got[0].ID != "a1" {
 		t.Fatalf("queue a: %v", got)
@@ -240,9 +242,9 @@ func TestWakeLatency(t *testing.T) {
 	for i := range 20 {
 		got := make(chan time.Time, 1)
 		go func() {
-			jobs, err := b.Dequeue(ctx, "idle", 1, time.Minute)
-			if err != nil || len(jobs) != 1 {
-				t.Errorf("Dequeue: %v, %v", jobs, err)
+			list, err := b.Dequeue(ctx, "idle", 1, time.Minute)
+			if err != nil || len(list) != 1 {
+				t.Errorf("Dequeue: %v, %v", list, err)
 			}
 			got <- time.Now()
 		}()

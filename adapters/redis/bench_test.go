@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -18,7 +19,7 @@ func BenchmarkEnqueue(b *testing.B) {
 	clock := runtime.SystemClock{}
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			j, err := runtime.NewJob("bench", []byte(`{"n":1}`), runtime.EnqueueOptions{}, clock.Now())
+			j, err := jobs.NewJob("bench", []byte(`{"n":1}`), jobs.EnqueueOptions{}, clock.Now())
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -33,10 +34,10 @@ func BenchmarkEnqueueBatch1000(b *testing.B) {
 	be := newTestBackend(b, nil)
 	ctx := context.Background()
 	clock := runtime.SystemClock{}
-	batch := make([]runtime.Job, 1000)
+	batch := make([]jobs.Job, 1000)
 	for b.Loop() {
 		for i := range batch {
-			batch[i], _ = runtime.NewJob("bench", []byte(`{"n":1}`), runtime.EnqueueOptions{}, clock.Now())
+			batch[i], _ = jobs.NewJob("bench", []byte(`{"n":1}`), jobs.EnqueueOptions{}, clock.Now())
 		}
 		if err := be.Enqueue(ctx, batch...); err != nil {
 			b.Fatal(err)
@@ -53,9 +54,9 @@ func BenchmarkDequeueAck(b *testing.B) {
 	clock := runtime.SystemClock{}
 	// Each parallel worker may hold a batch it never acks when b.N runs out.
 	for left := b.N + 16*goruntime.GOMAXPROCS(0); left > 0; left -= 1000 {
-		batch := make([]runtime.Job, min(left, 1000))
+		batch := make([]jobs.Job, min(left, 1000))
 		for i := range batch {
-			batch[i], _ = runtime.NewJob("bench", nil, runtime.ResolveEnqueueOptions(runtime.WithJobID(fmt.Sprint("j", left, "-", i))), clock.Now())
+			batch[i], _ = jobs.NewJob("bench", nil, jobs.ResolveEnqueueOptions(jobs.WithJobID(fmt.Sprint("j", left, "-", i))), clock.Now())
 		}
 		if err := be.Enqueue(ctx, batch...); err != nil {
 			b.Fatal(err)
@@ -63,16 +64,16 @@ func BenchmarkDequeueAck(b *testing.B) {
 	}
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
-		var held []runtime.Job
+		var held []jobs.Job
 		for pb.Next() {
 			if len(held) == 0 {
 				qctx, cancel := context.WithTimeout(ctx, time.Second)
-				jobs, err := be.Dequeue(qctx, runtime.DefaultQueue, 16, time.Minute)
+				list, err := be.Dequeue(qctx, jobs.DefaultQueue, 16, time.Minute)
 				cancel()
 				if err != nil {
 					b.Fatal(err)
 				}
-				held = jobs
+				held = list
 			}
 			done, _ := held[0].Complete(nil, clock.Now())
 			held = held[1:]
@@ -100,7 +101,7 @@ func BenchmarkServerCost(b *testing.B) {
 		ctx := context.Background()
 		start := evalMicros(b, be)
 		for b.Loop() {
-			j, _ := runtime.NewJob("bench", []byte(`{"n":1}`), runtime.EnqueueOptions{}, time.Now())
+			j, _ := jobs.NewJob("bench", []byte(`{"n":1}`), jobs.EnqueueOptions{}, time.Now())
 			if err := be.Enqueue(ctx, j); err != nil {
 				b.Fatal(err)
 			}
@@ -110,11 +111,11 @@ func BenchmarkServerCost(b *testing.B) {
 	b.Run("enqueue-4", func(b *testing.B) {
 		be := newTestBackend(b, nil)
 		ctx := context.Background()
-		batch := make([]runtime.Job, 4)
+		batch := make([]jobs.Job, 4)
 		start := evalMicros(b, be)
 		for b.Loop() {
 			for i := range batch {
-				batch[i], _ = runtime.NewJob("bench", []byte(`{"n":1}`), runtime.EnqueueOptions{}, time.Now())
+				batch[i], _ = jobs.NewJob("bench", []byte(`{"n":1}`), jobs.EnqueueOptions{}, time.Now())
 			}
 			if err := be.enqueue(ctx, batch...); err != nil {
 				b.Fatal(err)
@@ -128,11 +129,11 @@ func BenchmarkServerCost(b *testing.B) {
 func benchCycle(b *testing.B, be *Backend) {
 	const per = 20
 	ctx := context.Background()
-	k := be.queue(runtime.DefaultQueue)
+	k := be.queue(jobs.DefaultQueue)
 	for left := b.N + per; left > 0; left -= 1000 {
-		batch := make([]runtime.Job, min(left, 1000))
+		batch := make([]jobs.Job, min(left, 1000))
 		for i := range batch {
-			batch[i], _ = runtime.NewJob("bench", []byte(`{"n":1}`), runtime.EnqueueOptions{}, time.Now())
+			batch[i], _ = jobs.NewJob("bench", []byte(`{"n":1}`), jobs.EnqueueOptions{}, time.Now())
 		}
 		if err := be.Enqueue(ctx, batch...); err != nil {
 			b.Fatal(err)

@@ -4,26 +4,26 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // cancelBuffer is how many cancelled job IDs a CancelledJobs channel holds
 // for a slow reader before further IDs are dropped for it.
 const cancelBuffer = 256
 
-var _ runtime.CancelNotifier = (*Backend)(nil)
+var _ jobs.CancelNotifier = (*Backend)(nil)
 
 // Cancel cancels a job that has not finished and returns it. A pending,
 // scheduled or retrying job never runs. A running job is stored cancelled
 // at once and loses its lease, in one script that also publishes its ID
 // on the cancel channel (see CancelledJobs): its worker's Ack fails with
-// runtime.ErrLeaseLost, ExtendLeases reports it lost and RecoverExpired
+// jobs.ErrLeaseLost, ExtendLeases reports it lost and RecoverExpired
 // no longer sees it. A job held without TTL frees its unique key. Finished
-// jobs fail with runtime.ErrInvalidTransition.
-func (b *Backend) Cancel(ctx context.Context, id string) (runtime.Job, error) {
-	return b.transition(ctx, id, func(j runtime.Job) (change, error) {
+// jobs fail with jobs.ErrInvalidTransition.
+func (b *Backend) Cancel(ctx context.Context, id string) (jobs.Job, error) {
+	return b.transition(ctx, id, func(j jobs.Job) (change, error) {
 		next, err := j.Cancel(b.clock.Now())
-		return change{job: next, state: next.State, notify: j.State == runtime.StateRunning}, err
+		return change{job: next, state: next.State, notify: j.State == jobs.StateRunning}, err
 	})
 }
 

@@ -8,10 +8,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/jobsgo/jobs/internal/wallclock"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // Timing of the server clock.
@@ -168,9 +169,9 @@ func (c *serverClock) read(ctx context.Context) error {
 
 // Clock returns the clock the backend decides on: the server's (read with
 // TIME, see WithClock), or the one WithClock set. Pools and clients on the
-// backend take it (runtime.TimeSource), so that every process stamps and
+// backend take it (jobs.TimeSource), so that every process stamps and
 // leases jobs on the same clock, whatever its host's clock says.
-func (b *Backend) Clock() runtime.Clock { return b.clock }
+func (b *Backend) Clock() jobs.Clock { return b.clock }
 
 // clockReady makes sure that the server clock was read once, within ctx,
 // before a call decides on the time; a WithClock clock is always ready.

@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/jobsgo/jobs/internal/testenv"
 	"github.com/jobsgo/jobs/internal/wallclock"
-	"github.com/jobsgo/jobs/runtime"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -91,7 +92,7 @@ func TestServerClockUnread(t *testing.T) {
 	b := newTestBackend(t, nil, WithClient(client))
 	ctx := t.Context()
 	right := backendtest.NewClock(time.Now()) // the host's clock is wrong
-	later := job(t, right, "later", "q", runtime.RunAt(right.Now().Add(time.Minute)))
+	later := job(t, right, "later", "q", jobs.RunAt(right.Now().Add(time.Minute)))
 	must(t, b.Enqueue(ctx, later))
 
 	calls := map[string]func() error{
@@ -106,7 +107,7 @@ func TestServerClockUnread(t *testing.T) {
 	}
 	got, err := b.Job(ctx, "later")
 	must(t, err)
-	if got.State != runtime.StateScheduled {
+	if got.State != jobs.StateScheduled {
 		t.Errorf("job due in a minute is %s; want still scheduled", got.State)
 	}
 }

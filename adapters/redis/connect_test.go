@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/jobsgo/jobs/internal/testenv"
@@ -122,7 +124,7 @@ func TestPoolStartUnreachable(t *testing.T) {
 			must(t, err)
 			defer b.Close()
 			reg := runtime.NewRegistry()
-			must(t, reg.Register("test.job", func(context.Context, runtime.Job) (json.RawMessage, error) { return nil, nil }))
+			must(t, reg.Register("test.job", func(context.Context, jobs.Job) (json.RawMessage, error) { return nil, nil }))
 			pool, err := runtime.NewPool(b, reg, runtime.PoolConfig{})
 			must(t, err)
 			ctx := context.Background()

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/internal/testenv"
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -44,15 +45,15 @@ func TestCrashWorkerProcess(t *testing.T) {
 	}()
 	out := bufio.NewWriter(os.Stdout)
 	for {
-		jobs, err := b.Dequeue(ctx, "crash", 8, crashLease)
+		list, err := b.Dequeue(ctx, "crash", 8, crashLease)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, j := range jobs {
+		for _, j := range list {
 			fmt.Fprintf(out, "got %s\n", j.ID)
 		}
 		must(t, out.Flush())
-		for _, j := range jobs {
+		for _, j := range list {
 			time.Sleep(2 * time.Millisecond)
 			done, _ := j.Complete(nil, time.Now())
 			if err := b.Ack(ctx, done); err == nil {
@@ -97,7 +98,7 @@ func crashRecovery(t *testing.T, name string) {
 	ctx := context.Background()
 	const total = 3000
 	clock := runtime.SystemClock{}
-	batch := make([]runtime.Job, total)
+	batch := make([]jobs.Job, total)
 	for i := range batch {
 		batch[i] = job(t, clock, fmt.Sprintf("job-%04d", i), "crash")
 	}
@@ -197,7 +198,7 @@ func crashRecovery(t *testing.T, name string) {
 	for i := range total {
 		id := fmt.Sprintf("job-%04d", i)
 		j, err := b.Job(ctx, id)
-		if err != nil || j.State != runtime.StateCompleted {
+		if err != nil || j.State != jobs.StateCompleted {
 			t.Errorf("job %s: %s, %v; want completed", id, j.State, err)
 		}
 	}

@@ -9,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/jobsgo/jobs/adapters/redis/internal/groupcommit"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -36,7 +39,7 @@ func TestCallsHonourDeadline(t *testing.T) {
 	must(t, b.Enqueue(ctx, job(t, clock, "pending", "q")))
 	// finished is the outcome of a job of queue that was never stored,
 	// which Ack refuses once Redis answers.
-	finished := func(id, queue string) runtime.Job {
+	finished := func(id, queue string) jobs.Job {
 		j := mustJob(job(t, clock, id, queue).Start(clock.Now(), clock.Now().Add(time.Minute)))
 		return mustJob(j.Complete(nil, clock.Now()))
 	}
@@ -66,14 +69,14 @@ func TestCallsHonourDeadline(t *testing.T) {
 		{"Ack on a busy lane", func(ctx context.Context) error { return b.Ack(ctx, finished("b3", "busy")) }},
 		{"Enqueue", func(ctx context.Context) error { _, err := client.Enqueue(ctx, "t", nil); return err }},
 		{"EnqueueBatch", func(ctx context.Context) error {
-			_, err := client.EnqueueBatch(ctx, []runtime.EnqueueRequest{{Type: "t"}, {Type: "t", Options: []runtime.EnqueueOption{runtime.WithQueue("other")}}})
+			_, err := client.EnqueueBatch(ctx, []runtime.EnqueueRequest{{Type: "t"}, {Type: "t", Options: []jobs.EnqueueOption{jobs.WithQueue("other")}}})
 			return err
 		}},
 		{"Job", func(ctx context.Context) error { _, err := b.Job(ctx, "pending"); return err }},
 		{"Stats", func(ctx context.Context) error { _, err := b.Stats(ctx); return err }},
 		{"Cancel", func(ctx context.Context) error { _, err := b.Cancel(ctx, "pending"); return err }},
 		{"Size", func(ctx context.Context) error { _, err := b.Size(ctx, "q"); return err }},
-		{"DeadLetters", func(ctx context.Context) error { _, err := b.DeadLetters(ctx, runtime.DeadLetterQuery{}); return err }},
+		{"DeadLetters", func(ctx context.Context) error { _, err := b.DeadLetters(ctx, jobs.DeadLetterQuery{}); return err }},
 		{"Dequeue", func(ctx context.Context) error { _, err := b.Dequeue(ctx, "q", 1, time.Minute); return err }},
 		{"Ack", func(ctx context.Context) error { return b.Ack(ctx, mustJob(leased[0].Complete(nil, clock.Now()))) }},
 		{"AckDequeue", func(ctx context.Context) error {
@@ -127,11 +130,11 @@ func TestEnqueueUnknownOutcome(t *testing.T) {
 	client := runtime.NewClient(b)
 	ctx := context.Background()
 	for _, q := range []string{"a", "b"} {
-		_, err := client.Enqueue(ctx, "warm-up", nil, runtime.WithQueue(q))
+		_, err := client.Enqueue(ctx, "warm-up", nil, jobs.WithQueue(q))
 		must(t, err)
 	}
 	one := func(id, queue string) runtime.EnqueueRequest {
-		return runtime.EnqueueRequest{Type: "t", Options: []runtime.EnqueueOption{runtime.WithJobID(id), runtime.WithQueue(queue)}}
+		return runtime.EnqueueRequest{Type: "t", Options: []jobs.EnqueueOption{jobs.WithJobID(id), jobs.WithQueue(queue)}}
 	}
 	cases := []struct {
 		name string
@@ -152,7 +155,7 @@ func TestEnqueueUnknownOutcome(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var want []string
 			for _, req := range c.reqs {
-				want = append(want, runtime.ResolveEnqueueOptions(req.Options...).JobID)
+				want = append(want, jobs.ResolveEnqueueOptions(req.Options...).JobID)
 			}
 			r.freeze(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
@@ -167,17 +170,17 @@ func TestEnqueueUnknownOutcome(t *testing.T) {
 				t.Fatalf("Enqueue still running 2 s after a 300 ms deadline")
 			}
 			r.thaw(t)
-			var unknown *runtime.UnknownOutcomeError
-			if !errors.Is(err, runtime.ErrOutcomeUnknown) || !errors.As(err, &unknown) || !slices.Equal(unknown.JobIDs, want) {
+			var unknown *jobs.UnknownOutcomeError
+			if !errors.Is(err, jobs.ErrOutcomeUnknown) || !errors.As(err, &unknown) || !slices.Equal(unknown.JobIDs, want) {
 				t.Fatalf("Enqueue with Redis frozen: %v, want an *UnknownOutcomeError on %v", err, want)
 			}
 			err = enqueue(context.Background(), c.reqs)
-			if err != nil && !errors.Is(err, runtime.ErrDuplicateJob) {
+			if err != nil && !errors.Is(err, jobs.ErrDuplicateJob) {
 				t.Fatalf("retry with the same IDs: %v, want nil or ErrDuplicateJob", err)
 			}
 			for _, id := range want {
 				j, err := b.Job(context.Background(), id)
-				if err != nil || j.State != runtime.StatePending {
+				if err != nil || j.State != jobs.StatePending {
 					t.Errorf("job %s after the retry: %v %v, want pending", id, j.State, err)
 				}
 			}
@@ -191,56 +194,8 @@ func TestEnqueueUnknownOutcome(t *testing.T) {
 
 	done, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := client.Enqueue(done, "t", nil); !errors.Is(err, context.Canceled) || errors.Is(err, runtime.ErrOutcomeUnknown) {
+	if _, err := client.Enqueue(done, "t", nil); !errors.Is(err, context.Canceled) || errors.Is(err, jobs.ErrOutcomeUnknown) {
 		t.Errorf("Enqueue with a done context: %v, want context.Canceled and no unknown outcome", err)
-	}
-}
-
-// TestCommitterLeaveInFlight: a caller whose context ends while the flush
-// carrying its call is in flight returns at once, told that the flush may
-// apply it, and its result goes to abandoned; the others get theirs.
-func TestCommitterLeaveInFlight(t *testing.T) {
-	release := make(chan struct{})
-	c := newCommitter(func(_ context.Context, _ string, items []int) ([]int, error) {
-		<-release
-		return items, nil
-	})
-	abandoned := make(chan int, 1)
-	c.abandoned = func(_ string, r int) { abandoned <- r }
-	c.turns = 1
-	c.urgent = func(i int) bool { return i == 2 }
-	first := make(chan error, 1)
-	go func() { _, err := c.do(context.Background(), "q", 1); first <- err }()
-	time.Sleep(10 * time.Millisecond) // 1 holds the only turn
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	second := make(chan error, 1)
-	go func() { _, err := c.do(ctx, "q", 2); second <- err }() // sealed and flushed beside 1: in flight
-	var err error
-	select {
-	case err = <-second:
-	case <-time.After(time.Second):
-		close(release)
-		t.Fatal("the caller still waits for its flush 1 s after its deadline")
-	}
-	if !errors.Is(err, errLeftInFlight) || !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 50*time.Millisecond+deadlineSlack {
-		t.Fatalf("caller leaving a flush in flight: %v after %s", err, time.Since(start))
-	}
-	if got := sharedOutcome(err, "j2"); !errors.Is(got, runtime.ErrOutcomeUnknown) || fmt.Sprint(got.(*runtime.UnknownOutcomeError).JobIDs) != "[j2]" {
-		t.Fatalf("sharedOutcome: %v", got)
-	}
-	close(release)
-	if err := <-first; err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case r := <-abandoned:
-		if r != 2 {
-			t.Fatalf("abandoned result %d, want 2", r)
-		}
-	case <-time.After(time.Second):
-		t.Fatal("the result of the call left in flight was not handed to abandoned")
 	}
 }
 
@@ -262,24 +217,35 @@ func TestDequeueLeftInFlightReleasesJobs(t *testing.T) {
 	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	jobs, err := b.Dequeue(short, "q", 1, time.Minute)
+	batch, err := b.Dequeue(short, "q", 1, time.Minute)
 	if took := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || took > 300*time.Millisecond+deadlineSlack {
-		t.Fatalf("Dequeue during the pause: %d jobs, %v after %s; want context.DeadlineExceeded by the deadline", len(jobs), err, took)
+		t.Fatalf("Dequeue during the pause: %d jobs, %v after %s; want context.DeadlineExceeded by the deadline", len(batch), err, took)
 	}
-	var got runtime.Job
+	var got jobs.Job
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		// StartedAt shows that the job was leased, and released.
 		got, err = b.Job(ctx, "orphan")
-		if err == nil && got.State == runtime.StatePending && got.Attempt == 0 && !got.StartedAt.IsZero() {
+		if err == nil && got.State == jobs.StatePending && got.Attempt == 0 && !got.StartedAt.IsZero() {
 			return
 		}
 	}
 	t.Fatalf("job after the pause: %s attempt %d started %v (%v), want pending attempt 0, started", got.State, got.Attempt, got.StartedAt, err)
 }
 
-func mustJob(j runtime.Job, err error) runtime.Job {
+func mustJob(j jobs.Job, err error) jobs.Job {
 	if err != nil {
 		panic(err)
 	}
 	return j
+}
+
+// TestSharedOutcomeOfLeftInFlight: a call that left its flush in flight
+// reports an unknown outcome naming its job.
+func TestSharedOutcomeOfLeftInFlight(t *testing.T) {
+	err := fmt.Errorf("%w: %w", groupcommit.ErrLeftInFlight, context.DeadlineExceeded)
+	got := sharedOutcome(err, "j2")
+	var unknown *jobs.UnknownOutcomeError
+	if !errors.Is(got, jobs.ErrOutcomeUnknown) || !errors.As(got, &unknown) || fmt.Sprint(unknown.JobIDs) != "[j2]" {
+		t.Fatalf("sharedOutcome: %v", got)
+	}
 }

@@ -5,11 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jobsgo/jobs"
+
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/jobsgo/jobs/admin/admintest"
 	"github.com/jobsgo/jobs/internal/testenv"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // deployments are the real multi-server deployments of the test services:
@@ -32,7 +33,7 @@ func TestConformanceDeployments(t *testing.T) {
 	for _, d := range deployments {
 		t.Run(d.name, func(t *testing.T) {
 			servers := d.servers(t)
-			conformance(t, func(t *testing.T, clock runtime.Clock) runtime.Backend {
+			conformance(t, func(t *testing.T, clock jobs.Clock) jobs.Backend {
 				return newTestBackendOn(t, clock, servers)
 			})
 		})
@@ -45,7 +46,7 @@ func TestAdminAPIDeployments(t *testing.T) {
 	for _, d := range deployments {
 		t.Run(d.name, func(t *testing.T) {
 			servers := d.servers(t)
-			admintest.Run(t, func(t *testing.T, clock runtime.Clock) runtime.Backend {
+			admintest.Run(t, func(t *testing.T, clock jobs.Clock) jobs.Backend {
 				return newTestBackendOn(t, clock, servers)
 			})
 		})

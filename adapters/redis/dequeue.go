@@ -7,9 +7,10 @@ import (
 	"strconv"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 
-	"github.com/jobsgo/jobs/runtime"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // Dequeue leases up to limit (at least 1) pending jobs of queue for lease,
@@ -26,8 +27,8 @@ import (
 // jobs met on the way go to the dead-letter queue and are not returned.
 // Until Preflight has passed, each call runs it first and fails with its
 // error.
-func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease time.Duration) ([]runtime.Job, error) {
-	if err := runtime.ValidateQueueName(queue); err != nil {
+func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease time.Duration) ([]jobs.Job, error) {
+	if err := jobs.ValidateQueueName(queue); err != nil {
 		return nil, err
 	}
 	if lease <= 0 {
@@ -46,7 +47,7 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r, err := b.lanes.do(ctx, queue, laneOp{take: &takeRequest{limit: limit, lease: lease}})
+		r, err := b.lanes.Do(ctx, queue, laneOp{take: &takeRequest{limit: limit, lease: lease}})
 		if err == nil {
 			err = r.err
 		}
@@ -103,9 +104,9 @@ func (b *Backend) poke(wakeKey string) {
 
 // taken is what one lease of a queue's pending jobs returned.
 type taken struct {
-	jobs   []runtime.Job // the leased jobs that decoded
-	popped int           // how many IDs were leased, corrupt ones included
-	next   int64         // earliest execute-at of a scheduled or retrying job, unix microseconds; 0: none
+	jobs   []jobs.Job // the leased jobs that decoded
+	popped int        // how many IDs were leased, corrupt ones included
+	next   int64      // earliest execute-at of a scheduled or retrying job, unix microseconds; 0: none
 }
 
 // take runs dequeue.lua once, leasing up to limit jobs for lease.
@@ -121,7 +122,7 @@ func (b *Backend) take(ctx context.Context, k *queueKeys, limit int, lease time.
 
 // takeArgs appends dequeue's arguments (see fn_dequeue.lua) to args.
 func (b *Backend) takeArgs(args []any, limit int, leaseUntil time.Time) []any {
-	return append(args, limit, micros(leaseUntil), nanos(leaseUntil), b.onServerClock())
+	return append(args, limit, micros(leaseUntil), codec.Nanos(leaseUntil), b.onServerClock())
 }
 
 // onServerClock is the flag of dequeue.lua and extend.lua that tells
@@ -150,17 +151,17 @@ func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now ti
 		}
 	}
 	t.popped = (len(res) - head) / 8
-	t.jobs = make([]runtime.Job, 0, t.popped)
+	t.jobs = make([]jobs.Job, 0, t.popped)
 	var corrupt []any
 	started, until := res[1], res[2]
 	for i := head; i < len(res); i += 8 {
 		v := res[i : i+8]
 		id, _ := v[0].(string)
-		r := newRecord([]any{string(runtime.StateRunning), v[3], v[1], v[4], started, "", until, v[5], v[6], v[2], "", v[7], ""})
-		job, err := decode(id, k.name, r)
+		r := codec.NewRecord([]any{string(jobs.StateRunning), v[3], v[1], v[4], started, "", until, v[5], v[6], v[2], "", v[7], ""})
+		job, err := codec.Decode(id, k.name, r)
 		if err != nil {
-			why, fields := reason(err)
-			corrupt = append(corrupt, id, r.a, job.Type, why, fields)
+			why, fields := codec.Reason(err)
+			corrupt = append(corrupt, id, r.A, job.Type, why, fields)
 			continue
 		}
 		t.jobs = append(t.jobs, job)

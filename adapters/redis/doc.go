@@ -1,4 +1,4 @@
-// Package redis is the production runtime.Backend on Redis (go-redis v9):
+// Package redis is the production jobs.Backend on Redis (go-redis v9):
 // crash-safe, shared by any number of processes, Redis Cluster compatible.
 //
 // # Key layout
@@ -42,10 +42,10 @@
 //	<p>:{periodic}:schedules hash   schedule name -> ScheduleInfo JSON of that claim
 //	<p>:cancel               Pub/Sub channel: IDs of running jobs as they are cancelled
 //
-// Job IDs are unique across queues. A caller-chosen ID (runtime.WithJobID)
+// Job IDs are unique across queues. A caller-chosen ID (jobs.WithJobID)
 // goes in the ID index, which finds its job's queue for Job, Cancel, Delete
 // and RetryDeadLetter and makes Enqueue refuse the ID in use anywhere. An
-// ID that NewJob generated (runtime.GeneratedIDForm: a version-7 UUID) is
+// ID that NewJob generated (jobs.GeneratedIDForm: a version-7 UUID) is
 // unique by construction: it skips the index, which saves a bulk Enqueue a
 // quarter of its Redis time and each pending job 120 bytes; Enqueue checks it
 // in its own queue only, and the calls that take an ID alone find its job
@@ -56,7 +56,7 @@
 //
 // # Unique jobs
 //
-// A unique job's key (runtime.Unique) is global like its ID: per job type,
+// A unique job's key (jobs.Unique) is global like its ID: per job type,
 // across queues. Its holder string lives in the ID index's hash slot. On a
 // standalone server enqueue.lua checks and takes the keys in the script
 // that stores the jobs (a holder without TTL holds while its job is
@@ -86,7 +86,7 @@
 // or the Go code meets it (Dequeue, PromoteDue, RecoverExpired). This
 // quarantine keeps the fields that can be read (the static JSON d among
 // them), gives the others sane values (attempt 0, ...) and keeps them as
-// stored in field raw, which reads return as runtime.Job.Raw: Job,
+// stored in field raw, which reads return as jobs.Job.Raw: Job,
 // DeadLetters and ListJobs read such a job, RetryDeadLetter requeues it
 // unless its type or arguments are lost, and Delete removes it. Redis
 // does not undo what a failing script wrote, so before its first write
@@ -113,7 +113,7 @@
 // however wrong or stepped, plays no part. The reading lags the server's
 // clock by at most that round trip and is never ahead of it, so no lease
 // is recovered and no job promoted early. Backend.Clock hands the clock
-// to the runtime (runtime.TimeSource): pools and clients stamp, lease,
+// to the runtime (jobs.TimeSource): pools and clients stamp, lease,
 // retry and tick with it. PromoteDue, RecoverExpired and Dequeue fail,
 // rather than decide on the host's clock, while TIME was never read. On
 // Redis Cluster TIME is read from the master of the ID index's slot.
@@ -192,7 +192,7 @@
 // Cancelling a running job (Cancel) stores it cancelled and drops its
 // lease in move.lua, which also PUBLISHes its ID on <p>:cancel; every
 // process's pool hears it through CancelledJobs and cancels the handler.
-// The old worker's Ack then fails with runtime.ErrLeaseLost.
+// The old worker's Ack then fails with jobs.ErrLeaseLost.
 //
 // PauseQueue sets the queue's paused key, which dequeue.lua checks before
 // taking jobs, so workers of every process take nothing; ResumeQueue
@@ -219,7 +219,7 @@
 // WithAllowEviction accepts the risk (a warning). A server that persists
 // nothing (no AOF, no RDB save points) is a warning. Enqueue and Dequeue
 // run Preflight until it has passed once, and runtime.Pool.Start runs it
-// (runtime.Preflighter); New needs no network unless WithStartupCheck asks
+// (jobs.Preflighter); New needs no network unless WithStartupCheck asks
 // it to ping the server. A server that cannot be reached fails Preflight
 // with ErrUnreachable, naming its address, within the context's deadline
 // or DefaultCheckTimeout. WithURL("") (an unset environment variable) is
@@ -267,11 +267,11 @@
 //
 // A failure after a request was written (a read timeout, a connection
 // lost, a shared flush left in flight) leaves its outcome unknown: Enqueue
-// (and Ack) then return a *runtime.UnknownOutcomeError naming the jobs,
-// matching runtime.ErrOutcomeUnknown. Failures before the write (a context
+// (and Ack) then return a *jobs.UnknownOutcomeError naming the jobs,
+// matching jobs.ErrOutcomeUnknown. Failures before the write (a context
 // done, no connection from the pool, a dial error) are not. Retry such an
-// enqueue with the same job IDs (runtime.WithJobID): it stores the jobs
-// or fails with runtime.ErrDuplicateJob, meaning the first one did. On
+// enqueue with the same job IDs (jobs.WithJobID): it stores the jobs
+// or fails with jobs.ErrDuplicateJob, meaning the first one did. On
 // Redis Cluster, and for a batch over several queues, the IDs are claimed
 // first, and a claim whose answer was lost refuses their retries with
 // ErrDuplicateJob for ten seconds although no job was stored: there, check

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/google/uuid"
 
 	"github.com/jobsgo/jobs/runtime"
@@ -36,45 +38,45 @@ func fullRedisOperations(t *testing.T, url string, cluster bool) {
 	ctx := context.Background()
 	client := runtime.NewClient(b, runtime.WithClientClock(clock))
 	const lease = time.Minute
-	enqueue := func(t *testing.T, queue string, opts ...runtime.EnqueueOption) runtime.Job {
+	enqueue := func(t *testing.T, queue string, opts ...jobs.EnqueueOption) jobs.Job {
 		t.Helper()
-		j, err := client.Enqueue(ctx, "op", []byte(`{}`), append(opts, runtime.WithQueue(queue))...)
+		j, err := client.Enqueue(ctx, "op", []byte(`{}`), append(opts, jobs.WithQueue(queue))...)
 		must(t, err)
 		return j
 	}
-	lease1 := func(t *testing.T, queue string) runtime.Job {
+	lease1 := func(t *testing.T, queue string) jobs.Job {
 		t.Helper()
-		jobs, err := b.Dequeue(ctx, queue, 1, lease)
+		batch, err := b.Dequeue(ctx, queue, 1, lease)
 		must(t, err)
-		if len(jobs) != 1 {
-			t.Fatalf("Dequeue leased %d jobs, want 1", len(jobs))
+		if len(batch) != 1 {
+			t.Fatalf("Dequeue leased %d jobs, want 1", len(batch))
 		}
-		return jobs[0]
+		return batch[0]
 	}
-	leased := func(t *testing.T, queue string) runtime.Job {
+	leased := func(t *testing.T, queue string) jobs.Job {
 		t.Helper()
 		enqueue(t, queue)
 		return lease1(t, queue)
 	}
 	// ack(t)(job.Complete(...)) stores the outcome of a transition.
-	ack := func(t *testing.T) func(runtime.Job, error) {
-		return func(j runtime.Job, err error) {
+	ack := func(t *testing.T) func(jobs.Job, error) {
+		return func(j jobs.Job, err error) {
 			t.Helper()
 			must(t, err)
 			must(t, b.Ack(ctx, j))
 		}
 	}
-	jobErr := runtime.JobError{Type: "test", Message: "failed on purpose"}
+	jobErr := jobs.JobError{Type: "test", Message: "failed on purpose"}
 	// refusedEnqueue enqueues a job with an ID from newID and checks that
 	// Redis refused it whole.
-	refusedEnqueue := func(newID func() string, opts ...runtime.EnqueueOption) func(*testing.T, runtime.Job) runtime.State {
-		return func(t *testing.T, j runtime.Job) runtime.State {
+	refusedEnqueue := func(newID func() string, opts ...jobs.EnqueueOption) func(*testing.T, jobs.Job) jobs.State {
+		return func(t *testing.T, j jobs.Job) jobs.State {
 			id := newID()
-			_, err := client.Enqueue(ctx, "op", []byte(`{}`), append(opts, runtime.WithQueue(j.Queue), runtime.WithJobID(id))...)
+			_, err := client.Enqueue(ctx, "op", []byte(`{}`), append(opts, jobs.WithQueue(j.Queue), jobs.WithJobID(id))...)
 			if !errors.Is(err, ErrOutOfMemory) {
 				t.Fatalf("Enqueue returned %v, want an error matching ErrOutOfMemory", err)
 			}
-			if _, err := b.Job(ctx, id); !errors.Is(err, runtime.ErrJobNotFound) {
+			if _, err := b.Job(ctx, id); !errors.Is(err, jobs.ErrJobNotFound) {
 				t.Fatalf("the refused job: Job returned %v, want ErrJobNotFound", err)
 			}
 			if n, err := b.Size(ctx, j.Queue); err != nil || n != 0 {
@@ -86,31 +88,31 @@ func fullRedisOperations(t *testing.T, url string, cluster bool) {
 	cases := []struct {
 		name string
 		// setup prepares the job, before Redis is filled.
-		setup func(t *testing.T, queue string) runtime.Job
+		setup func(t *testing.T, queue string) jobs.Job
 		// run acts on the full Redis and returns the job's state after it
 		// ("" : deleted).
-		run func(t *testing.T, j runtime.Job) runtime.State
+		run func(t *testing.T, j jobs.Job) jobs.State
 	}{
-		{"ack completed", leased, func(t *testing.T, j runtime.Job) runtime.State {
+		{"ack completed", leased, func(t *testing.T, j jobs.Job) jobs.State {
 			ack(t)(j.Complete([]byte(`{"ok":true}`), clock.Now()))
-			return runtime.StateCompleted
+			return jobs.StateCompleted
 		}},
-		{"ack retrying", leased, func(t *testing.T, j runtime.Job) runtime.State {
+		{"ack retrying", leased, func(t *testing.T, j jobs.Job) jobs.State {
 			ack(t)(j.PrepareRetry(jobErr, clock.Now().Add(time.Hour), clock.Now()))
-			return runtime.StateRetrying
+			return jobs.StateRetrying
 		}},
-		{"ack failed", leased, func(t *testing.T, j runtime.Job) runtime.State {
+		{"ack failed", leased, func(t *testing.T, j jobs.Job) jobs.State {
 			ack(t)(j.Fail(jobErr, clock.Now()))
-			return runtime.StateFailed
+			return jobs.StateFailed
 		}},
-		{"release", leased, func(t *testing.T, j runtime.Job) runtime.State {
+		{"release", leased, func(t *testing.T, j jobs.Job) jobs.State {
 			ack(t)(j.Release(clock.Now()))
-			return runtime.StatePending
+			return jobs.StatePending
 		}},
-		{"ack and dequeue", func(t *testing.T, queue string) runtime.Job {
+		{"ack and dequeue", func(t *testing.T, queue string) jobs.Job {
 			enqueue(t, queue)
 			return leased(t, queue)
-		}, func(t *testing.T, j runtime.Job) runtime.State {
+		}, func(t *testing.T, j jobs.Job) jobs.State {
 			done, err := j.Complete(nil, clock.Now())
 			must(t, err)
 			next, err := b.AckDequeue(ctx, done, lease)
@@ -119,93 +121,93 @@ func fullRedisOperations(t *testing.T, url string, cluster bool) {
 				t.Fatalf("AckDequeue leased %d jobs, want 1", len(next))
 			}
 			ack(t)(next[0].Complete(nil, clock.Now()))
-			return runtime.StateCompleted
+			return jobs.StateCompleted
 		}},
-		{"dequeue, then ack", func(t *testing.T, queue string) runtime.Job {
+		{"dequeue, then ack", func(t *testing.T, queue string) jobs.Job {
 			return enqueue(t, queue)
-		}, func(t *testing.T, j runtime.Job) runtime.State {
+		}, func(t *testing.T, j jobs.Job) jobs.State {
 			got := lease1(t, j.Queue)
 			ack(t)(got.Complete(nil, clock.Now()))
-			return runtime.StateCompleted
+			return jobs.StateCompleted
 		}},
-		{"extend lease", leased, func(t *testing.T, j runtime.Job) runtime.State {
-			lost, err := b.ExtendLeases(ctx, []runtime.Job{j}, clock.Now().Add(2*lease))
+		{"extend lease", leased, func(t *testing.T, j jobs.Job) jobs.State {
+			lost, err := b.ExtendLeases(ctx, []jobs.Job{j}, clock.Now().Add(2*lease))
 			must(t, err)
 			if len(lost) != 0 {
 				t.Fatalf("ExtendLeases lost %v", lost)
 			}
-			return runtime.StateRunning
+			return jobs.StateRunning
 		}},
-		{"recover expired lease", leased, func(t *testing.T, j runtime.Job) runtime.State {
+		{"recover expired lease", leased, func(t *testing.T, j jobs.Job) jobs.State {
 			clock.Advance(2 * lease)
 			n, err := b.RecoverExpired(ctx)
 			must(t, err)
 			if n != 1 {
 				t.Fatalf("RecoverExpired recovered %d jobs, want 1", n)
 			}
-			return runtime.StatePending
+			return jobs.StatePending
 		}},
-		{"isolate, then recover: the attempt counts", func(t *testing.T, queue string) runtime.Job {
-			enqueue(t, queue, runtime.WithMaxRetries(0))
+		{"isolate, then recover: the attempt counts", func(t *testing.T, queue string) jobs.Job {
+			enqueue(t, queue, jobs.WithMaxRetries(0))
 			return lease1(t, queue)
-		}, func(t *testing.T, j runtime.Job) runtime.State {
+		}, func(t *testing.T, j jobs.Job) jobs.State {
 			must(t, b.Isolate(ctx, j))
 			clock.Advance(2 * lease)
 			_, err := b.RecoverExpired(ctx)
 			must(t, err)
-			return runtime.StateFailed
+			return jobs.StateFailed
 		}},
-		{"cancel running", leased, func(t *testing.T, j runtime.Job) runtime.State {
+		{"cancel running", leased, func(t *testing.T, j jobs.Job) jobs.State {
 			_, err := b.Cancel(ctx, j.ID)
 			must(t, err)
-			return runtime.StateCancelled
+			return jobs.StateCancelled
 		}},
-		{"cancel scheduled", func(t *testing.T, queue string) runtime.Job {
-			return enqueue(t, queue, runtime.RunIn(time.Hour))
-		}, func(t *testing.T, j runtime.Job) runtime.State {
+		{"cancel scheduled", func(t *testing.T, queue string) jobs.Job {
+			return enqueue(t, queue, jobs.RunIn(time.Hour))
+		}, func(t *testing.T, j jobs.Job) jobs.State {
 			_, err := b.Cancel(ctx, j.ID)
 			must(t, err)
-			return runtime.StateCancelled
+			return jobs.StateCancelled
 		}},
-		{"delete pending", func(t *testing.T, queue string) runtime.Job {
+		{"delete pending", func(t *testing.T, queue string) jobs.Job {
 			return enqueue(t, queue)
-		}, func(t *testing.T, j runtime.Job) runtime.State {
+		}, func(t *testing.T, j jobs.Job) jobs.State {
 			must(t, b.Delete(ctx, j.ID))
 			return ""
 		}},
-		{"retry dead letter", func(t *testing.T, queue string) runtime.Job {
+		{"retry dead letter", func(t *testing.T, queue string) jobs.Job {
 			j := leased(t, queue)
 			ack(t)(j.Fail(jobErr, clock.Now()))
 			return j
-		}, func(t *testing.T, j runtime.Job) runtime.State {
+		}, func(t *testing.T, j jobs.Job) jobs.State {
 			_, err := b.RetryDeadLetter(ctx, j.ID)
 			must(t, err)
-			return runtime.StatePending
+			return jobs.StatePending
 		}},
-		{"promote due job", func(t *testing.T, queue string) runtime.Job {
-			return enqueue(t, queue, runtime.RunIn(time.Second))
-		}, func(t *testing.T, j runtime.Job) runtime.State {
+		{"promote due job", func(t *testing.T, queue string) jobs.Job {
+			return enqueue(t, queue, jobs.RunIn(time.Second))
+		}, func(t *testing.T, j jobs.Job) jobs.State {
 			clock.Advance(time.Minute)
 			_, err := b.PromoteDue(ctx)
 			must(t, err)
-			return runtime.StatePending
+			return jobs.StatePending
 		}},
-		{"pause and resume", func(t *testing.T, queue string) runtime.Job {
+		{"pause and resume", func(t *testing.T, queue string) jobs.Job {
 			return enqueue(t, queue)
-		}, func(t *testing.T, j runtime.Job) runtime.State {
+		}, func(t *testing.T, j jobs.Job) jobs.State {
 			must(t, b.PauseQueue(ctx, j.Queue))
 			must(t, b.ResumeQueue(ctx, j.Queue))
-			return runtime.StatePending
+			return jobs.StatePending
 		}},
-		{"report workers", func(t *testing.T, queue string) runtime.Job {
+		{"report workers", func(t *testing.T, queue string) jobs.Job {
 			return enqueue(t, queue)
-		}, func(t *testing.T, j runtime.Job) runtime.State {
-			must(t, b.ReportWorkers(ctx, "process-1", []runtime.WorkerInfo{{ID: "w1", Queue: j.Queue}}, time.Minute))
-			return runtime.StatePending
+		}, func(t *testing.T, j jobs.Job) jobs.State {
+			must(t, b.ReportWorkers(ctx, "process-1", []jobs.WorkerInfo{{ID: "w1", Queue: j.Queue}}, time.Minute))
+			return jobs.StatePending
 		}},
-		{"cancelled dequeue wakes at once", func(t *testing.T, queue string) runtime.Job {
-			return runtime.Job{Queue: queue}
-		}, func(t *testing.T, j runtime.Job) runtime.State {
+		{"cancelled dequeue wakes at once", func(t *testing.T, queue string) jobs.Job {
+			return jobs.Job{Queue: queue}
+		}, func(t *testing.T, j jobs.Job) jobs.State {
 			cctx, cancel := context.WithCancel(ctx)
 			time.AfterFunc(50*time.Millisecond, cancel)
 			start := time.Now()
@@ -216,17 +218,17 @@ func fullRedisOperations(t *testing.T, url string, cluster bool) {
 			}
 			return ""
 		}},
-		{"enqueue is refused", func(t *testing.T, queue string) runtime.Job {
-			return runtime.Job{Queue: queue}
+		{"enqueue is refused", func(t *testing.T, queue string) jobs.Job {
+			return jobs.Job{Queue: queue}
 		}, refusedEnqueue(uuid.NewString)},
 		// A job ID of the generated form takes the short path of a lone
 		// job (enqueue_list.lua), pending or scheduled.
-		{"enqueue of a generated ID is refused", func(t *testing.T, queue string) runtime.Job {
-			return runtime.Job{Queue: queue}
+		{"enqueue of a generated ID is refused", func(t *testing.T, queue string) jobs.Job {
+			return jobs.Job{Queue: queue}
 		}, refusedEnqueue(newV7)},
-		{"schedule of a generated ID is refused", func(t *testing.T, queue string) runtime.Job {
-			return runtime.Job{Queue: queue}
-		}, refusedEnqueue(newV7, runtime.RunIn(time.Hour))},
+		{"schedule of a generated ID is refused", func(t *testing.T, queue string) jobs.Job {
+			return jobs.Job{Queue: queue}
+		}, refusedEnqueue(newV7, jobs.RunIn(time.Hour))},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -241,7 +243,7 @@ func fullRedisOperations(t *testing.T, url string, cluster bool) {
 			}
 			got, err := b.Job(ctx, j.ID)
 			switch {
-			case want == "" && !errors.Is(err, runtime.ErrJobNotFound):
+			case want == "" && !errors.Is(err, jobs.ErrJobNotFound):
 				t.Errorf("job %s after the call: %v (err %v), want it deleted", j.ID, got.State, err)
 			case want != "" && (err != nil || got.State != want):
 				t.Errorf("job %s after the call: %v (err %v), want %s", j.ID, got.State, err, want)
@@ -250,5 +252,5 @@ func fullRedisOperations(t *testing.T, url string, cluster bool) {
 	}
 }
 
-// newV7 returns a new job ID of the generated form (runtime.GeneratedIDForm).
+// newV7 returns a new job ID of the generated form (jobs.GeneratedIDForm).
 func newV7() string { return uuid.Must(uuid.NewV7()).String() }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/google/uuid"
 	goredis "github.com/redis/go-redis/v9"
 
@@ -159,7 +161,7 @@ func drainFullRedis(t *testing.T, opts []Option, fullAfter bool) {
 		batch := make([]runtime.EnqueueRequest, len(ids))
 		for i := range batch {
 			ids[i] = uuid.NewString()
-			batch[i] = runtime.EnqueueRequest{Type: "fill", Args: args, Options: []runtime.EnqueueOption{runtime.WithJobID(ids[i])}}
+			batch[i] = runtime.EnqueueRequest{Type: "fill", Args: args, Options: []jobs.EnqueueOption{jobs.WithJobID(ids[i])}}
 		}
 		switch _, err := client.EnqueueBatch(ctx, batch); {
 		case errors.Is(err, ErrOutOfMemory):
@@ -176,18 +178,18 @@ func drainFullRedis(t *testing.T, opts []Option, fullAfter bool) {
 		t.Fatalf("only %d jobs filled Redis", len(enqueued))
 	}
 	for _, id := range refused {
-		if _, err := b.Job(ctx, id); !errors.Is(err, runtime.ErrJobNotFound) {
+		if _, err := b.Job(ctx, id); !errors.Is(err, jobs.ErrJobNotFound) {
 			t.Fatalf("job %s of the refused batch: Job returned %v, want ErrJobNotFound", id, err)
 		}
 	}
-	if n, err := b.Size(ctx, runtime.DefaultQueue); err != nil || n != len(enqueued) {
+	if n, err := b.Size(ctx, jobs.DefaultQueue); err != nil || n != len(enqueued) {
 		t.Fatalf("Size = %d, %v after a refused enqueue; want the %d jobs acknowledged", n, err, len(enqueued))
 	}
 
 	var mu sync.Mutex
 	runs := make(map[string]int)
 	reg := runtime.NewRegistry()
-	must(t, reg.Register("fill", func(_ context.Context, j runtime.Job) (json.RawMessage, error) {
+	must(t, reg.Register("fill", func(_ context.Context, j jobs.Job) (json.RawMessage, error) {
 		mu.Lock()
 		runs[j.ID]++
 		mu.Unlock()
@@ -195,14 +197,14 @@ func drainFullRedis(t *testing.T, opts []Option, fullAfter bool) {
 	}))
 	logs := &errorLog{}
 	pool, err := runtime.NewPool(b, reg, runtime.PoolConfig{
-		Queues: map[string]int{runtime.DefaultQueue: 8}, Lease: 5 * time.Second, SchedulerInterval: 100 * time.Millisecond,
+		Queues: map[string]int{jobs.DefaultQueue: 8}, Lease: 5 * time.Second, SchedulerInterval: 100 * time.Millisecond,
 		Logger: slog.New(logs),
 	})
 	must(t, err)
 	must(t, pool.Start(ctx))
 	t.Cleanup(func() { _ = pool.Shutdown(context.Background()) })
 	start, before := time.Now(), usedMemory(t, b.client)
-	var stats runtime.Stats
+	var stats jobs.Stats
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		stats, err = b.Stats(ctx)
 		must(t, err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -25,7 +26,7 @@ func TestHungWorkerIsRefundedAndFenced(t *testing.T) {
 	}
 	b := newTestBackend(t, nil)
 	ctx := context.Background()
-	slow := job(t, runtime.SystemClock{}, "slow", neighbourQueue, runtime.WithMaxRetries(0))
+	slow := job(t, runtime.SystemClock{}, "slow", neighbourQueue, jobs.WithMaxRetries(0))
 	slow.Type = "slow"
 	must(t, b.Enqueue(ctx, slow))
 	dir := t.TempDir()
@@ -53,7 +54,7 @@ func TestHungWorkerIsRefundedAndFenced(t *testing.T) {
 	must(t, hung.Process.Signal(syscall.SIGCONT))
 	waitLedger(t, ledgerPath, ledgerEntry{"done", "slow", 1, hung.Process.Pid})
 	waitLedger(t, ledgerPath, ledgerEntry{"done", "slow", 2, healthy.Process.Pid})
-	var got runtime.Job
+	var got jobs.Job
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		var err error
 		got, err = b.Job(ctx, "slow")
@@ -69,7 +70,7 @@ func TestHungWorkerIsRefundedAndFenced(t *testing.T) {
 	_ = json.Unmarshal(got.Result, &result)
 	t.Logf("recovered by the second worker %s after the SIGSTOP; job %s at attempt %d, refunded %d, result %s",
 		recovered.Round(time.Millisecond), got.State, got.Attempt, got.Refunded, got.Result)
-	if got.State != runtime.StateCompleted || got.Attempt != 2 || got.Refunded != 1 || got.Charged() != 1 || result.PID != healthy.Process.Pid {
+	if got.State != jobs.StateCompleted || got.Attempt != 2 || got.Refunded != 1 || got.Charged() != 1 || result.PID != healthy.Process.Pid {
 		t.Errorf("job: %s at attempt %d, refunded %d, result %s; want completed at attempt 2 (1 refunded) with the result of pid %d",
 			got.State, got.Attempt, got.Refunded, got.Result, healthy.Process.Pid)
 	}

@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 
-	"github.com/jobsgo/jobs/runtime"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // historyInlineMax is the largest args, and the largest result, in bytes
@@ -19,13 +20,13 @@ const historyInlineMax = 1024
 // historyEntry is a history snapshot as stored: the job's JSON, and the
 // names of the fields left out of it ("args", "result").
 type historyEntry struct {
-	runtime.Job
+	jobs.Job
 	Omitted []string `json:"omitted,omitempty"`
 }
 
 // historySnapshot returns the history snapshot of j: its JSON, without
 // args or result over historyInlineMax, which "omitted" then names.
-func historySnapshot(j runtime.Job) ([]byte, error) {
+func historySnapshot(j jobs.Job) ([]byte, error) {
 	var omitted string
 	if len(j.Args) > historyInlineMax {
 		j.Args, omitted = nil, `"args"`
@@ -37,7 +38,7 @@ func historySnapshot(j runtime.Job) ([]byte, error) {
 		}
 		omitted += `"result"`
 	}
-	s, err := marshalJob(j)
+	s, err := codec.MarshalJob(j)
 	if err != nil || omitted == "" {
 		return s, err
 	}
@@ -61,8 +62,8 @@ func (b *Backend) restorePayloads(ctx context.Context, entries []historyEntry) e
 	}
 	_, err := b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, e := range entries {
-			if len(e.Omitted) > 0 && runtime.ValidateQueueName(e.Queue) == nil {
-				cmds[i] = p.HMGet(ctx, b.queue(e.Queue).job(e.ID), jobFields...)
+			if len(e.Omitted) > 0 && jobs.ValidateQueueName(e.Queue) == nil {
+				cmds[i] = p.HMGet(ctx, b.queue(e.Queue).job(e.ID), codec.JobFields...)
 			}
 		}
 		return nil
@@ -75,10 +76,10 @@ func (b *Backend) restorePayloads(ctx context.Context, entries []historyEntry) e
 		if len(e.Omitted) == 0 {
 			continue
 		}
-		var live runtime.Job // the job as kept, if it still is
+		var live jobs.Job // the job as kept, if it still is
 		if cmds[i] != nil && cmds[i].Err() == nil {
-			if r := newRecord(cmds[i].Val()); r.exists() {
-				if j, err := decode(e.ID, e.Queue, r); err == nil && j.Type == e.Type && j.CreatedAt.Equal(e.CreatedAt) {
+			if r := codec.NewRecord(cmds[i].Val()); r.Exists() {
+				if j, err := codec.Decode(e.ID, e.Queue, r); err == nil && j.Type == e.Type && j.CreatedAt.Equal(e.CreatedAt) {
 					live = j
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/internal/testenv"
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -31,17 +32,17 @@ func TestHistoryDoesNotDuplicatePayload(t *testing.T) {
 		a := fmt.Sprintf(`"%03d%s"`, i, strings.Repeat("x", size-5))
 		reqs = append(reqs, runtime.EnqueueRequest{Type: "big", Args: json.RawMessage(a)})
 	}
-	jobs, err := client.EnqueueBatch(ctx, reqs)
+	batch, err := client.EnqueueBatch(ctx, reqs)
 	must(t, err)
-	for _, j := range jobs {
+	for _, j := range batch {
 		args[j.ID] = string(j.Args)
 	}
 	bigResult := json.RawMessage(`"` + strings.Repeat("r", 10<<10) + `"`)
 	before := usedMemory(t, b.client)
-	for done := 0; done < len(jobs); {
-		for _, j := range dequeue(t, b, runtime.DefaultQueue, len(jobs)) {
+	for done := 0; done < len(batch); {
+		for _, j := range dequeue(t, b, jobs.DefaultQueue, len(batch)) {
 			result := json.RawMessage(`{"ok":true}`)
-			if j.ID == jobs[1].ID {
+			if j.ID == batch[1].ID {
 				result = bigResult
 			}
 			c, err := j.Complete(result, b.clock.Now())
@@ -65,22 +66,22 @@ func TestHistoryDoesNotDuplicatePayload(t *testing.T) {
 		}
 		for _, j := range h {
 			switch {
-			case j.ID == deleted && (j.Args != nil || j.State != runtime.StateCompleted):
+			case j.ID == deleted && (j.Args != nil || j.State != jobs.StateCompleted):
 				t.Fatalf("deleted job %s: history entry %s with %d bytes of args; want it completed with nil args", j.ID, j.State, len(j.Args))
 			case j.ID != deleted && string(j.Args) != args[j.ID]:
 				t.Fatalf("job %s: History args of %d bytes differ from the %d enqueued", j.ID, len(j.Args), len(args[j.ID]))
-			case j.ID == jobs[1].ID && string(j.Result) != string(bigResult):
+			case j.ID == batch[1].ID && string(j.Result) != string(bigResult):
 				t.Fatalf("job %s: History result of %d bytes, want the %d returned", j.ID, len(j.Result), len(bigResult))
 			}
 		}
 	}
 	check("")
-	must(t, b.Delete(ctx, jobs[2].ID))
-	check(jobs[2].ID)
+	must(t, b.Delete(ctx, batch[2].ID))
+	check(batch[2].ID)
 
-	must(t, b.Delete(ctx, jobs[0].ID))
+	must(t, b.Delete(ctx, batch[0].ID))
 	h, err := b.History(ctx, "small", 0)
-	if err != nil || len(h) != 1 || string(h[0].Args) != args[jobs[0].ID] {
+	if err != nil || len(h) != 1 || string(h[0].Args) != args[batch[0].ID] {
 		t.Fatalf("History(small) = %+v, %v; want the deleted job with its small args", h, err)
 	}
 }

@@ -5,33 +5,34 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 	"github.com/jobsgo/jobs/internal/paging"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // cursor is where a ListJobs page ended: the last job listed and the key it
 // was listed by. It travels as paging.EncodeCursor makes it.
 type cursor struct {
-	State runtime.State `json:"s"`
-	Queue string        `json:"q"`
-	ID    string        `json:"i"`
-	Key   string        `json:"k"` // pending: the priority; else the zset score
+	State jobs.State `json:"s"`
+	Queue string     `json:"q"`
+	ID    string     `json:"i"`
+	Key   string     `json:"k"` // pending: the priority; else the zset score
 }
 
 // decodeCursor parses s, which must have been issued for the same queue and
-// state, or fails with runtime.ErrInvalidCursor.
-func decodeCursor(s string, q runtime.JobQuery) (cursor, error) {
+// state, or fails with jobs.ErrInvalidCursor.
+func decodeCursor(s string, q jobs.JobQuery) (cursor, error) {
 	c, err := paging.DecodeCursor[cursor](s)
-	valid := err == nil && c.State == q.State && c.Queue == q.Queue && runtime.ValidateJobID(c.ID) == nil
-	if valid && q.State == runtime.StatePending {
+	valid := err == nil && c.State == q.State && c.Queue == q.Queue && jobs.ValidateJobID(c.ID) == nil
+	if valid && q.State == jobs.StatePending {
 		p, err := strconv.Atoi(c.Key)
-		valid = err == nil && runtime.Priority(p).Valid()
+		valid = err == nil && jobs.Priority(p).Valid()
 	} else if valid {
 		_, err := strconv.ParseFloat(c.Key, 64)
 		valid = err == nil
 	}
 	if !valid {
-		return cursor{}, fmt.Errorf("%w: %q", runtime.ErrInvalidCursor, s)
+		return cursor{}, fmt.Errorf("%w: %q", jobs.ErrInvalidCursor, s)
 	}
 	return c, nil
 }
@@ -45,10 +46,10 @@ func decodeCursor(s string, q runtime.JobQuery) (cursor, error) {
 // by its priority or score, so pages stay fast in a queue of any length.
 // A pending page whose cursor job was taken resumes at the front of its
 // priority (jobs are not skipped; none are listed twice unless released).
-func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.JobPage, error) {
+func (b *Backend) ListJobs(ctx context.Context, q jobs.JobQuery) (jobs.JobPage, error) {
 	q, after, err := paging.Open(q, decodeCursor)
 	if err != nil {
-		return runtime.JobPage{}, err
+		return jobs.JobPage{}, err
 	}
 	if after == nil {
 		after = &cursor{}
@@ -56,9 +57,9 @@ func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.Job
 	limit := q.Limit
 	entries, err := b.page(ctx, b.queue(q.Queue), q.State, limit+1, *after, false)
 	if err != nil {
-		return runtime.JobPage{}, err
+		return jobs.JobPage{}, err
 	}
-	job := func(e entry) runtime.Job { return e.job }
+	job := func(e entry) jobs.Job { return e.job }
 	next := func(e entry) string { return paging.EncodeCursor(e.at) }
 	return paging.Page(entries, limit, job, next), nil
 }
@@ -66,15 +67,15 @@ func (b *Backend) ListJobs(ctx context.Context, q runtime.JobQuery) (runtime.Job
 // entry is a job read by page.lua, with its stored record, whether that
 // decoded, and the cursor that continues after it.
 type entry struct {
-	job     runtime.Job
-	rec     record
+	job     jobs.Job
+	rec     codec.Record
 	corrupt bool
 	at      cursor
 }
 
 // page runs page.lua: up to n jobs of k's queue in state after the cursor,
 // in ListJobs order, or in the opposite order of a zset when reverse is set.
-func (b *Backend) page(ctx context.Context, k *queueKeys, state runtime.State, n int, after cursor, reverse bool) ([]entry, error) {
+func (b *Backend) page(ctx context.Context, k *queueKeys, state jobs.State, n int, after cursor, reverse bool) ([]entry, error) {
 	rev := ""
 	if reverse {
 		rev = "1"
@@ -90,8 +91,8 @@ func (b *Backend) page(ctx context.Context, k *queueKeys, state runtime.State, n
 	out := make([]entry, 0, len(res)/15)
 	for i := 0; i < len(res); i += 15 {
 		f := res[i+2 : i+15]
-		r := record{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12]}
-		j, err := decode(res[i], k.name, r)
+		r := codec.RecordOf(f)
+		j, err := codec.Decode(res[i], k.name, r)
 		out = append(out, entry{job: j, rec: r, corrupt: err != nil, at: cursor{State: state, Queue: k.name, ID: res[i], Key: res[i+1]}})
 	}
 	return out, nil
@@ -112,7 +113,7 @@ func (b *Backend) ResumeQueue(ctx context.Context, queue string) error {
 }
 
 func (b *Backend) setPaused(ctx context.Context, queue string, paused bool) error {
-	if err := runtime.ValidateQueueName(queue); err != nil {
+	if err := jobs.ValidateQueueName(queue); err != nil {
 		return err
 	}
 	k := b.queue(queue)
@@ -134,8 +135,8 @@ func (b *Backend) setPaused(ctx context.Context, queue string, paused bool) erro
 // them at the back of their queues and reports how many. Quarantined jobs
 // are requeued as RetryDeadLetter does; corrupt ones that cannot run
 // again are left. See eachDeadLetter for batching.
-func (b *Backend) RetryDeadLetters(ctx context.Context, q runtime.DeadLetterQuery) (int, error) {
-	return b.eachDeadLetter(ctx, q, func(j runtime.Job, corrupt bool) (change, bool) {
+func (b *Backend) RetryDeadLetters(ctx context.Context, q jobs.DeadLetterQuery) (int, error) {
+	return b.eachDeadLetter(ctx, q, func(j jobs.Job, corrupt bool) (change, bool) {
 		if corrupt {
 			return change{}, false
 		}
@@ -147,8 +148,8 @@ func (b *Backend) RetryDeadLetters(ctx context.Context, q runtime.DeadLetterQuer
 // PurgeDeadLetters deletes every dead-letter job matching q's Queue and
 // Type (corrupt ones too when no type is asked for) and reports how many.
 // Their unique keys are freed; their entries in History stay.
-func (b *Backend) PurgeDeadLetters(ctx context.Context, q runtime.DeadLetterQuery) (int, error) {
-	return b.eachDeadLetter(ctx, q, func(j runtime.Job, corrupt bool) (change, bool) {
+func (b *Backend) PurgeDeadLetters(ctx context.Context, q jobs.DeadLetterQuery) (int, error) {
+	return b.eachDeadLetter(ctx, q, func(j jobs.Job, corrupt bool) (change, bool) {
 		return change{job: j, state: stateDeleted}, true
 	})
 }
@@ -161,14 +162,14 @@ func (b *Backend) PurgeDeadLetters(ctx context.Context, q runtime.DeadLetterQuer
 // after the last job of this one that stayed in place (found by ZRANK), so
 // ties of score cost nothing and no job is read twice. It reports how many
 // changes were applied.
-func (b *Backend) eachDeadLetter(ctx context.Context, q runtime.DeadLetterQuery, fn func(j runtime.Job, corrupt bool) (change, bool)) (int, error) {
+func (b *Backend) eachDeadLetter(ctx context.Context, q jobs.DeadLetterQuery, fn func(j jobs.Job, corrupt bool) (change, bool)) (int, error) {
 	names := []string{q.Queue}
 	if q.Queue == "" {
 		var err error
 		if names, err = b.queues(ctx); err != nil {
 			return 0, err
 		}
-	} else if runtime.ValidateQueueName(q.Queue) != nil {
+	} else if jobs.ValidateQueueName(q.Queue) != nil {
 		return 0, nil
 	}
 	total := 0
@@ -176,7 +177,7 @@ func (b *Backend) eachDeadLetter(ctx context.Context, q runtime.DeadLetterQuery,
 		k := b.queue(name)
 		var after cursor
 		for {
-			window, err := b.page(ctx, k, runtime.StateFailed, maintBatch, after, true)
+			window, err := b.page(ctx, k, jobs.StateFailed, maintBatch, after, true)
 			if err != nil {
 				return total, err
 			}
@@ -190,7 +191,7 @@ func (b *Backend) eachDeadLetter(ctx context.Context, q runtime.DeadLetterQuery,
 				if !ok {
 					continue
 				}
-				c.expect, c.attempt = runtime.StateFailed, e.rec.a
+				c.expect, c.attempt = jobs.StateFailed, e.rec.A
 				if e.corrupt {
 					c.expect, c.attempt = "*", ""
 				}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -18,14 +18,14 @@ func TestBulkDeadLettersInWindows(t *testing.T) {
 	clock := backendtest.NewClock(backendtest.Start)
 	b := newTestBackend(t, clock)
 	ctx := t.Context()
-	jobs := make([]runtime.Job, n)
-	for i := range jobs {
-		jobs[i] = job(t, clock, fmt.Sprintf("d%04d", i), "q", runtime.WithMaxRetries(0))
+	list := make([]jobs.Job, n)
+	for i := range list {
+		list[i] = job(t, clock, fmt.Sprintf("d%04d", i), "q", jobs.WithMaxRetries(0))
 		if i%3 == 0 {
-			jobs[i].Type = "other.job"
+			list[i].Type = "other.job"
 		}
 	}
-	must(t, b.Enqueue(ctx, jobs...))
+	must(t, b.Enqueue(ctx, list...))
 	for left := n; left > 0; {
 		leased := dequeue(t, b, "q", left)
 		for _, j := range leased {
@@ -38,12 +38,12 @@ func TestBulkDeadLettersInWindows(t *testing.T) {
 	if err != nil || recovered != n {
 		t.Fatalf("RecoverExpired = %d, %v; want %d", recovered, err, n)
 	}
-	retried, err := b.RetryDeadLetters(ctx, runtime.DeadLetterQuery{Type: "test.job"})
+	retried, err := b.RetryDeadLetters(ctx, jobs.DeadLetterQuery{Type: "test.job"})
 	if want := n - (n+2)/3; err != nil || retried != want {
 		t.Fatalf("RetryDeadLetters = %d, %v; want %d", retried, err, want)
 	}
 	var pending []string
-	for q := (runtime.JobQuery{Queue: "q", State: runtime.StatePending, Limit: 1000}); ; {
+	for q := (jobs.JobQuery{Queue: "q", State: jobs.StatePending, Limit: 1000}); ; {
 		p, err := b.ListJobs(ctx, q)
 		must(t, err)
 		pending = append(pending, ids(p.Jobs)...)
@@ -54,7 +54,7 @@ func TestBulkDeadLettersInWindows(t *testing.T) {
 	if len(pending) != retried || !slices.IsSorted(pending) {
 		t.Fatalf("%d pending jobs after the retry, want %d in the order they failed (by ID at a tie)", len(pending), retried)
 	}
-	purged, err := b.PurgeDeadLetters(ctx, runtime.DeadLetterQuery{})
+	purged, err := b.PurgeDeadLetters(ctx, jobs.DeadLetterQuery{})
 	if err != nil || purged != (n+2)/3 {
 		t.Fatalf("PurgeDeadLetters = %d, %v; want %d", purged, err, (n+2)/3)
 	}
@@ -63,9 +63,9 @@ func TestBulkDeadLettersInWindows(t *testing.T) {
 	}
 }
 
-func ids(jobs []runtime.Job) []string {
-	out := make([]string, len(jobs))
-	for i, j := range jobs {
+func ids(list []jobs.Job) []string {
+	out := make([]string, len(list))
+	for i, j := range list {
 		out[i] = j.ID
 	}
 	return out
@@ -79,16 +79,16 @@ func BenchmarkListJobs100k(b *testing.B) {
 	be := newTestBackend(b, clock)
 	ctx := b.Context()
 	for i := 0; i < total; i += 1000 {
-		batch := make([]runtime.Job, 2000)
+		batch := make([]jobs.Job, 2000)
 		for j := range 1000 {
 			batch[j] = job(b, clock, fmt.Sprintf("p%06d", i+j), "big")
-			batch[1000+j] = job(b, clock, fmt.Sprintf("s%06d", i+j), "big", runtime.RunIn(time.Duration(i+j+1)*time.Second))
+			batch[1000+j] = job(b, clock, fmt.Sprintf("s%06d", i+j), "big", jobs.RunIn(time.Duration(i+j+1)*time.Second))
 		}
 		must(b, be.Enqueue(ctx, batch...))
 	}
-	for _, state := range []runtime.State{runtime.StatePending, runtime.StateScheduled} {
+	for _, state := range []jobs.State{jobs.StatePending, jobs.StateScheduled} {
 		b.Run(string(state), func(b *testing.B) {
-			q := runtime.JobQuery{Queue: "big", State: state, Limit: 1000}
+			q := jobs.JobQuery{Queue: "big", State: state, Limit: 1000}
 			for range total / 2 / 1000 {
 				p, err := be.ListJobs(ctx, q)
 				must(b, err)

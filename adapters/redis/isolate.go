@@ -5,19 +5,19 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
-var _ runtime.Isolator = (*Backend)(nil)
+var _ jobs.Isolator = (*Backend)(nil)
 
-// Isolate marks job as running alone (runtime.Job.Isolate): it stores the
+// Isolate marks job as running alone (jobs.Job.Isolate): it stores the
 // attempt in the job hash's field al with isolate.lua, fenced on the job
 // still running that attempt under a lease, else it fails with
-// runtime.ErrLeaseLost. RecoverExpired counts the attempt of a job whose
+// jobs.ErrLeaseLost. RecoverExpired counts the attempt of a job whose
 // lease expires with the mark; it refunds any other.
-func (b *Backend) Isolate(ctx context.Context, job runtime.Job) error {
-	if runtime.ValidateQueueName(job.Queue) != nil {
-		return fmt.Errorf("%w: job %s names no valid queue (%q)", runtime.ErrLeaseLost, job.ID, job.Queue)
+func (b *Backend) Isolate(ctx context.Context, job jobs.Job) error {
+	if jobs.ValidateQueueName(job.Queue) != nil {
+		return fmt.Errorf("%w: job %s names no valid queue (%q)", jobs.ErrLeaseLost, job.ID, job.Queue)
 	}
 	k := b.queue(job.Queue)
 	attempt := strconv.Itoa(job.Attempt)
@@ -27,7 +27,7 @@ func (b *Backend) Isolate(ctx context.Context, job runtime.Job) error {
 		return fmt.Errorf("redis: isolate job %s: %w", job.ID, err)
 	}
 	if marked != 1 {
-		return fmt.Errorf("%w: job %s attempt %s", runtime.ErrLeaseLost, job.ID, attempt)
+		return fmt.Errorf("%w: job %s attempt %s", jobs.ErrLeaseLost, job.ID, attempt)
 	}
 	return nil
 }

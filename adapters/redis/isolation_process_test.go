@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/internal/testenv"
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -45,24 +46,24 @@ func TestNeighbourWorkerProcess(t *testing.T) {
 	must(t, err)
 	ledger, err := os.OpenFile(ledgerPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	must(t, err)
-	note := func(event string, j runtime.Job) {
+	note := func(event string, j jobs.Job) {
 		_, err := fmt.Fprintf(ledger, "%s %s %d %d\n", event, j.ID, j.Attempt, os.Getpid())
 		must(t, err)
 	}
 	reg := runtime.NewRegistry()
-	must(t, reg.Register("healthy", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	must(t, reg.Register("healthy", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		note("start", j)
 		time.Sleep(200 * time.Millisecond)
 		note("done", j)
 		return nil, nil
 	}))
-	must(t, reg.Register("slow", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	must(t, reg.Register("slow", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		note("start", j)
 		time.Sleep(1500 * time.Millisecond) // deaf to ctx, as a hung handler is
 		note("done", j)
 		return json.RawMessage(fmt.Sprintf(`{"pid":%d}`, os.Getpid())), nil
 	}))
-	must(t, reg.Register("crash", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	must(t, reg.Register("crash", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		note("start", j)
 		os.Exit(neighbourExitCode)
 		return nil, nil
@@ -71,7 +72,7 @@ func TestNeighbourWorkerProcess(t *testing.T) {
 		Queues:            map[string]int{neighbourQueue: 4},
 		Lease:             time.Second,
 		SchedulerInterval: 50 * time.Millisecond,
-		Retry:             runtime.RetryPolicy{Backoff: runtime.BackoffConstant, InitialDelay: 10 * time.Millisecond, MaxDelay: 10 * time.Millisecond, Jitter: runtime.NoJitter},
+		Retry:             jobs.RetryPolicy{Backoff: jobs.BackoffConstant, InitialDelay: 10 * time.Millisecond, MaxDelay: 10 * time.Millisecond, Jitter: jobs.NoJitter},
 	})
 	must(t, err)
 	must(t, pool.Start(context.Background()))
@@ -91,16 +92,16 @@ func TestCrashChargesOnlyTheCrasher(t *testing.T) {
 	ctx := context.Background()
 	clock := runtime.SystemClock{}
 	healthy := []string{"healthy-1", "healthy-2", "healthy-3"}
-	var jobs []runtime.Job
+	var batch []jobs.Job
 	for _, id := range append([]string{"crasher"}, healthy...) {
-		j := job(t, clock, id, neighbourQueue, runtime.WithMaxRetries(neighbourRetries))
+		j := job(t, clock, id, neighbourQueue, jobs.WithMaxRetries(neighbourRetries))
 		j.Type = "healthy"
 		if id == "crasher" {
 			j.Type = "crash"
 		}
-		jobs = append(jobs, j)
+		batch = append(batch, j)
 	}
-	must(t, b.Enqueue(ctx, jobs...)) // one worker leases all four together
+	must(t, b.Enqueue(ctx, batch...)) // one worker leases all four together
 	ledgerPath := filepath.Join(t.TempDir(), "ledger")
 	logPath := filepath.Join(t.TempDir(), "workers.log")
 	logs, err := os.Create(logPath)
@@ -108,7 +109,7 @@ func TestCrashChargesOnlyTheCrasher(t *testing.T) {
 	defer logs.Close()
 
 	finished := func() bool {
-		for _, j := range jobs {
+		for _, j := range batch {
 			got, err := b.Job(ctx, j.ID)
 			if err != nil || !got.State.Terminal() {
 				return false
@@ -152,7 +153,7 @@ func TestCrashChargesOnlyTheCrasher(t *testing.T) {
 
 	for _, id := range healthy {
 		j, err := b.Job(ctx, id)
-		if err != nil || j.State != runtime.StateCompleted {
+		if err != nil || j.State != jobs.StateCompleted {
 			t.Errorf("healthy job %s: %s at attempt %d, error %+v, %v; want completed", id, j.State, j.Attempt, j.Error, err)
 		}
 		if done[id] != 1 {
@@ -160,14 +161,14 @@ func TestCrashChargesOnlyTheCrasher(t *testing.T) {
 		}
 	}
 	crasher, err := b.Job(ctx, "crasher")
-	if err != nil || crasher.State != runtime.StateFailed || crasher.Error == nil || crasher.Error.Type != runtime.ErrorTypeLeaseExpired {
+	if err != nil || crasher.State != jobs.StateFailed || crasher.Error == nil || crasher.Error.Type != jobs.ErrorTypeLeaseExpired {
 		t.Fatalf("crasher: %s, error %+v, %v; want failed with lease_expired", crasher.State, crasher.Error, err)
 	}
 	if crasher.Attempt-crasher.Refunded != neighbourRetries+1 || ran["crasher"] != crasher.Attempt {
 		t.Errorf("crasher: attempt %d, refunded %d, %d runs in the ledger; want %d attempts charged, one run per attempt",
 			crasher.Attempt, crasher.Refunded, ran["crasher"], neighbourRetries+1)
 	}
-	dead, err := b.DeadLetters(ctx, runtime.DeadLetterQuery{Queue: neighbourQueue})
+	dead, err := b.DeadLetters(ctx, jobs.DeadLetterQuery{Queue: neighbourQueue})
 	if err != nil || len(dead) != 1 || dead[0].ID != "crasher" {
 		t.Errorf("dead letters %v, %v; want only the crasher", ids(dead), err)
 	}

@@ -3,6 +3,8 @@ package redis
 import (
 	"strconv"
 	"time"
+
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 )
 
 // queueKeys names the keys of one queue; see lua/lib.lua for what each holds.
@@ -60,18 +62,9 @@ func (k *queueKeys) history(jobType string) string { return k.base + "h:" + jobT
 // and in nanoseconds.
 func (k *queueKeys) args(now time.Time, extra int) []any {
 	a := make([]any, 4, 4+extra)
-	a[0], a[1], a[2], a[3] = k.base, k.name, micros(now), nanos(now)
+	a[0], a[1], a[2], a[3] = k.base, k.name, micros(now), codec.Nanos(now)
 	return a
 }
 
 // micros is t as unix microseconds, the unit of every zset score.
 func micros(t time.Time) string { return strconv.FormatInt(t.UnixMicro(), 10) }
-
-// nanos is t as unix nanoseconds, the form of stored times; "" for the zero
-// time.
-func nanos(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return strconv.FormatInt(t.UnixNano(), 10)
-}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -18,21 +19,21 @@ import (
 // is told its lease was lost (nothing was half-applied), and after the
 // repair every job completes.
 func TestWrongTypeKeyUnderWorkers(t *testing.T) {
-	const jobs = 200
+	const list = 200
 	ctx := context.Background()
 	for _, name := range []string{"stats", "done", "lease", "p2"} {
 		t.Run(name, func(t *testing.T) {
 			b := newTestBackend(t, nil)
 			var mu sync.Mutex
 			runs := make(map[string]int)
-			var batch []runtime.Job
-			for i := range jobs {
-				batch = append(batch, job(t, runtime.SystemClock{}, fmt.Sprintf("w%03d", i), runtime.DefaultQueue))
+			var batch []jobs.Job
+			for i := range list {
+				batch = append(batch, job(t, runtime.SystemClock{}, fmt.Sprintf("w%03d", i), jobs.DefaultQueue))
 			}
 			must(t, b.Enqueue(ctx, batch...))
 			logs := &logRecorder{}
 			reg := runtime.NewRegistry()
-			must(t, reg.Register("test.job", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+			must(t, reg.Register("test.job", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 				time.Sleep(2 * time.Millisecond)
 				mu.Lock()
 				runs[j.ID]++
@@ -40,7 +41,7 @@ func TestWrongTypeKeyUnderWorkers(t *testing.T) {
 				return nil, nil
 			}))
 			p, err := runtime.NewPool(b, reg, runtime.PoolConfig{
-				Queues: map[string]int{runtime.DefaultQueue: 4}, Lease: 2 * time.Second, SchedulerInterval: 100 * time.Millisecond,
+				Queues: map[string]int{jobs.DefaultQueue: 4}, Lease: 2 * time.Second, SchedulerInterval: 100 * time.Millisecond,
 				Logger: slog.New(slog.NewTextHandler(logs, nil)),
 			})
 			must(t, err)
@@ -51,12 +52,12 @@ func TestWrongTypeKeyUnderWorkers(t *testing.T) {
 				defer mu.Unlock()
 				return len(runs)
 			}
-			for ran() < jobs/4 {
+			for ran() < list/4 {
 				time.Sleep(5 * time.Millisecond)
 			}
-			must(t, b.client.Set(ctx, b.queue(runtime.DefaultQueue).base+name, "garbage", 0).Err())
+			must(t, b.client.Set(ctx, b.queue(jobs.DefaultQueue).base+name, "garbage", 0).Err())
 			time.Sleep(500 * time.Millisecond)
-			report, err := b.Repair(ctx, runtime.DefaultQueue, true)
+			report, err := b.Repair(ctx, jobs.DefaultQueue, true)
 			must(t, err)
 			deadline := time.Now().Add(20 * time.Second)
 			for !allCompleted(t, b, batch) {
@@ -76,18 +77,18 @@ func TestWrongTypeKeyUnderWorkers(t *testing.T) {
 				}
 			}
 			mu.Unlock()
-			t.Logf("%s: %d problems repaired, %d of %d jobs ran twice (their outcome could not be stored)", name, len(report.Problems), twice, jobs)
+			t.Logf("%s: %d problems repaired, %d of %d jobs ran twice (their outcome could not be stored)", name, len(report.Problems), twice, list)
 		})
 	}
 }
 
 // allCompleted reports whether every job of batch is completed.
-func allCompleted(t *testing.T, b *Backend, batch []runtime.Job) bool {
+func allCompleted(t *testing.T, b *Backend, batch []jobs.Job) bool {
 	t.Helper()
 	for _, j := range batch {
 		stored, err := b.Job(context.Background(), j.ID)
 		must(t, err)
-		if stored.State != runtime.StateCompleted {
+		if stored.State != jobs.StateCompleted {
 			return false
 		}
 	}

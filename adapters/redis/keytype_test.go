@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -51,10 +51,10 @@ func changedKeys(before, after map[string]string) []string {
 type corruptQueue struct {
 	b      *Backend
 	clock  *backendtest.Clock
-	key    string        // the overwritten key
-	leased []runtime.Job // running jobs
-	dead   runtime.Job   // a failed job
-	queued runtime.Job   // a pending job
+	key    string     // the overwritten key
+	leased []jobs.Job // running jobs
+	dead   jobs.Job   // a failed job
+	queued jobs.Job   // a pending job
 }
 
 // keyNames are the structure keys the tests overwrite, by suffix.
@@ -66,17 +66,17 @@ func newCorruptQueue(t *testing.T, name string) *corruptQueue {
 	clock := backendtest.NewClock(backendtest.Start)
 	b := newTestBackend(t, clock)
 	c := &corruptQueue{b: b, clock: clock, key: b.queue("q").base + name}
-	var jobs []runtime.Job
+	var batch []jobs.Job
 	for i := range 8 {
-		jobs = append(jobs, job(t, clock, fmt.Sprintf("j%d", i), "q", runtime.WithMaxRetries(1)))
+		batch = append(batch, job(t, clock, fmt.Sprintf("j%d", i), "q", jobs.WithMaxRetries(1)))
 	}
-	jobs = append(jobs, job(t, clock, "later", "q", runtime.RunIn(time.Minute)))
-	must(t, b.Enqueue(ctx, jobs...))
+	batch = append(batch, job(t, clock, "later", "q", jobs.RunIn(time.Minute)))
+	must(t, b.Enqueue(ctx, batch...))
 	failing := dequeue(t, b, "q", 2)
-	retrying, err := failing[0].PrepareRetry(runtime.JobError{Message: "boom"}, clock.Now().Add(time.Minute), clock.Now())
+	retrying, err := failing[0].PrepareRetry(jobs.JobError{Message: "boom"}, clock.Now().Add(time.Minute), clock.Now())
 	must(t, err)
 	must(t, b.Ack(ctx, retrying))
-	failed, err := failing[1].Fail(runtime.JobError{Message: "boom"}, clock.Now())
+	failed, err := failing[1].Fail(jobs.JobError{Message: "boom"}, clock.Now())
 	must(t, err)
 	must(t, b.Ack(ctx, failed))
 	done, err := dequeue(t, b, "q", 1)[0].Complete(nil, clock.Now())
@@ -84,7 +84,7 @@ func newCorruptQueue(t *testing.T, name string) *corruptQueue {
 	must(t, b.Ack(ctx, done))
 	c.leased = dequeue(t, b, "q", 4)
 	c.dead = failed
-	c.queued = jobs[7]
+	c.queued = batch[7]
 	must(t, b.client.Set(ctx, c.key, "garbage", 0).Err())
 	return c
 }
@@ -99,7 +99,7 @@ func TestWrongTypeKeyChangesNothing(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := newCorruptQueue(t, name)
 			b, now := c.b, c.clock.Now
-			ack := func(j runtime.Job, err error) error {
+			ack := func(j jobs.Job, err error) error {
 				must(t, err)
 				return b.Ack(ctx, j)
 			}
@@ -109,9 +109,9 @@ func TestWrongTypeKeyChangesNothing(t *testing.T) {
 			}{
 				{"enqueue", func() error { return b.Enqueue(ctx, job(t, c.clock, "new", "q")) }},
 				{"complete", func() error { return ack(c.leased[0].Complete(nil, now())) }},
-				{"fail", func() error { return ack(c.leased[1].Fail(runtime.JobError{Message: "x"}, now())) }},
+				{"fail", func() error { return ack(c.leased[1].Fail(jobs.JobError{Message: "x"}, now())) }},
 				{"retry later", func() error {
-					return ack(c.leased[2].PrepareRetry(runtime.JobError{Message: "x"}, now().Add(time.Second), now()))
+					return ack(c.leased[2].PrepareRetry(jobs.JobError{Message: "x"}, now().Add(time.Second), now()))
 				}},
 				{"ack and dequeue", func() error {
 					j, err := c.leased[3].Complete(nil, now())
@@ -138,12 +138,12 @@ func TestWrongTypeKeyChangesNothing(t *testing.T) {
 				}},
 				{"stats", func() error { _, err := b.Stats(ctx); return err }},
 				{"dead letters", func() error {
-					_, err := b.DeadLetters(ctx, runtime.DeadLetterQuery{Queue: "q"})
+					_, err := b.DeadLetters(ctx, jobs.DeadLetterQuery{Queue: "q"})
 					return err
 				}},
 				{"list", func() error {
-					for _, s := range runtime.States {
-						if _, err := b.ListJobs(ctx, runtime.JobQuery{Queue: "q", State: s}); err != nil {
+					for _, s := range jobs.States {
+						if _, err := b.ListJobs(ctx, jobs.JobQuery{Queue: "q", State: s}); err != nil {
 							return err
 						}
 					}

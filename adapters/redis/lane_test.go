@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -22,11 +22,11 @@ func TestLaneCycle(t *testing.T) {
 			clock := backendtest.NewClock(backendtest.Start)
 			b := newTestBackend(t, clock, withCluster(cluster))
 			ctx := context.Background()
-			var jobs []runtime.Job
+			var batch []jobs.Job
 			for i := 1; i <= 6; i++ {
-				jobs = append(jobs, job(t, clock, fmt.Sprint("j", i), "q"))
+				batch = append(batch, job(t, clock, fmt.Sprint("j", i), "q"))
 			}
-			must(t, b.Enqueue(ctx, jobs...))
+			must(t, b.Enqueue(ctx, batch...))
 			running := dequeue(t, b, "q", 2) // j1, j2
 			k := b.queue("q")
 			must(t, b.client.HSet(ctx, k.job("j4"), "d", "{not json").Err())
@@ -36,9 +36,9 @@ func TestLaneCycle(t *testing.T) {
 			must(t, err)
 			stale, err := running[1].Complete(nil, clock.Now())
 			must(t, err)
-			ack := func(j runtime.Job, attempt int) *change {
-				return &change{job: j, expect: runtime.StateRunning, attempt: strconv.Itoa(attempt),
-					state: runtime.StateCompleted, outcome: "ok", history: true}
+			ack := func(j jobs.Job, attempt int) *change {
+				return &change{job: j, expect: jobs.StateRunning, attempt: strconv.Itoa(attempt),
+					state: jobs.StateCompleted, outcome: "ok", history: true}
 			}
 			ops := []laneOp{
 				{change: ack(done, done.Attempt), take: &takeRequest{limit: 1, lease: time.Minute}},
@@ -60,7 +60,7 @@ func TestLaneCycle(t *testing.T) {
 				must(t, r.err)
 				var ids []string
 				for _, j := range r.taken.jobs {
-					if j.State != runtime.StateRunning || j.Attempt != 1 || !j.LeaseUntil.Equal(clock.Now().Add(ops[i].take.lease)) {
+					if j.State != jobs.StateRunning || j.Attempt != 1 || !j.LeaseUntil.Equal(clock.Now().Add(ops[i].take.lease)) {
 						t.Errorf("op %d leased job %s: %s attempt %d lease %v", i, j.ID, j.State, j.Attempt, j.LeaseUntil)
 					}
 					ids = append(ids, j.ID)
@@ -73,7 +73,7 @@ func TestLaneCycle(t *testing.T) {
 					t.Errorf("op %d: %s, want %s", i, got, want)
 				}
 			}
-			for id, want := range map[string]runtime.State{"j1": runtime.StateCompleted, "j2": runtime.StateRunning, "j4": runtime.StateFailed} {
+			for id, want := range map[string]jobs.State{"j1": jobs.StateCompleted, "j2": jobs.StateRunning, "j4": jobs.StateFailed} {
 				j, err := b.Job(ctx, id)
 				must(t, err)
 				if j.State != want {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -42,11 +43,11 @@ func (l *runLedger) count() int {
 // and a job first started after the freeze began must run exactly once:
 // only a job whose lease ran out during the freeze may run again.
 func TestPoolRunsJobsLeasedDuringAFreezeOnce(t *testing.T) {
-	const jobs, work, freeze = 12, 300 * time.Millisecond, 1500 * time.Millisecond
+	const batch, work, freeze = 12, 300 * time.Millisecond, 1500 * time.Millisecond
 	b, s := startFreezable(t)
 	ledger := &runLedger{runs: make(map[string][]time.Time)}
 	reg := runtime.NewRegistry()
-	must(t, reg.Register("lease.delay", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	must(t, reg.Register("lease.delay", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		ledger.record(j.ID)
 		select {
 		case <-time.After(work):
@@ -56,16 +57,16 @@ func TestPoolRunsJobsLeasedDuringAFreezeOnce(t *testing.T) {
 		}
 	}))
 	pool, err := runtime.NewPool(b, reg, runtime.PoolConfig{
-		Queues:            map[string]int{runtime.DefaultQueue: 2},
+		Queues:            map[string]int{jobs.DefaultQueue: 2},
 		Lease:             600 * time.Millisecond,
 		SchedulerInterval: 20 * time.Millisecond,
 		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	must(t, err)
 	ctx := context.Background()
-	ids := make([]string, jobs)
+	ids := make([]string, batch)
 	for i := range ids {
-		j, err := runtime.NewJob("lease.delay", []byte(`{}`), runtime.EnqueueOptions{}, b.Clock().Now())
+		j, err := jobs.NewJob("lease.delay", []byte(`{}`), jobs.EnqueueOptions{}, b.Clock().Now())
 		must(t, err)
 		must(t, b.Enqueue(ctx, j))
 		ids[i] = j.ID
@@ -87,15 +88,15 @@ func TestPoolRunsJobsLeasedDuringAFreezeOnce(t *testing.T) {
 		for _, id := range ids {
 			j, err := b.Job(ctx, id)
 			must(t, err)
-			if j.State == runtime.StateCompleted {
+			if j.State == jobs.StateCompleted {
 				done++
 			}
 		}
-		if done == jobs {
+		if done == batch {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d jobs completed within 30 s of the thaw", done, jobs)
+			t.Fatalf("%d of %d jobs completed within 30 s of the thaw", done, batch)
 		}
 	}
 	must(t, pool.Shutdown(ctx))

@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 	"github.com/jobsgo/jobs/internal/testenv"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // frozenServer is a private redis-server that a test can freeze
@@ -76,7 +78,7 @@ func duringFreeze[T any](t *testing.T, s *frozenServer, freeze time.Duration, ca
 // lease that runs at least most of lease from now by the server's clock,
 // that the job's LeaseUntil and StartedAt are the ones stored, and that
 // RecoverExpired run now leaves it alone.
-func checkFullLease(t *testing.T, b *Backend, s *frozenServer, job runtime.Job, lease time.Duration) {
+func checkFullLease(t *testing.T, b *Backend, s *frozenServer, job jobs.Job, lease time.Duration) {
 	t.Helper()
 	ctx := context.Background()
 	k := b.queue(job.Queue)
@@ -90,14 +92,14 @@ func checkFullLease(t *testing.T, b *Backend, s *frozenServer, job runtime.Job, 
 	}
 	stored, err := s.admin.HMGet(ctx, k.job(job.ID), "l", "st").Result()
 	must(t, err)
-	if want := nanos(job.LeaseUntil); stored[0] != want {
+	if want := codec.Nanos(job.LeaseUntil); stored[0] != want {
 		t.Errorf("job %s: stored lease deadline %v, the job returned says %s", job.ID, stored[0], want)
 	}
 	if micros(job.LeaseUntil) != strconv.FormatInt(int64(score), 10) {
 		t.Errorf("job %s: lease zset holds %d, the job returned says %s", job.ID, int64(score), micros(job.LeaseUntil))
 	}
-	if job.StartedAt.IsZero() || stored[1] != nanos(job.StartedAt) {
-		t.Errorf("job %s: stored started-at %v, the job returned says %s", job.ID, stored[1], nanos(job.StartedAt))
+	if job.StartedAt.IsZero() || stored[1] != codec.Nanos(job.StartedAt) {
+		t.Errorf("job %s: stored started-at %v, the job returned says %s", job.ID, stored[1], codec.Nanos(job.StartedAt))
 	}
 	n, err := b.RecoverExpired(ctx)
 	must(t, err)
@@ -106,7 +108,7 @@ func checkFullLease(t *testing.T, b *Backend, s *frozenServer, job runtime.Job, 
 	}
 	got, err := b.Job(ctx, job.ID)
 	must(t, err)
-	if got.State != runtime.StateRunning || got.Attempt != job.Attempt {
+	if got.State != jobs.StateRunning || got.Attempt != job.Attempt {
 		t.Errorf("job %s is %s attempt %d after RecoverExpired, want running attempt %d", job.ID, got.State, got.Attempt, job.Attempt)
 	}
 }
@@ -122,57 +124,57 @@ func TestDelayedCallsLeaseFromTheServersTime(t *testing.T) {
 	enqueue := func(t *testing.T, b *Backend, n int) {
 		t.Helper()
 		for range n {
-			j, err := runtime.NewJob("lease.delay", []byte(`{}`), runtime.EnqueueOptions{}, b.Clock().Now())
+			j, err := jobs.NewJob("lease.delay", []byte(`{}`), jobs.EnqueueOptions{}, b.Clock().Now())
 			must(t, err)
 			must(t, b.Enqueue(ctx, j))
 		}
 	}
-	dequeueOne := func(t *testing.T, b *Backend, lease time.Duration) runtime.Job {
+	dequeueOne := func(t *testing.T, b *Backend, lease time.Duration) jobs.Job {
 		t.Helper()
-		jobs, err := b.Dequeue(ctx, runtime.DefaultQueue, 1, lease)
+		batch, err := b.Dequeue(ctx, jobs.DefaultQueue, 1, lease)
 		must(t, err)
-		if len(jobs) != 1 {
-			t.Fatalf("Dequeue returned %d jobs, want 1", len(jobs))
+		if len(batch) != 1 {
+			t.Fatalf("Dequeue returned %d jobs, want 1", len(batch))
 		}
-		return jobs[0]
+		return batch[0]
 	}
 	tests := []struct {
 		name string
 		// run makes the call under test while the server is frozen and
 		// returns the job whose lease it set.
-		run func(t *testing.T, b *Backend, s *frozenServer) runtime.Job
+		run func(t *testing.T, b *Backend, s *frozenServer) jobs.Job
 	}{
-		{"Dequeue", func(t *testing.T, b *Backend, s *frozenServer) runtime.Job {
+		{"Dequeue", func(t *testing.T, b *Backend, s *frozenServer) jobs.Job {
 			enqueue(t, b, 1)
-			return duringFreeze(t, s, freeze, func() (runtime.Job, error) {
-				jobs, err := b.Dequeue(ctx, runtime.DefaultQueue, 1, lease)
-				if err == nil && len(jobs) != 1 {
-					t.Errorf("Dequeue returned %d jobs, want 1", len(jobs))
-					return runtime.Job{}, nil
+			return duringFreeze(t, s, freeze, func() (jobs.Job, error) {
+				batch, err := b.Dequeue(ctx, jobs.DefaultQueue, 1, lease)
+				if err == nil && len(batch) != 1 {
+					t.Errorf("Dequeue returned %d jobs, want 1", len(batch))
+					return jobs.Job{}, nil
 				}
-				return jobs[0], err
+				return batch[0], err
 			})
 		}},
-		{"AckDequeue", func(t *testing.T, b *Backend, s *frozenServer) runtime.Job {
+		{"AckDequeue", func(t *testing.T, b *Backend, s *frozenServer) jobs.Job {
 			enqueue(t, b, 2)
 			first := dequeueOne(t, b, time.Minute)
 			done, err := first.Complete(nil, b.Clock().Now())
 			must(t, err)
-			return duringFreeze(t, s, freeze, func() (runtime.Job, error) {
-				jobs, err := b.AckDequeue(ctx, done, lease)
-				if err == nil && len(jobs) != 1 {
-					t.Errorf("AckDequeue returned %d jobs, want 1", len(jobs))
-					return runtime.Job{}, nil
+			return duringFreeze(t, s, freeze, func() (jobs.Job, error) {
+				batch, err := b.AckDequeue(ctx, done, lease)
+				if err == nil && len(batch) != 1 {
+					t.Errorf("AckDequeue returned %d jobs, want 1", len(batch))
+					return jobs.Job{}, nil
 				}
-				return jobs[0], err
+				return batch[0], err
 			})
 		}},
-		{"ExtendLeases", func(t *testing.T, b *Backend, s *frozenServer) runtime.Job {
+		{"ExtendLeases", func(t *testing.T, b *Backend, s *frozenServer) jobs.Job {
 			enqueue(t, b, 1)
 			job := dequeueOne(t, b, lease)
 			until := b.Clock().Now().Add(lease)
 			lost := duringFreeze(t, s, freeze, func() ([]string, error) {
-				return b.ExtendLeases(ctx, []runtime.Job{job}, until)
+				return b.ExtendLeases(ctx, []jobs.Job{job}, until)
 			})
 			if len(lost) != 0 {
 				t.Fatalf("ExtendLeases lost %v", lost)

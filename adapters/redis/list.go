@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"sort"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 
-	"github.com/jobsgo/jobs/runtime"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // defaultDeadLetters is how many dead letters DeadLetters returns when the
@@ -18,7 +19,7 @@ const defaultDeadLetters = 20
 // each selected queue's dead-letter zset from the newest end, in pages,
 // until it has enough jobs of the wanted type, then merges the queues.
 // Corrupt dead letters are listed with what could be read of them.
-func (b *Backend) DeadLetters(ctx context.Context, q runtime.DeadLetterQuery) ([]runtime.Job, error) {
+func (b *Backend) DeadLetters(ctx context.Context, q jobs.DeadLetterQuery) ([]jobs.Job, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = defaultDeadLetters
@@ -29,16 +30,16 @@ func (b *Backend) DeadLetters(ctx context.Context, q runtime.DeadLetterQuery) ([
 		if names, err = b.queues(ctx); err != nil {
 			return nil, err
 		}
-	} else if runtime.ValidateQueueName(q.Queue) != nil {
+	} else if jobs.ValidateQueueName(q.Queue) != nil {
 		return nil, nil
 	}
-	var out []runtime.Job
+	var out []jobs.Job
 	for _, name := range names {
-		jobs, err := b.deadLetters(ctx, b.queue(name), q.Type, limit)
+		batch, err := b.deadLetters(ctx, b.queue(name), q.Type, limit)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, jobs...)
+		out = append(out, batch...)
 	}
 	newestFirst(out)
 	if len(out) > limit {
@@ -49,19 +50,19 @@ func (b *Backend) DeadLetters(ctx context.Context, q runtime.DeadLetterQuery) ([
 
 // deadLetters returns up to limit dead letters of one queue, of jobType
 // when it is not empty, the newest first.
-func (b *Backend) deadLetters(ctx context.Context, k *queueKeys, jobType string, limit int) ([]runtime.Job, error) {
+func (b *Backend) deadLetters(ctx context.Context, k *queueKeys, jobType string, limit int) ([]jobs.Job, error) {
 	page := int64(max(limit, 100))
-	var out []runtime.Job
+	var out []jobs.Job
 	for start := int64(0); len(out) < limit; start += page {
 		ids, err := b.client.ZRevRange(ctx, k.keys[keyDead], start, start+page-1).Result()
 		if err != nil {
 			return nil, fmt.Errorf("redis: list dead letters of %s: read %s: %w", k.name, k.keys[keyDead], err)
 		}
-		jobs, err := b.readJobs(ctx, k, ids)
+		batch, err := b.readJobs(ctx, k, ids)
 		if err != nil {
 			return nil, err
 		}
-		for _, j := range jobs {
+		for _, j := range batch {
 			if (jobType == "" || j.Type == jobType) && len(out) < limit {
 				out = append(out, j)
 			}
@@ -75,15 +76,15 @@ func (b *Backend) deadLetters(ctx context.Context, k *queueKeys, jobType string,
 
 // readJobs reads jobs of one queue by ID in one round trip, skipping those
 // that are gone; a corrupt job is returned with what could be read of it.
-func (b *Backend) readJobs(ctx context.Context, k *queueKeys, ids []string) ([]runtime.Job, error) {
+func (b *Backend) readJobs(ctx context.Context, k *queueKeys, ids []string) ([]jobs.Job, error) {
 	cmds := make([]*goredis.SliceCmd, len(ids))
 	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, id := range ids {
-			cmds[i] = p.HMGet(ctx, k.job(id), jobFields...)
+			cmds[i] = p.HMGet(ctx, k.job(id), codec.JobFields...)
 		}
 		return nil
 	})
-	out := make([]runtime.Job, 0, len(ids))
+	out := make([]jobs.Job, 0, len(ids))
 	for i, id := range ids {
 		vals, err := cmds[i].Result()
 		if err != nil {
@@ -92,11 +93,11 @@ func (b *Backend) readJobs(ctx context.Context, k *queueKeys, ids []string) ([]r
 			}
 			return nil, fmt.Errorf("redis: read jobs of %s: %w", k.name, err)
 		}
-		r := newRecord(vals)
-		if !r.exists() {
+		r := codec.NewRecord(vals)
+		if !r.Exists() {
 			continue
 		}
-		j, _ := decode(id, k.name, r)
+		j, _ := codec.Decode(id, k.name, r)
 		out = append(out, j)
 	}
 	return out, nil
@@ -109,7 +110,7 @@ func (b *Backend) readJobs(ctx context.Context, k *queueKeys, ids []string) ([]r
 // of up to 1 KiB each; larger ones are read from the job itself while it is
 // kept (WithCompletedLimit, WithCompletedMaxAge, and the dead-letter caps),
 // and are nil once it is gone.
-func (b *Backend) History(ctx context.Context, jobType string, limit int) ([]runtime.Job, error) {
+func (b *Backend) History(ctx context.Context, jobType string, limit int) ([]jobs.Job, error) {
 	names, err := b.queues(ctx)
 	if err != nil {
 		return nil, err
@@ -140,7 +141,7 @@ func (b *Backend) History(ctx context.Context, jobType string, limit int) ([]run
 	if err := b.restorePayloads(ctx, entries); err != nil {
 		return nil, err
 	}
-	out := make([]runtime.Job, len(entries))
+	out := make([]jobs.Job, len(entries))
 	for i, e := range entries {
 		out[i] = e.Job
 	}
@@ -149,6 +150,6 @@ func (b *Backend) History(ctx context.Context, jobType string, limit int) ([]run
 
 // newestFirst orders jobs by finish time, the most recent first; the sort
 // is stable, so each queue's own order breaks ties.
-func newestFirst(jobs []runtime.Job) {
-	sort.SliceStable(jobs, func(a, c int) bool { return jobs[a].FinishedAt.After(jobs[c].FinishedAt) })
+func newestFirst(batch []jobs.Job) {
+	sort.SliceStable(batch, func(a, c int) bool { return batch[a].FinishedAt.After(batch[c].FinishedAt) })
 }

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"sort"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 
-	"github.com/jobsgo/jobs/runtime"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // maintBatch is how many jobs one housekeeping script call handles.
@@ -135,7 +136,7 @@ func (b *Backend) recoverBatch(ctx context.Context, k *queueKeys) (moved int, fu
 	cmds := make([]*goredis.SliceCmd, len(ids))
 	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, id := range ids {
-			cmds[i] = p.HMGet(ctx, k.job(id), jobFields...)
+			cmds[i] = p.HMGet(ctx, k.job(id), codec.JobFields...)
 		}
 		return nil
 	})
@@ -146,18 +147,18 @@ func (b *Backend) recoverBatch(ctx context.Context, k *queueKeys) (moved int, fu
 		if err != nil && !isWrongType(err) {
 			return 0, false, err
 		}
-		r := newRecord(vals)
+		r := codec.NewRecord(vals)
 		if err != nil {
 			corrupt = append(corrupt, id, "", "", "the key holds something other than a job hash", "")
 			continue
 		}
-		job, err := decode(id, k.name, r)
+		job, err := codec.Decode(id, k.name, r)
 		if err != nil {
-			why, fields := reason(err)
-			corrupt = append(corrupt, id, r.a, job.Type, why, fields)
+			why, fields := codec.Reason(err)
+			corrupt = append(corrupt, id, r.A, job.Type, why, fields)
 			continue
 		}
-		if job.State != runtime.StateRunning || !job.LeaseUntil.Before(now) {
+		if job.State != jobs.StateRunning || !job.LeaseUntil.Before(now) {
 			continue
 		}
 		next, err := job.ExpireLease(now)
@@ -165,8 +166,8 @@ func (b *Backend) recoverBatch(ctx context.Context, k *queueKeys) (moved int, fu
 			return 0, false, err
 		}
 		changes = append(changes, change{
-			job: next, expect: runtime.StateRunning, attempt: r.a, lease: r.l, state: next.State,
-			history: next.State == runtime.StateFailed, outcome: "fail",
+			job: next, expect: jobs.StateRunning, attempt: r.A, lease: r.L, state: next.State,
+			history: next.State == jobs.StateFailed, outcome: "fail",
 		})
 	}
 	if len(corrupt) > 0 {

@@ -5,26 +5,27 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 )
 
 // stateDeleted, as change.state, removes the job.
-const stateDeleted runtime.State = "deleted"
+const stateDeleted jobs.State = "deleted"
 
 // change is one fenced state change for move.lua: job is the job as it is
 // to be stored (its state is ignored when state is stateDeleted).
 type change struct {
-	job     runtime.Job
-	expect  runtime.State // "*" takes the job out of every structure unchecked
-	attempt string        // expected attempt, "" unchecked
-	lease   string        // expected field l, "" unchecked
-	state   runtime.State // new state
-	front   bool          // a pending job goes to the front of its list
-	history bool          // push a snapshot on the type's history
-	outcome string        // "ok", "fail" or "" (not an attempt's end)
+	job     jobs.Job
+	expect  jobs.State // "*" takes the job out of every structure unchecked
+	attempt string     // expected attempt, "" unchecked
+	lease   string     // expected field l, "" unchecked
+	state   jobs.State // new state
+	front   bool       // a pending job goes to the front of its list
+	history bool       // push a snapshot on the type's history
+	outcome string     // "ok", "fail" or "" (not an attempt's end)
 	// fields are those of the job hash the change stores (zero: all); an
 	// Ack stores only those its outcome's transition sets.
-	fields fieldSet
+	fields codec.FieldSet
 	// duration of the attempt in nanoseconds, "" when unknown.
 	duration string
 	notify   bool // publish the ID on the cancel channel (a running job was cancelled)
@@ -56,11 +57,11 @@ func (b *Backend) moveArgs(args []any, changes []change, now time.Time) ([]any, 
 	for i, c := range changes {
 		score := ""
 		switch c.state {
-		case runtime.StateScheduled, runtime.StateRetrying:
+		case jobs.StateScheduled, jobs.StateRetrying:
 			score = micros(c.job.ExecuteAt)
-		case runtime.StateFailed, runtime.StateCompleted, runtime.StateCancelled:
+		case jobs.StateFailed, jobs.StateCompleted, jobs.StateCancelled:
 			score = micros(c.job.FinishedAt)
-		case runtime.StateRunning:
+		case jobs.StateRunning:
 			score = micros(c.job.LeaseUntil)
 		}
 		snapshot := ""
@@ -78,7 +79,7 @@ func (b *Backend) moveArgs(args []any, changes []change, now time.Time) ([]any, 
 		k := len(args) - 1
 		var pairs int
 		var err error
-		if args, pairs, err = appendMutable(args, c.job, c.fields); err != nil {
+		if args, pairs, err = codec.AppendMutable(args, c.job, c.fields); err != nil {
 			return nil, nil, fmt.Errorf("encode job %s: %w", c.job.ID, err)
 		}
 		args[k] = pairs

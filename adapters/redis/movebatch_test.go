@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // TestMoveBatch checks the work move.lua gathers per batch: history
@@ -18,18 +18,18 @@ func TestMoveBatch(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	const n = 20
-	jobs := make([]runtime.Job, n)
-	for i := range jobs {
-		j, err := runtime.NewJob("t", nil, runtime.ResolveEnqueueOptions(runtime.WithJobID(fmt.Sprint("j", i))), now)
+	batch := make([]jobs.Job, n)
+	for i := range batch {
+		j, err := jobs.NewJob("t", nil, jobs.ResolveEnqueueOptions(jobs.WithJobID(fmt.Sprint("j", i))), now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		jobs[i] = j
+		batch[i] = j
 	}
-	if err := b.Enqueue(ctx, jobs...); err != nil {
+	if err := b.Enqueue(ctx, batch...); err != nil {
 		t.Fatal(err)
 	}
-	leased, err := b.Dequeue(ctx, runtime.DefaultQueue, n, time.Minute)
+	leased, err := b.Dequeue(ctx, jobs.DefaultQueue, n, time.Minute)
 	if err != nil || len(leased) != n {
 		t.Fatalf("dequeue: %d jobs, %v", len(leased), err)
 	}
@@ -39,12 +39,12 @@ func TestMoveBatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		changes = append(changes, change{job: done, expect: runtime.StateRunning, attempt: strconv.Itoa(j.Attempt),
-			state: runtime.StateCompleted, outcome: "ok", history: true, duration: "1000"})
+		changes = append(changes, change{job: done, expect: jobs.StateRunning, attempt: strconv.Itoa(j.Attempt),
+			state: jobs.StateCompleted, outcome: "ok", history: true, duration: "1000"})
 	}
 	// j0 again, in the same batch: deleted once completed.
-	changes = append(changes, change{job: leased[0], expect: runtime.StateCompleted, state: stateDeleted})
-	codes, err := b.move(ctx, b.queue(runtime.DefaultQueue), changes)
+	changes = append(changes, change{job: leased[0], expect: jobs.StateCompleted, state: stateDeleted})
+	codes, err := b.move(ctx, b.queue(jobs.DefaultQueue), changes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestMoveBatch(t *testing.T) {
 			t.Fatalf("change %d: code %d", i, c)
 		}
 	}
-	k := b.queue(runtime.DefaultQueue)
+	k := b.queue(jobs.DefaultQueue)
 	if lease := b.client.ZCard(ctx, k.keys[keyLease]).Val(); lease != 0 {
 		t.Errorf("%d jobs left in the lease zset", lease)
 	}
@@ -82,7 +82,7 @@ func TestMoveBatch(t *testing.T) {
 		}
 	}
 	j1, err := b.Job(ctx, "j1")
-	if err != nil || j1.State != runtime.StateCompleted || !j1.LeaseUntil.IsZero() || j1.FinishedAt.IsZero() {
+	if err != nil || j1.State != jobs.StateCompleted || !j1.LeaseUntil.IsZero() || j1.FinishedAt.IsZero() {
 		t.Errorf("j1 = %+v, %v; want completed, no lease, finished", j1, err)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/jobsgo/jobs/internal/testenv"
@@ -99,7 +101,7 @@ func TestPoolRidesOutOutage(t *testing.T) {
 	must(t, err)
 	t.Cleanup(func() { b.Close() }) // after the pool's Shutdown
 
-	const jobs, workers = 400, 8
+	const list, workers = 400, 8
 	var runs sync.Map // job ID -> *atomic.Int32
 	var started atomic.Int32
 	ran := func(id string) int32 {
@@ -107,30 +109,30 @@ func TestPoolRidesOutOutage(t *testing.T) {
 		return v.(*atomic.Int32).Add(1)
 	}
 	startPool(t, b, map[string]runtime.Handler{
-		"t": func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+		"t": func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 			ran(j.ID)
 			started.Add(1)
 			time.Sleep(10 * time.Millisecond) // the drain outlasts the cut
 			return nil, nil
 		},
-	}, runtime.PoolConfig{Queues: map[string]int{runtime.DefaultQueue: workers}, Lease: 2 * time.Second,
+	}, runtime.PoolConfig{Queues: map[string]int{jobs.DefaultQueue: workers}, Lease: 2 * time.Second,
 		SchedulerInterval: 100 * time.Millisecond})
 
 	ctx := t.Context()
-	batch := make([]runtime.EnqueueRequest, jobs)
+	batch := make([]runtime.EnqueueRequest, list)
 	for i := range batch {
 		batch[i] = runtime.EnqueueRequest{Type: "t"}
 	}
 	if _, err := runtime.NewClient(observer).EnqueueBatch(ctx, batch); err != nil {
 		t.Fatal(err)
 	}
-	for started.Load() < jobs/8 {
+	for started.Load() < list/8 {
 		time.Sleep(time.Millisecond)
 	}
 	proxy.cut()
 	time.Sleep(1500 * time.Millisecond)
-	if st, err := observer.Stats(ctx); err != nil || st.Succeeded >= jobs {
-		t.Fatalf("during the cut: %d of %d jobs completed (%v); the cut did not stall the drain", st.Succeeded, jobs, err)
+	if st, err := observer.Stats(ctx); err != nil || st.Succeeded >= list {
+		t.Fatalf("during the cut: %d of %d jobs completed (%v); the cut did not stall the drain", st.Succeeded, list, err)
 	}
 	proxy.restore()
 
@@ -138,11 +140,11 @@ func TestPoolRidesOutOutage(t *testing.T) {
 	for {
 		st, err := observer.Stats(ctx)
 		must(t, err)
-		if st.Succeeded == jobs {
+		if st.Succeeded == list {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after the outage: %d of %d jobs completed", st.Succeeded, jobs)
+			t.Fatalf("after the outage: %d of %d jobs completed", st.Succeeded, list)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -161,8 +163,8 @@ func TestPoolRidesOutOutage(t *testing.T) {
 	}
 	count := 0
 	runs.Range(func(_, _ any) bool { count++; return true })
-	if count != jobs {
-		t.Errorf("%d distinct jobs ran, want %d", count, jobs)
+	if count != list {
+		t.Errorf("%d distinct jobs ran, want %d", count, list)
 	}
 	t.Logf("%d jobs ran twice after the outage", twice)
 }

@@ -7,12 +7,9 @@ import (
 	"net"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/groupcommit"
 )
-
-// errLeftInFlight is the error of a call whose context ended while the
-// flush carrying it was in flight: the flush may have applied it.
-var errLeftInFlight = errors.New("context done while the request was in flight")
 
 // mayHaveApplied reports whether err, the failure of a command, may have
 // come after the command was written, so that the server may have run it:
@@ -37,36 +34,36 @@ func mayHaveApplied(err error) bool {
 }
 
 // unknownOutcome is err, the failure of a command that would apply a
-// change to the jobs ids, as an *runtime.UnknownOutcomeError on ids when
+// change to the jobs ids, as an *jobs.UnknownOutcomeError on ids when
 // the command may have been applied (see mayHaveApplied), else as
 // sharedOutcome has it.
 func unknownOutcome(err error, ids ...string) error {
 	if mayHaveApplied(err) {
-		return &runtime.UnknownOutcomeError{JobIDs: ids, Err: err}
+		return &jobs.UnknownOutcomeError{JobIDs: ids, Err: err}
 	}
 	return sharedOutcome(err, ids...)
 }
 
 // sharedOutcome is err, the failure of a coalesced call on the jobs ids
-// (see committer.do), as an *runtime.UnknownOutcomeError on ids when the
+// (see committer.do), as an *jobs.UnknownOutcomeError on ids when the
 // flush carrying it may have been applied: the caller left it in flight,
 // or it failed with an unknown outcome for all the jobs it carried.
 // Otherwise it is err unchanged.
 func sharedOutcome(err error, ids ...string) error {
-	var u *runtime.UnknownOutcomeError
+	var u *jobs.UnknownOutcomeError
 	switch {
 	case errors.As(err, &u):
-		return &runtime.UnknownOutcomeError{JobIDs: ids, Err: u.Err}
-	case errors.Is(err, errLeftInFlight):
-		return &runtime.UnknownOutcomeError{JobIDs: ids, Err: err}
+		return &jobs.UnknownOutcomeError{JobIDs: ids, Err: u.Err}
+	case errors.Is(err, groupcommit.ErrLeftInFlight):
+		return &jobs.UnknownOutcomeError{JobIDs: ids, Err: err}
 	}
 	return err
 }
 
 // jobIDs lists the IDs of jobs.
-func jobIDs(jobs []runtime.Job) []string {
-	ids := make([]string, len(jobs))
-	for i, j := range jobs {
+func jobIDs(batch []jobs.Job) []string {
+	ids := make([]string, len(batch))
+	for i, j := range batch {
 		ids[i] = j.ID
 	}
 	return ids

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
-var _ runtime.PeriodicStore = (*Backend)(nil)
+var _ jobs.PeriodicStore = (*Backend)(nil)
 
 // tickOffset shifts unix seconds so that every representable year gives a
 // non-negative number, for tickKey.
@@ -28,7 +28,7 @@ func tickKey(t time.Time) string {
 // nothing and returns false. The compare and set is one script on the
 // schedules' own hash tag ({periodic}), so any number of processes may
 // claim at once. The schedule name must not be empty.
-func (b *Backend) ClaimTick(ctx context.Context, info runtime.ScheduleInfo) (bool, error) {
+func (b *Backend) ClaimTick(ctx context.Context, info jobs.ScheduleInfo) (bool, error) {
 	if info.Name == "" {
 		return false, fmt.Errorf("redis: claim tick: schedule name is empty")
 	}
@@ -44,19 +44,19 @@ func (b *Backend) ClaimTick(ctx context.Context, info runtime.ScheduleInfo) (boo
 }
 
 // Schedules returns the last claim of every schedule, sorted by name.
-func (b *Backend) Schedules(ctx context.Context) ([]runtime.ScheduleInfo, error) {
+func (b *Backend) Schedules(ctx context.Context) ([]jobs.ScheduleInfo, error) {
 	all, err := b.client.HGetAll(ctx, b.schedulesKey).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redis: read schedules: %w", err)
 	}
-	out := make([]runtime.ScheduleInfo, 0, len(all))
+	out := make([]jobs.ScheduleInfo, 0, len(all))
 	for name, raw := range all {
-		var info runtime.ScheduleInfo
+		var info jobs.ScheduleInfo
 		if err := json.Unmarshal([]byte(raw), &info); err != nil {
 			return nil, fmt.Errorf("redis: read schedule %s: %w", name, err)
 		}
 		out = append(out, info)
 	}
-	slices.SortFunc(out, func(a, c runtime.ScheduleInfo) int { return strings.Compare(a.Name, c.Name) })
+	slices.SortFunc(out, func(a, c jobs.ScheduleInfo) int { return strings.Compare(a.Name, c.Name) })
 	return out, nil
 }

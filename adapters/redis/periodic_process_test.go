@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -23,7 +24,7 @@ const periodicPrefixVar = "JOBS_PERIODIC_PREFIX"
 // claimPrinter reports every tick this process claims on stdout.
 type claimPrinter struct{ *Backend }
 
-func (c claimPrinter) ClaimTick(ctx context.Context, info runtime.ScheduleInfo) (bool, error) {
+func (c claimPrinter) ClaimTick(ctx context.Context, info jobs.ScheduleInfo) (bool, error) {
 	won, err := c.Backend.ClaimTick(ctx, info)
 	if won {
 		fmt.Printf("claimed %d\n", info.LastRun.Unix())
@@ -39,12 +40,12 @@ func (c claimPrinter) ClaimTick(ctx context.Context, info runtime.ScheduleInfo) 
 func TestPeriodicWorkerProcess(t *testing.T) {
 	b := skewedChildBackend(t, periodicPrefixVar, "TestPeriodicAcrossProcesses")
 	reg := runtime.NewRegistry()
-	must(t, reg.Register("tick", func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	must(t, reg.Register("tick", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		fmt.Printf("ran %s\n", j.ID)
 		return nil, nil
 	}))
 	pool, err := runtime.NewPool(claimPrinter{b}, reg, runtime.PoolConfig{
-		Queues:    map[string]int{runtime.DefaultQueue: 2},
+		Queues:    map[string]int{jobs.DefaultQueue: 2},
 		Schedules: []runtime.Schedule{{Name: "every-second", Spec: "@every 1s", JobType: "tick"}},
 	})
 	must(t, err)

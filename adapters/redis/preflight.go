@@ -8,9 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/jobsgo/jobs"
 
-	"github.com/jobsgo/jobs/runtime"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // ErrEvictionPolicy is the error of Preflight, and of the first Enqueue and
@@ -19,7 +19,7 @@ import (
 // maxmemory. WithAllowEviction turns it into a logged warning.
 var ErrEvictionPolicy = errors.New("redis: the server may evict keys")
 
-var _ runtime.Preflighter = (*Backend)(nil)
+var _ jobs.Preflighter = (*Backend)(nil)
 
 // preflight remembers that the server's configuration passed the check, so
 // that the check runs once per backend; a failed check is not remembered

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/jobsgo/jobs/internal/testenv"
@@ -28,7 +30,7 @@ func useBackend(t *testing.T, b *Backend) map[string]error {
 	}
 	_, errs["Dequeue"] = b.Dequeue(ctx, "q", 1, time.Minute)
 	reg := runtime.NewRegistry()
-	must(t, reg.Register("test.job", func(context.Context, runtime.Job) (json.RawMessage, error) { return nil, nil }))
+	must(t, reg.Register("test.job", func(context.Context, jobs.Job) (json.RawMessage, error) { return nil, nil }))
 	pool, err := runtime.NewPool(b, reg, runtime.PoolConfig{Queues: map[string]int{"other": 1},
 		Logger: slog.New(slog.NewTextHandler(&logRecorder{}, nil))})
 	must(t, err)

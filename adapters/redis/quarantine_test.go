@@ -10,10 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/jobsgo/jobs/admin"
-	"github.com/jobsgo/jobs/runtime"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -73,7 +74,7 @@ func TestQuarantinedJobs(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Job: %v", err)
 			}
-			if got.State != runtime.StateFailed || got.Error == nil || got.Error.Type != runtime.ErrorTypeCorrupt {
+			if got.State != jobs.StateFailed || got.Error == nil || got.Error.Type != jobs.ErrorTypeCorrupt {
 				t.Fatalf("Job = %s, %+v; want a failed corrupt_job", got.State, got.Error)
 			}
 			for f, v := range c.raw {
@@ -81,11 +82,11 @@ func TestQuarantinedJobs(t *testing.T) {
 					t.Errorf("Raw[%s] = %q, want %q (Raw %v)", f, got.Raw[f], v, got.Raw)
 				}
 			}
-			dead, err := b.DeadLetters(ctx, runtime.DeadLetterQuery{})
+			dead, err := b.DeadLetters(ctx, jobs.DeadLetterQuery{})
 			if err != nil || len(dead) != 1 || dead[0].Raw == nil {
 				t.Errorf("DeadLetters = %+v, %v; want the job with its raw fields", dead, err)
 			}
-			page, err := b.ListJobs(ctx, runtime.JobQuery{Queue: "q", State: runtime.StateFailed, Limit: 10})
+			page, err := b.ListJobs(ctx, jobs.JobQuery{Queue: "q", State: jobs.StateFailed, Limit: 10})
 			if err != nil || len(page.Jobs) != 1 || page.Jobs[0].Raw == nil {
 				t.Errorf("ListJobs = %+v, %v; want the job with its raw fields", page, err)
 			}
@@ -94,9 +95,9 @@ func TestQuarantinedJobs(t *testing.T) {
 				t.Errorf("admin GET: %d %s", code, body)
 			}
 
-			var retried runtime.Job
+			var retried jobs.Job
 			if c.bulk {
-				n, bulkErr := b.RetryDeadLetters(ctx, runtime.DeadLetterQuery{Queue: "q"})
+				n, bulkErr := b.RetryDeadLetters(ctx, jobs.DeadLetterQuery{Queue: "q"})
 				if bulkErr != nil || n != 1 {
 					t.Fatalf("RetryDeadLetters = %d, %v; want the quarantined job requeued", n, bulkErr)
 				}
@@ -105,18 +106,18 @@ func TestQuarantinedJobs(t *testing.T) {
 				retried, err = b.RetryDeadLetter(ctx, id)
 			}
 			if !c.runnable {
-				if !errors.Is(err, runtime.ErrInvalidTransition) || !strings.Contains(err.Error(), "delete it") {
+				if !errors.Is(err, jobs.ErrInvalidTransition) || !strings.Contains(err.Error(), "delete it") {
 					t.Fatalf("RetryDeadLetter = %v; want a refusal that says to delete it", err)
 				}
 				if code, body := api("DELETE", "/api/admin/jobs/"+id); code != http.StatusOK {
 					t.Fatalf("admin DELETE: %d %s", code, body)
 				}
-				if _, err := b.Job(ctx, id); !errors.Is(err, runtime.ErrJobNotFound) {
+				if _, err := b.Job(ctx, id); !errors.Is(err, jobs.ErrJobNotFound) {
 					t.Fatalf("Job after delete: %v", err)
 				}
 				return
 			}
-			if err != nil || retried.State != runtime.StatePending || retried.Attempt != 0 || retried.Raw != nil {
+			if err != nil || retried.State != jobs.StatePending || retried.Attempt != 0 || retried.Raw != nil {
 				t.Fatalf("RetryDeadLetter = %+v, %v; want pending, attempt 0, no raw fields", retried, err)
 			}
 			run := dequeue(t, b, "q", 1)
@@ -127,7 +128,7 @@ func TestQuarantinedJobs(t *testing.T) {
 			must(t, err)
 			must(t, b.Ack(ctx, done))
 			stored, err := b.Job(ctx, id)
-			if err != nil || stored.State != runtime.StateCompleted || stored.Raw != nil {
+			if err != nil || stored.State != jobs.StateCompleted || stored.Raw != nil {
 				t.Fatalf("Job after the run = %+v, %v", stored, err)
 			}
 			must(t, b.Delete(ctx, id))
@@ -137,7 +138,7 @@ func TestQuarantinedJobs(t *testing.T) {
 
 // adminHandler serves the admin API on b and returns a function that
 // sends one request with the bearer token and returns status and body.
-func adminHandler(t *testing.T, b runtime.Backend) func(method, path string) (int, string) {
+func adminHandler(t *testing.T, b jobs.Backend) func(method, path string) (int, string) {
 	t.Helper()
 	h, err := admin.New(b, admin.WithToken("secret"))
 	must(t, err)

@@ -6,23 +6,25 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/jobsgo/jobs"
+
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 	"github.com/jobsgo/jobs/internal/plural"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // group is the jobs of one Enqueue call that go to one queue, encoded as
 // the ARGV of enqueue.lua.
 type group struct {
 	k    *queueKeys
-	jobs []runtime.Job
+	jobs []jobs.Job
 	args []any
 }
 
 // Enqueue stores new jobs, all or none. Each must be pending or scheduled
 // with a valid ID, type, queue and priority; an ID in use in any queue (or
-// given twice) fails with runtime.ErrDuplicateJob.
+// given twice) fails with jobs.ErrDuplicateJob.
 //
 // Jobs of one queue are stored by one script. On a standalone server that
 // script also claims the IDs in the ID index: one round trip. Jobs of
@@ -40,42 +42,42 @@ type group struct {
 //
 // On a full Redis (maxmemory reached, noeviction) nothing is stored and the
 // error matches ErrOutOfMemory.
-func (b *Backend) Enqueue(ctx context.Context, jobs ...runtime.Job) error {
+func (b *Backend) Enqueue(ctx context.Context, batch ...jobs.Job) error {
 	if err := b.Preflight(ctx); err != nil {
 		return err
 	}
-	if len(jobs) == 1 && jobs[0].UniqueKey == "" {
-		return outOfMemory(b.enqueueOne(ctx, jobs[0]))
+	if len(batch) == 1 && batch[0].UniqueKey == "" {
+		return outOfMemory(b.enqueueOne(ctx, batch[0]))
 	}
-	return outOfMemory(b.enqueue(ctx, jobs...))
+	return outOfMemory(b.enqueue(ctx, batch...))
 }
 
 // enqueue is Enqueue without coalescing.
-func (b *Backend) enqueue(ctx context.Context, jobs ...runtime.Job) error {
+func (b *Backend) enqueue(ctx context.Context, batch ...jobs.Job) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if len(jobs) == 0 {
+	if len(batch) == 0 {
 		return nil
 	}
-	if oneList(jobs) {
-		for _, j := range jobs {
+	if oneList(batch) {
+		for _, j := range batch {
 			if err := j.ValidateNew(); err != nil {
 				return err
 			}
 		}
-		return b.enqueueList(ctx, jobs)
+		return b.enqueueList(ctx, batch)
 	}
-	groups, err := b.group(jobs)
+	groups, err := b.group(batch)
 	if err != nil {
 		return err
 	}
 	claimed := b.cluster || len(groups) > 1
 	if claimed {
-		if err := b.claim(ctx, jobs); err != nil {
+		if err := b.claim(ctx, batch); err != nil {
 			// A claim whose answer was lost may hold the IDs: a retry
 			// with them is refused until the claim is stale.
-			return unknownOutcome(err, jobIDs(jobs)...)
+			return unknownOutcome(err, jobIDs(batch)...)
 		}
 	}
 	if err := b.register(ctx, groups); err != nil {
@@ -88,7 +90,7 @@ func (b *Backend) enqueue(ctx context.Context, jobs ...runtime.Job) error {
 			err = fmt.Errorf("redis: enqueue %s into %s: %w", plural.Count(len(g.jobs), "job", "jobs"), g.k.name, err)
 			if mayHaveApplied(err) {
 				// The IDs stay claimed: the jobs may be stored.
-				return unknownOutcome(err, jobIDs(jobs)...)
+				return unknownOutcome(err, jobIDs(batch)...)
 			}
 			return b.unclaim(ctx, claimed, groups, err)
 		}
@@ -112,7 +114,7 @@ func (b *Backend) enqueue(ctx context.Context, jobs ...runtime.Job) error {
 			// Some jobs may be stored and others not: nothing is
 			// withdrawn nor released, so that retrying each job with
 			// its ID stores it once.
-			return unknownOutcome(fmt.Errorf("redis: enqueue into %s: %w", plural.Count(len(groups), "queue", "queues"), errs[i]), jobIDs(jobs)...)
+			return unknownOutcome(fmt.Errorf("redis: enqueue into %s: %w", plural.Count(len(groups), "queue", "queues"), errs[i]), jobIDs(batch)...)
 		}
 	}
 	var failed []error
@@ -142,17 +144,17 @@ func (b *Backend) enqueue(ctx context.Context, jobs ...runtime.Job) error {
 // group validates jobs and sorts them by queue, in order. Unique keys are
 // checked and taken by enqueue.lua when the jobs go to one queue of a
 // standalone server; otherwise claim.lua claims them with the IDs.
-func (b *Backend) group(jobs []runtime.Job) ([]group, error) {
-	seen := make(map[string]struct{}, len(jobs))
+func (b *Backend) group(batch []jobs.Job) ([]group, error) {
+	seen := make(map[string]struct{}, len(batch))
 	index := make(map[string]int)
 	var groups []group
-	at := make([]int, len(jobs)) // the group of each job
-	for n, j := range jobs {
+	at := make([]int, len(batch)) // the group of each job
+	for n, j := range batch {
 		if err := j.ValidateNew(); err != nil {
 			return nil, err
 		}
 		if _, dup := seen[j.ID]; dup {
-			return nil, fmt.Errorf("%w: %s appears twice in one enqueue", runtime.ErrDuplicateJob, j.ID)
+			return nil, fmt.Errorf("%w: %s appears twice in one enqueue", jobs.ErrDuplicateJob, j.ID)
 		}
 		seen[j.ID] = struct{}{}
 		i, ok := index[j.Queue]
@@ -164,13 +166,13 @@ func (b *Backend) group(jobs []runtime.Job) ([]group, error) {
 		at[n] = i
 	}
 	if len(groups) == 1 {
-		groups[0].jobs = jobs
+		groups[0].jobs = batch
 	} else {
-		for n, j := range jobs {
+		for n, j := range batch {
 			groups[at[n]].jobs = append(groups[at[n]].jobs, j)
 		}
 	}
-	if err := uniqueInBatch(jobs); err != nil {
+	if err := uniqueInBatch(batch); err != nil {
 		return nil, err
 	}
 	claimed := b.cluster || len(groups) > 1
@@ -180,11 +182,11 @@ func (b *Backend) group(jobs []runtime.Job) ([]group, error) {
 		var extras []any
 		g.args = append(g.k.args(now, 3+5*len(g.jobs)), b.prefix, len(g.jobs), 0)
 		for n, j := range g.jobs {
-			d, err := encodeStatic(j)
+			d, err := codec.EncodeStatic(j)
 			if err != nil {
 				return nil, err
 			}
-			g.args = append(g.args, j.ID, strconv.Itoa(int(j.Priority)), string(j.State), nanos(j.ExecuteAt), d)
+			g.args = append(g.args, j.ID, strconv.Itoa(int(j.Priority)), string(j.State), codec.Nanos(j.ExecuteAt), d)
 			if !indexed(j) {
 				continue
 			}
@@ -205,13 +207,13 @@ func (b *Backend) group(jobs []runtime.Job) ([]group, error) {
 func refused(res any, g group) error {
 	switch v := res.(type) {
 	case string:
-		return fmt.Errorf("%w: %s (enqueue into %s)", runtime.ErrDuplicateJob, v, g.k.name)
+		return fmt.Errorf("%w: %s (enqueue into %s)", jobs.ErrDuplicateJob, v, g.k.name)
 	case []any:
 		if len(v) == 2 {
 			i, _ := v[0].(int64)
 			holder, _ := v[1].(string)
 			if i >= 1 && int(i) <= len(g.jobs) {
-				return &runtime.UniqueJobExistsError{Key: g.jobs[i-1].UniqueKey, ExistingJobID: holder}
+				return &jobs.UniqueJobExistsError{Key: g.jobs[i-1].UniqueKey, ExistingJobID: holder}
 			}
 		}
 		return fmt.Errorf("redis: enqueue into %s: unexpected reply %v", g.k.name, v)
@@ -313,7 +315,7 @@ func (b *Backend) withdraw(ctx context.Context, groups []group) error {
 
 // Size is the number of pending jobs in queue.
 func (b *Backend) Size(ctx context.Context, queue string) (int, error) {
-	if err := runtime.ValidateQueueName(queue); err != nil {
+	if err := jobs.ValidateQueueName(queue); err != nil {
 		return 0, err
 	}
 	k := b.queue(queue)

@@ -3,16 +3,17 @@ package redis
 import (
 	"testing"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/google/uuid"
 
 	"github.com/jobsgo/jobs/internal/testenv"
-	"github.com/jobsgo/jobs/runtime"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
 // newTestBackend returns a backend on the test server under a fresh key
 // prefix, whose keys are deleted when the test ends.
-func newTestBackend(t testing.TB, clock runtime.Clock, opts ...Option) *Backend {
+func newTestBackend(t testing.TB, clock jobs.Clock, opts ...Option) *Backend {
 	t.Helper()
 	var probe config
 	for _, o := range opts {
@@ -27,7 +28,7 @@ func newTestBackend(t testing.TB, clock runtime.Clock, opts ...Option) *Backend 
 // newTestBackendOn returns a backend on the server that the options server
 // name (none when opts name it), under a fresh key prefix whose keys are
 // deleted when the test ends.
-func newTestBackendOn(t testing.TB, clock runtime.Clock, server []Option, opts ...Option) *Backend {
+func newTestBackendOn(t testing.TB, clock jobs.Clock, server []Option, opts ...Option) *Backend {
 	t.Helper()
 	prefix := "jobstest:" + uuid.NewString()[:13]
 	all := append(append(server, WithPrefix(prefix)), opts...)
@@ -46,14 +47,14 @@ func newTestBackendOn(t testing.TB, clock runtime.Clock, server []Option, opts .
 }
 
 // conformance runs the backend conformance suite.
-func conformance(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtime.Backend) {
+func conformance(t *testing.T, newBackend func(t *testing.T, clock jobs.Clock) jobs.Backend) {
 	backendtest.Run(t, newBackend)
 }
 
 // TestConformance runs the conformance suites on a standalone server,
 // where Enqueue claims IDs and unique keys inside its script.
 func TestConformance(t *testing.T) {
-	conformance(t, func(t *testing.T, clock runtime.Clock) runtime.Backend {
+	conformance(t, func(t *testing.T, clock jobs.Clock) jobs.Backend {
 		return newTestBackend(t, clock)
 	})
 }
@@ -63,7 +64,7 @@ func TestConformance(t *testing.T) {
 // freed after the queue scripts, trimmed IDs dropped from the index by the
 // maintainer) on the standalone test server.
 func TestConformanceClusterProtocol(t *testing.T) {
-	conformance(t, func(t *testing.T, clock runtime.Clock) runtime.Backend {
+	conformance(t, func(t *testing.T, clock jobs.Clock) jobs.Backend {
 		return newTestBackend(t, clock, withCluster(true))
 	})
 }

@@ -7,9 +7,10 @@ import (
 	"strconv"
 	"strings"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 
-	"github.com/jobsgo/jobs/runtime"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // keyKinds is the Redis type of each of a queue's keys (queueKeys.keys),
@@ -22,10 +23,10 @@ const repairBatch = 200
 
 var repairScript = queueScript("lib_jobs.lua", "repair.lua")
 
-var _ runtime.Repairer = (*Backend)(nil)
+var _ jobs.Repairer = (*Backend)(nil)
 
 // Repair checks the keys of queue and where its jobs are, and with fix
-// puts them right; workers may run meanwhile (see runtime.Repairer).
+// puts them right; workers may run meanwhile (see jobs.Repairer).
 //
 // A structure key of another type (which makes every script of the queue
 // fail, see check_keys in lua/lib.lua) is reported and, with fix, renamed
@@ -39,9 +40,9 @@ var _ runtime.Repairer = (*Backend)(nil)
 // repair.lua look again, atomically, at each job that seems out of place
 // and at each ID that names no job: see that script for what it fixes.
 // It holds the IDs of the whole queue in memory.
-func (b *Backend) Repair(ctx context.Context, queue string, fix bool) (runtime.RepairReport, error) {
-	report := runtime.RepairReport{Queue: queue, Fixed: fix, Problems: []runtime.RepairProblem{}}
-	if err := runtime.ValidateQueueName(queue); err != nil {
+func (b *Backend) Repair(ctx context.Context, queue string, fix bool) (jobs.RepairReport, error) {
+	report := jobs.RepairReport{Queue: queue, Fixed: fix, Problems: []jobs.RepairProblem{}}
+	if err := jobs.ValidateQueueName(queue); err != nil {
 		return report, err
 	}
 	k := b.queue(queue)
@@ -72,8 +73,8 @@ func (b *Backend) Repair(ctx context.Context, queue string, fix bool) (runtime.R
 			return report, fmt.Errorf("redis: repair %s: %w", queue, err)
 		}
 		for i := 0; i+2 < len(res); i += 3 {
-			report.Problems = append(report.Problems, runtime.RepairProblem{
-				Kind: runtime.RepairKind(res[i+1]), Key: k.job(res[i]), JobID: res[i], Detail: res[i+2],
+			report.Problems = append(report.Problems, jobs.RepairProblem{
+				Kind: jobs.RepairKind(res[i+1]), Key: k.job(res[i]), JobID: res[i], Detail: res[i+2],
 			})
 		}
 		suspects = suspects[n:]
@@ -83,7 +84,7 @@ func (b *Backend) Repair(ctx context.Context, queue string, fix bool) (runtime.R
 
 // repairKeys reports the keys of k of another type than theirs and, with
 // fix, renames the queue's own aside.
-func (b *Backend) repairKeys(ctx context.Context, k *queueKeys, fix bool, report *runtime.RepairReport) error {
+func (b *Backend) repairKeys(ctx context.Context, k *queueKeys, fix bool, report *jobs.RepairReport) error {
 	cmds := make([]*goredis.StatusCmd, len(k.keys))
 	_, err := b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, key := range k.keys {
@@ -100,7 +101,7 @@ func (b *Backend) repairKeys(ctx context.Context, k *queueKeys, fix bool, report
 		if kind == "none" || keyKinds[i] == "" || kind == keyKinds[i] {
 			continue
 		}
-		p := runtime.RepairProblem{Kind: runtime.RepairWrongType, Key: key,
+		p := jobs.RepairProblem{Kind: jobs.RepairWrongType, Key: key,
 			Detail: fmt.Sprintf("holds a %s, not a %s: every script of the queue fails", kind, keyKinds[i])}
 		switch {
 		case key == b.indexKey:
@@ -181,13 +182,13 @@ func (b *Backend) suspects(ctx context.Context, k *queueKeys, places map[string]
 			if err != nil && !isWrongType(err) {
 				return fmt.Errorf("redis: repair %s: read job %s: %w", k.name, id, err)
 			}
-			var r record // the fields s, p and x only
+			var r codec.Record // the fields s, p and x only
 			if len(vals) == 3 {
-				r.s, _ = vals[0].(string)
-				r.p, _ = vals[1].(string)
-				r.x, _ = vals[2].(string)
+				r.S, _ = vals[0].(string)
+				r.P, _ = vals[1].(string)
+				r.X, _ = vals[2].(string)
 			}
-			x, _ := strconv.ParseInt(r.x, 10, 64)
+			x, _ := strconv.ParseInt(r.X, 10, 64)
 			if err != nil || !inPlace(r, places[id]) {
 				odd = append(odd, job{id, x})
 			}
@@ -228,25 +229,25 @@ func (b *Backend) suspects(ctx context.Context, k *queueKeys, places map[string]
 
 // inPlace reports whether the job hash fields r (s and p) put it in
 // exactly the structures at, as indexes in queueKeys.keys.
-func inPlace(r record, at []int) bool {
+func inPlace(r codec.Record, at []int) bool {
 	if len(at) != 1 {
 		return false
 	}
-	switch runtime.State(r.s) {
-	case runtime.StatePending:
-		p, err := strconv.Atoi(r.p)
+	switch jobs.State(r.S) {
+	case jobs.StatePending:
+		p, err := strconv.Atoi(r.P)
 		return err == nil && p >= 1 && p <= 4 && at[0] == p-1
-	case runtime.StateScheduled:
+	case jobs.StateScheduled:
 		return at[0] == keyScheduled
-	case runtime.StateRetrying:
+	case jobs.StateRetrying:
 		return at[0] == keyRetrying
-	case runtime.StateRunning:
+	case jobs.StateRunning:
 		return at[0] == keyLease
-	case runtime.StateFailed:
+	case jobs.StateFailed:
 		return at[0] == keyDead
-	case runtime.StateCompleted:
+	case jobs.StateCompleted:
 		return at[0] == keyDone
-	case runtime.StateCancelled:
+	case jobs.StateCancelled:
 		return at[0] == keyCancelled
 	}
 	return false

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/jobsgo/jobs"
 
-	"github.com/jobsgo/jobs/runtime"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // TestRepairRestoresQueue overwrites one structure key of a queue with
@@ -29,7 +29,7 @@ func TestRepairRestoresQueue(t *testing.T) {
 			if changed := changedKeys(before, snapshot(t, b)); len(changed) > 0 {
 				t.Fatalf("dry Repair changed %v", changed)
 			}
-			if len(dry.Problems) == 0 || dry.Problems[0].Kind != runtime.RepairWrongType || dry.Problems[0].Key != c.key {
+			if len(dry.Problems) == 0 || dry.Problems[0].Kind != jobs.RepairWrongType || dry.Problems[0].Key != c.key {
 				t.Fatalf("dry Repair = %+v; want the wrong type of %s first", dry, c.key)
 			}
 			fixed, err := b.Repair(ctx, "q", true)
@@ -66,11 +66,11 @@ func TestRepairFindsStrays(t *testing.T) {
 	must(t, b.client.HSet(ctx, k.job(c.leased[1].ID), "s", "lost").Err())
 	report, err := b.Repair(ctx, "q", true)
 	must(t, err)
-	want := map[string]runtime.RepairKind{
-		c.queued.ID: runtime.RepairOrphan, c.leased[0].ID: runtime.RepairOrphan, "j2": runtime.RepairMisplaced,
-		"ghost": runtime.RepairDangling, c.leased[1].ID: runtime.RepairCorrupt,
+	want := map[string]jobs.RepairKind{
+		c.queued.ID: jobs.RepairOrphan, c.leased[0].ID: jobs.RepairOrphan, "j2": jobs.RepairMisplaced,
+		"ghost": jobs.RepairDangling, c.leased[1].ID: jobs.RepairCorrupt,
 	}
-	got := make(map[string]runtime.RepairKind)
+	got := make(map[string]jobs.RepairKind)
 	for _, p := range report.Problems {
 		got[p.JobID] = p.Kind
 	}
@@ -84,7 +84,7 @@ func TestRepairFindsStrays(t *testing.T) {
 	}
 	auditPlaces(t, b, "q")
 	j, err := b.Job(ctx, c.leased[1].ID)
-	if err != nil || j.Error == nil || j.Error.Type != runtime.ErrorTypeCorrupt || j.Raw["s"] != "lost" {
+	if err != nil || j.Error == nil || j.Error.Type != jobs.ErrorTypeCorrupt || j.Raw["s"] != "lost" {
 		t.Fatalf("corrupt job after repair: %+v, %v", j, err)
 	}
 	drainAll(t, c)
@@ -149,13 +149,13 @@ func drainAll(t *testing.T, c *corruptQueue) {
 	must(t, err)
 	for {
 		short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-		jobs, err := c.b.Dequeue(short, "q", 10, time.Minute)
+		batch, err := c.b.Dequeue(short, "q", 10, time.Minute)
 		cancel()
 		if errors.Is(err, context.DeadlineExceeded) {
 			break
 		}
 		must(t, err)
-		for _, j := range jobs {
+		for _, j := range batch {
 			done, err := j.Complete(nil, c.clock.Now())
 			must(t, err)
 			must(t, c.b.Ack(ctx, done))

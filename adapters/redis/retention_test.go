@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -20,7 +20,7 @@ func TestCompletedMaxAge(t *testing.T) {
 			clock := backendtest.NewClock(backendtest.Start)
 			b := newTestBackend(t, clock, withCluster(cluster), WithCompletedMaxAge(time.Hour))
 			ctx := t.Context()
-			must(t, b.Enqueue(ctx, job(t, clock, "old", "q", runtime.UniqueByKey("k", 3*time.Hour))))
+			must(t, b.Enqueue(ctx, job(t, clock, "old", "q", jobs.UniqueByKey("k", 3*time.Hour))))
 			done, _ := dequeue(t, b, "q", 1)[0].Complete(nil, clock.Now())
 			must(t, b.Ack(ctx, done))
 			must(t, b.Enqueue(ctx, job(t, clock, "stopped", "q")))
@@ -33,21 +33,21 @@ func TestCompletedMaxAge(t *testing.T) {
 			must(t, b.Ack(ctx, done)) // trims "old" on the completion path
 			for _, id := range []string{"old", "new", "stopped"} {
 				_, err := b.Job(ctx, id)
-				if gone := errors.Is(err, runtime.ErrJobNotFound); gone != (id == "old") {
+				if gone := errors.Is(err, jobs.ErrJobNotFound); gone != (id == "old") {
 					t.Fatalf("Job(%s) after the age cap passed: %v", id, err)
 				}
 			}
 			_, err = b.PromoteDue(ctx) // trims "stopped" by maintenance
 			must(t, err)
-			if _, err := b.Job(ctx, "stopped"); !errors.Is(err, runtime.ErrJobNotFound) {
+			if _, err := b.Job(ctx, "stopped"); !errors.Is(err, jobs.ErrJobNotFound) {
 				t.Fatalf("Job(stopped) after PromoteDue: %v", err)
 			}
-			var ue *runtime.UniqueJobExistsError
-			if err := b.Enqueue(ctx, job(t, clock, "again", "q", runtime.UniqueByKey("k", time.Hour))); !errors.As(err, &ue) || ue.ExistingJobID != "old" {
+			var ue *jobs.UniqueJobExistsError
+			if err := b.Enqueue(ctx, job(t, clock, "again", "q", jobs.UniqueByKey("k", time.Hour))); !errors.As(err, &ue) || ue.ExistingJobID != "old" {
 				t.Fatalf("Enqueue while the trimmed job's TTL holds its key: %v", err)
 			}
 			clock.Advance(2 * time.Hour)
-			must(t, b.Enqueue(ctx, job(t, clock, "again", "q", runtime.UniqueByKey("k", time.Hour))))
+			must(t, b.Enqueue(ctx, job(t, clock, "again", "q", jobs.UniqueByKey("k", time.Hour))))
 		})
 	}
 }
@@ -61,24 +61,24 @@ func TestCompletedLimitZero(t *testing.T) {
 			clock := backendtest.NewClock(backendtest.Start)
 			b := newTestBackend(t, clock, withCluster(cluster), WithCompletedLimit(0))
 			ctx := context.Background()
-			generated, err := runtime.NewJob("test.job", nil, runtime.ResolveEnqueueOptions(runtime.WithQueue("q")), clock.Now())
+			generated, err := jobs.NewJob("test.job", nil, jobs.ResolveEnqueueOptions(jobs.WithQueue("q")), clock.Now())
 			must(t, err)
-			must(t, b.Enqueue(ctx, job(t, clock, "chosen", "q"), generated, job(t, clock, "dead", "q", runtime.WithMaxRetries(0)),
-				job(t, clock, "later", "q", runtime.RunIn(time.Hour))))
+			must(t, b.Enqueue(ctx, job(t, clock, "chosen", "q"), generated, job(t, clock, "dead", "q", jobs.WithMaxRetries(0)),
+				job(t, clock, "later", "q", jobs.RunIn(time.Hour))))
 			running := dequeue(t, b, "q", 3)
 			for _, j := range running[:2] {
 				done, err := j.Complete(nil, clock.Now())
 				must(t, err)
 				must(t, b.Ack(ctx, done))
 			}
-			failed, err := running[2].Fail(runtime.JobError{Message: "no"}, clock.Now())
+			failed, err := running[2].Fail(jobs.JobError{Message: "no"}, clock.Now())
 			must(t, err)
 			must(t, b.Ack(ctx, failed))
 			if _, err := b.Cancel(ctx, "later"); err != nil {
 				t.Fatalf("Cancel(later): %v", err)
 			}
 			for _, id := range []string{"chosen", generated.ID, "later"} {
-				if _, err := b.Job(ctx, id); !errors.Is(err, runtime.ErrJobNotFound) {
+				if _, err := b.Job(ctx, id); !errors.Is(err, jobs.ErrJobNotFound) {
 					t.Fatalf("Job(%s) after it finished: %v, want ErrJobNotFound", id, err)
 				}
 			}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/internal/testenv"
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -37,7 +38,7 @@ func sharedBackends(t testing.TB, n int, opts ...Option) []*Backend {
 
 // startPool starts a pool on b that serves the default queue with the given
 // handlers and stops it when the test ends.
-func startPool(t testing.TB, b runtime.Backend, handlers map[string]runtime.Handler, cfg runtime.PoolConfig) *runtime.Pool {
+func startPool(t testing.TB, b jobs.Backend, handlers map[string]runtime.Handler, cfg runtime.PoolConfig) *runtime.Pool {
 	t.Helper()
 	reg := runtime.NewRegistry()
 	for jobType, h := range handlers {
@@ -61,14 +62,14 @@ func TestUniqueAcrossBackends(t *testing.T) {
 			backends := sharedBackends(t, producers, withCluster(cluster))
 			ctx := t.Context()
 			for round := range rounds {
-				jobs := make([]runtime.Job, producers)
+				batch := make([]jobs.Job, producers)
 				errs := make([]error, producers)
 				start := make(chan struct{})
 				var wg sync.WaitGroup
 				for p, b := range backends {
 					wg.Go(func() {
 						<-start
-						jobs[p], errs[p] = runtime.NewClient(b).Enqueue(ctx, "report", []byte(fmt.Sprintf(`{"round":%d}`, round)), runtime.Unique(0))
+						batch[p], errs[p] = runtime.NewClient(b).Enqueue(ctx, "report", []byte(fmt.Sprintf(`{"round":%d}`, round)), jobs.Unique(0))
 					})
 				}
 				close(start)
@@ -77,18 +78,18 @@ func TestUniqueAcrossBackends(t *testing.T) {
 				for p, err := range errs {
 					if err == nil {
 						if winner != "" {
-							t.Fatalf("round %d: jobs %s and %s were both created", round, winner, jobs[p].ID)
+							t.Fatalf("round %d: jobs %s and %s were both created", round, winner, batch[p].ID)
 						}
-						winner = jobs[p].ID
+						winner = batch[p].ID
 					}
 				}
 				for p, err := range errs {
-					var ue *runtime.UniqueJobExistsError
+					var ue *jobs.UniqueJobExistsError
 					if err != nil && (!errors.As(err, &ue) || ue.ExistingJobID != winner) {
 						t.Fatalf("round %d, producer %d: %v; want the key held by %s", round, p, err, winner)
 					}
 				}
-				if n, err := backends[0].Size(ctx, runtime.DefaultQueue); err != nil || n != round+1 {
+				if n, err := backends[0].Size(ctx, jobs.DefaultQueue); err != nil || n != round+1 {
 					t.Fatalf("round %d: %d jobs pending (%v), want %d", round, n, err, round+1)
 				}
 			}
@@ -108,7 +109,7 @@ func newBlocker() *blocker {
 	return &blocker{started: make(chan string, 1), stopped: make(chan time.Time, 1), causes: make(chan error, 1)}
 }
 
-func (b *blocker) handle(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+func (b *blocker) handle(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 	b.started <- j.ID
 	<-ctx.Done()
 	b.stopped <- time.Now()
@@ -119,14 +120,14 @@ func (b *blocker) handle(ctx context.Context, j runtime.Job) (json.RawMessage, e
 // TestCancelRunningAcrossBackends runs a blocking job in a pool on backend
 // A and cancels it through backend B: the handler's context is cancelled
 // within a second (well before a lease renewal), with cause
-// runtime.ErrJobCancelled, and the job ends cancelled, never retried.
+// jobs.ErrJobCancelled, and the job ends cancelled, never retried.
 func TestCancelRunningAcrossBackends(t *testing.T) {
 	backends := sharedBackends(t, 2)
 	a, b := backends[0], backends[1]
 	h := newBlocker()
 	startPool(t, a, map[string]runtime.Handler{"block": h.handle}, runtime.PoolConfig{Lease: 30 * time.Second})
 	ctx := t.Context()
-	enqueued, err := runtime.NewClient(b).Enqueue(ctx, "block", nil, runtime.WithMaxRetries(5))
+	enqueued, err := runtime.NewClient(b).Enqueue(ctx, "block", nil, jobs.WithMaxRetries(5))
 	must(t, err)
 	id := enqueued.ID
 	select {
@@ -137,13 +138,13 @@ func TestCancelRunningAcrossBackends(t *testing.T) {
 	asked := time.Now()
 	j, err := b.Cancel(ctx, id)
 	must(t, err)
-	if j.State != runtime.StateCancelled {
+	if j.State != jobs.StateCancelled {
 		t.Fatalf("Cancel returned a %s job", j.State)
 	}
 	select {
 	case at := <-h.stopped:
 		t.Logf("handler stopped %s after Cancel", at.Sub(asked))
-		if cause := <-h.causes; !errors.Is(cause, runtime.ErrJobCancelled) {
+		if cause := <-h.causes; !errors.Is(cause, jobs.ErrJobCancelled) {
 			t.Fatalf("handler context cause = %v, want ErrJobCancelled", cause)
 		}
 	case <-time.After(time.Second):
@@ -152,7 +153,7 @@ func TestCancelRunningAcrossBackends(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // let the pool ack and a retry, were there one, start
 	stored, err := a.Job(ctx, id)
 	must(t, err)
-	if stored.State != runtime.StateCancelled || stored.Attempt != 1 {
+	if stored.State != jobs.StateCancelled || stored.Attempt != 1 {
 		t.Fatalf("job after the cancel: %s at attempt %d, want cancelled at attempt 1", stored.State, stored.Attempt)
 	}
 	select {

@@ -9,15 +9,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
 // newJob returns a new job of queue "q" with a generated ID, which takes
 // the short path of enqueue_list.lua.
-func newJob(t *testing.T, clock runtime.Clock, opts ...runtime.EnqueueOption) runtime.Job {
+func newJob(t *testing.T, clock jobs.Clock, opts ...jobs.EnqueueOption) jobs.Job {
 	t.Helper()
-	j, err := runtime.NewJob("test.job", []byte(`{"n":1}`), runtime.ResolveEnqueueOptions(append([]runtime.EnqueueOption{runtime.WithQueue("q")}, opts...)...), clock.Now())
+	j, err := jobs.NewJob("test.job", []byte(`{"n":1}`), jobs.ResolveEnqueueOptions(append([]jobs.EnqueueOption{jobs.WithQueue("q")}, opts...)...), clock.Now())
 	must(t, err)
 	if indexed(j) {
 		t.Fatalf("job %s would be indexed: the test needs a generated ID", j.ID)
@@ -35,12 +35,12 @@ func TestEnqueueListWrongType(t *testing.T) {
 	tests := []struct {
 		name    string
 		key     string // the key overwritten, by suffix
-		opts    []runtime.EnqueueOption
+		opts    []jobs.EnqueueOption
 		pending bool // a job is pending beforehand (the wake-up marker is armed)
 	}{
 		{"list", "p2", nil, false},
 		{"list with jobs", "p2", nil, true},
-		{"schedule", "sched", []runtime.EnqueueOption{runtime.RunIn(time.Hour)}, false},
+		{"schedule", "sched", []jobs.EnqueueOption{jobs.RunIn(time.Hour)}, false},
 		{"wake-up marker", "wake", nil, false},
 	}
 	for _, tt := range tests {
@@ -53,13 +53,13 @@ func TestEnqueueListWrongType(t *testing.T) {
 					must(t, b.Enqueue(ctx, newJob(t, clock)))
 				}
 				must(t, b.client.Set(ctx, key, "garbage", 0).Err())
-				jobs := make([]runtime.Job, calls)
-				for i := range jobs {
-					jobs[i] = newJob(t, clock, tt.opts...)
+				batch := make([]jobs.Job, calls)
+				for i := range batch {
+					batch[i] = newJob(t, clock, tt.opts...)
 				}
 				must(t, b.registerQueue(ctx, "q"))
 				before := snapshot(t, b)
-				errs, err := b.flushEnqueues(ctx, "q", jobs)
+				errs, err := b.flushEnqueues(ctx, "q", batch)
 				if err != nil { // every caller's error
 					errs = []error{err}
 				}
@@ -122,21 +122,21 @@ func TestEnqueueListWakesEveryWorker(t *testing.T) {
 	start := make(chan time.Time)
 	for range workers {
 		wg.Go(func() {
-			jobs, err := b.Dequeue(ctx, "q", 1, time.Minute)
+			batch, err := b.Dequeue(ctx, "q", 1, time.Minute)
 			at := <-start
-			if err != nil || len(jobs) != 1 {
-				t.Errorf("Dequeue returned %d jobs, %v; want 1", len(jobs), err)
+			if err != nil || len(batch) != 1 {
+				t.Errorf("Dequeue returned %d jobs, %v; want 1", len(batch), err)
 			}
 			took <- time.Since(at)
 		})
 	}
 	time.Sleep(200 * time.Millisecond) // let every worker block
 	at := time.Now()
-	jobs := make([]runtime.Job, workers)
-	for i := range jobs {
-		jobs[i] = newJob(t, clock)
+	batch := make([]jobs.Job, workers)
+	for i := range batch {
+		batch[i] = newJob(t, clock)
 	}
-	errs, err := b.flushEnqueues(ctx, "q", jobs)
+	errs, err := b.flushEnqueues(ctx, "q", batch)
 	must(t, errors.Join(append(errs, err)...))
 	for range workers {
 		start <- at
@@ -159,18 +159,18 @@ func TestEnqueueListDuplicateIDs(t *testing.T) {
 	clock := backendtest.NewClock(backendtest.Start)
 	b := newTestBackend(t, clock)
 	id := newV7()
-	j := newJob(t, clock, runtime.WithJobID(id))
+	j := newJob(t, clock, jobs.WithJobID(id))
 	must(t, b.Enqueue(ctx, j))
-	if err := b.Enqueue(ctx, j); !errors.Is(err, runtime.ErrDuplicateJob) {
+	if err := b.Enqueue(ctx, j); !errors.Is(err, jobs.ErrDuplicateJob) {
 		t.Errorf("second Enqueue of %s: %v, want ErrDuplicateJob", id, err)
 	}
-	k := newJob(t, clock, runtime.WithJobID(newV7()))
-	errs, err := b.flushEnqueues(ctx, "q", []runtime.Job{k, k})
+	k := newJob(t, clock, jobs.WithJobID(newV7()))
+	errs, err := b.flushEnqueues(ctx, "q", []jobs.Job{k, k})
 	must(t, err)
-	if errs[0] != nil || !errors.Is(errs[1], runtime.ErrDuplicateJob) {
+	if errs[0] != nil || !errors.Is(errs[1], jobs.ErrDuplicateJob) {
 		t.Errorf("one flush of the same job twice: %v, want nil and ErrDuplicateJob", errs)
 	}
-	if got, err := b.Job(ctx, k.ID); err != nil || got.State != runtime.StatePending {
+	if got, err := b.Job(ctx, k.ID); err != nil || got.State != jobs.StatePending {
 		t.Errorf("Job(%s) = %v, %v; want it pending", k.ID, got.State, err)
 	}
 	if n, err := b.Size(ctx, "q"); err != nil || n != 2 {

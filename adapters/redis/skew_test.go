@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/internal/testenv"
 	"github.com/jobsgo/jobs/internal/wallclock"
 	"github.com/jobsgo/jobs/runtime"
@@ -51,7 +52,7 @@ var skewWorkers = []struct {
 func TestSkewWorkerProcess(t *testing.T) {
 	b := skewedChildBackend(t, skewPrefixVar, "TestClockSkew")
 	reg := runtime.NewRegistry()
-	run := func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	run := func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		fmt.Printf("run %s %d\n", j.ID, time.Now().UnixNano())
 		if j.Type == "work" {
 			select {
@@ -75,7 +76,7 @@ func TestSkewWorkerProcess(t *testing.T) {
 	must(t, pool.Start(ctx))
 	id := "later-" + os.Getenv(skewNameVar)
 	begin := time.Now()
-	_, err = runtime.NewClient(b).Enqueue(ctx, "later", nil, runtime.WithJobID(id), runtime.WithQueue(skewLater), runtime.RunIn(skewDelay))
+	_, err = runtime.NewClient(b).Enqueue(ctx, "later", nil, jobs.WithJobID(id), jobs.WithQueue(skewLater), jobs.RunIn(skewDelay))
 	must(t, err)
 	fmt.Printf("enqueued %s %d %d\n", id, begin.UnixNano(), time.Now().UnixNano())
 	time.Sleep(time.Minute) // the parent kills this process long before
@@ -131,10 +132,10 @@ func TestClockSkew(t *testing.T) {
 	}
 	b := newTestBackend(t, nil)
 	ctx := t.Context()
-	const jobs = 36 // three rounds of the 12 slots
-	reqs := make([]runtime.EnqueueRequest, jobs)
+	const batch = 36 // three rounds of the 12 slots
+	reqs := make([]runtime.EnqueueRequest, batch)
 	for i := range reqs {
-		reqs[i] = runtime.EnqueueRequest{Type: "work", Options: []runtime.EnqueueOption{runtime.WithJobID(fmt.Sprintf("work-%02d", i)), runtime.WithQueue(skewQueue)}}
+		reqs[i] = runtime.EnqueueRequest{Type: "work", Options: []jobs.EnqueueOption{jobs.WithJobID(fmt.Sprintf("work-%02d", i)), jobs.WithQueue(skewQueue)}}
 	}
 	_, err := runtime.NewClient(b).EnqueueBatch(ctx, reqs)
 	must(t, err)
@@ -164,7 +165,7 @@ func TestClockSkew(t *testing.T) {
 				return false
 			}
 		}
-		for i := range jobs {
+		for i := range batch {
 			j, err := b.Job(ctx, fmt.Sprintf("work-%02d", i))
 			if err != nil || !j.State.Terminal() {
 				return false
@@ -187,11 +188,11 @@ func TestClockSkew(t *testing.T) {
 	ledger.mu.Lock()
 	defer ledger.mu.Unlock()
 	ranWork := make(map[string]int) // worker name -> work jobs run
-	for i := range jobs {
+	for i := range batch {
 		id := fmt.Sprintf("work-%02d", i)
 		j, err := b.Job(ctx, id)
 		must(t, err)
-		if j.State != runtime.StateCompleted || j.Attempt != 1 || len(ledger.runs[id]) != 1 {
+		if j.State != jobs.StateCompleted || j.Attempt != 1 || len(ledger.runs[id]) != 1 {
 			t.Errorf("job %s: %s on attempt %d, runs by worker %v; want completed on its only run (error %v)", id, j.State, j.Attempt, ledger.by[id], j.Error)
 		}
 		for name, n := range ledger.by[id] {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/jobsgo/jobs/internal/testenv"
@@ -53,9 +55,9 @@ func TestQueuesOnSeveralMasters(t *testing.T) {
 		cfg.Queues[q] = 3
 	}
 	startPool(t, b, map[string]runtime.Handler{
-		"ok":   func(context.Context, runtime.Job) (json.RawMessage, error) { completed.Add(1); return nil, nil },
-		"fail": func(context.Context, runtime.Job) (json.RawMessage, error) { return nil, errors.New("refused") },
-		"block": func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+		"ok":   func(context.Context, jobs.Job) (json.RawMessage, error) { completed.Add(1); return nil, nil },
+		"fail": func(context.Context, jobs.Job) (json.RawMessage, error) { return nil, errors.New("refused") },
+		"block": func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 			started <- j.ID
 			<-ctx.Done()
 			return nil, ctx.Err()
@@ -65,18 +67,18 @@ func TestQueuesOnSeveralMasters(t *testing.T) {
 	var schedules []runtime.Schedule
 	for q := range queues {
 		for range 5 {
-			_, err := client.Enqueue(ctx, "ok", nil, runtime.WithQueue(q))
+			_, err := client.Enqueue(ctx, "ok", nil, jobs.WithQueue(q))
 			must(t, err)
 		}
-		_, err := client.Enqueue(ctx, "fail", nil, runtime.WithQueue(q), runtime.WithMaxRetries(0))
+		_, err := client.Enqueue(ctx, "fail", nil, jobs.WithQueue(q), jobs.WithMaxRetries(0))
 		must(t, err)
-		first, err := client.Enqueue(ctx, "ok", nil, runtime.WithQueue(q), runtime.UniqueByKey("u-"+q, time.Hour), runtime.RunIn(time.Hour))
+		first, err := client.Enqueue(ctx, "ok", nil, jobs.WithQueue(q), jobs.UniqueByKey("u-"+q, time.Hour), jobs.RunIn(time.Hour))
 		must(t, err)
-		var exists *runtime.UniqueJobExistsError
-		if _, err := client.Enqueue(ctx, "ok", nil, runtime.WithQueue(q), runtime.UniqueByKey("u-"+q, time.Hour)); !errors.As(err, &exists) || exists.ExistingJobID != first.ID {
+		var exists *jobs.UniqueJobExistsError
+		if _, err := client.Enqueue(ctx, "ok", nil, jobs.WithQueue(q), jobs.UniqueByKey("u-"+q, time.Hour)); !errors.As(err, &exists) || exists.ExistingJobID != first.ID {
 			t.Fatalf("second unique enqueue on %s: %v; want the unique job %s", q, err, first.ID)
 		}
-		blocked, err := client.Enqueue(ctx, "block", nil, runtime.WithQueue(q), runtime.WithMaxRetries(0))
+		blocked, err := client.Enqueue(ctx, "block", nil, jobs.WithQueue(q), jobs.WithMaxRetries(0))
 		must(t, err)
 		select {
 		case id := <-started:
@@ -89,7 +91,7 @@ func TestQueuesOnSeveralMasters(t *testing.T) {
 		_, err = client.Cancel(ctx, blocked.ID)
 		must(t, err)
 		schedules = append(schedules, runtime.Schedule{Name: "tick-" + q, Spec: "@every 1s", JobType: "ok",
-			Options: []runtime.EnqueueOption{runtime.WithQueue(q)}})
+			Options: []jobs.EnqueueOption{jobs.WithQueue(q)}})
 	}
 	periodic, err := runtime.NewPeriodic(client, schedules, nil)
 	must(t, err)
@@ -118,7 +120,7 @@ func TestQueuesOnSeveralMasters(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	dead, err := b.DeadLetters(ctx, runtime.DeadLetterQuery{Limit: 10})
+	dead, err := b.DeadLetters(ctx, jobs.DeadLetterQuery{Limit: 10})
 	must(t, err)
 	inDLQ := map[string]bool{}
 	for _, j := range dead {
@@ -128,7 +130,7 @@ func TestQueuesOnSeveralMasters(t *testing.T) {
 		if !inDLQ[q] {
 			t.Errorf("no dead letter of queue %s: %v", q, dead)
 		}
-		cancelled, err := b.ListJobs(ctx, runtime.JobQuery{Queue: q, State: runtime.StateCancelled})
+		cancelled, err := b.ListJobs(ctx, jobs.JobQuery{Queue: q, State: jobs.StateCancelled})
 		must(t, err)
 		if len(cancelled.Jobs) != 1 || cancelled.Jobs[0].Type != "block" {
 			t.Errorf("cancelled jobs of %s: %+v", q, cancelled.Jobs)

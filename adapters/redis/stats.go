@@ -8,18 +8,18 @@ import (
 	"strconv"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/jobsgo/jobs"
 
-	"github.com/jobsgo/jobs/runtime"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // Stats returns overall and per-queue figures and the live workers. Gauges
 // are the sizes of each queue's structures; counters are kept per queue by
 // the scripts and summed here.
-func (b *Backend) Stats(ctx context.Context) (runtime.Stats, error) {
+func (b *Backend) Stats(ctx context.Context) (jobs.Stats, error) {
 	names, err := b.queues(ctx)
 	if err != nil {
-		return runtime.Stats{}, err
+		return jobs.Stats{}, err
 	}
 	type queueCmds struct {
 		sizes  []*goredis.IntCmd // p1-p4, sched, retry, lease, dead
@@ -44,14 +44,14 @@ func (b *Backend) Stats(ctx context.Context) (runtime.Stats, error) {
 		return nil
 	})
 	if err != nil {
-		return runtime.Stats{}, fmt.Errorf("redis: read stats: %w", keyed(sent, err))
+		return jobs.Stats{}, fmt.Errorf("redis: read stats: %w", keyed(sent, err))
 	}
-	var st runtime.Stats
+	var st jobs.Stats
 	var timed, dur int64
 	for i, name := range names {
 		s := cmds[i].sizes
 		c := cmds[i].stats.Val()
-		q := runtime.QueueStats{
+		q := jobs.QueueStats{
 			Name:        name,
 			Paused:      cmds[i].paused.Val() > 0,
 			Pending:     s[0].Val() + s[1].Val() + s[2].Val() + s[3].Val(),
@@ -89,15 +89,15 @@ func counter(m map[string]string, name string) int64 {
 
 // report is what ReportWorkers stores for one process.
 type report struct {
-	Expires int64                `json:"expires"` // unix nanoseconds, by the backend's clock
-	Workers []runtime.WorkerInfo `json:"workers"`
+	Expires int64             `json:"expires"` // unix nanoseconds, by the backend's clock
+	Workers []jobs.WorkerInfo `json:"workers"`
 }
 
 // liveWorkers decodes the reports that have not expired, sorted by worker
 // ID, and forgets expired ones.
-func (b *Backend) liveWorkers(ctx context.Context, reports map[string]string) []runtime.WorkerInfo {
+func (b *Backend) liveWorkers(ctx context.Context, reports map[string]string) []jobs.WorkerInfo {
 	now := b.clock.Now().UnixNano()
-	var out []runtime.WorkerInfo
+	var out []jobs.WorkerInfo
 	for process, raw := range reports {
 		var r report
 		if err := json.Unmarshal([]byte(raw), &r); err != nil || now >= r.Expires {
@@ -112,7 +112,7 @@ func (b *Backend) liveWorkers(ctx context.Context, reports map[string]string) []
 
 // ReportWorkers replaces what is known of processID's workers. The report
 // expires ttl after now by the backend's clock.
-func (b *Backend) ReportWorkers(ctx context.Context, processID string, workers []runtime.WorkerInfo, ttl time.Duration) error {
+func (b *Backend) ReportWorkers(ctx context.Context, processID string, workers []jobs.WorkerInfo, ttl time.Duration) error {
 	raw, err := json.Marshal(report{Expires: b.clock.Now().Add(ttl).UnixNano(), Workers: workers})
 	if err != nil {
 		return fmt.Errorf("redis: encode workers of %s: %w", processID, err)

@@ -7,9 +7,10 @@ import (
 	"strconv"
 	"strings"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 
-	"github.com/jobsgo/jobs/runtime"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // staleClaimMillis is how old (in milliseconds) an ID index entry naming no job must be before a
@@ -17,12 +18,12 @@ import (
 const staleClaimMillis = 10_000
 
 // indexed reports whether j's ID goes in the ID index: every ID but a
-// generated one (runtime.GeneratedIDForm), which is unique by construction
+// generated one (jobs.GeneratedIDForm), which is unique by construction
 // and found by looking in every queue (see locate). A unique job's ID is
 // indexed whatever its form, so that a claim in flight on Redis Cluster
 // shows in the index (see holderActive).
-func indexed(j runtime.Job) bool {
-	return !runtime.GeneratedIDForm(j.ID) || j.UniqueKey != ""
+func indexed(j jobs.Job) bool {
+	return !jobs.GeneratedIDForm(j.ID) || j.UniqueKey != ""
 }
 
 // claim reserves the IDs of jobs in the ID index (those it indexes), and
@@ -30,9 +31,9 @@ func indexed(j runtime.Job) bool {
 // job that no longer exists (trimmed, or left by an enqueue that failed
 // half-way) is replaced once it is stale, and so is a unique key whose
 // holder (without TTL) is no longer active.
-func (b *Backend) claim(ctx context.Context, jobs []runtime.Job) error {
-	var claimed []runtime.Job
-	for _, j := range jobs {
+func (b *Backend) claim(ctx context.Context, batch []jobs.Job) error {
+	var claimed []jobs.Job
+	for _, j := range batch {
 		if indexed(j) {
 			claimed = append(claimed, j)
 		}
@@ -49,7 +50,7 @@ func (b *Backend) claim(ctx context.Context, jobs []runtime.Job) error {
 		now := b.clock.Now()
 		ukeys, uargs, owners := b.uniqueClaims(claimed, stale, now)
 		args := make([]any, 0, 4+3*len(claimed)+len(uargs))
-		args = append(args, len(claimed), len(ukeys), nanos(now), prefix)
+		args = append(args, len(claimed), len(ukeys), codec.Nanos(now), prefix)
 		for _, j := range claimed {
 			args = append(args, j.ID, j.Queue, stale[j.ID])
 		}
@@ -71,20 +72,20 @@ func (b *Backend) claim(ctx context.Context, jobs []runtime.Job) error {
 				}
 				o := owners[j-1]
 				if extra == "held" {
-					return &runtime.UniqueJobExistsError{Key: o.UniqueKey, ExistingJobID: strings.Fields(value)[0]}
+					return &jobs.UniqueJobExistsError{Key: o.UniqueKey, ExistingJobID: strings.Fields(value)[0]}
 				}
 				active, err := b.holderActive(ctx, value, extra)
 				if err != nil {
 					return err
 				}
 				if active {
-					return &runtime.UniqueJobExistsError{Key: o.UniqueKey, ExistingJobID: strings.Fields(value)[0]}
+					return &jobs.UniqueJobExistsError{Key: o.UniqueKey, ExistingJobID: strings.Fields(value)[0]}
 				}
 				holders = append(holders, entry{ukeys[j-1], value})
 				continue
 			}
 			if age, err := strconv.ParseInt(extra, 10, 64); err != nil || age < staleClaimMillis {
-				return fmt.Errorf("%w: %s", runtime.ErrDuplicateJob, name)
+				return fmt.Errorf("%w: %s", jobs.ErrDuplicateJob, name)
 			}
 			ids = append(ids, entry{name, value})
 		}
@@ -100,7 +101,7 @@ func (b *Backend) claim(ctx context.Context, jobs []runtime.Job) error {
 		}
 		for i, e := range ids {
 			if cmds[i].Val() != 0 {
-				return fmt.Errorf("%w: %s", runtime.ErrDuplicateJob, e.key)
+				return fmt.Errorf("%w: %s", jobs.ErrDuplicateJob, e.key)
 			}
 			stale[e.key] = e.value
 		}
@@ -120,38 +121,38 @@ func indexedQueue(value string) string {
 // lookup finds the job with the given ID through the ID index or, for a
 // generated ID that it lacks, by looking in every queue. ok is false when
 // the job's key holds something other than a hash.
-func (b *Backend) lookup(ctx context.Context, id string) (k *queueKeys, r record, ok bool, err error) {
-	if runtime.ValidateJobID(id) != nil {
-		return nil, r, false, fmt.Errorf("%w: %q", runtime.ErrJobNotFound, id)
+func (b *Backend) lookup(ctx context.Context, id string) (k *queueKeys, r codec.Record, ok bool, err error) {
+	if jobs.ValidateJobID(id) != nil {
+		return nil, r, false, fmt.Errorf("%w: %q", jobs.ErrJobNotFound, id)
 	}
 	var q string
 	value, err := b.client.HGet(ctx, b.indexKey, id).Result()
 	switch {
-	case errors.Is(err, goredis.Nil) && runtime.GeneratedIDForm(id):
+	case errors.Is(err, goredis.Nil) && jobs.GeneratedIDForm(id):
 		if q, err = b.locate(ctx, id); err != nil {
 			return nil, r, false, err
 		}
 	case errors.Is(err, goredis.Nil):
-		return nil, r, false, fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
+		return nil, r, false, fmt.Errorf("%w: %s", jobs.ErrJobNotFound, id)
 	case err != nil:
 		return nil, r, false, fmt.Errorf("redis: find job %s: %w", id, err)
 	default:
 		q = indexedQueue(value)
-		if runtime.ValidateQueueName(q) != nil {
-			return nil, r, false, fmt.Errorf("%w: %s (index entry %q)", runtime.ErrJobNotFound, id, value)
+		if jobs.ValidateQueueName(q) != nil {
+			return nil, r, false, fmt.Errorf("%w: %s (index entry %q)", jobs.ErrJobNotFound, id, value)
 		}
 	}
 	k = b.queue(q)
-	vals, err := b.client.HMGet(ctx, k.job(id), jobFields...).Result()
+	vals, err := b.client.HMGet(ctx, k.job(id), codec.JobFields...).Result()
 	if err != nil {
 		if isWrongType(err) {
 			return k, r, false, nil
 		}
 		return nil, r, false, fmt.Errorf("redis: read job %s: %w", id, err)
 	}
-	r = newRecord(vals)
-	if !r.exists() {
-		return nil, r, false, fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
+	r = codec.NewRecord(vals)
+	if !r.Exists() {
+		return nil, r, false, fmt.Errorf("%w: %s", jobs.ErrJobNotFound, id)
 	}
 	return k, r, true, nil
 }
@@ -165,7 +166,7 @@ func (b *Backend) locate(ctx context.Context, id string) (string, error) {
 	}
 	var queues []string
 	for _, q := range all {
-		if runtime.ValidateQueueName(q) == nil {
+		if jobs.ValidateQueueName(q) == nil {
 			queues = append(queues, q)
 		}
 	}
@@ -184,31 +185,31 @@ func (b *Backend) locate(ctx context.Context, id string) (string, error) {
 			return queues[i], nil
 		}
 	}
-	return "", fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
+	return "", fmt.Errorf("%w: %s", jobs.ErrJobNotFound, id)
 }
 
 // find returns the decoded job with the given ID, its queue's keys and
 // its hash as stored.
-func (b *Backend) find(ctx context.Context, id string) (*queueKeys, runtime.Job, record, error) {
+func (b *Backend) find(ctx context.Context, id string) (*queueKeys, jobs.Job, codec.Record, error) {
 	k, r, ok, err := b.lookup(ctx, id)
 	if err != nil {
-		return nil, runtime.Job{}, r, err
+		return nil, jobs.Job{}, r, err
 	}
 	if !ok {
-		return nil, runtime.Job{}, r, &corruptError{id: id, queue: k.name, reason: "the key holds something other than a job hash"}
+		return nil, jobs.Job{}, r, &codec.CorruptError{Id: id, Queue: k.name, Reason: "the key holds something other than a job hash"}
 	}
-	j, err := decode(id, k.name, r)
+	j, err := codec.Decode(id, k.name, r)
 	if err != nil {
-		return nil, runtime.Job{}, r, err
+		return nil, jobs.Job{}, r, err
 	}
 	return k, j, r, nil
 }
 
-// Job returns the job with the given ID or runtime.ErrJobNotFound. A job
+// Job returns the job with the given ID or jobs.ErrJobNotFound. A job
 // whose data is corrupt gives an error that says what is wrong, unless
 // it was quarantined (see decode): that one is returned with what could
 // be read, the rest in its Raw field.
-func (b *Backend) Job(ctx context.Context, id string) (runtime.Job, error) {
+func (b *Backend) Job(ctx context.Context, id string) (jobs.Job, error) {
 	_, j, _, err := b.find(ctx, id)
 	return j, err
 }
@@ -216,29 +217,29 @@ func (b *Backend) Job(ctx context.Context, id string) (runtime.Job, error) {
 // transition reads the job with the given ID, lets fn compute its change,
 // and applies it fenced on the state and attempt read. When the job moved
 // in between it starts over.
-func (b *Backend) transition(ctx context.Context, id string, fn func(runtime.Job) (change, error)) (runtime.Job, error) {
+func (b *Backend) transition(ctx context.Context, id string, fn func(jobs.Job) (change, error)) (jobs.Job, error) {
 	for range 5 {
 		k, j, r, err := b.find(ctx, id)
 		if err != nil {
-			return runtime.Job{}, err
+			return jobs.Job{}, err
 		}
 		c, err := fn(j)
 		if err != nil {
-			return runtime.Job{}, err
+			return jobs.Job{}, err
 		}
-		c.expect, c.attempt = j.State, r.a // as stored, readable or not
+		c.expect, c.attempt = j.State, r.A // as stored, readable or not
 		codes, err := b.move(ctx, k, []change{c})
 		if err != nil {
-			return runtime.Job{}, fmt.Errorf("redis: update job %s: %w", id, err)
+			return jobs.Job{}, fmt.Errorf("redis: update job %s: %w", id, err)
 		}
 		switch codes[0] {
 		case 1:
 			return c.job, nil
 		case -1:
-			return runtime.Job{}, fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
+			return jobs.Job{}, fmt.Errorf("%w: %s", jobs.ErrJobNotFound, id)
 		}
 	}
-	return runtime.Job{}, fmt.Errorf("redis: update job %s: it kept changing", id)
+	return jobs.Job{}, fmt.Errorf("redis: update job %s: it kept changing", id)
 }
 
 // RetryDeadLetter applies Job.Requeue to a failed job and puts it at the
@@ -246,18 +247,18 @@ func (b *Backend) transition(ctx context.Context, id string, fn func(runtime.Job
 // it meanwhile (then it runs without holding it). A job quarantined as
 // corrupt is requeued with sane values in the fields it could not read
 // (attempt 0, ...), unless its type or arguments are lost: see requeue.
-func (b *Backend) RetryDeadLetter(ctx context.Context, id string) (runtime.Job, error) {
+func (b *Backend) RetryDeadLetter(ctx context.Context, id string) (jobs.Job, error) {
 	return b.transition(ctx, id, b.requeue)
 }
 
 // requeue is the change that puts the failed job j back in its queue. A
 // quarantined job (j.Raw set) has every field rewritten and its raw field
 // cleared; one whose type or arguments were lost (staticLost) is refused
-// with runtime.ErrInvalidTransition, as it cannot run again.
-func (b *Backend) requeue(j runtime.Job) (change, error) {
-	if j.Raw != nil && staticLost(j) {
+// with jobs.ErrInvalidTransition, as it cannot run again.
+func (b *Backend) requeue(j jobs.Job) (change, error) {
+	if j.Raw != nil && codec.StaticLost(j) {
 		return change{}, fmt.Errorf("%w: job %s is corrupt and its type or arguments could not be read (see its raw fields), so it cannot run again: delete it",
-			runtime.ErrInvalidTransition, j.ID)
+			jobs.ErrInvalidTransition, j.ID)
 	}
 	next, err := j.Requeue(b.clock.Now())
 	if err != nil {
@@ -265,7 +266,7 @@ func (b *Backend) requeue(j runtime.Job) (change, error) {
 	}
 	c := change{job: next, state: next.State}
 	if next.Raw != nil {
-		c.job.Raw, c.fields = nil, allMutable|fieldRaw|fieldStatic
+		c.job.Raw, c.fields = nil, codec.AllMutable|codec.FieldRaw|codec.FieldStatic
 	}
 	return c, nil
 }
@@ -278,12 +279,12 @@ func (b *Backend) Delete(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		c := change{job: runtime.Job{ID: id, Queue: k.name}, expect: runtime.State(r.s), attempt: r.a, state: stateDeleted}
-		c.job.UniqueKey, c.job.UniqueUntil = uniqueOf(r.d)
-		if state := runtime.State(r.s); !ok || !state.Valid() {
+		c := change{job: jobs.Job{ID: id, Queue: k.name}, expect: jobs.State(r.S), attempt: r.A, state: stateDeleted}
+		c.job.UniqueKey, c.job.UniqueUntil = uniqueOf(r.D)
+		if state := jobs.State(r.S); !ok || !state.Valid() {
 			c.expect, c.attempt = "*", ""
-		} else if state == runtime.StateRunning {
-			return &runtime.TransitionError{JobID: id, From: state, Action: "delete"}
+		} else if state == jobs.StateRunning {
+			return &jobs.TransitionError{JobID: id, From: state, Action: "delete"}
 		}
 		codes, err := b.move(ctx, k, []change{c})
 		if err != nil {
@@ -293,7 +294,7 @@ func (b *Backend) Delete(ctx context.Context, id string) error {
 		case 1:
 			return b.unindex(ctx, k.name, []string{id})
 		case -1:
-			return fmt.Errorf("%w: %s", runtime.ErrJobNotFound, id)
+			return fmt.Errorf("%w: %s", jobs.ErrJobNotFound, id)
 		}
 	}
 	return fmt.Errorf("redis: delete job %s: it kept changing", id)

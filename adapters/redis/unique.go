@@ -8,7 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 )
 
 // Unique keys. The key u of a unique job is held by the string key
@@ -26,7 +27,7 @@ import (
 // with the IDs, and unique.lua frees and retakes them after move.lua.
 
 // holder is the holder string of j's unique key.
-func holder(j runtime.Job) string {
+func holder(j jobs.Job) string {
 	until := "0"
 	if !j.UniqueUntil.IsZero() {
 		until = strconv.FormatInt(j.UniqueUntil.UnixNano(), 10)
@@ -37,7 +38,7 @@ func holder(j runtime.Job) string {
 // uniquePX is how long Redis keeps the holder string of j's key, in
 // milliseconds: until its TTL passes (at least 1 ms), or "" for a key
 // held while the job is active.
-func uniquePX(j runtime.Job, now time.Time) string {
+func uniquePX(j jobs.Job, now time.Time) string {
 	if j.UniqueUntil.IsZero() {
 		return ""
 	}
@@ -47,14 +48,14 @@ func uniquePX(j runtime.Job, now time.Time) string {
 
 // uniqueInBatch refuses a batch in which two jobs have the same unique key:
 // the later one is refused in favour of the earlier one.
-func uniqueInBatch(jobs []runtime.Job) error {
+func uniqueInBatch(batch []jobs.Job) error {
 	var first map[string]string
-	for _, j := range jobs {
+	for _, j := range batch {
 		if j.UniqueKey == "" {
 			continue
 		}
 		if id, ok := first[j.UniqueKey]; ok {
-			return &runtime.UniqueJobExistsError{Key: j.UniqueKey, ExistingJobID: id}
+			return &jobs.UniqueJobExistsError{Key: j.UniqueKey, ExistingJobID: id}
 		}
 		if first == nil {
 			first = make(map[string]string)
@@ -67,7 +68,7 @@ func uniqueInBatch(jobs []runtime.Job) error {
 // uniqueOp is what a change does to its job's unique key: "free" it or
 // "take" it back.
 type uniqueOp struct {
-	job runtime.Job
+	job jobs.Job
 	op  string
 }
 
@@ -101,7 +102,7 @@ func (b *Backend) applyUnique(ctx context.Context, ops []uniqueOp) error {
 	now := b.clock.Now()
 	keys := make([]string, len(ops))
 	args := make([]any, 0, 1+3*len(ops))
-	args = append(args, nanos(now))
+	args = append(args, codec.Nanos(now))
 	for i, o := range ops {
 		keys[i] = b.uniqueKey(o.job.UniqueKey)
 		args = append(args, o.op, holder(o.job), uniquePX(o.job, now))
@@ -115,8 +116,8 @@ func (b *Backend) applyUnique(ctx context.Context, ops []uniqueOp) error {
 // uniqueClaims returns the KEYS and ARGV groups of claim.lua for the unique
 // keys of jobs; stale maps a holder key to the holder string the caller
 // found stale.
-func (b *Backend) uniqueClaims(jobs []runtime.Job, stale map[string]string, now time.Time) (keys []string, args []any, owners []runtime.Job) {
-	for _, j := range jobs {
+func (b *Backend) uniqueClaims(batch []jobs.Job, stale map[string]string, now time.Time) (keys []string, args []any, owners []jobs.Job) {
+	for _, j := range batch {
 		if j.UniqueKey == "" {
 			continue
 		}
@@ -134,7 +135,7 @@ func (b *Backend) uniqueClaims(jobs []runtime.Job, stale map[string]string, now 
 // "-1" for no claim), so its enqueue may be in flight.
 func (b *Backend) holderActive(ctx context.Context, hold, indexAge string) (bool, error) {
 	f := strings.Fields(hold)
-	if len(f) != 3 || runtime.ValidateQueueName(f[1]) != nil {
+	if len(f) != 3 || jobs.ValidateQueueName(f[1]) != nil {
 		return false, nil
 	}
 	s, err := b.client.HGet(ctx, b.queue(f[1]).job(f[0]), "s").Result()
@@ -145,14 +146,14 @@ func (b *Backend) holderActive(ctx context.Context, hold, indexAge string) (bool
 	if err != nil && !isWrongType(err) {
 		return false, fmt.Errorf("redis: check unique key holder %s: %w", f[0], err)
 	}
-	st := runtime.State(s)
+	st := jobs.State(s)
 	return st.Valid() && !st.Terminal(), nil
 }
 
 // uniqueOf reads the unique key and TTL of a job from its static JSON
 // (field d), for changes made without decoding the whole job.
 func uniqueOf(d string) (key string, until time.Time) {
-	var st static
+	var st codec.Static
 	if json.Unmarshal([]byte(d), &st) != nil || st.UniqueKey == "" {
 		return "", time.Time{}
 	}

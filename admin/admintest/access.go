@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/admin"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 func testQueueJobs(e *env) {
@@ -107,8 +107,8 @@ func testPauseResume(e *env) {
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, 50*time.Millisecond)
 	defer cancel()
-	if jobs, err := e.b.Dequeue(ctx, "emails", 1, time.Minute); len(jobs) > 0 || !errors.Is(err, context.DeadlineExceeded) {
-		e.t.Fatalf("Dequeue of a paused queue = %v, %v", len(jobs), err)
+	if batch, err := e.b.Dequeue(ctx, "emails", 1, time.Minute); len(batch) > 0 || !errors.Is(err, context.DeadlineExceeded) {
+		e.t.Fatalf("Dequeue of a paused queue = %v, %v", len(batch), err)
 	}
 	stats := decode[admin.Stats](e, "stats", e.do(req{path: "/api/admin/jobs/stats"}))
 	if !stats.Queues[0].Paused || stats.Queues[1].Paused {
@@ -234,7 +234,7 @@ func testReadOnly(e *env) {
 		e.expectError("read-only "+r.method+" "+r.path, e.serve(h, r), http.StatusForbidden, "read-only")
 	}
 	e.expectStatus("read-only GET", e.serve(h, req{path: "/api/admin/jobs/failed"}), http.StatusOK)
-	if e.stored("e-dead").State != runtime.StateFailed || e.stored("e-pend-1").State != runtime.StatePending || e.paused("emails") {
+	if e.stored("e-dead").State != jobs.StateFailed || e.stored("e-pend-1").State != jobs.StatePending || e.paused("emails") {
 		e.t.Fatal("a read-only request changed a job or a queue")
 	}
 }
@@ -260,7 +260,7 @@ func testCrossSite(e *env) {
 	for _, c := range cases {
 		e.expectError(c.name, e.serve(h, c.r), c.status, "Content-Type")
 	}
-	if e.paused("emails") || e.stored("e-dead").State != runtime.StateFailed {
+	if e.paused("emails") || e.stored("e-dead").State != jobs.StateFailed {
 		e.t.Fatal("a request without JSON content type changed something")
 	}
 	e.expectStatus("cookie with JSON", e.serve(h, req{method: http.MethodPost, path: pause, noAuth: true, headers: withType("application/json; charset=utf-8")}), http.StatusOK)

@@ -2,7 +2,7 @@
 // backend, so that every adapter checks the API on its own storage:
 //
 //	func TestAdminAPI(t *testing.T) {
-//		admintest.Run(t, func(t *testing.T, clock runtime.Clock) runtime.Backend {
+//		admintest.Run(t, func(t *testing.T, clock jobs.Clock) jobs.Backend {
 //			return memory.New(memory.WithClock(clock))
 //		})
 //	}
@@ -23,8 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/admin"
-	"github.com/jobsgo/jobs/runtime"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -33,7 +33,7 @@ const Token = "s3cret-admin-token"
 
 // Run runs every endpoint test, each as a subtest on a fresh backend made
 // by newBackend and seeded with the fixtures.
-func Run(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtime.Backend) {
+func Run(t *testing.T, newBackend func(t *testing.T, clock jobs.Clock) jobs.Backend) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := backendtest.NewClock(backendtest.Start)
@@ -58,7 +58,7 @@ type test struct {
 // env is one test's backend, clock, handler and helpers.
 type env struct {
 	t     *testing.T
-	b     runtime.Backend
+	b     jobs.Backend
 	clock *backendtest.Clock
 	h     http.Handler
 	ctx   context.Context
@@ -153,16 +153,16 @@ func decode[T any](e *env, what string, res response) T {
 }
 
 // ids lists the IDs of jobs.
-func ids(jobs []admin.Job) []string {
-	out := make([]string, len(jobs))
-	for i, j := range jobs {
+func ids(batch []admin.Job) []string {
+	out := make([]string, len(batch))
+	for i, j := range batch {
 		out[i] = j.ID
 	}
 	return out
 }
 
 // stored returns the job as the backend holds it.
-func (e *env) stored(id string) runtime.Job {
+func (e *env) stored(id string) jobs.Job {
 	e.t.Helper()
 	j, err := e.b.Job(e.ctx, id)
 	if err != nil {
@@ -172,11 +172,11 @@ func (e *env) stored(id string) runtime.Job {
 }
 
 // enqueue stores a new job of jobType in queue.
-func (e *env) enqueue(id, jobType, queue string, opts ...runtime.EnqueueOption) runtime.Job {
+func (e *env) enqueue(id, jobType, queue string, opts ...jobs.EnqueueOption) jobs.Job {
 	e.t.Helper()
 	args := []byte(`{"to":"` + id + `@example.com"}`)
-	opts = append([]runtime.EnqueueOption{runtime.WithJobID(id), runtime.WithQueue(queue)}, opts...)
-	j, err := runtime.NewJob(jobType, args, runtime.ResolveEnqueueOptions(opts...), e.clock.Now())
+	opts = append([]jobs.EnqueueOption{jobs.WithJobID(id), jobs.WithQueue(queue)}, opts...)
+	j, err := jobs.NewJob(jobType, args, jobs.ResolveEnqueueOptions(opts...), e.clock.Now())
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -188,20 +188,20 @@ func (e *env) enqueue(id, jobType, queue string, opts ...runtime.EnqueueOption) 
 
 // start enqueues a job and leases it; its queue must have no other
 // pending job.
-func (e *env) start(id, jobType, queue string, maxRetries int) runtime.Job {
+func (e *env) start(id, jobType, queue string, maxRetries int) jobs.Job {
 	e.t.Helper()
-	e.enqueue(id, jobType, queue, runtime.WithMaxRetries(maxRetries))
+	e.enqueue(id, jobType, queue, jobs.WithMaxRetries(maxRetries))
 	ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
 	defer cancel()
-	jobs, err := e.b.Dequeue(ctx, queue, 1, time.Minute)
-	if err != nil || len(jobs) != 1 || jobs[0].ID != id {
-		e.t.Fatalf("Dequeue(%s) = %v, %v; want job %s", queue, jobs, err, id)
+	batch, err := e.b.Dequeue(ctx, queue, 1, time.Minute)
+	if err != nil || len(batch) != 1 || batch[0].ID != id {
+		e.t.Fatalf("Dequeue(%s) = %v, %v; want job %s", queue, batch, err, id)
 	}
-	return jobs[0]
+	return batch[0]
 }
 
 // ack stores the outcome of a transition of a running job.
-func (e *env) ack(j runtime.Job, err error) {
+func (e *env) ack(j jobs.Job, err error) {
 	e.t.Helper()
 	if err != nil {
 		e.t.Fatal(err)
@@ -235,26 +235,26 @@ func (e *env) seed() {
 
 	run = e.start("e-dead", "email.send", "emails", 0)
 	e.clock.Advance(time.Second)
-	e.ack(run.Fail(runtime.JobError{Message: deadMessage, Type: "*smtp.Error", Stacktrace: stack}, e.clock.Now()))
+	e.ack(run.Fail(jobs.JobError{Message: deadMessage, Type: "*smtp.Error", Stacktrace: stack}, e.clock.Now()))
 	e.clock.Advance(time.Second)
 	for _, f := range []struct{ id, jobType string }{{"r-dead-1", "report.build"}, {"r-dead-2", "email.send"}} {
 		run = e.start(f.id, f.jobType, "reports", 0)
-		e.ack(run.Fail(runtime.JobError{Message: "no data", Type: "error"}, e.clock.Now()))
+		e.ack(run.Fail(jobs.JobError{Message: "no data", Type: "error"}, e.clock.Now()))
 		e.clock.Advance(time.Second)
 	}
 
 	run = e.start("e-retry", "email.send", "emails", 3)
 	now := e.clock.Now()
-	e.ack(run.PrepareRetry(runtime.JobError{Message: "timeout", Type: "timeout"}, now.Add(time.Hour), now))
+	e.ack(run.PrepareRetry(jobs.JobError{Message: "timeout", Type: "timeout"}, now.Add(time.Hour), now))
 	running := e.start("e-run", "email.send", "emails", 3)
 	e.enqueue("e-pend-1", "email.send", "emails")
-	e.enqueue("e-pend-2", "email.send", "emails", runtime.WithMetadata("origin", "signup"))
-	e.enqueue("e-sched", "email.send", "emails", runtime.RunIn(time.Hour))
+	e.enqueue("e-pend-2", "email.send", "emails", jobs.WithMetadata("origin", "signup"))
+	e.enqueue("e-sched", "email.send", "emails", jobs.RunIn(time.Hour))
 
-	workers := []runtime.WorkerInfo{
-		{ID: "proc-1/emails/000", ProcessID: "proc-1", Queue: "emails", Status: runtime.WorkerRunning,
+	workers := []jobs.WorkerInfo{
+		{ID: "proc-1/emails/000", ProcessID: "proc-1", Queue: "emails", Status: jobs.WorkerRunning,
 			JobID: running.ID, JobType: running.Type, JobStartedAt: running.StartedAt, LastHeartbeat: now},
-		{ID: "proc-1/emails/001", ProcessID: "proc-1", Queue: "emails", Status: runtime.WorkerIdle, LastHeartbeat: now},
+		{ID: "proc-1/emails/001", ProcessID: "proc-1", Queue: "emails", Status: jobs.WorkerIdle, LastHeartbeat: now},
 	}
 	if err := e.b.ReportWorkers(e.ctx, "proc-1", workers, time.Hour); err != nil {
 		e.t.Fatalf("ReportWorkers: %v", err)

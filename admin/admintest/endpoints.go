@@ -7,9 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/jobsgo/jobs/admin"
-	"github.com/jobsgo/jobs/runtime"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -47,8 +48,8 @@ func testStats(e *env) {
 			{Name: "reports", DeadLetters: 2, Processed: 2, Failed: 2},
 		},
 		Workers: []admin.Worker{
-			{ID: "proc-1/emails/000", ProcessID: "proc-1", Queue: "emails", Status: runtime.WorkerRunning, JobID: "e-run", JobType: "email.send", JobStartedAt: run.StartedAt.UTC(), LastHeartbeat: at(6 * time.Second)},
-			{ID: "proc-1/emails/001", ProcessID: "proc-1", Queue: "emails", Status: runtime.WorkerIdle, LastHeartbeat: at(6 * time.Second)},
+			{ID: "proc-1/emails/000", ProcessID: "proc-1", Queue: "emails", Status: jobs.WorkerRunning, JobID: "e-run", JobType: "email.send", JobStartedAt: run.StartedAt.UTC(), LastHeartbeat: at(6 * time.Second)},
+			{ID: "proc-1/emails/001", ProcessID: "proc-1", Queue: "emails", Status: jobs.WorkerIdle, LastHeartbeat: at(6 * time.Second)},
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -88,7 +89,7 @@ func testFailed(e *env) {
 	}
 	got := decode[admin.JobList](e, "failed", e.do(req{path: "/api/admin/jobs/failed?queue=emails"}))
 	want := admin.Job{
-		ID: "e-dead", Type: "email.send", Queue: "emails", Priority: "normal", State: runtime.StateFailed,
+		ID: "e-dead", Type: "email.send", Queue: "emails", Priority: "normal", State: jobs.StateFailed,
 		Args:      json.RawMessage(`{"to":"e-dead@example.com"}`),
 		LastError: &admin.JobError{Message: deadMessage, Type: "*smtp.Error"},
 		Attempts:  1, CreatedAt: at(2 * time.Second), ExecuteAt: at(2 * time.Second),
@@ -122,7 +123,7 @@ func testJob(e *env) {
 		e.t.Fatalf("job e-dead = %+v, want its stack trace and a duration of 1000 ms", got)
 	}
 	done := decode[admin.Job](e, "job e-done", e.do(req{path: "/api/admin/jobs/e-done"}))
-	if string(done.Result) != `{"sent":true}` || done.State != runtime.StateCompleted || done.DurationMS != 2000 {
+	if string(done.Result) != `{"sent":true}` || done.State != jobs.StateCompleted || done.DurationMS != 2000 {
 		e.t.Fatalf("job e-done = %+v", done)
 	}
 	run := decode[admin.Job](e, "job e-run", e.do(req{path: "/api/admin/jobs/e-run"}))
@@ -142,8 +143,8 @@ func testJob(e *env) {
 type actionCase struct {
 	id     string
 	status int
-	msg    string        // the error, or the success message
-	state  runtime.State // the stored state afterwards, on success
+	msg    string     // the error, or the success message
+	state  jobs.State // the stored state afterwards, on success
 }
 
 func (e *env) expectActions(method, action string, cases []actionCase) {
@@ -177,7 +178,7 @@ func (e *env) expectActions(method, action string, cases []actionCase) {
 
 func testRetry(e *env) {
 	e.expectActions(http.MethodPost, "retry", []actionCase{
-		{"e-dead", http.StatusOK, "Job queued for retry", runtime.StatePending},
+		{"e-dead", http.StatusOK, "Job queued for retry", jobs.StatePending},
 		{"e-dead", http.StatusConflict, "pending", ""},
 		{"e-pend-1", http.StatusConflict, "", ""},
 		{"e-done", http.StatusConflict, "", ""},
@@ -192,10 +193,10 @@ func testRetry(e *env) {
 
 func testCancel(e *env) {
 	e.expectActions(http.MethodPost, "cancel", []actionCase{
-		{"e-pend-1", http.StatusOK, "Job cancelled", runtime.StateCancelled},
-		{"e-sched", http.StatusOK, "Job cancelled", runtime.StateCancelled},
-		{"e-retry", http.StatusOK, "Job cancelled", runtime.StateCancelled},
-		{"e-run", http.StatusOK, "Job cancelled", runtime.StateCancelled},
+		{"e-pend-1", http.StatusOK, "Job cancelled", jobs.StateCancelled},
+		{"e-sched", http.StatusOK, "Job cancelled", jobs.StateCancelled},
+		{"e-retry", http.StatusOK, "Job cancelled", jobs.StateCancelled},
+		{"e-run", http.StatusOK, "Job cancelled", jobs.StateCancelled},
 		{"e-pend-1", http.StatusConflict, "cancelled", ""},
 		{"e-done", http.StatusConflict, "completed", ""},
 		{"e-dead", http.StatusConflict, "failed", ""},
@@ -256,7 +257,7 @@ func testRetryAll(e *env) {
 		{`{"type":"email.send"}`, http.StatusOK, 2, []string{}},
 	})
 	for _, id := range all {
-		if s := e.stored(id).State; s != runtime.StatePending {
+		if s := e.stored(id).State; s != jobs.StatePending {
 			e.t.Fatalf("job %s is %s after retry, want pending", id, s)
 		}
 	}
@@ -287,7 +288,7 @@ func (e *env) seedMoreDead() {
 	e.t.Helper()
 	for _, f := range []struct{ id, queue string }{{"x-dead", "misc"}, {"y-dead", "reports"}} {
 		run := e.start(f.id, "email.send", f.queue, 0)
-		e.ack(run.Fail(runtime.JobError{Message: "x", Type: "error"}, e.clock.Now()))
+		e.ack(run.Fail(jobs.JobError{Message: "x", Type: "error"}, e.clock.Now()))
 		e.clock.Advance(time.Second)
 	}
 }
@@ -296,7 +297,7 @@ func (e *env) seedMoreDead() {
 // backend: nothing to repair, every job of the queue checked.
 func testRepair(e *env) {
 	for _, fix := range []string{"", "?fix=1"} {
-		got := decode[runtime.RepairReport](e, "repair"+fix, e.do(req{method: http.MethodPost, path: "/api/admin/queues/emails/repair" + fix}))
+		got := decode[jobs.RepairReport](e, "repair"+fix, e.do(req{method: http.MethodPost, path: "/api/admin/queues/emails/repair" + fix}))
 		if got.Queue != "emails" || got.Fixed != (fix != "") || got.Checked != 7 || len(got.Problems) != 0 {
 			e.t.Fatalf("repair%s = %+v; want 7 jobs of emails checked, no problem", fix, got)
 		}

@@ -199,7 +199,7 @@ func TestWrongArgsDoNotCompile(t *testing.T) {
 	}
 	for _, want := range []string{
 		"cannot use app.CountArgs{…} (value of struct type app.CountArgs) as app.GreetArgs value in argument to c.EnqueueGreet",
-		"c.EnqueueAudit undefined (type *jobs.Client has no field or method EnqueueAudit",
+		"c.EnqueueAudit undefined (type *\"example.com/e2e/jobs\".Client has no field or method EnqueueAudit",
 		"value of struct type app.Greeting) as string value in assignment",
 	} {
 		if !strings.Contains(string(out), want) {
@@ -277,9 +277,9 @@ func TestCheck(t *testing.T) {
 	}
 	for _, want := range []string{
 		"--- a/../jobs/jobs_gen.go\n+++ b/../jobs/jobs_gen.go\n@@ ",
-		"-\treturn []string{runtime.DefaultQueue, \"greetings\", \"tenants\"}\n+\treturn []string{\"audits\", runtime.DefaultQueue, \"greetings\"}\n",
+		"-\treturn []string{jobs.DefaultQueue, \"greetings\", \"tenants\"}\n+\treturn []string{\"audits\", jobs.DefaultQueue, \"greetings\"}\n",
 		"--- a/../jobs/jobsmock/jobs_mock_gen.go\n+++ b/../jobs/jobsmock/jobs_mock_gen.go\n",
-		"-\t\truntime.WithQueue(\"tenants\"),\n+\t\truntime.WithQueue(\"audits\"),\n",
+		"-\t\tjobs.WithQueue(\"tenants\"),\n+\t\tjobs.WithQueue(\"audits\"),\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("diff lacks %q:\n%s", want, stdout)

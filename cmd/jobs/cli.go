@@ -11,8 +11,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/internal/plural"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // Exit codes.
@@ -25,7 +25,7 @@ const (
 
 // connector opens the backend of target; the function it returns closes
 // it.
-type connector func(ctx context.Context, target target) (runtime.Backend, func() error, error)
+type connector func(ctx context.Context, target target) (jobs.Backend, func() error, error)
 
 // target is the deployment a command works on.
 type target struct {
@@ -54,7 +54,7 @@ type cli struct {
 	prefix        string
 	allowEviction bool
 	json          bool
-	backend       runtime.Backend
+	backend       jobs.Backend
 	close         func() error
 }
 
@@ -129,7 +129,7 @@ func run(ctx context.Context, args []string, e env) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(c.stderr, "jobs %s: %v\nusage: jobs %s %s\n", name, err, name, cmd.usage)
 		return exitUsage
-	case errors.Is(err, runtime.ErrJobNotFound):
+	case errors.Is(err, jobs.ErrJobNotFound):
 		fmt.Fprintf(c.stderr, "jobs %s: %v\n", name, err)
 		return exitNotFound
 	}
@@ -187,7 +187,7 @@ func (c *cli) parse(fs *flag.FlagSet, args []string, minArgs, maxArgs int) ([]st
 }
 
 // connected returns the backend, connecting on first use.
-func (c *cli) connected(ctx context.Context) (runtime.Backend, error) {
+func (c *cli) connected(ctx context.Context) (jobs.Backend, error) {
 	if c.backend == nil {
 		b, closeFn, err := c.connect(ctx, target{url: c.redisURL, cluster: c.cluster, sentinel: c.sentinel, prefix: c.prefix,
 			allowEviction: c.allowEviction, log: slog.New(slog.NewTextHandler(c.stderr, nil))})

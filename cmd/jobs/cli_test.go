@@ -12,9 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/jobsgo/jobs/adapters/memory"
-	"github.com/jobsgo/jobs/runtime"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -37,13 +38,13 @@ func fixture(t *testing.T) *memory.Backend {
 //	reports: r-dead-1 (report.build), r-dead-2 (email.send), failed
 //
 // and two workers of process proc-1.
-func seed(t *testing.T, b runtime.Backend, clock *backendtest.Clock) {
+func seed(t *testing.T, b jobs.Backend, clock *backendtest.Clock) {
 	t.Helper()
 	ctx := t.Context()
-	enqueue := func(id, jobType, queue string, opts ...runtime.EnqueueOption) {
+	enqueue := func(id, jobType, queue string, opts ...jobs.EnqueueOption) {
 		t.Helper()
-		opts = append([]runtime.EnqueueOption{runtime.WithJobID(id), runtime.WithQueue(queue)}, opts...)
-		j, err := runtime.NewJob(jobType, []byte(`{"to":"`+id+`@example.com"}`), runtime.ResolveEnqueueOptions(opts...), clock.Now())
+		opts = append([]jobs.EnqueueOption{jobs.WithJobID(id), jobs.WithQueue(queue)}, opts...)
+		j, err := jobs.NewJob(jobType, []byte(`{"to":"`+id+`@example.com"}`), jobs.ResolveEnqueueOptions(opts...), clock.Now())
 		if err == nil {
 			err = b.Enqueue(ctx, j)
 		}
@@ -51,16 +52,16 @@ func seed(t *testing.T, b runtime.Backend, clock *backendtest.Clock) {
 			t.Fatal(err)
 		}
 	}
-	start := func(id, jobType, queue string, maxRetries int) runtime.Job {
+	start := func(id, jobType, queue string, maxRetries int) jobs.Job {
 		t.Helper()
-		enqueue(id, jobType, queue, runtime.WithMaxRetries(maxRetries))
-		jobs, err := b.Dequeue(ctx, queue, 1, time.Minute)
-		if err != nil || len(jobs) != 1 {
-			t.Fatalf("Dequeue(%s) = %v, %v", queue, jobs, err)
+		enqueue(id, jobType, queue, jobs.WithMaxRetries(maxRetries))
+		batch, err := b.Dequeue(ctx, queue, 1, time.Minute)
+		if err != nil || len(batch) != 1 {
+			t.Fatalf("Dequeue(%s) = %v, %v", queue, batch, err)
 		}
-		return jobs[0]
+		return batch[0]
 	}
-	ack := func(j runtime.Job, err error) {
+	ack := func(j jobs.Job, err error) {
 		t.Helper()
 		if err == nil {
 			err = b.Ack(ctx, j)
@@ -74,26 +75,26 @@ func seed(t *testing.T, b runtime.Backend, clock *backendtest.Clock) {
 	ack(run.Complete(json.RawMessage(`{"sent":true}`), clock.Now()))
 	run = start("e-dead", "email.send", "emails", 0)
 	clock.Advance(time.Second)
-	ack(run.Fail(runtime.JobError{Message: "smtp: 550 mailbox unavailable\nremote said: go away", Type: "*smtp.Error",
+	ack(run.Fail(jobs.JobError{Message: "smtp: 550 mailbox unavailable\nremote said: go away", Type: "*smtp.Error",
 		Stacktrace: "goroutine 7 [running]:\nmain.send()\n\t/app/send.go:42\n"}, clock.Now()))
 	clock.Advance(time.Second)
 	run = start("r-dead-1", "report.build", "reports", 0)
-	ack(run.Fail(runtime.JobError{Message: strings.Repeat("very long error message ", 5), Type: "error"}, clock.Now()))
+	ack(run.Fail(jobs.JobError{Message: strings.Repeat("very long error message ", 5), Type: "error"}, clock.Now()))
 	clock.Advance(time.Second)
 	run = start("r-dead-2", "email.send", "reports", 0)
-	ack(run.Fail(runtime.JobError{Message: "no data", Type: "error"}, clock.Now()))
+	ack(run.Fail(jobs.JobError{Message: "no data", Type: "error"}, clock.Now()))
 	clock.Advance(time.Second)
 	run = start("e-retry", "email.send", "emails", 3)
 	now := clock.Now()
-	ack(run.PrepareRetry(runtime.JobError{Message: "timeout", Type: "timeout"}, now.Add(time.Hour), now))
+	ack(run.PrepareRetry(jobs.JobError{Message: "timeout", Type: "timeout"}, now.Add(time.Hour), now))
 	running := start("e-run", "email.send", "emails", 3)
 	enqueue("e-pend-1", "email.send", "emails")
-	enqueue("e-pend-2", "email.send", "emails", runtime.WithMetadata("origin", "signup"), runtime.ForTenant("acme"))
-	enqueue("e-sched", "email.send", "emails", runtime.RunIn(time.Hour))
-	err := b.ReportWorkers(ctx, "proc-1", []runtime.WorkerInfo{
-		{ID: "proc-1/emails/000", ProcessID: "proc-1", Queue: "emails", Status: runtime.WorkerRunning,
+	enqueue("e-pend-2", "email.send", "emails", jobs.WithMetadata("origin", "signup"), jobs.ForTenant("acme"))
+	enqueue("e-sched", "email.send", "emails", jobs.RunIn(time.Hour))
+	err := b.ReportWorkers(ctx, "proc-1", []jobs.WorkerInfo{
+		{ID: "proc-1/emails/000", ProcessID: "proc-1", Queue: "emails", Status: jobs.WorkerRunning,
 			JobID: running.ID, JobType: running.Type, JobStartedAt: running.StartedAt, LastHeartbeat: now},
-		{ID: "proc-1/emails/001", ProcessID: "proc-1", Queue: "emails", Status: runtime.WorkerIdle, LastHeartbeat: now},
+		{ID: "proc-1/emails/001", ProcessID: "proc-1", Queue: "emails", Status: jobs.WorkerIdle, LastHeartbeat: now},
 	}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -107,13 +108,13 @@ type result struct {
 }
 
 // runWith runs the command line args against b with the environment vars.
-func runWith(ctx context.Context, b runtime.Backend, args []string, vars map[string]string) result {
+func runWith(ctx context.Context, b jobs.Backend, args []string, vars map[string]string) result {
 	var stdout, stderr bytes.Buffer
 	code := run(ctx, args, env{
 		getenv: func(k string) string { return vars[k] },
 		stdout: &stdout,
 		stderr: &stderr,
-		connect: func(context.Context, target) (runtime.Backend, func() error, error) {
+		connect: func(context.Context, target) (jobs.Backend, func() error, error) {
 			return b, func() error { return nil }, nil
 		},
 	})
@@ -125,9 +126,9 @@ type commandCase struct {
 	name   string
 	args   []string
 	code   int
-	golden bool                                  // compare stdout with testdata/<name>.golden
-	stderr string                                // must appear in stderr
-	after  func(t *testing.T, b runtime.Backend) // checks the backend afterwards
+	golden bool                               // compare stdout with testdata/<name>.golden
+	stderr string                             // must appear in stderr
+	after  func(t *testing.T, b jobs.Backend) // checks the backend afterwards
 }
 
 // commandCases are the command lines that every backend must answer alike:
@@ -148,19 +149,19 @@ func commandCases() []commandCase {
 		{"job-not-found", w("job nope"), exitNotFound, false, "not found", nil},
 		{"job-no-id", w("job"), exitUsage, false, "want 1 argument, got 0", nil},
 		{"job-bad-id", []string{"job", "x y"}, exitUsage, false, "white space", nil},
-		{"retry", w("retry e-dead"), exitOK, true, "", expectState("e-dead", runtime.StatePending)},
+		{"retry", w("retry e-dead"), exitOK, true, "", expectState("e-dead", jobs.StatePending)},
 		{"retry-not-dead", w("retry e-pend-1"), exitError, false, "cannot requeue a pending job", nil},
 		{"retry-not-found", w("retry nope"), exitNotFound, false, "not found", nil},
-		{"retry-all", w("retry --all-failed --queue reports"), exitOK, true, "", expectState("r-dead-1", runtime.StatePending)},
-		{"retry-all-json", w("--json retry --all-failed"), exitOK, true, "", expectState("e-dead", runtime.StatePending)},
+		{"retry-all", w("retry --all-failed --queue reports"), exitOK, true, "", expectState("r-dead-1", jobs.StatePending)},
+		{"retry-all-json", w("--json retry --all-failed"), exitOK, true, "", expectState("e-dead", jobs.StatePending)},
 		{"retry-nothing", w("retry"), exitUsage, false, "either a job ID or --all-failed", nil},
-		{"retry-both", w("retry e-dead --all-failed"), exitUsage, false, "either a job ID or --all-failed", expectState("e-dead", runtime.StateFailed)},
+		{"retry-both", w("retry e-dead --all-failed"), exitUsage, false, "either a job ID or --all-failed", expectState("e-dead", jobs.StateFailed)},
 		{"retry-filter-without-all", w("retry e-dead --queue reports"), exitUsage, false, "go with --all-failed", nil},
 		{"delete", w("delete e-dead"), exitOK, true, "", expectGone("e-dead")},
-		{"delete-not-dead", w("delete e-pend-1"), exitError, false, "only failed (dead-letter) jobs", expectState("e-pend-1", runtime.StatePending)},
+		{"delete-not-dead", w("delete e-pend-1"), exitError, false, "only failed (dead-letter) jobs", expectState("e-pend-1", jobs.StatePending)},
 		{"delete-not-found", w("delete nope"), exitNotFound, false, "not found", nil},
-		{"cancel", w("cancel e-pend-1"), exitOK, true, "", expectState("e-pend-1", runtime.StateCancelled)},
-		{"cancel-running", w("cancel e-run"), exitOK, false, "", expectState("e-run", runtime.StateCancelled)},
+		{"cancel", w("cancel e-pend-1"), exitOK, true, "", expectState("e-pend-1", jobs.StateCancelled)},
+		{"cancel-running", w("cancel e-run"), exitOK, false, "", expectState("e-run", jobs.StateCancelled)},
 		{"cancel-finished", w("cancel e-done"), exitError, false, "cannot cancel a completed job", nil},
 		{"cancel-not-found", w("cancel nope"), exitNotFound, false, "not found", nil},
 		{"repair", w("repair emails"), exitOK, true, "", nil},
@@ -183,7 +184,7 @@ func commandCases() []commandCase {
 }
 
 // check checks what a run of c printed and returned, then the backend b.
-func (c commandCase) check(t *testing.T, res result, b runtime.Backend) {
+func (c commandCase) check(t *testing.T, res result, b jobs.Backend) {
 	t.Helper()
 	if res.code != c.code {
 		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, c.code, res.stdout, res.stderr)
@@ -228,8 +229,8 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-func expectState(id string, state runtime.State) func(t *testing.T, b runtime.Backend) {
-	return func(t *testing.T, b runtime.Backend) {
+func expectState(id string, state jobs.State) func(t *testing.T, b jobs.Backend) {
+	return func(t *testing.T, b jobs.Backend) {
 		t.Helper()
 		j, err := b.Job(t.Context(), id)
 		if err != nil || j.State != state {
@@ -238,17 +239,17 @@ func expectState(id string, state runtime.State) func(t *testing.T, b runtime.Ba
 	}
 }
 
-func expectGone(id string) func(t *testing.T, b runtime.Backend) {
-	return func(t *testing.T, b runtime.Backend) {
+func expectGone(id string) func(t *testing.T, b jobs.Backend) {
+	return func(t *testing.T, b jobs.Backend) {
 		t.Helper()
-		if j, err := b.Job(t.Context(), id); !errors.Is(err, runtime.ErrJobNotFound) {
+		if j, err := b.Job(t.Context(), id); !errors.Is(err, jobs.ErrJobNotFound) {
 			t.Fatalf("job %s: %s, %v; want it deleted", id, j.State, err)
 		}
 	}
 }
 
-func expectPaused(queue string, paused bool) func(t *testing.T, b runtime.Backend) {
-	return func(t *testing.T, b runtime.Backend) {
+func expectPaused(queue string, paused bool) func(t *testing.T, b jobs.Backend) {
+	return func(t *testing.T, b jobs.Backend) {
 		t.Helper()
 		s, err := b.Stats(t.Context())
 		if err != nil {
@@ -270,7 +271,7 @@ func TestConnectError(t *testing.T) {
 		getenv: func(k string) string { return map[string]string{"JOBS_REDIS_URL": "redis://db:6379/2"}[k] },
 		stdout: &bytes.Buffer{},
 		stderr: &stderr,
-		connect: func(_ context.Context, t target) (runtime.Backend, func() error, error) {
+		connect: func(_ context.Context, t target) (jobs.Backend, func() error, error) {
 			gotURL, gotPrefix = t.url, t.prefix
 			return nil, nil, errors.New("dial tcp: connection refused")
 		},

@@ -5,8 +5,8 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/admin"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 func runStats(ctx context.Context, c *cli, args []string) error {
@@ -49,20 +49,20 @@ func (c *cli) stats(ctx context.Context, name string, args []string) (admin.Stat
 }
 
 // filterFlags adds --queue and --type to fs.
-func filterFlags(fs *flag.FlagSet, q *runtime.DeadLetterQuery) {
+func filterFlags(fs *flag.FlagSet, q *jobs.DeadLetterQuery) {
 	fs.StringVar(&q.Queue, "queue", "", "only jobs of this queue")
 	fs.StringVar(&q.Type, "type", "", "only jobs of this type")
 }
 
 // checkFilter validates the filters of q.
-func checkFilter(q runtime.DeadLetterQuery) error {
+func checkFilter(q jobs.DeadLetterQuery) error {
 	if q.Queue != "" {
-		if err := runtime.ValidateQueueName(q.Queue); err != nil {
+		if err := jobs.ValidateQueueName(q.Queue); err != nil {
 			return usagef("--queue: %v", err)
 		}
 	}
 	if q.Type != "" {
-		if err := runtime.ValidateJobType(q.Type); err != nil {
+		if err := jobs.ValidateJobType(q.Type); err != nil {
 			return usagef("--type: %v", err)
 		}
 	}
@@ -71,7 +71,7 @@ func checkFilter(q runtime.DeadLetterQuery) error {
 
 func runFailed(ctx context.Context, c *cli, args []string) error {
 	fs := c.flagSet("failed")
-	var q runtime.DeadLetterQuery
+	var q jobs.DeadLetterQuery
 	fs.IntVar(&q.Limit, "limit", admin.DefaultLimit, fmt.Sprintf("at most this many jobs, newest first (1-%d)", admin.MaxLimit))
 	filterFlags(fs, &q)
 	if _, err := c.parse(fs, args, 0, 0); err != nil {
@@ -87,14 +87,14 @@ func runFailed(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	jobs, err := b.DeadLetters(ctx, q)
+	batch, err := b.DeadLetters(ctx, q)
 	if err != nil {
 		return err
 	}
 	if c.json {
-		return c.printJSON(admin.JobList{Jobs: admin.JobsOf(jobs)})
+		return c.printJSON(admin.JobList{Jobs: admin.JobsOf(batch)})
 	}
-	return writeFailed(c.stdout, admin.JobsOf(jobs))
+	return writeFailed(c.stdout, admin.JobsOf(batch))
 }
 
 // jobArg parses a command that takes one job ID.
@@ -103,14 +103,14 @@ func (c *cli) jobArg(name string, args []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := runtime.ValidateJobID(rest[0]); err != nil {
+	if err := jobs.ValidateJobID(rest[0]); err != nil {
 		return "", usagef("%v", err)
 	}
 	return rest[0], nil
 }
 
 func runJob(ctx context.Context, c *cli, args []string) error {
-	j, err := c.onJob(ctx, "job", args, runtime.Backend.Job)
+	j, err := c.onJob(ctx, "job", args, jobs.Backend.Job)
 	if err != nil {
 		return err
 	}
@@ -122,14 +122,14 @@ func runJob(ctx context.Context, c *cli, args []string) error {
 
 // onJob runs command name on the job its one argument names: act reads or
 // changes that job and returns it.
-func (c *cli) onJob(ctx context.Context, name string, args []string, act func(runtime.Backend, context.Context, string) (runtime.Job, error)) (runtime.Job, error) {
+func (c *cli) onJob(ctx context.Context, name string, args []string, act func(jobs.Backend, context.Context, string) (jobs.Job, error)) (jobs.Job, error) {
 	id, err := c.jobArg(name, args)
 	if err != nil {
-		return runtime.Job{}, err
+		return jobs.Job{}, err
 	}
 	b, err := c.connected(ctx)
 	if err != nil {
-		return runtime.Job{}, err
+		return jobs.Job{}, err
 	}
 	return act(b, ctx, id)
 }
@@ -137,7 +137,7 @@ func (c *cli) onJob(ctx context.Context, name string, args []string, act func(ru
 func runRetry(ctx context.Context, c *cli, args []string) error {
 	fs := c.flagSet("retry")
 	all := fs.Bool("all-failed", false, "requeue every dead-letter job matching --queue and --type")
-	var q runtime.DeadLetterQuery
+	var q jobs.DeadLetterQuery
 	filterFlags(fs, &q)
 	rest, err := c.parse(fs, args, 0, 1)
 	if err != nil {
@@ -153,7 +153,7 @@ func runRetry(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if !*all {
-		if err := runtime.ValidateJobID(rest[0]); err != nil {
+		if err := jobs.ValidateJobID(rest[0]); err != nil {
 			return usagef("%v", err)
 		}
 	}
@@ -180,7 +180,7 @@ func runRetry(ctx context.Context, c *cli, args []string) error {
 }
 
 func runCancel(ctx context.Context, c *cli, args []string) error {
-	j, err := c.onJob(ctx, "cancel", args, runtime.Backend.Cancel)
+	j, err := c.onJob(ctx, "cancel", args, jobs.Backend.Cancel)
 	if err != nil {
 		return err
 	}
@@ -190,11 +190,11 @@ func runCancel(ctx context.Context, c *cli, args []string) error {
 // runDelete deletes a dead-letter job, as the admin API's DELETE does: a
 // job in another state is refused.
 func runDelete(ctx context.Context, c *cli, args []string) error {
-	j, err := c.onJob(ctx, "delete", args, runtime.Backend.Job)
+	j, err := c.onJob(ctx, "delete", args, jobs.Backend.Job)
 	if err != nil {
 		return err
 	}
-	if j.State != runtime.StateFailed {
+	if j.State != jobs.StateFailed {
 		return fmt.Errorf("job %s is %s: only failed (dead-letter) jobs can be deleted", j.ID, j.State)
 	}
 	if err := c.backend.Delete(ctx, j.ID); err != nil {
@@ -208,7 +208,7 @@ func runDelete(ctx context.Context, c *cli, args []string) error {
 }
 
 // jobMessage reports an action on one job.
-func (c *cli) jobMessage(msg string, j runtime.Job) error {
+func (c *cli) jobMessage(msg string, j jobs.Job) error {
 	if c.json {
 		dto := admin.JobOf(j, false)
 		return c.printJSON(admin.Message{Message: msg, Job: &dto})
@@ -231,7 +231,7 @@ func (c *cli) setPaused(ctx context.Context, name string, args []string, pause b
 		return err
 	}
 	queue := rest[0]
-	if err := runtime.ValidateQueueName(queue); err != nil {
+	if err := jobs.ValidateQueueName(queue); err != nil {
 		return usagef("%v", err)
 	}
 	b, err := c.connected(ctx)
@@ -256,7 +256,7 @@ func (c *cli) setPaused(ctx context.Context, name string, args []string, pause b
 }
 
 // runRepair checks the storage of a queue and, with --fix, puts it right
-// (runtime.Repairer).
+// (jobs.Repairer).
 func runRepair(ctx context.Context, c *cli, args []string) error {
 	fs := c.flagSet("repair")
 	fix := fs.Bool("fix", false, "put right what the check finds (default: only report it)")
@@ -264,14 +264,14 @@ func runRepair(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := runtime.ValidateQueueName(rest[0]); err != nil {
+	if err := jobs.ValidateQueueName(rest[0]); err != nil {
 		return usagef("%v", err)
 	}
 	b, err := c.connected(ctx)
 	if err != nil {
 		return err
 	}
-	rep, ok := b.(runtime.Repairer)
+	rep, ok := b.(jobs.Repairer)
 	if !ok {
 		return fmt.Errorf("this backend cannot repair queues")
 	}

@@ -7,11 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/google/uuid"
 
 	"github.com/jobsgo/jobs/adapters/redis"
 	"github.com/jobsgo/jobs/internal/testenv"
-	"github.com/jobsgo/jobs/runtime"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -54,7 +55,7 @@ func TestDeploymentFlags(t *testing.T) {
 			if r.code != exitOK {
 				t.Fatalf("jobs stats: exit %d, stderr %s", r.code, r.stderr)
 			}
-			var st runtime.Stats
+			var st jobs.Stats
 			if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
 				t.Fatalf("jobs stats --json: %v\n%s", err, r.stdout)
 			}

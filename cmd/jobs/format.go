@@ -11,9 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/admin"
 	"github.com/jobsgo/jobs/internal/plural"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // maxErrorWidth truncates error messages in tables.
@@ -127,13 +127,13 @@ func queueStatus(q admin.QueueStats) string {
 	return "active"
 }
 
-func writeFailed(w io.Writer, jobs []admin.Job) error {
-	if len(jobs) == 0 {
+func writeFailed(w io.Writer, batch []admin.Job) error {
+	if len(batch) == 0 {
 		_, err := fmt.Fprintln(w, "No dead-letter jobs.")
 		return err
 	}
 	t := newTable(w, "ID", "TYPE", "QUEUE", "ATTEMPTS", "FAILED AT", "ERROR")
-	for _, j := range jobs {
+	for _, j := range batch {
 		msg := "-"
 		if j.LastError != nil {
 			msg = oneLine(j.LastError.Message)
@@ -197,7 +197,7 @@ func sortedMap(m map[string]string) iter.Seq2[string, string] {
 	}
 }
 
-func writeRepair(w io.Writer, r runtime.RepairReport) error {
+func writeRepair(w io.Writer, r jobs.RepairReport) error {
 	if len(r.Problems) > 0 {
 		t := newTable(w, "KIND", "KEY", "DETAIL")
 		for _, p := range r.Problems {

@@ -4,21 +4,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // TestWriteRepairCounts: the summary line of jobs repair puts its nouns in
 // the right number.
 func TestWriteRepairCounts(t *testing.T) {
-	problem := runtime.RepairProblem{Kind: runtime.RepairWrongType, Key: "k", Detail: "d"}
+	problem := jobs.RepairProblem{Kind: jobs.RepairWrongType, Key: "k", Detail: "d"}
 	for _, tt := range []struct {
-		report runtime.RepairReport
+		report jobs.RepairReport
 		want   string
 	}{
-		{runtime.RepairReport{Queue: "q", Checked: 1}, "Queue q: 1 job checked, nothing to repair.\n"},
-		{runtime.RepairReport{Queue: "q", Checked: 0}, "Queue q: 0 jobs checked, nothing to repair.\n"},
-		{runtime.RepairReport{Queue: "q", Checked: 1, Problems: []runtime.RepairProblem{problem}}, "Queue q: 1 job checked, 1 problem found; run with --fix to repair them.\n"},
-		{runtime.RepairReport{Queue: "q", Checked: 2, Fixed: true, Problems: []runtime.RepairProblem{problem, problem}}, "Queue q: 2 jobs checked, 2 problems repaired.\n"},
+		{jobs.RepairReport{Queue: "q", Checked: 1}, "Queue q: 1 job checked, nothing to repair.\n"},
+		{jobs.RepairReport{Queue: "q", Checked: 0}, "Queue q: 0 jobs checked, nothing to repair.\n"},
+		{jobs.RepairReport{Queue: "q", Checked: 1, Problems: []jobs.RepairProblem{problem}}, "Queue q: 1 job checked, 1 problem found; run with --fix to repair them.\n"},
+		{jobs.RepairReport{Queue: "q", Checked: 2, Fixed: true, Problems: []jobs.RepairProblem{problem, problem}}, "Queue q: 2 jobs checked, 2 problems repaired.\n"},
 	} {
 		var b strings.Builder
 		if err := writeRepair(&b, tt.report); err != nil {

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/redis"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // serverOptions are the options of redis.New that name the deployment of t:
@@ -34,7 +34,7 @@ func serverOptions(t target) ([]redis.Option, error) {
 // connectRedis opens the Redis backend of t and runs its Preflight: the
 // server must answer, and keep what it stores (redis.ErrEvictionPolicy
 // unless t.allowEviction).
-func connectRedis(ctx context.Context, t target) (runtime.Backend, func() error, error) {
+func connectRedis(ctx context.Context, t target) (jobs.Backend, func() error, error) {
 	opts, err := serverOptions(t)
 	if err != nil {
 		return nil, nil, err

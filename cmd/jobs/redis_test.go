@@ -15,12 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/jobsgo/jobs/adapters/redis"
 	"github.com/jobsgo/jobs/adapters/redis/redistest"
 	"github.com/jobsgo/jobs/internal/testenv"
-	"github.com/jobsgo/jobs/runtime"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
@@ -154,7 +155,7 @@ func TestRedisQuarantinedJob(t *testing.T) {
 	if res := f.run(t, f.flags("delete", "e-pend-1")); res.code != exitOK {
 		t.Fatalf("jobs delete: exit %d, stderr %q", res.code, res.stderr)
 	}
-	if _, err := f.b.Job(ctx, "e-pend-1"); !errors.Is(err, runtime.ErrJobNotFound) {
+	if _, err := f.b.Job(ctx, "e-pend-1"); !errors.Is(err, jobs.ErrJobNotFound) {
 		t.Fatalf("Job after jobs delete: %v", err)
 	}
 }
@@ -186,9 +187,9 @@ func TestRedisRepair(t *testing.T) {
 			t.Fatalf("jobs %v: exit %d, stdout %q, stderr %q; want %q", c.args, res.code, res.stdout, res.stderr, c.want)
 		}
 	}
-	jobs, err := f.b.Dequeue(ctx, "emails", 10, time.Minute)
-	if err != nil || len(jobs) != 2 {
-		t.Fatalf("Dequeue after repair = %d jobs, %v; want the 2 pending jobs", len(jobs), err)
+	batch, err := f.b.Dequeue(ctx, "emails", 10, time.Minute)
+	if err != nil || len(batch) != 2 {
+		t.Fatalf("Dequeue after repair = %d jobs, %v; want the 2 pending jobs", len(batch), err)
 	}
 }
 
@@ -310,14 +311,14 @@ func TestRedisServe(t *testing.T) {
 		name   string
 		args   []string
 		vars   []string
-		token  string        // sent with the admin requests
-		anon   int           // status of an unauthenticated stats request
-		mutate int           // status of retrying e-dead and pausing emails
-		state  runtime.State // of e-dead afterwards
+		token  string     // sent with the admin requests
+		anon   int        // status of an unauthenticated stats request
+		mutate int        // status of retrying e-dead and pausing emails
+		state  jobs.State // of e-dead afterwards
 	}{
-		{"token", nil, []string{"JOBS_ADMIN_TOKEN=" + token}, token, http.StatusUnauthorized, http.StatusOK, runtime.StatePending},
-		{"read-only", []string{"--read-only"}, []string{"JOBS_ADMIN_TOKEN=" + token}, token, http.StatusUnauthorized, http.StatusForbidden, runtime.StateFailed},
-		{"insecure loopback", []string{"--insecure"}, nil, "", http.StatusOK, http.StatusOK, runtime.StatePending},
+		{"token", nil, []string{"JOBS_ADMIN_TOKEN=" + token}, token, http.StatusUnauthorized, http.StatusOK, jobs.StatePending},
+		{"read-only", []string{"--read-only"}, []string{"JOBS_ADMIN_TOKEN=" + token}, token, http.StatusUnauthorized, http.StatusForbidden, jobs.StateFailed},
+		{"insecure loopback", []string{"--insecure"}, nil, "", http.StatusOK, http.StatusOK, jobs.StatePending},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

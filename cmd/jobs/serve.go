@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/admin"
 	"github.com/jobsgo/jobs/metrics"
-	"github.com/jobsgo/jobs/runtime"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -152,7 +152,7 @@ func isLoopback(host string) bool {
 // dashboard, and /metrics to the
 // backend's gauges and the process's Go metrics, behind the API's
 // authentication when metricsAuth is set and its Host check always.
-func serveHandler(b runtime.Backend, log *slog.Logger, metricsAuth bool, opts ...admin.Option) (http.Handler, error) {
+func serveHandler(b jobs.Backend, log *slog.Logger, metricsAuth bool, opts ...admin.Option) (http.Handler, error) {
 	api, err := admin.New(b, opts...)
 	if err != nil {
 		return nil, err

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/admin"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // serving runs "jobs serve" with args and vars until the test ends, and
@@ -26,7 +26,7 @@ func serving(t *testing.T, args []string, vars map[string]string) string {
 			getenv: func(k string) string { return vars[k] },
 			stdout: io.Discard,
 			stderr: pw,
-			connect: func(context.Context, target) (runtime.Backend, func() error, error) {
+			connect: func(context.Context, target) (jobs.Backend, func() error, error) {
 				return fixture(t), func() error { return nil }, nil
 			},
 		})

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/admin"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // TestQueuesMarkUnserved checks that jobs queues and jobs stats mark a
@@ -25,7 +25,7 @@ func TestQueuesMarkUnserved(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := fixture(t)
-			j, err := runtime.NewJob("email.send", []byte(`{}`), runtime.ResolveEnqueueOptions(runtime.WithQueue("nowhere")), b.Clock().Now())
+			j, err := jobs.NewJob("email.send", []byte(`{}`), jobs.ResolveEnqueueOptions(jobs.WithQueue("nowhere")), b.Clock().Now())
 			if err == nil {
 				err = b.Enqueue(t.Context(), j)
 			}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/memory"
 	"github.com/jobsgo/jobs/examples"
 	"github.com/jobsgo/jobs/generated"
@@ -25,7 +26,7 @@ type config struct {
 }
 
 // demoRetry keeps the demo short: retries 100 ms, 200 ms, 400 ms apart.
-var demoRetry = runtime.WithRetryPolicy(runtime.RetryPolicy{InitialDelay: 100 * time.Millisecond, Jitter: runtime.NoJitter})
+var demoRetry = jobs.WithRetryPolicy(jobs.RetryPolicy{InitialDelay: 100 * time.Millisecond, Jitter: jobs.NoJitter})
 
 // run plays the scenario and checks that every job ended as expected.
 func run(parent context.Context, out io.Writer, cfg config) error {
@@ -57,7 +58,7 @@ func run(parent context.Context, out io.Writer, cfg config) error {
 	var imageOrder []string
 	var cleanups int
 	recordImage := func(next runtime.Handler) runtime.Handler {
-		return func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+		return func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 			mu.Lock()
 			imageOrder = append(imageOrder, j.Priority.String())
 			mu.Unlock()
@@ -65,7 +66,7 @@ func run(parent context.Context, out io.Writer, cfg config) error {
 		}
 	}
 	countCleanup := func(next runtime.Handler) runtime.Handler {
-		return func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+		return func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 			mu.Lock()
 			cleanups++
 			mu.Unlock()
@@ -83,9 +84,9 @@ func run(parent context.Context, out io.Writer, cfg config) error {
 	// Enqueued before the pool starts, so the one image worker must pick
 	// them by priority: critical, high, normal, low.
 	fmt.Fprintln(out, "-- four image jobs, lowest priority first, for a queue with one worker")
-	for _, p := range []runtime.Priority{runtime.PriorityLow, runtime.PriorityNormal, runtime.PriorityHigh, runtime.PriorityCritical} {
+	for _, p := range []jobs.Priority{jobs.PriorityLow, jobs.PriorityNormal, jobs.PriorityHigh, jobs.PriorityCritical} {
 		job, err := client.EnqueueProcessImage(ctx, examples.ProcessImageArgs{SourceKey: "uploads/cat-" + p.String() + ".png", Format: examples.FormatWebP, MaxSide: 640, Width: 4000, Height: 3000},
-			runtime.WithPriority(p))
+			jobs.WithPriority(p))
 		if err != nil {
 			return err
 		}
@@ -103,7 +104,7 @@ func run(parent context.Context, out io.Writer, cfg config) error {
 	pool, err := runtime.NewPool(backend, reg, runtime.PoolConfig{
 		Queues: map[string]int{
 			"billing": 2, "emails": 2, "media": 1, "reports": 1, "exports": 1,
-			"notifications": 2, runtime.DefaultQueue: 1,
+			"notifications": 2, jobs.DefaultQueue: 1,
 		},
 		Middleware:        append(middleware, w.middleware),
 		Tenants:           tenants.executor,
@@ -169,13 +170,13 @@ func run(parent context.Context, out io.Writer, cfg config) error {
 	}
 	return errors.Join(
 		expectOrder(order),
-		w.expect("invoice/INV-1001", runtime.StateCompleted, 3),
-		w.expect("invoice/INV-1002", runtime.StateCompleted, 1),
-		w.expect("export/cancelled", runtime.StateCancelled, 0),
-		w.expect("export/orders", runtime.StateCompleted, 1),
-		w.expect("email/welcome", runtime.StateCompleted, 1),
-		w.expect("email/invalid", runtime.StateFailed, 1),
-		w.expect("report/scheduled", runtime.StateCompleted, 1),
+		w.expect("invoice/INV-1001", jobs.StateCompleted, 3),
+		w.expect("invoice/INV-1002", jobs.StateCompleted, 1),
+		w.expect("export/cancelled", jobs.StateCancelled, 0),
+		w.expect("export/orders", jobs.StateCompleted, 1),
+		w.expect("email/welcome", jobs.StateCompleted, 1),
+		w.expect("email/invalid", jobs.StateFailed, 1),
+		w.expect("report/scheduled", jobs.StateCompleted, 1),
 		tenants.check(ctx, w),
 	)
 }
@@ -197,28 +198,28 @@ func expectOrder(order string) error {
 func enqueueMix(ctx context.Context, client *generated.Client, w *watcher) error {
 	steps := []struct {
 		name    string
-		enqueue func() (runtime.Job, error)
+		enqueue func() (jobs.Job, error)
 	}{
-		{"invoice/INV-1001", func() (runtime.Job, error) {
+		{"invoice/INV-1001", func() (jobs.Job, error) {
 			return client.EnqueueChargeInvoice(ctx, examples.ChargeInvoiceArgs{InvoiceID: "INV-1001", Cents: 4999, Currency: "eur"}, demoRetry)
 		}},
-		{"invoice/INV-1002", func() (runtime.Job, error) {
-			return client.EnqueueChargeInvoice(ctx, examples.ChargeInvoiceArgs{InvoiceID: "INV-1002", Cents: 12000, Currency: "usd"}, demoRetry, runtime.WithMaxRetries(2))
+		{"invoice/INV-1002", func() (jobs.Job, error) {
+			return client.EnqueueChargeInvoice(ctx, examples.ChargeInvoiceArgs{InvoiceID: "INV-1002", Cents: 12000, Currency: "usd"}, demoRetry, jobs.WithMaxRetries(2))
 		}},
-		{"email/welcome", func() (runtime.Job, error) {
-			return client.EnqueueSendEmail(ctx, examples.SendEmailArgs{To: "ada@example.com", Subject: "Welcome", Body: "Hello Ada"}, runtime.Unique(time.Hour))
+		{"email/welcome", func() (jobs.Job, error) {
+			return client.EnqueueSendEmail(ctx, examples.SendEmailArgs{To: "ada@example.com", Subject: "Welcome", Body: "Hello Ada"}, jobs.Unique(time.Hour))
 		}},
-		{"email/invalid", func() (runtime.Job, error) {
+		{"email/invalid", func() (jobs.Job, error) {
 			return client.EnqueueSendEmail(ctx, examples.SendEmailArgs{To: "not-an-address", Subject: "Oops", Body: "?"})
 		}},
-		{"export/orders", func() (runtime.Job, error) {
+		{"export/orders", func() (jobs.Job, error) {
 			return client.EnqueueBulkExport(ctx, examples.BulkExportArgs{Dataset: "orders", Records: 250000, ChunkSize: 5000})
 		}},
-		{"report/scheduled", func() (runtime.Job, error) {
+		{"report/scheduled", func() (jobs.Job, error) {
 			return client.ScheduleGenerateReport(ctx, time.Now().Add(1500*time.Millisecond), examples.ReportArgs{
 				From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
 		}},
-		{"export/cancelled", func() (runtime.Job, error) {
+		{"export/cancelled", func() (jobs.Job, error) {
 			return client.ScheduleBulkExport(ctx, time.Now().Add(time.Hour), examples.BulkExportArgs{Dataset: "audit", Records: 10, ChunkSize: 5})
 		}},
 	}
@@ -230,12 +231,12 @@ func enqueueMix(ctx context.Context, client *generated.Client, w *watcher) error
 		w.track(s.name, job)
 	}
 
-	dup, err := client.EnqueueSendEmail(ctx, examples.SendEmailArgs{To: "ada@example.com", Subject: "Welcome", Body: "Hello Ada"}, runtime.Unique(time.Hour))
-	var exists *runtime.UniqueJobExistsError
+	dup, err := client.EnqueueSendEmail(ctx, examples.SendEmailArgs{To: "ada@example.com", Subject: "Welcome", Body: "Hello Ada"}, jobs.Unique(time.Hour))
+	var exists *jobs.UniqueJobExistsError
 	if !errors.As(err, &exists) || dup.ID != w.job("email/welcome").ID {
 		return fmt.Errorf("second unique welcome email: job %s, err %v; want the first job and ErrUniqueJobExists", dup.ID, err)
 	}
-	w.printf("email/welcome", dup.ID, "enqueued again: unique, so nothing new (%v)", runtime.ErrUniqueJobExists)
+	w.printf("email/welcome", dup.ID, "enqueued again: unique, so nothing new (%v)", jobs.ErrUniqueJobExists)
 
 	cancelled, err := client.Runtime().Cancel(ctx, w.job("export/cancelled").ID)
 	if err != nil {

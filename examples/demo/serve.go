@@ -12,11 +12,12 @@ import (
 	"os"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/jobsgo/jobs/admin"
 	"github.com/jobsgo/jobs/metrics"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // server is the demo's admin API, dashboard and /metrics endpoint.
@@ -29,7 +30,7 @@ type server struct {
 // serve starts the admin API (under /api/admin/), its dashboard (/jobs/) and Prometheus metrics
 // (/metrics) on addr. The admin token is $JOBS_ADMIN_TOKEN, or a random one
 // printed to out.
-func serve(out io.Writer, addr string, backend runtime.Backend) (*server, error) {
+func serve(out io.Writer, addr string, backend jobs.Backend) (*server, error) {
 	token := os.Getenv("JOBS_ADMIN_TOKEN")
 	if token == "" {
 		b := make([]byte, 16)

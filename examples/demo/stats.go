@@ -6,11 +6,11 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // printStats prints the backend's final figures and dead-letter queue.
-func printStats(ctx context.Context, out io.Writer, b runtime.Backend) error {
+func printStats(ctx context.Context, out io.Writer, b jobs.Backend) error {
 	st, err := b.Stats(ctx)
 	if err != nil {
 		return err
@@ -26,7 +26,7 @@ func printStats(ctx context.Context, out io.Writer, b runtime.Backend) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	dead, err := b.DeadLetters(ctx, runtime.DeadLetterQuery{Limit: 10})
+	dead, err := b.DeadLetters(ctx, jobs.DeadLetterQuery{Limit: 10})
 	if err != nil {
 		return err
 	}

@@ -8,12 +8,13 @@ import (
 	"io"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
 	"github.com/jobsgo/jobs/adapters/postgres"
 	"github.com/jobsgo/jobs/examples"
 	"github.com/jobsgo/jobs/generated"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // tenantDemo is the multi-tenant part of the demo: notifications written
@@ -21,7 +22,7 @@ import (
 // to run it.
 type tenantDemo struct {
 	db       *sql.DB // nil without DATABASE_URL
-	executor runtime.TenantExecutor
+	executor jobs.TenantExecutor
 }
 
 // The demo's tenants: two active ones with the same table in their own
@@ -91,10 +92,10 @@ func (d *tenantDemo) check(ctx context.Context, w *watcher) error {
 		return nil
 	}
 	errs := []error{
-		w.expect("tenant/acme", runtime.StateCompleted, 1),
-		w.expect("tenant/globex", runtime.StateCompleted, 1),
-		w.expect("tenant/initech", runtime.StateFailed, 1),
-		w.expect("tenant/umbrella", runtime.StateFailed, 1),
+		w.expect("tenant/acme", jobs.StateCompleted, 1),
+		w.expect("tenant/globex", jobs.StateCompleted, 1),
+		w.expect("tenant/initech", jobs.StateFailed, 1),
+		w.expect("tenant/umbrella", jobs.StateFailed, 1),
 	}
 	for _, t := range demoTenants {
 		var n int
@@ -129,5 +130,5 @@ func (d *tenantDemo) close() {
 type noDatabase struct{}
 
 func (noDatabase) RunInTenant(ctx context.Context, tenantID string, fn func(context.Context, *sql.Tx) error) error {
-	return fmt.Errorf("tenant %q: %w (%w)", tenantID, runtime.ErrTenantNotFound, errNoDatabase)
+	return fmt.Errorf("tenant %q: %w (%w)", tenantID, jobs.ErrTenantNotFound, errNoDatabase)
 }

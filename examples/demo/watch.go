@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/internal/plural"
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -16,22 +17,22 @@ import (
 // watcher follows the demo's jobs and prints every state change it sees.
 // It polls the backend every few milliseconds, as an admin UI would.
 type watcher struct {
-	backend runtime.Backend
+	backend jobs.Backend
 	out     io.Writer
 	start   time.Time
 
 	mu      sync.Mutex
 	names   []string
-	jobs    map[string]runtime.Job // by demo name
+	jobs    map[string]jobs.Job // by demo name
 	stopped bool
 }
 
-func newWatcher(backend runtime.Backend, out io.Writer) *watcher {
-	return &watcher{backend: backend, out: out, start: time.Now(), jobs: make(map[string]runtime.Job)}
+func newWatcher(backend jobs.Backend, out io.Writer) *watcher {
+	return &watcher{backend: backend, out: out, start: time.Now(), jobs: make(map[string]jobs.Job)}
 }
 
 // track starts following job under a readable name.
-func (w *watcher) track(name string, job runtime.Job) {
+func (w *watcher) track(name string, job jobs.Job) {
 	w.mu.Lock()
 	w.names = append(w.names, name)
 	w.mu.Unlock()
@@ -39,7 +40,7 @@ func (w *watcher) track(name string, job runtime.Job) {
 }
 
 // observe records what is known of a job and prints a change of state.
-func (w *watcher) observe(name string, job runtime.Job) {
+func (w *watcher) observe(name string, job jobs.Job) {
 	w.mu.Lock()
 	prev, seen := w.jobs[name]
 	w.jobs[name] = job
@@ -50,15 +51,15 @@ func (w *watcher) observe(name string, job runtime.Job) {
 	}
 	detail := ""
 	switch job.State {
-	case runtime.StateScheduled:
+	case jobs.StateScheduled:
 		detail = "runs at +" + w.since(job.ExecuteAt)
-	case runtime.StateRunning:
+	case jobs.StateRunning:
 		detail = fmt.Sprintf("attempt %d of %d", job.Attempt, job.MaxRetries+1)
-	case runtime.StateRetrying:
+	case jobs.StateRetrying:
 		detail = fmt.Sprintf("attempt %d failed: %s; retry at +%s", job.Attempt, job.Error.Message, w.since(job.ExecuteAt))
-	case runtime.StateFailed:
+	case jobs.StateFailed:
 		detail = fmt.Sprintf("after %s: %s [%s] -> dead-letter queue", plural.Count(job.Attempt, "attempt", "attempts"), job.Error.Message, job.Error.Type)
-	case runtime.StateCompleted:
+	case jobs.StateCompleted:
 		detail = "result " + string(job.Result)
 	}
 	w.printf(name, job.ID, "%-9s %s", job.State, detail)
@@ -80,7 +81,7 @@ func (w *watcher) printf(name, id, format string, args ...any) {
 // middleware reports each attempt as it starts, so that running shows
 // even for jobs that finish between two polls.
 func (w *watcher) middleware(next runtime.Handler) runtime.Handler {
-	return func(ctx context.Context, j runtime.Job) (json.RawMessage, error) {
+	return func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
 		if name := w.nameOf(j.ID); name != "" {
 			w.observe(name, j)
 		}
@@ -130,7 +131,7 @@ func (w *watcher) stop() {
 }
 
 // job is the latest state seen of the named job.
-func (w *watcher) job(name string) runtime.Job {
+func (w *watcher) job(name string) jobs.Job {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.jobs[name]
@@ -160,7 +161,7 @@ func (w *watcher) waitAll(ctx context.Context) error {
 }
 
 // expect checks how the named job ended.
-func (w *watcher) expect(name string, state runtime.State, attempts int) error {
+func (w *watcher) expect(name string, state jobs.State, attempts int) error {
 	job := w.job(name)
 	if job.State != state || job.Attempt != attempts {
 		return fmt.Errorf("%s ended %s after %s, want %s after %d", name, job.State, plural.Count(job.Attempt, "attempt", "attempts"), state, attempts)

@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/examples"
 	"github.com/jobsgo/jobs/generated"
 	"github.com/jobsgo/jobs/jobstest"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 // MockEnqueuer is a generated.Enqueuer and generated.Results for tests. It
@@ -32,7 +32,7 @@ import (
 type MockEnqueuer struct {
 	// Clock stamps the jobs the mock returns; nil means the system clock. Set
 	// it before the first call.
-	Clock runtime.Clock
+	Clock jobs.Clock
 
 	once                    sync.Once
 	journal                 *jobstest.Journal
@@ -73,13 +73,13 @@ type BulkExportCall = jobstest.Call[examples.BulkExportArgs]
 
 // EnqueueBulkExport records the call and returns the job the real Client would
 // enqueue, or the error set with FailBulkExport.
-func (m *MockEnqueuer) EnqueueBulkExport(ctx context.Context, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (m *MockEnqueuer) EnqueueBulkExport(ctx context.Context, args examples.BulkExportArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return m.setup().bulkExportRecorder.Enqueue(ctx, args, bulkExportOptions(opts)...)
 }
 
 // ScheduleBulkExport records the call and returns the job the real Client would
 // enqueue, or the error set with FailBulkExport.
-func (m *MockEnqueuer) ScheduleBulkExport(ctx context.Context, at time.Time, args examples.BulkExportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (m *MockEnqueuer) ScheduleBulkExport(ctx context.Context, at time.Time, args examples.BulkExportArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return m.setup().bulkExportRecorder.Schedule(ctx, at, args, bulkExportOptions(opts)...)
 }
 
@@ -87,7 +87,7 @@ func (m *MockEnqueuer) ScheduleBulkExport(ctx context.Context, at time.Time, arg
 // jobs the real Client would enqueue, or the error set with FailBulkExport.
 // Like the real Client it enqueues all or none: when one job fails, every call
 // of the batch is recorded with the error.
-func (m *MockEnqueuer) EnqueueBulkExportBatch(ctx context.Context, args []examples.BulkExportArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func (m *MockEnqueuer) EnqueueBulkExportBatch(ctx context.Context, args []examples.BulkExportArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	return m.setup().bulkExportRecorder.EnqueueBatch(ctx, args, bulkExportOptions(opts)...)
 }
 
@@ -121,7 +121,7 @@ func (m *MockEnqueuer) AssertBulkExportNotEnqueued(t testing.TB, match func(exam
 
 // SetBulkExportResult makes the bulk_export jobs enqueued through m finish with
 // what fn returns for their args: an error makes the job fail, or be cancelled
-// when it is runtime.ErrJobCancelled. fn runs at each ResultBulkExport or
+// when it is jobs.ErrJobCancelled. fn runs at each ResultBulkExport or
 // WaitBulkExport call, for jobs enqueued before or after; nil leaves the jobs
 // unfinished again.
 func (m *MockEnqueuer) SetBulkExportResult(fn func(examples.BulkExportArgs) (examples.BulkExportResult, error)) {
@@ -129,9 +129,9 @@ func (m *MockEnqueuer) SetBulkExportResult(fn func(examples.BulkExportArgs) (exa
 }
 
 // ResultBulkExport returns the result the function set with SetBulkExportResult
-// gives the bulk_export job id, or a *runtime.JobFailedError. A job m did not
-// enqueue as bulk_export gives runtime.ErrJobNotFound; one without an outcome
-// function runtime.ErrJobNotFinished.
+// gives the bulk_export job id, or a *jobs.JobFailedError. A job m did not
+// enqueue as bulk_export gives jobs.ErrJobNotFound; one without an outcome
+// function jobs.ErrJobNotFinished.
 func (m *MockEnqueuer) ResultBulkExport(ctx context.Context, id string) (examples.BulkExportResult, error) {
 	return m.setup().bulkExportRecorder.Result(ctx, id)
 }
@@ -149,13 +149,13 @@ type ChargeInvoiceCall = jobstest.Call[examples.ChargeInvoiceArgs]
 
 // EnqueueChargeInvoice records the call and returns the job the real Client
 // would enqueue, or the error set with FailChargeInvoice.
-func (m *MockEnqueuer) EnqueueChargeInvoice(ctx context.Context, args examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (m *MockEnqueuer) EnqueueChargeInvoice(ctx context.Context, args examples.ChargeInvoiceArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return m.setup().chargeInvoiceRecorder.Enqueue(ctx, args, chargeInvoiceOptions(opts)...)
 }
 
 // ScheduleChargeInvoice records the call and returns the job the real Client
 // would enqueue, or the error set with FailChargeInvoice.
-func (m *MockEnqueuer) ScheduleChargeInvoice(ctx context.Context, at time.Time, args examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (m *MockEnqueuer) ScheduleChargeInvoice(ctx context.Context, at time.Time, args examples.ChargeInvoiceArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return m.setup().chargeInvoiceRecorder.Schedule(ctx, at, args, chargeInvoiceOptions(opts)...)
 }
 
@@ -163,7 +163,7 @@ func (m *MockEnqueuer) ScheduleChargeInvoice(ctx context.Context, at time.Time, 
 // the jobs the real Client would enqueue, or the error set with
 // FailChargeInvoice. Like the real Client it enqueues all or none: when one job
 // fails, every call of the batch is recorded with the error.
-func (m *MockEnqueuer) EnqueueChargeInvoiceBatch(ctx context.Context, args []examples.ChargeInvoiceArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func (m *MockEnqueuer) EnqueueChargeInvoiceBatch(ctx context.Context, args []examples.ChargeInvoiceArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	return m.setup().chargeInvoiceRecorder.EnqueueBatch(ctx, args, chargeInvoiceOptions(opts)...)
 }
 
@@ -197,7 +197,7 @@ func (m *MockEnqueuer) AssertChargeInvoiceNotEnqueued(t testing.TB, match func(e
 
 // SetChargeInvoiceResult makes the charge_invoice jobs enqueued through m
 // finish with what fn returns for their args: an error makes the job fail, or
-// be cancelled when it is runtime.ErrJobCancelled. fn runs at each
+// be cancelled when it is jobs.ErrJobCancelled. fn runs at each
 // ResultChargeInvoice or WaitChargeInvoice call, for jobs enqueued before or
 // after; nil leaves the jobs unfinished again.
 func (m *MockEnqueuer) SetChargeInvoiceResult(fn func(examples.ChargeInvoiceArgs) (examples.ChargeResult, error)) {
@@ -206,9 +206,8 @@ func (m *MockEnqueuer) SetChargeInvoiceResult(fn func(examples.ChargeInvoiceArgs
 
 // ResultChargeInvoice returns the result the function set with
 // SetChargeInvoiceResult gives the charge_invoice job id, or a
-// *runtime.JobFailedError. A job m did not enqueue as charge_invoice gives
-// runtime.ErrJobNotFound; one without an outcome function
-// runtime.ErrJobNotFinished.
+// *jobs.JobFailedError. A job m did not enqueue as charge_invoice gives
+// jobs.ErrJobNotFound; one without an outcome function jobs.ErrJobNotFinished.
 func (m *MockEnqueuer) ResultChargeInvoice(ctx context.Context, id string) (examples.ChargeResult, error) {
 	return m.setup().chargeInvoiceRecorder.Result(ctx, id)
 }
@@ -226,13 +225,13 @@ type CleanupSessionsCall = jobstest.Call[examples.CleanupSessionsArgs]
 
 // EnqueueCleanupSessions records the call and returns the job the real Client
 // would enqueue, or the error set with FailCleanupSessions.
-func (m *MockEnqueuer) EnqueueCleanupSessions(ctx context.Context, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (m *MockEnqueuer) EnqueueCleanupSessions(ctx context.Context, args examples.CleanupSessionsArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return m.setup().cleanupSessionsRecorder.Enqueue(ctx, args, cleanupSessionsOptions(opts)...)
 }
 
 // ScheduleCleanupSessions records the call and returns the job the real Client
 // would enqueue, or the error set with FailCleanupSessions.
-func (m *MockEnqueuer) ScheduleCleanupSessions(ctx context.Context, at time.Time, args examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (m *MockEnqueuer) ScheduleCleanupSessions(ctx context.Context, at time.Time, args examples.CleanupSessionsArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return m.setup().cleanupSessionsRecorder.Schedule(ctx, at, args, cleanupSessionsOptions(opts)...)
 }
 
@@ -240,7 +239,7 @@ func (m *MockEnqueuer) ScheduleCleanupSessions(ctx context.Context, at time.Time
 // the jobs the real Client would enqueue, or the error set with
 // FailCleanupSessions. Like the real Client it enqueues all or none: when one
 // job fails, every call of the batch is recorded with the error.
-func (m *MockEnqueuer) EnqueueCleanupSessionsBatch(ctx context.Context, args []examples.CleanupSessionsArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func (m *MockEnqueuer) EnqueueCleanupSessionsBatch(ctx context.Context, args []examples.CleanupSessionsArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	return m.setup().cleanupSessionsRecorder.EnqueueBatch(ctx, args, cleanupSessionsOptions(opts)...)
 }
 
@@ -274,7 +273,7 @@ func (m *MockEnqueuer) AssertCleanupSessionsNotEnqueued(t testing.TB, match func
 
 // SetCleanupSessionsResult makes the cleanup_sessions jobs enqueued through m
 // finish with what fn returns for their args: an error makes the job fail, or
-// be cancelled when it is runtime.ErrJobCancelled. fn runs at each
+// be cancelled when it is jobs.ErrJobCancelled. fn runs at each
 // WaitCleanupSessions call, for jobs enqueued before or after; nil leaves the
 // jobs unfinished again.
 func (m *MockEnqueuer) SetCleanupSessionsResult(fn func(examples.CleanupSessionsArgs) error) {
@@ -283,9 +282,8 @@ func (m *MockEnqueuer) SetCleanupSessionsResult(fn func(examples.CleanupSessions
 
 // WaitCleanupSessions returns at once what the function set with
 // SetCleanupSessionsResult gives the cleanup_sessions job id: nil, or a
-// *runtime.JobFailedError. A job m did not enqueue as cleanup_sessions gives
-// runtime.ErrJobNotFound; one without an outcome function
-// runtime.ErrJobNotFinished.
+// *jobs.JobFailedError. A job m did not enqueue as cleanup_sessions gives
+// jobs.ErrJobNotFound; one without an outcome function jobs.ErrJobNotFinished.
 func (m *MockEnqueuer) WaitCleanupSessions(ctx context.Context, id string) error {
 	_, err := m.setup().cleanupSessionsRecorder.Result(ctx, id)
 	return err
@@ -298,13 +296,13 @@ type GenerateReportCall = jobstest.Call[examples.ReportArgs]
 
 // EnqueueGenerateReport records the call and returns the job the real Client
 // would enqueue, or the error set with FailGenerateReport.
-func (m *MockEnqueuer) EnqueueGenerateReport(ctx context.Context, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (m *MockEnqueuer) EnqueueGenerateReport(ctx context.Context, args examples.ReportArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return m.setup().generateReportRecorder.Enqueue(ctx, args, generateReportOptions(opts)...)
 }
 
 // ScheduleGenerateReport records the call and returns the job the real Client
 // would enqueue, or the error set with FailGenerateReport.
-func (m *MockEnqueuer) ScheduleGenerateReport(ctx context.Context, at time.Time, args examples.ReportArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (m *MockEnqueuer) ScheduleGenerateReport(ctx context.Context, at time.Time, args examples.ReportArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return m.setup().generateReportRecorder.Schedule(ctx, at, args, generateReportOptions(opts)...)
 }
 
@@ -312,7 +310,7 @@ func (m *MockEnqueuer) ScheduleGenerateReport(ctx context.Context, at time.Time,
 // the jobs the real Client would enqueue, or the error set with
 // FailGenerateReport. Like the real Client it enqueues all or none: when one
 // job fails, every call of the batch is recorded with the error.
-func (m *MockEnqueuer) EnqueueGenerateReportBatch(ctx context.Context, args []examples.ReportArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func (m *MockEnqueuer) EnqueueGenerateReportBatch(ctx context.Context, args []examples.ReportArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	return m.setup().generateReportRecorder.EnqueueBatch(ctx, args, generateReportOptions(opts)...)
 }
 
@@ -346,7 +344,7 @@ func (m *MockEnqueuer) AssertGenerateReportNotEnqueued(t testing.TB, match func(
 
 // SetGenerateReportResult makes the generate_report jobs enqueued through m
 // finish with what fn returns for their args: an error makes the job fail, or
-// be cancelled when it is runtime.ErrJobCancelled. fn runs at each
+// be cancelled when it is jobs.ErrJobCancelled. fn runs at each
 // ResultGenerateReport or WaitGenerateReport call, for jobs enqueued before or
 // after; nil leaves the jobs unfinished again.
 func (m *MockEnqueuer) SetGenerateReportResult(fn func(examples.ReportArgs) (examples.ReportResult, error)) {
@@ -355,9 +353,8 @@ func (m *MockEnqueuer) SetGenerateReportResult(fn func(examples.ReportArgs) (exa
 
 // ResultGenerateReport returns the result the function set with
 // SetGenerateReportResult gives the generate_report job id, or a
-// *runtime.JobFailedError. A job m did not enqueue as generate_report gives
-// runtime.ErrJobNotFound; one without an outcome function
-// runtime.ErrJobNotFinished.
+// *jobs.JobFailedError. A job m did not enqueue as generate_report gives
+// jobs.ErrJobNotFound; one without an outcome function jobs.ErrJobNotFinished.
 func (m *MockEnqueuer) ResultGenerateReport(ctx context.Context, id string) (examples.ReportResult, error) {
 	return m.setup().generateReportRecorder.Result(ctx, id)
 }
@@ -375,13 +372,13 @@ type NotifyUsersCall = jobstest.Call[examples.NotifyUsersArgs]
 
 // EnqueueNotifyUsersForTenant records the call and returns the job the real
 // Client would enqueue, or the error set with FailNotifyUsers.
-func (m *MockEnqueuer) EnqueueNotifyUsersForTenant(ctx context.Context, tenantID string, args examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (m *MockEnqueuer) EnqueueNotifyUsersForTenant(ctx context.Context, tenantID string, args examples.NotifyUsersArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return m.setup().notifyUsersRecorder.EnqueueForTenant(ctx, tenantID, args, notifyUsersOptions(opts)...)
 }
 
 // ScheduleNotifyUsersForTenant records the call and returns the job the real
 // Client would enqueue, or the error set with FailNotifyUsers.
-func (m *MockEnqueuer) ScheduleNotifyUsersForTenant(ctx context.Context, tenantID string, at time.Time, args examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (m *MockEnqueuer) ScheduleNotifyUsersForTenant(ctx context.Context, tenantID string, at time.Time, args examples.NotifyUsersArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return m.setup().notifyUsersRecorder.ScheduleForTenant(ctx, tenantID, at, args, notifyUsersOptions(opts)...)
 }
 
@@ -389,7 +386,7 @@ func (m *MockEnqueuer) ScheduleNotifyUsersForTenant(ctx context.Context, tenantI
 // returns the jobs the real Client would enqueue, or the error set with
 // FailNotifyUsers. Like the real Client it enqueues all or none: when one job
 // fails, every call of the batch is recorded with the error.
-func (m *MockEnqueuer) EnqueueNotifyUsersBatchForTenant(ctx context.Context, tenantID string, args []examples.NotifyUsersArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func (m *MockEnqueuer) EnqueueNotifyUsersBatchForTenant(ctx context.Context, tenantID string, args []examples.NotifyUsersArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	return m.setup().notifyUsersRecorder.EnqueueBatchForTenant(ctx, tenantID, args, notifyUsersOptions(opts)...)
 }
 
@@ -423,7 +420,7 @@ func (m *MockEnqueuer) AssertNotifyUsersNotEnqueued(t testing.TB, match func(exa
 
 // SetNotifyUsersResult makes the notify_users jobs enqueued through m finish
 // with what fn returns for their tenant ID and args: an error makes the job
-// fail, or be cancelled when it is runtime.ErrJobCancelled. fn runs at each
+// fail, or be cancelled when it is jobs.ErrJobCancelled. fn runs at each
 // WaitNotifyUsers call, for jobs enqueued before or after; nil leaves the jobs
 // unfinished again.
 func (m *MockEnqueuer) SetNotifyUsersResult(fn func(string, examples.NotifyUsersArgs) error) {
@@ -432,9 +429,8 @@ func (m *MockEnqueuer) SetNotifyUsersResult(fn func(string, examples.NotifyUsers
 
 // WaitNotifyUsers returns at once what the function set with
 // SetNotifyUsersResult gives the notify_users job id: nil, or a
-// *runtime.JobFailedError. A job m did not enqueue as notify_users gives
-// runtime.ErrJobNotFound; one without an outcome function
-// runtime.ErrJobNotFinished.
+// *jobs.JobFailedError. A job m did not enqueue as notify_users gives
+// jobs.ErrJobNotFound; one without an outcome function jobs.ErrJobNotFinished.
 func (m *MockEnqueuer) WaitNotifyUsers(ctx context.Context, id string) error {
 	_, err := m.setup().notifyUsersRecorder.Result(ctx, id)
 	return err
@@ -447,13 +443,13 @@ type ProcessImageCall = jobstest.Call[examples.ProcessImageArgs]
 
 // EnqueueProcessImage records the call and returns the job the real Client
 // would enqueue, or the error set with FailProcessImage.
-func (m *MockEnqueuer) EnqueueProcessImage(ctx context.Context, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (m *MockEnqueuer) EnqueueProcessImage(ctx context.Context, args examples.ProcessImageArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return m.setup().processImageRecorder.Enqueue(ctx, args, processImageOptions(opts)...)
 }
 
 // ScheduleProcessImage records the call and returns the job the real Client
 // would enqueue, or the error set with FailProcessImage.
-func (m *MockEnqueuer) ScheduleProcessImage(ctx context.Context, at time.Time, args examples.ProcessImageArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (m *MockEnqueuer) ScheduleProcessImage(ctx context.Context, at time.Time, args examples.ProcessImageArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return m.setup().processImageRecorder.Schedule(ctx, at, args, processImageOptions(opts)...)
 }
 
@@ -461,7 +457,7 @@ func (m *MockEnqueuer) ScheduleProcessImage(ctx context.Context, at time.Time, a
 // jobs the real Client would enqueue, or the error set with FailProcessImage.
 // Like the real Client it enqueues all or none: when one job fails, every call
 // of the batch is recorded with the error.
-func (m *MockEnqueuer) EnqueueProcessImageBatch(ctx context.Context, args []examples.ProcessImageArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func (m *MockEnqueuer) EnqueueProcessImageBatch(ctx context.Context, args []examples.ProcessImageArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	return m.setup().processImageRecorder.EnqueueBatch(ctx, args, processImageOptions(opts)...)
 }
 
@@ -495,18 +491,17 @@ func (m *MockEnqueuer) AssertProcessImageNotEnqueued(t testing.TB, match func(ex
 
 // SetProcessImageResult makes the process_image jobs enqueued through m finish
 // with what fn returns for their args: an error makes the job fail, or be
-// cancelled when it is runtime.ErrJobCancelled. fn runs at each
-// ResultProcessImage or WaitProcessImage call, for jobs enqueued before or
-// after; nil leaves the jobs unfinished again.
+// cancelled when it is jobs.ErrJobCancelled. fn runs at each ResultProcessImage
+// or WaitProcessImage call, for jobs enqueued before or after; nil leaves the
+// jobs unfinished again.
 func (m *MockEnqueuer) SetProcessImageResult(fn func(examples.ProcessImageArgs) (examples.ProcessImageResult, error)) {
 	m.setup().processImageRecorder.SetOutcome(jobstest.ByArgs(fn))
 }
 
 // ResultProcessImage returns the result the function set with
 // SetProcessImageResult gives the process_image job id, or a
-// *runtime.JobFailedError. A job m did not enqueue as process_image gives
-// runtime.ErrJobNotFound; one without an outcome function
-// runtime.ErrJobNotFinished.
+// *jobs.JobFailedError. A job m did not enqueue as process_image gives
+// jobs.ErrJobNotFound; one without an outcome function jobs.ErrJobNotFinished.
 func (m *MockEnqueuer) ResultProcessImage(ctx context.Context, id string) (examples.ProcessImageResult, error) {
 	return m.setup().processImageRecorder.Result(ctx, id)
 }
@@ -524,13 +519,13 @@ type SendEmailCall = jobstest.Call[examples.SendEmailArgs]
 
 // EnqueueSendEmail records the call and returns the job the real Client would
 // enqueue, or the error set with FailSendEmail.
-func (m *MockEnqueuer) EnqueueSendEmail(ctx context.Context, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (m *MockEnqueuer) EnqueueSendEmail(ctx context.Context, args examples.SendEmailArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return m.setup().sendEmailRecorder.Enqueue(ctx, args, sendEmailOptions(opts)...)
 }
 
 // ScheduleSendEmail records the call and returns the job the real Client would
 // enqueue, or the error set with FailSendEmail.
-func (m *MockEnqueuer) ScheduleSendEmail(ctx context.Context, at time.Time, args examples.SendEmailArgs, opts ...runtime.EnqueueOption) (runtime.Job, error) {
+func (m *MockEnqueuer) ScheduleSendEmail(ctx context.Context, at time.Time, args examples.SendEmailArgs, opts ...jobs.EnqueueOption) (jobs.Job, error) {
 	return m.setup().sendEmailRecorder.Schedule(ctx, at, args, sendEmailOptions(opts)...)
 }
 
@@ -538,7 +533,7 @@ func (m *MockEnqueuer) ScheduleSendEmail(ctx context.Context, at time.Time, args
 // jobs the real Client would enqueue, or the error set with FailSendEmail. Like
 // the real Client it enqueues all or none: when one job fails, every call of
 // the batch is recorded with the error.
-func (m *MockEnqueuer) EnqueueSendEmailBatch(ctx context.Context, args []examples.SendEmailArgs, opts ...runtime.EnqueueOption) ([]runtime.Job, error) {
+func (m *MockEnqueuer) EnqueueSendEmailBatch(ctx context.Context, args []examples.SendEmailArgs, opts ...jobs.EnqueueOption) ([]jobs.Job, error) {
 	return m.setup().sendEmailRecorder.EnqueueBatch(ctx, args, sendEmailOptions(opts)...)
 }
 
@@ -572,7 +567,7 @@ func (m *MockEnqueuer) AssertSendEmailNotEnqueued(t testing.TB, match func(examp
 
 // SetSendEmailResult makes the send_email jobs enqueued through m finish with
 // what fn returns for their args: an error makes the job fail, or be cancelled
-// when it is runtime.ErrJobCancelled. fn runs at each ResultSendEmail or
+// when it is jobs.ErrJobCancelled. fn runs at each ResultSendEmail or
 // WaitSendEmail call, for jobs enqueued before or after; nil leaves the jobs
 // unfinished again.
 func (m *MockEnqueuer) SetSendEmailResult(fn func(examples.SendEmailArgs) (examples.SendEmailResult, error)) {
@@ -580,9 +575,9 @@ func (m *MockEnqueuer) SetSendEmailResult(fn func(examples.SendEmailArgs) (examp
 }
 
 // ResultSendEmail returns the result the function set with SetSendEmailResult
-// gives the send_email job id, or a *runtime.JobFailedError. A job m did not
-// enqueue as send_email gives runtime.ErrJobNotFound; one without an outcome
-// function runtime.ErrJobNotFinished.
+// gives the send_email job id, or a *jobs.JobFailedError. A job m did not
+// enqueue as send_email gives jobs.ErrJobNotFound; one without an outcome
+// function jobs.ErrJobNotFinished.
 func (m *MockEnqueuer) ResultSendEmail(ctx context.Context, id string) (examples.SendEmailResult, error) {
 	return m.setup().sendEmailRecorder.Result(ctx, id)
 }
@@ -594,7 +589,7 @@ func (m *MockEnqueuer) WaitSendEmail(ctx context.Context, id string) (examples.S
 }
 
 // Jobs returns the jobs enqueued so far, of every type, oldest first.
-func (m *MockEnqueuer) Jobs() []runtime.Job {
+func (m *MockEnqueuer) Jobs() []jobs.Job {
 	return m.setup().journal.Jobs()
 }
 
@@ -612,24 +607,24 @@ func (m *MockEnqueuer) AssertNothingEnqueued(t testing.TB) bool {
 
 // bulkExportOptions returns the options of a job of type bulk_export: the
 // annotation's defaults, then opts, then last.
-func bulkExportOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
-	return joinOptions([]runtime.EnqueueOption{
-		runtime.WithQueue("exports"),
-		runtime.WithPriority(runtime.PriorityLow),
-		runtime.WithMaxRetries(1),
-		runtime.WithTimeout(30 * time.Minute),
+func bulkExportOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []jobs.EnqueueOption {
+	return joinOptions([]jobs.EnqueueOption{
+		jobs.WithQueue("exports"),
+		jobs.WithPriority(jobs.PriorityLow),
+		jobs.WithMaxRetries(1),
+		jobs.WithTimeout(30 * time.Minute),
 	}, opts, last)
 }
 
 // chargeInvoiceOptions returns the options of a job of type charge_invoice: the
 // annotation's defaults, then opts, then last.
-func chargeInvoiceOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
-	return joinOptions([]runtime.EnqueueOption{
-		runtime.WithQueue("billing"),
-		runtime.WithPriority(runtime.PriorityCritical),
-		runtime.WithMaxRetries(3),
-		runtime.WithRetryPolicy(runtime.RetryPolicy{
-			Backoff:      runtime.BackoffExponential,
+func chargeInvoiceOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []jobs.EnqueueOption {
+	return joinOptions([]jobs.EnqueueOption{
+		jobs.WithQueue("billing"),
+		jobs.WithPriority(jobs.PriorityCritical),
+		jobs.WithMaxRetries(3),
+		jobs.WithRetryPolicy(jobs.RetryPolicy{
+			Backoff:      jobs.BackoffExponential,
 			InitialDelay: time.Second,
 			MaxDelay:     10 * time.Second,
 		}),
@@ -638,56 +633,56 @@ func chargeInvoiceOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueO
 
 // cleanupSessionsOptions returns the options of a job of type cleanup_sessions:
 // the annotation's defaults, then opts, then last.
-func cleanupSessionsOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
+func cleanupSessionsOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []jobs.EnqueueOption {
 	return joinOptions(nil, opts, last)
 }
 
 // generateReportOptions returns the options of a job of type generate_report:
 // the annotation's defaults, then opts, then last.
-func generateReportOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
-	return joinOptions([]runtime.EnqueueOption{
-		runtime.WithQueue("reports"),
-		runtime.WithMaxRetries(2),
-		runtime.WithTimeout(5 * time.Minute),
+func generateReportOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []jobs.EnqueueOption {
+	return joinOptions([]jobs.EnqueueOption{
+		jobs.WithQueue("reports"),
+		jobs.WithMaxRetries(2),
+		jobs.WithTimeout(5 * time.Minute),
 	}, opts, last)
 }
 
 // notifyUsersOptions returns the options of a job of type notify_users: the
 // annotation's defaults, then opts, then last.
-func notifyUsersOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
-	return joinOptions([]runtime.EnqueueOption{
-		runtime.WithQueue("notifications"),
+func notifyUsersOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []jobs.EnqueueOption {
+	return joinOptions([]jobs.EnqueueOption{
+		jobs.WithQueue("notifications"),
 	}, opts, last)
 }
 
 // processImageOptions returns the options of a job of type process_image: the
 // annotation's defaults, then opts, then last.
-func processImageOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
-	return joinOptions([]runtime.EnqueueOption{
-		runtime.WithQueue("media"),
-		runtime.WithRetryPolicy(runtime.RetryPolicy{
-			Backoff:      runtime.BackoffLinear,
+func processImageOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []jobs.EnqueueOption {
+	return joinOptions([]jobs.EnqueueOption{
+		jobs.WithQueue("media"),
+		jobs.WithRetryPolicy(jobs.RetryPolicy{
+			Backoff:      jobs.BackoffLinear,
 			InitialDelay: 2 * time.Second,
 			MaxDelay:     30 * time.Second,
 		}),
-		runtime.WithTimeout(2 * time.Minute),
+		jobs.WithTimeout(2 * time.Minute),
 	}, opts, last)
 }
 
 // sendEmailOptions returns the options of a job of type send_email: the
 // annotation's defaults, then opts, then last.
-func sendEmailOptions(opts []runtime.EnqueueOption, last ...runtime.EnqueueOption) []runtime.EnqueueOption {
-	return joinOptions([]runtime.EnqueueOption{
-		runtime.WithQueue("emails"),
-		runtime.WithPriority(runtime.PriorityHigh),
-		runtime.WithMaxRetries(5),
+func sendEmailOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []jobs.EnqueueOption {
+	return joinOptions([]jobs.EnqueueOption{
+		jobs.WithQueue("emails"),
+		jobs.WithPriority(jobs.PriorityHigh),
+		jobs.WithMaxRetries(5),
 	}, opts, last)
 }
 
 // joinOptions concatenates option lists into a new slice, so that the
 // annotation defaults come before the caller's options.
-func joinOptions(lists ...[]runtime.EnqueueOption) []runtime.EnqueueOption {
-	var all []runtime.EnqueueOption
+func joinOptions(lists ...[]jobs.EnqueueOption) []jobs.EnqueueOption {
+	var all []jobs.EnqueueOption
 	for _, l := range lists {
 		all = append(all, l...)
 	}
@@ -696,5 +691,5 @@ func joinOptions(lists ...[]runtime.EnqueueOption) []runtime.EnqueueOption {
 
 // errNoTenant is the error of a tenant job enqueued without a tenant ID.
 func errNoTenant(jobType string) error {
-	return fmt.Errorf("%w: job type %s needs a tenant ID", runtime.ErrInvalidJob, jobType)
+	return fmt.Errorf("%w: job type %s needs a tenant ID", jobs.ErrInvalidJob, jobType)
 }

@@ -35,7 +35,7 @@ const (
 
 // Scope is the parameter list of the function that Statements snippets
 // are compiled in: the names README.md says its snippets have in scope.
-const Scope = "ctx context.Context, backend runtime.Backend, registry *runtime.Registry, client *generated.Client"
+const Scope = "ctx context.Context, backend jobs.Backend, registry *runtime.Registry, client *generated.Client"
 
 // GoBlocks returns the ```go fenced blocks of markdown.
 func GoBlocks(markdown string) []Snippet {

@@ -5,18 +5,18 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // Expectations are what a scenario promises about its jobs.
 type Expectations struct {
 	// Final maps every job whose enqueue was acknowledged to the state it
 	// must end in.
-	Final map[string]runtime.State
+	Final map[string]jobs.State
 	// MayExist maps the jobs whose enqueue outcome is unknown, or whose
 	// loss the scenario allows (acknowledged within Redis's fsync window),
 	// to the state they must end in if they exist.
-	MayExist map[string]runtime.State
+	MayExist map[string]jobs.State
 	// AllowedDuplicates are the jobs that may complete a handler run more
 	// than once (their lease really expired).
 	AllowedDuplicates map[string]bool
@@ -29,12 +29,12 @@ type Expectations struct {
 // Snapshot is what the backend holds after a scenario.
 type Snapshot struct {
 	// Jobs are the jobs of the scenario read by ID; one not found is absent.
-	Jobs map[string]runtime.Job
+	Jobs map[string]jobs.Job
 	// Listed maps every job ListJobs showed, in any queue, to the states
 	// it was listed in.
-	Listed map[string][]runtime.State
+	Listed map[string][]jobs.State
 	// Stats are the backend's figures.
-	Stats runtime.Stats
+	Stats jobs.Stats
 }
 
 // Result is the audit of one scenario.
@@ -125,18 +125,18 @@ func auditStats(snap Snapshot, problem func(string, ...any)) {
 			perQueue[job.Queue] = c
 		}
 		switch job.State {
-		case runtime.StatePending:
+		case jobs.StatePending:
 			c.pending++
-		case runtime.StateScheduled:
+		case jobs.StateScheduled:
 			c.scheduled++
-		case runtime.StateRetrying:
+		case jobs.StateRetrying:
 			c.retrying++
-		case runtime.StateRunning:
+		case jobs.StateRunning:
 			c.running++
-		case runtime.StateFailed:
+		case jobs.StateFailed:
 			c.failed++
 			failed++
-		case runtime.StateCompleted:
+		case jobs.StateCompleted:
 			completed++
 		}
 	}
@@ -185,7 +185,7 @@ func auditLedger(exp Expectations, snap Snapshot, ledger []Event, known func(str
 		switch {
 		case e.Kind == EventEnd && e.OK:
 			succeeded[e.JobID]++
-		case e.Kind == EventAck && e.OK && e.State == runtime.StateCompleted:
+		case e.Kind == EventAck && e.OK && e.State == jobs.StateCompleted:
 			completions[e.JobID]++
 		}
 	}
@@ -206,7 +206,7 @@ func auditLedger(exp Expectations, snap Snapshot, ledger []Event, known func(str
 		}
 	}
 	for id, job := range snap.Jobs {
-		if job.State == runtime.StateCompleted && succeeded[id] == 0 {
+		if job.State == jobs.StateCompleted && succeeded[id] == 0 {
 			problem("job %s: completed, no successful handler run in the ledger", id)
 		}
 	}

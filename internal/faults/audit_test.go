@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // ledgerOf builds a ledger from lines "kind id pid [state] ok|error",
@@ -18,7 +18,7 @@ func ledgerOf(lines ...string) []Event {
 		e := Event{At: t0.Add(time.Duration(i) * time.Millisecond), Kind: f[0], JobID: f[1], Attempt: 1, OK: f[len(f)-1] == "ok"}
 		e.PID = map[string]int{"p1": 1, "p2": 2}[f[2]]
 		if len(f) == 5 {
-			e.State = runtime.State(f[3])
+			e.State = jobs.State(f[3])
 		}
 		events[i] = e
 	}
@@ -32,33 +32,33 @@ func ranOnce(id string) []string {
 
 // consistent is the snapshot of jobs (ID -> state) in queue "default" with
 // listings and figures that agree with them.
-func consistent(states map[string]runtime.State) Snapshot {
-	snap := Snapshot{Jobs: map[string]runtime.Job{}, Listed: map[string][]runtime.State{}}
-	q := runtime.QueueStats{Name: runtime.DefaultQueue}
+func consistent(states map[string]jobs.State) Snapshot {
+	snap := Snapshot{Jobs: map[string]jobs.Job{}, Listed: map[string][]jobs.State{}}
+	q := jobs.QueueStats{Name: jobs.DefaultQueue}
 	for id, s := range states {
-		snap.Jobs[id] = runtime.Job{ID: id, Queue: runtime.DefaultQueue, State: s}
-		snap.Listed[id] = []runtime.State{s}
+		snap.Jobs[id] = jobs.Job{ID: id, Queue: jobs.DefaultQueue, State: s}
+		snap.Listed[id] = []jobs.State{s}
 		switch s {
-		case runtime.StateCompleted:
+		case jobs.StateCompleted:
 			snap.Stats.Succeeded++
-		case runtime.StateFailed:
+		case jobs.StateFailed:
 			q.DeadLetters++
 			snap.Stats.DeadLetters++
-		case runtime.StatePending:
+		case jobs.StatePending:
 			q.Pending++
-		case runtime.StateRunning:
+		case jobs.StateRunning:
 			q.Running++
 		}
 	}
 	snap.Stats.Processed = snap.Stats.Succeeded
-	snap.Stats.Queues = []runtime.QueueStats{q}
+	snap.Stats.Queues = []jobs.QueueStats{q}
 	return snap
 }
 
-func completed(ids ...string) map[string]runtime.State {
-	m := make(map[string]runtime.State)
+func completed(ids ...string) map[string]jobs.State {
+	m := make(map[string]jobs.State)
 	for _, id := range ids {
-		m[id] = runtime.StateCompleted
+		m[id] = jobs.StateCompleted
 	}
 	return m
 }
@@ -80,7 +80,7 @@ func TestAudit(t *testing.T) {
 		{name: "acknowledged job not found is lost", exp: Expectations{Final: ab}, snap: consistent(completed("a")),
 			ledger: ranOnce("a"), lost: 1, problem: "job b: enqueue acknowledged, job not found"},
 		{name: "job left pending is lost", exp: Expectations{Final: ab},
-			snap:   consistent(map[string]runtime.State{"a": runtime.StateCompleted, "b": runtime.StatePending}),
+			snap:   consistent(map[string]jobs.State{"a": jobs.StateCompleted, "b": jobs.StatePending}),
 			ledger: append(ranOnce("a"), "start b p1 ok"), lost: 1, problem: "job b: pending, want completed"},
 		{name: "allowed duplicate", exp: Expectations{Final: completed("a"), AllowedDuplicates: map[string]bool{"a": true}},
 			snap: consistent(completed("a")), ledger: twice, dups: 1},
@@ -91,14 +91,14 @@ func TestAudit(t *testing.T) {
 		{name: "job listed in two states", exp: Expectations{Final: completed("a")},
 			snap: func() Snapshot {
 				s := consistent(completed("a"))
-				s.Listed["a"] = []runtime.State{runtime.StatePending, runtime.StateCompleted}
+				s.Listed["a"] = []jobs.State{jobs.StatePending, jobs.StateCompleted}
 				return s
 			}(),
 			ledger: ranOnce("a"), problem: "job a: completed by ID, listed as [pending completed]"},
 		{name: "job listed in another state", exp: Expectations{Final: completed("a")},
 			snap: func() Snapshot {
 				s := consistent(completed("a"))
-				s.Listed["a"] = []runtime.State{runtime.StateRunning}
+				s.Listed["a"] = []jobs.State{jobs.StateRunning}
 				return s
 			}(),
 			ledger: ranOnce("a"), problem: "job a: completed by ID, listed as [running]"},
@@ -131,13 +131,13 @@ func TestAudit(t *testing.T) {
 			snap: consistent(completed("a")), ledger: ranOnce("a"), vanished: 1},
 		{name: "job of unknown outcome that exists is audited",
 			exp:    Expectations{Final: completed("a"), MayExist: completed("c")},
-			snap:   consistent(map[string]runtime.State{"a": runtime.StateCompleted, "c": runtime.StatePending}),
+			snap:   consistent(map[string]jobs.State{"a": jobs.StateCompleted, "c": jobs.StatePending}),
 			ledger: ranOnce("a"), lost: 1, problem: "job c: pending, want completed"},
 		{name: "stranger in the queue", exp: Expectations{Final: completed("a")},
 			snap: consistent(completed("a", "z")), ledger: append(ranOnce("a"), ranOnce("z")...),
 			problem: "job z (listed as [completed]) was not enqueued by the scenario"},
-		{name: "expected dead letter", exp: Expectations{Final: map[string]runtime.State{"x": runtime.StateFailed}},
-			snap:   consistent(map[string]runtime.State{"x": runtime.StateFailed}),
+		{name: "expected dead letter", exp: Expectations{Final: map[string]jobs.State{"x": jobs.StateFailed}},
+			snap:   consistent(map[string]jobs.State{"x": jobs.StateFailed}),
 			ledger: []string{"start x p1 ok", "end x p1 error", "ack x p1 failed ok"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -99,7 +100,7 @@ func ParseBehaviour(s string) (Behaviour, error) {
 // Handler returns a handler that behaves as b and records the start and
 // the end of every attempt in ledger.
 func (b Behaviour) Handler(ledger *LedgerWriter) runtime.Handler {
-	return func(ctx context.Context, job runtime.Job) (json.RawMessage, error) {
+	return func(ctx context.Context, job jobs.Job) (json.RawMessage, error) {
 		ledger.Record(EventStart, job, "", true)
 		err := b.run(ctx, job)
 		ledger.Record(EventEnd, job, "", err == nil)
@@ -113,7 +114,7 @@ func (b Behaviour) Handler(ledger *LedgerWriter) runtime.Handler {
 // then behaves as b; the ledger records the start and the
 // end of every attempt. A row exists for every attempt that committed.
 func (b Behaviour) TenantHandler(ledger *LedgerWriter) runtime.TenantHandler {
-	return func(ctx context.Context, tx *sql.Tx, job runtime.Job) (json.RawMessage, error) {
+	return func(ctx context.Context, tx *sql.Tx, job jobs.Job) (json.RawMessage, error) {
 		ledger.Record(EventStart, job, "", true)
 		var err error
 		if b.TempTable {
@@ -130,7 +131,7 @@ func (b Behaviour) TenantHandler(ledger *LedgerWriter) runtime.TenantHandler {
 	}
 }
 
-func (b Behaviour) run(ctx context.Context, job runtime.Job) error {
+func (b Behaviour) run(ctx context.Context, job jobs.Job) error {
 	if b.ExitCode != 0 {
 		os.Exit(b.ExitCode)
 	}
@@ -164,8 +165,8 @@ type LedgerBackend struct {
 // AckDequeueBackend is a backend that can store an outcome and take the
 // next job in one call, as the Redis backend does.
 type AckDequeueBackend interface {
-	runtime.Backend
-	runtime.AckDequeuer
+	jobs.Backend
+	jobs.AckDequeuer
 }
 
 // NewLedgerBackend wraps b so that its outcomes are recorded in ledger.
@@ -174,34 +175,34 @@ func NewLedgerBackend(b AckDequeueBackend, ledger *LedgerWriter) *LedgerBackend 
 }
 
 // Ack stores the outcome and records it.
-func (b *LedgerBackend) Ack(ctx context.Context, job runtime.Job) error {
+func (b *LedgerBackend) Ack(ctx context.Context, job jobs.Job) error {
 	err := b.AckDequeueBackend.Ack(ctx, job)
 	b.ledger.Record(EventAck, job, job.State, err == nil)
 	return err
 }
 
-// Clock passes on the wrapped backend's clock (runtime.TimeSource), so
+// Clock passes on the wrapped backend's clock (jobs.TimeSource), so
 // that the pool decides on the same clock as the backend: the Redis
 // server's.
-func (b *LedgerBackend) Clock() runtime.Clock {
-	if ts, ok := b.AckDequeueBackend.(runtime.TimeSource); ok {
+func (b *LedgerBackend) Clock() jobs.Clock {
+	if ts, ok := b.AckDequeueBackend.(jobs.TimeSource); ok {
 		return ts.Clock()
 	}
 	return runtime.SystemClock{}
 }
 
 // Preflight runs the wrapped backend's start-up check
-// (runtime.Preflighter), so that the pool refuses to start where the
+// (jobs.Preflighter), so that the pool refuses to start where the
 // backend would.
 func (b *LedgerBackend) Preflight(ctx context.Context) error {
-	if p, ok := b.AckDequeueBackend.(runtime.Preflighter); ok {
+	if p, ok := b.AckDequeueBackend.(jobs.Preflighter); ok {
 		return p.Preflight(ctx)
 	}
 	return nil
 }
 
 // AckDequeue stores the outcome, records it and takes the next job.
-func (b *LedgerBackend) AckDequeue(ctx context.Context, job runtime.Job, lease time.Duration) ([]runtime.Job, error) {
+func (b *LedgerBackend) AckDequeue(ctx context.Context, job jobs.Job, lease time.Duration) ([]jobs.Job, error) {
 	next, err := b.AckDequeueBackend.AckDequeue(ctx, job, lease)
 	b.ledger.Record(EventAck, job, job.State, err == nil)
 	return next, err

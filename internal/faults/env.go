@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/redis"
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -64,7 +65,7 @@ func newEnv(cfg Config, name string) (*Env, error) {
 	return &Env{
 		cfg: cfg, name: name, dir: dir, ledger: filepath.Join(dir, "ledger"), recovery: -1,
 		exp: Expectations{
-			Final: map[string]runtime.State{}, MayExist: map[string]runtime.State{},
+			Final: map[string]jobs.State{}, MayExist: map[string]jobs.State{},
 			AllowedDuplicates: map[string]bool{}, AckLossAllowed: map[string]bool{},
 		},
 	}, nil
@@ -147,7 +148,7 @@ var noArgs = []byte("{}")
 // Enqueue enqueues n jobs of jobType with args and opts, in batches of
 // 200 (each stored all or none), and expects each to complete. It returns
 // the IDs of the batches stored before an error.
-func (e *Env) Enqueue(ctx context.Context, jobType string, n int, args []byte, opts ...runtime.EnqueueOption) ([]string, error) {
+func (e *Env) Enqueue(ctx context.Context, jobType string, n int, args []byte, opts ...jobs.EnqueueOption) ([]string, error) {
 	const batch = 200
 	ids := make([]string, 0, n)
 	for len(ids) < n {
@@ -155,20 +156,20 @@ func (e *Env) Enqueue(ctx context.Context, jobType string, n int, args []byte, o
 		for i := range reqs {
 			reqs[i] = runtime.EnqueueRequest{Type: jobType, Args: args, Options: opts}
 		}
-		jobs, err := e.Client.EnqueueBatch(ctx, reqs)
+		list, err := e.Client.EnqueueBatch(ctx, reqs)
 		if err != nil {
 			return ids, err
 		}
-		for _, j := range jobs {
+		for _, j := range list {
 			ids = append(ids, j.ID)
-			e.exp.Final[j.ID] = runtime.StateCompleted
+			e.exp.Final[j.ID] = jobs.StateCompleted
 		}
 	}
 	return ids, nil
 }
 
 // Expect records that the acknowledged jobs ids must end in state.
-func (e *Env) Expect(state runtime.State, ids ...string) {
+func (e *Env) Expect(state jobs.State, ids ...string) {
 	for _, id := range ids {
 		e.exp.Final[id] = state
 	}
@@ -176,7 +177,7 @@ func (e *Env) Expect(state runtime.State, ids ...string) {
 
 // MayExist records that the jobs ids, whose enqueue outcome is unknown or
 // whose loss is allowed, must end in state if they exist.
-func (e *Env) MayExist(state runtime.State, ids ...string) {
+func (e *Env) MayExist(state jobs.State, ids ...string) {
 	for _, id := range ids {
 		delete(e.exp.Final, id)
 		e.exp.MayExist[id] = state

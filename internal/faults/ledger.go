@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // The kinds of ledger events.
@@ -30,7 +30,7 @@ type Event struct {
 	Attempt int
 	PID     int
 	// State is the state the worker asked to store (ack events only).
-	State runtime.State
+	State jobs.State
 	// OK: the handler returned nil (end) or the backend stored the
 	// outcome (ack). Always true for start events.
 	OK bool
@@ -70,7 +70,7 @@ func parseEvent(line string) (Event, error) {
 	}
 	e := Event{At: time.Unix(0, ns), Kind: f[1], JobID: f[2], Attempt: attempt, PID: pid, OK: f[6] == "ok"}
 	if f[5] != "-" {
-		e.State = runtime.State(f[5])
+		e.State = jobs.State(f[5])
 	}
 	return e, nil
 }
@@ -127,7 +127,7 @@ func OpenLedger(path string) (*LedgerWriter, error) {
 // Record appends an event about job, stamped with the time and this
 // process's ID. A ledger that cannot be written makes the audit
 // meaningless, so a failed write ends the process.
-func (w *LedgerWriter) Record(kind string, job runtime.Job, state runtime.State, ok bool) {
+func (w *LedgerWriter) Record(kind string, job jobs.Job, state jobs.State, ok bool) {
 	e := Event{At: time.Now(), Kind: kind, JobID: job.ID, Attempt: job.Attempt, PID: w.pid, State: state, OK: ok}
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 func TestBehaviourRoundTrip(t *testing.T) {
@@ -64,11 +64,11 @@ func TestParseScheduleRefuses(t *testing.T) {
 func TestParseLedger(t *testing.T) {
 	events := []Event{
 		{At: time.Unix(1, 5), Kind: EventStart, JobID: "a", Attempt: 1, PID: 7, OK: true},
-		{At: time.Unix(2, 0), Kind: EventAck, JobID: "a", Attempt: 1, PID: 7, State: runtime.StateCompleted},
+		{At: time.Unix(2, 0), Kind: EventAck, JobID: "a", Attempt: 1, PID: 7, State: jobs.StateCompleted},
 	}
 	text := events[0].String() + "\n" + events[1].String() + "\n" + "3 start b 1" // torn last line
 	got, err := ParseLedger([]byte(text))
-	if err != nil || len(got) != 2 || !got[0].At.Equal(events[0].At) || got[1].State != runtime.StateCompleted || got[1].OK || !got[0].OK {
+	if err != nil || len(got) != 2 || !got[0].At.Equal(events[0].At) || got[1].State != jobs.StateCompleted || got[1].OK || !got[0].OK {
 		t.Errorf("ParseLedger = %+v, %v; want %+v", got, err, events)
 	}
 	if _, err := ParseLedger([]byte("1 start a 1 7 - maybe\n")); err == nil || !strings.Contains(err.Error(), "result") {

@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // Scenario is one entry of the suite.
@@ -93,11 +93,11 @@ func (e *Env) audit(ctx context.Context) (Result, error) {
 func (e *Env) snapshot(ctx context.Context) (Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	snap := Snapshot{Jobs: map[string]runtime.Job{}, Listed: map[string][]runtime.State{}}
+	snap := Snapshot{Jobs: map[string]jobs.Job{}, Listed: map[string][]jobs.State{}}
 	read := func(id string) error {
 		job, err := e.Backend.Job(ctx, id)
 		switch {
-		case errors.Is(err, runtime.ErrJobNotFound):
+		case errors.Is(err, jobs.ErrJobNotFound):
 			return nil
 		case err != nil:
 			return fmt.Errorf("read job %s: %w", id, err)
@@ -120,8 +120,8 @@ func (e *Env) snapshot(ctx context.Context) (Snapshot, error) {
 		return snap, fmt.Errorf("read stats: %w", err)
 	}
 	for _, q := range snap.Stats.Queues {
-		for _, state := range runtime.States {
-			query := runtime.JobQuery{Queue: q.Name, State: state, Limit: runtime.MaxPageSize}
+		for _, state := range jobs.States {
+			query := jobs.JobQuery{Queue: q.Name, State: state, Limit: jobs.MaxPageSize}
 			for {
 				page, err := e.Backend.ListJobs(ctx, query)
 				if err != nil {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // wrongTypeKey overwrites the pending list of normal priority (p2) with a
@@ -20,7 +20,7 @@ import (
 // held when the key was overwritten may run twice (their outcome could
 // not be stored, so their lease ran out).
 func wrongTypeKey(ctx context.Context, e *Env) error {
-	const queue = runtime.DefaultQueue
+	const queue = jobs.DefaultQueue
 	ws, err := startDrain(ctx, e, 400, 2, workers())
 	if err != nil {
 		return err
@@ -35,11 +35,11 @@ func wrongTypeKey(ctx context.Context, e *Env) error {
 		return err
 	}
 	corruptedAt := time.Now()
-	_, err = e.Client.Enqueue(ctx, workType, noArgs, runtime.WithJobID("while-corrupt"))
+	_, err = e.Client.Enqueue(ctx, workType, noArgs, jobs.WithJobID("while-corrupt"))
 	if err == nil || !strings.Contains(err.Error(), key) {
 		return fmt.Errorf("enqueue beside a wrong-type %s: err %v; want an error naming the key", key, err)
 	}
-	if _, err := e.Backend.Job(ctx, "while-corrupt"); !errors.Is(err, runtime.ErrJobNotFound) {
+	if _, err := e.Backend.Job(ctx, "while-corrupt"); !errors.Is(err, jobs.ErrJobNotFound) {
 		return fmt.Errorf("the refused enqueue left its job behind: %v", err)
 	}
 	if err := sleep(ctx, 1500*time.Millisecond); err != nil { // past a lease
@@ -52,9 +52,9 @@ func wrongTypeKey(ctx context.Context, e *Env) error {
 	orphans, wrongType := 0, false
 	for _, p := range found.Problems {
 		switch {
-		case p.Kind == runtime.RepairOrphan:
+		case p.Kind == jobs.RepairOrphan:
 			orphans++
-		case p.Kind == runtime.RepairWrongType && p.Key == key:
+		case p.Kind == jobs.RepairWrongType && p.Key == key:
 			wrongType = true
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -19,8 +20,8 @@ const callDeadline, deadlineSlack = 300 * time.Millisecond, 100 * time.Milliseco
 // drain and three enqueuers enqueue jobs with IDs of their own, each call
 // with a 300 ms deadline. Every call (Enqueue, Job, Stats) must return
 // within its deadline plus 100 ms; an enqueue that fails with
-// runtime.ErrOutcomeUnknown (or any other error) is retried with the same
-// ID until it is stored or found stored (runtime.ErrDuplicateJob). After
+// jobs.ErrOutcomeUnknown (or any other error) is retried with the same
+// ID until it is stored or found stored (jobs.ErrDuplicateJob). After
 // SIGCONT every job must run once, except those held across the freeze,
 // and the jobs that finished just before the freeze must end completed.
 func unknownOutcome(ctx context.Context, e *Env) error {
@@ -76,7 +77,7 @@ func unknownOutcome(ctx context.Context, e *Env) error {
 		if r.err != nil {
 			return r.err
 		}
-		e.Expect(runtime.StateCompleted, r.ids...)
+		e.Expect(jobs.StateCompleted, r.ids...)
 		unknown, retries, foundStored = unknown+r.unknown, retries+r.retries, foundStored+r.foundStored
 	}
 	events, held, err := drainAfterThaw(ctx, e, thawedAt, o.withDefaults().Lease)
@@ -89,7 +90,7 @@ func unknownOutcome(ctx context.Context, e *Env) error {
 		if err != nil {
 			return err
 		}
-		if job.State != runtime.StateCompleted {
+		if job.State != jobs.StateCompleted {
 			return fmt.Errorf("job %s finished in the 500 ms before the freeze and is %s (error %+v); want completed", id, job.State, job.Error)
 		}
 	}
@@ -148,17 +149,17 @@ func enqueueWithDeadlines(ctx context.Context, client *runtime.Client, prefix st
 		for {
 			callCtx, cancel := context.WithTimeout(ctx, callDeadline)
 			start := time.Now()
-			_, err := client.Enqueue(callCtx, workType, noArgs, runtime.WithJobID(id))
+			_, err := client.Enqueue(callCtx, workType, noArgs, jobs.WithJobID(id))
 			calls.add(time.Since(start))
 			cancel()
 			if err == nil {
 				break
 			}
-			if errors.Is(err, runtime.ErrDuplicateJob) {
+			if errors.Is(err, jobs.ErrDuplicateJob) {
 				r.foundStored++
 				break
 			}
-			if errors.Is(err, runtime.ErrOutcomeUnknown) {
+			if errors.Is(err, jobs.ErrOutcomeUnknown) {
 				r.unknown++
 			}
 			if ctx.Err() != nil {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/redis"
 	"github.com/jobsgo/jobs/runtime"
 )
@@ -29,7 +30,7 @@ func evictingRedis(ctx context.Context, e *Env) error {
 	if err := e.StartRedis("--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"); err != nil {
 		return err
 	}
-	_, err := e.Client.Enqueue(ctx, workType, noArgs, runtime.WithJobID("refused"))
+	_, err := e.Client.Enqueue(ctx, workType, noArgs, jobs.WithJobID("refused"))
 	if !errors.Is(err, redis.ErrEvictionPolicy) || !strings.Contains(err.Error(), "noeviction") {
 		return fmt.Errorf("enqueue on an evicting Redis: err %v; want redis.ErrEvictionPolicy naming noeviction", err)
 	}
@@ -139,7 +140,7 @@ func fullRedis(ctx context.Context, e *Env) error {
 }
 
 // pendingJobs is the number of pending jobs of every queue.
-func pendingJobs(st runtime.Stats) int64 {
+func pendingJobs(st jobs.Stats) int64 {
 	var n int64
 	for _, q := range st.Queues {
 		n += q.Pending
@@ -153,12 +154,12 @@ func jsonString(n int) []byte {
 }
 
 // largePayload enqueues args over the 1 MiB limit, which must fail with
-// runtime.ErrPayloadTooLarge before any I/O (a client on no server at all
+// jobs.ErrPayloadTooLarge before any I/O (a client on no server at all
 // says so too) and store nothing, then jobs of 512 KiB args, which must
 // complete with Redis holding one copy of each payload, not a second one
 // in the per-type history.
 func largePayload(ctx context.Context, e *Env) error {
-	const jobs, size = 16, 512 << 10
+	const batch, size = 16, 512 << 10
 	if err := e.StartRedis(); err != nil {
 		return err
 	}
@@ -172,18 +173,18 @@ func largePayload(ctx context.Context, e *Env) error {
 		client *runtime.Client
 		what   string
 	}{{runtime.NewClient(nowhere), "a client on no server"}, {e.Client, "the client"}} {
-		if _, err := c.client.Enqueue(ctx, workType, over, runtime.WithJobID("too-large")); !errors.Is(err, runtime.ErrPayloadTooLarge) {
-			return fmt.Errorf("%s enqueued 1 MiB + 1 byte of args: err %v; want runtime.ErrPayloadTooLarge", c.what, err)
+		if _, err := c.client.Enqueue(ctx, workType, over, jobs.WithJobID("too-large")); !errors.Is(err, jobs.ErrPayloadTooLarge) {
+			return fmt.Errorf("%s enqueued 1 MiB + 1 byte of args: err %v; want jobs.ErrPayloadTooLarge", c.what, err)
 		}
 	}
-	if _, err := e.Backend.Job(ctx, "too-large"); !errors.Is(err, runtime.ErrJobNotFound) {
-		return fmt.Errorf("the refused job: %v; want runtime.ErrJobNotFound", err)
+	if _, err := e.Backend.Job(ctx, "too-large"); !errors.Is(err, jobs.ErrJobNotFound) {
+		return fmt.Errorf("the refused job: %v; want jobs.ErrJobNotFound", err)
 	}
 	before, err := usedMemory(ctx, e)
 	if err != nil {
 		return err
 	}
-	if _, err := e.Enqueue(ctx, workType, jobs, jsonString(size)); err != nil {
+	if _, err := e.Enqueue(ctx, workType, batch, jsonString(size)); err != nil {
 		return err
 	}
 	enqueued, err := usedMemory(ctx, e)
@@ -200,10 +201,10 @@ func largePayload(ctx context.Context, e *Env) error {
 	if err != nil {
 		return err
 	}
-	payload := int64(jobs * size)
+	payload := int64(batch * size)
 	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
 	e.Note("1 MiB + 1 refused before I/O; %d jobs of 512 KiB (%.0f MiB of args): used_memory +%.1f MiB enqueued, +%.1f MiB completed",
-		jobs, mib(payload), mib(enqueued-before), mib(drained-before))
+		batch, mib(payload), mib(enqueued-before), mib(drained-before))
 	if drained-before > payload*3/2 {
 		return fmt.Errorf("Redis grew by %.1f MiB for %.0f MiB of completed args: a second copy is kept", mib(drained-before), mib(payload))
 	}

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/runtime"
 )
 
@@ -61,11 +62,11 @@ func redisSIGKILL(ctx context.Context, e *Env) error {
 		if killedAt.Sub(at) < fsyncWindow {
 			window = append(window, id)
 		} else {
-			e.Expect(runtime.StateCompleted, id)
+			e.Expect(jobs.StateCompleted, id)
 		}
 	}
-	e.MayExist(runtime.StateCompleted, window...)
-	e.MayExist(runtime.StateCompleted, unknown...)
+	e.MayExist(jobs.StateCompleted, window...)
+	e.MayExist(jobs.StateCompleted, unknown...)
 	events, err := e.Ledger()
 	if err != nil {
 		return err
@@ -88,7 +89,7 @@ func redisSIGKILL(ctx context.Context, e *Env) error {
 	}
 	vanished := 0
 	for _, id := range window {
-		if _, err := e.Backend.Job(ctx, id); errors.Is(err, runtime.ErrJobNotFound) {
+		if _, err := e.Backend.Job(ctx, id); errors.Is(err, jobs.ErrJobNotFound) {
 			vanished++
 		} else if err != nil {
 			return err
@@ -104,7 +105,7 @@ func redisSIGKILL(ctx context.Context, e *Env) error {
 func outcomesLost(events []Event, t time.Time) int {
 	before, again := map[string]bool{}, map[string]bool{}
 	for _, e := range events {
-		if e.Kind == EventAck && e.OK && e.State == runtime.StateCompleted {
+		if e.Kind == EventAck && e.OK && e.State == jobs.StateCompleted {
 			if e.At.Before(t) {
 				before[e.JobID] = true
 			} else if before[e.JobID] {
@@ -139,7 +140,7 @@ func startProducer(ctx context.Context, client *runtime.Client, prefix string, e
 			}
 			id := fmt.Sprintf("%s-%05d", prefix, i)
 			callCtx, cancel := context.WithTimeout(ctx, time.Second)
-			_, err := client.Enqueue(callCtx, workType, []byte("{}"), runtime.WithJobID(id))
+			_, err := client.Enqueue(callCtx, workType, []byte("{}"), jobs.WithJobID(id))
 			cancel()
 			if err != nil {
 				p.unknown = append(p.unknown, id)
@@ -201,7 +202,7 @@ func redisFreeze(ctx context.Context, e *Env) error {
 // must keep. Each failed enqueue is retried with the same ID until it is
 // stored or found stored; every job must then run exactly once.
 func clientPause(ctx context.Context, e *Env) error {
-	const pause, jobs, deadline = 2 * time.Second, 150, 300 * time.Millisecond
+	const pause, batch, deadline = 2 * time.Second, 150, 300 * time.Millisecond
 	if err := e.StartRedis(); err != nil {
 		return err
 	}
@@ -215,15 +216,15 @@ func clientPause(ctx context.Context, e *Env) error {
 		tctx, cancel := context.WithTimeout(ctx, deadline)
 		defer cancel()
 		start := time.Now()
-		_, err := e.Client.Enqueue(tctx, workType, []byte("{}"), runtime.WithJobID(id))
+		_, err := e.Client.Enqueue(tctx, workType, []byte("{}"), jobs.WithJobID(id))
 		return time.Since(start), err
 	}
 
 	pausedAt := make(chan time.Time, 1)
 	retries, unknown, foundStored := 0, 0, 0
 	var slowest time.Duration
-	for i := range jobs {
-		if i == jobs/4 {
+	for i := range batch {
+		if i == batch/4 {
 			if err := e.Backend.Client().Do(ctx, "CLIENT", "PAUSE", pause.Milliseconds(), "ALL").Err(); err != nil {
 				return fmt.Errorf("CLIENT PAUSE: %w", err)
 			}
@@ -236,7 +237,7 @@ func clientPause(ctx context.Context, e *Env) error {
 			if err == nil {
 				break
 			}
-			if errors.Is(err, runtime.ErrDuplicateJob) {
+			if errors.Is(err, jobs.ErrDuplicateJob) {
 				foundStored++
 				break
 			}
@@ -244,14 +245,14 @@ func clientPause(ctx context.Context, e *Env) error {
 				return fmt.Errorf("enqueue %s: %w", id, err)
 			}
 			retries++
-			if errors.Is(err, runtime.ErrOutcomeUnknown) {
+			if errors.Is(err, jobs.ErrOutcomeUnknown) {
 				unknown++
 			}
 			if err := sleep(ctx, 50*time.Millisecond); err != nil {
 				return err
 			}
 		}
-		e.Expect(runtime.StateCompleted, id)
+		e.Expect(jobs.StateCompleted, id)
 		if err := sleep(ctx, 10*time.Millisecond); err != nil {
 			return err
 		}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // tenantType is the job type of the suite's tenant jobs.
@@ -28,7 +28,7 @@ func tenantSIGKILL(ctx context.Context, e *Env) error {
 	}
 	tenantOf := make(map[string]string)
 	for _, t := range tenants {
-		ids, err := e.Enqueue(ctx, tenantType, 100, noArgs, runtime.ForTenant(t))
+		ids, err := e.Enqueue(ctx, tenantType, 100, noArgs, jobs.ForTenant(t))
 		if err != nil {
 			return err
 		}
@@ -68,8 +68,8 @@ func checkTenantRows(tenantOf map[string]string, items map[string][]string, mayR
 		repeat[id] = true
 	}
 	rows := make(map[string]int)
-	for tenant, jobs := range items {
-		for _, id := range jobs {
+	for tenant, batch := range items {
+		for _, id := range batch {
 			if tenantOf[id] != tenant {
 				return fmt.Errorf("tenant %s holds a row of job %s, a job of tenant %q", tenant, id, tenantOf[id])
 			}
@@ -104,7 +104,7 @@ func tenantTempTable(ctx context.Context, e *Env) error {
 	tenantOf := make(map[string]string)
 	for range pairs {
 		for _, t := range []struct{ tenant, jobType string }{{"alpha", "tenant-temp"}, {"beta", tenantType}} {
-			ids, err := e.Enqueue(ctx, t.jobType, 1, noArgs, runtime.ForTenant(t.tenant))
+			ids, err := e.Enqueue(ctx, t.jobType, 1, noArgs, jobs.ForTenant(t.tenant))
 			if err != nil {
 				return err
 			}

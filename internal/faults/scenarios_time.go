@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // clockReadingError bounds how early a job may start by the server clock
@@ -36,7 +36,7 @@ func clockSkew(ctx context.Context, e *Env) error {
 		if offset != 0 {
 			o.Schedule = Schedule{Type: workType, Prefix: fmt.Sprintf("due-%d", i), Count: scheduled, In: due}
 			schedules = append(schedules, o.Schedule)
-			e.Expect(runtime.StateCompleted, o.Schedule.IDs()...)
+			e.Expect(jobs.StateCompleted, o.Schedule.IDs()...)
 		}
 		if _, err := e.StartWorker(o); err != nil {
 			return err
@@ -90,11 +90,11 @@ func ignoredTimeout(ctx context.Context, e *Env) error {
 	if err := e.StartRedis(); err != nil {
 		return err
 	}
-	stuck, err := e.Enqueue(ctx, "stuck", stuckJobs, noArgs, runtime.WithMaxRetries(0))
+	stuck, err := e.Enqueue(ctx, "stuck", stuckJobs, noArgs, jobs.WithMaxRetries(0))
 	if err != nil {
 		return err
 	}
-	e.Expect(runtime.StateFailed, stuck...)
+	e.Expect(jobs.StateFailed, stuck...)
 	if _, err := e.Enqueue(ctx, workType, 20, noArgs); err != nil {
 		return err
 	}
@@ -116,8 +116,8 @@ func ignoredTimeout(ctx context.Context, e *Env) error {
 		if err != nil {
 			return err
 		}
-		if job.Error == nil || job.Error.Type != runtime.ErrorTypeTimeout {
-			return fmt.Errorf("stuck job %s: %s with error %+v; want an error of type %s", id, job.State, job.Error, runtime.ErrorTypeTimeout)
+		if job.Error == nil || job.Error.Type != jobs.ErrorTypeTimeout {
+			return fmt.Errorf("stuck job %s: %s with error %+v; want an error of type %s", id, job.State, job.Error, jobs.ErrorTypeTimeout)
 		}
 	}
 	w.ExpectExit()
@@ -136,6 +136,6 @@ func ignoredTimeout(ctx context.Context, e *Env) error {
 		return fmt.Errorf("%s abandoned %d handlers; want %d", w.Name, n, stuckJobs)
 	}
 	e.Note("%d handlers ignored a 500 ms timeout (300 ms grace) on 1 slot: failed as %s, %s abandoned; the 20 jobs behind them done %.1f s after start",
-		stuckJobs, runtime.ErrorTypeTimeout, m[1], drained.Seconds())
+		stuckJobs, jobs.ErrorTypeTimeout, m[1], drained.Seconds())
 	return nil
 }

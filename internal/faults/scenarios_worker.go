@@ -6,7 +6,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // workerSIGKILL kills one of three workers while it holds jobs. Its
@@ -116,12 +116,12 @@ func countAfter(events []Event, kind string, pid int, ok bool, t time.Time) int 
 // longHandler runs handlers for ten times their lease: the heartbeat
 // must keep every lease, so that each job starts exactly once.
 func longHandler(ctx context.Context, e *Env) error {
-	const lease, jobs = time.Second, 8
+	const lease, batch = time.Second, 8
 	o := WorkerOptions{Lease: lease, Handlers: map[string]Behaviour{"long": {Sleep: 10 * lease}}}
 	if err := e.StartRedis(); err != nil {
 		return err
 	}
-	ids, err := e.Enqueue(ctx, "long", jobs, noArgs)
+	ids, err := e.Enqueue(ctx, "long", batch, noArgs)
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func longHandler(ctx context.Context, e *Env) error {
 	if starts := Count(events, EventStart, AnyProcess, true); starts != len(ids) {
 		return fmt.Errorf("%d handler starts for %d jobs: a lease was lost while its handler ran", starts, len(ids))
 	}
-	e.Note("%d handlers of %s on a %s lease, each started once", jobs, 10*lease, lease)
+	e.Note("%d handlers of %s on a %s lease, each started once", batch, 10*lease, lease)
 	return nil
 }
 
@@ -171,7 +171,7 @@ func workerSIGTERM(ctx context.Context, e *Env) error {
 	}
 	var handedBack []string
 	for _, ev := range events {
-		if ev.Kind == EventAck && ev.PID == victim.PID() && ev.OK && ev.State == runtime.StatePending {
+		if ev.Kind == EventAck && ev.PID == victim.PID() && ev.OK && ev.State == jobs.StatePending {
 			handedBack = append(handedBack, ev.JobID)
 		}
 	}
@@ -198,12 +198,12 @@ func crashingHandler(ctx context.Context, e *Env) error {
 	if err := e.StartRedis(); err != nil {
 		return err
 	}
-	crasher, err := e.Enqueue(ctx, "crash", 1, noArgs, runtime.WithMaxRetries(retries))
+	crasher, err := e.Enqueue(ctx, "crash", 1, noArgs, jobs.WithMaxRetries(retries))
 	if err != nil {
 		return err
 	}
-	e.Expect(runtime.StateFailed, crasher...)
-	if _, err := e.Enqueue(ctx, workType, 50, noArgs, runtime.WithMaxRetries(retries)); err != nil {
+	e.Expect(jobs.StateFailed, crasher...)
+	if _, err := e.Enqueue(ctx, workType, 50, noArgs, jobs.WithMaxRetries(retries)); err != nil {
 		return err
 	}
 	o := WorkerOptions{Workers: 4, RetryDelay: 10 * time.Millisecond, Handlers: map[string]Behaviour{workType: work, "crash": {ExitCode: 3}}}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // WorkerOptions configure one worker process (cmd/faultworker): a
@@ -18,7 +18,7 @@ type WorkerOptions struct {
 	RedisURL string // set by Env.StartWorker
 	Prefix   string // key prefix; default the backend's
 	Ledger   string // ledger file; set by Env.StartWorker
-	Queue    string // default runtime.DefaultQueue
+	Queue    string // default jobs.DefaultQueue
 	Workers  int    // concurrent jobs; default 4
 	// Pool options; zero takes the pool's defaults, except Lease (1 s) and
 	// SchedulerInterval (100 ms), short so that scenarios stay short.
@@ -102,7 +102,7 @@ func ParseSchedule(v string) (Schedule, error) {
 // withDefaults fills the zero fields that have suite defaults.
 func (o WorkerOptions) withDefaults() WorkerOptions {
 	if o.Queue == "" {
-		o.Queue = runtime.DefaultQueue
+		o.Queue = jobs.DefaultQueue
 	}
 	if o.Workers == 0 {
 		o.Workers = 4
@@ -162,7 +162,7 @@ func (o *WorkerOptions) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.RedisURL, "redis", "", "Redis URL (required)")
 	fs.StringVar(&o.Prefix, "prefix", "", "key prefix (default: the backend's)")
 	fs.StringVar(&o.Ledger, "ledger", "", "ledger file to append handler events to (required)")
-	fs.StringVar(&o.Queue, "queue", runtime.DefaultQueue, "queue to serve")
+	fs.StringVar(&o.Queue, "queue", jobs.DefaultQueue, "queue to serve")
 	fs.IntVar(&o.Workers, "workers", 4, "concurrent jobs")
 	fs.DurationVar(&o.Lease, "lease", time.Second, "job lease")
 	fs.DurationVar(&o.JobTimeout, "job-timeout", 0, "attempt timeout (0: the pool's default)")

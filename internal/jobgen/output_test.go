@@ -41,13 +41,13 @@ func TestImportsGroupedStandardFirst(t *testing.T) {
 }
 
 // TestQueuesExported checks the Queues function of each case: the sorted
-// queues of its handlers, runtime.DefaultQueue for those without queue=.
+// queues of its handlers, jobs.DefaultQueue for those without queue=.
 func TestQueuesExported(t *testing.T) {
 	tests := map[string]string{
-		"basic":   `[]string{runtime.DefaultQueue}`,
-		"methods": `[]string{runtime.DefaultQueue, "mail"}`,
-		"tenant":  `[]string{"billing", runtime.DefaultQueue}`,
-		"options": `[]string{runtime.DefaultQueue, "sync"}`,
+		"basic":   `[]string{jobs.DefaultQueue}`,
+		"methods": `[]string{jobs.DefaultQueue, "mail"}`,
+		"tenant":  `[]string{"billing", jobs.DefaultQueue}`,
+		"options": `[]string{jobs.DefaultQueue, "sync"}`,
 		"samepkg": `[]string{"index"}`,
 	}
 	re := regexp.MustCompile(`(?m)^func Queues\(\) \[\]string \{\n\treturn (.*)\n\}$`)

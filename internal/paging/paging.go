@@ -8,7 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // EncodeCursor returns c as base64url-encoded JSON, which clients treat
@@ -20,7 +20,7 @@ func EncodeCursor[C any](c C) string {
 }
 
 // DecodeCursor parses a cursor that EncodeCursor made, or fails with
-// runtime.ErrInvalidCursor. The caller checks what it holds.
+// jobs.ErrInvalidCursor. The caller checks what it holds.
 func DecodeCursor[C any](s string) (C, error) {
 	var c C
 	b, err := base64.RawURLEncoding.DecodeString(s)
@@ -29,7 +29,7 @@ func DecodeCursor[C any](s string) (C, error) {
 	}
 	if err != nil {
 		var zero C
-		return zero, fmt.Errorf("%w: %q", runtime.ErrInvalidCursor, s)
+		return zero, fmt.Errorf("%w: %q", jobs.ErrInvalidCursor, s)
 	}
 	return c, nil
 }
@@ -37,7 +37,7 @@ func DecodeCursor[C any](s string) (C, error) {
 // Open starts a ListJobs call: it normalizes q and decodes its cursor
 // with decode, which checks that the cursor was issued for q's queue and
 // state; after is nil when q has no cursor.
-func Open[C any](q runtime.JobQuery, decode func(string, runtime.JobQuery) (C, error)) (_ runtime.JobQuery, after *C, _ error) {
+func Open[C any](q jobs.JobQuery, decode func(string, jobs.JobQuery) (C, error)) (_ jobs.JobQuery, after *C, _ error) {
 	q, err := q.Normalize()
 	if err != nil || q.Cursor == "" {
 		return q, nil, err
@@ -52,8 +52,8 @@ func Open[C any](q runtime.JobQuery, decode func(string, runtime.JobQuery) (C, e
 // Page makes a page of up to limit of items, which were read up to limit+1
 // long: when there is one more, the page's NextCursor is the cursor of its
 // last job.
-func Page[T any](items []T, limit int, job func(T) runtime.Job, cursor func(T) string) runtime.JobPage {
-	page := runtime.JobPage{Jobs: make([]runtime.Job, 0, min(len(items), limit))}
+func Page[T any](items []T, limit int, job func(T) jobs.Job, cursor func(T) string) jobs.JobPage {
+	page := jobs.JobPage{Jobs: make([]jobs.Job, 0, min(len(items), limit))}
 	for _, it := range items[:min(len(items), limit)] {
 		page.Jobs = append(page.Jobs, job(it))
 	}

@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/jobsgo/jobs"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/google/go-cmp/cmp"
 )
 
 type testCursor struct {
@@ -28,14 +28,14 @@ func TestCursorRoundTrip(t *testing.T) {
 
 func TestDecodeCursorRefusesGarbage(t *testing.T) {
 	for _, s := range []string{"", "!!!", "bm90IGpzb24", EncodeCursor(map[string]string{"k": "not a number"})} {
-		if _, err := DecodeCursor[testCursor](s); !errors.Is(err, runtime.ErrInvalidCursor) {
+		if _, err := DecodeCursor[testCursor](s); !errors.Is(err, jobs.ErrInvalidCursor) {
 			t.Errorf("DecodeCursor(%q) = %v, want ErrInvalidCursor", s, err)
 		}
 	}
 }
 
 func TestPage(t *testing.T) {
-	job := func(i int) runtime.Job { return runtime.Job{ID: strconv.Itoa(i)} }
+	job := func(i int) jobs.Job { return jobs.Job{ID: strconv.Itoa(i)} }
 	cursor := func(i int) string { return "after-" + strconv.Itoa(i) }
 	tests := []struct {
 		name     string
@@ -67,26 +67,26 @@ func TestPage(t *testing.T) {
 }
 
 func TestOpen(t *testing.T) {
-	decode := func(s string, q runtime.JobQuery) (testCursor, error) {
+	decode := func(s string, q jobs.JobQuery) (testCursor, error) {
 		c, err := DecodeCursor[testCursor](s)
 		if err == nil && c.ID == "" {
-			err = runtime.ErrInvalidCursor
+			err = jobs.ErrInvalidCursor
 		}
 		return c, err
 	}
-	q, after, err := Open(runtime.JobQuery{Queue: "q", State: runtime.StatePending}, decode)
+	q, after, err := Open(jobs.JobQuery{Queue: "q", State: jobs.StatePending}, decode)
 	if err != nil || after != nil || q.Limit == 0 {
 		t.Fatalf("Open without a cursor = %+v, %v, %v; want a normalized query and no cursor", q, after, err)
 	}
 	want := testCursor{ID: "j", Key: 7}
-	_, after, err = Open(runtime.JobQuery{Queue: "q", State: runtime.StatePending, Cursor: EncodeCursor(want)}, decode)
+	_, after, err = Open(jobs.JobQuery{Queue: "q", State: jobs.StatePending, Cursor: EncodeCursor(want)}, decode)
 	if err != nil || after == nil || *after != want {
 		t.Fatalf("Open with a cursor = %v, %v; want %+v", after, err, want)
 	}
-	if _, _, err := Open(runtime.JobQuery{Queue: "q", State: runtime.StatePending, Cursor: EncodeCursor(testCursor{})}, decode); !errors.Is(err, runtime.ErrInvalidCursor) {
+	if _, _, err := Open(jobs.JobQuery{Queue: "q", State: jobs.StatePending, Cursor: EncodeCursor(testCursor{})}, decode); !errors.Is(err, jobs.ErrInvalidCursor) {
 		t.Fatalf("Open with a cursor decode refuses: %v, want ErrInvalidCursor", err)
 	}
-	if _, _, err := Open(runtime.JobQuery{Queue: "q", State: "nope"}, decode); err == nil {
+	if _, _, err := Open(jobs.JobQuery{Queue: "q", State: "nope"}, decode); err == nil {
 		t.Fatal("Open of an invalid query succeeded")
 	}
 }

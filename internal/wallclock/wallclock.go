@@ -24,3 +24,10 @@ func Now() time.Time {
 // SetOffset makes Now run d ahead of the host's clock (behind when d is
 // negative), as on a host whose clock is wrong by d. It is for tests.
 func SetOffset(d time.Duration) { offset.Store(int64(d)) }
+
+// Clock is the host's wall clock (with the offset) as a value with a Now
+// method, the default clock of backends that have none of their own.
+type Clock struct{}
+
+// Now returns Now().
+func (Clock) Now() time.Time { return Now() }

@@ -3,7 +3,7 @@ package backendtest
 import (
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 var ackDequeueTests = []test{
@@ -15,24 +15,24 @@ var ackDequeueTests = []test{
 
 // ackDequeuer returns the backend's AckDequeuer; the group is skipped for a
 // backend without the capability (the pool then stores outcomes with Ack).
-func (s *suite) ackDequeuer() runtime.AckDequeuer {
+func (s *suite) ackDequeuer() jobs.AckDequeuer {
 	s.t.Helper()
-	ad, ok := s.b.(runtime.AckDequeuer)
+	ad, ok := s.b.(jobs.AckDequeuer)
 	if !ok {
-		s.t.Skip("the backend does not implement runtime.AckDequeuer")
+		s.t.Skip("the backend does not implement jobs.AckDequeuer")
 	}
 	return ad
 }
 
 // ackDequeue stores outcome and expects the IDs of the jobs leased with it.
-func (s *suite) ackDequeue(outcome runtime.Job, want ...string) []runtime.Job {
+func (s *suite) ackDequeue(outcome jobs.Job, want ...string) []jobs.Job {
 	s.t.Helper()
-	jobs, err := s.ackDequeuer().AckDequeue(s.ctx, outcome, lease)
+	batch, err := s.ackDequeuer().AckDequeue(s.ctx, outcome, lease)
 	if err != nil {
 		s.t.Fatalf("AckDequeue(%s %s): %v", outcome.ID, outcome.State, err)
 	}
-	s.expectIDs("AckDequeue("+outcome.ID+")", jobs, want...)
-	return jobs
+	s.expectIDs("AckDequeue("+outcome.ID+")", batch, want...)
+	return batch
 }
 
 // testAckDequeueNext: each outcome stored takes the next job, by priority,
@@ -40,25 +40,25 @@ func (s *suite) ackDequeue(outcome runtime.Job, want ...string) []runtime.Job {
 func testAckDequeueNext(s *suite) {
 	s.ackDequeuer()
 	s.add("first")
-	first := s.dequeueOne(runtime.DefaultQueue, "first")
-	s.add("low", runtime.WithPriority(runtime.PriorityLow))
-	s.add("critical", runtime.WithPriority(runtime.PriorityCritical))
-	s.add("other-queue", runtime.WithQueue("other"))
+	first := s.dequeueOne(jobs.DefaultQueue, "first")
+	s.add("low", jobs.WithPriority(jobs.PriorityLow))
+	s.add("critical", jobs.WithPriority(jobs.PriorityCritical))
+	s.add("other-queue", jobs.WithQueue("other"))
 
 	s.clock.Advance(time.Second)
 	critical := s.ackDequeue(s.completed(first), "critical")[0]
-	s.expectState("first", runtime.StateCompleted, 1)
-	if critical.State != runtime.StateRunning || critical.Attempt != 1 ||
+	s.expectState("first", jobs.StateCompleted, 1)
+	if critical.State != jobs.StateRunning || critical.Attempt != 1 ||
 		!critical.StartedAt.Equal(s.clock.Now()) || !critical.LeaseUntil.Equal(s.clock.Now().Add(lease)) {
 		s.t.Fatalf("leased job: %s attempt %d started %v lease %v; want running attempt 1 started now with a lease of %s",
 			critical.State, critical.Attempt, critical.StartedAt, critical.LeaseUntil, lease)
 	}
-	s.expectState("critical", runtime.StateRunning, 1)
+	s.expectState("critical", jobs.StateRunning, 1)
 
 	low := s.ackDequeue(s.completed(critical), "low")[0]
 	s.ackDequeue(s.completed(low))
-	s.expectState("low", runtime.StateCompleted, 1)
-	s.expectState("other-queue", runtime.StatePending, 0)
+	s.expectState("low", jobs.StateCompleted, 1)
+	s.expectState("other-queue", jobs.StatePending, 0)
 	st, err := s.b.Stats(s.ctx)
 	if err != nil {
 		s.t.Fatal(err)
@@ -73,17 +73,17 @@ func testAckDequeueNext(s *suite) {
 func testAckDequeueLeaseLost(s *suite) {
 	ad := s.ackDequeuer()
 	s.add("fenced")
-	stale := s.dequeueOne(runtime.DefaultQueue, "fenced")
+	stale := s.dequeueOne(jobs.DefaultQueue, "fenced")
 	s.clock.Advance(lease + time.Second)
 	s.recover(1)
-	current := s.dequeueOne(runtime.DefaultQueue, "fenced")
+	current := s.dequeueOne(jobs.DefaultQueue, "fenced")
 	s.add("next")
 
-	jobs, err := ad.AckDequeue(s.ctx, s.completed(stale), lease)
-	s.expectErr("AckDequeue of a stale outcome", err, runtime.ErrLeaseLost)
-	s.expectIDs("jobs leased with a stale outcome", jobs, "next")
-	s.expectState("fenced", runtime.StateRunning, current.Attempt)
-	s.expectState("next", runtime.StateRunning, 1)
+	batch, err := ad.AckDequeue(s.ctx, s.completed(stale), lease)
+	s.expectErr("AckDequeue of a stale outcome", err, jobs.ErrLeaseLost)
+	s.expectIDs("jobs leased with a stale outcome", batch, "next")
+	s.expectState("fenced", jobs.StateRunning, current.Attempt)
+	s.expectState("next", jobs.StateRunning, 1)
 }
 
 // testAckDequeuePaused: on a paused queue the outcome is stored and no job
@@ -92,18 +92,18 @@ func testAckDequeuePaused(s *suite) {
 	s.ackDequeuer()
 	s.add("running")
 	s.add("waiting")
-	running := s.dequeueOne(runtime.DefaultQueue, "running")
-	if err := s.b.PauseQueue(s.ctx, runtime.DefaultQueue); err != nil {
+	running := s.dequeueOne(jobs.DefaultQueue, "running")
+	if err := s.b.PauseQueue(s.ctx, jobs.DefaultQueue); err != nil {
 		s.t.Fatalf("PauseQueue: %v", err)
 	}
 	s.ackDequeue(s.completed(running))
-	s.expectState("running", runtime.StateCompleted, 1)
-	s.expectState("waiting", runtime.StatePending, 0)
+	s.expectState("running", jobs.StateCompleted, 1)
+	s.expectState("waiting", jobs.StatePending, 0)
 
-	if err := s.b.ResumeQueue(s.ctx, runtime.DefaultQueue); err != nil {
+	if err := s.b.ResumeQueue(s.ctx, jobs.DefaultQueue); err != nil {
 		s.t.Fatalf("ResumeQueue: %v", err)
 	}
-	waiting := s.dequeueOne(runtime.DefaultQueue, "waiting")
+	waiting := s.dequeueOne(jobs.DefaultQueue, "waiting")
 	s.ackDequeue(s.completed(waiting)) // empty: returns at once
 }
 
@@ -111,8 +111,8 @@ func testAckDequeuePaused(s *suite) {
 func testAckDequeueDue(s *suite) {
 	s.ackDequeuer()
 	s.add("now")
-	s.add("later", runtime.RunAt(s.clock.Now().Add(time.Minute)))
-	now := s.dequeueOne(runtime.DefaultQueue, "now")
+	s.add("later", jobs.RunAt(s.clock.Now().Add(time.Minute)))
+	now := s.dequeueOne(jobs.DefaultQueue, "now")
 	s.clock.Advance(time.Minute)
 	s.ackDequeue(s.completed(now), "later")
 }

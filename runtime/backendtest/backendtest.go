@@ -1,8 +1,8 @@
-// Package backendtest is the conformance suite of runtime.Backend. Every
+// Package backendtest is the conformance suite of jobs.Backend. Every
 // storage adapter runs it from its own tests:
 //
 //	func TestConformance(t *testing.T) {
-//		backendtest.Run(t, func(t *testing.T, clock runtime.Clock) runtime.Backend {
+//		backendtest.Run(t, func(t *testing.T, clock jobs.Clock) jobs.Backend {
 //			return memory.New(memory.WithClock(clock))
 //		})
 //	}
@@ -17,8 +17,8 @@
 // scheduling, leases and fencing, the dead-letter queue, statistics,
 // concurrency, the Inspector (pages, pause, bulk repair), unique jobs,
 // cancelling running jobs, periodic tick claims, lease expiries charged
-// only to isolated jobs (runtime.Isolator) and, for backends that have it,
-// runtime.AckDequeuer.
+// only to isolated jobs (jobs.Isolator) and, for backends that have it,
+// jobs.AckDequeuer.
 package backendtest
 
 import (
@@ -32,13 +32,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // Start is the time every test's clock starts at.
 var Start = time.Date(2031, time.March, 4, 5, 6, 7, 0, time.UTC)
 
-// Clock is a goroutine-safe manual runtime.Clock: it stands still until
+// Clock is a goroutine-safe manual jobs.Clock: it stands still until
 // Advance or Set moves it.
 type Clock struct {
 	mu  sync.Mutex
@@ -79,7 +79,7 @@ type test struct {
 }
 
 // Run runs the whole suite, each test as a subtest on a backend of its own.
-func Run(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtime.Backend) {
+func Run(t *testing.T, newBackend func(t *testing.T, clock jobs.Clock) jobs.Backend) {
 	groups := []struct {
 		name  string
 		tests []test
@@ -120,14 +120,14 @@ const (
 // any unexpected error.
 type suite struct {
 	t          *testing.T
-	b          runtime.Backend
+	b          jobs.Backend
 	clock      *Clock
 	ctx        context.Context
-	newBackend func(t *testing.T, clock runtime.Clock) runtime.Backend
+	newBackend func(t *testing.T, clock jobs.Clock) jobs.Backend
 }
 
 // newSuite gives t a fresh clock and backend.
-func newSuite(t *testing.T, newBackend func(t *testing.T, clock runtime.Clock) runtime.Backend) *suite {
+func newSuite(t *testing.T, newBackend func(t *testing.T, clock jobs.Clock) jobs.Backend) *suite {
 	clock := NewClock(Start)
 	return &suite{t: t, b: newBackend(t, clock), clock: clock, ctx: t.Context(), newBackend: newBackend}
 }
@@ -140,10 +140,10 @@ func (s *suite) each(name string, fn func(s *suite)) {
 
 // newJob makes a valid job with the given ID, stamped with the clock, with
 // args {"id":"<id>"}.
-func (s *suite) newJob(id string, opts ...runtime.EnqueueOption) runtime.Job {
+func (s *suite) newJob(id string, opts ...jobs.EnqueueOption) jobs.Job {
 	s.t.Helper()
 	args := fmt.Appendf(nil, `{"id":%q}`, id)
-	j, err := runtime.NewJob("test.job", args, runtime.ResolveEnqueueOptions(append([]runtime.EnqueueOption{runtime.WithJobID(id)}, opts...)...), s.clock.Now())
+	j, err := jobs.NewJob("test.job", args, jobs.ResolveEnqueueOptions(append([]jobs.EnqueueOption{jobs.WithJobID(id)}, opts...)...), s.clock.Now())
 	if err != nil {
 		s.t.Fatalf("NewJob(%s): %v", id, err)
 	}
@@ -151,15 +151,15 @@ func (s *suite) newJob(id string, opts ...runtime.EnqueueOption) runtime.Job {
 }
 
 // enqueue stores jobs.
-func (s *suite) enqueue(jobs ...runtime.Job) {
+func (s *suite) enqueue(batch ...jobs.Job) {
 	s.t.Helper()
-	if err := s.b.Enqueue(s.ctx, jobs...); err != nil {
-		s.t.Fatalf("Enqueue(%v): %v", ids(jobs), err)
+	if err := s.b.Enqueue(s.ctx, batch...); err != nil {
+		s.t.Fatalf("Enqueue(%v): %v", ids(batch), err)
 	}
 }
 
 // add makes and enqueues one job.
-func (s *suite) add(id string, opts ...runtime.EnqueueOption) runtime.Job {
+func (s *suite) add(id string, opts ...jobs.EnqueueOption) jobs.Job {
 	s.t.Helper()
 	j := s.newJob(id, opts...)
 	s.enqueue(j)
@@ -167,22 +167,22 @@ func (s *suite) add(id string, opts ...runtime.EnqueueOption) runtime.Job {
 }
 
 // dequeue leases up to max jobs of queue, which must have at least one.
-func (s *suite) dequeue(queue string, max int) []runtime.Job {
+func (s *suite) dequeue(queue string, max int) []jobs.Job {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(s.ctx, waitTimeout)
 	defer cancel()
-	jobs, err := s.b.Dequeue(ctx, queue, max, lease)
+	batch, err := s.b.Dequeue(ctx, queue, max, lease)
 	if err != nil {
 		s.t.Fatalf("Dequeue(%s, %d): %v", queue, max, err)
 	}
-	if len(jobs) == 0 || len(jobs) > max {
-		s.t.Fatalf("Dequeue(%s, %d) returned %d jobs", queue, max, len(jobs))
+	if len(batch) == 0 || len(batch) > max {
+		s.t.Fatalf("Dequeue(%s, %d) returned %d jobs", queue, max, len(batch))
 	}
-	return jobs
+	return batch
 }
 
 // dequeueOne leases the next job of queue and checks its ID.
-func (s *suite) dequeueOne(queue, wantID string) runtime.Job {
+func (s *suite) dequeueOne(queue, wantID string) jobs.Job {
 	s.t.Helper()
 	j := s.dequeue(queue, 1)[0]
 	if j.ID != wantID {
@@ -197,9 +197,9 @@ func (s *suite) expectEmpty(queue string) {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(s.ctx, emptyWait)
 	defer cancel()
-	jobs, err := s.b.Dequeue(ctx, queue, 10, lease)
-	if len(jobs) > 0 {
-		s.t.Fatalf("Dequeue(%s) = %v, want nothing", queue, ids(jobs))
+	batch, err := s.b.Dequeue(ctx, queue, 10, lease)
+	if len(batch) > 0 {
+		s.t.Fatalf("Dequeue(%s) = %v, want nothing", queue, ids(batch))
 	}
 	if !errors.Is(err, context.DeadlineExceeded) {
 		s.t.Fatalf("Dequeue(%s) on an empty queue: err = %v, want context.DeadlineExceeded", queue, err)
@@ -207,7 +207,7 @@ func (s *suite) expectEmpty(queue string) {
 }
 
 // ack stores an outcome.
-func (s *suite) ack(j runtime.Job) {
+func (s *suite) ack(j jobs.Job) {
 	s.t.Helper()
 	if err := s.b.Ack(s.ctx, j); err != nil {
 		s.t.Fatalf("Ack(%s %s attempt %d): %v", j.ID, j.State, j.Attempt, err)
@@ -215,7 +215,7 @@ func (s *suite) ack(j runtime.Job) {
 }
 
 // complete completes a running job and acknowledges it.
-func (s *suite) complete(j runtime.Job) runtime.Job {
+func (s *suite) complete(j jobs.Job) jobs.Job {
 	s.t.Helper()
 	done := s.completed(j)
 	s.ack(done)
@@ -223,7 +223,7 @@ func (s *suite) complete(j runtime.Job) runtime.Job {
 }
 
 // completed is j completed now, not yet stored.
-func (s *suite) completed(j runtime.Job) runtime.Job {
+func (s *suite) completed(j jobs.Job) jobs.Job {
 	s.t.Helper()
 	done, err := j.Complete([]byte(`{"ok":true}`), s.clock.Now())
 	if err != nil {
@@ -233,9 +233,9 @@ func (s *suite) completed(j runtime.Job) runtime.Job {
 }
 
 // fail fails a running job for good and acknowledges it.
-func (s *suite) fail(j runtime.Job) runtime.Job {
+func (s *suite) fail(j jobs.Job) jobs.Job {
 	s.t.Helper()
-	failed, err := j.Fail(runtime.JobError{Message: "boom " + j.ID, Type: "*errors.errorString"}, s.clock.Now())
+	failed, err := j.Fail(jobs.JobError{Message: "boom " + j.ID, Type: "*errors.errorString"}, s.clock.Now())
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -244,10 +244,10 @@ func (s *suite) fail(j runtime.Job) runtime.Job {
 }
 
 // retry acknowledges a failed attempt of a running job, to run again after d.
-func (s *suite) retry(j runtime.Job, d time.Duration) runtime.Job {
+func (s *suite) retry(j jobs.Job, d time.Duration) jobs.Job {
 	s.t.Helper()
 	now := s.clock.Now()
-	r, err := j.PrepareRetry(runtime.JobError{Message: "try again", Type: "*errors.errorString"}, now.Add(d), now)
+	r, err := j.PrepareRetry(jobs.JobError{Message: "try again", Type: "*errors.errorString"}, now.Add(d), now)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -256,14 +256,14 @@ func (s *suite) retry(j runtime.Job, d time.Duration) runtime.Job {
 }
 
 // deadLetter enqueues a job with no retries, runs it and fails it.
-func (s *suite) deadLetter(id string, opts ...runtime.EnqueueOption) runtime.Job {
+func (s *suite) deadLetter(id string, opts ...jobs.EnqueueOption) jobs.Job {
 	s.t.Helper()
-	j := s.add(id, append(opts, runtime.WithMaxRetries(0))...)
+	j := s.add(id, append(opts, jobs.WithMaxRetries(0))...)
 	return s.fail(s.dequeueOne(j.Queue, id))
 }
 
 // find returns the stored job.
-func (s *suite) find(id string) runtime.Job {
+func (s *suite) find(id string) jobs.Job {
 	s.t.Helper()
 	j, err := s.b.Job(s.ctx, id)
 	if err != nil {
@@ -273,7 +273,7 @@ func (s *suite) find(id string) runtime.Job {
 }
 
 // expectState checks the stored job's state and attempt count.
-func (s *suite) expectState(id string, state runtime.State, attempt int) runtime.Job {
+func (s *suite) expectState(id string, state jobs.State, attempt int) jobs.Job {
 	s.t.Helper()
 	j := s.find(id)
 	if j.State != state || j.Attempt != attempt {
@@ -327,25 +327,25 @@ func (s *suite) expectErr(what string, err, target error) {
 }
 
 // ids lists the IDs of jobs in order.
-func ids(jobs []runtime.Job) []string {
-	out := make([]string, len(jobs))
-	for i, j := range jobs {
+func ids(batch []jobs.Job) []string {
+	out := make([]string, len(batch))
+	for i, j := range batch {
 		out[i] = j.ID
 	}
 	return out
 }
 
 // expectIDs checks the IDs of jobs, in order.
-func (s *suite) expectIDs(what string, jobs []runtime.Job, want ...string) {
+func (s *suite) expectIDs(what string, batch []jobs.Job, want ...string) {
 	s.t.Helper()
-	if got := ids(jobs); !slices.Equal(got, want) {
+	if got := ids(batch); !slices.Equal(got, want) {
 		s.t.Fatalf("%s = %v, want %v", what, got, want)
 	}
 }
 
 // expectJob checks that got equals want field by field. Times compare with
 // Equal, and empty and nil maps and byte slices are alike.
-func (s *suite) expectJob(what string, got, want runtime.Job) {
+func (s *suite) expectJob(what string, got, want jobs.Job) {
 	s.t.Helper()
 	if diff := diffJobs(got, want); len(diff) > 0 {
 		s.t.Fatalf("%s differs from what was expected:\n%s", what, diff)
@@ -353,7 +353,7 @@ func (s *suite) expectJob(what string, got, want runtime.Job) {
 }
 
 // diffJobs describes the fields in which a and b differ, or returns "".
-func diffJobs(a, b runtime.Job) string {
+func diffJobs(a, b jobs.Job) string {
 	va, vb := reflect.ValueOf(normalize(a)), reflect.ValueOf(normalize(b))
 	var out string
 	for i := range va.NumField() {
@@ -366,7 +366,7 @@ func diffJobs(a, b runtime.Job) string {
 }
 
 // normalize makes equal jobs deeply equal.
-func normalize(j runtime.Job) runtime.Job {
+func normalize(j jobs.Job) jobs.Job {
 	for _, t := range []*time.Time{&j.ExecuteAt, &j.CreatedAt, &j.StartedAt, &j.FinishedAt, &j.LeaseUntil} {
 		*t = t.UTC().Round(0)
 	}

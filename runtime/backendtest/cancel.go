@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 var cancelTests = []test{
@@ -52,7 +52,7 @@ func (s *suite) expectQuiet(what string, ch <-chan string) {
 }
 
 // cancel cancels a job and returns it.
-func (s *suite) cancel(id string) runtime.Job {
+func (s *suite) cancel(id string) jobs.Job {
 	s.t.Helper()
 	j, err := s.b.Cancel(s.ctx, id)
 	if err != nil {
@@ -63,15 +63,15 @@ func (s *suite) cancel(id string) runtime.Job {
 
 func testCancelRunning(s *suite) {
 	first, second := s.subscribe(s.ctx), s.subscribe(s.ctx)
-	s.add("victim", runtime.WithMaxRetries(3))
+	s.add("victim", jobs.WithMaxRetries(3))
 	s.add("bystander")
-	jobs := s.dequeue(runtime.DefaultQueue, 2)
-	s.expectIDs("dequeued", jobs, "victim", "bystander")
-	run, other := jobs[0], jobs[1]
+	batch := s.dequeue(jobs.DefaultQueue, 2)
+	s.expectIDs("dequeued", batch, "victim", "bystander")
+	run, other := batch[0], batch[1]
 
 	s.clock.Advance(time.Second)
 	got := s.cancel("victim")
-	if got.State != runtime.StateCancelled || got.Attempt != 1 || !got.FinishedAt.Equal(s.clock.Now()) || !got.LeaseUntil.IsZero() {
+	if got.State != jobs.StateCancelled || got.Attempt != 1 || !got.FinishedAt.Equal(s.clock.Now()) || !got.LeaseUntil.IsZero() {
 		s.t.Fatalf("cancelled running job: %s at attempt %d, finished at %s, lease until %s; want cancelled at attempt 1, finished now, no lease",
 			got.State, got.Attempt, got.FinishedAt, got.LeaseUntil)
 	}
@@ -81,28 +81,28 @@ func testCancelRunning(s *suite) {
 
 	// The worker that held it can no longer report on it.
 	now := s.clock.Now()
-	outcomes := map[string]func() (runtime.Job, error){
-		"complete": func() (runtime.Job, error) { return run.Complete(nil, now) },
-		"retry": func() (runtime.Job, error) {
-			return run.PrepareRetry(runtime.JobError{Message: "x"}, now, now)
+	outcomes := map[string]func() (jobs.Job, error){
+		"complete": func() (jobs.Job, error) { return run.Complete(nil, now) },
+		"retry": func() (jobs.Job, error) {
+			return run.PrepareRetry(jobs.JobError{Message: "x"}, now, now)
 		},
-		"fail":    func() (runtime.Job, error) { return run.Fail(runtime.JobError{Message: "x"}, now) },
-		"release": func() (runtime.Job, error) { return run.Release(now) },
-		"cancel":  func() (runtime.Job, error) { return run.Cancel(now) },
+		"fail":    func() (jobs.Job, error) { return run.Fail(jobs.JobError{Message: "x"}, now) },
+		"release": func() (jobs.Job, error) { return run.Release(now) },
+		"cancel":  func() (jobs.Job, error) { return run.Cancel(now) },
 	}
 	for name, outcome := range outcomes {
 		j, err := outcome()
 		if err != nil {
 			s.t.Fatal(err)
 		}
-		s.expectErr("Ack ("+name+") of a job cancelled while running", s.b.Ack(s.ctx, j), runtime.ErrLeaseLost)
+		s.expectErr("Ack ("+name+") of a job cancelled while running", s.b.Ack(s.ctx, j), jobs.ErrLeaseLost)
 	}
-	lost, err := s.b.ExtendLeases(s.ctx, []runtime.Job{run, other}, now.Add(lease))
+	lost, err := s.b.ExtendLeases(s.ctx, []jobs.Job{run, other}, now.Add(lease))
 	if err != nil || !slices.Equal(lost, []string{"victim"}) {
 		s.t.Fatalf("ExtendLeases = %v, %v; want [victim] lost", lost, err)
 	}
 	s.expectJob("cancelled job after the worker's reports", s.find("victim"), got)
-	if q := s.queueStats(s.stats(), runtime.DefaultQueue); q.Running != 1 || q.Pending != 0 {
+	if q := s.queueStats(s.stats(), jobs.DefaultQueue); q.Running != 1 || q.Pending != 0 {
 		s.t.Fatalf("queue figures after the cancel: %+v; want 1 running (the bystander), nothing pending", q)
 	}
 
@@ -110,45 +110,45 @@ func testCancelRunning(s *suite) {
 	s.clock.Advance(lease + time.Hour)
 	s.recover(1)
 	s.promote(0)
-	if again := s.dequeueOne(runtime.DefaultQueue, "bystander"); again.Attempt != 2 {
+	if again := s.dequeueOne(jobs.DefaultQueue, "bystander"); again.Attempt != 2 {
 		s.t.Fatalf("bystander runs again at attempt %d, want 2", again.Attempt)
 	}
-	s.expectEmpty(runtime.DefaultQueue)
+	s.expectEmpty(jobs.DefaultQueue)
 	s.expectJob("cancelled job at the end", s.find("victim"), got)
 }
 
 func testCancelNotifies(s *suite) {
 	early := s.subscribe(s.ctx)
 	s.add("retrying")
-	s.retry(s.dequeueOne(runtime.DefaultQueue, "retrying"), time.Minute)
+	s.retry(s.dequeueOne(jobs.DefaultQueue, "retrying"), time.Minute)
 	s.add("pending")
-	s.add("scheduled", runtime.RunIn(time.Minute))
+	s.add("scheduled", jobs.RunIn(time.Minute))
 	for _, id := range []string{"pending", "scheduled", "retrying"} {
 		s.cancel(id)
 	}
 	s.add("running-1")
-	s.dequeueOne(runtime.DefaultQueue, "running-1")
+	s.dequeueOne(jobs.DefaultQueue, "running-1")
 	s.cancel("running-1")
 	s.expectNotified("after cancelling waiting jobs and a running one", early, "running-1")
 	s.expectQuiet("after one running job was cancelled", early)
 
 	late := s.subscribe(s.ctx)
 	s.add("running-2")
-	s.dequeueOne(runtime.DefaultQueue, "running-2")
+	s.dequeueOne(jobs.DefaultQueue, "running-2")
 	s.cancel("running-2")
 	s.expectNotified("early subscriber", early, "running-2")
 	s.expectNotified("late subscriber, which missed running-1", late, "running-2")
 
 	_, err := s.b.Cancel(s.ctx, "running-2")
-	s.expectErr("second Cancel", err, runtime.ErrInvalidTransition)
+	s.expectErr("second Cancel", err, jobs.ErrInvalidTransition)
 	s.expectQuiet("after a refused cancel", early)
 
 	// The cancelled waiting jobs never run.
 	s.clock.Advance(time.Hour)
 	s.promote(0)
-	s.expectEmpty(runtime.DefaultQueue)
+	s.expectEmpty(jobs.DefaultQueue)
 	for _, id := range []string{"pending", "scheduled", "retrying"} {
-		if j := s.find(id); j.State != runtime.StateCancelled {
+		if j := s.find(id); j.State != jobs.StateCancelled {
 			s.t.Fatalf("job %s is %s, want cancelled", id, j.State)
 		}
 	}
@@ -168,32 +168,32 @@ func testCancelSubscriptionEnds(s *suite) {
 		}
 	}
 	s.add("running")
-	s.dequeueOne(runtime.DefaultQueue, "running")
+	s.dequeueOne(jobs.DefaultQueue, "running")
 	s.cancel("running")
 	s.expectNotified("subscriber whose context is live", kept, "running")
 }
 
 func testCancelRefusals(s *suite) {
 	s.add("done")
-	s.complete(s.dequeueOne(runtime.DefaultQueue, "done"))
+	s.complete(s.dequeueOne(jobs.DefaultQueue, "done"))
 	s.deadLetter("dead")
 	s.add("stopped")
-	s.dequeueOne(runtime.DefaultQueue, "stopped")
+	s.dequeueOne(jobs.DefaultQueue, "stopped")
 	s.cancel("stopped")
 	cases := []struct {
 		id  string
 		err error
 	}{
-		{"done", runtime.ErrInvalidTransition},
-		{"dead", runtime.ErrInvalidTransition},
-		{"stopped", runtime.ErrInvalidTransition},
-		{"nope", runtime.ErrJobNotFound},
+		{"done", jobs.ErrInvalidTransition},
+		{"dead", jobs.ErrInvalidTransition},
+		{"stopped", jobs.ErrInvalidTransition},
+		{"nope", jobs.ErrJobNotFound},
 	}
 	for _, c := range cases {
 		before, _ := s.b.Job(s.ctx, c.id)
 		_, err := s.b.Cancel(s.ctx, c.id)
 		s.expectErr("Cancel("+c.id+")", err, c.err)
-		if c.err == runtime.ErrInvalidTransition {
+		if c.err == jobs.ErrInvalidTransition {
 			s.expectJob("job "+c.id+" after a refused cancel", s.find(c.id), before)
 		}
 	}

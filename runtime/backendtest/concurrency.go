@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 var concurrencyTests = []test{
@@ -43,7 +43,7 @@ func testConcurrency(s *suite) {
 	for c := range consumers {
 		consumerWG.Go(func() {
 			for {
-				jobs, err := s.b.Dequeue(ctx, queue, 1+c%4, time.Hour)
+				list, err := s.b.Dequeue(ctx, queue, 1+c%4, time.Hour)
 				if err != nil {
 					if ctx.Err() == nil {
 						s.t.Errorf("consumer %d: Dequeue: %v", c, err)
@@ -51,11 +51,11 @@ func testConcurrency(s *suite) {
 					return
 				}
 				mu.Lock()
-				for _, j := range jobs {
+				for _, j := range list {
 					delivered[j.ID]++
 				}
 				mu.Unlock()
-				for _, j := range jobs {
+				for _, j := range list {
 					done, err := j.Complete(nil, s.clock.Now())
 					if err == nil {
 						err = s.b.Ack(ctx, done)
@@ -76,17 +76,17 @@ func testConcurrency(s *suite) {
 	for p := range producers {
 		producerWG.Go(func() {
 			for i := 0; i < jobsPerWorker; i += batchSize {
-				batch := make([]runtime.Job, 0, batchSize)
+				batch := make([]jobs.Job, 0, batchSize)
 				for k := i; k < i+batchSize; k++ {
-					opts := []runtime.EnqueueOption{
-						runtime.WithJobID(fmt.Sprintf("p%d-%03d", p, k)),
-						runtime.WithQueue(queue),
-						runtime.WithPriority(runtime.Priorities[k%len(runtime.Priorities)]),
+					opts := []jobs.EnqueueOption{
+						jobs.WithJobID(fmt.Sprintf("p%d-%03d", p, k)),
+						jobs.WithQueue(queue),
+						jobs.WithPriority(jobs.Priorities[k%len(jobs.Priorities)]),
 					}
 					if k%scheduledNth == 0 {
-						opts = append(opts, runtime.RunIn(time.Minute))
+						opts = append(opts, jobs.RunIn(time.Minute))
 					}
-					j, err := runtime.NewJob("test.job", nil, runtime.ResolveEnqueueOptions(opts...), s.clock.Now())
+					j, err := jobs.NewJob("test.job", nil, jobs.ResolveEnqueueOptions(opts...), s.clock.Now())
 					if err != nil {
 						s.t.Errorf("producer %d: %v", p, err)
 						return
@@ -146,7 +146,7 @@ func testConcurrency(s *suite) {
 	}
 	for p := range producers {
 		for k := range jobsPerWorker {
-			s.expectState(fmt.Sprintf("p%d-%03d", p, k), runtime.StateCompleted, 1)
+			s.expectState(fmt.Sprintf("p%d-%03d", p, k), jobs.StateCompleted, 1)
 		}
 	}
 	st := s.stats()

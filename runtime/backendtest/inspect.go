@@ -6,10 +6,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
-// inspectorTests cover runtime.Inspector.
+// inspectorTests cover jobs.Inspector.
 var inspectorTests = []test{
 	{"ListPendingInTakeOrder", testListPending},
 	{"ListPendingCursorIsNotAnOffset", testListPendingTaken},
@@ -25,7 +25,7 @@ var inspectorTests = []test{
 }
 
 // list reads one page.
-func (s *suite) list(q runtime.JobQuery) runtime.JobPage {
+func (s *suite) list(q jobs.JobQuery) jobs.JobPage {
 	s.t.Helper()
 	p, err := s.b.ListJobs(s.ctx, q)
 	if err != nil {
@@ -44,9 +44,9 @@ func (s *suite) list(q runtime.JobQuery) runtime.JobPage {
 
 // listAll pages through a queue's jobs in one state with pages of size
 // limit, checks the page sizes and returns the IDs of every page.
-func (s *suite) listAll(queue string, state runtime.State, limit int) [][]string {
+func (s *suite) listAll(queue string, state jobs.State, limit int) [][]string {
 	s.t.Helper()
-	q := runtime.JobQuery{Queue: queue, State: state, Limit: limit}
+	q := jobs.JobQuery{Queue: queue, State: state, Limit: limit}
 	var pages [][]string
 	for {
 		p := s.list(q)
@@ -65,7 +65,7 @@ func (s *suite) listAll(queue string, state runtime.State, limit int) [][]string
 }
 
 // expectPages pages through a queue's jobs and compares the pages' IDs.
-func (s *suite) expectPages(queue string, state runtime.State, limit int, want ...[]string) {
+func (s *suite) expectPages(queue string, state jobs.State, limit int, want ...[]string) {
 	s.t.Helper()
 	got := s.listAll(queue, state, limit)
 	if !slices.EqualFunc(got, want, slices.Equal) {
@@ -74,7 +74,7 @@ func (s *suite) expectPages(queue string, state runtime.State, limit int, want .
 }
 
 // addTyped enqueues a job of jobType.
-func (s *suite) addTyped(id, jobType string, opts ...runtime.EnqueueOption) runtime.Job {
+func (s *suite) addTyped(id, jobType string, opts ...jobs.EnqueueOption) jobs.Job {
 	s.t.Helper()
 	j := s.newJob(id, opts...)
 	j.Type = jobType
@@ -83,13 +83,13 @@ func (s *suite) addTyped(id, jobType string, opts ...runtime.EnqueueOption) runt
 }
 
 func testListPending(s *suite) {
-	s.add("n1", runtime.WithQueue("q"))
-	s.add("l1", runtime.WithQueue("q"), runtime.WithPriority(runtime.PriorityLow))
-	s.add("c1", runtime.WithQueue("q"), runtime.WithPriority(runtime.PriorityCritical))
-	s.add("n2", runtime.WithQueue("q"))
-	s.add("h1", runtime.WithQueue("q"), runtime.WithPriority(runtime.PriorityHigh))
-	s.add("other", runtime.WithQueue("other"))
-	s.add("later", runtime.WithQueue("q"), runtime.RunIn(time.Hour))
+	s.add("n1", jobs.WithQueue("q"))
+	s.add("l1", jobs.WithQueue("q"), jobs.WithPriority(jobs.PriorityLow))
+	s.add("c1", jobs.WithQueue("q"), jobs.WithPriority(jobs.PriorityCritical))
+	s.add("n2", jobs.WithQueue("q"))
+	s.add("h1", jobs.WithQueue("q"), jobs.WithPriority(jobs.PriorityHigh))
+	s.add("other", jobs.WithQueue("other"))
+	s.add("later", jobs.WithQueue("q"), jobs.RunIn(time.Hour))
 
 	cases := []struct {
 		limit int
@@ -102,7 +102,7 @@ func testListPending(s *suite) {
 		{50, [][]string{{"c1", "h1", "n1", "n2", "l1"}}},
 	}
 	for _, c := range cases {
-		s.expectPages("q", runtime.StatePending, c.limit, c.want...)
+		s.expectPages("q", jobs.StatePending, c.limit, c.want...)
 	}
 	// The order listed is the order workers take them.
 	for _, id := range []string{"c1", "h1", "n1", "n2", "l1"} {
@@ -112,16 +112,16 @@ func testListPending(s *suite) {
 
 func testListPendingTaken(s *suite) {
 	for i := range 6 {
-		s.add(fmt.Sprintf("p%d", i), runtime.WithQueue("q"))
+		s.add(fmt.Sprintf("p%d", i), jobs.WithQueue("q"))
 	}
-	first := s.list(runtime.JobQuery{Queue: "q", State: runtime.StatePending, Limit: 2})
+	first := s.list(jobs.JobQuery{Queue: "q", State: jobs.StatePending, Limit: 2})
 	s.expectIDs("first page", first.Jobs, "p0", "p1")
 	s.dequeueOne("q", "p0")
 	s.dequeueOne("q", "p1")
-	s.add("p6", runtime.WithQueue("q"))
-	second := s.list(runtime.JobQuery{Queue: "q", State: runtime.StatePending, Limit: 3, Cursor: first.NextCursor})
+	s.add("p6", jobs.WithQueue("q"))
+	second := s.list(jobs.JobQuery{Queue: "q", State: jobs.StatePending, Limit: 3, Cursor: first.NextCursor})
 	s.expectIDs("page after the listed jobs were taken", second.Jobs, "p2", "p3", "p4")
-	third := s.list(runtime.JobQuery{Queue: "q", State: runtime.StatePending, Limit: 3, Cursor: second.NextCursor})
+	third := s.list(jobs.JobQuery{Queue: "q", State: jobs.StatePending, Limit: 3, Cursor: second.NextCursor})
 	s.expectIDs("last page", third.Jobs, "p5", "p6")
 	if third.NextCursor != "" {
 		s.t.Fatalf("last page has next cursor %q", third.NextCursor)
@@ -133,117 +133,117 @@ func testListScheduled(s *suite) {
 		id string
 		in time.Duration
 	}{{"s30", 30 * time.Minute}, {"s10", 10 * time.Minute}, {"s20", 20 * time.Minute}, {"s10b", 10 * time.Minute}} {
-		s.add(c.id, runtime.WithQueue("q"), runtime.RunIn(c.in))
+		s.add(c.id, jobs.WithQueue("q"), jobs.RunIn(c.in))
 	}
-	s.add("elsewhere", runtime.WithQueue("other"), runtime.RunIn(time.Minute))
-	s.expectPages("q", runtime.StateScheduled, 3, []string{"s10", "s10b", "s20"}, []string{"s30"})
-	s.expectPages("q", runtime.StateScheduled, 1, []string{"s10"}, []string{"s10b"}, []string{"s20"}, []string{"s30"})
+	s.add("elsewhere", jobs.WithQueue("other"), jobs.RunIn(time.Minute))
+	s.expectPages("q", jobs.StateScheduled, 3, []string{"s10", "s10b", "s20"}, []string{"s30"})
+	s.expectPages("q", jobs.StateScheduled, 1, []string{"s10"}, []string{"s10b"}, []string{"s20"}, []string{"s30"})
 
-	s.add("r-late", runtime.WithQueue("q"))
-	s.add("r-soon", runtime.WithQueue("q"))
+	s.add("r-late", jobs.WithQueue("q"))
+	s.add("r-soon", jobs.WithQueue("q"))
 	late := s.dequeueOne("q", "r-late")
 	soon := s.dequeueOne("q", "r-soon")
 	s.retry(late, 5*time.Minute)
 	s.retry(soon, time.Minute)
-	s.expectPages("q", runtime.StateRetrying, 1, []string{"r-soon"}, []string{"r-late"})
-	s.expectPages("q", runtime.StateScheduled, 10, []string{"s10", "s10b", "s20", "s30"})
+	s.expectPages("q", jobs.StateRetrying, 1, []string{"r-soon"}, []string{"r-late"})
+	s.expectPages("q", jobs.StateScheduled, 10, []string{"s10", "s10b", "s20", "s30"})
 }
 
 func testListRunning(s *suite) {
 	for _, id := range []string{"a", "b", "c"} {
-		s.add(id, runtime.WithQueue("q"))
+		s.add(id, jobs.WithQueue("q"))
 	}
 	a := s.dequeueOne("q", "a")
 	s.clock.Advance(time.Second)
 	s.dequeueOne("q", "b")
 	s.clock.Advance(time.Second)
 	s.dequeueOne("q", "c")
-	s.expectPages("q", runtime.StateRunning, 2, []string{"a", "b"}, []string{"c"})
+	s.expectPages("q", jobs.StateRunning, 2, []string{"a", "b"}, []string{"c"})
 	// Renewing a's lease moves it behind the others.
-	lost, err := s.b.ExtendLeases(s.ctx, []runtime.Job{a}, s.clock.Now().Add(time.Hour))
+	lost, err := s.b.ExtendLeases(s.ctx, []jobs.Job{a}, s.clock.Now().Add(time.Hour))
 	if err != nil || len(lost) > 0 {
 		s.t.Fatalf("ExtendLeases = %v, %v", lost, err)
 	}
-	s.expectPages("q", runtime.StateRunning, 2, []string{"b", "c"}, []string{"a"})
+	s.expectPages("q", jobs.StateRunning, 2, []string{"b", "c"}, []string{"a"})
 }
 
 func testListFinished(s *suite) {
 	for _, id := range []string{"d1", "d2", "d3"} {
-		s.deadLetter(id, runtime.WithQueue("q"))
+		s.deadLetter(id, jobs.WithQueue("q"))
 		s.clock.Advance(time.Second)
 	}
-	s.deadLetter("d-other", runtime.WithQueue("other"))
+	s.deadLetter("d-other", jobs.WithQueue("other"))
 	for _, id := range []string{"ok1", "ok2", "ok3"} {
-		s.add(id, runtime.WithQueue("q"))
+		s.add(id, jobs.WithQueue("q"))
 		s.complete(s.dequeueOne("q", id))
 		s.clock.Advance(time.Second)
 	}
 	for _, id := range []string{"x1", "x2"} {
-		s.add(id, runtime.WithQueue("q"))
+		s.add(id, jobs.WithQueue("q"))
 		if _, err := s.b.Cancel(s.ctx, id); err != nil {
 			s.t.Fatalf("Cancel(%s): %v", id, err)
 		}
 		s.clock.Advance(time.Second)
 	}
-	s.expectPages("q", runtime.StateFailed, 2, []string{"d3", "d2"}, []string{"d1"})
-	s.expectPages("q", runtime.StateCompleted, 2, []string{"ok3", "ok2"}, []string{"ok1"})
-	s.expectPages("q", runtime.StateCancelled, 1, []string{"x2"}, []string{"x1"})
+	s.expectPages("q", jobs.StateFailed, 2, []string{"d3", "d2"}, []string{"d1"})
+	s.expectPages("q", jobs.StateCompleted, 2, []string{"ok3", "ok2"}, []string{"ok1"})
+	s.expectPages("q", jobs.StateCancelled, 1, []string{"x2"}, []string{"x1"})
 
 	// A page resumes correctly after the last job it listed is retried away.
-	first := s.list(runtime.JobQuery{Queue: "q", State: runtime.StateFailed, Limit: 1})
+	first := s.list(jobs.JobQuery{Queue: "q", State: jobs.StateFailed, Limit: 1})
 	s.expectIDs("first failed page", first.Jobs, "d3")
 	if _, err := s.b.RetryDeadLetter(s.ctx, "d3"); err != nil {
 		s.t.Fatal(err)
 	}
-	rest := s.list(runtime.JobQuery{Queue: "q", State: runtime.StateFailed, Limit: 5, Cursor: first.NextCursor})
+	rest := s.list(jobs.JobQuery{Queue: "q", State: jobs.StateFailed, Limit: 5, Cursor: first.NextCursor})
 	s.expectIDs("failed page after its predecessor left", rest.Jobs, "d2", "d1")
 }
 
 func testListDefaults(s *suite) {
 	for i := range 25 {
-		s.add(fmt.Sprintf("j%02d", i), runtime.WithQueue("q"))
+		s.add(fmt.Sprintf("j%02d", i), jobs.WithQueue("q"))
 	}
-	p := s.list(runtime.JobQuery{Queue: "q", State: runtime.StatePending})
+	p := s.list(jobs.JobQuery{Queue: "q", State: jobs.StatePending})
 	if len(p.Jobs) != 20 || p.NextCursor == "" {
 		s.t.Fatalf("default page: %d jobs, next cursor %q; want 20 and a cursor", len(p.Jobs), p.NextCursor)
 	}
-	p = s.list(runtime.JobQuery{Queue: "q", State: runtime.StatePending, Cursor: p.NextCursor})
+	p = s.list(jobs.JobQuery{Queue: "q", State: jobs.StatePending, Cursor: p.NextCursor})
 	s.expectIDs("second default page", p.Jobs, "j20", "j21", "j22", "j23", "j24")
-	for _, st := range runtime.States {
-		if p := s.list(runtime.JobQuery{Queue: "nowhere", State: st}); len(p.Jobs) != 0 || p.NextCursor != "" {
+	for _, st := range jobs.States {
+		if p := s.list(jobs.JobQuery{Queue: "nowhere", State: st}); len(p.Jobs) != 0 || p.NextCursor != "" {
 			s.t.Fatalf("%s jobs of an unknown queue: %v, cursor %q", st, ids(p.Jobs), p.NextCursor)
 		}
 	}
-	s.expectPages("q", runtime.StateScheduled, 10, []string{})
+	s.expectPages("q", jobs.StateScheduled, 10, []string{})
 }
 
 func testInvalidCursor(s *suite) {
 	for i := range 3 {
-		s.add(fmt.Sprintf("p%d", i), runtime.WithQueue("q"))
-		s.add(fmt.Sprintf("o%d", i), runtime.WithQueue("other"))
+		s.add(fmt.Sprintf("p%d", i), jobs.WithQueue("q"))
+		s.add(fmt.Sprintf("o%d", i), jobs.WithQueue("other"))
 	}
-	p := s.list(runtime.JobQuery{Queue: "q", State: runtime.StatePending, Limit: 1})
+	p := s.list(jobs.JobQuery{Queue: "q", State: jobs.StatePending, Limit: 1})
 	if p.NextCursor == "" {
 		s.t.Fatal("no next cursor")
 	}
 	cases := []struct {
 		name string
-		q    runtime.JobQuery
+		q    jobs.JobQuery
 	}{
-		{"garbage", runtime.JobQuery{Queue: "q", State: runtime.StatePending, Cursor: "not a cursor!"}},
-		{"truncated", runtime.JobQuery{Queue: "q", State: runtime.StatePending, Cursor: p.NextCursor[:len(p.NextCursor)/2]}},
-		{"other queue", runtime.JobQuery{Queue: "other", State: runtime.StatePending, Cursor: p.NextCursor}},
-		{"other state", runtime.JobQuery{Queue: "q", State: runtime.StateFailed, Cursor: p.NextCursor}},
+		{"garbage", jobs.JobQuery{Queue: "q", State: jobs.StatePending, Cursor: "not a cursor!"}},
+		{"truncated", jobs.JobQuery{Queue: "q", State: jobs.StatePending, Cursor: p.NextCursor[:len(p.NextCursor)/2]}},
+		{"other queue", jobs.JobQuery{Queue: "other", State: jobs.StatePending, Cursor: p.NextCursor}},
+		{"other state", jobs.JobQuery{Queue: "q", State: jobs.StateFailed, Cursor: p.NextCursor}},
 	}
 	for _, c := range cases {
 		_, err := s.b.ListJobs(s.ctx, c.q)
-		s.expectErr("ListJobs with a cursor that is "+c.name, err, runtime.ErrInvalidCursor)
+		s.expectErr("ListJobs with a cursor that is "+c.name, err, jobs.ErrInvalidCursor)
 	}
 }
 
 func testPause(s *suite) {
-	s.add("p1", runtime.WithQueue("q"))
-	s.add("o1", runtime.WithQueue("other"))
+	s.add("p1", jobs.WithQueue("q"))
+	s.add("o1", jobs.WithQueue("other"))
 	if err := s.b.PauseQueue(s.ctx, "q"); err != nil {
 		s.t.Fatalf("PauseQueue: %v", err)
 	}
@@ -251,9 +251,9 @@ func testPause(s *suite) {
 		s.t.Fatalf("second PauseQueue: %v", err)
 	}
 	s.expectEmpty("q")
-	s.add("p2", runtime.WithQueue("q"))
+	s.add("p2", jobs.WithQueue("q"))
 	s.expectSize("q", 2)
-	s.add("s1", runtime.WithQueue("q"), runtime.RunIn(time.Minute))
+	s.add("s1", jobs.WithQueue("q"), jobs.RunIn(time.Minute))
 	s.clock.Advance(2 * time.Minute)
 	s.promote(1)
 	s.expectEmpty("q")
@@ -276,7 +276,7 @@ func testPause(s *suite) {
 	if err := s.b.PauseQueue(s.ctx, "fresh"); err != nil {
 		s.t.Fatalf("PauseQueue of a queue with no jobs: %v", err)
 	}
-	s.add("f1", runtime.WithQueue("fresh"))
+	s.add("f1", jobs.WithQueue("fresh"))
 	s.expectEmpty("fresh")
 	if err := s.b.PauseQueue(s.ctx, "bad{name}"); err == nil {
 		s.t.Fatal("PauseQueue accepted an invalid queue name")
@@ -287,7 +287,7 @@ func testResumeWakes(s *suite) {
 	if err := s.b.PauseQueue(s.ctx, "q"); err != nil {
 		s.t.Fatal(err)
 	}
-	s.add("p1", runtime.WithQueue("q"))
+	s.add("p1", jobs.WithQueue("q"))
 	ctx, cancel := context.WithTimeout(s.ctx, waitTimeout)
 	defer cancel()
 	done := s.dequeueAsync(ctx, "q")
@@ -317,7 +317,7 @@ func (s *suite) deadLetterFixtures() {
 		{"a-mail-2", "a", "mail"},
 		{"b-sms-1", "b", "sms"},
 	} {
-		s.addTyped(f.id, f.jobType, runtime.WithQueue(f.queue), runtime.WithMaxRetries(0))
+		s.addTyped(f.id, f.jobType, jobs.WithQueue(f.queue), jobs.WithMaxRetries(0))
 		s.fail(s.dequeueOne(f.queue, f.id))
 		s.clock.Advance(time.Second)
 	}
@@ -327,19 +327,19 @@ func (s *suite) deadLetterFixtures() {
 // (oldest first) each must select.
 var dlqCases = []struct {
 	name string
-	q    runtime.DeadLetterQuery
+	q    jobs.DeadLetterQuery
 	want []string
 }{
-	{"all", runtime.DeadLetterQuery{}, []string{"a-mail-1", "b-mail-1", "a-sms-1", "a-mail-2", "b-sms-1"}},
-	{"queue", runtime.DeadLetterQuery{Queue: "a"}, []string{"a-mail-1", "a-sms-1", "a-mail-2"}},
-	{"type", runtime.DeadLetterQuery{Type: "sms"}, []string{"a-sms-1", "b-sms-1"}},
-	{"queue and type", runtime.DeadLetterQuery{Queue: "a", Type: "mail", Limit: 1}, []string{"a-mail-1", "a-mail-2"}},
-	{"no match", runtime.DeadLetterQuery{Queue: "c"}, nil},
+	{"all", jobs.DeadLetterQuery{}, []string{"a-mail-1", "b-mail-1", "a-sms-1", "a-mail-2", "b-sms-1"}},
+	{"queue", jobs.DeadLetterQuery{Queue: "a"}, []string{"a-mail-1", "a-sms-1", "a-mail-2"}},
+	{"type", jobs.DeadLetterQuery{Type: "sms"}, []string{"a-sms-1", "b-sms-1"}},
+	{"queue and type", jobs.DeadLetterQuery{Queue: "a", Type: "mail", Limit: 1}, []string{"a-mail-1", "a-mail-2"}},
+	{"no match", jobs.DeadLetterQuery{Queue: "c"}, nil},
 }
 
 // remainingDead lists the IDs left in the dead-letter queue, oldest first.
 func (s *suite) remainingDead() []string {
-	left := ids(s.deadLetters(runtime.DeadLetterQuery{Limit: 100}))
+	left := ids(s.deadLetters(jobs.DeadLetterQuery{Limit: 100}))
 	slices.Reverse(left)
 	return left
 }
@@ -354,7 +354,7 @@ func testRetryDeadLetters(s *suite) {
 				s.t.Fatalf("RetryDeadLetters(%+v) = %d, %v; want %d", c.q, n, err, len(c.want))
 			}
 			for _, id := range c.want {
-				s.expectState(id, runtime.StatePending, 0)
+				s.expectState(id, jobs.StatePending, 0)
 			}
 			left := slices.DeleteFunc(all, func(id string) bool { return slices.Contains(c.want, id) })
 			if got := s.remainingDead(); !slices.Equal(got, left) {
@@ -368,7 +368,7 @@ func testRetryDeadLetters(s *suite) {
 					}
 				}
 				// Retried jobs keep the order in which they failed.
-				s.expectPages(queue, runtime.StatePending, 10, want)
+				s.expectPages(queue, jobs.StatePending, 10, want)
 			}
 		})
 	}
@@ -385,7 +385,7 @@ func testPurgeDeadLetters(s *suite) {
 			}
 			for _, id := range c.want {
 				_, err := s.b.Job(s.ctx, id)
-				s.expectErr("Job("+id+") after purge", err, runtime.ErrJobNotFound)
+				s.expectErr("Job("+id+") after purge", err, jobs.ErrJobNotFound)
 			}
 			left := slices.DeleteFunc(all, func(id string) bool { return slices.Contains(c.want, id) })
 			if got := s.remainingDead(); !slices.Equal(got, left) {

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 var isolateTests = []test{
@@ -16,7 +16,7 @@ var isolateTests = []test{
 }
 
 // isolate marks the running job j as running alone.
-func (s *suite) isolate(j runtime.Job) {
+func (s *suite) isolate(j jobs.Job) {
 	s.t.Helper()
 	if err := s.b.Isolate(s.ctx, j); err != nil {
 		s.t.Fatalf("Isolate(%s attempt %d): %v", j.ID, j.Attempt, err)
@@ -27,33 +27,33 @@ func (s *suite) isolate(j runtime.Job) {
 // one that ran alone loses its attempt (with no retries left it is dead),
 // the others get theirs back, whatever retries they have left.
 func testChargesOnlyIsolated(s *suite) {
-	s.add("crasher", runtime.WithMaxRetries(0))
-	s.add("bystander-1", runtime.WithMaxRetries(0))
-	s.add("bystander-2", runtime.WithMaxRetries(1))
-	jobs := s.dequeue(runtime.DefaultQueue, 3)
-	s.expectIDs("dequeued", jobs, "crasher", "bystander-1", "bystander-2")
-	s.isolate(jobs[0])
-	if got := s.find("crasher"); !got.Alone || got.State != runtime.StateRunning {
+	s.add("crasher", jobs.WithMaxRetries(0))
+	s.add("bystander-1", jobs.WithMaxRetries(0))
+	s.add("bystander-2", jobs.WithMaxRetries(1))
+	batch := s.dequeue(jobs.DefaultQueue, 3)
+	s.expectIDs("dequeued", batch, "crasher", "bystander-1", "bystander-2")
+	s.isolate(batch[0])
+	if got := s.find("crasher"); !got.Alone || got.State != jobs.StateRunning {
 		s.t.Fatalf("isolated job: %s, alone %v; want running alone", got.State, got.Alone)
 	}
 
 	s.clock.Advance(lease + time.Second)
 	s.recover(3)
-	crasher := s.expectState("crasher", runtime.StateFailed, 1)
-	if crasher.Error == nil || crasher.Error.Type != runtime.ErrorTypeLeaseExpired || crasher.Refunded != 0 || crasher.Alone {
+	crasher := s.expectState("crasher", jobs.StateFailed, 1)
+	if crasher.Error == nil || crasher.Error.Type != jobs.ErrorTypeLeaseExpired || crasher.Refunded != 0 || crasher.Alone {
 		s.t.Fatalf("crasher: error %+v, refunded %d, alone %v; want lease_expired, 0, false", crasher.Error, crasher.Refunded, crasher.Alone)
 	}
 	for _, id := range []string{"bystander-1", "bystander-2"} {
-		j := s.expectState(id, runtime.StatePending, 1)
-		if j.Refunded != 1 || j.Charged() != 0 || j.RetriesLeft() != j.MaxRetries+1 || j.Error == nil || j.Error.Type != runtime.ErrorTypeLeaseExpired {
+		j := s.expectState(id, jobs.StatePending, 1)
+		if j.Refunded != 1 || j.Charged() != 0 || j.RetriesLeft() != j.MaxRetries+1 || j.Error == nil || j.Error.Type != jobs.ErrorTypeLeaseExpired {
 			s.t.Fatalf("%s: refunded %d, charged %d, %d retries left, error %+v; want 1, 0, %d, lease_expired",
 				id, j.Refunded, j.Charged(), j.RetriesLeft(), j.Error, j.MaxRetries+1)
 		}
 	}
-	if dead := s.deadLetters(runtime.DeadLetterQuery{}); len(dead) != 1 || dead[0].ID != "crasher" {
+	if dead := s.deadLetters(jobs.DeadLetterQuery{}); len(dead) != 1 || dead[0].ID != "crasher" {
 		s.t.Fatalf("dead letters %v, want [crasher]", ids(dead))
 	}
-	st := s.queueStats(s.stats(), runtime.DefaultQueue)
+	st := s.queueStats(s.stats(), jobs.DefaultQueue)
 	if st.Failed != 3 || st.Pending != 2 || st.DeadLetters != 1 {
 		s.t.Fatalf("queue figures %+v; want 3 failed attempts (every expiry), 2 pending, 1 dead letter", st)
 	}
@@ -64,13 +64,13 @@ func testChargesOnlyIsolated(s *suite) {
 // next expiry counts; it reaches the dead-letter queue after MaxRetries+1
 // counted attempts.
 func testRefundedJobIsSuspect(s *suite) {
-	s.add("suspect", runtime.WithMaxRetries(1))
-	s.dequeueOne(runtime.DefaultQueue, "suspect")
+	s.add("suspect", jobs.WithMaxRetries(1))
+	s.dequeueOne(jobs.DefaultQueue, "suspect")
 	s.clock.Advance(lease + time.Second)
 	s.recover(1)
 
 	for attempt := 2; attempt <= 3; attempt++ {
-		run := s.dequeueOne(runtime.DefaultQueue, "suspect")
+		run := s.dequeueOne(jobs.DefaultQueue, "suspect")
 		if run.Attempt != attempt || run.Refunded != 1 || !run.Suspect() || run.Alone {
 			s.t.Fatalf("attempt %d dequeued as attempt %d, refunded %d, suspect %v, alone %v; want %d, 1, true, false",
 				attempt, run.Attempt, run.Refunded, run.Suspect(), run.Alone, attempt)
@@ -79,7 +79,7 @@ func testRefundedJobIsSuspect(s *suite) {
 		s.clock.Advance(lease + time.Second)
 		s.recover(1)
 	}
-	j := s.expectState("suspect", runtime.StateFailed, 3)
+	j := s.expectState("suspect", jobs.StateFailed, 3)
 	if j.Charged() != j.MaxRetries+1 || j.Refunded != 1 {
 		s.t.Fatalf("dead suspect: charged %d, refunded %d; want %d, 1", j.Charged(), j.Refunded, j.MaxRetries+1)
 	}
@@ -95,24 +95,24 @@ func testRefundedJobIsSuspect(s *suite) {
 // testIsolateFencing: only the attempt a worker runs can be isolated.
 func testIsolateFencing(s *suite) {
 	pending := s.add("fenced")
-	s.expectErr("Isolate of a pending job", s.b.Isolate(s.ctx, pending), runtime.ErrLeaseLost)
-	s.expectErr("Isolate of an unknown job", s.b.Isolate(s.ctx, s.newJob("unknown")), runtime.ErrLeaseLost)
+	s.expectErr("Isolate of a pending job", s.b.Isolate(s.ctx, pending), jobs.ErrLeaseLost)
+	s.expectErr("Isolate of an unknown job", s.b.Isolate(s.ctx, s.newJob("unknown")), jobs.ErrLeaseLost)
 
-	stale := s.dequeueOne(runtime.DefaultQueue, "fenced")
+	stale := s.dequeueOne(jobs.DefaultQueue, "fenced")
 	s.clock.Advance(lease + time.Second)
 	s.recover(1)
-	s.expectErr("Isolate after the lease was recovered", s.b.Isolate(s.ctx, stale), runtime.ErrLeaseLost)
-	current := s.dequeueOne(runtime.DefaultQueue, "fenced")
-	s.expectErr("Isolate of the stale attempt", s.b.Isolate(s.ctx, stale), runtime.ErrLeaseLost)
+	s.expectErr("Isolate after the lease was recovered", s.b.Isolate(s.ctx, stale), jobs.ErrLeaseLost)
+	current := s.dequeueOne(jobs.DefaultQueue, "fenced")
+	s.expectErr("Isolate of the stale attempt", s.b.Isolate(s.ctx, stale), jobs.ErrLeaseLost)
 	if s.find("fenced").Alone {
 		s.t.Fatal("a refused Isolate marked the job")
 	}
 	s.isolate(current)
 	done := s.complete(current)
-	if got := s.find("fenced"); got.Alone || got.State != runtime.StateCompleted {
+	if got := s.find("fenced"); got.Alone || got.State != jobs.StateCompleted {
 		s.t.Fatalf("completed job: %s, alone %v; want completed, not alone", got.State, got.Alone)
 	}
-	s.expectErr("Isolate of a finished job", s.b.Isolate(s.ctx, done), runtime.ErrLeaseLost)
+	s.expectErr("Isolate of a finished job", s.b.Isolate(s.ctx, done), jobs.ErrLeaseLost)
 }
 
 // testRefundKeepsStaleWorkersOut: a refund keeps the attempt number, so a
@@ -120,20 +120,20 @@ func testIsolateFencing(s *suite) {
 // attempt that runs the job now.
 func testRefundKeepsStaleWorkersOut(s *suite) {
 	s.add("hung")
-	stale := s.dequeueOne(runtime.DefaultQueue, "hung")
+	stale := s.dequeueOne(jobs.DefaultQueue, "hung")
 	s.clock.Advance(lease + time.Second)
 	s.recover(1)
-	current := s.dequeueOne(runtime.DefaultQueue, "hung")
+	current := s.dequeueOne(jobs.DefaultQueue, "hung")
 	if current.Attempt == stale.Attempt {
 		s.t.Fatalf("the refunded job runs again at attempt %d, the number of the lost lease", current.Attempt)
 	}
-	lost, err := s.b.ExtendLeases(s.ctx, []runtime.Job{stale}, s.clock.Now().Add(lease))
+	lost, err := s.b.ExtendLeases(s.ctx, []jobs.Job{stale}, s.clock.Now().Add(lease))
 	if err != nil || !slices.Equal(lost, []string{"hung"}) {
 		s.t.Fatalf("ExtendLeases(stale) = %v, %v; want [hung] lost", lost, err)
 	}
-	s.expectErr("Isolate of the stale attempt", s.b.Isolate(s.ctx, stale), runtime.ErrLeaseLost)
-	s.expectErr("Ack of the stale attempt", s.b.Ack(s.ctx, mustComplete(s, stale)), runtime.ErrLeaseLost)
-	s.expectState("hung", runtime.StateRunning, current.Attempt)
+	s.expectErr("Isolate of the stale attempt", s.b.Isolate(s.ctx, stale), jobs.ErrLeaseLost)
+	s.expectErr("Ack of the stale attempt", s.b.Ack(s.ctx, mustComplete(s, stale)), jobs.ErrLeaseLost)
+	s.expectState("hung", jobs.StateRunning, current.Attempt)
 	s.complete(current)
 }
 
@@ -141,20 +141,20 @@ func testRefundKeepsStaleWorkersOut(s *suite) {
 // the attempt number, is not marked as running alone.
 func testReleaseClearsTheMark(s *suite) {
 	s.add("released")
-	run := s.dequeueOne(runtime.DefaultQueue, "released")
+	run := s.dequeueOne(jobs.DefaultQueue, "released")
 	s.isolate(run)
 	back, err := run.Release(s.clock.Now())
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	s.ack(back)
-	again := s.dequeueOne(runtime.DefaultQueue, "released")
+	again := s.dequeueOne(jobs.DefaultQueue, "released")
 	if again.Attempt != run.Attempt || again.Alone || s.find("released").Alone {
 		s.t.Fatalf("after a release: attempt %d, alone %v; want %d, not alone", again.Attempt, again.Alone, run.Attempt)
 	}
 	s.clock.Advance(lease + time.Second)
 	s.recover(1)
-	if j := s.expectState("released", runtime.StatePending, again.Attempt); j.Refunded != 1 {
+	if j := s.expectState("released", jobs.StatePending, again.Attempt); j.Refunded != 1 {
 		s.t.Fatalf("expiry of the unmarked attempt: refunded %d, want 1", j.Refunded)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 var leaseTests = []test{
@@ -16,16 +16,16 @@ var leaseTests = []test{
 }
 
 func testAckFencing(s *suite) {
-	pending := s.add("fenced", runtime.WithMaxRetries(3))
+	pending := s.add("fenced", jobs.WithMaxRetries(3))
 	if err := s.b.Ack(s.ctx, pending); err == nil {
 		s.t.Fatal("Ack of a job that was never dequeued succeeded")
 	}
-	s.expectErr("Ack of an unknown job", s.b.Ack(s.ctx, s.newJob("unknown")), runtime.ErrLeaseLost)
+	s.expectErr("Ack of an unknown job", s.b.Ack(s.ctx, s.newJob("unknown")), jobs.ErrLeaseLost)
 
-	stale := s.dequeueOne(runtime.DefaultQueue, "fenced")
+	stale := s.dequeueOne(jobs.DefaultQueue, "fenced")
 	s.clock.Advance(lease + time.Second)
 	s.recover(1)
-	current := s.dequeueOne(runtime.DefaultQueue, "fenced")
+	current := s.dequeueOne(jobs.DefaultQueue, "fenced")
 	if current.Attempt != 2 {
 		s.t.Fatalf("attempt after lease expiry = %d, want 2", current.Attempt)
 	}
@@ -35,11 +35,11 @@ func testAckFencing(s *suite) {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	staleRetry, err := stale.PrepareRetry(runtime.JobError{Message: "x"}, now.Add(time.Minute), now)
+	staleRetry, err := stale.PrepareRetry(jobs.JobError{Message: "x"}, now.Add(time.Minute), now)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	staleFail, err := stale.Fail(runtime.JobError{Message: "x"}, now)
+	staleFail, err := stale.Fail(jobs.JobError{Message: "x"}, now)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -47,18 +47,18 @@ func testAckFencing(s *suite) {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	for _, j := range []runtime.Job{staleDone, staleRetry, staleFail, staleRelease} {
-		s.expectErr("Ack of a stale "+string(j.State)+" outcome", s.b.Ack(s.ctx, j), runtime.ErrLeaseLost)
+	for _, j := range []jobs.Job{staleDone, staleRetry, staleFail, staleRelease} {
+		s.expectErr("Ack of a stale "+string(j.State)+" outcome", s.b.Ack(s.ctx, j), jobs.ErrLeaseLost)
 	}
-	s.expectState("fenced", runtime.StateRunning, 2)
+	s.expectState("fenced", jobs.StateRunning, 2)
 
 	s.complete(current)
-	s.expectState("fenced", runtime.StateCompleted, 2)
+	s.expectState("fenced", jobs.StateCompleted, 2)
 	done, err := current.Complete(nil, now)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	s.expectErr("second Ack of one attempt", s.b.Ack(s.ctx, done), runtime.ErrLeaseLost)
+	s.expectErr("second Ack of one attempt", s.b.Ack(s.ctx, done), jobs.ErrLeaseLost)
 }
 
 func testLeaseExpiry(s *suite) {
@@ -67,21 +67,21 @@ func testLeaseExpiry(s *suite) {
 		maxRetries int
 		attempts   int  // attempts started before the lease expires
 		alone      bool // each attempt runs alone (Isolate): its expiry counts
-		state      runtime.State
+		state      jobs.State
 		dead       int
 	}{
-		{"retries left", 2, 1, true, runtime.StatePending, 0},
-		{"last retry", 2, 3, true, runtime.StateFailed, 1},
-		{"no retries", 0, 1, true, runtime.StateFailed, 1},
-		{"no retries, beside others", 0, 1, false, runtime.StatePending, 0},
-		{"last retry, beside others", 2, 3, false, runtime.StatePending, 0},
+		{"retries left", 2, 1, true, jobs.StatePending, 0},
+		{"last retry", 2, 3, true, jobs.StateFailed, 1},
+		{"no retries", 0, 1, true, jobs.StateFailed, 1},
+		{"no retries, beside others", 0, 1, false, jobs.StatePending, 0},
+		{"last retry, beside others", 2, 3, false, jobs.StatePending, 0},
 	}
 	for _, c := range cases {
 		s.each(c.name, func(s *suite) {
-			s.add("lost", runtime.WithMaxRetries(c.maxRetries))
-			var run runtime.Job
+			s.add("lost", jobs.WithMaxRetries(c.maxRetries))
+			var run jobs.Job
 			for range c.attempts {
-				run = s.dequeueOne(runtime.DefaultQueue, "lost")
+				run = s.dequeueOne(jobs.DefaultQueue, "lost")
 				if c.alone {
 					s.isolate(run)
 				}
@@ -92,36 +92,36 @@ func testLeaseExpiry(s *suite) {
 			}
 			s.clock.Advance(lease - time.Second)
 			s.recover(0)
-			s.expectState("lost", runtime.StateRunning, c.attempts)
+			s.expectState("lost", jobs.StateRunning, c.attempts)
 			s.clock.Advance(2 * time.Second)
 			s.recover(1)
 			s.recover(0)
 			got := s.expectState("lost", c.state, c.attempts)
-			if got.Error == nil || got.Error.Type != runtime.ErrorTypeLeaseExpired {
-				s.t.Fatalf("error of the recovered job = %+v, want type %s", got.Error, runtime.ErrorTypeLeaseExpired)
+			if got.Error == nil || got.Error.Type != jobs.ErrorTypeLeaseExpired {
+				s.t.Fatalf("error of the recovered job = %+v, want type %s", got.Error, jobs.ErrorTypeLeaseExpired)
 			}
-			dead, err := s.b.DeadLetters(s.ctx, runtime.DeadLetterQuery{})
+			dead, err := s.b.DeadLetters(s.ctx, jobs.DeadLetterQuery{})
 			if err != nil {
 				s.t.Fatal(err)
 			}
 			if len(dead) != c.dead {
 				s.t.Fatalf("%d dead letters, want %d", len(dead), c.dead)
 			}
-			s.expectErr("Ack after the lease expired", s.b.Ack(s.ctx, mustComplete(s, run)), runtime.ErrLeaseLost)
-			if c.state == runtime.StatePending {
-				again := s.dequeueOne(runtime.DefaultQueue, "lost")
+			s.expectErr("Ack after the lease expired", s.b.Ack(s.ctx, mustComplete(s, run)), jobs.ErrLeaseLost)
+			if c.state == jobs.StatePending {
+				again := s.dequeueOne(jobs.DefaultQueue, "lost")
 				if again.Attempt != c.attempts+1 {
 					s.t.Fatalf("attempt after recovery = %d, want %d", again.Attempt, c.attempts+1)
 				}
 			} else {
-				s.expectEmpty(runtime.DefaultQueue)
+				s.expectEmpty(jobs.DefaultQueue)
 			}
 		})
 	}
 }
 
 // mustComplete returns j completed now.
-func mustComplete(s *suite, j runtime.Job) runtime.Job {
+func mustComplete(s *suite, j jobs.Job) jobs.Job {
 	s.t.Helper()
 	done, err := j.Complete(nil, s.clock.Now())
 	if err != nil {
@@ -133,13 +133,13 @@ func mustComplete(s *suite, j runtime.Job) runtime.Job {
 func testExtendLeases(s *suite) {
 	s.add("kept")
 	s.add("dropped")
-	jobs := s.dequeue(runtime.DefaultQueue, 2)
-	s.expectIDs("dequeued", jobs, "kept", "dropped")
-	kept, dropped := jobs[0], jobs[1]
+	batch := s.dequeue(jobs.DefaultQueue, 2)
+	s.expectIDs("dequeued", batch, "kept", "dropped")
+	kept, dropped := batch[0], batch[1]
 
 	s.clock.Advance(20 * time.Second)
 	until := s.clock.Now().Add(lease)
-	lost, err := s.b.ExtendLeases(s.ctx, []runtime.Job{kept}, until)
+	lost, err := s.b.ExtendLeases(s.ctx, []jobs.Job{kept}, until)
 	if err != nil || len(lost) != 0 {
 		s.t.Fatalf("ExtendLeases(kept) = %v, %v; want nothing lost", lost, err)
 	}
@@ -149,11 +149,11 @@ func testExtendLeases(s *suite) {
 
 	s.clock.Advance(20 * time.Second) // past the first lease, inside the extended one
 	s.recover(1)
-	s.expectState("kept", runtime.StateRunning, 1)
-	s.expectState("dropped", runtime.StatePending, 1)
+	s.expectState("kept", jobs.StateRunning, 1)
+	s.expectState("dropped", jobs.StatePending, 1)
 
-	s.complete(s.dequeueOne(runtime.DefaultQueue, "dropped"))
-	lost, err = s.b.ExtendLeases(s.ctx, []runtime.Job{kept, dropped, s.newJob("unknown")}, s.clock.Now().Add(lease))
+	s.complete(s.dequeueOne(jobs.DefaultQueue, "dropped"))
+	lost, err = s.b.ExtendLeases(s.ctx, []jobs.Job{kept, dropped, s.newJob("unknown")}, s.clock.Now().Add(lease))
 	if err != nil {
 		s.t.Fatalf("ExtendLeases: %v", err)
 	}
@@ -165,19 +165,19 @@ func testExtendLeases(s *suite) {
 }
 
 func testRelease(s *suite) {
-	s.add("released", runtime.WithMaxRetries(0))
-	run := s.dequeueOne(runtime.DefaultQueue, "released")
+	s.add("released", jobs.WithMaxRetries(0))
+	run := s.dequeueOne(jobs.DefaultQueue, "released")
 	s.clock.Advance(time.Second)
 	back, err := run.Release(s.clock.Now())
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	s.ack(back)
-	s.expectState("released", runtime.StatePending, 0)
-	s.expectSize(runtime.DefaultQueue, 1)
-	s.expectErr("second Ack of a release", s.b.Ack(s.ctx, back), runtime.ErrLeaseLost)
+	s.expectState("released", jobs.StatePending, 0)
+	s.expectSize(jobs.DefaultQueue, 1)
+	s.expectErr("second Ack of a release", s.b.Ack(s.ctx, back), jobs.ErrLeaseLost)
 
-	again := s.dequeueOne(runtime.DefaultQueue, "released")
+	again := s.dequeueOne(jobs.DefaultQueue, "released")
 	if again.Attempt != 1 || again.RetriesLeft() != 0 {
 		s.t.Fatalf("after a release: Attempt %d, RetriesLeft %d; want 1, 0", again.Attempt, again.RetriesLeft())
 	}
@@ -186,16 +186,16 @@ func testRelease(s *suite) {
 
 func testAckCancelled(s *suite) {
 	s.add("stopped")
-	run := s.dequeueOne(runtime.DefaultQueue, "stopped")
+	run := s.dequeueOne(jobs.DefaultQueue, "stopped")
 	cancelled, err := run.Cancel(s.clock.Now())
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	s.ack(cancelled)
-	s.expectState("stopped", runtime.StateCancelled, 1)
-	s.expectSize(runtime.DefaultQueue, 0)
+	s.expectState("stopped", jobs.StateCancelled, 1)
+	s.expectSize(jobs.DefaultQueue, 0)
 	s.clock.Advance(time.Hour)
 	s.promote(0)
 	s.recover(0)
-	s.expectEmpty(runtime.DefaultQueue)
+	s.expectEmpty(jobs.DefaultQueue)
 }

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 var periodicTests = []test{
@@ -18,15 +18,15 @@ var periodicTests = []test{
 var tick0 = Start.Truncate(time.Hour).Add(time.Hour)
 
 // tickInfo is what a process claiming tick of schedule name stores.
-func tickInfo(name string, tick time.Time, jobID string) runtime.ScheduleInfo {
-	return runtime.ScheduleInfo{
+func tickInfo(name string, tick time.Time, jobID string) jobs.ScheduleInfo {
+	return jobs.ScheduleInfo{
 		Name: name, Spec: "0 * * * *", TimeZone: "UTC", JobType: "test.job",
 		LastRun: tick, LastJobID: jobID, NextRun: tick.Add(time.Hour),
 	}
 }
 
 // claim claims a tick.
-func (s *suite) claim(info runtime.ScheduleInfo) bool {
+func (s *suite) claim(info jobs.ScheduleInfo) bool {
 	s.t.Helper()
 	won, err := s.b.ClaimTick(s.ctx, info)
 	if err != nil {
@@ -37,7 +37,7 @@ func (s *suite) claim(info runtime.ScheduleInfo) bool {
 
 // expectSchedules checks what Schedules returns, in order; times compare
 // with Equal.
-func (s *suite) expectSchedules(what string, want ...runtime.ScheduleInfo) {
+func (s *suite) expectSchedules(what string, want ...jobs.ScheduleInfo) {
 	s.t.Helper()
 	got, err := s.b.Schedules(s.ctx)
 	if err != nil {
@@ -71,7 +71,7 @@ func testClaimTick(s *suite) {
 		{"a nanosecond later", tick0.Add(time.Hour + time.Nanosecond), true},
 		{"a tick much later", tick0.Add(5 * time.Hour), true},
 	}
-	var last runtime.ScheduleInfo
+	var last jobs.ScheduleInfo
 	for i, st := range steps {
 		info := tickInfo("hourly", st.tick, fmt.Sprintf("job-%d", i))
 		if won := s.claim(info); won != st.won {
@@ -115,7 +115,7 @@ const claimers = 8
 // testClaimConcurrent has claimers race for each of several ticks (exactly
 // one wins each), then for distinct ticks (the latest is stored).
 func testClaimConcurrent(s *suite) {
-	race := func(infos []runtime.ScheduleInfo) []bool {
+	race := func(infos []jobs.ScheduleInfo) []bool {
 		won := make([]bool, len(infos))
 		start := make(chan struct{})
 		var wg sync.WaitGroup
@@ -129,10 +129,10 @@ func testClaimConcurrent(s *suite) {
 		wg.Wait()
 		return won
 	}
-	var hourly runtime.ScheduleInfo // the last round's winner
+	var hourly jobs.ScheduleInfo // the last round's winner
 	for round := range 20 {
 		tick := tick0.Add(time.Duration(round) * time.Hour)
-		infos := make([]runtime.ScheduleInfo, claimers)
+		infos := make([]jobs.ScheduleInfo, claimers)
 		for i := range infos {
 			infos[i] = tickInfo("hourly", tick, fmt.Sprintf("round-%d-claimer-%d", round, i))
 		}
@@ -154,7 +154,7 @@ func testClaimConcurrent(s *suite) {
 
 	// Distinct ticks at once, the latest last in the slice: whatever the
 	// order they land in, the latest wins and stays.
-	infos := make([]runtime.ScheduleInfo, claimers)
+	infos := make([]jobs.ScheduleInfo, claimers)
 	for i := range infos {
 		infos[i] = tickInfo("daily", tick0.Add(time.Duration(i)*24*time.Hour), fmt.Sprintf("day-%d", i))
 	}

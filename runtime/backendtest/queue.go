@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // promptly is how soon a blocked Dequeue must return after it is woken.
@@ -27,24 +27,24 @@ var queueTests = []test{
 }
 
 // fullJob is a job with every enqueue-time field set.
-func (s *suite) fullJob(id string, opts ...runtime.EnqueueOption) runtime.Job {
+func (s *suite) fullJob(id string, opts ...jobs.EnqueueOption) jobs.Job {
 	s.t.Helper()
-	return s.newJob(id, append([]runtime.EnqueueOption{
-		runtime.WithQueue("emails"),
-		runtime.WithPriority(runtime.PriorityHigh),
-		runtime.WithMaxRetries(7),
-		runtime.WithMetadata("trace_id", "4bf92f3577b34da6"),
-		runtime.WithMetadata("origin", "signup"),
-		runtime.ForTenant("acme"),
-		runtime.WithRetryPolicy(runtime.RetryPolicy{Backoff: runtime.BackoffLinear, InitialDelay: 2 * time.Second, MaxDelay: 30 * time.Second, Jitter: runtime.NoJitter}),
-		runtime.WithTimeout(45 * time.Second),
+	return s.newJob(id, append([]jobs.EnqueueOption{
+		jobs.WithQueue("emails"),
+		jobs.WithPriority(jobs.PriorityHigh),
+		jobs.WithMaxRetries(7),
+		jobs.WithMetadata("trace_id", "4bf92f3577b34da6"),
+		jobs.WithMetadata("origin", "signup"),
+		jobs.ForTenant("acme"),
+		jobs.WithRetryPolicy(jobs.RetryPolicy{Backoff: jobs.BackoffLinear, InitialDelay: 2 * time.Second, MaxDelay: 30 * time.Second, Jitter: jobs.NoJitter}),
+		jobs.WithTimeout(45 * time.Second),
 	}, opts...)...)
 }
 
 func testRoundTrip(s *suite) {
 	pending := s.fullJob("pending-1")
-	scheduled := s.fullJob("scheduled-1", runtime.RunIn(90*time.Minute+123*time.Millisecond))
-	if pending.State != runtime.StatePending || scheduled.State != runtime.StateScheduled {
+	scheduled := s.fullJob("scheduled-1", jobs.RunIn(90*time.Minute+123*time.Millisecond))
+	if pending.State != jobs.StatePending || scheduled.State != jobs.StateScheduled {
 		s.t.Fatalf("fixture states %s, %s", pending.State, scheduled.State)
 	}
 	s.enqueue(pending, scheduled)
@@ -99,16 +99,16 @@ func testStoredCopies(s *suite) {
 
 func testDuplicateID(s *suite) {
 	first := s.add("dup-1")
-	second := s.newJob("dup-1", runtime.WithQueue("other"))
+	second := s.newJob("dup-1", jobs.WithQueue("other"))
 	second.Args = []byte(`{"second":true}`)
-	s.expectErr("Enqueue of a duplicate ID", s.b.Enqueue(s.ctx, second), runtime.ErrDuplicateJob)
+	s.expectErr("Enqueue of a duplicate ID", s.b.Enqueue(s.ctx, second), jobs.ErrDuplicateJob)
 	s.expectJob("job after a duplicate enqueue", s.find("dup-1"), first)
 	s.expectSize("other", 0)
-	s.expectSize(runtime.DefaultQueue, 1)
+	s.expectSize(jobs.DefaultQueue, 1)
 
 	// An ID stays taken while its job runs and after it finished.
-	s.complete(s.dequeueOne(runtime.DefaultQueue, "dup-1"))
-	s.expectErr("Enqueue of a finished job's ID", s.b.Enqueue(s.ctx, s.newJob("dup-1")), runtime.ErrDuplicateJob)
+	s.complete(s.dequeueOne(jobs.DefaultQueue, "dup-1"))
+	s.expectErr("Enqueue of a finished job's ID", s.b.Enqueue(s.ctx, s.newJob("dup-1")), jobs.ErrDuplicateJob)
 }
 
 func testBatchAllOrNone(s *suite) {
@@ -121,32 +121,32 @@ func testBatchAllOrNone(s *suite) {
 		{"ID twice in the batch", []string{"c1", "c2", "c1"}},
 	}
 	for _, c := range cases {
-		jobs := make([]runtime.Job, len(c.batch))
+		list := make([]jobs.Job, len(c.batch))
 		for i, id := range c.batch {
-			jobs[i] = s.newJob(id)
+			list[i] = s.newJob(id)
 		}
-		s.expectErr("Enqueue batch with "+c.name, s.b.Enqueue(s.ctx, jobs...), runtime.ErrDuplicateJob)
+		s.expectErr("Enqueue batch with "+c.name, s.b.Enqueue(s.ctx, list...), jobs.ErrDuplicateJob)
 		for _, id := range c.batch {
 			if id == "taken" {
 				continue
 			}
-			if _, err := s.b.Job(s.ctx, id); !errors.Is(err, runtime.ErrJobNotFound) {
+			if _, err := s.b.Job(s.ctx, id); !errors.Is(err, jobs.ErrJobNotFound) {
 				s.t.Fatalf("%s: job %s of the refused batch: err = %v, want ErrJobNotFound", c.name, id, err)
 			}
 		}
-		s.expectSize(runtime.DefaultQueue, 1)
+		s.expectSize(jobs.DefaultQueue, 1)
 	}
-	s.enqueue(s.newJob("d1"), s.newJob("d2", runtime.RunIn(time.Minute)), s.newJob("d3"))
-	s.expectSize(runtime.DefaultQueue, 3)
-	s.expectState("d2", runtime.StateScheduled, 0)
+	s.enqueue(s.newJob("d1"), s.newJob("d2", jobs.RunIn(time.Minute)), s.newJob("d3"))
+	s.expectSize(jobs.DefaultQueue, 3)
+	s.expectState("d2", jobs.StateScheduled, 0)
 }
 
 func testPriorityAndFIFO(s *suite) {
 	type item struct {
 		id string
-		p  runtime.Priority
+		p  jobs.Priority
 	}
-	low, normal, high, crit := runtime.PriorityLow, runtime.PriorityNormal, runtime.PriorityHigh, runtime.PriorityCritical
+	low, normal, high, crit := jobs.PriorityLow, jobs.PriorityNormal, jobs.PriorityHigh, jobs.PriorityCritical
 	cases := []struct {
 		name  string
 		items []item
@@ -163,10 +163,10 @@ func testPriorityAndFIFO(s *suite) {
 	for i, c := range cases {
 		queue := fmt.Sprintf("prio%d", i)
 		for _, it := range c.items {
-			s.add(queue+"-"+it.id, runtime.WithQueue(queue), runtime.WithPriority(it.p))
+			s.add(queue+"-"+it.id, jobs.WithQueue(queue), jobs.WithPriority(it.p))
 			s.clock.Advance(time.Millisecond)
 		}
-		var got []runtime.Job
+		var got []jobs.Job
 		for range c.items {
 			got = append(got, s.dequeue(queue, 1)...)
 		}
@@ -181,27 +181,27 @@ func testPriorityAndFIFO(s *suite) {
 
 func testBatchDequeue(s *suite) {
 	s.add("n1")
-	s.add("l1", runtime.WithPriority(runtime.PriorityLow))
-	s.add("c1", runtime.WithPriority(runtime.PriorityCritical))
+	s.add("l1", jobs.WithPriority(jobs.PriorityLow))
+	s.add("c1", jobs.WithPriority(jobs.PriorityCritical))
 	s.add("n2")
-	s.add("h1", runtime.WithPriority(runtime.PriorityHigh))
-	first := s.dequeue(runtime.DefaultQueue, 3)
+	s.add("h1", jobs.WithPriority(jobs.PriorityHigh))
+	first := s.dequeue(jobs.DefaultQueue, 3)
 	s.expectIDs("first batch", first, "c1", "h1", "n1")
 	for _, j := range first {
-		if j.State != runtime.StateRunning || j.Attempt != 1 {
+		if j.State != jobs.StateRunning || j.Attempt != 1 {
 			s.t.Fatalf("dequeued job %s is %s at attempt %d, want running at attempt 1", j.ID, j.State, j.Attempt)
 		}
-		s.expectState(j.ID, runtime.StateRunning, 1)
+		s.expectState(j.ID, jobs.StateRunning, 1)
 	}
-	s.expectSize(runtime.DefaultQueue, 2)
-	s.expectIDs("second batch", s.dequeue(runtime.DefaultQueue, 10), "n2", "l1")
-	s.expectSize(runtime.DefaultQueue, 0)
+	s.expectSize(jobs.DefaultQueue, 2)
+	s.expectIDs("second batch", s.dequeue(jobs.DefaultQueue, 10), "n2", "l1")
+	s.expectSize(jobs.DefaultQueue, 0)
 }
 
 func testQueuesSeparate(s *suite) {
-	s.add("a1", runtime.WithQueue("a"))
-	s.add("b1", runtime.WithQueue("b"), runtime.WithPriority(runtime.PriorityCritical))
-	s.add("a2", runtime.WithQueue("a"))
+	s.add("a1", jobs.WithQueue("a"))
+	s.add("b1", jobs.WithQueue("b"), jobs.WithPriority(jobs.PriorityCritical))
+	s.add("a2", jobs.WithQueue("a"))
 	s.expectSize("a", 2)
 	s.expectSize("b", 1)
 	s.expectSize("c", 0)
@@ -212,7 +212,7 @@ func testQueuesSeparate(s *suite) {
 
 // dequeueResult is what a Dequeue in a goroutine returned, and when.
 type dequeueResult struct {
-	jobs []runtime.Job
+	jobs []jobs.Job
 	err  error
 	at   time.Time
 }
@@ -221,8 +221,8 @@ type dequeueResult struct {
 func (s *suite) dequeueAsync(ctx context.Context, queue string) <-chan dequeueResult {
 	done := make(chan dequeueResult, 1)
 	go func() {
-		jobs, err := s.b.Dequeue(ctx, queue, 1, lease)
-		done <- dequeueResult{jobs, err, time.Now()}
+		list, err := s.b.Dequeue(ctx, queue, 1, lease)
+		done <- dequeueResult{list, err, time.Now()}
 	}()
 	return done
 }
@@ -257,7 +257,7 @@ func testDequeueWakes(s *suite) {
 	done := s.dequeueAsync(ctx, "wake")
 	s.expectBlocked(done, "empty")
 	enqueued := time.Now()
-	s.add("wake-1", runtime.WithQueue("wake"))
+	s.add("wake-1", jobs.WithQueue("wake"))
 	r := s.await(done)
 	if r.err != nil {
 		s.t.Fatalf("blocked Dequeue: %v", r.err)
@@ -283,45 +283,45 @@ func testDequeueContext(s *suite) {
 	}
 
 	// A job enqueued after the cancel stays for the next Dequeue.
-	s.add("later", runtime.WithQueue("idle"))
-	s.expectState("later", runtime.StatePending, 0)
+	s.add("later", jobs.WithQueue("idle"))
+	s.expectState("later", jobs.StatePending, 0)
 	s.dequeueOne("idle", "later")
 
 	// Nothing is leased through an already-done context.
-	s.add("not-leased", runtime.WithQueue("idle"))
-	jobs, err := s.b.Dequeue(ctx, "idle", 1, lease)
-	if !errors.Is(err, context.Canceled) || len(jobs) > 0 {
-		s.t.Fatalf("Dequeue with a cancelled context = %v, %v; want context.Canceled", ids(jobs), err)
+	s.add("not-leased", jobs.WithQueue("idle"))
+	list, err := s.b.Dequeue(ctx, "idle", 1, lease)
+	if !errors.Is(err, context.Canceled) || len(list) > 0 {
+		s.t.Fatalf("Dequeue with a cancelled context = %v, %v; want context.Canceled", ids(list), err)
 	}
-	s.expectState("not-leased", runtime.StatePending, 0)
+	s.expectState("not-leased", jobs.StatePending, 0)
 }
 
 func testDelete(s *suite) {
 	s.add("p1")
 	s.add("p2")
-	s.add("sched", runtime.RunIn(time.Minute))
-	running := s.dequeueOne(runtime.DefaultQueue, "p1")
-	s.deadLetter("dead", runtime.WithQueue("other"))
+	s.add("sched", jobs.RunIn(time.Minute))
+	running := s.dequeueOne(jobs.DefaultQueue, "p1")
+	s.deadLetter("dead", jobs.WithQueue("other"))
 
 	for _, id := range []string{"p2", "sched", "dead"} {
 		if err := s.b.Delete(s.ctx, id); err != nil {
 			s.t.Fatalf("Delete(%s): %v", id, err)
 		}
-		if _, err := s.b.Job(s.ctx, id); !errors.Is(err, runtime.ErrJobNotFound) {
+		if _, err := s.b.Job(s.ctx, id); !errors.Is(err, jobs.ErrJobNotFound) {
 			s.t.Fatalf("Job(%s) after Delete: err = %v, want ErrJobNotFound", id, err)
 		}
 	}
-	s.expectErr("Delete of an unknown job", s.b.Delete(s.ctx, "nope"), runtime.ErrJobNotFound)
+	s.expectErr("Delete of an unknown job", s.b.Delete(s.ctx, "nope"), jobs.ErrJobNotFound)
 	if err := s.b.Delete(s.ctx, running.ID); err == nil {
 		s.t.Fatal("Delete of a running job succeeded")
 	}
-	s.expectState(running.ID, runtime.StateRunning, 1)
+	s.expectState(running.ID, jobs.StateRunning, 1)
 
-	s.expectSize(runtime.DefaultQueue, 0)
+	s.expectSize(jobs.DefaultQueue, 0)
 	s.clock.Advance(time.Hour)
 	s.promote(0)
-	s.expectEmpty(runtime.DefaultQueue)
-	dead, err := s.b.DeadLetters(s.ctx, runtime.DeadLetterQuery{})
+	s.expectEmpty(jobs.DefaultQueue)
+	dead, err := s.b.DeadLetters(s.ctx, jobs.DeadLetterQuery{})
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -329,13 +329,13 @@ func testDelete(s *suite) {
 }
 
 // generated makes a valid job with an ID that NewJob generates.
-func (s *suite) generated(opts ...runtime.EnqueueOption) runtime.Job {
+func (s *suite) generated(opts ...jobs.EnqueueOption) jobs.Job {
 	s.t.Helper()
-	j, err := runtime.NewJob("test.job", []byte(`{"generated":true}`), runtime.ResolveEnqueueOptions(opts...), s.clock.Now())
+	j, err := jobs.NewJob("test.job", []byte(`{"generated":true}`), jobs.ResolveEnqueueOptions(opts...), s.clock.Now())
 	if err != nil {
 		s.t.Fatalf("NewJob: %v", err)
 	}
-	if !runtime.GeneratedIDForm(j.ID) {
+	if !jobs.GeneratedIDForm(j.ID) {
 		s.t.Fatalf("NewJob generated ID %q, which GeneratedIDForm does not recognise", j.ID)
 	}
 	return j
@@ -346,38 +346,38 @@ func (s *suite) generated(opts ...runtime.EnqueueOption) runtime.Job {
 // still find them, whichever queue holds them.
 func testGeneratedIDs(s *suite) {
 	pending := s.generated()
-	emails := s.generated(runtime.WithQueue("emails"), runtime.WithPriority(runtime.PriorityHigh))
-	scheduled := s.generated(runtime.WithQueue("other"), runtime.RunIn(time.Hour))
-	doomed := s.generated(runtime.WithQueue("emails"), runtime.WithMaxRetries(0))
+	emails := s.generated(jobs.WithQueue("emails"), jobs.WithPriority(jobs.PriorityHigh))
+	scheduled := s.generated(jobs.WithQueue("other"), jobs.RunIn(time.Hour))
+	doomed := s.generated(jobs.WithQueue("emails"), jobs.WithMaxRetries(0))
 	s.enqueue(pending)
 	s.enqueue(emails, scheduled, doomed)
-	for _, j := range []runtime.Job{pending, emails, scheduled, doomed} {
+	for _, j := range []jobs.Job{pending, emails, scheduled, doomed} {
 		s.expectJob("job with a generated ID", s.find(j.ID), j)
 	}
-	s.expectErr("Enqueue of a generated ID in use", s.b.Enqueue(s.ctx, pending), runtime.ErrDuplicateJob)
-	s.expectErr("Enqueue batch with a generated ID in use", s.b.Enqueue(s.ctx, s.generated(), emails), runtime.ErrDuplicateJob)
-	s.expectSize(runtime.DefaultQueue, 1)
+	s.expectErr("Enqueue of a generated ID in use", s.b.Enqueue(s.ctx, pending), jobs.ErrDuplicateJob)
+	s.expectErr("Enqueue batch with a generated ID in use", s.b.Enqueue(s.ctx, s.generated(), emails), jobs.ErrDuplicateJob)
+	s.expectSize(jobs.DefaultQueue, 1)
 	s.expectSize("emails", 2)
 
-	s.complete(s.dequeueOne(runtime.DefaultQueue, pending.ID))
-	s.expectState(pending.ID, runtime.StateCompleted, 1)
-	s.expectErr("Enqueue of a finished job's generated ID", s.b.Enqueue(s.ctx, pending), runtime.ErrDuplicateJob)
+	s.complete(s.dequeueOne(jobs.DefaultQueue, pending.ID))
+	s.expectState(pending.ID, jobs.StateCompleted, 1)
+	s.expectErr("Enqueue of a finished job's generated ID", s.b.Enqueue(s.ctx, pending), jobs.ErrDuplicateJob)
 
 	s.dequeueOne("emails", emails.ID)
 	s.fail(s.dequeueOne("emails", doomed.ID))
-	s.expectState(doomed.ID, runtime.StateFailed, 1)
+	s.expectState(doomed.ID, jobs.StateFailed, 1)
 	if _, err := s.b.RetryDeadLetter(s.ctx, doomed.ID); err != nil {
 		s.t.Fatalf("RetryDeadLetter(%s): %v", doomed.ID, err)
 	}
-	s.expectState(doomed.ID, runtime.StatePending, 0)
+	s.expectState(doomed.ID, jobs.StatePending, 0)
 
 	if _, err := s.b.Cancel(s.ctx, scheduled.ID); err != nil {
 		s.t.Fatalf("Cancel(%s): %v", scheduled.ID, err)
 	}
-	s.expectState(scheduled.ID, runtime.StateCancelled, 0)
+	s.expectState(scheduled.ID, jobs.StateCancelled, 0)
 	if err := s.b.Delete(s.ctx, doomed.ID); err != nil {
 		s.t.Fatalf("Delete(%s): %v", doomed.ID, err)
 	}
-	s.expectErr("Job after Delete", func() error { _, err := s.b.Job(s.ctx, doomed.ID); return err }(), runtime.ErrJobNotFound)
-	s.expectErr("Job of an unknown generated ID", func() error { _, err := s.b.Job(s.ctx, s.generated().ID); return err }(), runtime.ErrJobNotFound)
+	s.expectErr("Job after Delete", func() error { _, err := s.b.Job(s.ctx, doomed.ID); return err }(), jobs.ErrJobNotFound)
+	s.expectErr("Job of an unknown generated ID", func() error { _, err := s.b.Job(s.ctx, s.generated().ID); return err }(), jobs.ErrJobNotFound)
 }

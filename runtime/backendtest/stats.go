@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 var statsTests = []test{
@@ -15,7 +15,7 @@ var statsTests = []test{
 }
 
 // stats reads the backend's figures.
-func (s *suite) stats() runtime.Stats {
+func (s *suite) stats() jobs.Stats {
 	s.t.Helper()
 	st, err := s.b.Stats(s.ctx)
 	if err != nil {
@@ -25,7 +25,7 @@ func (s *suite) stats() runtime.Stats {
 }
 
 // queueStats returns the figures of the named queue.
-func (s *suite) queueStats(st runtime.Stats, name string) runtime.QueueStats {
+func (s *suite) queueStats(st jobs.Stats, name string) jobs.QueueStats {
 	s.t.Helper()
 	for _, q := range st.Queues {
 		if q.Name == name {
@@ -33,7 +33,7 @@ func (s *suite) queueStats(st runtime.Stats, name string) runtime.QueueStats {
 		}
 	}
 	s.t.Fatalf("Stats has no queue %q: %+v", name, st.Queues)
-	return runtime.QueueStats{}
+	return jobs.QueueStats{}
 }
 
 func testStats(s *suite) {
@@ -43,8 +43,8 @@ func testStats(s *suite) {
 	}
 
 	// Queue b: two successes taking 1 s and 3 s.
-	s.add("b1", runtime.WithQueue("b"))
-	s.add("b2", runtime.WithQueue("b"))
+	s.add("b1", jobs.WithQueue("b"))
+	s.add("b2", jobs.WithQueue("b"))
 	bs := s.dequeue("b", 2)
 	s.expectIDs("queue b", bs, "b1", "b2")
 	s.clock.Advance(time.Second)
@@ -54,27 +54,27 @@ func testStats(s *suite) {
 
 	// Queue a: a retried attempt of 2 s and a dead one of 4 s, then one
 	// running, two pending and one scheduled job.
-	s.add("a-retry", runtime.WithQueue("a"), runtime.WithPriority(runtime.PriorityHigh))
-	s.add("a-dead", runtime.WithQueue("a"), runtime.WithMaxRetries(0))
+	s.add("a-retry", jobs.WithQueue("a"), jobs.WithPriority(jobs.PriorityHigh))
+	s.add("a-dead", jobs.WithQueue("a"), jobs.WithMaxRetries(0))
 	as := s.dequeue("a", 2)
 	s.expectIDs("queue a", as, "a-retry", "a-dead")
 	s.clock.Advance(2 * time.Second)
 	s.retry(as[0], time.Hour)
 	s.clock.Advance(2 * time.Second)
 	s.fail(as[1])
-	s.add("a-run", runtime.WithQueue("a"))
+	s.add("a-run", jobs.WithQueue("a"))
 	s.dequeueOne("a", "a-run")
-	s.add("a-p1", runtime.WithQueue("a"))
-	s.add("a-p2", runtime.WithQueue("a"), runtime.WithPriority(runtime.PriorityLow))
-	s.add("a-sched", runtime.WithQueue("a"), runtime.RunIn(time.Hour))
+	s.add("a-p1", jobs.WithQueue("a"))
+	s.add("a-p2", jobs.WithQueue("a"), jobs.WithPriority(jobs.PriorityLow))
+	s.add("a-sched", jobs.WithQueue("a"), jobs.RunIn(time.Hour))
 
 	st := s.stats()
 	if len(st.Queues) != 2 || st.Queues[0].Name != "a" || st.Queues[1].Name != "b" {
 		s.t.Fatalf("Stats queues = %+v, want a and b in that order", st.Queues)
 	}
-	wantA := runtime.QueueStats{Name: "a", Pending: 2, Scheduled: 1, Retrying: 1, Running: 1, DeadLetters: 1,
+	wantA := jobs.QueueStats{Name: "a", Pending: 2, Scheduled: 1, Retrying: 1, Running: 1, DeadLetters: 1,
 		Processed: 2, Succeeded: 0, Failed: 2, AvgDuration: 3 * time.Second}
-	wantB := runtime.QueueStats{Name: "b", Processed: 2, Succeeded: 2, AvgDuration: 2 * time.Second}
+	wantB := jobs.QueueStats{Name: "b", Processed: 2, Succeeded: 2, AvgDuration: 2 * time.Second}
 	if st.Queues[0] != wantA {
 		s.t.Fatalf("queue a figures:\n got %+v\nwant %+v", st.Queues[0], wantA)
 	}
@@ -110,7 +110,7 @@ func testStatsExpired(s *suite) {
 	expect := func(step string, processed, succeeded, failed, dead, pending int64, avg time.Duration) {
 		s.t.Helper()
 		st := s.stats()
-		q := s.queueStats(st, runtime.DefaultQueue)
+		q := s.queueStats(st, jobs.DefaultQueue)
 		if st.Processed != processed || st.Succeeded != succeeded || st.Failed != failed || st.DeadLetters != dead || st.AvgDuration != avg ||
 			q.Processed != processed || q.Succeeded != succeeded || q.Failed != failed || q.DeadLetters != dead || q.AvgDuration != avg ||
 			q.Pending != pending || q.Running != 0 {
@@ -118,19 +118,19 @@ func testStatsExpired(s *suite) {
 				step, st, q, processed, succeeded, failed, dead, pending, avg)
 		}
 	}
-	s.add("lost", runtime.WithMaxRetries(1))
-	s.dequeueOne(runtime.DefaultQueue, "lost")
+	s.add("lost", jobs.WithMaxRetries(1))
+	s.dequeueOne(jobs.DefaultQueue, "lost")
 	s.clock.Advance(lease + time.Second)
 	s.recover(1)
 	expect("after an expired lease", 1, 0, 1, 0, 1, 0)
 
-	run := s.dequeueOne(runtime.DefaultQueue, "lost")
+	run := s.dequeueOne(jobs.DefaultQueue, "lost")
 	s.clock.Advance(2 * time.Second)
 	s.complete(run)
 	expect("after the retry succeeded", 2, 1, 1, 0, 0, 2*time.Second)
 
-	s.add("lost-for-good", runtime.WithMaxRetries(0))
-	s.isolate(s.dequeueOne(runtime.DefaultQueue, "lost-for-good"))
+	s.add("lost-for-good", jobs.WithMaxRetries(0))
+	s.isolate(s.dequeueOne(jobs.DefaultQueue, "lost-for-good"))
 	s.clock.Advance(lease + time.Second)
 	s.recover(1)
 	expect("after the last lease expired", 3, 1, 2, 1, 0, 2*time.Second)
@@ -138,10 +138,10 @@ func testStatsExpired(s *suite) {
 
 func testHistory(s *suite) {
 	run := func(id, jobType string, ok bool) {
-		j := s.newJob(id, runtime.WithMaxRetries(0))
+		j := s.newJob(id, jobs.WithMaxRetries(0))
 		j.Type = jobType
 		s.enqueue(j)
-		r := s.dequeueOne(runtime.DefaultQueue, id)
+		r := s.dequeueOne(jobs.DefaultQueue, id)
 		s.clock.Advance(time.Second)
 		if ok {
 			s.complete(r)
@@ -154,9 +154,9 @@ func testHistory(s *suite) {
 	run("m2", "mail", false)
 	run("m3", "mail", true)
 	s.add("m-pending")
-	s.add("m-retry", runtime.WithMaxRetries(1))
-	s.dequeueOne(runtime.DefaultQueue, "m-pending")
-	s.retry(s.dequeueOne(runtime.DefaultQueue, "m-retry"), time.Hour)
+	s.add("m-retry", jobs.WithMaxRetries(1))
+	s.dequeueOne(jobs.DefaultQueue, "m-pending")
+	s.retry(s.dequeueOne(jobs.DefaultQueue, "m-retry"), time.Hour)
 
 	cases := []struct {
 		jobType string
@@ -176,7 +176,7 @@ func testHistory(s *suite) {
 		}
 		s.expectIDs(fmt.Sprintf("History(%s, %d)", c.jobType, c.limit), got, c.want...)
 		for _, j := range got {
-			if j.State != runtime.StateCompleted && j.State != runtime.StateFailed {
+			if j.State != jobs.StateCompleted && j.State != jobs.StateFailed {
 				s.t.Fatalf("History(%s) holds job %s in state %s", c.jobType, j.ID, j.State)
 			}
 		}
@@ -185,27 +185,27 @@ func testHistory(s *suite) {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	if got[0].State != runtime.StateCompleted || string(got[0].Result) != `{"ok":true}` || got[1].State != runtime.StateFailed || got[1].Error == nil {
+	if got[0].State != jobs.StateCompleted || string(got[0].Result) != `{"ok":true}` || got[1].State != jobs.StateFailed || got[1].Error == nil {
 		s.t.Fatalf("History(mail) entries: %+v", got[:2])
 	}
 }
 
 func testWorkers(s *suite) {
 	now := s.clock.Now()
-	worker := func(id, process string, running bool) runtime.WorkerInfo {
-		w := runtime.WorkerInfo{ID: id, ProcessID: process, Queue: "default", Status: runtime.WorkerIdle, LastHeartbeat: now}
+	worker := func(id, process string, running bool) jobs.WorkerInfo {
+		w := jobs.WorkerInfo{ID: id, ProcessID: process, Queue: "default", Status: jobs.WorkerIdle, LastHeartbeat: now}
 		if running {
-			w.Status, w.JobID, w.JobType, w.JobStartedAt = runtime.WorkerRunning, "job-"+id, "mail", now.Add(-time.Second)
+			w.Status, w.JobID, w.JobType, w.JobStartedAt = jobs.WorkerRunning, "job-"+id, "mail", now.Add(-time.Second)
 		}
 		return w
 	}
 	w1, w2, w3 := worker("p1-w1", "p1", true), worker("p1-w2", "p1", false), worker("p2-w1", "p2", true)
-	report := func(process string, ttl time.Duration, ws ...runtime.WorkerInfo) {
+	report := func(process string, ttl time.Duration, ws ...jobs.WorkerInfo) {
 		if err := s.b.ReportWorkers(s.ctx, process, ws, ttl); err != nil {
 			s.t.Fatalf("ReportWorkers(%s): %v", process, err)
 		}
 	}
-	expect := func(step string, want ...runtime.WorkerInfo) {
+	expect := func(step string, want ...jobs.WorkerInfo) {
 		s.t.Helper()
 		got := s.stats().Workers
 		if len(got) != len(want) {

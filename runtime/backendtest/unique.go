@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 var uniqueTests = []test{
@@ -21,10 +21,10 @@ var uniqueTests = []test{
 
 // typedJob makes a valid job with the given ID, type and JSON args, stamped
 // with the clock.
-func (s *suite) typedJob(id, jobType, args string, opts ...runtime.EnqueueOption) runtime.Job {
+func (s *suite) typedJob(id, jobType, args string, opts ...jobs.EnqueueOption) jobs.Job {
 	s.t.Helper()
-	o := runtime.ResolveEnqueueOptions(append([]runtime.EnqueueOption{runtime.WithJobID(id)}, opts...)...)
-	j, err := runtime.NewJob(jobType, []byte(args), o, s.clock.Now())
+	o := jobs.ResolveEnqueueOptions(append([]jobs.EnqueueOption{jobs.WithJobID(id)}, opts...)...)
+	j, err := jobs.NewJob(jobType, []byte(args), o, s.clock.Now())
 	if err != nil {
 		s.t.Fatalf("NewJob(%s): %v", id, err)
 	}
@@ -34,12 +34,12 @@ func (s *suite) typedJob(id, jobType, args string, opts ...runtime.EnqueueOption
 // expectHeld checks that err reports key as held by the job holder.
 func (s *suite) expectHeld(what string, err error, key, holder string) {
 	s.t.Helper()
-	if !errors.Is(err, runtime.ErrUniqueJobExists) {
+	if !errors.Is(err, jobs.ErrUniqueJobExists) {
 		s.t.Fatalf("%s: err = %v, want ErrUniqueJobExists", what, err)
 	}
-	var ue *runtime.UniqueJobExistsError
+	var ue *jobs.UniqueJobExistsError
 	if !errors.As(err, &ue) {
-		s.t.Fatalf("%s: err %v (%T) is not a *runtime.UniqueJobExistsError", what, err, err)
+		s.t.Fatalf("%s: err %v (%T) is not a *jobs.UniqueJobExistsError", what, err, err)
 	}
 	if ue.Key != key || ue.ExistingJobID != holder {
 		s.t.Fatalf("%s: key %q held by %q, want %q held by %q", what, ue.Key, ue.ExistingJobID, key, holder)
@@ -50,7 +50,7 @@ func (s *suite) expectHeld(what string, err error, key, holder string) {
 func (s *suite) expectMissing(ids ...string) {
 	s.t.Helper()
 	for _, id := range ids {
-		if _, err := s.b.Job(s.ctx, id); !errors.Is(err, runtime.ErrJobNotFound) {
+		if _, err := s.b.Job(s.ctx, id); !errors.Is(err, jobs.ErrJobNotFound) {
 			s.t.Fatalf("Job(%s): err = %v, want ErrJobNotFound", id, err)
 		}
 	}
@@ -58,7 +58,7 @@ func (s *suite) expectMissing(ids ...string) {
 
 // enqueueUnique enqueues j and checks the outcome: stored when holder is
 // "", else refused because holder holds j's key.
-func (s *suite) enqueueUnique(what string, j runtime.Job, holder string) {
+func (s *suite) enqueueUnique(what string, j jobs.Job, holder string) {
 	s.t.Helper()
 	err := s.b.Enqueue(s.ctx, j)
 	if holder == "" {
@@ -73,45 +73,45 @@ func (s *suite) enqueueUnique(what string, j runtime.Job, holder string) {
 }
 
 func testUniqueByArgs(s *suite) {
-	unique := runtime.Unique(0)
+	unique := jobs.Unique(0)
 	cases := []struct {
 		name, id, jobType, args string
-		opts                    []runtime.EnqueueOption
+		opts                    []jobs.EnqueueOption
 		holder                  string // "": the enqueue succeeds
 	}{
-		{"first", "u1", "test.job", `{"a":1,"b":2}`, []runtime.EnqueueOption{unique}, ""},
-		{"keys reordered", "u2", "test.job", `{"b":2,"a":1}`, []runtime.EnqueueOption{unique}, "u1"},
-		{"white space", "u3", "test.job", " {\n \"a\" : 1 , \"b\":2 } ", []runtime.EnqueueOption{unique}, "u1"},
-		{"other queue and priority", "u4", "test.job", `{"a":1,"b":2}`, []runtime.EnqueueOption{unique, runtime.WithQueue("other"), runtime.WithPriority(runtime.PriorityHigh)}, "u1"},
-		{"different args", "u5", "test.job", `{"a":1,"b":3}`, []runtime.EnqueueOption{unique}, ""},
-		{"extra field", "u6", "test.job", `{"a":1,"b":2,"c":null}`, []runtime.EnqueueOption{unique}, ""},
-		{"different type", "u7", "other.job", `{"a":1,"b":2}`, []runtime.EnqueueOption{unique}, ""},
+		{"first", "u1", "test.job", `{"a":1,"b":2}`, []jobs.EnqueueOption{unique}, ""},
+		{"keys reordered", "u2", "test.job", `{"b":2,"a":1}`, []jobs.EnqueueOption{unique}, "u1"},
+		{"white space", "u3", "test.job", " {\n \"a\" : 1 , \"b\":2 } ", []jobs.EnqueueOption{unique}, "u1"},
+		{"other queue and priority", "u4", "test.job", `{"a":1,"b":2}`, []jobs.EnqueueOption{unique, jobs.WithQueue("other"), jobs.WithPriority(jobs.PriorityHigh)}, "u1"},
+		{"different args", "u5", "test.job", `{"a":1,"b":3}`, []jobs.EnqueueOption{unique}, ""},
+		{"extra field", "u6", "test.job", `{"a":1,"b":2,"c":null}`, []jobs.EnqueueOption{unique}, ""},
+		{"different type", "u7", "other.job", `{"a":1,"b":2}`, []jobs.EnqueueOption{unique}, ""},
 		{"not unique", "u8", "test.job", `{"a":1,"b":2}`, nil, ""},
-		{"nested first", "n1", "test.job", `{"x":{"p":[1,{"q":2,"r":3}],"s":"t"}}`, []runtime.EnqueueOption{unique}, ""},
-		{"nested reordered", "n2", "test.job", `{"x":{"s":"t","p":[1,{"r":3,"q":2}]}}`, []runtime.EnqueueOption{unique}, "n1"},
-		{"array reordered", "n3", "test.job", `{"x":{"s":"t","p":[{"r":3,"q":2},1]}}`, []runtime.EnqueueOption{unique}, ""},
-		{"again after a refusal", "u9", "test.job", `{"b":2,"a":1}`, []runtime.EnqueueOption{unique}, "u1"},
+		{"nested first", "n1", "test.job", `{"x":{"p":[1,{"q":2,"r":3}],"s":"t"}}`, []jobs.EnqueueOption{unique}, ""},
+		{"nested reordered", "n2", "test.job", `{"x":{"s":"t","p":[1,{"r":3,"q":2}]}}`, []jobs.EnqueueOption{unique}, "n1"},
+		{"array reordered", "n3", "test.job", `{"x":{"s":"t","p":[{"r":3,"q":2},1]}}`, []jobs.EnqueueOption{unique}, ""},
+		{"again after a refusal", "u9", "test.job", `{"b":2,"a":1}`, []jobs.EnqueueOption{unique}, "u1"},
 	}
 	for _, c := range cases {
 		s.enqueueUnique(c.name, s.typedJob(c.id, c.jobType, c.args, c.opts...), c.holder)
 	}
-	s.expectSize(runtime.DefaultQueue, 7)
+	s.expectSize(jobs.DefaultQueue, 7)
 	s.expectSize("other", 0)
 }
 
 func testUniqueByKey(s *suite) {
-	byKey := func(key string) runtime.EnqueueOption { return runtime.UniqueByKey(key, 0) }
+	byKey := func(key string) jobs.EnqueueOption { return jobs.UniqueByKey(key, 0) }
 	cases := []struct {
 		name, id, jobType, args string
-		opt                     runtime.EnqueueOption
+		opt                     jobs.EnqueueOption
 		holder                  string
 	}{
 		{"first", "k1", "test.job", `{"n":1}`, byKey("user-42"), ""},
 		{"same key, other args", "k2", "test.job", `{"n":2}`, byKey("user-42"), "k1"},
 		{"same key, other type", "k3", "other.job", `{"n":1}`, byKey("user-42"), ""},
 		{"other key", "k4", "test.job", `{"n":1}`, byKey("user-43"), ""},
-		{"same args, by args", "k5", "test.job", `{"n":1}`, runtime.Unique(0), ""},
-		{"same args, by args again", "k6", "test.job", `{"n":1}`, runtime.Unique(0), "k5"},
+		{"same args, by args", "k5", "test.job", `{"n":1}`, jobs.Unique(0), ""},
+		{"same args, by args again", "k6", "test.job", `{"n":1}`, jobs.Unique(0), "k5"},
 		{"same key, other type again", "k7", "other.job", `{"n":3}`, byKey("user-42"), "k3"},
 	}
 	for _, c := range cases {
@@ -122,11 +122,11 @@ func testUniqueByKey(s *suite) {
 // keyOf is the unique key that UniqueByKey(key) gives a job of the suite.
 func (s *suite) keyOf(key string) string {
 	s.t.Helper()
-	return s.newJob("probe", runtime.UniqueByKey(key, 0)).UniqueKey
+	return s.newJob("probe", jobs.UniqueByKey(key, 0)).UniqueKey
 }
 
 func testUniqueWhileActive(s *suite) {
-	hold := runtime.UniqueByKey("report", 0)
+	hold := jobs.UniqueByKey("report", 0)
 	cancel := func(s *suite, id string) {
 		s.t.Helper()
 		if _, err := s.b.Cancel(s.ctx, id); err != nil {
@@ -139,18 +139,18 @@ func testUniqueWhileActive(s *suite) {
 		held  bool
 	}{
 		{"pending", func(s *suite) { s.add("holder", hold) }, true},
-		{"scheduled", func(s *suite) { s.add("holder", hold, runtime.RunIn(time.Hour)) }, true},
+		{"scheduled", func(s *suite) { s.add("holder", hold, jobs.RunIn(time.Hour)) }, true},
 		{"running", func(s *suite) {
 			s.add("holder", hold)
-			s.dequeueOne(runtime.DefaultQueue, "holder")
+			s.dequeueOne(jobs.DefaultQueue, "holder")
 		}, true},
 		{"retrying", func(s *suite) {
 			s.add("holder", hold)
-			s.retry(s.dequeueOne(runtime.DefaultQueue, "holder"), time.Hour)
+			s.retry(s.dequeueOne(jobs.DefaultQueue, "holder"), time.Hour)
 		}, true},
 		{"released", func(s *suite) {
 			s.add("holder", hold)
-			back, err := s.dequeueOne(runtime.DefaultQueue, "holder").Release(s.clock.Now())
+			back, err := s.dequeueOne(jobs.DefaultQueue, "holder").Release(s.clock.Now())
 			if err != nil {
 				s.t.Fatal(err)
 			}
@@ -158,7 +158,7 @@ func testUniqueWhileActive(s *suite) {
 		}, true},
 		{"back from an expired lease", func(s *suite) {
 			s.add("holder", hold)
-			s.dequeueOne(runtime.DefaultQueue, "holder")
+			s.dequeueOne(jobs.DefaultQueue, "holder")
 			s.clock.Advance(lease + time.Second)
 			s.recover(1)
 		}, true},
@@ -171,14 +171,14 @@ func testUniqueWhileActive(s *suite) {
 		{"requeued after another job used the key", func(s *suite) {
 			s.deadLetter("holder", hold)
 			s.add("interim", hold)
-			s.complete(s.dequeueOne(runtime.DefaultQueue, "interim"))
+			s.complete(s.dequeueOne(jobs.DefaultQueue, "interim"))
 			if _, err := s.b.RetryDeadLetter(s.ctx, "holder"); err != nil {
 				s.t.Fatalf("RetryDeadLetter: %v", err)
 			}
 		}, true},
 		{"completed", func(s *suite) {
 			s.add("holder", hold)
-			s.complete(s.dequeueOne(runtime.DefaultQueue, "holder"))
+			s.complete(s.dequeueOne(jobs.DefaultQueue, "holder"))
 		}, false},
 		{"failed", func(s *suite) { s.deadLetter("holder", hold) }, false},
 		{"cancelled while pending", func(s *suite) {
@@ -186,16 +186,16 @@ func testUniqueWhileActive(s *suite) {
 			cancel(s, "holder")
 		}, false},
 		{"cancelled while scheduled", func(s *suite) {
-			s.add("holder", hold, runtime.RunIn(time.Hour))
+			s.add("holder", hold, jobs.RunIn(time.Hour))
 			cancel(s, "holder")
 		}, false},
 		{"cancelled while running", func(s *suite) {
 			s.add("holder", hold)
-			s.dequeueOne(runtime.DefaultQueue, "holder")
+			s.dequeueOne(jobs.DefaultQueue, "holder")
 			cancel(s, "holder")
 		}, false},
 		{"deleted", func(s *suite) {
-			s.add("holder", hold, runtime.RunIn(time.Hour))
+			s.add("holder", hold, jobs.RunIn(time.Hour))
 			if err := s.b.Delete(s.ctx, "holder"); err != nil {
 				s.t.Fatalf("Delete: %v", err)
 			}
@@ -217,20 +217,20 @@ func testUniqueWhileActive(s *suite) {
 
 func testUniqueTTL(s *suite) {
 	const ttl = time.Hour
-	hold := runtime.UniqueByKey("digest", ttl)
+	hold := jobs.UniqueByKey("digest", ttl)
 	cases := []struct {
 		name   string
-		finish func(s *suite, run runtime.Job) // ends the running job "holder"
-		freed  bool                            // the key is free at once
+		finish func(s *suite, run jobs.Job) // ends the running job "holder"
+		freed  bool                         // the key is free at once
 	}{
-		{"completed", func(s *suite, run runtime.Job) { s.complete(run) }, false},
-		{"failed", func(s *suite, run runtime.Job) { s.fail(run) }, false},
-		{"cancelled", func(s *suite, run runtime.Job) {
+		{"completed", func(s *suite, run jobs.Job) { s.complete(run) }, false},
+		{"failed", func(s *suite, run jobs.Job) { s.fail(run) }, false},
+		{"cancelled", func(s *suite, run jobs.Job) {
 			if _, err := s.b.Cancel(s.ctx, run.ID); err != nil {
 				s.t.Fatal(err)
 			}
 		}, false},
-		{"deleted", func(s *suite, run runtime.Job) {
+		{"deleted", func(s *suite, run jobs.Job) {
 			s.fail(run)
 			if err := s.b.Delete(s.ctx, run.ID); err != nil {
 				s.t.Fatal(err)
@@ -239,9 +239,9 @@ func testUniqueTTL(s *suite) {
 	}
 	for _, c := range cases {
 		s.each(c.name, func(s *suite) {
-			s.add("holder", hold, runtime.WithMaxRetries(0))
+			s.add("holder", hold, jobs.WithMaxRetries(0))
 			s.clock.Advance(time.Minute)
-			c.finish(s, s.dequeueOne(runtime.DefaultQueue, "holder"))
+			c.finish(s, s.dequeueOne(jobs.DefaultQueue, "holder"))
 			if !c.freed {
 				s.enqueueUnique("enqueue just after the holder finished", s.newJob("early", hold), "holder")
 				s.clock.Set(Start.Add(ttl - time.Nanosecond))
@@ -255,18 +255,18 @@ func testUniqueTTL(s *suite) {
 }
 
 func testUniqueTTLPending(s *suite) {
-	hold := runtime.UniqueByKey("digest", time.Minute)
+	hold := jobs.UniqueByKey("digest", time.Minute)
 	s.add("slow", hold)
 	s.clock.Advance(59 * time.Second)
 	s.enqueueUnique("enqueue within the TTL", s.newJob("early", hold), "slow")
 	s.clock.Advance(time.Second)
 	s.enqueueUnique("enqueue after the TTL, the holder still pending", s.newJob("next", hold), "")
-	s.expectSize(runtime.DefaultQueue, 2)
+	s.expectSize(jobs.DefaultQueue, 2)
 	s.enqueueUnique("enqueue while the next holder holds it", s.newJob("after", hold), "next")
 }
 
 func testUniqueBatch(s *suite) {
-	key := func(k string) runtime.EnqueueOption { return runtime.UniqueByKey(k, 0) }
+	key := func(k string) jobs.EnqueueOption { return jobs.UniqueByKey(k, 0) }
 	s.add("holder", key("a"))
 	s.expectHeld("batch with a held key",
 		s.b.Enqueue(s.ctx, s.newJob("b1", key("b")), s.newJob("b2", key("a")), s.newJob("b3")),
@@ -276,7 +276,7 @@ func testUniqueBatch(s *suite) {
 		s.b.Enqueue(s.ctx, s.newJob("c1"), s.newJob("c2", key("c")), s.newJob("c3", key("c"))),
 		s.keyOf("c"), "c2")
 	s.expectMissing("c1", "c2", "c3")
-	s.expectSize(runtime.DefaultQueue, 1)
+	s.expectSize(jobs.DefaultQueue, 1)
 
 	// The refused batches took no key.
 	s.enqueueUnique("enqueue of a refused batch's key", s.newJob("d1", key("b")), "")
@@ -284,7 +284,7 @@ func testUniqueBatch(s *suite) {
 
 	s.enqueue(s.newJob("e1", key("e")), s.newJob("e2", key("f")), s.newJob("e3"))
 	s.enqueueUnique("enqueue of a stored batch's key", s.newJob("e4", key("f")), "e2")
-	s.expectSize(runtime.DefaultQueue, 6)
+	s.expectSize(jobs.DefaultQueue, 6)
 }
 
 // Shape of testUniqueConcurrent.
@@ -298,17 +298,17 @@ const (
 func testUniqueConcurrent(s *suite) {
 	for round := range uniqueRounds {
 		args := fmt.Sprintf(`{"round":%d}`, round)
-		jobs := make([]runtime.Job, uniqueProducers)
-		for p := range jobs {
-			jobs[p] = s.typedJob(fmt.Sprintf("r%02d-p%d", round, p), "test.job", args, runtime.Unique(0))
+		batch := make([]jobs.Job, uniqueProducers)
+		for p := range batch {
+			batch[p] = s.typedJob(fmt.Sprintf("r%02d-p%d", round, p), "test.job", args, jobs.Unique(0))
 		}
 		errs := make([]error, uniqueProducers)
 		start := make(chan struct{})
 		var wg sync.WaitGroup
-		for p := range jobs {
+		for p := range batch {
 			wg.Go(func() {
 				<-start
-				errs[p] = s.b.Enqueue(s.ctx, jobs[p])
+				errs[p] = s.b.Enqueue(s.ctx, batch[p])
 			})
 		}
 		close(start)
@@ -317,7 +317,7 @@ func testUniqueConcurrent(s *suite) {
 		for p, err := range errs {
 			if err == nil {
 				if winner >= 0 {
-					s.t.Fatalf("round %d: both %s and %s were created", round, jobs[winner].ID, jobs[p].ID)
+					s.t.Fatalf("round %d: both %s and %s were created", round, batch[winner].ID, batch[p].ID)
 				}
 				winner = p
 			}
@@ -327,10 +327,10 @@ func testUniqueConcurrent(s *suite) {
 		}
 		for p, err := range errs {
 			if p != winner {
-				s.expectHeld(fmt.Sprintf("round %d, producer %d", round, p), err, jobs[p].UniqueKey, jobs[winner].ID)
-				s.expectMissing(jobs[p].ID)
+				s.expectHeld(fmt.Sprintf("round %d, producer %d", round, p), err, batch[p].UniqueKey, batch[winner].ID)
+				s.expectMissing(batch[p].ID)
 			}
 		}
-		s.expectSize(runtime.DefaultQueue, round+1)
+		s.expectSize(jobs.DefaultQueue, round+1)
 	}
 }

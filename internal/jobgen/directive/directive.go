@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // Prefix starts a directive line. Like Go's own directives it has no space
@@ -46,9 +46,9 @@ var keys = []string{KeyName, KeyQueue, KeyPriority, KeyMaxRetries, KeyBackoff, K
 type Directive struct {
 	Name         string
 	Queue        string
-	Priority     runtime.Priority
+	Priority     jobs.Priority
 	MaxRetries   *int
-	Backoff      runtime.Backoff
+	Backoff      jobs.Backoff
 	InitialDelay time.Duration
 	MaxDelay     time.Duration
 	Timeout      time.Duration
@@ -135,12 +135,12 @@ func (d *Directive) set(key, value string, hasValue bool) string {
 		if msg := checkName("queue name", value); msg != "" {
 			return msg
 		}
-		if err := runtime.ValidateQueueName(value); err != nil {
+		if err := jobs.ValidateQueueName(value); err != nil {
 			return err.Error()
 		}
 		d.Queue = value
 	case KeyPriority:
-		p, err := runtime.ParsePriority(value)
+		p, err := jobs.ParsePriority(value)
 		if err != nil {
 			return "option priority: " + err.Error()
 		}
@@ -155,7 +155,7 @@ func (d *Directive) set(key, value string, hasValue bool) string {
 		}
 		d.MaxRetries = &n
 	case KeyBackoff:
-		b, err := runtime.ParseBackoff(value)
+		b, err := jobs.ParseBackoff(value)
 		if err != nil {
 			return "option backoff: " + err.Error()
 		}
@@ -187,10 +187,10 @@ func (d *Directive) checkDelays() string {
 	initial, maxDelay := d.InitialDelay, d.MaxDelay
 	initialSrc, maxSrc := "initial_delay", "max_delay"
 	if initial == 0 {
-		initial, initialSrc = runtime.DefaultInitialDelay, "the default initial_delay"
+		initial, initialSrc = jobs.DefaultInitialDelay, "the default initial_delay"
 	}
 	if maxDelay == 0 {
-		maxDelay, maxSrc = runtime.DefaultMaxDelay, "the default max_delay"
+		maxDelay, maxSrc = jobs.DefaultMaxDelay, "the default max_delay"
 	}
 	if initial > maxDelay {
 		return fmt.Sprintf("%s %s is above %s %s", initialSrc, initial, maxSrc, maxDelay)
@@ -200,11 +200,11 @@ func (d *Directive) checkDelays() string {
 
 // RetryPolicy returns the retry policy the directive asks for, or nil when it
 // sets none of backoff, initial_delay and max_delay.
-func (d Directive) RetryPolicy() *runtime.RetryPolicy {
+func (d Directive) RetryPolicy() *jobs.RetryPolicy {
 	if d.Backoff == "" && d.InitialDelay == 0 && d.MaxDelay == 0 {
 		return nil
 	}
-	return &runtime.RetryPolicy{Backoff: d.Backoff, InitialDelay: d.InitialDelay, MaxDelay: d.MaxDelay}
+	return &jobs.RetryPolicy{Backoff: d.Backoff, InitialDelay: d.InitialDelay, MaxDelay: d.MaxDelay}
 }
 
 func parseDuration(key, value string) (time.Duration, string) {

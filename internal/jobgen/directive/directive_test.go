@@ -4,8 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobsgo/jobs"
+
 	"github.com/google/go-cmp/cmp"
-	"github.com/jobsgo/jobs/runtime"
 )
 
 func intp(n int) *int { return &n }
@@ -37,15 +38,15 @@ func TestParseOptions(t *testing.T) {
 		{"//jobs:handler name=send_email", Directive{Name: "send_email", Offsets: map[string]int{"name": 15}}},
 		{"//jobs:handler name=billing.charge-invoice:v2/eu", Directive{Name: "billing.charge-invoice:v2/eu", Offsets: map[string]int{"name": 15}}},
 		{"//jobs:handler queue=emails", Directive{Queue: "emails", Offsets: map[string]int{"queue": 15}}},
-		{"//jobs:handler priority=critical", Directive{Priority: runtime.PriorityCritical, Offsets: map[string]int{"priority": 15}}},
-		{"//jobs:handler priority=high", Directive{Priority: runtime.PriorityHigh, Offsets: map[string]int{"priority": 15}}},
-		{"//jobs:handler priority=normal", Directive{Priority: runtime.PriorityNormal, Offsets: map[string]int{"priority": 15}}},
-		{"//jobs:handler priority=low", Directive{Priority: runtime.PriorityLow, Offsets: map[string]int{"priority": 15}}},
+		{"//jobs:handler priority=critical", Directive{Priority: jobs.PriorityCritical, Offsets: map[string]int{"priority": 15}}},
+		{"//jobs:handler priority=high", Directive{Priority: jobs.PriorityHigh, Offsets: map[string]int{"priority": 15}}},
+		{"//jobs:handler priority=normal", Directive{Priority: jobs.PriorityNormal, Offsets: map[string]int{"priority": 15}}},
+		{"//jobs:handler priority=low", Directive{Priority: jobs.PriorityLow, Offsets: map[string]int{"priority": 15}}},
 		{"//jobs:handler max_retries=0", Directive{MaxRetries: intp(0), Offsets: map[string]int{"max_retries": 15}}},
 		{"//jobs:handler max_retries=25", Directive{MaxRetries: intp(25), Offsets: map[string]int{"max_retries": 15}}},
-		{"//jobs:handler backoff=exponential", Directive{Backoff: runtime.BackoffExponential, Offsets: map[string]int{"backoff": 15}}},
-		{"//jobs:handler backoff=linear", Directive{Backoff: runtime.BackoffLinear, Offsets: map[string]int{"backoff": 15}}},
-		{"//jobs:handler backoff=constant", Directive{Backoff: runtime.BackoffConstant, Offsets: map[string]int{"backoff": 15}}},
+		{"//jobs:handler backoff=exponential", Directive{Backoff: jobs.BackoffExponential, Offsets: map[string]int{"backoff": 15}}},
+		{"//jobs:handler backoff=linear", Directive{Backoff: jobs.BackoffLinear, Offsets: map[string]int{"backoff": 15}}},
+		{"//jobs:handler backoff=constant", Directive{Backoff: jobs.BackoffConstant, Offsets: map[string]int{"backoff": 15}}},
 		{"//jobs:handler initial_delay=500ms", Directive{InitialDelay: 500 * time.Millisecond, Offsets: map[string]int{"initial_delay": 15}}},
 		{"//jobs:handler max_delay=10m", Directive{MaxDelay: 10 * time.Minute, Offsets: map[string]int{"max_delay": 15}}},
 		{"//jobs:handler timeout=1h30m", Directive{Timeout: 90 * time.Minute, Offsets: map[string]int{"timeout": 15}}},
@@ -54,7 +55,7 @@ func TestParseOptions(t *testing.T) {
 		{
 			"//jobs:handler  name=a\tqueue=q priority=low max_retries=7 backoff=linear initial_delay=2s max_delay=1m timeout=45s tenant ",
 			Directive{
-				Name: "a", Queue: "q", Priority: runtime.PriorityLow, MaxRetries: intp(7), Backoff: runtime.BackoffLinear,
+				Name: "a", Queue: "q", Priority: jobs.PriorityLow, MaxRetries: intp(7), Backoff: jobs.BackoffLinear,
 				InitialDelay: 2 * time.Second, MaxDelay: time.Minute, Timeout: 45 * time.Second, Tenant: true,
 				Offsets: map[string]int{"name": 16, "queue": 23, "priority": 31, "max_retries": 44, "backoff": 58,
 					"initial_delay": 73, "max_delay": 90, "timeout": 103, "tenant": 115},
@@ -140,7 +141,7 @@ func TestRetryPolicy(t *testing.T) {
 		t.Errorf("RetryPolicy() = %+v, want nil without backoff or delays", p)
 	}
 	d, _ = Parse("//jobs:handler backoff=constant initial_delay=2s")
-	want := &runtime.RetryPolicy{Backoff: runtime.BackoffConstant, InitialDelay: 2 * time.Second}
+	want := &jobs.RetryPolicy{Backoff: jobs.BackoffConstant, InitialDelay: 2 * time.Second}
 	if diff := cmp.Diff(want, d.RetryPolicy()); diff != "" {
 		t.Errorf("RetryPolicy() mismatch (-want +got):\n%s", diff)
 	}

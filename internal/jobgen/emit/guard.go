@@ -7,8 +7,8 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
+	jobs "github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/internal/jobgen/model"
-	jobsruntime "github.com/jobsgo/jobs/runtime"
 )
 
 // guards emits one compile-time assertion per handler: a func type spelling
@@ -73,7 +73,7 @@ func queues(f *jen.File, p *model.Package) {
 	for _, h := range p.Handlers {
 		q := h.Queue
 		if q == "" {
-			q = jobsruntime.DefaultQueue
+			q = jobs.DefaultQueue
 		}
 		set[q] = true
 	}
@@ -85,13 +85,13 @@ func queues(f *jen.File, p *model.Package) {
 	values := make([]jen.Code, len(names))
 	for i, q := range names {
 		values[i] = jen.Lit(q)
-		if q == jobsruntime.DefaultQueue {
-			values[i] = jen.Qual(rt, "DefaultQueue")
+		if q == jobs.DefaultQueue {
+			values[i] = jen.Qual(kernel, "DefaultQueue")
 		}
 	}
 	f.Add(doc(fmt.Sprintf("Queues returns, sorted, the queues the jobs of these %d handlers go to "+
-		"unless they are enqueued with runtime.WithQueue: each annotation's queue=, "+
-		"runtime.DefaultQueue for a handler without one. A pool runs only the jobs of "+
+		"unless they are enqueued with jobs.WithQueue: each annotation's queue=, "+
+		"jobs.DefaultQueue for a handler without one. A pool runs only the jobs of "+
 		"the queues it serves (runtime.PoolConfig.Queues).", len(p.Handlers))))
 	f.Func().Id("Queues").Params().Index().String().Block(
 		jen.Return(jen.Index().String().Values(values...)),

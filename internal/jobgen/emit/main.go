@@ -43,8 +43,8 @@ func enqueueOptions(f *jen.File, p *model.Package) {
 		optionsFunc(f, h)
 	}
 	f.Add(doc("joinOptions concatenates option lists into a new slice, so that the\nannotation defaults come before the caller's options."))
-	f.Func().Id("joinOptions").Params(jen.Id("lists").Op("...").Index().Qual(rt, "EnqueueOption")).Index().Qual(rt, "EnqueueOption").Block(
-		jen.Var().Id("all").Index().Qual(rt, "EnqueueOption"),
+	f.Func().Id("joinOptions").Params(jen.Id("lists").Op("...").Index().Qual(kernel, "EnqueueOption")).Index().Qual(kernel, "EnqueueOption").Block(
+		jen.Var().Id("all").Index().Qual(kernel, "EnqueueOption"),
 		jen.For(jen.List(jen.Id("_"), jen.Id("l")).Op(":=").Range().Id("lists")).Block(
 			jen.Id("all").Op("=").Append(jen.Id("all"), jen.Id("l").Op("...")),
 		),
@@ -53,7 +53,7 @@ func enqueueOptions(f *jen.File, p *model.Package) {
 	if hasTenant(p) {
 		f.Add(doc("errNoTenant is the error of a tenant job enqueued without a tenant ID."))
 		f.Func().Id("errNoTenant").Params(jen.Id("jobType").String()).Error().Block(
-			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%w: job type %s needs a tenant ID"), jen.Qual(rt, "ErrInvalidJob"), jen.Id("jobType"))),
+			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%w: job type %s needs a tenant ID"), jen.Qual(kernel, "ErrInvalidJob"), jen.Id("jobType"))),
 		)
 	}
 }
@@ -115,15 +115,15 @@ func (m method) params(h *model.Handler) []jen.Code {
 	case batchMethod:
 		args = jen.Id("args").Index().Add(typeCode(h.Args))
 	}
-	return append(ps, args, jen.Id("opts").Op("...").Qual(rt, "EnqueueOption"))
+	return append(ps, args, jen.Id("opts").Op("...").Qual(kernel, "EnqueueOption"))
 }
 
 // results returns the results of m.
 func (m method) results() jen.Code {
 	if m == batchMethod {
-		return jen.Params(jen.Index().Qual(rt, "Job"), jen.Error())
+		return jen.Params(jen.Index().Qual(kernel, "Job"), jen.Error())
 	}
-	return jen.Params(jen.Qual(rt, "Job"), jen.Error())
+	return jen.Params(jen.Qual(kernel, "Job"), jen.Error())
 }
 
 // options returns the options m puts after the caller's: the tenant and the
@@ -131,10 +131,10 @@ func (m method) results() jen.Code {
 func (m method) options(h *model.Handler) []jen.Code {
 	var last []jen.Code
 	if h.Tenant {
-		last = append(last, jen.Qual(rt, "ForTenant").Call(jen.Id("tenantID")))
+		last = append(last, jen.Qual(kernel, "ForTenant").Call(jen.Id("tenantID")))
 	}
 	if m == scheduleMethod {
-		last = append(last, jen.Qual(rt, "RunAt").Call(jen.Id("at")))
+		last = append(last, jen.Qual(kernel, "RunAt").Call(jen.Id("at")))
 	}
 	return last
 }
@@ -213,7 +213,7 @@ func client(f *jen.File, p *model.Package) {
 		for _, m := range methods {
 			var body []jen.Code
 			if h.Tenant {
-				zero := jen.Qual(rt, "Job").Values()
+				zero := jen.Qual(kernel, "Job").Values()
 				if m == batchMethod {
 					zero = jen.Nil()
 				}
@@ -236,17 +236,17 @@ func client(f *jen.File, p *model.Package) {
 
 // enqueueBatch emits the helper of the EnqueueXBatch methods.
 func enqueueBatch(f *jen.File) {
-	opts := jen.Id("opts").Op("...").Qual(rt, "EnqueueOption")
+	opts := jen.Id("opts").Op("...").Qual(kernel, "EnqueueOption")
 	f.Add(doc("enqueueBatch JSON-encodes each of args and enqueues them all as jobs of\njobType with opts, in one runtime.Client.EnqueueBatch call."))
 	f.Func().Id("enqueueBatch").Types(jen.Id("T").Any()).Params(
 		jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Qual(rt, "Client"), jen.Id("jobType").String(),
 		jen.Id("args").Index().Id("T"), opts,
-	).Params(jen.Index().Qual(rt, "Job"), jen.Error()).Block(
+	).Params(jen.Index().Qual(kernel, "Job"), jen.Error()).Block(
 		jen.Id("reqs").Op(":=").Make(jen.Index().Qual(rt, "EnqueueRequest"), jen.Len(jen.Id("args"))),
 		jen.For(jen.List(jen.Id("i"), jen.Id("a")).Op(":=").Range().Id("args")).Block(
 			jen.List(jen.Id("raw"), jen.Id("err")).Op(":=").Qual("encoding/json", "Marshal").Call(jen.Id("a")),
 			jen.If(jen.Id("err").Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(
-				jen.Lit("batch item %d: %w: encode args of %s: %v"), jen.Id("i"), jen.Qual(rt, "ErrInvalidJob"), jen.Id("jobType"), jen.Id("err"),
+				jen.Lit("batch item %d: %w: encode args of %s: %v"), jen.Id("i"), jen.Qual(kernel, "ErrInvalidJob"), jen.Id("jobType"), jen.Id("err"),
 			))),
 			jen.Id("reqs").Index(jen.Id("i")).Op("=").Qual(rt, "EnqueueRequest").Values(jen.Dict{
 				jen.Id("Type"): jen.Id("jobType"), jen.Id("Args"): jen.Id("raw"), jen.Id("Options"): jen.Id("opts"),
@@ -264,21 +264,21 @@ func optionsFunc(f *jen.File, h *model.Handler) {
 	if h.HasDefaults() {
 		var opts []jen.Code
 		if h.Queue != "" {
-			opts = append(opts, jen.Qual(rt, "WithQueue").Call(jen.Lit(h.Queue)))
+			opts = append(opts, jen.Qual(kernel, "WithQueue").Call(jen.Lit(h.Queue)))
 		}
 		if h.Priority != 0 {
-			opts = append(opts, jen.Qual(rt, "WithPriority").Call(priorityCode(h)))
+			opts = append(opts, jen.Qual(kernel, "WithPriority").Call(priorityCode(h)))
 		}
 		if h.MaxRetries != nil {
-			opts = append(opts, jen.Qual(rt, "WithMaxRetries").Call(jen.Lit(*h.MaxRetries)))
+			opts = append(opts, jen.Qual(kernel, "WithMaxRetries").Call(jen.Lit(*h.MaxRetries)))
 		}
 		if h.Retry != nil {
-			opts = append(opts, jen.Qual(rt, "WithRetryPolicy").Call(retryPolicyCode(h)))
+			opts = append(opts, jen.Qual(kernel, "WithRetryPolicy").Call(retryPolicyCode(h)))
 		}
 		if h.Timeout != 0 {
-			opts = append(opts, jen.Qual(rt, "WithTimeout").Call(durationCode(h.Timeout)))
+			opts = append(opts, jen.Qual(kernel, "WithTimeout").Call(durationCode(h.Timeout)))
 		}
-		defaults = jen.Index().Qual(rt, "EnqueueOption").ValuesFunc(func(g *jen.Group) {
+		defaults = jen.Index().Qual(kernel, "EnqueueOption").ValuesFunc(func(g *jen.Group) {
 			for _, o := range opts {
 				g.Line().Add(o)
 			}
@@ -287,8 +287,8 @@ func optionsFunc(f *jen.File, h *model.Handler) {
 	}
 	f.Add(doc(fmt.Sprintf("%s returns the options of a job of type %s: the annotation's defaults, then opts, then last.", n.OptionsFunc, h.JobType)))
 	f.Func().Id(n.OptionsFunc).Params(
-		jen.Id("opts").Index().Qual(rt, "EnqueueOption"), jen.Id("last").Op("...").Qual(rt, "EnqueueOption"),
-	).Index().Qual(rt, "EnqueueOption").Block(
+		jen.Id("opts").Index().Qual(kernel, "EnqueueOption"), jen.Id("last").Op("...").Qual(kernel, "EnqueueOption"),
+	).Index().Qual(kernel, "EnqueueOption").Block(
 		jen.Return(jen.Id("joinOptions").Call(defaults, jen.Id("opts"), jen.Id("last"))),
 	)
 }

@@ -29,7 +29,7 @@ func Mock(p *model.Package, cfg Config) ([]byte, error) {
 	}
 	fields := []jen.Code{
 		doc("Clock stamps the jobs the mock returns; nil means the system clock. Set\nit before the first call."),
-		jen.Id("Clock").Qual(rt, "Clock"),
+		jen.Id("Clock").Qual(kernel, "Clock"),
 		jen.Line(),
 		jen.Id("once").Qual("sync", "Once"),
 		jen.Id("journal").Op("*").Qual(jt, "Journal"),
@@ -168,7 +168,7 @@ func mockHandler(f *jen.File, h *model.Handler) {
 func mockCommon(f *jen.File) {
 	journal := func() *jen.Statement { return jen.Id("m").Dot("setup").Call().Dot("journal") }
 	f.Add(doc("Jobs returns the jobs enqueued so far, of every type, oldest first."))
-	mockMethod(f, "Jobs").Params().Index().Qual(rt, "Job").Block(jen.Return(journal().Dot("Jobs").Call()))
+	mockMethod(f, "Jobs").Params().Index().Qual(kernel, "Job").Block(jen.Return(journal().Dot("Jobs").Call()))
 
 	f.Add(doc("Reset forgets every call, injected error and outcome function."))
 	mockMethod(f, "Reset").Params().Block(journal().Dot("Reset").Call())

@@ -40,7 +40,7 @@ func results(f *jen.File, p *model.Package, cfg Config) {
 	}
 	f.Add(doc("Results reads the outcome of this package's jobs: the typed result of " +
 		"each handler that has one, and whether the job completed. A job that " +
-		"failed or was cancelled gives a *runtime.JobFailedError. Client " +
+		"failed or was cancelled gives a *jobs.JobFailedError. Client " +
 		fmt.Sprintf("implements it and so does %s, whose jobs finish with the outcome ", cfg.mockRef()) +
 		"SetXResult gives them."))
 	f.Type().Id("Results").Interface(decls...)
@@ -54,14 +54,14 @@ func clientResults(f *jen.File, p *model.Package) {
 		n := model.NamesOf(h)
 		args := []jen.Code{jen.Id("ctx"), jen.Id("c").Dot("client"), jen.Id(n.Const), jen.Id("id")}
 		if h.Result == nil {
-			f.Add(doc(fmt.Sprintf("%s waits until the %s job id completes, fails or is cancelled, or ctx is done. It returns nil when the job completed and a *runtime.JobFailedError when it failed or was cancelled.", n.Wait, h.JobType)))
+			f.Add(doc(fmt.Sprintf("%s waits until the %s job id completes, fails or is cancelled, or ctx is done. It returns nil when the job completed and a *jobs.JobFailedError when it failed or was cancelled.", n.Wait, h.JobType)))
 			c().Id(n.Wait).Params(resultParams()...).Error().Block(
 				jen.List(jen.Id("_"), jen.Id("err")).Op(":=").Qual(rt, "WaitValue").Types(jen.Qual("encoding/json", "RawMessage")).Call(args...),
 				jen.Return(jen.Id("err")),
 			)
 			continue
 		}
-		f.Add(doc(fmt.Sprintf("%s returns the result of the %s job id, which must have completed: a job that failed or was cancelled gives a *runtime.JobFailedError, one still under way runtime.ErrJobNotFinished, one no longer kept runtime.ErrJobNotFound.", n.Result, h.JobType)))
+		f.Add(doc(fmt.Sprintf("%s returns the result of the %s job id, which must have completed: a job that failed or was cancelled gives a *jobs.JobFailedError, one still under way jobs.ErrJobNotFinished, one no longer kept jobs.ErrJobNotFound.", n.Result, h.JobType)))
 		c().Id(n.Result).Params(resultParams()...).Add(resultResults(h)).Block(
 			jen.Return(jen.Qual(rt, "ResultValue").Types(typeCode(h.Result)).Call(args...)),
 		)
@@ -80,13 +80,13 @@ func periodic(f *jen.File, h *model.Handler) {
 	if h.Tenant {
 		names = append(names, jen.Id("tenantID"))
 	}
-	params := []jen.Code{jen.List(names...).String(), jen.Id("args").Add(typeCode(h.Args)), jen.Id("opts").Op("...").Qual(rt, "EnqueueOption")}
+	params := []jen.Code{jen.List(names...).String(), jen.Id("args").Add(typeCode(h.Args)), jen.Id("opts").Op("...").Qual(kernel, "EnqueueOption")}
 	var body, last []jen.Code
 	if h.Tenant {
 		body = append(body, jen.If(jen.Id("tenantID").Op("==").Lit("")).Block(
 			jen.Return(jen.Qual(rt, "Schedule").Values(), jen.Id("errNoTenant").Call(jen.Id(n.Const))),
 		))
-		last = append(last, jen.Qual(rt, "ForTenant").Call(jen.Id("tenantID")))
+		last = append(last, jen.Qual(kernel, "ForTenant").Call(jen.Id("tenantID")))
 	}
 	body = append(body, jen.Return(jen.Qual(rt, "PeriodicValue").Call(
 		jen.Id("name"), jen.Id("spec"), jen.Id(n.Const), jen.Id("args"),

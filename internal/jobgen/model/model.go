@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // Handler is one annotated function or method.
@@ -38,9 +38,9 @@ type Handler struct {
 
 	// Annotation defaults; zero values were not given.
 	Queue      string
-	Priority   runtime.Priority
+	Priority   jobs.Priority
 	MaxRetries *int
-	Retry      *runtime.RetryPolicy
+	Retry      *jobs.RetryPolicy
 	Timeout    time.Duration
 
 	// Pos is where the //jobs:handler directive is, and NamePos where its

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	kernel "github.com/jobsgo/jobs"
+
 	"example.com/e2e/app"
 	"example.com/e2e/jobs"
 
@@ -43,7 +45,7 @@ func run() error {
 	counter := &app.Counter{}
 	var wrapped atomic.Int32
 	mw := func(next runtime.Handler) runtime.Handler {
-		return func(ctx context.Context, job runtime.Job) (json.RawMessage, error) {
+		return func(ctx context.Context, job kernel.Job) (json.RawMessage, error) {
 			wrapped.Add(1)
 			return next(ctx, job)
 		}
@@ -53,7 +55,7 @@ func run() error {
 	}
 	ticks := make(chan string, 10)
 	tick := func(next runtime.Handler) runtime.Handler {
-		return func(ctx context.Context, job runtime.Job) (json.RawMessage, error) {
+		return func(ctx context.Context, job kernel.Job) (json.RawMessage, error) {
 			if strings.HasPrefix(job.ID, "periodic:") {
 				select {
 				case ticks <- job.ID:
@@ -66,7 +68,7 @@ func run() error {
 	if err := jobs.Register(reg, counter, jobs.WithGreetMiddleware(mw), jobs.WithAuditMiddleware(tick)); err != nil {
 		return err
 	}
-	if _, err := jobs.PeriodicAuditForTenant("audit-tick", "@every 1s", "", app.AuditArgs{}); !errors.Is(err, runtime.ErrInvalidJob) {
+	if _, err := jobs.PeriodicAuditForTenant("audit-tick", "@every 1s", "", app.AuditArgs{}); !errors.Is(err, kernel.ErrInvalidJob) {
 		return fmt.Errorf("periodic tenant job without tenant: err = %v", err)
 	}
 	schedule, err := jobs.PeriodicAuditForTenant("audit-tick", "@every 1s", "acme", app.AuditArgs{Event: "tick"})
@@ -74,7 +76,7 @@ func run() error {
 		return err
 	}
 	pool, err := runtime.NewPool(backend, reg, runtime.PoolConfig{
-		Queues:            map[string]int{runtime.DefaultQueue: 2, "greetings": 2, "tenants": 1},
+		Queues:            map[string]int{kernel.DefaultQueue: 2, "greetings": 2, "tenants": 1},
 		Tenants:           tenants{},
 		Schedules:         []runtime.Schedule{schedule},
 		SchedulerInterval: 5 * time.Millisecond,
@@ -89,15 +91,15 @@ func run() error {
 	defer pool.Shutdown(ctx)
 
 	c := jobs.NewClient(runtime.NewClient(backend))
-	var enqueued []runtime.Job
-	add := func(j runtime.Job, err error) error {
+	var enqueued []kernel.Job
+	add := func(j kernel.Job, err error) error {
 		enqueued = append(enqueued, j)
 		return err
 	}
 	if err := add(c.EnqueueGreet(ctx, app.GreetArgs{Name: "Ada"})); err != nil {
 		return err
 	}
-	if err := add(c.EnqueueGreet(ctx, app.GreetArgs{Name: "Bob"}, runtime.WithPriority(runtime.PriorityLow))); err != nil {
+	if err := add(c.EnqueueGreet(ctx, app.GreetArgs{Name: "Bob"}, kernel.WithPriority(kernel.PriorityLow))); err != nil {
 		return err
 	}
 	if err := add(c.ScheduleGreet(ctx, time.Now().Add(30*time.Millisecond), app.GreetArgs{Name: "Later"})); err != nil {
@@ -109,7 +111,7 @@ func run() error {
 	if err := add(c.EnqueueAuditForTenant(ctx, "acme", app.AuditArgs{Event: "login"})); err != nil {
 		return err
 	}
-	if _, err := c.EnqueueAuditForTenant(ctx, "", app.AuditArgs{}); !errors.Is(err, runtime.ErrInvalidJob) {
+	if _, err := c.EnqueueAuditForTenant(ctx, "", app.AuditArgs{}); !errors.Is(err, kernel.ErrInvalidJob) {
 		return fmt.Errorf("tenant job without tenant: err = %v", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -142,7 +144,7 @@ func run() error {
 // typedResults reads the results of the jobs enqueued (greet, greet, greet,
 // count, audit) with the typed ResultX and WaitX methods, then enqueues a
 // batch, a job that fails and one that has not run yet.
-func typedResults(ctx context.Context, c *jobs.Client, enqueued []runtime.Job) error {
+func typedResults(ctx context.Context, c *jobs.Client, enqueued []kernel.Job) error {
 	greeting, err := c.WaitGreet(ctx, enqueued[0].ID)
 	if err != nil {
 		return err
@@ -160,7 +162,7 @@ func typedResults(ctx context.Context, c *jobs.Client, enqueued []runtime.Job) e
 	}
 	fmt.Printf("typed: %q %q count=ok audit=%+v\n", greeting.Text, again.Text, audit)
 
-	batch, err := c.EnqueueGreetBatch(ctx, []app.GreetArgs{{Name: "Cy"}, {Name: "Di"}}, runtime.WithPriority(runtime.PriorityLow))
+	batch, err := c.EnqueueGreetBatch(ctx, []app.GreetArgs{{Name: "Cy"}, {Name: "Di"}}, kernel.WithPriority(kernel.PriorityLow))
 	if err != nil {
 		return err
 	}
@@ -172,13 +174,13 @@ func typedResults(ctx context.Context, c *jobs.Client, enqueued []runtime.Job) e
 		fmt.Printf("batch: %s queue=%s priority=%s %q\n", j.Type, j.Queue, j.Priority, g.Text)
 	}
 
-	failing, err := c.EnqueueCount(ctx, app.CountArgs{N: 1, FailTimes: 1000}, runtime.WithMaxRetries(0))
+	failing, err := c.EnqueueCount(ctx, app.CountArgs{N: 1, FailTimes: 1000}, kernel.WithMaxRetries(0))
 	if err != nil {
 		return err
 	}
-	var failed *runtime.JobFailedError
-	if err := c.WaitCount(ctx, failing.ID); !errors.As(err, &failed) || !errors.Is(err, runtime.ErrJobFailed) {
-		return fmt.Errorf("WaitCount of a failing job: err = %v, want a *runtime.JobFailedError", err)
+	var failed *kernel.JobFailedError
+	if err := c.WaitCount(ctx, failing.ID); !errors.As(err, &failed) || !errors.Is(err, kernel.ErrJobFailed) {
+		return fmt.Errorf("WaitCount of a failing job: err = %v, want a *kernel.JobFailedError", err)
 	}
 	fmt.Printf("failed: state=%s error=%q\n", failed.Job.State, failed.Job.Error.Message)
 
@@ -186,7 +188,7 @@ func typedResults(ctx context.Context, c *jobs.Client, enqueued []runtime.Job) e
 	if err != nil {
 		return err
 	}
-	if _, err := c.ResultGreet(ctx, later.ID); !errors.Is(err, runtime.ErrJobNotFinished) {
+	if _, err := c.ResultGreet(ctx, later.ID); !errors.Is(err, kernel.ErrJobNotFinished) {
 		return fmt.Errorf("ResultGreet of a scheduled job: err = %v, want ErrJobNotFinished", err)
 	}
 	return nil

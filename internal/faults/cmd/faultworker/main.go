@@ -17,6 +17,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/jobsgo/jobs"
+
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
 	"github.com/jobsgo/jobs/adapters/postgres"
@@ -70,7 +72,7 @@ func run(opts faults.WorkerOptions) error {
 			return err
 		}
 	}
-	var tenants runtime.TenantExecutor
+	var tenants jobs.TenantExecutor
 	if opts.Database != "" {
 		db, err := sql.Open("pgx", opts.Database)
 		if err != nil {
@@ -89,9 +91,9 @@ func run(opts faults.WorkerOptions) error {
 			return err
 		}
 	}
-	var retry runtime.RetryPolicy
+	var retry jobs.RetryPolicy
 	if opts.RetryDelay > 0 {
-		retry = runtime.RetryPolicy{Backoff: runtime.BackoffConstant, InitialDelay: opts.RetryDelay, MaxDelay: opts.RetryDelay}
+		retry = jobs.RetryPolicy{Backoff: jobs.BackoffConstant, InitialDelay: opts.RetryDelay, MaxDelay: opts.RetryDelay}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
@@ -122,8 +124,8 @@ func run(opts faults.WorkerOptions) error {
 // event is no later than the time the job's due time is reckoned from.
 func enqueueSchedule(ctx context.Context, client *runtime.Client, s faults.Schedule, ledger *faults.LedgerWriter) error {
 	for i := range s.Count {
-		ledger.Record(faults.EventEnqueue, runtime.Job{ID: s.ID(i)}, runtime.StateScheduled, true)
-		if _, err := client.Enqueue(ctx, s.Type, []byte("{}"), runtime.WithJobID(s.ID(i)), runtime.RunIn(s.In)); err != nil {
+		ledger.Record(faults.EventEnqueue, jobs.Job{ID: s.ID(i)}, jobs.StateScheduled, true)
+		if _, err := client.Enqueue(ctx, s.Type, []byte("{}"), jobs.WithJobID(s.ID(i)), jobs.RunIn(s.In)); err != nil {
 			return fmt.Errorf("enqueue scheduled job %s: %w", s.ID(i), err)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"github.com/jobsgo/jobs/runtime"
+	"github.com/jobsgo/jobs"
 )
 
 // GreetArgs are the args of greet.
@@ -73,7 +73,7 @@ type AuditResult struct {
 //
 //jobs:handler tenant queue=tenants
 func Audit(ctx context.Context, tx *sql.Tx, args AuditArgs) (AuditResult, error) {
-	id, ok := runtime.TenantIDFromContext(ctx)
+	id, ok := jobs.TenantIDFromContext(ctx)
 	if !ok {
 		return AuditResult{}, fmt.Errorf("no tenant in context")
 	}

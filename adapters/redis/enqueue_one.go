@@ -1,0 +1,49 @@
+package redis
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jobsgo/jobs"
+)
+
+// enqueueOne stores a single new job through the queue's enqueue
+// committer: concurrent single-job Enqueue calls of one queue share one
+// script call.
+func (b *Backend) enqueueOne(ctx context.Context, job jobs.Job) error {
+	if err := job.ValidateNew(); err != nil {
+		return err
+	}
+	res, err := b.enqueues.Do(ctx, job.Queue, job)
+	if err != nil {
+		return sharedOutcome(err, job.ID)
+	}
+	return res
+}
+
+// flushEnqueues stores jobs of one queue given to separate Enqueue calls.
+// They are stored all or none, so when that fails for a reason that one job
+// may cause alone (an ID in use, a job that does not encode), each is
+// stored on its own and gets its own answer; other errors (the server)
+// are every caller's.
+func (b *Backend) flushEnqueues(ctx context.Context, _ string, list []jobs.Job) ([]error, error) {
+	errs := make([]error, len(list))
+	var err error
+	if oneList(list) {
+		err = b.enqueueList(ctx, list) // enqueueOne validated them
+	} else {
+		err = b.enqueue(ctx, list...)
+	}
+	switch {
+	case err == nil:
+	case len(list) == 1:
+		errs[0] = err
+	case errors.Is(err, jobs.ErrDuplicateJob) || errors.Is(err, jobs.ErrInvalidJob):
+		for i, j := range list {
+			errs[i] = b.enqueue(ctx, j)
+		}
+	default:
+		return nil, err
+	}
+	return errs, nil
+}

@@ -1,0 +1,3 @@
+package jobs
+
+// DefaultMaxPayloadSize is the largest args a Client enqueues unless

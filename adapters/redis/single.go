@@ -10,13 +10,19 @@ import (
 	"github.com/jobsgo/jobs/internal/plural"
 )
 
+// maxListBatch bounds the jobs of one enqueue_list.lua call, which passes
+// their IDs to single commands with unpack (Lua's stack is bounded);
+// larger batches go to enqueue.lua, which splits them.
+const maxListBatch = 1000
+
 // oneList reports whether enqueueList can store jobs: none goes in the ID
 // index (see indexed), they share a queue, and they all go to one place of
-// it: every one pending with the same priority, or every one scheduled.
+// it: every one pending with the same priority, or every one scheduled;
+// and they are at most maxListBatch.
 // What single-job Enqueue calls ask for, alone or group-committed, passes
 // unless its IDs were chosen by the callers.
 func oneList(batch []jobs.Job) bool {
-	if len(batch) == 0 {
+	if len(batch) == 0 || len(batch) > maxListBatch {
 		return false
 	}
 	first := batch[0]

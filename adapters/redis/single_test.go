@@ -177,3 +177,20 @@ func TestEnqueueListDuplicateIDs(t *testing.T) {
 		t.Errorf("Size = %d, %v; want 2", n, err)
 	}
 }
+
+// TestEnqueueLargeBatch enqueues more jobs in one call than Lua can unpack
+// at once: they are all stored.
+func TestEnqueueLargeBatch(t *testing.T) {
+	const n = 9000
+	ctx := context.Background()
+	clock := backendtest.NewClock(backendtest.Start)
+	b := newTestBackend(t, clock)
+	batch := make([]jobs.Job, n)
+	for i := range batch {
+		batch[i] = newJob(t, clock)
+	}
+	must(t, b.Enqueue(ctx, batch...))
+	if got, err := b.Size(ctx, "q"); err != nil || got != n {
+		t.Errorf("Size = %d, %v; want %d", got, err, n)
+	}
+}

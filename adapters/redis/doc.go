@@ -138,16 +138,15 @@
 // # Round trips
 //
 // Concurrent calls of one queue share script calls (group commit, no
-// timer): single-job Enqueues go together, up to two batches in flight. A
-// lone call, or a batch whose jobs all go to one list (pending with one
-// priority, or all scheduled) and have generated IDs and no unique keys,
-// is stored by enqueue_list.lua, which passes only the keys and arguments
-// those jobs need; it arms the wake-up marker only when the list was
-// empty, since the worker it woke arms it again for the jobs it leaves
-// behind (a worker that died between the two leaves them to the next
-// timed-out wait, within the block timeout). Other enqueues run
-// enqueue.lua.
-// A worker that finishes a job stores its outcome and leases its next job
+// timer): single-job Enqueues go together, up to two batches in flight.
+// Jobs that all go to one list (pending with one priority, or all
+// scheduled) and have generated IDs and no unique keys, up to 1,000 (a
+// lone call, a group commit of such calls, a bulk Enqueue), are stored by
+// enqueue_list.lua, which passes only the keys and arguments those jobs
+// need; it arms the wake-up marker only when the list was empty, since
+// the worker it woke arms it again for the jobs it leaves behind (a worker
+// that died between the two leaves them to the next timed-out wait,
+// within the block timeout). Other enqueues run enqueue.lua. A worker that finishes a job stores its outcome and leases its next job
 // in one call (AckDequeue, as BullMQ's moveToFinished does); such calls
 // and plain Acks wait for a free turn (two per queue) and go together, so
 // that one cycle.lua call stores every outcome of the batch and leases a

@@ -12,6 +12,9 @@ import (
 
 // Errors shared by the runtime and every backend. Test for them with errors.Is.
 var (
+	// ErrInvalidOption means a constructor was given an option value out of
+	// its range (a negative limit, a zero age, ...); the error names it.
+	ErrInvalidOption = errors.New("invalid option")
 	// ErrInvalidTransition means a state change was asked of a job in a state
 	// that does not allow it (complete a pending job, start a cancelled one, ...).
 	ErrInvalidTransition = errors.New("invalid job state transition")

@@ -60,7 +60,10 @@ type Queue interface {
 // of processes may run it at once: each job is moved once.
 type Maintainer interface {
 	// PromoteDue moves scheduled and retrying jobs whose time has come to
-	// their queues and reports how many it moved.
+	// their queues and reports how many it moved. It also applies the age
+	// limits of the backend's Retention (dead letters and finished jobs
+	// older than their max age are dropped), so that they go even when no
+	// job finishes.
 	PromoteDue(ctx context.Context) (int, error)
 	// RecoverExpired applies Job.ExpireLease to running jobs whose lease has
 	// expired (their worker crashed or hung) and reports how many it moved:

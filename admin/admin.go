@@ -155,6 +155,7 @@ type Handler struct {
 	mux         *http.ServeMux
 	crossOrigin *http.CrossOriginProtection
 	sessions    sessions
+	logins      loginLimiter
 }
 
 var _ http.Handler = (*Handler)(nil)

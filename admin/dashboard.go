@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,6 +54,11 @@ type page struct {
 	Filter   Filter
 	Job      *jobView
 	Procs    []process
+	// Live marks the pages that refresh themselves: app.js fetches the
+	// page again at the interval the visitor picks and swaps in its main.
+	Live      bool
+	Schedules []scheduleView
+	History   *historyView
 }
 
 // dashboard routes the web dashboard's requests; it reports false for
@@ -93,6 +99,10 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) bool {
 		redirect(w, "login")
 	case "GET ", "GET dead", "GET workers":
 		h.showPage(w, r, rest)
+	case "GET periodic":
+		h.showPeriodic(w, r)
+	case "GET history":
+		h.showHistory(w, r)
 	case "POST pause", "POST resume", "POST retry", "POST cancel", "POST delete":
 		h.act(w, r, rest)
 	default:
@@ -117,10 +127,17 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, data pa
 	}
 }
 
-// login exchanges the API token for a session.
+// login exchanges the API token for a session. Failed logins are limited
+// per client address and in all (see loginLimiter).
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.tokenHash == nil {
 		h.render(w, http.StatusForbidden, "login", page{Title: "Log in", Error: "This dashboard has no token to log in with: your own authorizer decides who gets in"})
+		return
+	}
+	ip := clientIP(r)
+	if wait, ok := h.logins.begin(ip); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+		h.render(w, http.StatusTooManyRequests, "login", page{Title: "Log in", Error: "Too many failed logins: try again in " + wait.String()})
 		return
 	}
 	sum := sha256.Sum256([]byte(strings.TrimSpace(r.PostFormValue("token"))))
@@ -128,6 +145,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, http.StatusUnauthorized, "login", page{Title: "Log in", Error: "Wrong token"})
 		return
 	}
+	h.logins.succeeded(ip)
 	h.sessions.start(w, r)
 	redirect(w, "./")
 }
@@ -158,7 +176,7 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request, name string) 
 	if !ok {
 		return
 	}
-	data := page{CSRF: sess.csrf, ReadOnly: h.cfg.readOnly, LoggedIn: byCookie && h.cfg.tokenHash != nil}
+	data := page{CSRF: sess.csrf, ReadOnly: h.cfg.readOnly, LoggedIn: byCookie && h.cfg.tokenHash != nil, Live: true}
 	var err error
 	var tmpl string
 	switch name {

@@ -52,7 +52,7 @@ var (
 	jobsOnly  = flag.Bool("jobs-only", false, "skip asynq (for profiling jobs alone)")
 	memProf   = flag.String("memprofile", "", "write an allocation profile of the first jobs phase to this file")
 	warmup    = flag.Int("warmup", 5_000, "jobs each system drains, unmeasured, before the measured phases")
-	keepDone  = flag.Int("completed-limit", jobsredis.DefaultCompletedLimit, "completed jobs jobs keeps per queue (0: none, as asynq by default)")
+	keepDone  = flag.Int("completed-limit", jobs.DefaultCompletedLimit, "completed jobs jobs keeps per queue (0: none, as asynq by default)")
 	runs      = flag.Int("runs", 1, "times each rate phase (drain, enqueue, bulk) runs, the systems taking turns; the table shows medians")
 )
 

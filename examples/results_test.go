@@ -170,13 +170,45 @@ func TestPeriodicAppliesTheAnnotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := jobs.ResolveEnqueueOptions(s.Options...)
-	if s.JobType != generated.TypeChargeInvoice || o.Queue != "billing" || o.Priority != jobs.PriorityCritical || *o.MaxRetries != 9 || o.Retry == nil {
-		t.Errorf("schedule %s with options %+v; want charge_invoice on billing, critical, the caller's 9 retries, the retry policy", s.JobType, o)
+	if s.JobType != generated.TypeChargeInvoice || o.Queue != "billing" || o.Priority != jobs.PriorityCritical || *o.MaxRetries != 9 || o.Retry != nil || o.Timeout != 0 {
+		t.Errorf("schedule %s with options %+v; want charge_invoice on billing, critical, the caller's 9 retries, and no copy of the annotation's retry policy and timeout (the registration holds them)", s.JobType, o)
 	}
 	if string(s.Args) != `{"invoice_id":"sub-1","cents":900,"currency":"eur"}` {
 		t.Errorf("args = %s", s.Args)
 	}
 	if _, err := generated.PeriodicNotifyUsersForTenant("digest", "@daily", "", examples.NotifyUsersArgs{}); !errors.Is(err, jobs.ErrInvalidJob) {
 		t.Errorf("tenant schedule without tenant: err = %v, want ErrInvalidJob", err)
+	}
+}
+
+// TestAnnotationPolicyIsNotCopiedOntoJobs: the annotation's retry policy
+// and timeout live in the registration (WithHandlerRetry,
+// WithHandlerTimeout), decided when the job runs; the generated client no
+// longer stamps copies on each job, which used to win over a redeployed
+// annotation. A caller's option still sets them for one job.
+func TestAnnotationPolicyIsNotCopiedOntoJobs(t *testing.T) {
+	ctx := t.Context()
+	client := generated.NewClient(runtime.NewClient(memory.New()))
+	args := examples.ProcessImageArgs{SourceKey: "uploads/a.png", Width: 800, Height: 600, MaxSide: 100, Format: examples.FormatPNG}
+	tests := []struct {
+		name        string
+		opts        []jobs.EnqueueOption
+		wantTimeout time.Duration
+		wantRetry   bool
+	}{
+		{"annotation only", nil, 0, false},
+		{"caller's own", []jobs.EnqueueOption{jobs.WithTimeout(time.Second), jobs.WithRetryPolicy(jobs.RetryPolicy{Backoff: jobs.BackoffConstant})}, time.Second, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			job, err := client.EnqueueProcessImage(ctx, args, tt.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if job.Queue != "media" || job.Timeout != tt.wantTimeout || (job.Retry != nil) != tt.wantRetry {
+				t.Fatalf("job on %s with timeout %s and retry policy %v; want media, %s, policy set %v",
+					job.Queue, job.Timeout, job.Retry, tt.wantTimeout, tt.wantRetry)
+			}
+		})
 	}
 }

@@ -113,8 +113,8 @@ func (w *watchdog) due() (rj *runningJob, hctx context.Context, timeout time.Dur
 }
 
 // readyWatchdog gives wd its timer, not set.
-func (p *Pool) readyWatchdog(wd *watchdog) {
-	wd.timer = time.AfterFunc(time.Hour, func() { p.abandon(wd) })
+func (e *executor) readyWatchdog(wd *watchdog) {
+	wd.timer = time.AfterFunc(time.Hour, func() { e.abandon(wd) })
 	wd.timer.Stop()
 }
 
@@ -122,22 +122,15 @@ func (p *Pool) readyWatchdog(wd *watchdog) {
 // abandoned is true when the handler returned only after the pool gave up
 // on it: the attempt has its outcome already and the slot has a new
 // worker, so the caller must drop result and err and touch nothing.
-func (p *Pool) runWatched(rj *runningJob, hctx context.Context, timeout time.Duration, run Handler) (abandoned bool, result json.RawMessage, err error) {
+func (e *executor) runWatched(rj *runningJob, hctx context.Context, timeout time.Duration, run Handler) (abandoned bool, result json.RawMessage, err error) {
 	wd := &rj.workers.slots[rj.slot].watch
-	wd.watch(rj, hctx, timeout, p.cfg.TimeoutGrace)
+	wd.watch(rj, hctx, timeout, e.cfg.TimeoutGrace)
 	result, err = run(hctx, rj.job)
 	if !wd.returned(rj) {
-		p.logJob(slog.LevelWarn, rj.job, "jobs: abandoned handler returned; its result is discarded", "err", err)
+		logJob(e.log, slog.LevelWarn, rj.job, "jobs: abandoned handler returned; its result is discarded", "err", err)
 		return true, nil, nil
 	}
 	return false, result, err
-}
-
-// interrupt cancels rj's context with cause (nil at shutdown) and gives
-// its handler TimeoutGrace to return.
-func (p *Pool) interrupt(rj *runningJob, cause error) {
-	rj.cancel(cause)
-	rj.workers.slots[rj.slot].watch.interrupted(rj, p.cfg.TimeoutGrace)
 }
 
 // abandon gives up on the attempt wd watches, whose handler is past its
@@ -146,23 +139,23 @@ func (p *Pool) interrupt(rj *runningJob, cause error) {
 // and takes over the worker slot, whose old goroutine is stuck in the
 // handler. It runs on the watchdog timer's goroutine, which becomes the
 // slot's worker.
-func (p *Pool) abandon(wd *watchdog) {
+func (e *executor) abandon(wd *watchdog) {
 	rj, hctx, timeout := wd.due()
 	if rj == nil {
 		return
 	}
-	p.abandoned.Add(1)
+	e.abandoned.Add(1)
 	timedOut := errors.Is(hctx.Err(), context.DeadlineExceeded) && rj.ctx.Err() == nil
 	why := fmt.Sprintf("after its timeout of %s", timeout)
 	if !timedOut {
 		why = fmt.Sprintf("after its context was cancelled (%s)", interruptionCause(rj.ctx))
 	}
-	msg := fmt.Sprintf("handler did not return %s %s; abandoned its goroutine, which may still be running", p.cfg.TimeoutGrace, why)
-	p.logJob(slog.LevelError, rj.job, "jobs: "+msg, "timeout", timeout, "grace", p.cfg.TimeoutGrace)
+	msg := fmt.Sprintf("handler did not return %s %s; abandoned its goroutine, which may still be running", e.cfg.TimeoutGrace, why)
+	logJob(e.log, slog.LevelError, rj.job, "jobs: "+msg, "timeout", timeout, "grace", e.cfg.TimeoutGrace)
 	a := attempt{err: errors.New(msg), timeout: timeout, timedOut: timedOut, abandoned: true}
-	outcome, ok := p.settle(rj, a)
-	if p.serve(rj.workers, rj.slot, p.finish(rj, outcome, ok)) {
-		p.work(rj.workers, rj.slot)
+	outcome, ok := e.settle(rj, a)
+	if e.serve(rj.workers, rj.slot, e.finish(rj, outcome, ok)) {
+		e.work(rj.workers, rj.slot)
 	}
 }
 
@@ -177,9 +170,3 @@ func interruptionCause(ctx context.Context) string {
 		return "shutdown"
 	}
 }
-
-// AbandonedHandlers is how many handlers this pool has abandoned since it
-// was created because they did not return within TimeoutGrace of their
-// context's end (see PoolConfig.TimeoutGrace). Their goroutines may still
-// be running.
-func (p *Pool) AbandonedHandlers() int64 { return p.abandoned.Load() }

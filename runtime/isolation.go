@@ -169,16 +169,16 @@ func (a *aloneTurn) end() {
 // handler starts before a suspect's outcome is stored. A job whose handler
 // never started is handed back at shutdown, without counting its attempt.
 // The results are execute's.
-func (p *Pool) executeInTurn(rj *runningJob) (outcome jobs.Job, ok, abandoned bool) {
+func (e *executor) executeInTurn(rj *runningJob) (outcome jobs.Job, ok, abandoned bool) {
 	if rj.job.Suspect() {
-		return p.runAlone(rj)
+		return e.runAlone(rj)
 	}
-	if !p.turns.beside(rj.ctx, p.taking.Done()) {
-		outcome, ok = p.unstarted(rj)
+	if !e.turns.beside(rj.ctx, e.taking.Done()) {
+		outcome, ok = e.unstarted(rj)
 		return outcome, ok, false
 	}
-	rj.leave = p.turns.leave
-	return p.execute(rj)
+	rj.leave = e.turns.leave
+	return e.execute(rj)
 }
 
 // runAlone runs a suspect job with no other handler of the process beside
@@ -186,18 +186,18 @@ func (p *Pool) executeInTurn(rj *runningJob) (outcome jobs.Job, ok, abandoned bo
 // jobs meanwhile), marks the job as isolated in the backend, which makes a
 // crash during its run count against it alone, and runs it. Other jobs
 // start again when its outcome is stored or after IsolationWindow.
-func (p *Pool) runAlone(rj *runningJob) (outcome jobs.Job, ok, abandoned bool) {
-	turn := p.turns.solo(rj.ctx, p.taking.Done())
+func (e *executor) runAlone(rj *runningJob) (outcome jobs.Job, ok, abandoned bool) {
+	turn := e.turns.solo(rj.ctx, e.taking.Done())
 	if turn == nil {
-		outcome, ok = p.unstarted(rj)
+		outcome, ok = e.unstarted(rj)
 		return outcome, ok, false
 	}
-	if err := p.isolate(rj); err != nil {
+	if err := e.isolate(rj); err != nil {
 		turn.end()
 		if errors.Is(err, jobs.ErrLeaseLost) {
 			return jobs.Job{}, false, false
 		}
-		outcome, ok = p.unstarted(rj)
+		outcome, ok = e.unstarted(rj)
 		return outcome, ok, false
 	}
 	window := time.AfterFunc(IsolationWindow, turn.yield)
@@ -205,34 +205,34 @@ func (p *Pool) runAlone(rj *runningJob) (outcome jobs.Job, ok, abandoned bool) {
 		window.Stop()
 		turn.end()
 	}
-	p.logJob(slog.LevelInfo, rj.job, "jobs: running a suspect job alone: its worker stopped before while it ran beside others",
+	logJob(e.log, slog.LevelInfo, rj.job, "jobs: running a suspect job alone: its worker stopped before while it ran beside others",
 		"refunded_attempts", rj.job.Refunded)
-	return p.execute(rj)
+	return e.execute(rj)
 }
 
 // isolate stores the mark of rj's job as running alone, trying again while
 // the backend fails. It fails with ErrLeaseLost when the lease was lost,
 // and with the reason when the job's context ends or the pool shuts down
 // first.
-func (p *Pool) isolate(rj *runningJob) error {
+func (e *executor) isolate(rj *runningJob) error {
 	delay := 50 * time.Millisecond
 	for {
-		err := p.backend.Isolate(rj.ctx, rj.job)
+		err := e.backend.Isolate(rj.ctx, rj.job)
 		switch {
 		case err == nil:
 			return nil
 		case errors.Is(err, jobs.ErrLeaseLost):
-			p.logJob(slog.LevelWarn, rj.job, "jobs: lease lost before a suspect job could run alone; not run here", "err", err)
+			logJob(e.log, slog.LevelWarn, rj.job, "jobs: lease lost before a suspect job could run alone; not run here", "err", err)
 			return err
 		case rj.ctx.Err() != nil:
 			return rj.ctx.Err()
 		}
-		p.logJob(slog.LevelError, rj.job, "jobs: could not mark a suspect job as running alone; trying again", "err", err, "backoff", delay)
+		logJob(e.log, slog.LevelError, rj.job, "jobs: could not mark a suspect job as running alone; trying again", "err", err, "backoff", delay)
 		select {
 		case <-rj.ctx.Done():
 			return rj.ctx.Err()
-		case <-p.taking.Done():
-			return p.taking.Err()
+		case <-e.taking.Done():
+			return e.taking.Err()
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 5*time.Second)
@@ -242,15 +242,15 @@ func (p *Pool) isolate(rj *runningJob) error {
 // unstarted is the outcome of a job whose handler never started: none when
 // it was cancelled or its lease was lost, else (the pool shuts down) the
 // job handed back to its queue without counting the attempt.
-func (p *Pool) unstarted(rj *runningJob) (outcome jobs.Job, ok bool) {
+func (e *executor) unstarted(rj *runningJob) (outcome jobs.Job, ok bool) {
 	switch cause := context.Cause(rj.ctx); {
 	case errors.Is(cause, jobs.ErrJobCancelled):
-		p.logJob(slog.LevelInfo, rj.job, "jobs: job cancelled before its handler started")
+		logJob(e.log, slog.LevelInfo, rj.job, "jobs: job cancelled before its handler started")
 		return jobs.Job{}, false
 	case errors.Is(cause, jobs.ErrLeaseLost):
-		p.logJob(slog.LevelWarn, rj.job, "jobs: lease lost before the handler started; not run here")
+		logJob(e.log, slog.LevelWarn, rj.job, "jobs: lease lost before the handler started; not run here")
 		return jobs.Job{}, false
 	}
-	p.logJob(slog.LevelInfo, rj.job, "jobs: shutting down before the job's turn came; handed back to its queue")
-	return mustTransition(rj.job.Release(p.cfg.Clock.Now())), true
+	logJob(e.log, slog.LevelInfo, rj.job, "jobs: shutting down before the job's turn came; handed back to its queue")
+	return mustTransition(rj.job.Release(e.cfg.Clock.Now())), true
 }

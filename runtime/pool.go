@@ -6,15 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sort"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/jobsgo/jobs"
-	"github.com/jobsgo/jobs/internal/plural"
 )
 
 // Pool defaults.
@@ -146,47 +143,38 @@ func (c PoolConfig) validate(reg *Registry) error {
 	return nil
 }
 
-// Pool runs jobs from a backend: for each queue, a fetcher takes jobs when
-// workers are idle (several per round trip when several are) and hands
-// each to an idle worker, a goroutine per slot that lives as long as the
-// pool, which runs it with a lease that a heartbeat renews. On a backend
+// Pool runs jobs from a backend. It is four services around its worker
+// slots (see the package documentation): for each queue, a fetcher takes
+// jobs when workers are idle (several per round trip when several are)
+// and hands each to an idle worker, a goroutine per slot that lives as
+// long as the pool, which runs it with a lease that a heartbeat renews; a
+// maintainer runs the scheduler and the periodic schedules. On a backend
 // that is an AckDequeuer, a worker that stores an outcome takes its next
 // job in the same round trip and goes back to the fetcher only when it
 // gets none. A suspect job (Job.Suspect) runs alone in the process, and
-// the pool takes no jobs while one waits for its turn (see IsolationWindow).
+// the pool takes no jobs while one waits for its turn (see
+// IsolationWindow).
 type Pool struct {
-	backend jobs.Backend
-	// ackDequeuer is backend when it is one, else nil.
-	ackDequeuer jobs.AckDequeuer
-	registry    *Registry
-	cfg         PoolConfig
-	log         *slog.Logger
-	periodic    *Periodic // nil without schedules
+	backend  jobs.Backend
+	registry *Registry
+	cfg      PoolConfig
+	log      *slog.Logger
 
-	mu        sync.Mutex
-	started   bool
-	stopped   bool
-	stopFetch context.CancelFunc
-	// taking is done once Shutdown starts: fetchers and workers take no
-	// more jobs.
-	taking   context.Context
-	stopBeat context.CancelFunc
-	// beating is done once Shutdown stops waiting for the workers: the
-	// heartbeat stops and outcomes are no longer retried.
-	beating  context.Context
-	fetchers sync.WaitGroup
-	jobs     sync.WaitGroup // the workers
-	beat     sync.WaitGroup
-	// jobsCtx is the parent of the job contexts. It is never cancelled, so
-	// that deriving a job's context costs no registration with a shared
-	// parent; Shutdown cancels the running jobs one by one (cancelJobs).
-	jobsCtx  context.Context
-	workers  map[string]*queueWorkers // queue -> its workers
-	handlers sync.Map                 // job type -> *preparedHandler
-	// abandoned counts the handlers given up on (AbandonedHandlers).
-	abandoned atomic.Int64
-	turns     *turns        // runs suspect jobs alone (see runAlone)
-	unserved  unservedWatch // the heartbeat's check for unserved queues
+	// The services, started in this order; Shutdown stops the fetcher
+	// and the maintainer, then the executor, then the heartbeat (asynq's
+	// Server composes its processors the same way).
+	slots *slotTable // the state they share
+	exec  *executor
+	fetch *fetcher
+	maint *maintainer
+	beat  *heartbeat
+
+	mu      sync.Mutex
+	started bool
+	stopped bool
+	// stopTaking ends the taking phase, which the fetchers and the workers
+	// share: once Shutdown starts, neither takes more jobs.
+	stopTaking context.CancelFunc
 }
 
 // NewPool returns a pool that runs registry's handlers on jobs of backend.
@@ -201,45 +189,42 @@ func NewPool(backend jobs.Backend, registry *Registry, cfg PoolConfig) (*Pool, e
 	if err := cfg.validate(registry); err != nil {
 		return nil, fmt.Errorf("new pool: %w", err)
 	}
-	p := &Pool{
+	maint, err := newMaintainer(backend, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("new pool: %w", err)
+	}
+	slots := newSlotTable(cfg.Queues)
+	gate := newTurns()
+	exec := newExecutor(backend, registry, slots, gate, cfg)
+	return &Pool{
 		backend:  backend,
 		registry: registry,
 		cfg:      cfg,
 		log:      cfg.Logger,
-		workers:  make(map[string]*queueWorkers, len(cfg.Queues)),
-		turns:    newTurns(),
-	}
-	p.ackDequeuer, _ = backend.(jobs.AckDequeuer)
-	for q, n := range cfg.Queues {
-		w := &queueWorkers{free: make(chan int, n), slots: make([]workerSlot, n)}
-		for i := range w.slots {
-			w.free <- i
-			w.slots[i].work = make(chan *runningJob, 1)
-			p.readyWatchdog(&w.slots[i].watch)
-		}
-		p.workers[q] = w
-	}
-	if len(cfg.Schedules) > 0 {
-		client := NewClient(backend, WithClientClock(cfg.Clock), WithEnqueueHook(cfg.EnqueueHooks...), WithMaxPayloadSize(cfg.MaxPayloadSize))
-		periodic, err := NewPeriodic(client, cfg.Schedules, cfg.Logger)
-		if err != nil {
-			return nil, fmt.Errorf("new pool: %w", err)
-		}
-		p.periodic = periodic
-	}
-	return p, nil
+		slots:    slots,
+		exec:     exec,
+		fetch:    newFetcher(backend, slots, gate, cfg),
+		maint:    maint,
+		beat:     newHeartbeat(backend, slots, exec, cfg),
+	}, nil
 }
 
 // ProcessID is the name this pool reports its workers under.
 func (p *Pool) ProcessID() string { return p.cfg.ProcessID }
 
-// Start launches the fetchers, the heartbeat, the cancellation watcher,
-// the periodic schedules and (unless disabled) the scheduler. ctx bounds
-// nothing but the start itself; stop the pool with Shutdown. A pool starts
-// once. When the backend is a Preflighter, Start first runs its check and
-// fails with its error (for Redis: an evicting maxmemory-policy, or a
-// server that cannot be reached), starting nothing; Start may then be
-// called again.
+// AbandonedHandlers is how many handlers this pool has abandoned since it
+// was created because they did not return within TimeoutGrace of their
+// context's end (see PoolConfig.TimeoutGrace). Their goroutines may still
+// be running.
+func (p *Pool) AbandonedHandlers() int64 { return p.exec.abandoned.Load() }
+
+// Start launches the workers, the fetchers, the scheduler (unless
+// disabled), the periodic schedules, the heartbeat and the cancellation
+// watcher. ctx bounds nothing but the start itself (the jobs' contexts
+// carry its values); stop the pool with Shutdown. A pool starts once. When
+// the backend is a Preflighter, Start first runs its check and fails with
+// its error (for Redis: an evicting maxmemory-policy, or a server that
+// cannot be reached), starting nothing; Start may then be called again.
 func (p *Pool) Start(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -256,46 +241,13 @@ func (p *Pool) Start(ctx context.Context) error {
 	}
 	p.started = true
 	base := context.WithoutCancel(ctx)
-	fetchCtx, stopFetch := context.WithCancel(base)
-	beatCtx, stopBeat := context.WithCancel(base)
-	p.stopFetch, p.stopBeat, p.jobsCtx, p.taking, p.beating = stopFetch, stopBeat, base, fetchCtx, beatCtx
-
-	queues := make([]string, 0, len(p.cfg.Queues))
-	for q := range p.cfg.Queues {
-		queues = append(queues, q)
-	}
-	sort.Strings(queues)
-	for _, q := range queues {
-		w := p.workers[q]
-		for i := range w.slots {
-			p.jobs.Add(1)
-			go p.work(w, i)
-		}
-		p.fetchers.Add(1)
-		go p.fetch(fetchCtx, q, w)
-	}
-	if !p.cfg.DisableScheduler {
-		p.fetchers.Add(1)
-		go func() {
-			defer p.fetchers.Done()
-			NewScheduler(p.backend, p.cfg.SchedulerInterval, p.log).Run(fetchCtx)
-		}()
-	}
-	if p.periodic != nil {
-		p.fetchers.Add(1)
-		go func() {
-			defer p.fetchers.Done()
-			p.periodic.Run(fetchCtx)
-		}()
-	}
-	p.beat.Add(1)
-	go p.heartbeat(beatCtx)
-	if ids, err := p.backend.CancelledJobs(beatCtx); err != nil {
-		p.log.Error("jobs: subscribe to cancellations; cancelled running jobs stop at their next lease renewal", "err", err)
-	} else {
-		p.beat.Add(1)
-		go p.watchCancellations(ids)
-	}
+	taking, stopTaking := context.WithCancel(base)
+	p.stopTaking = stopTaking
+	p.slots.jobsCtx = base
+	p.exec.start(taking)
+	p.fetch.start(taking)
+	p.maint.start(taking)
+	p.beat.start(base)
 	p.logStart()
 	return nil
 }
@@ -323,69 +275,11 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 	p.stopped = true
 	p.mu.Unlock()
 
-	p.stopFetch()
-	p.fetchers.Wait()
-
-	var err error
-	if !waitTimeout(ctx, &p.jobs, p.cfg.ShutdownTimeout) {
-		ids := p.runningIDs()
-		p.log.Warn("jobs: shutdown timeout; cancelling running jobs", "jobs", ids)
-		p.cancelJobs()
-		if !waitTimeout(ctx, &p.jobs, p.cfg.TimeoutGrace+time.Second) {
-			stuck := p.runningIDs()
-			err = fmt.Errorf("shutdown: %s did not stop; their leases will expire and be recovered: %v", plural.Count(len(stuck), "job", "jobs"), stuck)
-		}
-	}
-	p.stopBeat()
-	p.beat.Wait()
-	rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if rmErr := p.backend.RemoveWorkers(rmCtx, p.cfg.ProcessID); rmErr != nil {
-		err = errors.Join(err, fmt.Errorf("shutdown: remove worker report: %w", rmErr))
-	}
+	p.stopTaking()
+	p.fetch.stop()
+	p.maint.stop()
+	err := p.exec.stop(ctx)
+	err = errors.Join(err, p.beat.stop(ctx))
 	p.log.Info("jobs: pool stopped", "process", p.cfg.ProcessID)
 	return err
-}
-
-// waitTimeout waits for wg up to d or until ctx is done; it reports
-// whether wg finished.
-func waitTimeout(ctx context.Context, wg *sync.WaitGroup, d time.Duration) bool {
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-done:
-		return true
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	return false
-}
-
-// runningIDs lists the IDs of the running jobs, sorted.
-func (p *Pool) runningIDs() []string {
-	var ids []string
-	p.eachRunning(func(rj *runningJob) { ids = append(ids, rj.job.ID) })
-	sort.Strings(ids)
-	return ids
-}
-
-// eachRunning calls fn on every running job.
-func (p *Pool) eachRunning(fn func(*runningJob)) {
-	for _, w := range p.workers {
-		for i := range w.slots {
-			if rj := w.slots[i].job.Load(); rj != nil {
-				fn(rj)
-			}
-		}
-	}
-}
-
-// cancelJobs cancels the contexts of the running jobs, at shutdown: their
-// cause is context.Canceled, so that they are handed back to their queues.
-// The fetchers have stopped, so every job handed to a worker is in its
-// slot already.
-func (p *Pool) cancelJobs() {
-	p.eachRunning(func(rj *runningJob) { p.interrupt(rj, nil) })
 }

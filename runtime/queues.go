@@ -78,15 +78,15 @@ type unservedWatch struct {
 // of any process, serves it: jobs enqueued with WithQueue to a queue no
 // pool serves (a typo), or a queue whose pools are all down. It runs on
 // the heartbeat, after the pool reported its own workers.
-func (p *Pool) checkUnserved(ctx context.Context, now time.Time) {
-	w := &p.unserved
+func (h *heartbeat) checkUnserved(ctx context.Context, now time.Time) {
+	w := &h.unserved
 	if now.Before(w.next) {
 		return
 	}
 	w.next = now.Add(UnservedCheckInterval)
-	s, err := p.backend.Stats(ctx)
+	s, err := h.backend.Stats(ctx)
 	if err != nil {
-		p.log.Debug("jobs: read stats to look for unserved queues", "err", err)
+		h.log.Debug("jobs: read stats to look for unserved queues", "err", err)
 		return
 	}
 	unserved := s.UnservedQueues()
@@ -103,7 +103,7 @@ func (p *Pool) checkUnserved(ctx context.Context, now time.Time) {
 			w.warned = make(map[string]bool)
 		}
 		w.warned[q] = true
-		p.log.Warn("jobs: jobs are pending in a queue that no live worker serves; they wait until a pool serves it",
-			"queue", q, "pending", s.Queue(q).Pending, "served_here", slices.Sorted(maps.Keys(p.cfg.Queues)))
+		h.log.Warn("jobs: jobs are pending in a queue that no live worker serves; they wait until a pool serves it",
+			"queue", q, "pending", s.Queue(q).Pending, "served_here", slices.Sorted(maps.Keys(h.served)))
 	}
 }

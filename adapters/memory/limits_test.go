@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -255,7 +256,7 @@ func TestCompletedMaxAge(t *testing.T) {
 func TestCompletedMaxAgeDefault(t *testing.T) {
 	f := newFixture(t)
 	f.finish("done", "mail", true)
-	f.clock.Advance(memory.DefaultCompletedAge)
+	f.clock.Advance(jobs.DefaultCompletedMaxAge)
 	f.expectFound(true, "done")
 	f.clock.Advance(time.Nanosecond)
 	f.expectFound(false, "done")
@@ -305,4 +306,33 @@ func TestRetentionKeepsUniqueKey(t *testing.T) {
 	if err := enqueue("after", digest); !errors.As(err, &ue) || ue.ExistingJobID != "next" {
 		t.Fatalf("Enqueue while next holds the key: err = %v, want the key held by next", err)
 	}
+}
+
+// TestInvalidRetentionPanics: an option value out of range stops New with
+// the kernel's message (jobs.Retention.Validate), the one the Redis
+// backend's New returns as an error; before, memory ignored such values.
+func TestInvalidRetentionPanics(t *testing.T) {
+	tests := []struct {
+		name string
+		opt  memory.Option
+		want string
+	}{
+		{"history 0", memory.WithHistoryLimit(0), "history limit (WithHistoryLimit) is 0"},
+		{"completed -1", memory.WithCompletedLimit(-1), "completed limit (WithCompletedLimit) is -1"},
+		{"completed age 0", memory.WithCompletedMaxAge(0), "completed max age (WithCompletedMaxAge) is 0s"},
+		{"dead letters 0", memory.WithDeadLetterLimit(0), "dead-letter limit (WithDeadLetterLimit) is 0"},
+		{"dead-letter age negative", memory.WithDeadLetterMaxAge(-time.Second), "dead-letter max age (WithDeadLetterMaxAge) is -1s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				r := recover()
+				if msg, _ := r.(string); !strings.Contains(msg, tt.want) {
+					t.Fatalf("New panicked with %v, want a message saying %q", r, tt.want)
+				}
+			}()
+			memory.New(tt.opt)
+		})
+	}
+	memory.New(memory.WithCompletedLimit(0)) // keeping no completed job is valid
 }

@@ -30,15 +30,6 @@ import (
 	"github.com/jobsgo/jobs/internal/wallclock"
 )
 
-// Defaults of the options.
-const (
-	DefaultHistoryLimit    = 100                 // finished jobs kept per job type for History
-	DefaultCompletedLimit  = 10_000              // completed and cancelled jobs kept findable by ID
-	DefaultCompletedAge    = 24 * time.Hour      // how long a completed or cancelled job stays findable by ID
-	DefaultDeadLetterLimit = 10_000              // jobs kept in the dead-letter queue
-	DefaultDeadLetterAge   = 30 * 24 * time.Hour // how long a job stays in the dead-letter queue
-)
-
 // Option configures a Backend.
 type Option func(*Backend)
 
@@ -55,68 +46,37 @@ func WithClock(clock jobs.Clock) Option {
 }
 
 // WithHistoryLimit keeps the n most recently finished jobs of each job type
-// for History (default DefaultHistoryLimit). Values below 1 are ignored.
-func WithHistoryLimit(n int) Option {
-	return func(b *Backend) {
-		if n > 0 {
-			b.historyLimit = n
-		}
-	}
-}
+// for History (default jobs.DefaultHistoryLimit; at least 1).
+func WithHistoryLimit(n int) Option { return func(b *Backend) { b.retention.HistoryLimit = n } }
 
 // WithCompletedLimit keeps the n most recently completed or cancelled jobs
-// findable by ID (default DefaultCompletedLimit); older ones are forgotten.
-// With 0 none is kept: a job is forgotten as it completes or is cancelled,
-// and still counts in Stats and shows in History. Negative values are
-// ignored. A forgotten job's unique key stays held until its TTL passes.
-func WithCompletedLimit(n int) Option {
-	return func(b *Backend) {
-		if n >= 0 {
-			b.completedLimit = n
-		}
-	}
-}
+// findable by ID (default jobs.DefaultCompletedLimit); older ones are
+// forgotten. With 0 none is kept: a job is forgotten as it completes or is
+// cancelled, and still counts in Stats and shows in History. A forgotten
+// job's unique key stays held until its TTL passes.
+func WithCompletedLimit(n int) Option { return func(b *Backend) { b.retention.CompletedLimit = n } }
 
 // WithCompletedMaxAge forgets completed and cancelled jobs that finished
-// longer than d ago (default DefaultCompletedAge). Values below 1 ns are
-// ignored. A forgotten job's unique key stays held until its TTL passes.
+// longer than d ago (default jobs.DefaultCompletedMaxAge; positive). A
+// forgotten job's unique key stays held until its TTL passes.
 func WithCompletedMaxAge(d time.Duration) Option {
-	return func(b *Backend) {
-		if d > 0 {
-			b.completedMaxAge = d
-		}
-	}
+	return func(b *Backend) { b.retention.CompletedMaxAge = d }
 }
 
 // WithDeadLetterLimit keeps at most n jobs in the dead-letter queue
-// (default DefaultDeadLetterLimit), dropping the oldest. Values below 1 are
-// ignored.
-func WithDeadLetterLimit(n int) Option {
-	return func(b *Backend) {
-		if n > 0 {
-			b.deadLimit = n
-		}
-	}
-}
+// (default jobs.DefaultDeadLetterLimit; at least 1), dropping the oldest.
+func WithDeadLetterLimit(n int) Option { return func(b *Backend) { b.retention.DeadLetterLimit = n } }
 
 // WithDeadLetterMaxAge drops dead-letter jobs that failed longer than d ago
-// (default DefaultDeadLetterAge). Values below 1 ns are ignored.
+// (default jobs.DefaultDeadLetterMaxAge; positive).
 func WithDeadLetterMaxAge(d time.Duration) Option {
-	return func(b *Backend) {
-		if d > 0 {
-			b.deadMaxAge = d
-		}
-	}
+	return func(b *Backend) { b.retention.DeadLetterMaxAge = d }
 }
 
 // Backend is the in-memory jobs.Backend. Create it with New.
 type Backend struct {
-	clock           jobs.Clock
-	historyLimit    int
-	completedLimit  int
-	completedMaxAge time.Duration
-	deadLimit       int
-	deadMaxAge      time.Duration
+	clock     jobs.Clock
+	retention jobs.Retention // what is kept of finished jobs (jobs.Retention)
 
 	mu         sync.Mutex
 	seq        uint64
@@ -138,31 +98,34 @@ type Backend struct {
 
 var _ jobs.Backend = (*Backend)(nil)
 
-// New returns an empty backend.
+// New returns an empty backend. It panics, naming the option, when an
+// option's value is out of range (jobs.Retention.Validate, the check the
+// Redis backend's New returns as an error): option values are constants
+// of the program, and a memory backend has no configuration to fall back
+// on.
 func New(opts ...Option) *Backend {
 	b := &Backend{
-		clock:           wallclock.Clock{},
-		historyLimit:    DefaultHistoryLimit,
-		completedLimit:  DefaultCompletedLimit,
-		completedMaxAge: DefaultCompletedAge,
-		deadLimit:       DefaultDeadLetterLimit,
-		deadMaxAge:      DefaultDeadLetterAge,
-		jobs:            make(map[string]*record),
-		queues:          make(map[string]*queue),
-		schedule:        timeHeap{key: func(r *record) time.Time { return r.job.ExecuteAt }},
-		due:             newDueWatch(),
-		leases:          timeHeap{key: func(r *record) time.Time { return r.job.LeaseUntil }},
-		dead:            list.New(),
-		finished:        list.New(),
-		history:         make(map[string]*ring),
-		workers:         make(map[string]workerReport),
-		unique:          make(map[string]*record),
-		lingering:       timeHeap{key: func(r *record) time.Time { return r.job.UniqueUntil }},
-		cancelSubs:      make(map[chan string]struct{}),
-		schedules:       make(map[string]jobs.ScheduleInfo),
+		clock:      wallclock.Clock{},
+		retention:  jobs.DefaultRetention(),
+		jobs:       make(map[string]*record),
+		queues:     make(map[string]*queue),
+		schedule:   timeHeap{key: func(r *record) time.Time { return r.job.ExecuteAt }},
+		due:        newDueWatch(),
+		leases:     timeHeap{key: func(r *record) time.Time { return r.job.LeaseUntil }},
+		dead:       list.New(),
+		finished:   list.New(),
+		history:    make(map[string]*ring),
+		workers:    make(map[string]workerReport),
+		unique:     make(map[string]*record),
+		lingering:  timeHeap{key: func(r *record) time.Time { return r.job.UniqueUntil }},
+		cancelSubs: make(map[chan string]struct{}),
+		schedules:  make(map[string]jobs.ScheduleInfo),
 	}
 	for _, o := range opts {
 		o(b)
+	}
+	if err := b.retention.Validate(); err != nil {
+		panic("memory.New: " + err.Error())
 	}
 	return b
 }

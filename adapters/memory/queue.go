@@ -244,6 +244,7 @@ func (b *Backend) Size(ctx context.Context, queueName string) (int, error) {
 func (b *Backend) PromoteDue(ctx context.Context) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.trimExpired() // the age caps of the retention, as the Redis backend does here
 	return b.promoteDue(b.clock.Now())
 }
 

@@ -119,14 +119,14 @@ func (b *Backend) expire(r *record, now time.Time) {
 // trimDead drops dead-letter jobs beyond the count cap or the age cap.
 func (b *Backend) trimDead() {
 	now := b.clock.Now()
-	trim(b.dead, b.deadLimit, now.Add(-b.deadMaxAge), func(r *record) { b.expire(r, now) })
+	trim(b.dead, b.retention.DeadLetterLimit, now.Add(-b.retention.DeadLetterMaxAge), func(r *record) { b.expire(r, now) })
 }
 
 // trimFinished drops completed and cancelled jobs beyond the count cap or
 // the age cap.
 func (b *Backend) trimFinished() {
 	now := b.clock.Now()
-	trim(b.finished, b.completedLimit, now.Add(-b.completedMaxAge), func(r *record) { b.expire(r, now) })
+	trim(b.finished, b.retention.CompletedLimit, now.Add(-b.retention.CompletedMaxAge), func(r *record) { b.expire(r, now) })
 }
 
 // trimExpired applies the age caps of both finished lists, for reads.
@@ -154,7 +154,7 @@ func trim(l *list.List, limit int, cutoff time.Time, drop func(*record)) {
 func (b *Backend) remember(j jobs.Job) {
 	h, ok := b.history[j.Type]
 	if !ok {
-		h = &ring{jobs: make([]jobs.Job, 0, min(b.historyLimit, 16)), limit: b.historyLimit}
+		h = &ring{jobs: make([]jobs.Job, 0, min(b.retention.HistoryLimit, 16)), limit: b.retention.HistoryLimit}
 		b.history[j.Type] = h
 	}
 	args, result := j.Args, j.Result

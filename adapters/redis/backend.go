@@ -23,14 +23,10 @@ type Backend struct {
 	client goredis.UniversalClient
 	owned  bool // Close closes client
 
-	prefix          string
-	clock           jobs.Clock
-	deadLimit       int
-	deadMaxAge      time.Duration
-	completedLimit  int
-	completedMaxAge time.Duration
-	historyLimit    int
-	blockTimeout    time.Duration
+	prefix       string
+	clock        jobs.Clock
+	retention    jobs.Retention // what is kept of finished jobs, per queue
+	blockTimeout time.Duration
 	// cluster is set for Redis Cluster: a script then touches one queue's
 	// keys only, and Enqueue claims IDs in the index in a separate step.
 	cluster bool
@@ -67,13 +63,9 @@ var _ jobs.Backend = (*Backend)(nil)
 // (see WithLogger).
 func New(opts ...Option) (*Backend, error) {
 	c := config{
-		prefix:         DefaultPrefix,
-		deadLimit:      DefaultDeadLetterLimit,
-		deadMaxAge:     DefaultDeadLetterAge,
-		completedLimit: DefaultCompletedLimit,
-		completedAge:   DefaultCompletedAge,
-		historyLimit:   DefaultHistoryLimit,
-		blockTimeout:   DefaultBlockTimeout,
+		prefix:       DefaultPrefix,
+		retention:    jobs.DefaultRetention(),
+		blockTimeout: DefaultBlockTimeout,
 	}
 	for _, o := range opts {
 		o(&c)
@@ -87,18 +79,21 @@ func New(opts ...Option) (*Backend, error) {
 	if c.startupCheck != nil && *c.startupCheck <= 0 {
 		return nil, fmt.Errorf("redis: WithStartupCheck(%s): the timeout must be positive", *c.startupCheck)
 	}
-	if c.prefix == "" || strings.ContainsAny(c.prefix, "{}") || c.deadLimit < 1 || c.deadMaxAge <= 0 || c.completedLimit < 0 || c.completedAge <= 0 ||
-		c.historyLimit < 1 || c.blockTimeout <= 0 {
-		return nil, fmt.Errorf("redis: invalid options: prefix %q (without braces), dead-letter limit %d and age %s, completed limit %d (0 or more) and age %s, history limit %d, block timeout %s must be set and positive",
-			c.prefix, c.deadLimit, c.deadMaxAge, c.completedLimit, c.completedAge, c.historyLimit, c.blockTimeout)
+	if err := c.retention.Validate(); err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	if c.prefix == "" || strings.ContainsAny(c.prefix, "{}") {
+		return nil, fmt.Errorf("redis: %w: prefix %q (WithPrefix) must be set and hold no braces", jobs.ErrInvalidOption, c.prefix)
+	}
+	if c.blockTimeout <= 0 {
+		return nil, fmt.Errorf("redis: %w: block timeout (WithBlockTimeout) is %s, must be positive", jobs.ErrInvalidOption, c.blockTimeout)
 	}
 	if err := checkServerOptions(c); err != nil {
 		return nil, err
 	}
 	b := &Backend{
 		client: c.client, prefix: c.prefix, clock: c.clock,
-		deadLimit: c.deadLimit, deadMaxAge: c.deadMaxAge, completedLimit: c.completedLimit, completedMaxAge: c.completedAge,
-		historyLimit: c.historyLimit, blockTimeout: c.blockTimeout,
+		retention: c.retention, blockTimeout: c.blockTimeout,
 		indexKey: c.prefix + ":ids", queuesKey: c.prefix + ":queues", workersKey: c.prefix + ":workers",
 		cancelChannel: c.prefix + ":cancel",
 		ticksKey:      c.prefix + ":{periodic}:ticks", schedulesKey: c.prefix + ":{periodic}:schedules",

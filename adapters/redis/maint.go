@@ -37,8 +37,8 @@ func (b *Backend) PromoteDue(ctx context.Context) (int, error) {
 	}
 	return b.eachQueue(ctx, func(k *queueKeys) (int, bool, error) {
 		now := b.clock.Now()
-		args := append(k.args(now, 5), maintBatch, b.deadLimit, micros(now.Add(-b.deadMaxAge)),
-			b.completedLimit, micros(now.Add(-b.completedMaxAge)))
+		args := append(k.args(now, 5), maintBatch, b.retention.DeadLetterLimit, micros(now.Add(-b.retention.DeadLetterMaxAge)),
+			b.retention.CompletedLimit, micros(now.Add(-b.retention.CompletedMaxAge)))
 		n, err := promoteScript.Run(ctx, b.client, k.keys, args...).Int()
 		switch {
 		case err != nil:

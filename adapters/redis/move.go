@@ -51,8 +51,8 @@ func (b *Backend) move(ctx context.Context, k *queueKeys, changes []change) ([]i
 // moveArgs appends move's arguments for changes (see fn_move.lua) to args
 // and returns them with the unique-key operation of each change.
 func (b *Backend) moveArgs(args []any, changes []change, now time.Time) ([]any, []string, error) {
-	args = append(args, b.deadLimit, micros(now.Add(-b.deadMaxAge)), b.completedLimit, micros(now.Add(-b.completedMaxAge)),
-		b.historyLimit, b.cancelChannel, len(changes))
+	args = append(args, b.retention.DeadLetterLimit, micros(now.Add(-b.retention.DeadLetterMaxAge)), b.retention.CompletedLimit, micros(now.Add(-b.retention.CompletedMaxAge)),
+		b.retention.HistoryLimit, b.cancelChannel, len(changes))
 	ops := make([]string, len(changes))
 	for i, c := range changes {
 		score := ""

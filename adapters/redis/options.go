@@ -11,12 +11,7 @@ import (
 
 // Defaults of the options.
 const (
-	DefaultPrefix          = "jobs"
-	DefaultDeadLetterLimit = 10_000
-	DefaultDeadLetterAge   = 30 * 24 * time.Hour
-	DefaultCompletedLimit  = 10_000
-	DefaultCompletedAge    = 24 * time.Hour
-	DefaultHistoryLimit    = 100
+	DefaultPrefix = "jobs"
 	// DefaultBlockTimeout bounds one blocking wait of Dequeue. Enqueues,
 	// promotions and cancellation wake it at once; the bound only matters
 	// when the clock is moved by hand.
@@ -39,18 +34,14 @@ type config struct {
 	writeTimeout time.Duration
 	client       goredis.UniversalClient
 
-	prefix         string
-	clock          jobs.Clock
-	deadLimit      int
-	deadMaxAge     time.Duration
-	completedLimit int
-	completedAge   time.Duration
-	historyLimit   int
-	blockTimeout   time.Duration
-	cluster        *bool
-	allowEviction  bool
-	log            *slog.Logger
-	startupCheck   *time.Duration // WithStartupCheck's timeout
+	prefix        string
+	clock         jobs.Clock
+	retention     jobs.Retention
+	blockTimeout  time.Duration
+	cluster       *bool
+	allowEviction bool
+	log           *slog.Logger
+	startupCheck  *time.Duration // WithStartupCheck's timeout
 }
 
 // WithURL connects to the server at url: redis://[user:password@]host:port/db
@@ -130,31 +121,35 @@ func WithPrefix(prefix string) Option { return func(c *config) { c.prefix = pref
 func WithClock(clock jobs.Clock) Option { return func(c *config) { c.clock = clock } }
 
 // WithDeadLetterLimit keeps at most n jobs in each queue's dead-letter
-// queue (default DefaultDeadLetterLimit), dropping the oldest.
-func WithDeadLetterLimit(n int) Option { return func(c *config) { c.deadLimit = n } }
+// queue (default jobs.DefaultDeadLetterLimit; at least 1), dropping the oldest.
+func WithDeadLetterLimit(n int) Option { return func(c *config) { c.retention.DeadLetterLimit = n } }
 
 // WithDeadLetterMaxAge drops dead letters that failed longer than d ago
-// (default DefaultDeadLetterAge).
-func WithDeadLetterMaxAge(d time.Duration) Option { return func(c *config) { c.deadMaxAge = d } }
+// (default jobs.DefaultDeadLetterMaxAge; positive).
+func WithDeadLetterMaxAge(d time.Duration) Option {
+	return func(c *config) { c.retention.DeadLetterMaxAge = d }
+}
 
 // WithCompletedLimit keeps the n most recently completed jobs, and the n
 // most recently cancelled ones, of each queue findable by ID (default
-// DefaultCompletedLimit). With 0 none is kept, as asynq and Sidekiq do by
+// jobs.DefaultCompletedLimit). With 0 none is kept, as asynq and Sidekiq do by
 // default: a job is deleted as it completes or is cancelled, which takes
 // about a fifth off the Redis work of each job; it still counts in Stats
 // and shows in History. A forgotten job's unique key stays held until its
 // TTL passes.
-func WithCompletedLimit(n int) Option { return func(c *config) { c.completedLimit = n } }
+func WithCompletedLimit(n int) Option { return func(c *config) { c.retention.CompletedLimit = n } }
 
 // WithCompletedMaxAge forgets completed and cancelled jobs that finished
-// longer than d ago (default DefaultCompletedAge). They are trimmed as
+// longer than d ago (default jobs.DefaultCompletedMaxAge; positive). They are trimmed as
 // jobs finish and by PromoteDue. A forgotten job's unique key stays held
 // until its TTL passes.
-func WithCompletedMaxAge(d time.Duration) Option { return func(c *config) { c.completedAge = d } }
+func WithCompletedMaxAge(d time.Duration) Option {
+	return func(c *config) { c.retention.CompletedMaxAge = d }
+}
 
 // WithHistoryLimit keeps the n most recently finished jobs of each job type
-// and queue for History (default DefaultHistoryLimit).
-func WithHistoryLimit(n int) Option { return func(c *config) { c.historyLimit = n } }
+// and queue for History (default jobs.DefaultHistoryLimit; at least 1).
+func WithHistoryLimit(n int) Option { return func(c *config) { c.retention.HistoryLimit = n } }
 
 // WithBlockTimeout bounds one blocking wait of Dequeue (default
 // DefaultBlockTimeout). It must stay below the client's read timeout.

@@ -164,7 +164,11 @@ func run(parent context.Context, out io.Writer, cfg config) error {
 	mu.Unlock()
 	fmt.Fprintf(out, "image jobs ran in priority order: %s\n", order)
 	if srv != nil {
-		if err := srv.wait(parent, out); err != nil {
+		stopFlow, err := startFlow(parent, out, backend, tenants.executor, middleware)
+		if err != nil {
+			return err
+		}
+		if err := errors.Join(srv.wait(parent, out), stopFlow()); err != nil {
 			return err
 		}
 	}

@@ -9,8 +9,9 @@
 // job enqueued twice and a periodic job. With DATABASE_URL set to a
 // PostgreSQL URL it also runs tenant jobs, each inside its tenant's schema.
 // It exits 0 when every job ended as the scenario expects. With -serve :8080
-// it also serves the admin API and Prometheus metrics, and keeps running
-// until interrupted.
+// it also serves the admin API, the dashboard and Prometheus metrics, and
+// after the scenario keeps jobs flowing (a job enqueued every 250 ms, some
+// retried, a few dead) until interrupted.
 package main
 
 import (

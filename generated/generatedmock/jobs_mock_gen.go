@@ -612,7 +612,6 @@ func bulkExportOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []
 		jobs.WithQueue("exports"),
 		jobs.WithPriority(jobs.PriorityLow),
 		jobs.WithMaxRetries(1),
-		jobs.WithTimeout(30 * time.Minute),
 	}, opts, last)
 }
 
@@ -623,11 +622,6 @@ func chargeInvoiceOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption)
 		jobs.WithQueue("billing"),
 		jobs.WithPriority(jobs.PriorityCritical),
 		jobs.WithMaxRetries(3),
-		jobs.WithRetryPolicy(jobs.RetryPolicy{
-			Backoff:      jobs.BackoffExponential,
-			InitialDelay: time.Second,
-			MaxDelay:     10 * time.Second,
-		}),
 	}, opts, last)
 }
 
@@ -643,7 +637,6 @@ func generateReportOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption
 	return joinOptions([]jobs.EnqueueOption{
 		jobs.WithQueue("reports"),
 		jobs.WithMaxRetries(2),
-		jobs.WithTimeout(5 * time.Minute),
 	}, opts, last)
 }
 
@@ -660,12 +653,6 @@ func notifyUsersOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) [
 func processImageOptions(opts []jobs.EnqueueOption, last ...jobs.EnqueueOption) []jobs.EnqueueOption {
 	return joinOptions([]jobs.EnqueueOption{
 		jobs.WithQueue("media"),
-		jobs.WithRetryPolicy(jobs.RetryPolicy{
-			Backoff:      jobs.BackoffLinear,
-			InitialDelay: 2 * time.Second,
-			MaxDelay:     30 * time.Second,
-		}),
-		jobs.WithTimeout(2 * time.Minute),
 	}, opts, last)
 }
 

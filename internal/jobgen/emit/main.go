@@ -257,27 +257,26 @@ func enqueueBatch(f *jen.File) {
 }
 
 // optionsFunc emits the function that puts h's annotation defaults before
-// the caller's options.
+// the caller's options: where a job goes (queue, priority) and how many
+// retries it gets, which are the job's own. The annotation's retry policy
+// and timeout are not copied onto jobs: the registration carries them
+// (WithHandlerRetry, WithHandlerTimeout), so that the handler's code and
+// annotation decide them when the job runs, and a caller's WithRetryPolicy
+// or WithTimeout overrides them for one job.
 func optionsFunc(f *jen.File, h *model.Handler) {
 	n := model.NamesOf(h)
+	var opts []jen.Code
+	if h.Queue != "" {
+		opts = append(opts, jen.Qual(kernel, "WithQueue").Call(jen.Lit(h.Queue)))
+	}
+	if h.Priority != 0 {
+		opts = append(opts, jen.Qual(kernel, "WithPriority").Call(priorityCode(h)))
+	}
+	if h.MaxRetries != nil {
+		opts = append(opts, jen.Qual(kernel, "WithMaxRetries").Call(jen.Lit(*h.MaxRetries)))
+	}
 	defaults := jen.Nil()
-	if h.HasDefaults() {
-		var opts []jen.Code
-		if h.Queue != "" {
-			opts = append(opts, jen.Qual(kernel, "WithQueue").Call(jen.Lit(h.Queue)))
-		}
-		if h.Priority != 0 {
-			opts = append(opts, jen.Qual(kernel, "WithPriority").Call(priorityCode(h)))
-		}
-		if h.MaxRetries != nil {
-			opts = append(opts, jen.Qual(kernel, "WithMaxRetries").Call(jen.Lit(*h.MaxRetries)))
-		}
-		if h.Retry != nil {
-			opts = append(opts, jen.Qual(kernel, "WithRetryPolicy").Call(retryPolicyCode(h)))
-		}
-		if h.Timeout != 0 {
-			opts = append(opts, jen.Qual(kernel, "WithTimeout").Call(durationCode(h.Timeout)))
-		}
+	if len(opts) > 0 {
 		defaults = jen.Index().Qual(kernel, "EnqueueOption").ValuesFunc(func(g *jen.Group) {
 			for _, o := range opts {
 				g.Line().Add(o)

@@ -61,11 +61,6 @@ func (h *Handler) Describe() string {
 	return fmt.Sprintf("%s.%s", h.Recv.Obj().Name(), h.Func.Name())
 }
 
-// HasDefaults reports whether the annotation sets any enqueue default.
-func (h *Handler) HasDefaults() bool {
-	return h.Queue != "" || h.Priority != 0 || h.MaxRetries != nil || h.Retry != nil || h.Timeout != 0
-}
-
 // Receiver is one distinct receiver type; Register takes one parameter per
 // receiver.
 type Receiver struct {

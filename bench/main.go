@@ -34,7 +34,7 @@ import (
 	"github.com/hibiken/asynq"
 	goredis "github.com/redis/go-redis/v9"
 
-	jobsredis "github.com/jobsgo/jobs/adapters/redis"
+	"github.com/jobsgo/jobs"
 )
 
 var (

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -151,4 +152,88 @@ type Backend interface {
 	Inspector
 	CancelNotifier
 	PeriodicStore
+}
+
+// Inspector is what operators need beyond the Backend: browsing queues by
+// state, pausing queues and bulk repair of the dead-letter queue. The admin
+// API and the jobs command use it; every adapter implements it.
+type Inspector interface {
+	// ListJobs pages through a queue's jobs in one state: pending in the
+	// order workers take them, scheduled and retrying by execute-at time,
+	// running by lease deadline, completed, failed and cancelled newest
+	// first. Pages stay fast however many jobs the queue holds.
+	ListJobs(ctx context.Context, q JobQuery) (JobPage, error)
+	// PauseQueue stops every worker of every process from taking jobs of
+	// queue until ResumeQueue; enqueueing goes on. QueueStats.Paused tells.
+	PauseQueue(ctx context.Context, queue string) error
+	// ResumeQueue lets workers take jobs of a paused queue again.
+	ResumeQueue(ctx context.Context, queue string) error
+	// RetryDeadLetters requeues every dead-letter job matching q's Queue
+	// and Type (Limit is ignored) and reports how many.
+	RetryDeadLetters(ctx context.Context, q DeadLetterQuery) (int, error)
+	// PurgeDeadLetters deletes every dead-letter job matching q's Queue and
+	// Type (Limit is ignored) and reports how many.
+	PurgeDeadLetters(ctx context.Context, q DeadLetterQuery) (int, error)
+}
+
+// PeriodicStore lets any number of processes run the same schedules with
+// exactly one job per tick.
+type PeriodicStore interface {
+	// ClaimTick claims the tick info.LastRun of schedule info.Name for the
+	// caller: atomically, it stores info and returns true unless that tick
+	// or a later one was claimed already, in which case it stores nothing
+	// and returns false.
+	ClaimTick(ctx context.Context, info ScheduleInfo) (bool, error)
+	// Schedules lists the last claim of every schedule, sorted by name.
+	Schedules(ctx context.Context) ([]ScheduleInfo, error)
+}
+
+// Repairer is implemented by backends whose storage of a queue can end up
+// inconsistent when its data is damaged from outside (a key overwritten,
+// deleted or renamed by hand, a restore of part of a database): the Redis
+// backend checks and puts right a queue's keys; the memory backend has
+// nothing to repair. The admin API and the jobs command use it when the
+// backend has it.
+type Repairer interface {
+	// Repair checks the storage of queue and reports what is wrong; with
+	// fix it also puts it right, while workers run: every job ends up in
+	// exactly the structure its state says, and a job that cannot be read
+	// is quarantined as ErrorTypeCorrupt.
+	Repair(ctx context.Context, queue string, fix bool) (RepairReport, error)
+}
+
+// TenantExecutor runs a function inside a tenant's scope: for PostgreSQL, a
+// transaction whose search_path is the tenant's schema, committed when fn
+// succeeds and rolled back when it fails or panics (adapters/postgres).
+type TenantExecutor interface {
+	RunInTenant(ctx context.Context, tenantID string, fn func(ctx context.Context, tx *sql.Tx) error) error
+}
+
+// ThroughputReader is an optional capability of a Backend: per-minute
+// counters of finished attempts and of waits, kept by the backend as it
+// acknowledges and starts jobs. Both adapters have it.
+type ThroughputReader interface {
+	// Throughput returns every queue's counters of the minutes q selects.
+	Throughput(ctx context.Context, q ThroughputQuery) (Throughput, error)
+}
+
+// CancelNotifier tells worker pools, on every process, that running jobs
+// were cancelled, so that their handlers stop at once instead of at the
+// next lease renewal.
+type CancelNotifier interface {
+	// CancelledJobs delivers the ID of every running job cancelled after
+	// the call, until ctx is done; then the channel is closed. A slow
+	// reader may miss IDs (the lease renewal catches those).
+	CancelledJobs(ctx context.Context) (<-chan string, error)
+}
+
+// Preflighter is an optional capability of a Backend: a check that the
+// storage it uses keeps what it acknowledges (for Redis: no eviction
+// policy). Pool.Start runs it and fails with its error, so that a
+// misconfigured deployment stops at start-up instead of losing jobs.
+type Preflighter interface {
+	// Preflight checks the backend's storage and returns an error that
+	// says what to change when it may lose jobs, or when it cannot be
+	// reached.
+	Preflight(ctx context.Context) error
 }

@@ -1,21 +1,5 @@
 package jobs
 
-import "context"
-
-// Repairer is implemented by backends whose storage of a queue can end up
-// inconsistent when its data is damaged from outside (a key overwritten,
-// deleted or renamed by hand, a restore of part of a database): the Redis
-// backend checks and puts right a queue's keys; the memory backend has
-// nothing to repair. The admin API and the jobs command use it when the
-// backend has it.
-type Repairer interface {
-	// Repair checks the storage of queue and reports what is wrong; with
-	// fix it also puts it right, while workers run: every job ends up in
-	// exactly the structure its state says, and a job that cannot be read
-	// is quarantined as ErrorTypeCorrupt.
-	Repair(ctx context.Context, queue string, fix bool) (RepairReport, error)
-}
-
 // RepairReport is what Repair found in one queue and, with fix, did.
 type RepairReport struct {
 	Queue    string          `json:"queue"`

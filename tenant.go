@@ -2,15 +2,7 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
 )
-
-// TenantExecutor runs a function inside a tenant's scope: for PostgreSQL, a
-// transaction whose search_path is the tenant's schema, committed when fn
-// succeeds and rolled back when it fails or panics (adapters/postgres).
-type TenantExecutor interface {
-	RunInTenant(ctx context.Context, tenantID string, fn func(ctx context.Context, tx *sql.Tx) error) error
-}
 
 type tenantKey struct{}
 

@@ -28,6 +28,10 @@
 //	POST   /api/admin/jobs/{id}/cancel           cancel a job that has not finished (see jobs.Store.Cancel)
 //	DELETE /api/admin/jobs/{id}                  delete a dead-letter job
 //	GET    /api/admin/queues                     per-queue figures
+//	GET    /api/admin/overview?range=1h|24h      what the dashboard's overview shows: stats and
+//	                                             per-minute throughput, rates and waits (see Overview)
+//	GET    /api/admin/queues/{queue}/throughput?range=
+//	                                             one queue's rates, waits and per-minute counts
 //	GET    /api/admin/queues/{queue}/jobs?state=&limit=&cursor=
 //	                                             a queue's jobs in one state, a page at a time
 //	POST   /api/admin/queues/{queue}/pause       stop workers taking the queue's jobs

@@ -35,7 +35,7 @@ var templateFS embed.FS
 //go:embed web/static
 var staticFS embed.FS
 
-var pages = template.Must(template.New("").Funcs(template.FuncMap{"pathEscape": url.PathEscape}).
+var pages = template.Must(template.New("").Funcs(template.FuncMap{"pathEscape": url.PathEscape, "asset": asset}).
 	ParseFS(templateFS, "web/templates/*.html"))
 
 // page is what a dashboard template renders.
@@ -59,6 +59,10 @@ type page struct {
 	Live      bool
 	Schedules []scheduleView
 	History   *historyView
+	// Throughput is the overview's chart and rates; nil on other pages
+	// and when the backend keeps no per-minute counters (NoCounters).
+	Throughput *overviewThroughput
+	NoCounters bool
 }
 
 // dashboard routes the web dashboard's requests; it reports false for
@@ -80,7 +84,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) bool {
 	hdr.Set("Referrer-Policy", "no-referrer")
 	if static, ok := strings.CutPrefix(rest, "static/"); ok && r.Method == http.MethodGet {
 		sub, _ := fs.Sub(staticFS, "web/static")
-		hdr.Set("Cache-Control", "no-cache")
+		hdr.Set("Cache-Control", staticCacheControl(r))
 		http.ServeFileFS(w, r, sub, static)
 		return true
 	}
@@ -185,6 +189,7 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request, name string) 
 		var s jobs.Stats
 		if s, err = h.backend.Stats(r.Context()); err == nil {
 			data.Stats = StatsOf(s)
+			data.Throughput, data.NoCounters, err = h.overviewThroughput(r)
 		}
 	case "workers":
 		data.Title, data.Nav, tmpl = "Workers", "workers", "workerspage"

@@ -29,7 +29,7 @@ func TestDashboardJobPage(t *testing.T) {
 	}{
 		{"unknown job", "/jobs/job/no-such-job", cookie, http.StatusNotFound, "Job not found"},
 		{"invalid job ID", "/jobs/job/a%20b", cookie, http.StatusBadRequest, "Invalid job ID"},
-		{"dead letter", "/jobs/job/x-xss", cookie, http.StatusOK, `href="../static/app.css"`},
+		{"dead letter", "/jobs/job/x-xss", cookie, http.StatusOK, `href="../static/app.css?v=`},
 		{"stranger", "/jobs/job/x-xss", nil, http.StatusSeeOther, ""},
 	}
 	for _, tc := range pages {

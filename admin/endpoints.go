@@ -94,6 +94,7 @@ func (h *Handler) routes() {
 	} {
 		h.mux.Handle(pattern, h.serve(e))
 	}
+	h.throughputRoutes()
 }
 
 // serve adapts an endpoint to an http.Handler.

@@ -66,12 +66,13 @@ start_redis() {
 }
 
 # redis_node DIR PORT ARGS...: starts a daemonized redis-server on the
-# loopback PORT with its files in DIR (created).
+# loopback PORT with its files in DIR (created). A master syncs a new
+# replica at once (no 5 s diskless sync delay).
 redis_node() {
   local dir=$1 port=$2
   shift 2
   mkdir -p "$dir"
-  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --repl-diskless-sync-delay 0 \
     --dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "$@"
 }
 
@@ -104,11 +105,18 @@ start_redis_cluster() {
   echo "services: Redis Cluster (3 masters, 3 replicas) on $JOBS_TEST_REDIS_CLUSTER"
 }
 
-# sentinel_ready PORT...: whether every sentinel knows the master jobs.
+# sentinel_ready MASTER REPLICA SENTINEL...: whether every sentinel names
+# MASTER as the master jobs and knows REPLICA as its replica, up, and
+# REPLICA's link to MASTER is up: a failover then has a replica to
+# promote, and the replica has the master's data.
 sentinel_ready() {
-  local p
+  local master=$1 replica=$2 p
+  shift 2
+  redis-cli -p "$replica" info replication 2>/dev/null | grep -q '^master_link_status:up' || return 1
   for p in "$@"; do
-    [ "$(redis-cli -p "$p" sentinel get-master-addr-by-name jobs 2>/dev/null | wc -l)" = 2 ] || return 1
+    [ "$(redis-cli -p "$p" sentinel get-master-addr-by-name jobs 2>/dev/null | tr '\n' ' ')" = "127.0.0.1 $master " ] || return 1
+    redis-cli -p "$p" sentinel replicas jobs 2>/dev/null | tr '\n' ' ' |
+      grep -Eq "port $replica .*flags slave( |$)" || return 1
   done
 }
 
@@ -137,7 +145,9 @@ start_redis_sentinel() {
     p=$((p + 1))
   done
   wait_for 10 redis-cli -p "$replica" ping
-  wait_for 10 sentinel_ready "${ports[@]}"
+  # The sentinels learn of the replica from the master's INFO, which they
+  # read every 10 s.
+  wait_for 30 sentinel_ready "$master" "$replica" "${ports[@]}"
   JOBS_TEST_REDIS_SENTINEL=jobs@$(IFS=,; echo "${addrs[*]}")
   export JOBS_TEST_REDIS_SENTINEL
   echo "services: Redis Sentinel (master 127.0.0.1:$master, replica 127.0.0.1:$replica) on $JOBS_TEST_REDIS_SENTINEL"

@@ -16,9 +16,11 @@
 // set by the options; the per-type history and the dead-letter queue are
 // capped too, so memory stays bounded.
 //
-// The backend also implements jobs.Inspector, jobs.CancelNotifier and
-// jobs.PeriodicStore, and enforces unique jobs (jobs.Unique): a map
-// from unique key to the job holding it makes the check O(1).
+// The backend also implements jobs.Inspector, jobs.CancelNotifier,
+// jobs.PeriodicStore and jobs.ThroughputReader (per-minute counters in
+// fixed rings per queue, about 60 KB each), and enforces unique jobs
+// (jobs.Unique): a map from unique key to the job holding it makes the
+// check O(1).
 package memory
 
 import (
@@ -145,6 +147,7 @@ type queue struct {
 	running   int64
 	dead      int64
 	totals    counters
+	minutes   *perMinute    // per-minute counters (throughput.go), made on first use
 	waiters   int           // Dequeue calls waiting on notify
 	notify    chan struct{} // closed and replaced when jobs become pending
 }

@@ -120,6 +120,7 @@ func (b *Backend) take(q *queue, limit int, now, leaseUntil time.Time) ([]jobs.J
 			if err != nil {
 				return out, err
 			}
+			q.waited(now, now.Sub(r.job.ExecuteAt))
 			b.move(r, next, false)
 			out = append(out, cloneJob(next))
 		}
@@ -202,9 +203,11 @@ func (b *Backend) ack(job jobs.Job) error {
 	case jobs.StateCompleted:
 		b.totals.count(true, took)
 		q.totals.count(true, took)
+		q.countAt(now, true)
 	case jobs.StateRetrying, jobs.StateFailed:
 		b.totals.count(false, took)
 		q.totals.count(false, took)
+		q.countAt(now, false)
 	case jobs.StatePending, jobs.StateCancelled:
 	default:
 		return &jobs.TransitionError{JobID: job.ID, From: r.job.State, Action: "acknowledge as " + string(job.State)}
@@ -278,7 +281,9 @@ func (b *Backend) RecoverExpired(ctx context.Context) (int, error) {
 			return n, err
 		}
 		b.totals.count(false, -1)
-		b.queue(r.job.Queue).totals.count(false, -1)
+		q := b.queue(r.job.Queue)
+		q.totals.count(false, -1)
+		q.countAt(now, false)
 		b.move(r, next, false)
 		n++
 	}

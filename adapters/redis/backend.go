@@ -31,7 +31,9 @@ type Backend struct {
 	// keys only, and Enqueue claims IDs in the index in a separate step.
 	cluster bool
 
-	allowEviction bool // an evicting server is a warning, not ErrEvictionPolicy
+	allowEviction bool        // an evicting server is a warning, not ErrEvictionPolicy
+	replicaAcks   replicaAcks // WithReplicaAcks: Enqueue and Ack wait for replicas
+	sentinel      string      // the master's name under Sentinel, for messages
 	log           *slog.Logger
 	preflight     *preflight // the server check of Preflight, once passed
 
@@ -91,6 +93,9 @@ func New(opts ...Option) (*Backend, error) {
 	if err := checkServerOptions(c); err != nil {
 		return nil, err
 	}
+	if err := checkReplicaAcks(c); err != nil {
+		return nil, err
+	}
 	b := &Backend{
 		client: c.client, prefix: c.prefix, clock: c.clock,
 		retention: c.retention, blockTimeout: c.blockTimeout,
@@ -99,6 +104,10 @@ func New(opts ...Option) (*Backend, error) {
 		ticksKey:      c.prefix + ":{periodic}:ticks", schedulesKey: c.prefix + ":{periodic}:schedules",
 		instance:      uuid.NewString()[:8],
 		allowEviction: c.allowEviction, log: c.log, preflight: newPreflight(),
+		replicaAcks: c.replicaAcks,
+	}
+	if c.sentinel != nil {
+		b.sentinel = c.sentinel.master
 	}
 	b.lanes = groupcommit.New(b.flushLane)
 	// Acks and AckDequeues wait for the flush in flight, to go in bigger

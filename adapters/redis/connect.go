@@ -76,7 +76,12 @@ func (b *Backend) explainUnreachable(ctx context.Context, addr string, within ti
 		within = 0 // a network error, not the check's bound
 	}
 	hint := "redis.WithURL"
-	if !b.owned {
+	switch {
+	case b.sentinel != "":
+		hint = "redis.WithSentinel and the sentinels' view of the master (SENTINEL GET-MASTER-ADDR-BY-NAME)"
+	case b.owned && isCluster(b.client):
+		hint = "redis.WithClusterAddrs"
+	case !b.owned:
 		hint = "the address of the client given to redis.WithClient"
 	}
 	return &unreachableError{addr: addr, within: within, hint: hint, err: err}
@@ -88,6 +93,9 @@ func (b *Backend) addrs() string {
 	case *goredis.ClusterClient:
 		return strings.Join(c.Options().Addrs, ",")
 	case *goredis.Client:
+		if c.Options().Addr == failoverAddr {
+			return "the master " + b.sentinel + " (found through Sentinel)"
+		}
 		return c.Options().Addr
 	}
 	return "the server"
@@ -110,11 +118,37 @@ func (b *Backend) startupCheck(timeout time.Duration) error {
 }
 
 // slogAdapter sends go-redis's log lines to a slog logger, at level Warn:
-// go-redis logs failures (dials, pool and cluster trouble).
+// go-redis logs failures (dials, pool and cluster trouble). Its notes of
+// the normal work of a failover client are not failures: which sentinel
+// it asked (each time it looks the master up) and a sentinel it
+// discovered go at level Debug, and a new master (a failover) at Info.
 type slogAdapter struct{ log *slog.Logger }
+
+// goredisLevels are the levels of go-redis's lines that are not warnings,
+// by the start of the line.
+var goredisLevels = []struct {
+	prefix string
+	level  slog.Level
+}{
+	{"sentinel: selected addr=", slog.LevelDebug},
+	{"sentinel: discovered new sentinel=", slog.LevelDebug},
+	{"sentinel: new master=", slog.LevelInfo},
+}
 
 // Printf implements go-redis's internal Logging interface.
 func (a slogAdapter) Printf(ctx context.Context, format string, v ...any) {
 	msg := strings.TrimPrefix(fmt.Sprintf(format, v...), "redis: ")
-	a.log.Log(ctx, slog.LevelWarn, "go-redis: "+msg)
+	level := slog.LevelWarn
+	for _, l := range goredisLevels {
+		if strings.HasPrefix(msg, l.prefix) {
+			level = l.level
+		}
+	}
+	a.log.Log(ctx, level, "go-redis: "+msg)
+}
+
+// isCluster reports whether c is a Redis Cluster client.
+func isCluster(c goredis.UniversalClient) bool {
+	_, ok := c.(*goredis.ClusterClient)
+	return ok
 }

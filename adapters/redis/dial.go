@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -113,4 +114,23 @@ func dial(c config) (goredis.UniversalClient, error) {
 func configure(o *goredis.Options) {
 	o.ContextTimeoutEnabled = true
 	o.MaxRetries = -1
+}
+
+// failoverAddr is what a failover client (WithSentinel) shows as its
+// address (goredis.Options.Addr).
+const failoverAddr = "FailoverClient"
+
+// serverAddr names the server that c talks to: its address or, for a
+// failover client, the address of the master it found through the
+// sentinels (the server's end of a connection, from CLIENT INFO).
+func (b *Backend) serverAddr(ctx context.Context, c *goredis.Client) string {
+	addr := c.Options().Addr
+	if addr != failoverAddr {
+		return addr
+	}
+	name := "the master " + b.sentinel + " (found through Sentinel)"
+	if info, err := c.ClientInfo(ctx).Result(); err == nil && info.LAddr != "" {
+		return info.LAddr + ", " + name
+	}
+	return name
 }

@@ -31,6 +31,11 @@
 //	                                args and a result over 1 KiB are left out (named in the
 //	                                snapshot's "omitted") and read from the job hash by History
 //	<p>:{<queue>}:stats      hash   processed, succeeded, failed, timed, dur_ns counters
+//	<p>:{<queue>}:tp         string per-minute counters, 1500 minutes of (minute, processed, failed),
+//	                                u32 each, written with BITFIELD (see lua/lib.lua); expires a day
+//	                                after its last write
+//	<p>:{<queue>}:wt         string per-minute wait histograms of the jobs started, 64 minutes of
+//	                                (minute, 48 bucket counts), u32 each; expires likewise
 //	<p>:{<queue>}:gone       list   (cluster only) IDs of trimmed jobs, for the index clean-up
 //	<p>:ids                  hash   ID index: chosen job ID -> "<server ms> <queue>"
 //	<p>:queues               set    names of the queues ever enqueued into
@@ -209,6 +214,17 @@
 // which follows the master across failovers). It refuses two of them, or
 // one with WithClient. The conformance and admin suites run on a real
 // cluster of 3 masters and 3 replicas and under Sentinel.
+//
+// A script that the server refuses before running it (TRYAGAIN while its
+// queue's slot migrates and the queue's keys are split between two
+// masters, CLUSTERDOWN, MASTERDOWN, LOADING, READONLY) is sent again with
+// a growing pause for up to 5 s; MOVED and ASK are followed by go-redis.
+// Scripts and the few non-idempotent plain writes are never re-sent after
+// a lost reply. Replication is asynchronous: a failover loses what the old
+// master had not yet sent to the promoted replica, unless WithReplicaAcks
+// makes enqueues and outcomes wait for replicas (WAIT). The tests reshard a
+// busy queue's slot and fail masters over under load on private servers
+// (reshard_test.go, failover_test.go).
 //
 // # Server configuration
 //

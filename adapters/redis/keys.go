@@ -2,6 +2,7 @@ package redis
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
@@ -14,19 +15,63 @@ type queueKeys struct {
 	keys []string // KEYS[1..14] of every queue script, plus the index in standalone mode
 }
 
-// Positions in queueKeys.keys (0-based), matching KEYS[i+1] in the scripts.
+// The key slots of a queue script: positions in queueKeys.keys (0-based),
+// KEYS[i+1] in Lua. keySlots names each slot once: New builds the keys from
+// it and queueScript prepends it to every queue script as Lua constants
+// (KEYS[K_LEASE], ...), so the layout is written in one place.
 const (
-	keyScheduled = 4
-	keyRetrying  = 5
-	keyLease     = 6
-	keyWake      = 7
-	keyDead      = 8
-	keyDone      = 9
-	keyStats     = 10
-	keyGone      = 11
-	keyCancelled = 12
-	keyPaused    = 13
+	keyP1 = iota // pending, priority 1 (low); keyP1+p-1 is priority p
+	keyP2
+	keyP3
+	keyP4 // pending, priority 4 (critical)
+	keyScheduled
+	keyRetrying
+	keyLease
+	keyWake
+	keyDead
+	keyDone
+	keyStats
+	keyGone
+	keyCancelled
+	keyPaused
+	keyIndex // the ID index, passed in standalone mode only
 )
+
+// keySlot is one key of a queue script: the Lua constant that names its
+// position, and the suffix of its name after the queue's base (none for
+// the ID index, which is not the queue's).
+type keySlot struct{ lua, suffix string }
+
+// keySlots describes every slot, by its position.
+var keySlots = [...]keySlot{
+	keyP1:        {"K_P1", "p1"},
+	keyP2:        {"K_P2", "p2"},
+	keyP3:        {"K_P3", "p3"},
+	keyP4:        {"K_P4", "p4"},
+	keyScheduled: {"K_SCHEDULED", "sched"},
+	keyRetrying:  {"K_RETRYING", "retry"},
+	keyLease:     {"K_LEASE", "lease"},
+	keyWake:      {"K_WAKE", "wake"},
+	keyDead:      {"K_DEAD", "dead"},
+	keyDone:      {"K_DONE", "done"},
+	keyStats:     {"K_STATS", "stats"},
+	keyGone:      {"K_GONE", "gone"},
+	keyCancelled: {"K_CANCELLED", "cancelled"},
+	keyPaused:    {"K_PAUSED", "paused"},
+	keyIndex:     {"K_INDEX", ""},
+}
+
+// luaKeySlots is the Lua prelude of the queue scripts: one constant per
+// slot, its position in KEYS.
+func luaKeySlots() string {
+	names := make([]string, len(keySlots))
+	positions := make([]string, len(keySlots))
+	for i, s := range keySlots {
+		names[i], positions[i] = s.lua, strconv.Itoa(i+1)
+	}
+	return "-- Generated from keySlots in keys.go: the position in KEYS of each queue key.\nlocal " +
+		strings.Join(names, ", ") + " = " + strings.Join(positions, ", ") + "\n"
+}
 
 // queue returns the keys of the named queue, cached.
 func (b *Backend) queue(name string) *queueKeys {
@@ -34,12 +79,10 @@ func (b *Backend) queue(name string) *queueKeys {
 		return k.(*queueKeys)
 	}
 	base := b.prefix + ":{" + name + "}:"
-	k := &queueKeys{name: name, base: base, keys: []string{
-		base + "p1", base + "p2", base + "p3", base + "p4",
-		base + "sched", base + "retry", base + "lease", base + "wake",
-		base + "dead", base + "done", base + "stats", base + "gone",
-		base + "cancelled", base + "paused",
-	}}
+	k := &queueKeys{name: name, base: base, keys: make([]string, keyIndex, len(keySlots))}
+	for i := range keyIndex {
+		k.keys[i] = base + keySlots[i].suffix
+	}
 	if !b.cluster {
 		k.keys = append(k.keys, b.indexKey)
 	}

@@ -114,7 +114,7 @@ func (b *Backend) cycle(ctx context.Context, k *queueKeys, changes []change, lim
 	if err != nil {
 		return nil, taken{}, err
 	}
-	reply, err := cycleScript.Run(ctx, b.client, k.keys, args...).Slice()
+	reply, err := b.write(ctx, cycleScript, k.keys, args...).Slice()
 	if err != nil {
 		return nil, taken{}, err
 	}

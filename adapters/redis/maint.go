@@ -80,7 +80,11 @@ func (b *Backend) eachQueue(ctx context.Context, batch func(k *queueKeys) (moved
 // index entry naming no job, which the next claim of the ID replaces.
 func (b *Backend) dropGone(ctx context.Context, k *queueKeys) error {
 	for {
-		ids, err := b.client.LPopCount(ctx, k.keys[keyGone], maintBatch).Result()
+		// Popped once: a pop sent again after a lost reply (a cluster
+		// client does that) drops a batch of IDs unseen.
+		pop := goredis.NewStringSliceCmd(ctx, "lpop", k.keys[keyGone], maintBatch)
+		_ = b.client.Process(ctx, onceCmder{pop})
+		ids, err := pop.Result()
 		if errors.Is(err, goredis.Nil) || (err == nil && len(ids) == 0) {
 			return nil
 		}

@@ -41,7 +41,7 @@ func (b *Backend) move(ctx context.Context, k *queueKeys, changes []change) ([]i
 	if err != nil {
 		return nil, err
 	}
-	codes, err := moveScript.Run(ctx, b.client, k.keys, args...).Int64Slice()
+	codes, err := b.write(ctx, moveScript, k.keys, args...).Int64Slice()
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,7 @@ type config struct {
 	allowEviction bool
 	log           *slog.Logger
 	startupCheck  *time.Duration // WithStartupCheck's timeout
+	replicaAcks   replicaAcks    // WithReplicaAcks
 }
 
 // WithURL connects to the server at url: redis://[user:password@]host:port/db
@@ -164,8 +165,9 @@ func WithAllowEviction() Option { return func(c *config) { c.allowEviction = tru
 
 // WithLogger sends the backend's warnings (see Preflight) to log (default
 // slog.Default(); nil keeps the default). go-redis's own log lines (failed
-// dials, connection pool trouble) go to it too, at level Warn, instead of
-// to standard error. go-redis has one logger per process: New sets it, so
+// dials, connection pool trouble) go to it too, at level Warn (a failover
+// client's notes of the sentinel it asked at Debug, of a new master at
+// Info), instead of to standard error. go-redis has one logger per process: New sets it, so
 // those lines go to the logger of the most recently created Backend; call
 // goredis.SetLogger after New to send them elsewhere.
 func WithLogger(log *slog.Logger) Option { return func(c *config) { c.log = log } }

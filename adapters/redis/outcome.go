@@ -16,14 +16,16 @@ import (
 // a read that timed out or found the connection closed. Every other
 // failure came before the write (no connection from the pool, a dial or
 // write error, a context done before the command started), or is an answer
-// of the server, or an error of the backend's own.
+// of the server, or an error of the backend's own. A write that too few
+// replicas acknowledged (ErrReplicaAcks) was applied on the master, and
+// may be lost in a failover.
 func mayHaveApplied(err error) bool {
 	var op *net.OpError
 	var netErr net.Error
 	switch {
 	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return false
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, ErrReplicaAcks):
 		return true
 	case errors.As(err, &op):
 		// A failed write sent part of the command at most, which the

@@ -87,7 +87,7 @@ func (b *Backend) eachServer(ctx context.Context, fn func(context.Context, gored
 	case *goredis.Ring:
 		return c.ForEachShard(ctx, func(ctx context.Context, n *goredis.Client) error { return fn(ctx, n, n.Options().Addr) })
 	case *goredis.Client:
-		return fn(ctx, c, c.Options().Addr)
+		return fn(ctx, c, b.serverAddr(ctx, c))
 	}
 	return fn(ctx, b.client, "")
 }

@@ -85,7 +85,7 @@ func (b *Backend) enqueue(ctx context.Context, batch ...jobs.Job) error {
 	}
 	if len(groups) == 1 {
 		g := groups[0]
-		res, err := enqueueScript.Run(ctx, b.client, g.k.keys, g.args...).Result()
+		res, err := b.write(ctx, enqueueScript, g.k.keys, g.args...).Result()
 		if err != nil {
 			err = fmt.Errorf("redis: enqueue %s into %s: %w", plural.Count(len(g.jobs), "job", "jobs"), g.k.name, err)
 			if mayHaveApplied(err) {
@@ -97,18 +97,22 @@ func (b *Backend) enqueue(ctx context.Context, batch ...jobs.Job) error {
 		return refused(res, g)
 	}
 	cmds := make([]*goredis.Cmd, len(groups))
-	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for i, g := range groups {
-			cmds[i] = enqueueScript.EvalSha(ctx, p, g.k.keys, g.args...)
-		}
-		return nil
-	})
+	if b.replicaAcks.n == 0 { // else each waits for the replicas of its own master
+		_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			for i, g := range groups {
+				cmds[i] = enqueueScript.EvalSha(ctx, p, g.k.keys, g.args...)
+			}
+			return nil
+		})
+	}
 	res := make([]any, len(groups))
 	errs := make([]error, len(groups))
 	for i, g := range groups {
-		res[i], errs[i] = cmds[i].Result()
-		if isNoScript(errs[i]) {
-			res[i], errs[i] = enqueueScript.Run(ctx, b.client, g.k.keys, g.args...).Result()
+		if cmds[i] != nil {
+			res[i], errs[i] = cmds[i].Result()
+		}
+		if cmds[i] == nil || isNoScript(errs[i]) || refusedUnrun(errs[i]) {
+			res[i], errs[i] = b.write(ctx, enqueueScript, g.k.keys, g.args...).Result()
 		}
 		if mayHaveApplied(errs[i]) {
 			// Some jobs may be stored and others not: nothing is

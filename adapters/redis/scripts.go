@@ -43,7 +43,7 @@ var (
 // followed by the named files. It panics when the script calls a helper
 // of the lib files that it does not define before the call.
 func queueScript(names ...string) *script {
-	src := mustRead("lib.lua")
+	src := luaKeySlots() + mustRead("lib.lua")
 	for _, name := range names {
 		src += "\n" + mustRead(name)
 	}

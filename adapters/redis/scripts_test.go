@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -31,5 +32,27 @@ func TestCheckHelpers(t *testing.T) {
 				t.Fatalf("checkHelpers = %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestQueueScriptsNameTheirKeys: the queue scripts address their keys by
+// the constants keySlots defines (KEYS[K_LEASE]), never by a number, so
+// that the layout is written once, in keys.go.
+func TestQueueScriptsNameTheirKeys(t *testing.T) {
+	numbered := regexp.MustCompile(`KEYS\[\d`)
+	for _, name := range []string{"lib.lua", "lib_jobs.lua", "lib_trim.lua", "enqueue.lua", "fn_dequeue.lua", "dequeue.lua",
+		"fn_move.lua", "move.lua", "cycle.lua", "extend.lua", "isolate.lua", "promote.lua", "bury.lua", "pause.lua", "page.lua", "repair.lua"} {
+		for i, line := range strings.Split(mustRead(name), "\n") {
+			code, _, _ := strings.Cut(line, "--")
+			if numbered.MatchString(code) {
+				t.Errorf("lua/%s:%d addresses a key by number: %s", name, i+1, strings.TrimSpace(line))
+			}
+		}
+	}
+	prelude := luaKeySlots()
+	for i, s := range keySlots {
+		if !strings.Contains(prelude, s.lua) {
+			t.Errorf("the prelude lacks %s (slot %d)", s.lua, i+1)
+		}
 	}
 }

@@ -52,24 +52,29 @@ func (b *Backend) enqueueList(ctx context.Context, batch []jobs.Job) error {
 	if err := b.registerQueue(ctx, k.name); err != nil {
 		return err
 	}
-	to := k.keys[keyScheduled]
+	// Every key the script touches is named in KEYS, so that Redis
+	// Cluster routes the call while their slot migrates.
+	keys := make([]string, 1, 2+len(batch))
+	keys[0] = k.keys[keyScheduled]
 	per := 5
 	if first.State == jobs.StatePending {
-		to, per = k.keys[first.Priority-1], 4
+		keys[0], per = k.keys[keyP1+int(first.Priority)-1], 4
+		keys = append(keys, k.keys[keyWake])
 	}
-	args := make([]any, 2, 2+per*len(batch))
-	args[0], args[1] = k.base, string(first.State)
+	args := make([]any, 1, 1+per*len(batch))
+	args[0] = string(first.State)
 	for _, j := range batch {
 		d, err := codec.EncodeStatic(j)
 		if err != nil {
 			return err
 		}
+		keys = append(keys, k.job(j.ID))
 		args = append(args, j.ID, d, strconv.Itoa(int(j.Priority)), codec.Nanos(j.ExecuteAt))
 		if per == 5 {
 			args = append(args, micros(j.ExecuteAt))
 		}
 	}
-	res, err := enqueueListScript.Run(ctx, b.client, []string{to}, args...).Result()
+	res, err := b.write(ctx, enqueueListScript, keys, args...).Result()
 	if err != nil {
 		err = fmt.Errorf("redis: enqueue %s into %s: %w", plural.Count(len(batch), "job", "jobs"), k.name, err)
 		if mayHaveApplied(err) {

@@ -54,7 +54,7 @@ func (b *Backend) claim(ctx context.Context, batch []jobs.Job) error {
 		for _, j := range claimed {
 			args = append(args, j.ID, j.Queue, stale[j.ID])
 		}
-		held, err := claimScript.Run(ctx, b.client, append([]string{b.indexKey}, ukeys...), append(args, uargs...)...).StringSlice()
+		held, err := b.write(ctx, claimScript, append([]string{b.indexKey}, ukeys...), append(args, uargs...)...).StringSlice()
 		if err != nil {
 			return fmt.Errorf("redis: claim job IDs: %w", err)
 		}

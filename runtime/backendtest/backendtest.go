@@ -17,8 +17,9 @@
 // scheduling, leases and fencing, the dead-letter queue, statistics,
 // concurrency, the Inspector (pages, pause, bulk repair), unique jobs,
 // cancelling running jobs, periodic tick claims, lease expiries charged
-// only to isolated jobs (jobs.Isolator) and, for backends that have it,
-// jobs.AckDequeuer.
+// only to isolated jobs (jobs.Isolator) and, for backends that have
+// them, jobs.AckDequeuer and jobs.ThroughputReader (per-minute
+// counters).
 package backendtest
 
 import (
@@ -96,6 +97,7 @@ func Run(t *testing.T, newBackend func(t *testing.T, clock jobs.Clock) jobs.Back
 		{"Periodic", periodicTests},
 		{"AckDequeue", ackDequeueTests},
 		{"Isolate", isolateTests},
+		{"Throughput", throughputTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

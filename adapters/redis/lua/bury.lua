@@ -12,7 +12,7 @@
 -- fields it could not read are kept in field raw (see quarantine).
 -- Returns how many it buried. Its first write is a ZREM, so it runs out
 -- of memory too (see lib.lua).
-check_keys(7, 9, 11)
+check_keys(K_LEASE, K_DEAD, K_STATS)
 local base, now_us, now_ns, n = ARGV[1], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local buried = 0
 for i = 0, n - 1 do
@@ -20,8 +20,8 @@ for i = 0, n - 1 do
   local id, attempt = ARGV[o], ARGV[o + 1]
   local f = hmget(base .. 'j:' .. id, 's', 'a')
   local other = f and f[1] and (f[1] ~= 'running' or (attempt ~= '' and f[2] ~= attempt))
-  if redis.call('ZSCORE', KEYS[7], id) and not other then
-    redis.call('ZREM', KEYS[7], id)
+  if redis.call('ZSCORE', KEYS[K_LEASE], id) and not other then
+    redis.call('ZREM', KEYS[K_LEASE], id)
     quarantine(base, id, now_us, now_ns, ARGV[o + 2], ARGV[o + 3], ARGV[o + 4])
     buried = buried + 1
   end

@@ -1,6 +1,6 @@
 -- enqueue.lua: store new jobs of one queue, all or none.
 --
--- KEYS: the queue's keys (see lib.lua); KEYS[15] (standalone only) the ID index.
+-- KEYS: the queue's keys (see lib.lua); KEYS[K_INDEX] (standalone only) the ID index.
 -- ARGV[5]  key prefix (to find a job that the ID index names in another queue)
 -- ARGV[6]  number of jobs n
 -- ARGV[7]  number of extras m
@@ -46,12 +46,12 @@ do
   if pending then writes[8] = true end
   if m > 0 then writes[15] = true end
   local list = {}
-  for _, k in ipairs({ 1, 2, 3, 4, 5, 8, 15 }) do
+  for _, k in ipairs({ K_P1, K_P2, K_P3, K_P4, K_SCHEDULED, K_WAKE, K_INDEX }) do
     if writes[k] then list[#list + 1] = k end
   end
   check_keys(unpack(list))
 end
-local index = KEYS[15]
+local index = KEYS[K_INDEX]
 local e0 = 8 + n * 5 -- the first extra's ARGV index
 -- extra[i] is the ARGV index of job i's extra (i from 0), nil when it has none.
 local extra = {}
@@ -135,7 +135,7 @@ for i = 0, n - 1 do
       lists[tonumber(prio)] = {}
     end
   else
-    redis.call('ZADD', KEYS[5], micros(x), id)
+    redis.call('ZADD', KEYS[K_SCHEDULED], micros(x), id)
   end
 end
 chunked({ 'HSET', index }, claims)

@@ -9,9 +9,12 @@
 --
 -- KEYS[1]  where the jobs go: the priority list <base>p1 .. <base>p4 of
 --          pending jobs, or the schedule <base>sched
--- ARGV[1]  <base>: the job hashes are <base>j:<id>, the wake-up marker
---          <base>wake
--- ARGV[2]  "pending" or "scheduled", the state of every job
+-- KEYS[2]  pending jobs only: the wake-up marker <base>wake
+-- then the job hashes <base>j:<id>, one per job, in the order of ARGV.
+--          Every key the script touches is named, so that Redis Cluster
+--          sends the call where all of them are while their slot migrates
+--          (TRYAGAIN or ASK), rather than run it where some are not.
+-- ARGV[1]  "pending" or "scheduled", the state of every job
 -- then one group per job: id, static JSON (field d), priority (1-4),
 --          execute-at in unix nanoseconds and, for a scheduled job only,
 --          execute-at in unix microseconds (its score in the schedule)
@@ -48,8 +51,8 @@ end
 
 -- arm arms the wake-up marker after n IDs were pushed to an empty list
 -- (to); a marker of another type makes it take them back and fail.
-local function arm(to, base, n)
-  local wake = base .. 'wake'
+local function arm(to, n)
+  local wake = KEYS[2]
   local r = redis.pcall('ZADD', wake, 0, 'w')
   if type(r) == 'table' then
     redis.call('RPOP', to, n)
@@ -57,32 +60,30 @@ local function arm(to, base, n)
   end
 end
 
-local to, base, state = KEYS[1], ARGV[1], ARGV[2]
-local per = 4
-if state == 'scheduled' then per = 5 end
-local n = (#ARGV - 2) / per
+local to, state = KEYS[1], ARGV[1]
+local per, k0 = 4, 2 -- ARGV per job; KEYS[k0 + i] is job i's hash
+if state == 'scheduled' then per, k0 = 5, 1 end
+local n = (#ARGV - 1) / per
 if n == 1 then
   -- One job, the common case, without the tables and unpack calls of a
   -- batch.
-  local id = ARGV[3]
-  local job = base .. 'j:' .. id
+  local id, job = ARGV[2], KEYS[k0 + 1]
   if redis.call('EXISTS', job) == 1 then return id end
   local r
   if per == 5 then
-    r = redis.pcall('ZADD', to, ARGV[7], id)
+    r = redis.pcall('ZADD', to, ARGV[6], id)
     if type(r) == 'table' then fail(r, to, 'zset') end
   else
     r = redis.pcall('RPUSH', to, id)
     if type(r) == 'table' then fail(r, to, 'list') end
-    if r == 1 then arm(to, base, 1) end
+    if r == 1 then arm(to, 1) end
   end
-  redis.call('HSET', job, 'd', ARGV[4], 's', state, 'p', ARGV[5], 'a', '0', 'x', ARGV[6])
+  redis.call('HSET', job, 'd', ARGV[3], 's', state, 'p', ARGV[4], 'a', '0', 'x', ARGV[5])
   return 0
 end
 local jobs, ids = {}, {}
 for i = 1, n do
-  local id = ARGV[3 + (i - 1) * per]
-  ids[i], jobs[i] = id, base .. 'j:' .. id
+  ids[i], jobs[i] = ARGV[2 + (i - 1) * per], KEYS[k0 + i]
 end
 if redis.call('EXISTS', unpack(jobs)) > 0 then
   for i = 1, n do
@@ -92,16 +93,16 @@ end
 local r
 if per == 5 then
   local z = {}
-  for i = 1, n do z[2 * i - 1], z[2 * i] = ARGV[3 + (i - 1) * per + 4], ids[i] end
+  for i = 1, n do z[2 * i - 1], z[2 * i] = ARGV[2 + (i - 1) * per + 4], ids[i] end
   r = redis.pcall('ZADD', to, unpack(z))
   if type(r) == 'table' then fail(r, to, 'zset') end
 else
   r = redis.pcall('RPUSH', to, unpack(ids))
   if type(r) == 'table' then fail(r, to, 'list') end
-  if r == n then arm(to, base, n) end
+  if r == n then arm(to, n) end
 end
 for i = 1, n do
-  local o = 3 + (i - 1) * per
+  local o = 2 + (i - 1) * per
   redis.call('HSET', jobs[i], 'd', ARGV[o + 1], 's', state, 'p', ARGV[o + 2], 'a', '0', 'x', ARGV[o + 3])
 end
 return 0

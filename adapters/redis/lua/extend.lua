@@ -18,7 +18,7 @@
 -- script's first write is a removal, which Redis allows out of memory
 -- (maxmemory, noeviction), so the deny-oom ZADD and HSET after it run too
 -- and leases are kept on a full Redis.
-check_keys(7)
+check_keys(K_LEASE)
 local base, n = ARGV[1], tonumber(ARGV[8])
 local times = lease_times(ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 local until_us, until_ns = times[3], times[4]
@@ -27,8 +27,8 @@ for i = 0, n - 1 do
   local id, attempt = ARGV[9 + i * 2], ARGV[10 + i * 2]
   local key = base .. 'j:' .. id
   local f = hmget(key, 's', 'a')
-  if f and f[1] == 'running' and f[2] == attempt and redis.call('ZREM', KEYS[7], id) == 1 then
-    redis.call('ZADD', KEYS[7], until_us, id)
+  if f and f[1] == 'running' and f[2] == attempt and redis.call('ZREM', KEYS[K_LEASE], id) == 1 then
+    redis.call('ZADD', KEYS[K_LEASE], until_us, id)
     redis.call('HSET', key, 'l', until_ns)
   else
     lost[#lost + 1] = id

@@ -32,6 +32,47 @@
 -- jobs it hands out can be stored (fn_move.lua), so workers drain a full
 -- Redis.
 
+-- WAITS[i] is the upper bound of wait bucket i - 1, in microseconds (the
+-- last bucket, 48, has none); runtime.WaitBucket has the same table.
+local WAITS = {
+  1000, 1414, 2000, 2828, 4000, 5657, 8000, 11314, 16000, 22627, 32000, 45255,
+  64000, 90510, 128000, 181019, 256000, 362039, 512000, 724077, 1024000, 1448155,
+  2048000, 2896309, 4096000, 5792619, 8192000, 11585238, 16384000, 23170475,
+  32768000, 46340950, 65536000, 92681900, 131072000, 185363800, 262144000,
+  370727600, 524288000, 741455200, 1048576000, 1482910400, 2097152000,
+  2965820801, 4194304000, 5931641602, 8388608000,
+}
+
+-- wait_bucket returns the wait bucket (1-48) of a job started at start_us
+-- (unix microseconds, a number) that became due at x_ns (unix nanoseconds,
+-- a string), or nil when x_ns is not a number.
+local function wait_bucket(start_us, x_ns)
+  local x = tonumber(x_ns)
+  if not x then return nil end
+  local w = start_us - x / 1000
+  for i = 1, #WAITS do
+    if w <= WAITS[i] then return i end
+  end
+  return #WAITS + 1
+end
+
+-- count_waits adds waits (bucket -> count) to the queue's wait histogram of
+-- the minute of start_us (see lib.lua, <base>wt).
+local function count_waits(start_us, waits)
+  local key = ARGV[1] .. 'wt'
+  local m = math.floor(start_us / 60000000)
+  local bit = (m % 64) * 1568
+  local tag = redis.pcall('BITFIELD', key, 'GET', 'u32', bit)
+  if type(tag) ~= 'table' or tag.err then return end
+  if tag[1] ~= m and type(redis.pcall('SETRANGE', key, bit / 8, string.rep('\0', 196))) ~= 'number' then return end
+  local ops = { 'BITFIELD', key, 'OVERFLOW', 'SAT', 'SET', 'u32', bit, m }
+  for i, n in pairs(waits) do
+    ops[#ops + 1], ops[#ops + 2], ops[#ops + 3], ops[#ops + 4] = 'INCRBY', 'u32', bit + 32 * i, n
+  end
+  redis.pcall(unpack(ops))
+  redis.pcall('EXPIRE', key, 90000)
+end
+
 -- first_due returns the score of the earliest member of KEYS[zi] (unix
 -- microseconds, a string), or nil when it is empty.
 local function first_due(zi)
@@ -48,14 +89,15 @@ local function dequeue(at)
   local base, now_us, now_ns = ARGV[1], ARGV[3], ARGV[4]
   local left = tonumber(ARGV[at])
   local times -- lease_times, read when the first job is leased
-  local next = earliest(first_due(5), first_due(6))
+  local next = earliest(first_due(K_SCHEDULED), first_due(K_RETRYING))
   if next and tonumber(next) <= tonumber(now_us) then
     promote(base, now_us, now_ns, 1000)
-    next = earliest(first_due(5), first_due(6))
+    next = earliest(first_due(K_SCHEDULED), first_due(K_RETRYING))
   end
   local out, leased, no, nl = { next or '', '', '' }, {}, 3, 0
+  local waits, waited = {}, false -- wait bucket -> jobs started
   local jobs = base .. 'j:'
-  if redis.call('EXISTS', KEYS[14]) == 1 then left = 0 end
+  if redis.call('EXISTS', KEYS[K_PAUSED]) == 1 then left = 0 end
   local last = 4 -- the list the last job came from
   for p = 4, 1, -1 do
     while left > 0 do
@@ -70,6 +112,8 @@ local function dequeue(at)
             times = lease_times(now_us, now_ns, ARGV[at + 1], ARGV[at + 2], ARGV[at + 3])
             out[2], out[3] = times[2], times[4]
           end
+          local wb = wait_bucket(tonumber(times[1]), f[5])
+          if wb then waits[wb], waited = (waits[wb] or 0) + 1, true end
           local a = tostring(tonumber(f[2]) + 1)
           redis.call('HSET', key, 's', 'running', 'a', a, 'st', times[2], 'l', times[4], 'fi', '')
           leased[nl + 1], leased[nl + 2], nl = times[3], id, nl + 2
@@ -84,7 +128,8 @@ local function dequeue(at)
     end
     if left == 0 then break end
   end
-  chunked({ 'ZADD', KEYS[7] }, leased)
+  chunked({ 'ZADD', KEYS[K_LEASE] }, leased)
+  if waited then count_waits(tonumber(times[1]), waits) end
   -- Lists above the last one are empty (LPOP came back short); look at it
   -- first, as it is the one most likely to hold more.
   if left == 0 and no > 3 then

@@ -3,7 +3,7 @@
 -- recovery), each fenced on what the caller read. move.lua and cycle.lua
 -- call it.
 --
--- KEYS: the queue's keys (see lib.lua); KEYS[15] (standalone only) the ID index.
+-- KEYS: the queue's keys (see lib.lua); KEYS[K_INDEX] (standalone only) the ID index.
 -- Its arguments start at ARGV[at]; the numbers below are for at = 5 (move.lua).
 -- ARGV[5]  dead-letter cap (count)
 -- ARGV[6]  dead-letter age cap: drop dead letters scored below this (unix microseconds)
@@ -49,7 +49,7 @@ local function move(at)
   local base, now_us, now_ns = ARGV[1], ARGV[3], ARGV[4]
   local dead_max, dead_min, done_max, done_min = tonumber(ARGV[at]), ARGV[at + 1], tonumber(ARGV[at + 2]), ARGV[at + 3]
   local hist_max, channel, n = tonumber(ARGV[at + 4]), ARGV[at + 5], tonumber(ARGV[at + 6])
-  local ZSET = { scheduled = 5, retrying = 6, running = 7, failed = 9, completed = 10, cancelled = 13 }
+  local ZSET = { scheduled = K_SCHEDULED, retrying = K_RETRYING, running = K_LEASE, failed = K_DEAD, completed = K_DONE, cancelled = K_CANCELLED }
   local res, trim, woken, forgotten = {}, {}, false, {}
   -- wrote: a change was applied, so the script has written (see "Out of
   -- memory" above).
@@ -109,7 +109,7 @@ local function move(at)
       if want == '*' then
         flush()
         for p = 1, 4 do redis.call('LREM', KEYS[p], 0, id) end
-        for _, zi in ipairs({ 5, 6, 7, 9, 10, 13 }) do redis.call('ZREM', KEYS[zi], id) end
+        for _, zi in ipairs({ K_SCHEDULED, K_RETRYING, K_LEASE, K_DEAD, K_DONE, K_CANCELLED }) do redis.call('ZREM', KEYS[zi], id) end
       elseif want == 'pending' then
         redis.call('LREM', KEYS[tonumber(prio)], 1, id)
       elseif not wrote then
@@ -157,7 +157,7 @@ local function move(at)
             stats.timed = stats.timed + 1
             stats.dur_ns = stats.dur_ns + tonumber(ARGV[o + 9])
             if stats.dur_ns > 1e15 then -- stay far below 2^53, where sums round
-              redis.call('HINCRBY', KEYS[11], 'dur_ns', string.format('%.0f', stats.dur_ns))
+              redis.call('HINCRBY', KEYS[K_STATS], 'dur_ns', string.format('%.0f', stats.dur_ns))
               stats.dur_ns = 0
             end
           end
@@ -179,13 +179,14 @@ local function move(at)
     redis.call('LTRIM', h, 0, hist_max - 1)
   end
   for _, name in ipairs({ 'processed', 'succeeded', 'failed', 'timed' }) do
-    if stats[name] > 0 then redis.call('HINCRBY', KEYS[11], name, stats[name]) end
+    if stats[name] > 0 then redis.call('HINCRBY', KEYS[K_STATS], name, stats[name]) end
   end
-  if stats.dur_ns > 0 then redis.call('HINCRBY', KEYS[11], 'dur_ns', string.format('%.0f', stats.dur_ns)) end
+  per_minute(now_us, stats.processed, stats.failed)
+  if stats.dur_ns > 0 then redis.call('HINCRBY', KEYS[K_STATS], 'dur_ns', string.format('%.0f', stats.dur_ns)) end
   if #forgotten > 0 then forget(forgotten) end
-  if trim[9] then trim_zset(base, 9, dead_max, dead_min) end
-  if trim[10] then trim_zset(base, 10, done_max, done_min) end
-  if trim[13] then trim_zset(base, 13, done_max, done_min) end
+  if trim[K_DEAD] then trim_zset(base, K_DEAD, dead_max, dead_min) end
+  if trim[K_DONE] then trim_zset(base, K_DONE, done_max, done_min) end
+  if trim[K_CANCELLED] then trim_zset(base, K_CANCELLED, done_max, done_min) end
   if woken then wake() end
   return res
 end

@@ -13,7 +13,7 @@
 -- suspect job can run alone on a full Redis.
 local key = ARGV[1] .. 'j:' .. ARGV[5]
 local f = hmget(key, 's', 'a')
-if f and f[1] == 'running' and f[2] == ARGV[6] and redis.call('ZSCORE', KEYS[7], ARGV[5]) then
+if f and f[1] == 'running' and f[2] == ARGV[6] and redis.call('ZSCORE', KEYS[K_LEASE], ARGV[5]) then
   redis.call('HDEL', key, 'al')
   redis.call('HSET', key, 'al', ARGV[6])
   return 1

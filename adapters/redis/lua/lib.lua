@@ -2,20 +2,34 @@
 -- file to each of them, then the other lib_*.lua files the script needs
 -- (lib_jobs.lua, lib_trim.lua, lib_unique.lua, in that order), so that a
 -- script pays only for the helpers it uses. Every queue script sees the
--- same KEYS layout:
+-- same KEYS layout, written once in keys.go (keySlots), which prepends it
+-- to each script as constants: KEYS[K_LEASE] is the lease zset.
 --
--- KEYS[1..4]  <base>p1 .. <base>p4  pending job IDs of priority 1 (low) .. 4 (critical), lists, FIFO
--- KEYS[5]     <base>sched           scheduled job IDs, zset scored by execute-at (unix microseconds)
--- KEYS[6]     <base>retry           retrying job IDs, zset scored by execute-at (unix microseconds)
--- KEYS[7]     <base>lease           running job IDs, zset scored by lease deadline (unix microseconds)
--- KEYS[8]     <base>wake            wake-up marker, zset with at most one member; workers BZPOPMIN it
--- KEYS[9]     <base>dead            failed job IDs (dead letters), zset scored by finish time
--- KEYS[10]    <base>done            completed job IDs, zset scored by finish time
--- KEYS[11]    <base>stats           hash of counters: processed, succeeded, failed, timed, dur_ns
--- KEYS[12]    <base>gone            list of IDs whose jobs were trimmed, for the ID index clean-up
--- KEYS[13]    <base>cancelled       cancelled job IDs, zset scored by finish time
--- KEYS[14]    <base>paused          set (to "1") while the queue is paused; Dequeue takes nothing
--- KEYS[15]    <prefix>:ids          (standalone mode only) the ID index, hash id -> "<ms> <queue>"
+-- K_P1..K_P4  <base>p1 .. <base>p4  pending job IDs of priority 1 (low) .. 4 (critical), lists, FIFO
+-- K_SCHEDULED <base>sched           scheduled job IDs, zset scored by execute-at (unix microseconds)
+-- K_RETRYING  <base>retry           retrying job IDs, zset scored by execute-at (unix microseconds)
+-- K_LEASE     <base>lease           running job IDs, zset scored by lease deadline (unix microseconds)
+-- K_WAKE      <base>wake            wake-up marker, zset with at most one member; workers BZPOPMIN it
+-- K_DEAD      <base>dead            failed job IDs (dead letters), zset scored by finish time
+-- K_DONE      <base>done            completed job IDs, zset scored by finish time
+-- K_STATS     <base>stats           hash of counters: processed, succeeded, failed, timed, dur_ns
+-- K_GONE      <base>gone            list of IDs whose jobs were trimmed, for the ID index clean-up
+-- K_CANCELLED <base>cancelled       cancelled job IDs, zset scored by finish time
+-- K_PAUSED    <base>paused          set (to "1") while the queue is paused; Dequeue takes nothing
+-- K_INDEX     <prefix>:ids          (standalone mode only) the ID index, hash id -> "<ms> <queue>"
+--
+-- Per-minute counters (see per_minute below and fn_dequeue.lua) live in
+-- two strings of fixed size that scripts address with BITFIELD, outside
+-- KEYS but in the queue's slot: <base>tp, 1500 slots (25 hours) of 12 bytes,
+-- each the unix minute it holds (u32), then the attempts finished and the
+-- attempts failed in that minute (u32 each), slot = minute % 1500; and
+-- <base>wt, 64 slots of 196 bytes, each the unix minute (u32) and 48
+-- bucket counts (u32) of the waits of the jobs started in that minute
+-- (bucket bounds: WAITS in fn_dequeue.lua). A slot whose minute is not the
+-- current one is zeroed before it is counted in, so old minutes are
+-- overwritten and memory stays bounded; both keys expire a day after
+-- their last write. A counter is best effort: a wrong-type key is left
+-- alone (redis.pcall), never failing the change that counts.
 --
 -- <base> is "<prefix>:{<queue>}:", so KEYS[1..14] share the queue's hash tag.
 -- Every script takes ARGV[1] = <base>, ARGV[2] = queue name, ARGV[3] = now
@@ -77,20 +91,39 @@ local function chunked(head, list)
   end
 end
 
+-- per_minute adds processed finished attempts, failed of them failed, to
+-- the queue's counters of the minute of now_us (unix microseconds).
+local function per_minute(now_us, processed, failed)
+  if processed == 0 then return end
+  local key = ARGV[1] .. 'tp'
+  local m = math.floor(tonumber(now_us) / 60000000)
+  local bit = (m % 1500) * 96
+  local tag = redis.pcall('BITFIELD', key, 'GET', 'u32', bit)
+  if type(tag) ~= 'table' or tag.err then return end
+  local ops = { 'BITFIELD', key, 'OVERFLOW', 'SAT' }
+  if tag[1] ~= m then
+    for _, v in ipairs({ 'SET', 'u32', bit, m, 'SET', 'u32', bit + 32, 0, 'SET', 'u32', bit + 64, 0 }) do ops[#ops + 1] = v end
+  end
+  for _, v in ipairs({ 'INCRBY', 'u32', bit + 32, processed, 'INCRBY', 'u32', bit + 64, failed }) do ops[#ops + 1] = v end
+  redis.pcall(unpack(ops))
+  redis.pcall('EXPIRE', key, 90000)
+end
+
 -- count adds one finished attempt to the queue's counters; dur is its
 -- duration in nanoseconds ('' when unknown).
 local function count(ok, dur)
-  redis.call('HINCRBY', KEYS[11], 'processed', 1)
-  redis.call('HINCRBY', KEYS[11], ok and 'succeeded' or 'failed', 1)
+  redis.call('HINCRBY', KEYS[K_STATS], 'processed', 1)
+  redis.call('HINCRBY', KEYS[K_STATS], ok and 'succeeded' or 'failed', 1)
+  per_minute(ARGV[3], 1, ok and 0 or 1)
   if dur ~= '' then
-    redis.call('HINCRBY', KEYS[11], 'timed', 1)
-    redis.call('HINCRBY', KEYS[11], 'dur_ns', dur)
+    redis.call('HINCRBY', KEYS[K_STATS], 'timed', 1)
+    redis.call('HINCRBY', KEYS[K_STATS], 'dur_ns', dur)
   end
 end
 
 -- wake arms the wake-up marker so that one blocked worker runs Dequeue.
 local function wake()
-  redis.call('ZADD', KEYS[8], 0, 'w')
+  redis.call('ZADD', KEYS[K_WAKE], 0, 'w')
 end
 
 -- prefix_of returns the key prefix, from ARGV[1] = "<prefix>:{<queue>}:"

@@ -99,7 +99,7 @@ local function quarantine(base, id, now_us, now_ns, jobtype, why, also)
     set[#set + 1] = cjson.encode(raw)
   end
   redis.call('HSET', key, unpack(set))
-  redis.call('ZADD', KEYS[9], now_us, id)
+  redis.call('ZADD', KEYS[K_DEAD], now_us, id)
   count(false, '')
 end
 
@@ -109,8 +109,8 @@ end
 -- jobs are quarantined.
 local function promote(base, now_us, now_ns, limit)
   local moved = 0
-  for _, zi in ipairs({ 5, 6 }) do
-    local want = (zi == 5) and 'scheduled' or 'retrying'
+  for _, zi in ipairs({ K_SCHEDULED, K_RETRYING }) do
+    local want = (zi == K_SCHEDULED) and 'scheduled' or 'retrying'
     local due = redis.call('ZRANGEBYSCORE', KEYS[zi], '-inf', now_us, 'WITHSCORES', 'LIMIT', 0, limit)
     for i = 1, #due, 2 do
       local id, key = due[i], base .. 'j:' .. due[i]

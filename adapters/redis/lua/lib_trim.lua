@@ -4,19 +4,19 @@
 -- forget drops ids from the ID index (standalone) or records them for the
 -- maintainer to drop (cluster).
 local function forget(ids)
-  if not KEYS[15] then
-    chunked({ 'RPUSH', KEYS[12] }, ids)
+  if not KEYS[K_INDEX] then
+    chunked({ 'RPUSH', KEYS[K_GONE] }, ids)
     return
   end
   local mine = {}
   for i = 1, #ids, 1000 do
     local part = { unpack(ids, i, math.min(i + 999, #ids)) }
-    local vs = redis.call('HMGET', KEYS[15], unpack(part))
+    local vs = redis.call('HMGET', KEYS[K_INDEX], unpack(part))
     for j, v in ipairs(part) do
       if vs[j] and string.match(vs[j], '^%d+ (.*)$') == ARGV[2] then mine[#mine + 1] = v end
     end
   end
-  chunked({ 'HDEL', KEYS[15] }, mine)
+  chunked({ 'HDEL', KEYS[K_INDEX] }, mine)
 end
 
 -- drop deletes the jobs ids from the zset KEYS[zi] and forgets them.

@@ -24,9 +24,9 @@
 -- Returns groups of 13: id, key (priority or score), then the job hash's
 -- fields s, p, a, x, st, fi, l, r, e, d, raw ('' when absent).
 local state, n, ck, cid = ARGV[5], tonumber(ARGV[6]), ARGV[7], ARGV[8]
-local ZI = { scheduled = 5, retrying = 6, running = 7, failed = 9, completed = 10, cancelled = 13 }
+local ZI = { scheduled = K_SCHEDULED, retrying = K_RETRYING, running = K_LEASE, failed = K_DEAD, completed = K_DONE, cancelled = K_CANCELLED }
 local DESC = { failed = true, completed = true, cancelled = true }
-if state == 'pending' then check_keys(1, 2, 3, 4) elseif ZI[state] then check_keys(ZI[state]) end
+if state == 'pending' then check_keys(K_P1, K_P2, K_P3, K_P4) elseif ZI[state] then check_keys(ZI[state]) end
 local ids, keys = {}, {}
 local function add(id, k)
   ids[#ids + 1] = id

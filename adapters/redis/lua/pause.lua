@@ -7,14 +7,14 @@
 -- Resuming deletes it and arms the wake-up marker, so that a blocked
 -- worker looks at once (and re-arms it for the next while jobs remain).
 -- Returns 0.
-check_keys(8)
+check_keys(K_WAKE)
 if ARGV[5] == '1' then
   -- DEL first: Redis allows deny-oom writes (SET) out of memory once a
   -- script has written, so a full Redis can still be paused.
-  redis.call('DEL', KEYS[14])
-  redis.call('SET', KEYS[14], '1')
+  redis.call('DEL', KEYS[K_PAUSED])
+  redis.call('SET', KEYS[K_PAUSED], '1')
 else
-  redis.call('DEL', KEYS[14])
+  redis.call('DEL', KEYS[K_PAUSED])
   wake()
 end
 return 0

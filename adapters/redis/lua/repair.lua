@@ -23,10 +23,10 @@
 -- 'misplaced'), what was found; IDs found in place are left out.
 local base, now_us, now_ns = ARGV[1], ARGV[3], ARGV[4]
 local fix = ARGV[5] == '1'
-if fix then check_keys(1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13) end
+if fix then check_keys(K_P1, K_P2, K_P3, K_P4, K_SCHEDULED, K_RETRYING, K_LEASE, K_WAKE, K_DEAD, K_STATS, K_CANCELLED) end
 local NAMES = { 'p1', 'p2', 'p3', 'p4', 'sched', 'retry', 'lease', 'wake', 'dead', 'done', 'stats', 'gone', 'cancelled' }
-local PLACE = { scheduled = 5, retrying = 6, running = 7, failed = 9, completed = 10, cancelled = 13 }
-local WHERE = { 1, 2, 3, 4, 5, 6, 7, 9, 10, 13 }
+local PLACE = { scheduled = K_SCHEDULED, retrying = K_RETRYING, running = K_LEASE, failed = K_DEAD, completed = K_DONE, cancelled = K_CANCELLED }
+local WHERE = { K_P1, K_P2, K_P3, K_P4, K_SCHEDULED, K_RETRYING, K_LEASE, K_DEAD, K_DONE, K_CANCELLED }
 local usable = {}
 for _, i in ipairs(WHERE) do
   local kind = redis.call('TYPE', KEYS[i])['ok']
@@ -108,7 +108,7 @@ for j = 1, tonumber(ARGV[6]) do
             wake()
           else
             local ns = f[3]
-            if state == 'running' then ns = f[4] elseif want >= 9 then ns = f[5] end
+            if state == 'running' then ns = f[4] elseif want >= K_DEAD then ns = f[5] end
             redis.call('ZADD', KEYS[want], micros(ns), id)
           end
         end

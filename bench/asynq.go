@@ -47,7 +47,7 @@ func (a *asynqBench) server(onRun func()) func() {
 func (a *asynqBench) fill(n int) {
 	c := asynq.NewClient(a.opt)
 	defer c.Close()
-	parallel(n, func(int) {
+	parallel(n, fillProducers, func(int) {
 		if _, err := c.Enqueue(a.task(), asynq.Queue("bench")); err != nil {
 			log.Fatal(err)
 		}
@@ -72,18 +72,15 @@ func (a *asynqBench) drain(n int) float64 {
 	return float64(n) / took.Seconds()
 }
 
-func (a *asynqBench) enqueue(n int) float64 {
+// enqueue runs n Enqueue calls from p producers.
+func (a *asynqBench) enqueue(n, p int) enqueueRun {
 	a.reset()
 	c := asynq.NewClient(a.opt)
 	defer c.Close()
-	m := startCPU()
-	rate := parallel(n, func(int) {
-		if _, err := c.Enqueue(a.task(), asynq.Queue("bench")); err != nil {
-			log.Fatal(err)
-		}
+	return timedEnqueues("asynq", n, p, func() error {
+		_, err := c.Enqueue(a.task(), asynq.Queue("bench"))
+		return err
 	})
-	m.stop("asynq enqueue", n)
-	return rate
 }
 
 func (a *asynqBench) latency(n int) (float64, float64) {

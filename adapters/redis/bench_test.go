@@ -87,14 +87,27 @@ func BenchmarkDequeueAck(b *testing.B) {
 // BenchmarkServerCost measures what the Redis server spends per job on the
 // script calls of a busy system, with no other client on the server:
 // worker cycles (cycle.lua, 20 outcomes stored and 20 jobs leased per
-// call), with and without completed-job retention, and enqueues of 4 jobs
-// per call (what 8 producers make). It reports server-µs/job, the
+// call), with and without completed-job retention, single-job enqueues
+// (one per call, what a lone producer makes) and enqueues of 4 jobs per
+// call. It reports server-µs/job, the
 // EVALSHA time of INFO commandstats. Run against a redis-server started
 // under valgrind --tool=callgrind, the instructions callgrind counts per
 // job are the steadier figure on a shared machine.
 func BenchmarkServerCost(b *testing.B) {
 	b.Run("cycle", func(b *testing.B) { benchCycle(b, newTestBackend(b, nil)) })
 	b.Run("cycle-keep-none", func(b *testing.B) { benchCycle(b, newTestBackend(b, nil, WithCompletedLimit(0))) })
+	b.Run("enqueue-1", func(b *testing.B) {
+		be := newTestBackend(b, nil)
+		ctx := context.Background()
+		start := evalMicros(b, be)
+		for b.Loop() {
+			j, _ := jobs.NewJob("bench", []byte(`{"n":1}`), jobs.EnqueueOptions{}, time.Now())
+			if err := be.Enqueue(ctx, j); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric((evalMicros(b, be)-start)/float64(b.N), "server-µs/job")
+	})
 	b.Run("enqueue-4", func(b *testing.B) {
 		be := newTestBackend(b, nil)
 		ctx := context.Background()

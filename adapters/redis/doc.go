@@ -99,8 +99,12 @@
 // write has its type or does not exist (one TYPE per key and call, see
 // check_keys in lib.lua); a key of another type (a queue's stats hash set
 // to a string, say) fails the call with a WRONGTYPE error that names the
-// key, having changed nothing. Repair moves such keys aside and puts the
-// queue's jobs back in place.
+// key, having changed nothing. The short path of single-job enqueues
+// (enqueue_list.lua, see Round trips) gets the same result without TYPE
+// calls, from the order of its writes: its first write fails harmlessly
+// on a key of another type, and a later one that fails takes the first
+// back. Repair moves such keys aside and puts the queue's jobs back in
+// place.
 //
 // # Time
 //
@@ -140,7 +144,14 @@
 //
 // Concurrent calls of one queue share script calls (group commit, no
 // timer): single-job Enqueues go together, up to two batches in flight.
-// A worker that finishes a job stores its outcome and leases its next job
+// Jobs that all go to one list (pending with one priority, or all
+// scheduled) and have generated IDs and no unique keys, up to 1,000 (a
+// lone call, a group commit of such calls, a bulk Enqueue), are stored by
+// enqueue_list.lua, which passes only the keys and arguments those jobs
+// need; it arms the wake-up marker only when the list was empty, since
+// the worker it woke arms it again for the jobs it leaves behind (a worker
+// that died between the two leaves them to the next timed-out wait,
+// within the block timeout). Other enqueues run enqueue.lua. A worker that finishes a job stores its outcome and leases its next job
 // in one call (AckDequeue, as BullMQ's moveToFinished does); such calls
 // and plain Acks wait for a free turn (two per queue) and go together, so
 // that one cycle.lua call stores every outcome of the batch and leases a

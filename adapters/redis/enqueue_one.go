@@ -28,7 +28,12 @@ func (b *Backend) enqueueOne(ctx context.Context, job jobs.Job) error {
 // are every caller's.
 func (b *Backend) flushEnqueues(ctx context.Context, _ string, list []jobs.Job) ([]error, error) {
 	errs := make([]error, len(list))
-	err := b.enqueue(ctx, list...)
+	var err error
+	if oneList(list) {
+		err = b.enqueueList(ctx, list) // enqueueOne validated them
+	} else {
+		err = b.enqueue(ctx, list...)
+	}
 	switch {
 	case err == nil:
 	case len(list) == 1:

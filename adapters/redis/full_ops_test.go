@@ -67,6 +67,24 @@ func fullRedisOperations(t *testing.T, url string, cluster bool) {
 		}
 	}
 	jobErr := jobs.JobError{Type: "test", Message: "failed on purpose"}
+	// refusedEnqueue enqueues a job with an ID from newID and checks that
+	// Redis refused it whole.
+	refusedEnqueue := func(newID func() string, opts ...jobs.EnqueueOption) func(*testing.T, jobs.Job) jobs.State {
+		return func(t *testing.T, j jobs.Job) jobs.State {
+			id := newID()
+			_, err := client.Enqueue(ctx, "op", []byte(`{}`), append(opts, jobs.WithQueue(j.Queue), jobs.WithJobID(id))...)
+			if !errors.Is(err, ErrOutOfMemory) {
+				t.Fatalf("Enqueue returned %v, want an error matching ErrOutOfMemory", err)
+			}
+			if _, err := b.Job(ctx, id); !errors.Is(err, jobs.ErrJobNotFound) {
+				t.Fatalf("the refused job: Job returned %v, want ErrJobNotFound", err)
+			}
+			if n, err := b.Size(ctx, j.Queue); err != nil || n != 0 {
+				t.Fatalf("after the refused job the queue holds %d pending jobs (err %v), want 0", n, err)
+			}
+			return ""
+		}
+	}
 	cases := []struct {
 		name string
 		// setup prepares the job, before Redis is filled.
@@ -202,17 +220,15 @@ func fullRedisOperations(t *testing.T, url string, cluster bool) {
 		}},
 		{"enqueue is refused", func(t *testing.T, queue string) jobs.Job {
 			return jobs.Job{Queue: queue}
-		}, func(t *testing.T, j jobs.Job) jobs.State {
-			id := uuid.NewString()
-			_, err := client.Enqueue(ctx, "op", []byte(`{}`), jobs.WithQueue(j.Queue), jobs.WithJobID(id))
-			if !errors.Is(err, ErrOutOfMemory) {
-				t.Fatalf("Enqueue returned %v, want an error matching ErrOutOfMemory", err)
-			}
-			if _, err := b.Job(ctx, id); !errors.Is(err, jobs.ErrJobNotFound) {
-				t.Fatalf("the refused job: Job returned %v, want ErrJobNotFound", err)
-			}
-			return ""
-		}},
+		}, refusedEnqueue(uuid.NewString)},
+		// A job ID of the generated form takes the short path of a lone
+		// job (enqueue_list.lua), pending or scheduled.
+		{"enqueue of a generated ID is refused", func(t *testing.T, queue string) jobs.Job {
+			return jobs.Job{Queue: queue}
+		}, refusedEnqueue(newV7)},
+		{"schedule of a generated ID is refused", func(t *testing.T, queue string) jobs.Job {
+			return jobs.Job{Queue: queue}
+		}, refusedEnqueue(newV7, jobs.RunIn(time.Hour))},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -235,3 +251,6 @@ func fullRedisOperations(t *testing.T, url string, cluster bool) {
 		})
 	}
 }
+
+// newV7 returns a new job ID of the generated form (jobs.GeneratedIDForm).
+func newV7() string { return uuid.Must(uuid.NewV7()).String() }

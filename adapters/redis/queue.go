@@ -60,6 +60,14 @@ func (b *Backend) enqueue(ctx context.Context, batch ...jobs.Job) error {
 	if len(batch) == 0 {
 		return nil
 	}
+	if oneList(batch) {
+		for _, j := range batch {
+			if err := j.ValidateNew(); err != nil {
+				return err
+			}
+		}
+		return b.enqueueList(ctx, batch)
+	}
 	groups, err := b.group(batch)
 	if err != nil {
 		return err
@@ -220,14 +228,22 @@ func refused(res any, g group) error {
 // register adds the groups' queues to the set of queues, once per process.
 func (b *Backend) register(ctx context.Context, groups []group) error {
 	for _, g := range groups {
-		if _, ok := b.known.Load(g.k.name); ok {
-			continue
+		if err := b.registerQueue(ctx, g.k.name); err != nil {
+			return err
 		}
-		if err := b.client.SAdd(ctx, b.queuesKey, g.k.name).Err(); err != nil {
-			return fmt.Errorf("redis: register queue %s: %w", g.k.name, err)
-		}
-		b.known.Store(g.k.name, true)
 	}
+	return nil
+}
+
+// registerQueue adds queue to the set of queues, once per process.
+func (b *Backend) registerQueue(ctx context.Context, queue string) error {
+	if _, ok := b.known.Load(queue); ok {
+		return nil
+	}
+	if err := b.client.SAdd(ctx, b.queuesKey, queue).Err(); err != nil {
+		return fmt.Errorf("redis: register queue %s: %w", queue, err)
+	}
+	b.known.Store(queue, true)
 	return nil
 }
 

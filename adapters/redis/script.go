@@ -58,7 +58,7 @@ func (onceCmder) NoRetry() bool { return true }
 func (s *script) Run(ctx context.Context, c processor, keys []string, args ...any) *goredis.Cmd {
 	return retryUnrun(ctx, c, func() *goredis.Cmd {
 		cmd := s.EvalSha(ctx, c, keys, args...)
-		if goredis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+		if err := cmd.Err(); err != nil && goredis.HasErrorPrefix(err, "NOSCRIPT") {
 			return s.process(ctx, c, "eval", s.src, keys, args)
 		}
 		return cmd

@@ -19,23 +19,24 @@ var luaFiles embed.FS
 // take the other lib_*.lua files whose helpers they call; fn_*.lua files
 // hold the bodies that several scripts call.
 var (
-	enqueueScript  = queueScript("lib_unique.lua", "enqueue.lua")
-	dequeueScript  = queueScript("lib_jobs.lua", "fn_dequeue.lua", "dequeue.lua")
-	moveScript     = queueScript("lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "move.lua")
-	cycleScript    = queueScript("lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "fn_dequeue.lua", "cycle.lua")
-	extendScript   = queueScript("extend.lua")
-	isolateScript  = queueScript("isolate.lua")
-	promoteScript  = queueScript("lib_jobs.lua", "lib_trim.lua", "promote.lua")
-	buryScript     = queueScript("lib_jobs.lua", "bury.lua")
-	pauseScript    = queueScript("pause.lua")
-	pageScript     = queueScript("page.lua")
-	claimScript    = queueScript("lib_unique.lua", "claim.lua")  // its own KEYS layout
-	uniqueScript   = queueScript("lib_unique.lua", "unique.lua") // its own KEYS layout
-	releaseScript  = newScript(mustRead("release.lua"))
-	unreportScript = newScript(mustRead("unreport.lua"))
-	reportScript   = newScript(mustRead("report.lua"))
-	pokeScript     = newScript(mustRead("poke.lua"))
-	tickScript     = newScript(mustRead("claimtick.lua"))
+	enqueueScript     = queueScript("lib_unique.lua", "enqueue.lua")
+	enqueueListScript = newScript(mustRead("enqueue_list.lua")) // its own KEYS layout
+	dequeueScript     = queueScript("lib_jobs.lua", "fn_dequeue.lua", "dequeue.lua")
+	moveScript        = queueScript("lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "move.lua")
+	cycleScript       = queueScript("lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "fn_dequeue.lua", "cycle.lua")
+	extendScript      = queueScript("extend.lua")
+	isolateScript     = queueScript("isolate.lua")
+	promoteScript     = queueScript("lib_jobs.lua", "lib_trim.lua", "promote.lua")
+	buryScript        = queueScript("lib_jobs.lua", "bury.lua")
+	pauseScript       = queueScript("pause.lua")
+	pageScript        = queueScript("page.lua")
+	claimScript       = queueScript("lib_unique.lua", "claim.lua")  // its own KEYS layout
+	uniqueScript      = queueScript("lib_unique.lua", "unique.lua") // its own KEYS layout
+	releaseScript     = newScript(mustRead("release.lua"))
+	unreportScript    = newScript(mustRead("unreport.lua"))
+	reportScript      = newScript(mustRead("report.lua"))
+	pokeScript        = newScript(mustRead("poke.lua"))
+	tickScript        = newScript(mustRead("claimtick.lua"))
 )
 
 // queueScript builds a script that works on one queue's keys: lib.lua

@@ -92,6 +92,13 @@ func (c *Committer[T, R]) Do(ctx context.Context, key string, item T) (R, error)
 		l = &lane[T, R]{}
 		c.lanes[key] = l
 	}
+	if _, ok := ctx.Deadline(); !ok && l.next == nil && l.running < max(c.Turns, 1) {
+		// A free turn and no call waiting: this call is flushed alone,
+		// by its caller, with no batch to share.
+		l.running++
+		c.mu.Unlock()
+		return c.flushAlone(ctx, key, l, item)
+	}
 	b := l.next
 	if b == nil {
 		b = &batch[T, R]{ctx: context.WithoutCancel(ctx), done: make(chan struct{})}
@@ -145,6 +152,24 @@ func (c *Committer[T, R]) Do(ctx context.Context, key string, item T) (R, error)
 		}
 	}
 	return b.result(i)
+}
+
+// flushAlone flushes item on its own, in a turn of l that the caller took,
+// and then hands the turn on to the calls that came meanwhile, if any.
+// The flush runs without ctx's cancellation, as every flush does.
+func (c *Committer[T, R]) flushAlone(ctx context.Context, key string, l *lane[T, R], item T) (R, error) {
+	if ctx.Done() != nil {
+		ctx = context.WithoutCancel(ctx)
+	}
+	res, err := c.Flush(ctx, key, []T{item})
+	if next := c.handOn(l); next != nil {
+		go c.run(key, l, next)
+	}
+	if err != nil {
+		var zero R
+		return zero, err
+	}
+	return res[0], nil
 }
 
 // result is the outcome of the i-th call of b, once b is flushed.

@@ -1,0 +1,105 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
+	"github.com/jobsgo/jobs/internal/plural"
+)
+
+// maxListBatch bounds the jobs of one enqueue_list.lua call, which passes
+// their IDs to single commands with unpack (Lua's stack is bounded);
+// larger batches go to enqueue.lua, which splits them.
+const maxListBatch = 1000
+
+// oneList reports whether enqueueList can store jobs: none goes in the ID
+// index (see indexed), they share a queue, and they all go to one place of
+// it: every one pending with the same priority, or every one scheduled;
+// and they are at most maxListBatch.
+// What single-job Enqueue calls ask for, alone or group-committed, passes
+// unless its IDs were chosen by the callers.
+func oneList(batch []jobs.Job) bool {
+	if len(batch) == 0 || len(batch) > maxListBatch {
+		return false
+	}
+	first := batch[0]
+	for _, j := range batch {
+		if indexed(j) || j.Queue != first.Queue || j.State != first.State ||
+			(j.State == jobs.StatePending && j.Priority != first.Priority) {
+			return false
+		}
+	}
+	return true
+}
+
+// enqueueList stores jobs that oneList accepts and that were validated
+// (ValidateNew) with enqueue_list.lua, in one script call that passes only
+// what the jobs need: the short path of single-job Enqueue calls. Two jobs
+// with the same ID fail with jobs.ErrDuplicateJob, as do IDs in use; an
+// error that may hide a stored job is an unknown outcome, as for enqueue.
+func (b *Backend) enqueueList(ctx context.Context, batch []jobs.Job) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := distinctIDs(batch); err != nil {
+		return err
+	}
+	first := batch[0]
+	k := b.queue(first.Queue)
+	if err := b.registerQueue(ctx, k.name); err != nil {
+		return err
+	}
+	// Every key the script touches is named in KEYS, so that Redis
+	// Cluster routes the call while their slot migrates.
+	keys := make([]string, 1, 2+len(batch))
+	keys[0] = k.keys[keyScheduled]
+	per := 5
+	if first.State == jobs.StatePending {
+		keys[0], per = k.keys[keyP1+int(first.Priority)-1], 4
+		keys = append(keys, k.keys[keyWake])
+	}
+	args := make([]any, 1, 1+per*len(batch))
+	args[0] = string(first.State)
+	for _, j := range batch {
+		d, err := codec.EncodeStatic(j)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, k.job(j.ID))
+		args = append(args, j.ID, d, strconv.Itoa(int(j.Priority)), codec.Nanos(j.ExecuteAt))
+		if per == 5 {
+			args = append(args, micros(j.ExecuteAt))
+		}
+	}
+	res, err := b.write(ctx, enqueueListScript, keys, args...).Result()
+	if err != nil {
+		err = fmt.Errorf("redis: enqueue %s into %s: %w", plural.Count(len(batch), "job", "jobs"), k.name, err)
+		if mayHaveApplied(err) {
+			return unknownOutcome(err, jobIDs(batch)...)
+		}
+		return err
+	}
+	if id, ok := res.(string); ok {
+		return fmt.Errorf("%w: %s (enqueue into %s)", jobs.ErrDuplicateJob, id, k.name)
+	}
+	return nil
+}
+
+// distinctIDs fails with jobs.ErrDuplicateJob when two of jobs share
+// an ID.
+func distinctIDs(batch []jobs.Job) error {
+	if len(batch) < 2 {
+		return nil
+	}
+	seen := make(map[string]struct{}, len(batch))
+	for _, j := range batch {
+		if _, dup := seen[j.ID]; dup {
+			return fmt.Errorf("%w: %s appears twice in one enqueue", jobs.ErrDuplicateJob, j.ID)
+		}
+		seen[j.ID] = struct{}{}
+	}
+	return nil
+}

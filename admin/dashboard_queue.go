@@ -77,7 +77,7 @@ func (h *Handler) showQueue(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	data := page{Title: "Queue", Nav: "overview", CSRF: sess.csrf, ReadOnly: h.cfg.readOnly, LoggedIn: byCookie && h.cfg.tokenHash != nil}
+	data := page{Title: "Queue", Nav: "overview", CSRF: sess.csrf, ReadOnly: h.cfg.readOnly, LoggedIn: byCookie && h.cfg.tokenHash != nil, Live: true}
 	v, err := h.queueView(r)
 	if v != nil {
 		data.Title, data.Queue = "Queue "+v.Name, v

@@ -84,3 +84,34 @@ func seededDashboard(t *testing.T) (jobs.Backend, func(method, path string, form
 		return w
 	}
 }
+
+// TestLivePages: the pages that list what changes refresh themselves
+// (data-live, which app.js's interval picker acts on), the queue page
+// among them.
+func TestLivePages(t *testing.T) {
+	_, serve := seededDashboard(t)
+	w := serve(http.MethodPost, "/jobs/login", url.Values{"token": {browserToken}}, nil)
+	cookies := w.Result().Cookies()
+	if len(cookies) != 1 {
+		t.Fatalf("login: %d, cookies %v", w.Code, cookies)
+	}
+	tests := []struct {
+		path string
+		live bool
+	}{
+		{"/jobs/", true},
+		{"/jobs/queue?name=emails&state=pending", true},
+		{"/jobs/dead", true},
+		{"/jobs/workers", true},
+		{"/jobs/periodic", true},
+	}
+	for _, tt := range tests {
+		w := serve(http.MethodGet, tt.path, nil, cookies[0])
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d", tt.path, w.Code)
+		}
+		if got := strings.Contains(w.Body.String(), "<main data-live>"); got != tt.live {
+			t.Errorf("GET %s: live refresh %v, want %v", tt.path, got, tt.live)
+		}
+	}
+}

@@ -82,6 +82,74 @@ func browseJobAndWorkers(t *testing.T, ctx context.Context, url string, b jobs.B
 		}
 		release()
 	})
+
+	t.Run("pausing a queue stops its workers taking jobs", func(t *testing.T) {
+		ran := countingPool(t, b, "pausable")
+		client := runtime.NewClient(b)
+		enqueue := func(id string) {
+			t.Helper()
+			if _, err := client.Enqueue(t.Context(), "dash.count", nil, jobs.WithJobID(id), jobs.WithQueue("pausable")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		enqueue("p-before") // the queue shows on the overview once it has a job
+		waitRan(t, ran, "p-before", stepTimeout)
+		row := `tr[data-queue="pausable"]`
+		run(t, chromedp.Navigate(url), chromedp.Click(row+` button.action`, chromedp.ByQuery),
+			chromedp.WaitVisible(row+` .paused`, chromedp.ByQuery))
+		enqueue("p-paused")
+		select {
+		case id := <-ran:
+			t.Fatalf("job %s ran on a queue paused from the dashboard", id)
+		case <-time.After(time.Second):
+		}
+		if j, err := b.Job(t.Context(), "p-paused"); err != nil || j.State != jobs.StatePending {
+			t.Fatalf("p-paused after 1 s on a paused queue: %v (err %v), want pending", j.State, err)
+		}
+		run(t, chromedp.Click(row+` button.action`, chromedp.ByQuery),
+			chromedp.WaitNotPresent(row+` .paused`, chromedp.ByQuery))
+		waitRan(t, ran, "p-paused", stepTimeout)
+	})
+}
+
+// countingPool starts a pool serving queue with two workers on b, whose
+// handler of type dash.count sends each job's ID on the returned channel.
+func countingPool(t *testing.T, b jobs.Backend, queue string) <-chan string {
+	t.Helper()
+	ran := make(chan string, 16)
+	reg := runtime.NewRegistry()
+	if err := reg.Register("dash.count", func(ctx context.Context, j jobs.Job) (json.RawMessage, error) {
+		ran <- j.ID
+		return nil, nil
+	}, runtime.WithHandlerQueue(queue)); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := runtime.NewPool(b, reg, runtime.PoolConfig{Queues: map[string]int{queue: 2}, DisableScheduler: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := pool.Shutdown(context.Background()); err != nil {
+			t.Errorf("pool shutdown: %v", err)
+		}
+	})
+	return ran
+}
+
+// waitRan waits up to d for the handler of countingPool to run job id.
+func waitRan(t *testing.T, ran <-chan string, id string, d time.Duration) {
+	t.Helper()
+	select {
+	case got := <-ran:
+		if got != id {
+			t.Fatalf("job %s ran, want %s", got, id)
+		}
+	case <-time.After(d):
+		t.Fatalf("job %s did not run in %s", id, d)
+	}
 }
 
 // blockingPool starts a pool serving queue "blocking" with two workers on

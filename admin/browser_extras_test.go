@@ -1,7 +1,6 @@
 package admin_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -9,9 +8,6 @@ import (
 	"github.com/jobsgo/jobs"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/jobsgo/jobs/adapters/memory"
-	"github.com/jobsgo/jobs/adapters/redis/redistest"
 )
 
 // historyType is the job type whose history seedExtras stores; its failed
@@ -91,34 +87,14 @@ func finish(t *testing.T, b jobs.Backend, id, jobType, queue string, fail bool) 
 	}
 }
 
-// runner returns a function that runs a step's actions in ctx within
-// stepTimeout, failing t when they fail.
-func runner(ctx context.Context) func(t *testing.T, actions ...chromedp.Action) {
-	return func(t *testing.T, actions ...chromedp.Action) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, stepTimeout)
-		defer cancel()
-		if err := chromedp.Run(sctx, actions...); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // TestDashboardExtrasInBrowser drives the periodic, history and live
 // refresh parts of the dashboard in headless chromium on the memory and
 // the Redis backend, and checks the layout at phone width, with the
 // keyboard and in dark mode.
 func TestDashboardExtrasInBrowser(t *testing.T) {
 	ctx, dialogs := browser(t)
-	backends := []struct {
-		name string
-		new  func(t *testing.T) jobs.Backend
-	}{
-		{"memory", func(*testing.T) jobs.Backend { return memory.New() }},
-		{"redis", func(t *testing.T) jobs.Backend { b, _ := redistest.New(t); return b }},
-	}
 	run := runner(ctx)
-	for _, bk := range backends {
+	for _, bk := range browserBackends {
 		t.Run(bk.name, func(t *testing.T) {
 			b := bk.new(t)
 			seedDashboard(t, b)

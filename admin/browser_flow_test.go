@@ -10,8 +10,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/jobsgo/jobs/adapters/memory"
-	"github.com/jobsgo/jobs/adapters/redis/redistest"
 	"github.com/jobsgo/jobs/admin"
 )
 
@@ -23,14 +21,7 @@ const stepTimeout = 20 * time.Second
 // Redis backend.
 func TestDashboardInBrowser(t *testing.T) {
 	ctx, dialogs := browser(t)
-	backends := []struct {
-		name string
-		new  func(t *testing.T) jobs.Backend
-	}{
-		{"memory", func(*testing.T) jobs.Backend { return memory.New() }},
-		{"redis", func(t *testing.T) jobs.Backend { b, _ := redistest.New(t); return b }},
-	}
-	for _, bk := range backends {
+	for _, bk := range browserBackends {
 		t.Run(bk.name, func(t *testing.T) {
 			b := bk.new(t)
 			seedDashboard(t, b)
@@ -43,14 +34,7 @@ func TestDashboardInBrowser(t *testing.T) {
 // seeded by seedDashboard.
 func browseDashboard(t *testing.T, ctx context.Context, dialogs func() []string, b jobs.Backend) {
 	url := dashboardServer(t, b)
-	run := func(t *testing.T, actions ...chromedp.Action) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, stepTimeout)
-		defer cancel()
-		if err := chromedp.Run(sctx, actions...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	run := runner(ctx)
 	var text, loc string
 
 	t.Run("login", func(t *testing.T) {

@@ -13,8 +13,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/jobsgo/jobs/adapters/memory"
-	"github.com/jobsgo/jobs/adapters/redis/redistest"
 	"github.com/jobsgo/jobs/admin"
 )
 
@@ -102,26 +100,12 @@ func seedQueues(t *testing.T, b jobs.Backend) {
 // actions in headless chromium, on the memory and the Redis backend.
 func TestDashboardQueuesInBrowser(t *testing.T) {
 	ctx, dialogs := browser(t)
-	backends := []struct {
-		name string
-		new  func(t *testing.T) jobs.Backend
-	}{
-		{"memory", func(*testing.T) jobs.Backend { return memory.New() }},
-		{"redis", func(t *testing.T) jobs.Backend { b, _ := redistest.New(t); return b }},
-	}
-	for _, bk := range backends {
+	for _, bk := range browserBackends {
 		t.Run(bk.name, func(t *testing.T) {
 			b := bk.new(t)
 			seedQueues(t, b)
 			url := dashboardServer(t, b)
-			run := func(t *testing.T, actions ...chromedp.Action) {
-				t.Helper()
-				sctx, cancel := context.WithTimeout(ctx, stepTimeout)
-				defer cancel()
-				if err := chromedp.Run(sctx, actions...); err != nil {
-					t.Fatal(err)
-				}
-			}
+			run := runner(ctx)
 			run(t, login(url, browserToken), chromedp.WaitVisible("#queues", chromedp.ByQuery))
 			browseQueue(t, ctx, url, b, run)
 			browseAttempts(t, url, b, run)

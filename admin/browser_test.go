@@ -17,6 +17,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/jobsgo/jobs/adapters/memory"
+	"github.com/jobsgo/jobs/adapters/redis/redistest"
 	"github.com/jobsgo/jobs/admin"
 	"github.com/jobsgo/jobs/internal/testenv"
 )
@@ -176,4 +178,27 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// runner returns a function that runs a step's actions in ctx within
+// stepTimeout, failing t when they fail.
+func runner(ctx context.Context) func(t *testing.T, actions ...chromedp.Action) {
+	return func(t *testing.T, actions ...chromedp.Action) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+		defer cancel()
+		if err := chromedp.Run(sctx, actions...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// browserBackends are the backends every browser test drives the
+// dashboard on.
+var browserBackends = []struct {
+	name string
+	new  func(t *testing.T) jobs.Backend
+}{
+	{"memory", func(*testing.T) jobs.Backend { return memory.New() }},
+	{"redis", func(t *testing.T) jobs.Backend { b, _ := redistest.New(t); return b }},
 }

@@ -16,11 +16,7 @@ import (
 // filters kept for a good one.
 func TestDashboardQueueAndBulkForms(t *testing.T) {
 	b, serve := seededDashboard(t)
-	w := serve(http.MethodPost, "/jobs/login", url.Values{"token": {browserToken}}, nil)
-	if w.Code != http.StatusSeeOther || len(w.Result().Cookies()) != 1 {
-		t.Fatalf("login: %d, cookies %v", w.Code, w.Result().Cookies())
-	}
-	cookie := w.Result().Cookies()[0]
+	cookie := logIn(t, serve)
 
 	pages := []struct {
 		name, path string

@@ -85,16 +85,23 @@ func seededDashboard(t *testing.T) (jobs.Backend, func(method, path string, form
 	}
 }
 
+// logIn logs in to the dashboard served by serve (see seededDashboard)
+// with the token and returns the session cookie.
+func logIn(t *testing.T, serve func(method, path string, form url.Values, cookie *http.Cookie) *httptest.ResponseRecorder) *http.Cookie {
+	t.Helper()
+	w := serve(http.MethodPost, "/jobs/login", url.Values{"token": {browserToken}}, nil)
+	if w.Code != http.StatusSeeOther || len(w.Result().Cookies()) != 1 {
+		t.Fatalf("login: %d, cookies %v", w.Code, w.Result().Cookies())
+	}
+	return w.Result().Cookies()[0]
+}
+
 // TestLivePages: the pages that list what changes refresh themselves
 // (data-live, which app.js's interval picker acts on), the queue page
 // among them.
 func TestLivePages(t *testing.T) {
 	_, serve := seededDashboard(t)
-	w := serve(http.MethodPost, "/jobs/login", url.Values{"token": {browserToken}}, nil)
-	cookies := w.Result().Cookies()
-	if len(cookies) != 1 {
-		t.Fatalf("login: %d, cookies %v", w.Code, cookies)
-	}
+	cookie := logIn(t, serve)
 	tests := []struct {
 		path string
 		live bool
@@ -106,7 +113,7 @@ func TestLivePages(t *testing.T) {
 		{"/jobs/periodic", true},
 	}
 	for _, tt := range tests {
-		w := serve(http.MethodGet, tt.path, nil, cookies[0])
+		w := serve(http.MethodGet, tt.path, nil, cookie)
 		if w.Code != http.StatusOK {
 			t.Fatalf("GET %s: %d", tt.path, w.Code)
 		}

@@ -1,18 +1,14 @@
 package runtime
 
 import (
-	"time"
-
 	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/internal/wallclock"
 )
 
-// SystemClock is the host's wall clock. Hosts' clocks disagree: a backend
-// shared by several processes decides on a clock of its own (TimeSource).
-type SystemClock struct{}
-
-// Now returns the host's wall-clock time.
-func (SystemClock) Now() time.Time { return wallclock.Now() }
+// SystemClock is the host's wall clock, the one the backends without a
+// clock of their own use too. Hosts' clocks disagree: a backend shared by
+// several processes decides on a clock of its own (jobs.TimeSource).
+type SystemClock = wallclock.Clock
 
 // backendClock returns backend's clock when it is a TimeSource, else the
 // host's.

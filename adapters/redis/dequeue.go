@@ -153,7 +153,7 @@ func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now ti
 	}
 	t.popped = (len(res) - head) / group
 	t.jobs = make([]jobs.Job, 0, t.popped)
-	var corrupt []any
+	var corrupt []buried
 	started, until := res[1], res[2]
 	for i := head; i < len(res); i += group {
 		v := res[i : i+group]
@@ -162,7 +162,7 @@ func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now ti
 		job, err := codec.Decode(id, k.name, r)
 		if err != nil {
 			why, fields := codec.Reason(err)
-			corrupt = append(corrupt, id, r.A, job.Type, why, fields)
+			corrupt = append(corrupt, buried{id: id, attempt: r.A, jobType: job.Type, why: why, fields: fields})
 			continue
 		}
 		t.jobs = append(t.jobs, job)
@@ -174,9 +174,8 @@ func (b *Backend) takeReply(ctx context.Context, k *queueKeys, res []any, now ti
 }
 
 // bury moves leased jobs that did not decode to the dead-letter queue and
-// reports how many it moved; groups holds (id, attempt, type, reason,
-// unreadable fields) for each.
-func (b *Backend) bury(ctx context.Context, k *queueKeys, now time.Time, groups []any) (int, error) {
-	args := append(k.args(now, 1+len(groups)), len(groups)/5)
-	return buryScript.Run(ctx, b.client, k.keys, append(args, groups...)...).Int()
+// reports how many it moved.
+func (b *Backend) bury(ctx context.Context, k *queueKeys, now time.Time, corrupt []buried) (int, error) {
+	args := buryArgs{head: head{k, now}, jobs: corrupt}
+	return buryScript.Run(ctx, b.client, k.keys, args.argv()...).Int()
 }

@@ -107,12 +107,8 @@ type entry struct {
 // page runs page.lua: up to n jobs of k's queue in state after the cursor,
 // in ListJobs order, or in the opposite order of a zset when reverse is set.
 func (b *Backend) page(ctx context.Context, k *queueKeys, state jobs.State, n int, after cursor, reverse bool) ([]entry, error) {
-	rev := ""
-	if reverse {
-		rev = "1"
-	}
-	args := append(k.args(b.clock.Now(), 5), string(state), n, after.Key, after.ID, rev)
-	res, err := pageScript.Run(ctx, b.client, k.keys, args...).StringSlice()
+	args := pageArgs{head: head{k, b.clock.Now()}, state: state, max: n, after: after, reverse: reverse}
+	res, err := pageScript.Run(ctx, b.client, k.keys, args.argv()...).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("redis: list %s jobs of %s: %w", state, k.name, err)
 	}
@@ -152,11 +148,8 @@ func (b *Backend) setPaused(ctx context.Context, queue string, paused bool) erro
 	if err := b.register(ctx, []group{{k: k}}); err != nil {
 		return err
 	}
-	flag := "0"
-	if paused {
-		flag = "1"
-	}
-	if err := pauseScript.Run(ctx, b.client, k.keys, append(k.args(b.clock.Now(), 1), flag)...).Err(); err != nil {
+	args := pauseArgs{head: head{k, b.clock.Now()}, pause: paused}
+	if err := pauseScript.Run(ctx, b.client, k.keys, args.argv()...).Err(); err != nil {
 		return fmt.Errorf("redis: pause or resume %s: %w", queue, err)
 	}
 	return nil

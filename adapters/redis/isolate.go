@@ -21,8 +21,8 @@ func (b *Backend) Isolate(ctx context.Context, job jobs.Job) error {
 	}
 	k := b.queue(job.Queue)
 	attempt := strconv.Itoa(job.Attempt)
-	args := append(k.args(b.clock.Now(), 2), job.ID, attempt)
-	marked, err := isolateScript.Run(ctx, b.client, k.keys, args...).Int()
+	args := isolateArgs{head: head{k, b.clock.Now()}, id: job.ID, attempt: attempt}
+	marked, err := isolateScript.Run(ctx, b.client, k.keys, args.argv()...).Int()
 	if err != nil {
 		return fmt.Errorf("redis: isolate job %s: %w", job.ID, err)
 	}

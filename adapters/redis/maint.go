@@ -36,10 +36,8 @@ func (b *Backend) PromoteDue(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("redis: promote due jobs: %w", err)
 	}
 	return b.eachQueue(ctx, func(k *queueKeys) (int, bool, error) {
-		now := b.clock.Now()
-		args := append(k.args(now, 5), maintBatch, b.retention.DeadLetterLimit, micros(now.Add(-b.retention.DeadLetterMaxAge)),
-			b.retention.CompletedLimit, micros(now.Add(-b.retention.CompletedMaxAge)))
-		n, err := promoteScript.Run(ctx, b.client, k.keys, args...).Int()
+		args := promoteArgs{head: head{k, b.clock.Now()}, limit: maintBatch, retention: b.retention}
+		n, err := promoteScript.Run(ctx, b.client, k.keys, args.argv()...).Int()
 		switch {
 		case err != nil:
 			return 0, false, fmt.Errorf("redis: promote due jobs of %s: %w", k.name, err)
@@ -145,7 +143,7 @@ func (b *Backend) recoverBatch(ctx context.Context, k *queueKeys) (moved int, fu
 		return nil
 	})
 	var changes []change
-	var corrupt []any
+	var corrupt []buried
 	for i, id := range ids {
 		vals, err := cmds[i].Result()
 		if err != nil && !isWrongType(err) {
@@ -153,13 +151,13 @@ func (b *Backend) recoverBatch(ctx context.Context, k *queueKeys) (moved int, fu
 		}
 		r := codec.NewRecord(vals)
 		if err != nil {
-			corrupt = append(corrupt, id, "", "", "the key holds something other than a job hash", "")
+			corrupt = append(corrupt, buried{id: id, why: "the key holds something other than a job hash"})
 			continue
 		}
 		job, err := codec.Decode(id, k.name, r)
 		if err != nil {
 			why, fields := codec.Reason(err)
-			corrupt = append(corrupt, id, r.A, job.Type, why, fields)
+			corrupt = append(corrupt, buried{id: id, attempt: r.A, jobType: job.Type, why: why, fields: fields})
 			continue
 		}
 		if job.State != jobs.StateRunning || !job.LeaseUntil.Before(now) {

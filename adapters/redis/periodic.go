@@ -36,7 +36,8 @@ func (b *Backend) ClaimTick(ctx context.Context, info jobs.ScheduleInfo) (bool, 
 	if err != nil {
 		return false, fmt.Errorf("redis: claim tick of %s: %w", info.Name, err)
 	}
-	won, err := tickScript.Run(ctx, b.client, []string{b.ticksKey, b.schedulesKey}, info.Name, tickKey(info.LastRun), raw).Int()
+	args := tickArgs{schedule: info.Name, tick: tickKey(info.LastRun), info: raw}
+	won, err := tickScript.Run(ctx, b.client, []string{b.ticksKey, b.schedulesKey}, args.argv()...).Int()
 	if err != nil {
 		return false, fmt.Errorf("redis: claim tick of %s: %w", info.Name, err)
 	}

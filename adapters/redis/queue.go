@@ -281,12 +281,8 @@ func (b *Backend) unindex(ctx context.Context, queue string, ids []string) error
 	if len(ids) == 0 {
 		return nil
 	}
-	args := make([]any, 0, len(ids)+1)
-	args = append(args, queue)
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	if err := releaseScript.Run(ctx, b.client, []string{b.indexKey}, args...).Err(); err != nil {
+	args := releaseArgs{queue: queue, ids: ids}
+	if err := releaseScript.Run(ctx, b.client, []string{b.indexKey}, args.argv()...).Err(); err != nil {
 		return fmt.Errorf("redis: release job IDs of %s: %w", queue, err)
 	}
 	return nil

@@ -21,7 +21,7 @@ var keyKinds = []string{"list", "list", "list", "list", "zset", "zset", "zset", 
 // repairBatch is how many jobs one repair.lua call checks.
 const repairBatch = 200
 
-var repairScript = queueScript("lib_jobs.lua", "repair.lua")
+var repairScript = queueScript(repairLayout, "lib_jobs.lua", "repair.lua")
 
 var _ jobs.Repairer = (*Backend)(nil)
 
@@ -58,17 +58,10 @@ func (b *Backend) Repair(ctx context.Context, queue string, fix bool) (jobs.Repa
 		return report, err
 	}
 	report.Checked = checked
-	flag := ""
-	if fix {
-		flag = "1"
-	}
 	for len(suspects) > 0 {
 		n := min(len(suspects), repairBatch)
-		args := append(k.args(b.clock.Now(), 2+n), flag, n)
-		for _, id := range suspects[:n] {
-			args = append(args, id)
-		}
-		res, err := repairScript.Run(ctx, b.client, k.keys, args...).StringSlice()
+		args := repairArgs{head: head{k, b.clock.Now()}, fix: fix, ids: suspects[:n]}
+		res, err := repairScript.Run(ctx, b.client, k.keys, args.argv()...).StringSlice()
 		if err != nil {
 			return report, fmt.Errorf("redis: repair %s: %w", queue, err)
 		}

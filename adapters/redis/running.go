@@ -17,7 +17,7 @@ import (
 // same attempt to until and returns the IDs of the others.
 func (b *Backend) ExtendLeases(ctx context.Context, batch []jobs.Job, until time.Time) ([]string, error) {
 	var lost []string
-	byQueue := make(map[string][]any)
+	byQueue := make(map[string][]leaseRef)
 	var order []string
 	for _, j := range batch {
 		if jobs.ValidateQueueName(j.Queue) != nil {
@@ -27,14 +27,13 @@ func (b *Backend) ExtendLeases(ctx context.Context, batch []jobs.Job, until time
 		if _, ok := byQueue[j.Queue]; !ok {
 			order = append(order, j.Queue)
 		}
-		byQueue[j.Queue] = append(byQueue[j.Queue], j.ID, strconv.Itoa(j.Attempt))
+		byQueue[j.Queue] = append(byQueue[j.Queue], leaseRef{id: j.ID, attempt: j.Attempt})
 	}
 	now := b.clock.Now()
 	for _, q := range order {
 		k := b.queue(q)
-		pairs := byQueue[q]
-		args := append(k.args(now, 4+len(pairs)), micros(until), codec.Nanos(until), b.onServerClock(), len(pairs)/2)
-		res, err := extendScript.Run(ctx, b.client, k.keys, append(args, pairs...)...).StringSlice()
+		args := extendArgs{head: head{k, now}, until: until, server: b.onServerClock() == "1", jobs: byQueue[q]}
+		res, err := extendScript.Run(ctx, b.client, k.keys, args.argv()...).StringSlice()
 		if err != nil {
 			return nil, fmt.Errorf("redis: extend leases in %s: %w", q, err)
 		}

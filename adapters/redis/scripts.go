@@ -19,38 +19,59 @@ var luaFiles embed.FS
 // take the other lib_*.lua files whose helpers they call; fn_*.lua files
 // hold the bodies that several scripts call.
 var (
-	enqueueScript     = queueScript("lib_unique.lua", "enqueue.lua")
-	enqueueListScript = newScript(mustRead("enqueue_list.lua")) // its own KEYS layout
-	dequeueScript     = queueScript("lib_jobs.lua", "fn_dequeue.lua", "dequeue.lua")
-	moveScript        = queueScript("lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "move.lua")
-	cycleScript       = queueScript("lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "fn_dequeue.lua", "cycle.lua")
-	extendScript      = queueScript("extend.lua")
-	isolateScript     = queueScript("isolate.lua")
-	promoteScript     = queueScript("lib_jobs.lua", "lib_trim.lua", "promote.lua")
-	buryScript        = queueScript("lib_jobs.lua", "bury.lua")
-	pauseScript       = queueScript("pause.lua")
-	pageScript        = queueScript("page.lua")
-	claimScript       = queueScript("lib_unique.lua", "claim.lua")  // its own KEYS layout
-	uniqueScript      = queueScript("lib_unique.lua", "unique.lua") // its own KEYS layout
-	releaseScript     = newScript(mustRead("release.lua"))
-	unreportScript    = newScript(mustRead("unreport.lua"))
-	reportScript      = newScript(mustRead("report.lua"))
-	pokeScript        = newScript(mustRead("poke.lua"))
-	tickScript        = newScript(mustRead("claimtick.lua"))
+	enqueueScript     = queueScript(queueLayout(nil), "lib_unique.lua", "enqueue.lua")
+	enqueueListScript = plainScript(argLayout{}, "enqueue_list.lua") // its own KEYS layout
+	dequeueScript     = queueScript(queueLayout(nil), "lib_jobs.lua", "fn_dequeue.lua", "dequeue.lua")
+	moveScript        = queueScript(queueLayout(nil), "lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "move.lua")
+	cycleScript       = queueScript(queueLayout(nil), "lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "fn_dequeue.lua", "cycle.lua")
+	extendScript      = queueScript(extendLayout, "extend.lua")
+	isolateScript     = queueScript(isolateLayout, "isolate.lua")
+	promoteScript     = queueScript(promoteLayout, "lib_jobs.lua", "lib_trim.lua", "promote.lua")
+	buryScript        = queueScript(buryLayout, "lib_jobs.lua", "bury.lua")
+	pauseScript       = queueScript(pauseLayout, "pause.lua")
+	pageScript        = queueScript(pageLayout, "page.lua")
+	claimScript       = queueScript(claimLayout, "lib_unique.lua", "claim.lua")   // its own KEYS layout
+	uniqueScript      = queueScript(uniqueLayout, "lib_unique.lua", "unique.lua") // its own KEYS layout
+	releaseScript     = plainScript(releaseLayout, "release.lua")
+	unreportScript    = plainScript(reportLayout, "unreport.lua")
+	reportScript      = plainScript(reportLayout, "report.lua")
+	pokeScript        = plainScript(pokeLayout, "poke.lua")
+	tickScript        = plainScript(tickLayout, "claimtick.lua")
 )
 
-// queueScript builds a script that works on one queue's keys: lib.lua
-// followed by the named files. It panics when the script calls a helper
-// of the lib files that it does not define before the call.
-func queueScript(names ...string) *script {
-	src := luaKeySlots() + mustRead("lib.lua")
+// scriptFiles records, for each script built by queueScript or
+// plainScript, the Lua files it is made of (its own file last) and its
+// ARGV layout, by its own file's name: the tests check each file against
+// the layout of every script that takes it.
+var scriptFiles = map[string]scriptSource{}
+
+// scriptSource is what a script is made of.
+type scriptSource struct {
+	files  []string
+	layout argLayout
+}
+
+// queueScript builds a script that works on one queue's keys: the KEYS
+// prelude (keySlots), the ARGV prelude of layout, lib.lua, then the named
+// files. It panics when the script calls a helper of the lib files that
+// it does not define before the call.
+func queueScript(layout argLayout, names ...string) *script {
+	src := luaKeySlots() + layout.prelude() + mustRead("lib.lua")
 	for _, name := range names {
 		src += "\n" + mustRead(name)
 	}
 	if err := checkHelpers(src); err != nil {
 		panic(fmt.Sprintf("jobs/adapters/redis: script %s: %v", names[len(names)-1], err))
 	}
+	scriptFiles[names[len(names)-1]] = scriptSource{files: append([]string{"lib.lua"}, names...), layout: layout}
 	return newScript(src)
+}
+
+// plainScript builds a script of its own KEYS layout from the file name,
+// with the ARGV prelude of layout.
+func plainScript(layout argLayout, name string) *script {
+	scriptFiles[name] = scriptSource{files: []string{name}, layout: layout}
+	return newScript(layout.prelude() + mustRead(name))
 }
 
 // helperDef finds the helpers the lib files define: local functions and

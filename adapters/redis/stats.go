@@ -101,7 +101,7 @@ func (b *Backend) liveWorkers(ctx context.Context, reports map[string]string) []
 	for process, raw := range reports {
 		var r report
 		if err := json.Unmarshal([]byte(raw), &r); err != nil || now >= r.Expires {
-			_ = unreportScript.Run(ctx, b.client, []string{b.workersKey}, process, raw).Err()
+			_ = unreportScript.Run(ctx, b.client, []string{b.workersKey}, reportArgs{process: process, report: raw}.argv()...).Err()
 			continue
 		}
 		out = append(out, r.Workers...)
@@ -117,7 +117,7 @@ func (b *Backend) ReportWorkers(ctx context.Context, processID string, workers [
 	if err != nil {
 		return fmt.Errorf("redis: encode workers of %s: %w", processID, err)
 	}
-	if err := reportScript.Run(ctx, b.client, []string{b.workersKey}, processID, raw).Err(); err != nil {
+	if err := reportScript.Run(ctx, b.client, []string{b.workersKey}, reportArgs{process: processID, report: string(raw)}.argv()...).Err(); err != nil {
 		return fmt.Errorf("redis: report workers of %s: %w", processID, err)
 	}
 	return nil

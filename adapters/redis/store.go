@@ -48,13 +48,12 @@ func (b *Backend) claim(ctx context.Context, batch []jobs.Job) error {
 	}
 	for range 3 {
 		now := b.clock.Now()
-		ukeys, uargs, owners := b.uniqueClaims(claimed, stale, now)
-		args := make([]any, 0, 4+3*len(claimed)+len(uargs))
-		args = append(args, len(claimed), len(ukeys), codec.Nanos(now), prefix)
-		for _, j := range claimed {
-			args = append(args, j.ID, j.Queue, stale[j.ID])
+		ukeys, uholders, owners := b.uniqueClaims(claimed, stale, now)
+		args := claimArgs{now: now, prefix: prefix, unique: uholders, ids: make([]claimID, len(claimed))}
+		for i, j := range claimed {
+			args.ids[i] = claimID{id: j.ID, queue: j.Queue, stale: stale[j.ID]}
 		}
-		held, err := b.write(ctx, claimScript, append([]string{b.indexKey}, ukeys...), append(args, uargs...)...).StringSlice()
+		held, err := b.write(ctx, claimScript, append([]string{b.indexKey}, ukeys...), args.argv()...).StringSlice()
 		if err != nil {
 			return fmt.Errorf("redis: claim job IDs: %w", err)
 		}

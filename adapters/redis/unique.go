@@ -99,15 +99,12 @@ func (b *Backend) applyUnique(ctx context.Context, ops []uniqueOp) error {
 	if len(ops) == 0 {
 		return nil
 	}
-	now := b.clock.Now()
 	keys := make([]string, len(ops))
-	args := make([]any, 0, 1+3*len(ops))
-	args = append(args, codec.Nanos(now))
 	for i, o := range ops {
 		keys[i] = b.uniqueKey(o.job.UniqueKey)
-		args = append(args, o.op, holder(o.job), uniquePX(o.job, now))
 	}
-	if err := uniqueScript.Run(ctx, b.client, keys, args...).Err(); err != nil {
+	args := uniqueArgs{now: b.clock.Now(), ops: ops}
+	if err := uniqueScript.Run(ctx, b.client, keys, args.argv()...).Err(); err != nil {
 		return fmt.Errorf("redis: update unique keys: %w", err)
 	}
 	return nil
@@ -116,14 +113,14 @@ func (b *Backend) applyUnique(ctx context.Context, ops []uniqueOp) error {
 // uniqueClaims returns the KEYS and ARGV groups of claim.lua for the unique
 // keys of jobs; stale maps a holder key to the holder string the caller
 // found stale.
-func (b *Backend) uniqueClaims(batch []jobs.Job, stale map[string]string, now time.Time) (keys []string, args []any, owners []jobs.Job) {
+func (b *Backend) uniqueClaims(batch []jobs.Job, stale map[string]string, now time.Time) (keys []string, args []claimHolder, owners []jobs.Job) {
 	for _, j := range batch {
 		if j.UniqueKey == "" {
 			continue
 		}
 		uk := b.uniqueKey(j.UniqueKey)
 		keys = append(keys, uk)
-		args = append(args, holder(j), uniquePX(j, now), stale[uk])
+		args = append(args, claimHolder{holder: holder(j), px: uniquePX(j, now), stale: stale[uk]})
 		owners = append(owners, j)
 	}
 	return keys, args, owners

@@ -5,15 +5,17 @@
 --
 -- KEYS[1]     the ID index <prefix>:ids, hash id -> "<server ms> <queue>"
 -- KEYS[2..m+1] unique-key holders <prefix>:u:{<prefix>:ids}:<key> (the index's slot)
--- ARGV[1]  number of IDs n
--- ARGV[2]  number of unique keys m
--- ARGV[3]  now (unix nanoseconds, the backend's clock)
--- ARGV[4]  key prefix on a standalone server, where the holder jobs of
---          unique keys can be read here; '' on a cluster
--- then n groups of 3: id, queue, value the caller found stale and may replace ('' : none)
--- then m groups of 3: holder string "<id> <queue> <until ns or 0>",
---          PX milliseconds ('' : no TTL), holder string the caller found
---          stale and may replace ('' : none)
+-- ARGV (claimLayout in args.go):
+-- A_N_IDS     number of IDs n
+-- A_N_UNIQUE  number of unique keys m
+-- A_NOW_NS    now (unix nanoseconds, the backend's clock)
+-- A_PREFIX    key prefix on a standalone server, where the holder jobs of
+--             unique keys can be read here; '' on a cluster
+-- from A_IDS, n groups of I_SIZE: I_ID id, I_QUEUE queue, I_STALE value
+--             the caller found stale and may replace ('' : none)
+-- then m groups of U_SIZE: U_HOLDER holder string "<id> <queue> <until
+--             ns or 0>", U_PX PX milliseconds ('' : no TTL), U_STALE
+--             holder string the caller found stale and may replace ('' : none)
 --
 -- All or none: when any ID or unique key is held, nothing is claimed and
 -- the script returns groups of 4 for each: { 'id', id, value, age ms } for
@@ -25,13 +27,14 @@
 -- holder is active or an enqueue in flight. Otherwise it claims all and
 -- returns {}. Out of memory (see lib.lua) its first write, an HSET, is
 -- refused: a full Redis claims nothing.
-local n, m, now_ns = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local prefix = ARGV[4] ~= '' and ARGV[4] or nil
+local n, m, now_ns = tonumber(ARGV[A_N_IDS]), tonumber(ARGV[A_N_UNIQUE]), ARGV[A_NOW_NS]
+local prefix = ARGV[A_PREFIX] ~= '' and ARGV[A_PREFIX] or nil
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local held = {}
 for i = 0, n - 1 do
-  local id, stale = ARGV[5 + i * 3], ARGV[7 + i * 3]
+  local o = A_IDS + i * I_SIZE
+  local id, stale = ARGV[o + I_ID], ARGV[o + I_STALE]
   local v = redis.call('HGET', KEYS[1], id)
   if v and v ~= stale then
     held[#held + 1] = 'id'
@@ -40,10 +43,10 @@ for i = 0, n - 1 do
     held[#held + 1] = tostring(now - (tonumber(string.match(v, '^(%d+) ')) or 0))
   end
 end
-local u0 = 5 + n * 3
+local u0 = A_IDS + n * I_SIZE -- the first unique key's group
 for j = 0, m - 1 do
   local v = redis.call('GET', KEYS[2 + j])
-  if v and v ~= ARGV[u0 + j * 3 + 2] then
+  if v and v ~= ARGV[u0 + j * U_SIZE + U_STALE] then
     local holder, unsure = unique_holder(v, now_ns, prefix)
     if holder then
       local age = 'held'
@@ -60,9 +63,11 @@ for j = 0, m - 1 do
 end
 if #held > 0 then return held end
 for i = 0, n - 1 do
-  redis.call('HSET', KEYS[1], ARGV[5 + i * 3], tostring(now) .. ' ' .. ARGV[6 + i * 3])
+  local o = A_IDS + i * I_SIZE
+  redis.call('HSET', KEYS[1], ARGV[o + I_ID], tostring(now) .. ' ' .. ARGV[o + I_QUEUE])
 end
 for j = 0, m - 1 do
-  unique_set(KEYS[2 + j], ARGV[u0 + j * 3], ARGV[u0 + j * 3 + 1])
+  local o = u0 + j * U_SIZE
+  unique_set(KEYS[2 + j], ARGV[o + U_HOLDER], ARGV[o + U_PX])
 end
 return {}

@@ -13,7 +13,7 @@ local function forget(ids)
     local part = { unpack(ids, i, math.min(i + 999, #ids)) }
     local vs = redis.call('HMGET', KEYS[K_INDEX], unpack(part))
     for j, v in ipairs(part) do
-      if vs[j] and string.match(vs[j], '^%d+ (.*)$') == ARGV[2] then mine[#mine + 1] = v end
+      if vs[j] and string.match(vs[j], '^%d+ (.*)$') == ARGV[A_QUEUE] then mine[#mine + 1] = v end
     end
   end
   chunked({ 'HDEL', KEYS[K_INDEX] }, mine)

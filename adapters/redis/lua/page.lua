@@ -1,13 +1,14 @@
 -- page.lua: read one page of a queue's jobs in one state (ListJobs).
 --
 -- KEYS: the queue's keys (see lib.lua).
--- ARGV[5]  state
--- ARGV[6]  the most jobs to return, n
--- ARGV[7]  cursor key ('' : first page): the priority (1-4) of the last job
---          listed when pending, else its score in the state's zset
--- ARGV[8]  cursor ID, the last job listed ('' : first page)
--- ARGV[9]  '1' to read a zset in the other order (dead letters oldest
---          first, for the bulk repairs), else ''
+-- ARGV (pageLayout in args.go): the queue header (see lib.lua), then
+-- A_STATE       state
+-- A_MAX         the most jobs to return, n
+-- A_CURSOR_KEY  cursor key ('' : first page): the priority (1-4) of the last
+--               job listed when pending, else its score in the state's zset
+-- A_CURSOR_ID   cursor ID, the last job listed ('' : first page)
+-- A_REVERSE     '1' to read a zset in the other order (dead letters oldest
+--               first, for the bulk repairs), else ''
 --
 -- Pending jobs are read from the priority lists in the order workers take
 -- them: after the cursor's job while it is still pending where it was
@@ -23,7 +24,7 @@
 --
 -- Returns groups of 16: id, key (priority or score), then the job hash's
 -- fields s, p, a, x, st, fi, l, r, e, d, raw, rf, al, h ('' when absent).
-local state, n, ck, cid = ARGV[5], tonumber(ARGV[6]), ARGV[7], ARGV[8]
+local state, n, ck, cid = ARGV[A_STATE], tonumber(ARGV[A_MAX]), ARGV[A_CURSOR_KEY], ARGV[A_CURSOR_ID]
 local ZI = { scheduled = K_SCHEDULED, retrying = K_RETRYING, running = K_LEASE, failed = K_DEAD, completed = K_DONE, cancelled = K_CANCELLED }
 local DESC = { failed = true, completed = true, cancelled = true }
 if state == 'pending' then check_keys(K_P1, K_P2, K_P3, K_P4) elseif ZI[state] then check_keys(ZI[state]) end
@@ -46,7 +47,7 @@ if state == 'pending' then
   end
 else
   local key, desc = KEYS[ZI[state]], DESC[state]
-  if ARGV[9] == '1' then desc = not desc end
+  if ARGV[A_REVERSE] == '1' then desc = not desc end
   local r
   local sc = cid ~= '' and redis.call('ZSCORE', key, cid)
   if cid == '' or (sc and tonumber(sc) == tonumber(ck)) then
@@ -87,7 +88,7 @@ else
 end
 local out = {}
 for i, id in ipairs(ids) do
-  local f = hmget(ARGV[1] .. 'j:' .. id, 's', 'p', 'a', 'x', 'st', 'fi', 'l', 'r', 'e', 'd', 'raw', 'rf', 'al', 'h') or {}
+  local f = hmget(ARGV[A_BASE] .. 'j:' .. id, 's', 'p', 'a', 'x', 'st', 'fi', 'l', 'r', 'e', 'd', 'raw', 'rf', 'al', 'h') or {}
   out[#out + 1] = id
   out[#out + 1] = keys[i]
   for k = 1, 14 do out[#out + 1] = f[k] or '' end

@@ -2,6 +2,7 @@
 -- key, whose context was cancelled.
 --
 -- KEYS[1]  the call's wake-up key <base>w:<call>
+-- ARGV: none (pokeLayout in args.go).
 --
 -- Adds a member to the key, which expires after 10 s should the call have
 -- returned already. The DEL first (of a key that is normally absent) is a

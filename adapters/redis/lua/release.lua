@@ -2,14 +2,15 @@
 -- given queue (after a delete, a failed enqueue or a trim).
 --
 -- KEYS[1]  the ID index <prefix>:ids, hash id -> "<server ms> <queue>"
--- ARGV[1]  queue
--- ARGV[2..] IDs
+-- ARGV (releaseLayout in args.go):
+-- A_QUEUE  queue
+-- A_IDS..  IDs, one per argument to the end
 --
 -- Returns how many entries it dropped.
 local dropped = 0
-for i = 2, #ARGV do
+for i = A_IDS, #ARGV do
   local v = redis.call('HGET', KEYS[1], ARGV[i])
-  if v and string.match(v, '^%d+ (.*)$') == ARGV[1] then
+  if v and string.match(v, '^%d+ (.*)$') == ARGV[A_QUEUE] then
     redis.call('HDEL', KEYS[1], ARGV[i])
     dropped = dropped + 1
   end

@@ -3,8 +3,10 @@
 -- again, atomically, so that jobs that moved meanwhile are left alone.
 --
 -- KEYS: the queue's keys (see lib.lua).
--- ARGV[5]  '1' to fix, '' to report only
--- ARGV[6]  number of IDs n, then n IDs
+-- ARGV (repairLayout in args.go): the queue header (see lib.lua), then
+-- A_FIX    '1' to fix, '' to report only
+-- A_N_IDS  number of IDs n
+-- from A_IDS, n IDs (groups of I_SIZE = 1: I_ID)
 --
 -- For each ID: no job hash while structures name it is dangling (fix:
 -- the entries go); a key of another type or a hash without a valid state
@@ -21,8 +23,8 @@
 --
 -- Returns groups of 3: id, kind ('dangling', 'corrupt', 'orphan',
 -- 'misplaced'), what was found; IDs found in place are left out.
-local base, now_us, now_ns = ARGV[1], ARGV[3], ARGV[4]
-local fix = ARGV[5] == '1'
+local base, now_us, now_ns = ARGV[A_BASE], ARGV[A_NOW_US], ARGV[A_NOW_NS]
+local fix = ARGV[A_FIX] == '1'
 if fix then check_keys(K_P1, K_P2, K_P3, K_P4, K_SCHEDULED, K_RETRYING, K_LEASE, K_WAKE, K_DEAD, K_STATS, K_CANCELLED) end
 local NAMES = { 'p1', 'p2', 'p3', 'p4', 'sched', 'retry', 'lease', 'wake', 'dead', 'done', 'stats', 'gone', 'cancelled' }
 local PLACE = { scheduled = K_SCHEDULED, retrying = K_RETRYING, running = K_LEASE, failed = K_DEAD, completed = K_DONE, cancelled = K_CANCELLED }
@@ -55,8 +57,8 @@ local function report(id, kind, what)
   out[#out + 1] = what
 end
 
-for j = 1, tonumber(ARGV[6]) do
-  local id = ARGV[6 + j]
+for j = 0, tonumber(ARGV[A_N_IDS]) - 1 do
+  local id = ARGV[A_IDS + j * I_SIZE + I_ID]
   local key = base .. 'j:' .. id
   local found, names = {}, {}
   for _, i in ipairs(WHERE) do

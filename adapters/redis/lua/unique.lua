@@ -3,9 +3,11 @@
 -- move.lua does this itself). lib.lua is prepended for its helpers only.
 --
 -- KEYS[1..n]  unique-key holders <prefix>:u:{<prefix>:ids}:<key>
--- ARGV[1]     now (unix nanoseconds, the backend's clock)
--- then n groups of 3: op ('free' or 'take'), the job's holder string
---          "<id> <queue> <until ns or 0>", PX milliseconds ('' : no TTL)
+-- ARGV (uniqueLayout in args.go):
+-- A_NOW_NS    now (unix nanoseconds, the backend's clock)
+-- from A_OPS, n groups of U_SIZE, one per key: U_OP op ('free' or
+--             'take'), U_HOLDER the job's holder string "<id> <queue>
+--             <until ns or 0>", U_PX PX milliseconds ('' : no TTL)
 --
 -- 'free' deletes a holder string equal to the job's; 'take' makes the job
 -- the holder again unless a job with a TTL holds the key, or one without
@@ -18,8 +20,8 @@
 for i = 1, #KEYS do check_key(KEYS[i], 'string') end
 for _, op in ipairs({ 'free', 'take' }) do
   for i = 1, #KEYS do
-    local o = 2 + (i - 1) * 3
-    if ARGV[o] == op then unique_apply(KEYS[i], op, ARGV[o + 1], ARGV[o + 2], ARGV[1], nil) end
+    local o = A_OPS + (i - 1) * U_SIZE
+    if ARGV[o + U_OP] == op then unique_apply(KEYS[i], op, ARGV[o + U_HOLDER], ARGV[o + U_PX], ARGV[A_NOW_NS], nil) end
   end
 end
 return 0

@@ -241,7 +241,9 @@ func TestArgBuilders(t *testing.T) {
 	h := head{k, now}
 	header := map[string]any{"A_BASE": "jobs:{q}:", "A_QUEUE": "q", "A_NOW_US": micros(now), "A_NOW_NS": codec.Nanos(now)}
 	retention := jobs.Retention{HistoryLimit: 3, CompletedLimit: 7, CompletedMaxAge: time.Hour, DeadLetterLimit: 9, DeadLetterMaxAge: 2 * time.Hour}
-	unique := jobs.Job{ID: "u1", Queue: "q", UniqueKey: "k", UniqueUntil: now.Add(time.Second)}
+	unique := jobs.Job{ID: "u1", Queue: "q", Type: "t", State: jobs.StateScheduled, Priority: jobs.PriorityHigh,
+		ExecuteAt: now.Add(time.Hour), CreatedAt: now, UniqueKey: "k", UniqueUntil: now.Add(time.Second)}
+	newJob := must1(jobs.NewJob("t", []byte(`{}`), jobs.EnqueueOptions{}, now))
 	type at struct {
 		name string
 		item int
@@ -280,6 +282,14 @@ func TestArgBuilders(t *testing.T) {
 		{"promote", promoteLayout, promoteArgs{head: h, limit: 100, retention: retention}.argv(), nil,
 			map[at]any{{"A_LIMIT", 0}: 100, {"A_DEAD_MAX", 0}: 9, {"A_DEAD_MIN", 0}: micros(now.Add(-2 * time.Hour)),
 				{"A_DONE_MAX", 0}: 7, {"A_DONE_MIN", 0}: micros(now.Add(-time.Hour))}, true},
+		{"enqueue", enqueueLayout, must1(enqueueArgs{head: h, prefix: "jobs", jobs: []jobs.Job{newJob, unique},
+			unique: uniqueKeys{"jobs", "jobs:ids"}}.argv()), []int{2, 1},
+			map[at]any{{"A_PREFIX", 0}: "jobs", {"A_N_JOBS", 0}: 2, {"A_N_EXTRAS", 0}: 1,
+				{"J_ID", 0}: newJob.ID, {"J_PRIORITY", 0}: "2", {"J_STATE", 0}: "pending", {"J_X", 0}: codec.Nanos(newJob.ExecuteAt),
+				{"J_D", 0}: must1(codec.EncodeStatic(newJob)), {"J_ID", 1}: "u1", {"J_STATE", 1}: "scheduled",
+				{"E_JOB", 0}: 2, {"E_UNIQUE_KEY", 0}: "jobs:u:{jobs:ids}:k", {"E_HOLDER", 0}: holder(unique), {"E_PX", 0}: "1000"}, true},
+		{"dequeue", dequeueLayout, dequeueArgs{head: h, take: takeArgs{max: 16, until: until, server: true}}.argv(), nil,
+			map[at]any{{"A_TAKE_MAX", 0}: 16, {"A_UNTIL_US", 0}: micros(until), {"A_UNTIL_NS", 0}: codec.Nanos(until), {"A_SERVER_CLOCK", 0}: "1"}, true},
 		{"bury", buryLayout, buryArgs{head: h, jobs: []buried{{"a", "1", "t", "why", "d"}}}.argv(), []int{1},
 			map[at]any{{"A_N_JOBS", 0}: 1, {"J_ID", 0}: "a", {"J_ATTEMPT", 0}: "1", {"J_TYPE", 0}: "t", {"J_WHY", 0}: "why", {"J_FIELDS", 0}: "d"}, true},
 	}
@@ -310,6 +320,93 @@ func TestArgBuilders(t *testing.T) {
 				if !named[slices.Index(tt.layout.fixed, name)] {
 					t.Errorf("the test does not check %s", name)
 				}
+			}
+		})
+	}
+}
+
+// must1 returns v, panicking on err.
+func must1[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// TestChangeArgs: move's and cycle's builders put each change's fields,
+// its job hash pairs (C_N_FIELDS of them) and its unique-key values where
+// their layouts name them.
+func TestChangeArgs(t *testing.T) {
+	now := time.Unix(1700000000, 123456789)
+	until := now.Add(time.Minute)
+	k := &queueKeys{name: "q", base: "jobs:{q}:"}
+	retention := jobs.Retention{HistoryLimit: 3, CompletedLimit: 7, CompletedMaxAge: time.Hour, DeadLetterLimit: 9, DeadLetterMaxAge: 2 * time.Hour}
+	done := jobs.Job{ID: "a", Queue: "q", Type: "t", State: jobs.StateCompleted, Priority: jobs.PriorityNormal, Attempt: 1,
+		CreatedAt: now, FinishedAt: now, UniqueKey: "k"}
+	deleted := jobs.Job{ID: "b", Queue: "q", Type: "t", State: jobs.StatePending, Priority: jobs.PriorityNormal, CreatedAt: now}
+	changes := []change{
+		{job: done, expect: jobs.StateRunning, attempt: "1", lease: "L", state: jobs.StateCompleted, outcome: "ok", duration: "5",
+			fields: codec.FieldFinishedAt | codec.FieldResult},
+		{job: deleted, expect: "*", state: stateDeleted},
+	}
+	ca := changeArgs{retention: retention, channel: "ch", changes: changes, unique: uniqueKeys{"jobs", "jobs:ids"}}
+	moved, mops, err := moveArgs{head: head{k, now}, changeArgs: ca}.argv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cycled, cops, err := cycleArgs{head: head{k, now}, take: takeArgs{max: 4, until: until}, changeArgs: ca}.argv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(mops, []string{"free", ""}) || !slices.Equal(cops, mops) {
+		t.Fatalf("unique ops %q and %q, want [free \"\"]", mops, cops)
+	}
+	for _, tt := range []struct {
+		name   string
+		layout argLayout
+		argv   []any
+	}{{"move", moveLayout, moved}, {"cycle", cycleLayout, cycled}} {
+		t.Run(tt.name, func(t *testing.T) {
+			l, v := tt.layout, tt.argv
+			arg := func(name string) any { return v[slices.Index(l.fixed, name)] }
+			want := map[string]any{"A_DEAD_MAX": 9, "A_DEAD_MIN": micros(now.Add(-2 * time.Hour)), "A_DONE_MAX": 7,
+				"A_DONE_MIN": micros(now.Add(-time.Hour)), "A_HIST_MAX": 3, "A_CHANNEL": "ch", "A_N_CHANGES": 2}
+			if tt.name == "cycle" {
+				want["A_TAKE_MAX"], want["A_UNTIL_US"], want["A_SERVER_CLOCK"] = 4, micros(until), "0"
+			}
+			for name, w := range want {
+				if got := arg(name); fmt.Sprint(got) != fmt.Sprint(w) {
+					t.Errorf("ARGV[%s] = %v, want %v", name, got, w)
+				}
+			}
+			c, u := l.groups[0], l.groups[1]
+			field := func(o int, g argGroup, name string) any { return v[o+slices.Index(g.fields, name)] }
+			o := len(l.fixed) // the first change
+			for name, w := range map[string]any{"ID": "a", "EXPECT": "running", "ATTEMPT": "1", "LEASE": "L", "STATE": "completed",
+				"FLAGS": "ou", "SCORE": micros(now), "TYPE": "t", "DURATION": "5", "N_FIELDS": 2} {
+				if got := field(o, c, name); fmt.Sprint(got) != fmt.Sprint(w) {
+					t.Errorf("change 1: C_%s = %v, want %v", name, got, w)
+				}
+			}
+			pairs := 2 * field(o, c, "N_FIELDS").(int)
+			if got := v[o+len(c.fields)]; got != "fi" {
+				t.Errorf("change 1: the first pair names %v, want fi", got)
+			}
+			o += len(c.fields) + pairs // its unique-key values
+			for name, w := range map[string]any{"KEY": "jobs:u:{jobs:ids}:k", "OP": "free", "HOLDER": holder(done), "PX": ""} {
+				if got := field(o, u, name); fmt.Sprint(got) != fmt.Sprint(w) {
+					t.Errorf("change 1: U_%s = %v, want %v", name, got, w)
+				}
+			}
+			o += len(u.fields) // the second change
+			if got := field(o, c, "ID"); got != "b" {
+				t.Errorf("change 2: C_ID = %v, want b", got)
+			}
+			if got := field(o, c, "FLAGS"); got != "" {
+				t.Errorf("change 2: C_FLAGS = %v, want none", got)
+			}
+			if n := len(v) - (o + len(c.fields) + 2*field(o, c, "N_FIELDS").(int)); n != 0 {
+				t.Errorf("%d arguments after the last change", n)
 			}
 		})
 	}

@@ -112,28 +112,27 @@ type taken struct {
 // take runs dequeue.lua once, leasing up to limit jobs for lease.
 func (b *Backend) take(ctx context.Context, k *queueKeys, limit int, lease time.Duration) (taken, error) {
 	now := b.clock.Now()
-	args := b.takeArgs(k.args(now, 4), limit, now.Add(lease))
-	res, err := dequeueScript.Run(ctx, b.client, k.keys, args...).Slice()
+	args := dequeueArgs{head: head{k, now}, take: b.takeArgs(limit, now.Add(lease))}
+	res, err := dequeueScript.Run(ctx, b.client, k.keys, args.argv()...).Slice()
 	if err != nil {
 		return taken{}, err
 	}
 	return b.takeReply(ctx, k, res, now)
 }
 
-// takeArgs appends dequeue's arguments (see fn_dequeue.lua) to args.
-func (b *Backend) takeArgs(args []any, limit int, leaseUntil time.Time) []any {
-	return append(args, limit, micros(leaseUntil), codec.Nanos(leaseUntil), b.onServerClock())
+// takeArgs returns dequeue's arguments (see fn_dequeue.lua) for a lease of
+// up to limit jobs until leaseUntil.
+func (b *Backend) takeArgs(limit int, leaseUntil time.Time) takeArgs {
+	return takeArgs{max: limit, until: leaseUntil, server: b.onServerClock()}
 }
 
 // onServerClock is the flag of dequeue.lua and extend.lua that tells
-// whether the backend decides on the server's clock, "1", so that a lease
-// runs from the server's TIME when the call reaches the server late (see
-// lease_times in lua/lib.lua), or on a WithClock clock, "0", taken as is.
-func (b *Backend) onServerClock() string {
-	if _, ok := b.clock.(*serverClock); ok {
-		return "1"
-	}
-	return "0"
+// whether the backend decides on the server's clock, so that a lease runs
+// from the server's TIME when the call reaches the server late (see
+// lease_times in lua/lib.lua), or on a WithClock clock, taken as is.
+func (b *Backend) onServerClock() bool {
+	_, ok := b.clock.(*serverClock)
+	return ok
 }
 
 // takeReply decodes dequeue's reply res for a call made at now: the jobs

@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 )
 
 // queueKeys names the keys of one queue; see lua/lib.lua for what each holds.
@@ -93,21 +91,26 @@ func (b *Backend) queue(name string) *queueKeys {
 // uniqueKey is the key that holds the unique key u. It carries the ID
 // index's name as its hash tag, so that on Redis Cluster it lives in the
 // index's slot and claim.lua can claim IDs and unique keys in one script.
-func (b *Backend) uniqueKey(u string) string { return b.prefix + ":u:{" + b.indexKey + "}:" + u }
+func (b *Backend) uniqueKey(u string) string { return b.uniqueKeys().key(u) }
+
+// uniqueKeys names the keys of unique keys (see uniqueKey) for a script's
+// arguments; its zero value names none.
+type uniqueKeys struct{ prefix, index string }
+
+// uniqueKeys returns the namer of b's unique keys.
+func (b *Backend) uniqueKeys() uniqueKeys { return uniqueKeys{b.prefix, b.indexKey} }
+
+// key is the key that holds unique key u.
+func (n uniqueKeys) key(u string) string { return n.prefix + ":u:{" + n.index + "}:" + u }
+
+// none reports whether n is the zero value, which names no key.
+func (n uniqueKeys) none() bool { return n.index == "" }
 
 // job is the key of a job's hash.
 func (k *queueKeys) job(id string) string { return k.base + "j:" + id }
 
 // history is the key of a job type's history list in this queue.
 func (k *queueKeys) history(jobType string) string { return k.base + "h:" + jobType }
-
-// args starts the ARGV of a queue script: base, queue, now in microseconds
-// and in nanoseconds.
-func (k *queueKeys) args(now time.Time, extra int) []any {
-	a := make([]any, 4, 4+extra)
-	a[0], a[1], a[2], a[3] = k.base, k.name, micros(now), codec.Nanos(now)
-	return a
-}
 
 // micros is t as unix microseconds, the unit of every zset score.
 func micros(t time.Time) string { return strconv.FormatInt(t.UnixMicro(), 10) }

@@ -109,12 +109,12 @@ func deal(res []laneResult, ops []laneOp, takeAt []int, t taken) {
 func (b *Backend) cycle(ctx context.Context, k *queueKeys, changes []change, limit int, lease time.Duration) ([]int64, taken, error) {
 	now := b.clock.Now()
 	until := now.Add(lease)
-	args := b.takeArgs(k.args(now, 11+29*len(changes)), limit, until)
-	args, ops, err := b.moveArgs(args, changes, now)
+	args := cycleArgs{head: head{k, now}, take: b.takeArgs(limit, until), changeArgs: b.changeArgs(changes)}
+	argv, ops, err := args.argv()
 	if err != nil {
 		return nil, taken{}, err
 	}
-	reply, err := b.write(ctx, cycleScript, k.keys, args...).Slice()
+	reply, err := b.write(ctx, cycleScript, k.keys, argv...).Slice()
 	if err != nil {
 		return nil, taken{}, err
 	}

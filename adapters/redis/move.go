@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
@@ -37,7 +36,7 @@ type change struct {
 // the same script, or right after it on Redis Cluster.
 func (b *Backend) move(ctx context.Context, k *queueKeys, changes []change) ([]int64, error) {
 	now := b.clock.Now()
-	args, ops, err := b.moveArgs(k.args(now, 7+31*len(changes)), changes, now)
+	args, ops, err := moveArgs{head: head{k, now}, changeArgs: b.changeArgs(changes)}.argv()
 	if err != nil {
 		return nil, err
 	}
@@ -48,46 +47,13 @@ func (b *Backend) move(ctx context.Context, k *queueKeys, changes []change) ([]i
 	return b.moved(ctx, changes, ops, codes)
 }
 
-// moveArgs appends move's arguments for changes (see fn_move.lua) to args
-// and returns them with the unique-key operation of each change.
-func (b *Backend) moveArgs(args []any, changes []change, now time.Time) ([]any, []string, error) {
-	args = append(args, b.retention.DeadLetterLimit, micros(now.Add(-b.retention.DeadLetterMaxAge)), b.retention.CompletedLimit, micros(now.Add(-b.retention.CompletedMaxAge)),
-		b.retention.HistoryLimit, b.cancelChannel, len(changes))
-	ops := make([]string, len(changes))
-	for i, c := range changes {
-		score := ""
-		switch c.state {
-		case jobs.StateScheduled, jobs.StateRetrying:
-			score = micros(c.job.ExecuteAt)
-		case jobs.StateFailed, jobs.StateCompleted, jobs.StateCancelled:
-			score = micros(c.job.FinishedAt)
-		case jobs.StateRunning:
-			score = micros(c.job.LeaseUntil)
-		}
-		snapshot := ""
-		if c.history {
-			s, err := historySnapshot(c.job)
-			if err != nil {
-				return nil, nil, fmt.Errorf("encode job %s: %w", c.job.ID, err)
-			}
-			snapshot = string(s)
-		}
-		ops[i] = uniqueOpOf(c, now)
-		flags := c.flags(ops[i] != "" && !b.cluster)
-		args = append(args, c.job.ID, string(c.expect), c.attempt, c.lease, string(c.state), flags, score,
-			c.job.Type, snapshot, c.duration, 0)
-		k := len(args) - 1
-		var pairs int
-		var err error
-		if args, pairs, err = codec.AppendMutable(args, c.job, c.fields); err != nil {
-			return nil, nil, fmt.Errorf("encode job %s: %w", c.job.ID, err)
-		}
-		args[k] = pairs
-		if ops[i] != "" && !b.cluster {
-			args = append(args, b.uniqueKey(c.job.UniqueKey), ops[i], holder(c.job), uniquePX(c.job, now))
-		}
+// changeArgs returns move's arguments (see fn_move.lua) for changes.
+func (b *Backend) changeArgs(changes []change) changeArgs {
+	a := changeArgs{retention: b.retention, channel: b.cancelChannel, changes: changes}
+	if !b.cluster {
+		a.unique = b.uniqueKeys()
 	}
-	return args, ops, nil
+	return a
 }
 
 // flags is c's flags argument for move.lua; unique says the unique-key

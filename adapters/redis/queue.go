@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/jobsgo/jobs"
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 	"github.com/jobsgo/jobs/internal/plural"
 )
 
@@ -183,25 +181,14 @@ func (b *Backend) group(batch []jobs.Job) ([]group, error) {
 	now := b.clock.Now()
 	for i := range groups {
 		g := &groups[i]
-		var extras []any
-		g.args = append(g.k.args(now, 3+5*len(g.jobs)), b.prefix, len(g.jobs), 0)
-		for n, j := range g.jobs {
-			d, err := codec.EncodeStatic(j)
-			if err != nil {
-				return nil, err
-			}
-			g.args = append(g.args, j.ID, strconv.Itoa(int(j.Priority)), string(j.State), codec.Nanos(j.ExecuteAt), d)
-			if !indexed(j) {
-				continue
-			}
-			uk, hold, px := "", "", ""
-			if j.UniqueKey != "" && !claimed {
-				uk, hold, px = b.uniqueKey(j.UniqueKey), holder(j), uniquePX(j, now)
-			}
-			extras = append(extras, n+1, uk, hold, px)
+		args := enqueueArgs{head: head{g.k, now}, prefix: b.prefix, jobs: g.jobs}
+		if !claimed {
+			args.unique = b.uniqueKeys()
 		}
-		g.args[6] = len(extras) / 4
-		g.args = append(g.args, extras...)
+		var err error
+		if g.args, err = args.argv(); err != nil {
+			return nil, err
+		}
 	}
 	return groups, nil
 }

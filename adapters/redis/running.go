@@ -32,7 +32,7 @@ func (b *Backend) ExtendLeases(ctx context.Context, batch []jobs.Job, until time
 	now := b.clock.Now()
 	for _, q := range order {
 		k := b.queue(q)
-		args := extendArgs{head: head{k, now}, until: until, server: b.onServerClock() == "1", jobs: byQueue[q]}
+		args := extendArgs{head: head{k, now}, until: until, server: b.onServerClock(), jobs: byQueue[q]}
 		res, err := extendScript.Run(ctx, b.client, k.keys, args.argv()...).StringSlice()
 		if err != nil {
 			return nil, fmt.Errorf("redis: extend leases in %s: %w", q, err)

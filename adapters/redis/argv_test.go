@@ -79,8 +79,7 @@ func TestNumberedArgs(t *testing.T) {
 }
 
 // argvPending holds the files still to be moved to named ARGV.
-var argvPending = map[string]bool{"lib.lua": true, "enqueue.lua": true, "enqueue_list.lua": true, "fn_dequeue.lua": true,
-	"dequeue.lua": true, "fn_move.lua": true, "move.lua": true, "cycle.lua": true}
+var argvPending = map[string]bool{"enqueue_list.lua": true}
 
 // TestScriptsNameTheirArgs: no script reads ARGV by a number, every script
 // file belongs to a script built with its layout, and every ARGV constant

@@ -19,11 +19,11 @@ var luaFiles embed.FS
 // take the other lib_*.lua files whose helpers they call; fn_*.lua files
 // hold the bodies that several scripts call.
 var (
-	enqueueScript     = queueScript(queueLayout(nil), "lib_unique.lua", "enqueue.lua")
+	enqueueScript     = queueScript(enqueueLayout, "lib_unique.lua", "enqueue.lua")
 	enqueueListScript = plainScript(argLayout{}, "enqueue_list.lua") // its own KEYS layout
-	dequeueScript     = queueScript(queueLayout(nil), "lib_jobs.lua", "fn_dequeue.lua", "dequeue.lua")
-	moveScript        = queueScript(queueLayout(nil), "lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "move.lua")
-	cycleScript       = queueScript(queueLayout(nil), "lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "fn_dequeue.lua", "cycle.lua")
+	dequeueScript     = queueScript(dequeueLayout, "lib_jobs.lua", "fn_dequeue.lua", "dequeue.lua")
+	moveScript        = queueScript(moveLayout, "lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "move.lua")
+	cycleScript       = queueScript(cycleLayout, "lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "fn_dequeue.lua", "cycle.lua")
 	extendScript      = queueScript(extendLayout, "extend.lua")
 	isolateScript     = queueScript(isolateLayout, "isolate.lua")
 	promoteScript     = queueScript(promoteLayout, "lib_jobs.lua", "lib_trim.lua", "promote.lua")

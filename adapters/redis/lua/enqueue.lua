@@ -1,24 +1,25 @@
 -- enqueue.lua: store new jobs of one queue, all or none.
 --
 -- KEYS: the queue's keys (see lib.lua); KEYS[K_INDEX] (standalone only) the ID index.
--- ARGV[5]  key prefix (to find a job that the ID index names in another queue)
--- ARGV[6]  number of jobs n
--- ARGV[7]  number of extras m
--- then n groups of 5, one per job:
---          id, priority (1-4), state ("pending" or "scheduled"),
---          execute-at (unix nanoseconds), static JSON (field d)
--- then m groups of 4, one per job whose ID goes in the ID index (every
--- other job has a generated ID and no unique key, see indexed in store.go,
--- and is checked against this queue only):
---          job number (from 1),
---          unique-key holder key <prefix>:u:{<prefix>:ids}:<key> ('' : none
---          or cluster mode), holder string "<id> <queue> <until ns or 0>",
---          PX milliseconds ('' : no TTL)
+-- ARGV (enqueueLayout in args_path.go): the queue header (see lib.lua), then
+-- A_PREFIX    key prefix (to find a job that the ID index names in another queue)
+-- A_N_JOBS    number of jobs n
+-- A_N_EXTRAS  number of extras m
+-- from A_JOBS, n groups of J_SIZE, one per job: J_ID id, J_PRIORITY
+--             priority (1-4), J_STATE state ("pending" or "scheduled"), J_X
+--             execute-at (unix nanoseconds), J_D static JSON (field d)
+-- then m groups of E_SIZE, one per job whose ID goes in the ID index
+-- (every other job has a generated ID and no unique key, see indexed in
+-- store.go, and is checked against this queue only): E_JOB job number
+--             (from 1), E_UNIQUE_KEY unique-key holder key
+--             <prefix>:u:{<prefix>:ids}:<key> ('' : none or cluster mode),
+--             E_HOLDER holder string "<id> <queue> <until ns or 0>", E_PX
+--             PX milliseconds ('' : no TTL)
 --
 -- Returns 0 when every job was stored; the first ID already in use (a
 -- string); or { i, holder ID } when the unique key of the i-th job (from 1)
 -- is held by another job. In the last two cases nothing was stored. With
--- KEYS[15], the index claims the IDs of the extras ("<server ms> <queue>")
+-- KEYS[K_INDEX], the index claims the IDs of the extras ("<server ms> <queue>")
 -- and the unique keys are checked and taken here, in the same script;
 -- without it (cluster) the caller claimed both beforehand with claim.lua.
 -- The caller has checked that no two jobs of the batch share a unique key.
@@ -27,8 +28,8 @@
 -- microseconds, cut from the nanoseconds).
 -- Out of memory (see lib.lua) its first write, an HSET, is refused: a full
 -- Redis stores none of the jobs.
-local base, queue, now_ns, prefix = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
-local n, m = tonumber(ARGV[6]), tonumber(ARGV[7])
+local base, queue, now_ns, prefix = ARGV[A_BASE], ARGV[A_QUEUE], ARGV[A_NOW_NS], ARGV[A_PREFIX]
+local n, m = tonumber(ARGV[A_N_JOBS]), tonumber(ARGV[A_N_EXTRAS])
 -- Check the type of only the keys this batch writes (a TYPE call costs as
 -- much as a small write): the priority lists of its pending jobs and the
 -- wake-up marker, the schedule if it has scheduled jobs, the ID index if it
@@ -36,15 +37,15 @@ local n, m = tonumber(ARGV[6]), tonumber(ARGV[7])
 do
   local writes, pending = {}, false
   for i = 0, n - 1 do
-    local o = 8 + i * 5
-    if ARGV[o + 2] == 'pending' then
-      writes[tonumber(ARGV[o + 1])], pending = true, true
+    local o = A_JOBS + i * J_SIZE
+    if ARGV[o + J_STATE] == 'pending' then
+      writes[K_P1 + tonumber(ARGV[o + J_PRIORITY]) - 1], pending = true, true
     else
-      writes[5] = true
+      writes[K_SCHEDULED] = true
     end
   end
-  if pending then writes[8] = true end
-  if m > 0 then writes[15] = true end
+  if pending then writes[K_WAKE] = true end
+  if m > 0 then writes[K_INDEX] = true end
   local list = {}
   for _, k in ipairs({ K_P1, K_P2, K_P3, K_P4, K_SCHEDULED, K_WAKE, K_INDEX }) do
     if writes[k] then list[#list + 1] = k end
@@ -52,10 +53,13 @@ do
   check_keys(unpack(list))
 end
 local index = KEYS[K_INDEX]
-local e0 = 8 + n * 5 -- the first extra's ARGV index
+local e0 = A_JOBS + n * J_SIZE -- the first extra's ARGV index
 -- extra[i] is the ARGV index of job i's extra (i from 0), nil when it has none.
 local extra = {}
-for j = 0, m - 1 do extra[tonumber(ARGV[e0 + j * 4]) - 1] = e0 + j * 4 end
+for j = 0, m - 1 do
+  local e = e0 + j * E_SIZE
+  extra[tonumber(ARGV[e + E_JOB]) - 1] = e
+end
 -- micros turns unix nanoseconds into unix microseconds, rounded down as
 -- Go's Time.UnixMicro does.
 local function micros(ns)
@@ -71,7 +75,7 @@ end
 -- for an indexed ID, by the index in another queue.
 local function taken()
   for i = 0, n - 1 do
-    local id = ARGV[8 + i * 5]
+    local id = ARGV[A_JOBS + i * J_SIZE + J_ID]
     if redis.call('EXISTS', base .. 'j:' .. id) == 1 then return id end
     if indexed(i) then
       local v = redis.call('HGET', index, id)
@@ -85,7 +89,7 @@ end
 for c = 0, n - 1, 1000 do
   local keys, ids = {}, {}
   for i = c, math.min(c + 999, n - 1) do
-    local id = ARGV[8 + i * 5]
+    local id = ARGV[A_JOBS + i * J_SIZE + J_ID]
     if indexed(i) then ids[#ids + 1] = id end
     keys[#keys + 1] = base .. 'j:' .. id
   end
@@ -102,10 +106,11 @@ for c = 0, n - 1, 1000 do
 end
 if index then
   for j = 0, m - 1 do
-    local uk = ARGV[e0 + j * 4 + 1]
+    local e = e0 + j * E_SIZE
+    local uk = ARGV[e + E_UNIQUE_KEY]
     if uk ~= '' then
       local holder = unique_holder(redis.call('GET', uk), now_ns, prefix)
-      if holder then return { tonumber(ARGV[e0 + j * 4]), holder } end
+      if holder then return { tonumber(ARGV[e + E_JOB]), holder } end
     end
   end
 end
@@ -113,9 +118,9 @@ local claim -- the index value of this batch's IDs, made when first needed
 local lists, claims = { {}, {}, {}, {} }, {}
 local woken = false
 for i = 0, n - 1 do
-  local o = 8 + i * 5
-  local id, prio, state, x = ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3]
-  redis.call('HSET', base .. 'j:' .. id, 'd', ARGV[o + 4], 's', state, 'p', prio, 'a', '0', 'x', x)
+  local o = A_JOBS + i * J_SIZE
+  local id, prio, state, x = ARGV[o + J_ID], ARGV[o + J_PRIORITY], ARGV[o + J_STATE], ARGV[o + J_X]
+  redis.call('HSET', base .. 'j:' .. id, 'd', ARGV[o + J_D], 's', state, 'p', prio, 'a', '0', 'x', x)
   local e = indexed(i)
   if e then
     if not claim then
@@ -124,7 +129,7 @@ for i = 0, n - 1 do
     end
     claims[#claims + 1] = id
     claims[#claims + 1] = claim
-    if ARGV[e + 1] ~= '' then unique_set(ARGV[e + 1], ARGV[e + 2], ARGV[e + 3]) end
+    if ARGV[e + E_UNIQUE_KEY] ~= '' then unique_set(ARGV[e + E_UNIQUE_KEY], ARGV[e + E_HOLDER], ARGV[e + E_PX]) end
   end
   if state == 'pending' then
     woken = true

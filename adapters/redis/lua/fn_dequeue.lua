@@ -1,18 +1,19 @@
--- fn_dequeue.lua: dequeue(at) leases up to max pending jobs of one queue.
+-- fn_dequeue.lua: dequeue() leases up to max pending jobs of one queue.
 -- dequeue.lua and cycle.lua call it.
 --
 -- KEYS: the queue's keys (see lib.lua).
--- Its arguments start at ARGV[at]; the numbers below are for at = 5 (dequeue.lua).
--- ARGV[5]  max, the most jobs to lease
--- ARGV[6]  lease deadline (unix microseconds), by the caller's clock
--- ARGV[7]  lease deadline (unix nanoseconds), by the caller's clock
--- ARGV[8]  '1' when the caller's clock is the server's: the lease then runs
---          from the server's TIME when that is later than now (see
---          lease_times in lib.lua); '0' for a clock set with WithClock
+-- ARGV: the queue header (see lib.lua), then (takeLayout in args_path.go;
+-- the constants give their places in each script that calls dequeue):
+-- A_TAKE_MAX      max, the most jobs to lease
+-- A_UNTIL_US      lease deadline (unix microseconds), by the caller's clock
+-- A_UNTIL_NS      lease deadline (unix nanoseconds), by the caller's clock
+-- A_SERVER_CLOCK  '1' when the caller's clock is the server's: the lease then
+--                 runs from the server's TIME when that is later than now (see
+--                 lease_times in lib.lua); '0' for a clock set with WithClock
 --
 -- First promotes due scheduled and retrying jobs (as promote.lua does),
 -- when the earliest of either is due.
--- While the queue is paused (KEYS[14] exists) it takes nothing. Else it
+-- While the queue is paused (KEYS[K_PAUSED] exists) it takes nothing. Else it
 -- pops IDs from the pending lists, critical first, FIFO within one, and
 -- starts each job: state running, attempt + 1, started-at now, lease
 -- deadline set, finished-at cleared (''), ID in the lease zset (one ZADD
@@ -59,7 +60,7 @@ end
 -- count_waits adds waits (bucket -> count) to the queue's wait histogram of
 -- the minute of start_us (see lib.lua, <base>wt).
 local function count_waits(start_us, waits)
-  local key = ARGV[1] .. 'wt'
+  local key = ARGV[A_BASE] .. 'wt'
   local m = math.floor(start_us / 60000000)
   local bit = (m % 64) * 1568
   local tag = redis.pcall('BITFIELD', key, 'GET', 'u32', bit)
@@ -85,9 +86,9 @@ local function earliest(a, b)
   return a
 end
 
-local function dequeue(at)
-  local base, now_us, now_ns = ARGV[1], ARGV[3], ARGV[4]
-  local left = tonumber(ARGV[at])
+local function dequeue()
+  local base, now_us, now_ns = ARGV[A_BASE], ARGV[A_NOW_US], ARGV[A_NOW_NS]
+  local left = tonumber(ARGV[A_TAKE_MAX])
   local times -- lease_times, read when the first job is leased
   local next = earliest(first_due(K_SCHEDULED), first_due(K_RETRYING))
   if next and tonumber(next) <= tonumber(now_us) then
@@ -109,7 +110,7 @@ local function dequeue(at)
         local f = hmget(key, 's', 'a', 'd', 'p', 'x', 'r', 'e', 'rf', 'h')
         if f and f[1] == 'pending' and attempt_ok(f[2]) and f[3] and PRIO[f[4] or ''] then
           if not times then
-            times = lease_times(now_us, now_ns, ARGV[at + 1], ARGV[at + 2], ARGV[at + 3])
+            times = lease_times(now_us, now_ns, ARGV[A_UNTIL_US], ARGV[A_UNTIL_NS], ARGV[A_SERVER_CLOCK])
             out[2], out[3] = times[2], times[4]
           end
           local wb = wait_bucket(tonumber(times[1]), f[5])

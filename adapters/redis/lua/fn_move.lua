@@ -1,35 +1,42 @@
--- fn_move.lua: move(at) applies state changes the caller computed (Ack,
+-- fn_move.lua: move() applies state changes the caller computed (Ack,
 -- Cancel, Delete, RetryDeadLetter, bulk dead-letter repair, lease
 -- recovery), each fenced on what the caller read. move.lua and cycle.lua
 -- call it.
 --
 -- KEYS: the queue's keys (see lib.lua); KEYS[K_INDEX] (standalone only) the ID index.
--- Its arguments start at ARGV[at]; the numbers below are for at = 5 (move.lua).
--- ARGV[5]  dead-letter cap (count)
--- ARGV[6]  dead-letter age cap: drop dead letters scored below this (unix microseconds)
--- ARGV[7]  completed cap and cancelled cap (count, each; 0: such jobs are deleted as they finish)
--- ARGV[8]  completed/cancelled age cap: drop those scored below this (unix microseconds)
--- ARGV[9]  per-type history cap (count)
--- ARGV[10] channel on which to publish the IDs of cancelled running jobs
--- ARGV[11] number of changes n, then n groups, each of 11 + 2k (+ 4) values:
---   1 id
---   2 expected state ('*': any, no fence; the job is taken out of every structure)
---   3 expected attempt ('' : not checked)
---   4 expected lease deadline, field l ('' : not checked)
---   5 new state, or 'deleted' to remove the job
---   6 flags, any of: 'f' put a pending job at the front of its list (a
---     released job keeps its turn); 'o' count a succeeded attempt, 'x' a
---     failed one; 'n' publish the ID on the channel (a running job was
---     cancelled); 'u' the four unique-key values below follow
---   7 score for the new place (unix microseconds: execute-at or finish time)
---   8 job type (names the history list)
---   9 history snapshot (job JSON) to push on the type's history, or ''
---  10 duration of the attempt in nanoseconds, or '' (unknown)
---  11 k, then k pairs of a field of the job hash and its new value ('' clears
---     the field): those of a, x, st, fi, l, r, e, rf, al, h that the change sets
---  with 'u': the job's unique-key holder key; what the change does to it:
---     'free' or 'take' (see unique_apply); the job's holder string
---     "<id> <queue> <until ns or 0>"; PX milliseconds for 'take' ('' : no TTL)
+-- ARGV: the queue header (see lib.lua), then (changeLayout and
+-- changeGroups in args_path.go; the constants give their places in each
+-- script that calls move):
+-- A_DEAD_MAX   dead-letter cap (count)
+-- A_DEAD_MIN   dead-letter age cap: drop dead letters scored below this (unix microseconds)
+-- A_DONE_MAX   completed cap and cancelled cap (count, each; 0: such jobs are deleted as they finish)
+-- A_DONE_MIN   completed/cancelled age cap: drop those scored below this (unix microseconds)
+-- A_HIST_MAX   per-type history cap (count)
+-- A_CHANNEL    channel on which to publish the IDs of cancelled running jobs
+-- A_N_CHANGES  number of changes n
+-- from A_CHANGES, n groups, each of C_SIZE + 2k (+ U_SIZE) values:
+--   C_ID        id
+--   C_EXPECT    expected state ('*': any, no fence; the job is taken out of every structure)
+--   C_ATTEMPT   expected attempt ('' : not checked)
+--   C_LEASE     expected lease deadline, field l ('' : not checked)
+--   C_STATE     new state, or 'deleted' to remove the job
+--   C_FLAGS     flags, any of: 'f' put a pending job at the front of its list
+--               (a released job keeps its turn); 'o' count a succeeded
+--               attempt, 'x' a failed one; 'n' publish the ID on the channel
+--               (a running job was cancelled); 'u' the unique-key values
+--               below follow
+--   C_SCORE     score for the new place (unix microseconds: execute-at or finish time)
+--   C_TYPE      job type (names the history list)
+--   C_SNAPSHOT  history snapshot (job JSON) to push on the type's history, or ''
+--   C_DURATION  duration of the attempt in nanoseconds, or '' (unknown)
+--   C_N_FIELDS  k; then, from C_SIZE, k pairs of a field of the job hash and
+--               its new value ('' clears the field): those of a, x, st, fi,
+--               l, r, e, rf, al, h that the change sets
+--   with 'u', after the pairs: U_KEY the job's unique-key holder key; U_OP
+--               what the change does to it: 'free' or 'take' (see
+--               unique_apply); U_HOLDER the job's holder string "<id>
+--               <queue> <until ns or 0>"; U_PX PX milliseconds for 'take'
+--               ('' : no TTL)
 --
 -- move returns a list of one code per change: 1 applied, 0 refused (the stored job is not
 -- in the expected state, attempt or lease), -1 no such job.
@@ -45,10 +52,11 @@
 -- '', which every reader takes for absent); the zset moves, history pushes
 -- and counters of all changes go in one call per key at the end, or
 -- before a change to a job that an earlier change of the batch touched.
-local function move(at)
-  local base, now_us, now_ns = ARGV[1], ARGV[3], ARGV[4]
-  local dead_max, dead_min, done_max, done_min = tonumber(ARGV[at]), ARGV[at + 1], tonumber(ARGV[at + 2]), ARGV[at + 3]
-  local hist_max, channel, n = tonumber(ARGV[at + 4]), ARGV[at + 5], tonumber(ARGV[at + 6])
+local function move()
+  local base, now_us, now_ns = ARGV[A_BASE], ARGV[A_NOW_US], ARGV[A_NOW_NS]
+  local dead_max, dead_min = tonumber(ARGV[A_DEAD_MAX]), ARGV[A_DEAD_MIN]
+  local done_max, done_min = tonumber(ARGV[A_DONE_MAX]), ARGV[A_DONE_MIN]
+  local hist_max, channel, n = tonumber(ARGV[A_HIST_MAX]), ARGV[A_CHANNEL], tonumber(ARGV[A_N_CHANGES])
   local ZSET = { scheduled = K_SCHEDULED, retrying = K_RETRYING, running = K_LEASE, failed = K_DEAD, completed = K_DONE, cancelled = K_CANCELLED }
   local res, trim, woken, forgotten = {}, {}, false, {}
   -- wrote: a change was applied, so the script has written (see "Out of
@@ -77,18 +85,18 @@ local function move(at)
   -- parsed[flags] is a set of the letters of flags, made once per string.
   local parsed = {}
   local jobs = base .. 'j:'
-  local next_o = at + 7
+  local next_o = A_CHANGES
   for _ = 1, n do
     local o = next_o
-    local id, want, want_a, want_l, state = ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4]
-    local flags, k = parsed[ARGV[o + 5]], tonumber(ARGV[o + 10])
+    local id, want, want_a, want_l, state = ARGV[o + C_ID], ARGV[o + C_EXPECT], ARGV[o + C_ATTEMPT], ARGV[o + C_LEASE], ARGV[o + C_STATE]
+    local flags, k = parsed[ARGV[o + C_FLAGS]], tonumber(ARGV[o + C_N_FIELDS])
     if not flags then
       flags = {}
-      for c in string.gmatch(ARGV[o + 5], '.') do flags[c] = true end
-      parsed[ARGV[o + 5]] = flags
+      for c in string.gmatch(ARGV[o + C_FLAGS], '.') do flags[c] = true end
+      parsed[ARGV[o + C_FLAGS]] = flags
     end
-    local u = flags.u and o + 11 + 2 * k -- the unique-key values
-    next_o = o + 11 + 2 * k + (u and 4 or 0)
+    local u = flags.u and o + C_SIZE + 2 * k -- the unique-key values
+    next_o = o + C_SIZE + 2 * k + (u and U_SIZE or 0)
     if seen[id] then flush() end
     seen[id] = true
     local key = jobs .. id
@@ -127,7 +135,7 @@ local function move(at)
         redis.call('DEL', key)
         forgotten[#forgotten + 1] = id
       else
-        redis.call('HSET', key, 's', state, unpack(ARGV, o + 11, o + 10 + 2 * k))
+        redis.call('HSET', key, 's', state, unpack(ARGV, o + C_SIZE, o + C_SIZE + 2 * k - 1))
         if state == 'pending' then
           if flags.f then
             redis.call('LPUSH', KEYS[tonumber(prio)], id)
@@ -137,25 +145,25 @@ local function move(at)
           woken = true
         else
           local l = list(zadd, ZSET[state])
-          l[#l + 1] = ARGV[o + 6]
+          l[#l + 1] = ARGV[o + C_SCORE]
           l[#l + 1] = id
           if state == 'failed' or state == 'completed' or state == 'cancelled' then trim[ZSET[state]] = true end
         end
       end
       if state ~= 'deleted' then
-        if ARGV[o + 8] ~= '' then
-          local t = ARGV[o + 7]
+        if ARGV[o + C_SNAPSHOT] ~= '' then
+          local t = ARGV[o + C_TYPE]
           if not hist[t] then hist_types[#hist_types + 1] = t end
           local l = list(hist, t)
-          l[#l + 1] = ARGV[o + 8]
+          l[#l + 1] = ARGV[o + C_SNAPSHOT]
         end
         local ok, failed = flags.o, flags.x
         if ok or failed then
           stats.processed = stats.processed + 1
           if ok then stats.succeeded = stats.succeeded + 1 else stats.failed = stats.failed + 1 end
-          if ARGV[o + 9] ~= '' then
+          if ARGV[o + C_DURATION] ~= '' then
             stats.timed = stats.timed + 1
-            stats.dur_ns = stats.dur_ns + tonumber(ARGV[o + 9])
+            stats.dur_ns = stats.dur_ns + tonumber(ARGV[o + C_DURATION])
             if stats.dur_ns > 1e15 then -- stay far below 2^53, where sums round
               redis.call('HINCRBY', KEYS[K_STATS], 'dur_ns', string.format('%.0f', stats.dur_ns))
               stats.dur_ns = 0
@@ -163,8 +171,8 @@ local function move(at)
           end
         end
       end
-      if u and ARGV[u] ~= '' and ARGV[u + 1] ~= '' then
-        unique_apply(ARGV[u], ARGV[u + 1], ARGV[u + 2], ARGV[u + 3], now_ns, prefix_of())
+      if u and ARGV[u + U_KEY] ~= '' and ARGV[u + U_OP] ~= '' then
+        unique_apply(ARGV[u + U_KEY], ARGV[u + U_OP], ARGV[u + U_HOLDER], ARGV[u + U_PX], now_ns, prefix_of())
       end
       if flags.n then redis.call('PUBLISH', channel, id) end
     end
@@ -192,21 +200,21 @@ local function move(at)
 end
 
 -- check_move checks (see check_key) the keys outside the queue's KEYS
--- that move(at) may write: the history lists and unique-key holders that
+-- that move() may write: the history lists and unique-key holders that
 -- its changes name.
-local function check_move(at)
-  local o, seen = at + 7, {}
+local function check_move()
+  local o, seen = A_CHANGES, {}
   local function check(key, want)
     if not seen[key] then
       seen[key] = true
       check_key(key, want)
     end
   end
-  for _ = 1, tonumber(ARGV[at + 6]) do
-    local k = tonumber(ARGV[o + 10])
-    local u = string.find(ARGV[o + 5], 'u', 1, true) and o + 11 + 2 * k
-    if ARGV[o + 8] ~= '' then check(ARGV[1] .. 'h:' .. ARGV[o + 7], 'list') end
-    if u and ARGV[u] ~= '' then check(ARGV[u], 'string') end
-    o = o + 11 + 2 * k + (u and 4 or 0)
+  for _ = 1, tonumber(ARGV[A_N_CHANGES]) do
+    local k = tonumber(ARGV[o + C_N_FIELDS])
+    local u = string.find(ARGV[o + C_FLAGS], 'u', 1, true) and o + C_SIZE + 2 * k
+    if ARGV[o + C_SNAPSHOT] ~= '' then check(ARGV[A_BASE] .. 'h:' .. ARGV[o + C_TYPE], 'list') end
+    if u and ARGV[u + U_KEY] ~= '' then check(ARGV[u + U_KEY], 'string') end
+    o = o + C_SIZE + 2 * k + (u and U_SIZE or 0)
   end
 end

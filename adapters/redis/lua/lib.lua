@@ -32,11 +32,15 @@
 -- alone (redis.pcall), never failing the change that counts.
 --
 -- <base> is "<prefix>:{<queue>}:", so KEYS[1..14] share the queue's hash tag.
--- Every script takes ARGV[1] = <base>, ARGV[2] = queue name, ARGV[3] = now
--- in unix microseconds (zset scores) and ARGV[4] = now in unix nanoseconds
--- (stored times); its own arguments follow from ARGV[5].
+-- Every script's ARGV starts with the queue header (queueHead in argv.go):
+-- ARGV[A_BASE] = <base>, ARGV[A_QUEUE] = queue name, ARGV[A_NOW_US] = now
+-- in unix microseconds (zset scores) and ARGV[A_NOW_NS] = now in unix
+-- nanoseconds (stored times); its own arguments follow, each named by a
+-- constant that its layout (argv.go, args*.go) prepends, like the KEYS
+-- constants. No script reads ARGV by a number. (claim.lua and unique.lua
+-- take lib.lua for helpers that read no ARGV; their layouts are their own.)
 -- Job hashes live at <base>j:<id> and per-type history lists at
--- <base>h:<type>; scripts build those names from ARGV[1] (= <base>), which
+-- <base>h:<type>; scripts build those names from ARGV[A_BASE], which
 -- keeps them in the same slot. KEYS[15] is only passed when the client is
 -- not a cluster client (all keys then live on one server); only then do
 -- scripts touch unique-key holders (<prefix>:u:{<prefix>:ids}:<unique key>,
@@ -95,7 +99,7 @@ end
 -- the queue's counters of the minute of now_us (unix microseconds).
 local function per_minute(now_us, processed, failed)
   if processed == 0 then return end
-  local key = ARGV[1] .. 'tp'
+  local key = ARGV[A_BASE] .. 'tp'
   local m = math.floor(tonumber(now_us) / 60000000)
   local bit = (m % 1500) * 96
   local tag = redis.pcall('BITFIELD', key, 'GET', 'u32', bit)
@@ -114,7 +118,7 @@ end
 local function count(ok, dur)
   redis.call('HINCRBY', KEYS[K_STATS], 'processed', 1)
   redis.call('HINCRBY', KEYS[K_STATS], ok and 'succeeded' or 'failed', 1)
-  per_minute(ARGV[3], 1, ok and 0 or 1)
+  per_minute(ARGV[A_NOW_US], 1, ok and 0 or 1)
   if dur ~= '' then
     redis.call('HINCRBY', KEYS[K_STATS], 'timed', 1)
     redis.call('HINCRBY', KEYS[K_STATS], 'dur_ns', dur)
@@ -126,10 +130,10 @@ local function wake()
   redis.call('ZADD', KEYS[K_WAKE], 0, 'w')
 end
 
--- prefix_of returns the key prefix, from ARGV[1] = "<prefix>:{<queue>}:"
--- and ARGV[2] = queue.
+-- prefix_of returns the key prefix, from ARGV[A_BASE] = "<prefix>:{<queue>}:"
+-- and ARGV[A_QUEUE] = queue.
 local function prefix_of()
-  return string.sub(ARGV[1], 1, #ARGV[1] - #ARGV[2] - 4)
+  return string.sub(ARGV[A_BASE], 1, #ARGV[A_BASE] - #ARGV[A_QUEUE] - 4)
 end
 
 -- KINDS[i] is the type KEYS[i] has when it exists. KEYS[14], the paused

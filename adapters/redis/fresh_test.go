@@ -45,8 +45,7 @@ func TestNewJobHashFields(t *testing.T) {
 			batch := make([]jobs.Job, tt.calls)
 			for i := range batch {
 				if tt.fresh {
-					batch[i] = newJob(t, clock, tt.opts...)
-					batch[i].FreshID = true
+					batch[i] = freshJob(t, clock, tt.opts...)
 				} else {
 					batch[i] = newJob(t, clock, append([]jobs.EnqueueOption{jobs.WithJobID(newV7())}, tt.opts...)...)
 				}
@@ -80,8 +79,7 @@ func TestEnqueueOneJobKeyWrongType(t *testing.T) {
 	ctx := context.Background()
 	clock := backendtest.NewClock(backendtest.Start)
 	b := newTestBackend(t, clock)
-	j := newJob(t, clock)
-	j.FreshID = true
+	j := freshJob(t, clock)
 	key := b.queue("q").job(j.ID)
 	must(t, b.registerQueue(ctx, "q"))
 	must(t, b.client.Set(ctx, key, "garbage", 0).Err())
@@ -93,4 +91,20 @@ func TestEnqueueOneJobKeyWrongType(t *testing.T) {
 	if n, err := b.client.LLen(ctx, list).Result(); err != nil || n != 0 {
 		t.Errorf("the list holds %d IDs, %v; want none", n, err)
 	}
+}
+
+// freshJob returns a new job of queue "q" as the runtime Client sends it
+// (FreshID), due when created, at the time stamped on its ID: other tests
+// of the process may have moved the process's IDs ahead of clock (see
+// dueWhenCreated), so the job takes its times from the ID.
+func freshJob(t *testing.T, clock jobs.Clock, opts ...jobs.EnqueueOption) jobs.Job {
+	t.Helper()
+	j := newJob(t, clock, opts...)
+	stamp, ok := jobs.GeneratedIDTime(j.ID)
+	if !ok {
+		t.Fatalf("job ID %s has no time stamp", j.ID)
+	}
+	shift := stamp.Sub(j.CreatedAt)
+	j.CreatedAt, j.ExecuteAt, j.FreshID = stamp, j.ExecuteAt.Add(shift), true
+	return j
 }

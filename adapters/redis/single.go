@@ -61,15 +61,12 @@ func (b *Backend) enqueueList(ctx context.Context, batch []jobs.Job) error {
 		keys[0], per = k.keys[keyP1+int(first.Priority)-1], 4
 		keys = append(keys, k.keys[keyWake])
 	}
-	args := make([]any, 2, 2+per*len(batch))
-	args[0], args[1] = string(first.State), ""
+	args := make([]any, 1, 1+per*len(batch))
+	args[0] = string(first.State)
 	for _, j := range batch {
 		d, err := codec.EncodeStatic(j)
 		if err != nil {
 			return err
-		}
-		if !j.FreshID {
-			args[1] = "1" // an ID that may be in use: the script looks
 		}
 		x := codec.Nanos(j.ExecuteAt)
 		if dueWhenCreated(j) {

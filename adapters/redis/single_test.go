@@ -60,7 +60,9 @@ func TestEnqueueListWrongType(t *testing.T) {
 				batch := make([]jobs.Job, calls)
 				for i := range batch {
 					batch[i] = newJob(t, clock, tt.opts...)
-					batch[i].FreshID = c.fresh
+					if c.fresh {
+						batch[i] = freshJob(t, clock, tt.opts...)
+					}
 				}
 				must(t, b.registerQueue(ctx, "q"))
 				before := snapshot(t, b)

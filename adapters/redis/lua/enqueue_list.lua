@@ -15,8 +15,6 @@
 --          sends the call where all of them are while their slot migrates
 --          (TRYAGAIN or ASK), rather than run it where some are not.
 -- ARGV[1]  "pending" or "scheduled", the state of every job
--- ARGV[2]  "1" to look for IDs in use first, "" when every ID was just
---          generated (jobs.Job.FreshID) and cannot be
 -- then one group per job: id, static JSON (field d), priority (1-4),
 --          execute-at in unix nanoseconds ("" for a pending job due when
 --          created: x is then not stored, see lib.lua) and, for a
@@ -37,7 +35,8 @@
 -- timed-out wait of another, within DefaultBlockTimeout.)
 --
 -- All or none without a TYPE check: the jobs' keys do not exist (checked
--- first, or their IDs were just generated), so their HSETs cannot fail; the first write is to KEYS[1] and
+-- first, even for IDs just generated: see enqueue_one.lua for the one
+-- job that skips that), so their HSETs cannot fail; the first write is to KEYS[1] and
 -- changes nothing when that key holds another type; a wake-up marker of
 -- another type makes the script take back the IDs it pushed before it
 -- fails. The first write is also the one a full Redis refuses (see
@@ -74,31 +73,31 @@ local function store(key, state, o)
   end
 end
 
-local to, state, check = KEYS[1], ARGV[1], ARGV[2] ~= ''
+local to, state = KEYS[1], ARGV[1]
 local per, k0 = 4, 2 -- ARGV per job; KEYS[k0 + i] is job i's hash
 if state == 'scheduled' then per, k0 = 5, 1 end
-local n = (#ARGV - 2) / per
+local n = (#ARGV - 1) / per
 if n == 1 then
   -- One job, without the tables and unpack calls of a batch.
-  local id, job = ARGV[3], KEYS[k0 + 1]
-  if check and redis.call('EXISTS', job) == 1 then return id end
+  local id, job = ARGV[2], KEYS[k0 + 1]
+  if redis.call('EXISTS', job) == 1 then return id end
   local r
   if per == 5 then
-    r = redis.pcall('ZADD', to, ARGV[7], id)
+    r = redis.pcall('ZADD', to, ARGV[6], id)
     if type(r) == 'table' then fail(r, to, 'zset') end
   else
     r = redis.pcall('RPUSH', to, id)
     if type(r) == 'table' then fail(r, to, 'list') end
     if r == 1 then arm(to, 1) end
   end
-  store(job, state, 3)
+  store(job, state, 2)
   return 0
 end
 local jobs, ids = {}, {}
 for i = 1, n do
-  ids[i], jobs[i] = ARGV[3 + (i - 1) * per], KEYS[k0 + i]
+  ids[i], jobs[i] = ARGV[2 + (i - 1) * per], KEYS[k0 + i]
 end
-if check and redis.call('EXISTS', unpack(jobs)) > 0 then
+if redis.call('EXISTS', unpack(jobs)) > 0 then
   for i = 1, n do
     if redis.call('EXISTS', jobs[i]) == 1 then return ids[i] end
   end
@@ -106,7 +105,7 @@ end
 local r
 if per == 5 then
   local z = {}
-  for i = 1, n do z[2 * i - 1], z[2 * i] = ARGV[3 + (i - 1) * per + 4], ids[i] end
+  for i = 1, n do z[2 * i - 1], z[2 * i] = ARGV[2 + (i - 1) * per + 4], ids[i] end
   r = redis.pcall('ZADD', to, unpack(z))
   if type(r) == 'table' then fail(r, to, 'zset') end
 else
@@ -115,6 +114,6 @@ else
   if r == n then arm(to, n) end
 end
 for i = 1, n do
-  store(jobs[i], state, 3 + (i - 1) * per)
+  store(jobs[i], state, 2 + (i - 1) * per)
 end
 return 0

@@ -57,6 +57,58 @@ func (a enqueueArgs) argv() ([]any, error) {
 	return v, nil
 }
 
+// listLayout is enqueue_list.lua's: the state of every job, then a group
+// per job. A pending job's group stops before J_SCORE (so it has J_SCORE
+// fields); a scheduled job's has all J_SIZE.
+var listLayout = argLayout{
+	fixed:  []string{"A_STATE"},
+	groups: []argGroup{{start: "A_JOBS", prefix: "J_", fields: []string{"ID", "D", "PRIORITY", "X", "SCORE"}}},
+}
+
+// listArgs are enqueue_list.lua's arguments: new jobs that oneList
+// accepts (one queue, all pending with one priority or all scheduled).
+type listArgs struct {
+	jobs []jobs.Job
+}
+
+func (a listArgs) argv() ([]any, error) {
+	state := a.jobs[0].State
+	v := make([]any, 0, listLayout.size(len(a.jobs)))
+	v = append(v, string(state))
+	for _, j := range a.jobs {
+		d, err := codec.EncodeStatic(j)
+		if err != nil {
+			return nil, err
+		}
+		x := codec.Nanos(j.ExecuteAt)
+		if dueWhenCreated(j) {
+			x = "" // not stored: it reads as the created time
+		}
+		v = append(v, j.ID, d, priorities[j.Priority], x)
+		if state == jobs.StateScheduled {
+			v = append(v, micros(j.ExecuteAt))
+		}
+	}
+	return v, nil
+}
+
+// oneLayout is enqueue_one.lua's.
+var oneLayout = argLayout{fixed: []string{"A_ID", "A_D", "A_PRIORITY"}}
+
+// oneArgs are enqueue_one.lua's arguments: a job that dueWhenCreated
+// accepts.
+type oneArgs struct {
+	job jobs.Job
+}
+
+func (a oneArgs) argv() ([]any, error) {
+	d, err := codec.EncodeStatic(a.job)
+	if err != nil {
+		return nil, err
+	}
+	return []any{a.job.ID, d, priorities[a.job.Priority]}, nil
+}
+
 // takeLayout is the part of dequeue's ARGV (fn_dequeue.lua) that follows
 // the queue header: the most jobs to lease, and the lease (leaseArgs).
 var takeLayout = append([]string{"A_TAKE_MAX"}, leaseArgs...)

@@ -79,7 +79,7 @@ func TestNumberedArgs(t *testing.T) {
 }
 
 // argvPending holds the files still to be moved to named ARGV.
-var argvPending = map[string]bool{"enqueue_list.lua": true}
+var argvPending = map[string]bool{}
 
 // TestScriptsNameTheirArgs: no script reads ARGV by a number, every script
 // file belongs to a script built with its layout, and every ARGV constant
@@ -287,6 +287,11 @@ func TestArgBuilders(t *testing.T) {
 				{"J_ID", 0}: newJob.ID, {"J_PRIORITY", 0}: "2", {"J_STATE", 0}: "pending", {"J_X", 0}: codec.Nanos(newJob.ExecuteAt),
 				{"J_D", 0}: must1(codec.EncodeStatic(newJob)), {"J_ID", 1}: "u1", {"J_STATE", 1}: "scheduled",
 				{"E_JOB", 0}: 2, {"E_UNIQUE_KEY", 0}: "jobs:u:{jobs:ids}:k", {"E_HOLDER", 0}: holder(unique), {"E_PX", 0}: "1000"}, true},
+		{"enqueue_list scheduled", listLayout, must1(listArgs{jobs: []jobs.Job{unique, unique}}.argv()), []int{2},
+			map[at]any{{"A_STATE", 0}: "scheduled", {"J_ID", 1}: "u1", {"J_D", 1}: must1(codec.EncodeStatic(unique)), {"J_PRIORITY", 1}: "3",
+				{"J_X", 1}: codec.Nanos(unique.ExecuteAt), {"J_SCORE", 1}: micros(unique.ExecuteAt)}, false},
+		{"enqueue_one", oneLayout, must1(oneArgs{job: newJob}.argv()), nil,
+			map[at]any{{"A_ID", 0}: newJob.ID, {"A_D", 0}: must1(codec.EncodeStatic(newJob)), {"A_PRIORITY", 0}: "2"}, false},
 		{"dequeue", dequeueLayout, dequeueArgs{head: h, take: takeArgs{max: 16, until: until, server: true}}.argv(), nil,
 			map[at]any{{"A_TAKE_MAX", 0}: 16, {"A_UNTIL_US", 0}: micros(until), {"A_UNTIL_NS", 0}: codec.Nanos(until), {"A_SERVER_CLOCK", 0}: "1"}, true},
 		{"bury", buryLayout, buryArgs{head: h, jobs: []buried{{"a", "1", "t", "why", "d"}}}.argv(), []int{1},
@@ -321,6 +326,26 @@ func TestArgBuilders(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestListArgsPending: a pending job's group in enqueue_list.lua's ARGV
+// stops before J_SCORE, as the script reads it (per = J_SCORE).
+func TestListArgsPending(t *testing.T) {
+	now := time.Unix(1700000000, 123456789)
+	a := must1(jobs.NewJob("t", []byte(`{}`), jobs.EnqueueOptions{}, now))
+	b := must1(jobs.NewJob("t", []byte(`{}`), jobs.EnqueueOptions{}, now))
+	v := must1(listArgs{jobs: []jobs.Job{a, b}}.argv())
+	g := listLayout.groups[0]
+	per := slices.Index(g.fields, "SCORE")
+	if want := len(listLayout.fixed) + 2*per; len(v) != want {
+		t.Fatalf("argv has %d arguments, want %d: %v", len(v), want, v)
+	}
+	second := len(listLayout.fixed) + per
+	for name, want := range map[string]any{"ID": b.ID, "PRIORITY": "2", "X": codec.Nanos(b.ExecuteAt)} {
+		if got := v[second+slices.Index(g.fields, name)]; got != want {
+			t.Errorf("job 2: J_%s = %v, want %v", name, got, want)
+		}
 	}
 }
 

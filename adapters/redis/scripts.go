@@ -20,7 +20,8 @@ var luaFiles embed.FS
 // hold the bodies that several scripts call.
 var (
 	enqueueScript     = queueScript(enqueueLayout, "lib_unique.lua", "enqueue.lua")
-	enqueueListScript = plainScript(argLayout{}, "enqueue_list.lua") // its own KEYS layout
+	enqueueListScript = plainScript(listLayout, "enqueue_list.lua") // its own KEYS layout
+	enqueueOneScript  = plainScript(oneLayout, "enqueue_one.lua")   // its own KEYS layout
 	dequeueScript     = queueScript(dequeueLayout, "lib_jobs.lua", "fn_dequeue.lua", "dequeue.lua")
 	moveScript        = queueScript(moveLayout, "lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "move.lua")
 	cycleScript       = queueScript(cycleLayout, "lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "fn_dequeue.lua", "cycle.lua")

@@ -14,14 +14,19 @@
 --          Every key the script touches is named, so that Redis Cluster
 --          sends the call where all of them are while their slot migrates
 --          (TRYAGAIN or ASK), rather than run it where some are not.
--- ARGV[1]  "pending" or "scheduled", the state of every job
--- then one group per job: id, static JSON (field d), priority (1-4),
---          execute-at in unix nanoseconds and, for a scheduled job only,
---          execute-at in unix microseconds (its score in the schedule)
+-- ARGV (listLayout in args_path.go):
+-- A_STATE  "pending" or "scheduled", the state of every job
+-- from A_JOBS, one group per job: J_ID id, J_D static JSON (field d),
+--          J_PRIORITY priority (1-4), J_X execute-at in unix nanoseconds
+--          ("" for a pending job due when created: x is then not stored,
+--          see lib.lua) and, for a scheduled job only, J_SCORE execute-at
+--          in unix microseconds (its score in the schedule): a pending
+--          job's group stops before J_SCORE, a scheduled job's has J_SIZE
 --
 -- Returns 0 when the jobs were stored, or the first ID already in use (a
 -- string; nothing was stored). The caller has checked that no two jobs
--- share an ID.
+-- share an ID. A new job's attempt (a) is not stored: absent, it reads as
+-- 0.
 --
 -- Pending jobs arm the wake-up marker only when their list was empty: a
 -- list that holds jobs already had it armed by the enqueue that found it
@@ -32,7 +37,8 @@
 -- timed-out wait of another, within DefaultBlockTimeout.)
 --
 -- All or none without a TYPE check: the jobs' keys do not exist (checked
--- first), so their HSETs cannot fail; the first write is to KEYS[1] and
+-- first, even for IDs just generated: see enqueue_one.lua for the one
+-- job that skips that), so their HSETs cannot fail; the first write is to KEYS[1] and
 -- changes nothing when that key holds another type; a wake-up marker of
 -- another type makes the script take back the IDs it pushed before it
 -- fails. The first write is also the one a full Redis refuses (see
@@ -60,30 +66,39 @@ local function arm(to, n)
   end
 end
 
-local to, state = KEYS[1], ARGV[1]
-local per, k0 = 4, 2 -- ARGV per job; KEYS[k0 + i] is job i's hash
-if state == 'scheduled' then per, k0 = 5, 1 end
-local n = (#ARGV - 1) / per
+-- store writes job hash key from the group of ARGV at o (its ID).
+local function store(key, state, o)
+  if ARGV[o + J_X] == '' then
+    redis.call('HSET', key, 'd', ARGV[o + J_D], 's', state, 'p', ARGV[o + J_PRIORITY])
+  else
+    redis.call('HSET', key, 'd', ARGV[o + J_D], 's', state, 'p', ARGV[o + J_PRIORITY], 'x', ARGV[o + J_X])
+  end
+end
+
+local to, state = KEYS[1], ARGV[A_STATE]
+local per, k0 = J_SCORE, 2 -- ARGV per job (a pending job has no score); KEYS[k0 + i] is job i's hash
+if state == 'scheduled' then per, k0 = J_SIZE, 1 end
+local n = (#ARGV - A_JOBS + 1) / per
 if n == 1 then
-  -- One job, the common case, without the tables and unpack calls of a
-  -- batch.
-  local id, job = ARGV[2], KEYS[k0 + 1]
+  -- One job, without the tables and unpack calls of a batch.
+  local id, job = ARGV[A_JOBS + J_ID], KEYS[k0 + 1]
   if redis.call('EXISTS', job) == 1 then return id end
   local r
-  if per == 5 then
-    r = redis.pcall('ZADD', to, ARGV[6], id)
+  if per == J_SIZE then
+    r = redis.pcall('ZADD', to, ARGV[A_JOBS + J_SCORE], id)
     if type(r) == 'table' then fail(r, to, 'zset') end
   else
     r = redis.pcall('RPUSH', to, id)
     if type(r) == 'table' then fail(r, to, 'list') end
     if r == 1 then arm(to, 1) end
   end
-  redis.call('HSET', job, 'd', ARGV[3], 's', state, 'p', ARGV[4], 'a', '0', 'x', ARGV[5])
+  store(job, state, A_JOBS)
   return 0
 end
 local jobs, ids = {}, {}
 for i = 1, n do
-  ids[i], jobs[i] = ARGV[2 + (i - 1) * per], KEYS[k0 + i]
+  local o = A_JOBS + (i - 1) * per -- job i's group
+  ids[i], jobs[i] = ARGV[o + J_ID], KEYS[k0 + i]
 end
 if redis.call('EXISTS', unpack(jobs)) > 0 then
   for i = 1, n do
@@ -91,9 +106,12 @@ if redis.call('EXISTS', unpack(jobs)) > 0 then
   end
 end
 local r
-if per == 5 then
+if per == J_SIZE then
   local z = {}
-  for i = 1, n do z[2 * i - 1], z[2 * i] = ARGV[2 + (i - 1) * per + 4], ids[i] end
+  for i = 1, n do
+    local o = A_JOBS + (i - 1) * per
+    z[2 * i - 1], z[2 * i] = ARGV[o + J_SCORE], ids[i]
+  end
   r = redis.pcall('ZADD', to, unpack(z))
   if type(r) == 'table' then fail(r, to, 'zset') end
 else
@@ -102,7 +120,6 @@ else
   if r == n then arm(to, n) end
 end
 for i = 1, n do
-  local o = 2 + (i - 1) * per
-  redis.call('HSET', jobs[i], 'd', ARGV[o + 1], 's', state, 'p', ARGV[o + 2], 'a', '0', 'x', ARGV[o + 3])
+  store(jobs[i], state, A_JOBS + (i - 1) * per)
 end
 return 0

@@ -44,13 +44,25 @@ local WAITS = {
   2965820801, 4194304000, 5931641602, 8388608000,
 }
 
+-- id_micros returns the time stamped on a generated job ID (a version-7
+-- UUID: unix milliseconds in its first 12 hex digits, then the version
+-- digit and a 12-bit fraction of a millisecond) in unix microseconds, as
+-- jobs.GeneratedIDTime reads it, or nil for an ID of another form. A job
+-- stored without x (see lib.lua) has such an ID, stamped when the job was
+-- created and due.
+local function id_micros(id)
+  local ms = #id == 36 and tonumber(string.sub(id, 1, 8) .. string.sub(id, 10, 13), 16)
+  local frac = ms and tonumber(string.sub(id, 16, 18), 16)
+  if not frac then return nil end
+  return ms * 1000 + math.floor(frac * 1000 / 4096)
+end
+
 -- wait_bucket returns the wait bucket (1-48) of a job started at start_us
--- (unix microseconds, a number) that became due at x_ns (unix nanoseconds,
--- a string), or nil when x_ns is not a number.
-local function wait_bucket(start_us, x_ns)
-  local x = tonumber(x_ns)
-  if not x then return nil end
-  local w = start_us - x / 1000
+-- (unix microseconds, a number) that became due at x_us (unix
+-- microseconds, a number), or nil when x_us is nil.
+local function wait_bucket(start_us, x_us)
+  if not x_us then return nil end
+  local w = start_us - x_us
   for i = 1, #WAITS do
     if w <= WAITS[i] then return i end
   end
@@ -113,9 +125,10 @@ local function dequeue()
             times = lease_times(now_us, now_ns, ARGV[A_UNTIL_US], ARGV[A_UNTIL_NS], ARGV[A_SERVER_CLOCK])
             out[2], out[3] = times[2], times[4]
           end
-          local wb = wait_bucket(tonumber(times[1]), f[5])
+          local due_us = tonumber(f[5] or '')
+          local wb = wait_bucket(tonumber(times[1]), due_us and due_us / 1000 or id_micros(id))
           if wb then waits[wb], waited = (waits[wb] or 0) + 1, true end
-          local a = tostring(tonumber(f[2]) + 1)
+          local a = tostring((tonumber(f[2] or '') or 0) + 1)
           redis.call('HSET', key, 's', 'running', 'a', a, 'st', times[2], 'l', times[4], 'fi', '')
           leased[nl + 1], leased[nl + 2], nl = times[3], id, nl + 2
           out[no + 1], out[no + 2], out[no + 3], out[no + 4] = id, a, f[3], f[4]

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -65,6 +66,10 @@ var listLayout = argLayout{
 	groups: []argGroup{{start: "A_JOBS", prefix: "J_", fields: []string{"ID", "D", "PRIORITY", "X", "SCORE"}}},
 }
 
+// listPending is the size of a pending job's group in listLayout: its
+// fields before J_SCORE.
+var listPending = slices.Index(listLayout.groups[0].fields, "SCORE")
+
 // listArgs are enqueue_list.lua's arguments: new jobs that oneList
 // accepts (one queue, all pending with one priority or all scheduled).
 type listArgs struct {
@@ -73,7 +78,11 @@ type listArgs struct {
 
 func (a listArgs) argv() ([]any, error) {
 	state := a.jobs[0].State
-	v := make([]any, 0, listLayout.size(len(a.jobs)))
+	size := listLayout.size(len(a.jobs))
+	if state != jobs.StateScheduled {
+		size = len(listLayout.fixed) + listPending*len(a.jobs)
+	}
+	v := make([]any, 0, size)
 	v = append(v, string(state))
 	for _, j := range a.jobs {
 		d, err := codec.EncodeStatic(j)

@@ -82,7 +82,13 @@
 // (embedded, run with EVALSHA). Each file's header documents its KEYS and
 // ARGV; lua/lib.lua holds the KEYS layout and the helpers shared by the
 // queue scripts, and lua/lib_*.lua the helpers only some of them take (a
-// script's fixed cost per call grows with the helpers it defines). Scripts take the time as arguments (the
+// script's fixed cost per call grows with the helpers it defines). Both
+// layouts are written once, in Go: keySlots (keys.go) names the queue
+// scripts' KEYS, and an argLayout per script (argv.go, args.go,
+// args_path.go) names its ARGV, which a small builder type per script
+// fills in that order; each script gets them as Lua constants in a
+// prelude (KEYS[K_LEASE], ARGV[A_NOW_US], ARGV[o + J_ID]), and no script
+// addresses a key or an argument by number (the tests check it). Scripts take the time as arguments (the
 // backend's clock, see Time) rather than calling TIME, so tests can move time by hand; only
 // the scripts that lease jobs read TIME, and only on the server's clock (see Time).
 // Scripts never fail half-way on bad data: a job hash that is missing,

@@ -120,7 +120,8 @@ func (b *Backend) waitThenTake(ctx context.Context, k *queueKeys, wakeKey string
 	now := b.clock.Now()
 	pipe := b.client.Pipeline()
 	woken := pipe.Do(ctx, "BZPOPMIN", k.keys[keyWake], wakeKey, strconv.FormatFloat(wait.Seconds(), 'f', 3, 64))
-	take := dequeueScript.EvalSha(ctx, pipe, k.keys, b.takeArgs(k.args(now, 4), limit, now.Add(lease))...)
+	args := dequeueArgs{head: head{k, now}, take: b.takeArgs(limit, now.Add(lease))}
+	take := dequeueScript.EvalSha(ctx, pipe, k.keys, args.argv()...)
 	_, _ = pipe.Exec(ctx)
 	if err := woken.Err(); err != nil && !errors.Is(err, goredis.Nil) {
 		return taken{}, err

@@ -154,7 +154,7 @@ var changeLayout = append(append([]string(nil), retentionArgs...), "A_HIST_MAX",
 // then C_N_FIELDS pairs of job hash fields and values, then, with flag
 // 'u', U_SIZE unique-key values.
 var changeGroups = []argGroup{
-	{start: "A_CHANGES", prefix: "C_", open: true, fields: []string{
+	{start: "A_CHANGES", prefix: "C_", fields: []string{
 		"ID", "EXPECT", "ATTEMPT", "LEASE", "STATE", "FLAGS", "SCORE", "TYPE", "SNAPSHOT", "DURATION", "N_FIELDS"}},
 	{prefix: "U_", fields: []string{"KEY", "OP", "HOLDER", "PX"}},
 }

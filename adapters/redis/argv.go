@@ -34,9 +34,6 @@ type argGroup struct {
 	start  string   // the constant of the first group's position; "" for a group whose start the script computes
 	prefix string   // the prefix of the field constants, e.g. "J_"
 	fields []string // the field names, without prefix
-	// open says the group has a variable tail after its fields (move's
-	// field pairs), so that the fields and P_SIZE give only its fixed part.
-	open bool
 }
 
 // queueHead names the start of every queue script's ARGV (see lua/lib.lua):
@@ -50,8 +47,8 @@ func queueLayout(fixed []string, groups ...argGroup) argLayout {
 	return argLayout{fixed: append(queueHead[:len(queueHead):len(queueHead)], fixed...), groups: groups}
 }
 
-// size is the length of an ARGV of l with counts[i] items of group i (a
-// fixed-size group; an open group counts its fixed part only).
+// size is the length of an ARGV of l with counts[i] items of group i (of a
+// group with a variable tail, such as move's changes, its fields only).
 func (l argLayout) size(counts ...int) int {
 	n := len(l.fixed)
 	for i, c := range counts {

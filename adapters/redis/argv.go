@@ -8,8 +8,8 @@ import (
 	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
 )
 
-// The ARGV layout of every script is written once, here and in args.go,
-// as the KEYS layout is in keySlots: an argLayout names each position,
+// The ARGV layout of every script is written once, here and in args.go
+// and args_path.go, as the KEYS layout is in keySlots (keys.go): an argLayout names each position,
 // the script's Go builder (a small type with an argv method) fills them
 // in that order, and the script gets them as Lua constants from a prelude
 // that argLayout.prelude writes (ARGV[A_NOW_US]). No script reads ARGV by
@@ -57,40 +57,42 @@ func (l argLayout) size(counts ...int) int {
 	return n
 }
 
-// prelude is the Lua that declares l's constants, prepended to its script.
-func (l argLayout) prelude() string {
-	if len(l.fixed) == 0 && len(l.groups) == 0 {
-		return ""
-	}
-	var names, values []string
+// decls returns the constants l declares and their values, in prelude
+// order: each fixed argument's position, the first group's position, and
+// each group's field offsets and size.
+func (l argLayout) decls() (names []string, values []int) {
 	for i, name := range l.fixed {
-		names, values = append(names, name), append(values, strconv.Itoa(i+1))
+		names, values = append(names, name), append(values, i+1)
 	}
 	for i, g := range l.groups {
 		if i == 0 && g.start != "" {
-			names, values = append(names, g.start), append(values, strconv.Itoa(len(l.fixed)+1))
+			names, values = append(names, g.start), append(values, len(l.fixed)+1)
 		}
 		for j, f := range g.fields {
-			names, values = append(names, g.prefix+f), append(values, strconv.Itoa(j))
+			names, values = append(names, g.prefix+f), append(values, j)
 		}
-		names, values = append(names, g.prefix+"SIZE"), append(values, strconv.Itoa(len(g.fields)))
+		names, values = append(names, g.prefix+"SIZE"), append(values, len(g.fields))
 	}
-	return "-- Generated from the script's argLayout (argv.go, args.go): positions in ARGV.\nlocal " +
-		strings.Join(names, ", ") + " = " + strings.Join(values, ", ") + "\n"
+	return names, values
+}
+
+// prelude is the Lua that declares l's constants, prepended to its script.
+func (l argLayout) prelude() string {
+	names, values := l.decls()
+	if len(names) == 0 {
+		return ""
+	}
+	vs := make([]string, len(values))
+	for i, v := range values {
+		vs[i] = strconv.Itoa(v)
+	}
+	return "-- Generated from the script's argLayout (argv.go, args*.go): positions in ARGV.\nlocal " +
+		strings.Join(names, ", ") + " = " + strings.Join(vs, ", ") + "\n"
 }
 
 // constants returns the names l declares, in prelude order.
 func (l argLayout) constants() []string {
-	names := append([]string(nil), l.fixed...)
-	for i, g := range l.groups {
-		if i == 0 && g.start != "" {
-			names = append(names, g.start)
-		}
-		for _, f := range g.fields {
-			names = append(names, g.prefix+f)
-		}
-		names = append(names, g.prefix+"SIZE")
-	}
+	names, _ := l.decls()
 	return names
 }
 

@@ -1,12 +1,14 @@
 package redis
 
 import (
+	"context"
 	"regexp"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/runtime/backendtest"
 )
 
 // TestWaitBoundsMatchRuntime: the scripts' wait buckets are the runtime's.
@@ -24,6 +26,38 @@ func TestWaitBoundsMatchRuntime(t *testing.T) {
 		n, _ := strconv.ParseInt(s, 10, 64)
 		if got := time.Duration(n) * time.Microsecond; got != jobs.WaitBucketBound(i) {
 			t.Errorf("WAITS[%d] = %v, jobs.WaitBucketBound(%d) = %v", i+1, got, i, jobs.WaitBucketBound(i))
+		}
+	}
+}
+
+// TestWaitBucketScript runs the scripts' wait_bucket on the server for
+// waits at, just below and just above every bound, and far beyond the
+// last: each must land in the bucket jobs.WaitBucket gives (the script
+// numbers buckets from 1).
+func TestWaitBucketScript(t *testing.T) {
+	b := newTestBackend(t, nil)
+	src := mustRead("fn_dequeue.lua")
+	fn := regexp.MustCompile(`(?s)local WAITS = \{.*?\n\}\n.*?\nlocal function wait_bucket.*?\nend\n`).FindString(src)
+	if fn == "" {
+		t.Fatal("no WAITS and wait_bucket in fn_dequeue.lua")
+	}
+	waits := []int64{0, 1, 999, 1000, 1001, 1 << 40}
+	for i := range jobs.WaitBuckets - 1 {
+		bound := jobs.WaitBucketBound(i).Microseconds()
+		waits = append(waits, bound-1, bound, bound+1)
+	}
+	args := make([]any, len(waits))
+	for i, w := range waits {
+		args[i] = w
+	}
+	got, err := b.client.Eval(context.Background(), fn+`
+local out = {}
+for i, w in ipairs(ARGV) do out[i] = wait_bucket(tonumber(w), '0') end
+return out`, nil, args...).Int64Slice()
+	must(t, err)
+	for i, w := range waits {
+		if want := jobs.WaitBucket(time.Duration(w) * time.Microsecond); got[i]-1 != int64(want) {
+			t.Errorf("wait of %d µs: script bucket %d, want %d", w, got[i]-1, want)
 		}
 	}
 }
@@ -46,5 +80,85 @@ func TestRingSpans(t *testing.T) {
 		if !ok {
 			t.Errorf("ringSpans(%d, %d, %d) = %+v, want %v", tc.first, tc.last, tc.slots, got, tc.want)
 		}
+	}
+}
+
+// TestCounterKeys checks the per-minute counter keys (<base>tp, <base>wt)
+// as the scripts keep them: a job run counts in both, a second run in the
+// same minute adds to the same slot without renewing the keys' expiry,
+// the first run of a new minute renews it (25 hours), and keys of another
+// type are left alone without failing the dequeue or the ack.
+func TestCounterKeys(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		wrongType bool
+	}{{"strings", false}, {"wrong type", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := backendtest.NewClock(backendtest.Start)
+			b := newTestBackend(t, clock)
+			ctx := context.Background()
+			k := b.queue("q")
+			keys := []string{k.base + "tp", k.base + "wt"}
+			if tc.wrongType {
+				for _, key := range keys {
+					must(t, b.client.RPush(ctx, key, "x").Err())
+				}
+			}
+			run := func(id string) {
+				t.Helper()
+				must(t, b.Enqueue(ctx, job(t, clock, id, "q")))
+				got := dequeue(t, b, "q", 1)
+				if len(got) != 1 {
+					t.Fatalf("dequeued %d jobs, want 1", len(got))
+				}
+				must(t, b.Ack(ctx, mustJob(got[0].Complete(nil, clock.Now()))))
+			}
+			ttls := func() []time.Duration {
+				t.Helper()
+				var out []time.Duration
+				for _, key := range keys {
+					d, err := b.client.TTL(ctx, key).Result()
+					must(t, err)
+					out = append(out, d)
+				}
+				return out
+			}
+			run("a")
+			if tc.wrongType {
+				for _, key := range keys {
+					if n, err := b.client.LLen(ctx, key).Result(); err != nil || n != 1 {
+						t.Fatalf("list %s: %d items, %v; want it untouched", key, n, err)
+					}
+				}
+				return
+			}
+			for i, d := range ttls() {
+				if d <= 24*time.Hour || d > 25*time.Hour {
+					t.Fatalf("%s expires in %v, want 25 hours", keys[i], d)
+				}
+			}
+			for _, key := range keys {
+				must(t, b.client.Expire(ctx, key, time.Hour).Err())
+			}
+			clock.Advance(time.Second)
+			run("b") // the same minute
+			for i, d := range ttls() {
+				if d > time.Hour {
+					t.Fatalf("%s: expiry renewed within a minute (%v)", keys[i], d)
+				}
+			}
+			tp, err := b.Throughput(ctx, jobs.ThroughputQuery{Since: clock.Now().Add(-time.Minute)})
+			must(t, err)
+			if q := tp.Queues[0]; q.Minutes[len(q.Minutes)-1].Processed != 2 || q.Wait.Total() != 2 {
+				t.Fatalf("throughput %+v, want 2 processed and 2 waits in this minute", q)
+			}
+			clock.Advance(time.Minute)
+			run("c") // a new minute
+			for i, d := range ttls() {
+				if d <= 24*time.Hour {
+					t.Fatalf("%s expires in %v after a new minute, want 25 hours", keys[i], d)
+				}
+			}
+		})
 	}
 }

@@ -50,24 +50,32 @@ local function wait_bucket(start_us, x_ns)
   local x = tonumber(x_ns)
   if not x then return nil end
   local w = start_us - x / 1000
-  for i = 1, #WAITS do
-    if w <= WAITS[i] then return i end
+  local lo, hi = 1, #WAITS + 1 -- the first i with w <= WAITS[i], or #WAITS + 1
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if w <= WAITS[mid] then hi = mid else lo = mid + 1 end
   end
-  return #WAITS + 1
+  return lo
 end
 
 -- count_waits adds waits (bucket -> count) to the queue's wait histogram of
--- the minute of start_us (see lib.lua, <base>wt).
+-- the minute of start_us (see lib.lua, <base>wt). As per_minute does, one
+-- BITFIELD call stamps the slot and counts; when the slot held another
+-- minute, it is zeroed, the counts set, and the key's expiry renewed.
 local function count_waits(start_us, waits)
   local key = ARGV[1] .. 'wt'
   local m = math.floor(start_us / 60000000)
   local bit = (m % 64) * 1568
-  local tag = redis.pcall('BITFIELD', key, 'GET', 'u32', bit)
-  if type(tag) ~= 'table' or tag.err then return end
-  if tag[1] ~= m and type(redis.pcall('SETRANGE', key, bit / 8, string.rep('\0', 196))) ~= 'number' then return end
-  local ops = { 'BITFIELD', key, 'OVERFLOW', 'SAT', 'SET', 'u32', bit, m }
+  local ops = { 'BITFIELD', key, 'SET', 'u32', bit, m, 'OVERFLOW', 'SAT' }
   for i, n in pairs(waits) do
     ops[#ops + 1], ops[#ops + 2], ops[#ops + 3], ops[#ops + 4] = 'INCRBY', 'u32', bit + 32 * i, n
+  end
+  local old = redis.pcall(unpack(ops))
+  if type(old) ~= 'table' or old.err or old[1] == m then return end
+  redis.pcall('SETRANGE', key, bit / 8 + 4, string.rep('\0', 192))
+  ops = { 'BITFIELD', key }
+  for i, n in pairs(waits) do
+    ops[#ops + 1], ops[#ops + 2], ops[#ops + 3], ops[#ops + 4] = 'SET', 'u32', bit + 32 * i, n
   end
   redis.pcall(unpack(ops))
   redis.pcall('EXPIRE', key, 90000)

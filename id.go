@@ -51,3 +51,30 @@ func newJobID(now time.Time) (string, error) {
 	hex.Encode(s[24:], b[10:])
 	return string(s[:]), nil
 }
+
+// GeneratedIDTime returns the time stamped on an ID of GeneratedIDForm: its
+// Unix millisecond and 12-bit sub-millisecond fraction, a resolution of
+// 1/4096 ms. For an ID that NewJob generated, that is the job's CreatedAt
+// rounded down to that resolution (later only in a process that made more
+// than 4,096 IDs in one millisecond). ok is false for IDs of other forms.
+func GeneratedIDTime(id string) (t time.Time, ok bool) {
+	if !GeneratedIDForm(id) {
+		return time.Time{}, false
+	}
+	var ms, frac int64
+	for _, c := range id[0:8] + id[9:13] {
+		ms = ms<<4 | hexValue(byte(c))
+	}
+	for _, c := range id[15:18] {
+		frac = frac<<4 | hexValue(byte(c))
+	}
+	return time.Unix(0, ms*1e6+frac*1e6/4096).UTC(), true
+}
+
+// hexValue is the value of a lower-case hex digit.
+func hexValue(c byte) int64 {
+	if c <= '9' {
+		return int64(c - '0')
+	}
+	return int64(c-'a') + 10
+}

@@ -33,24 +33,27 @@ func TestNewJobIDIsAnOrderedVersion7UUID(t *testing.T) {
 	}
 }
 
-func TestNewJobIDCarriesItsMillisecond(t *testing.T) {
-	at := time.Now().Add(time.Hour) // ahead of every earlier ID of the test
+func TestGeneratedIDTime(t *testing.T) {
+	at := time.Now().Add(time.Hour).Truncate(time.Millisecond).Add(123_456) // ahead of every earlier ID of the test
 	id, err := newJobID(at)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ms int64
-	for _, c := range id[:8] + id[9:13] {
-		ms = ms<<4 | int64(hexValue(c))
+	for _, tt := range []struct {
+		id     string
+		want   time.Time
+		wantOK bool
+	}{
+		// 123,456 ns is fraction 505 (505.68/4096 ms), which reads back as 123,291 ns.
+		{id, at.Truncate(time.Millisecond).Add(123_291), true},
+		{"0190d2b1-7c4f-7000-8000-000000000000", time.UnixMilli(0x0190d2b17c4f).UTC(), true},
+		{"0190d2b1-7c4f-7fff-8000-000000000000", time.UnixMilli(0x0190d2b17c4f).Add(4095 * time.Millisecond / 4096).UTC(), true},
+		{"0190d2b1-7c4f-4000-8000-000000000000", time.Time{}, false}, // version 4
+		{"my-job-1", time.Time{}, false},
+	} {
+		got, ok := GeneratedIDTime(tt.id)
+		if ok != tt.wantOK || !got.Equal(tt.want) {
+			t.Errorf("GeneratedIDTime(%q) = %v, %v; want %v, %v", tt.id, got, ok, tt.want, tt.wantOK)
+		}
 	}
-	if want := at.UnixMilli(); ms != want {
-		t.Fatalf("ID %s holds millisecond %d, want %d", id, ms, want)
-	}
-}
-
-func hexValue(c rune) int {
-	if c >= 'a' {
-		return int(c-'a') + 10
-	}
-	return int(c - '0')
 }

@@ -86,10 +86,7 @@ func (p Priority) String() string {
 }
 
 // Valid reports whether p is one of the four defined priorities.
-func (p Priority) Valid() bool {
-	_, ok := priorityNames[p]
-	return ok
-}
+func (p Priority) Valid() bool { return p >= PriorityLow && p <= PriorityCritical }
 
 // ParsePriority parses "critical", "high", "normal" or "low".
 func ParsePriority(s string) (Priority, error) {
@@ -183,6 +180,14 @@ type Job struct {
 	// the backend's field name; the job's other fields hold what could be
 	// read, and unreadable ones sane values (attempt 0, ...). Nil otherwise.
 	Raw map[string]string `json:"raw,omitempty"`
+	// FreshID tells the backend that ID was generated for this one
+	// Enqueue call (by NewJob, the caller having chosen none), so that no
+	// stored job can have it: the backend may store the job without
+	// looking for one with that ID. The runtime Client sets it on the jobs
+	// it creates and clears it on those it returns; NewJob leaves it
+	// false, as must anyone who may enqueue the same job twice (a retry
+	// after an unknown outcome). Backends do not store it.
+	FreshID bool `json:"-"`
 }
 
 // HoldsUniqueKey reports whether j keeps its unique key from other jobs at now.

@@ -73,7 +73,7 @@ func newJobs(url string, rdb *goredis.Client) *jobsBench { return &jobsBench{url
 func (j *jobsBench) backend() *jobsredis.Backend {
 	j.cleanup(j.rdb)
 	j.n++
-	j.prefix = fmt.Sprintf("jobsbench:%s:%d", uuid.NewString()[:8], j.n)
+	j.prefix = fmt.Sprintf("jb:%s%d", uuid.NewString()[:4], j.n) // about as long as asynq's "asynq"
 	b, err := jobsredis.New(jobsredis.WithURL(j.url), jobsredis.WithPrefix(j.prefix), jobsredis.WithPoolSize(4*(*workers)),
 		jobsredis.WithCompletedLimit(*keepDone))
 	if err != nil {
@@ -82,7 +82,7 @@ func (j *jobsBench) backend() *jobsredis.Backend {
 	return b
 }
 
-func (j *jobsBench) cleanup(rdb *goredis.Client) { unlinkMatching(rdb, "jobsbench:*") }
+func (j *jobsBench) cleanup(rdb *goredis.Client) { unlinkMatching(rdb, "jb:*") }
 
 // pool starts a pool of *workers on queue "bench" whose no-op handler calls
 // onRun.

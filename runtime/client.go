@@ -83,6 +83,7 @@ func (c *Client) Enqueue(ctx context.Context, jobType string, args json.RawMessa
 		}
 		return jobs.Job{}, fmt.Errorf("enqueue %s job: %w", jobType, err)
 	}
+	job.FreshID = false
 	return job, nil
 }
 
@@ -113,6 +114,9 @@ func (c *Client) EnqueueBatch(ctx context.Context, reqs []EnqueueRequest) ([]job
 	if err := c.backend.Enqueue(ctx, batch...); err != nil {
 		return nil, fmt.Errorf("enqueue batch of %s: %w", plural.Count(len(batch), "job", "jobs"), err)
 	}
+	for i := range batch {
+		batch[i].FreshID = false
+	}
 	return batch, nil
 }
 
@@ -127,10 +131,12 @@ func (c *Client) newJobAt(ctx context.Context, jobType string, args json.RawMess
 	if err := c.checkPayload(jobType, args); err != nil {
 		return jobs.Job{}, err
 	}
-	job, err := jobs.NewJob(jobType, args, jobs.ResolveEnqueueOptions(opts...), now)
+	o := jobs.ResolveEnqueueOptions(opts...)
+	job, err := jobs.NewJob(jobType, args, o, now)
 	if err != nil {
 		return jobs.Job{}, err
 	}
+	generated := job.ID
 	for _, hook := range c.hooks {
 		if err := hook(ctx, &job); err != nil {
 			return jobs.Job{}, fmt.Errorf("enqueue %s job: %w", jobType, err)
@@ -139,6 +145,10 @@ func (c *Client) newJobAt(ctx context.Context, jobType string, args json.RawMess
 	if err := c.checkPayload(jobType, job.Args); err != nil {
 		return jobs.Job{}, err
 	}
+	// An ID that NewJob generated, and no hook replaced, is in use by no
+	// job: the backend need not look (the job is enqueued once, and
+	// returned with FreshID cleared).
+	job.FreshID = o.JobID == "" && job.ID == generated
 	return job, nil
 }
 

@@ -88,3 +88,67 @@ func TestClientResultAndWait(t *testing.T) {
 		t.Fatalf("wait on a failed job: %v", err)
 	}
 }
+
+// recordingBackend records the jobs given to Enqueue.
+type recordingBackend struct {
+	jobs.Backend
+	got []jobs.Job
+}
+
+func (r *recordingBackend) Enqueue(ctx context.Context, batch ...jobs.Job) error {
+	r.got = append(r.got, batch...)
+	return r.Backend.Enqueue(ctx, batch...)
+}
+
+// TestClientMarksFreshIDs: the client tells the backend which IDs NewJob
+// generated for the call (FreshID), so that the backend need not look for
+// them; not a caller's ID, nor one a hook replaced; and the jobs it returns
+// are not marked, so that enqueueing one of them again is checked.
+func TestClientMarksFreshIDs(t *testing.T) {
+	renameHook := func(_ context.Context, j *jobs.Job) error {
+		if j.Type == "renamed" {
+			j.ID = "renamed-by-hook"
+		}
+		return nil
+	}
+	tests := []struct {
+		name    string
+		jobType string
+		opts    []jobs.EnqueueOption
+		batch   bool
+		want    bool
+	}{
+		{"generated", "plain", nil, false, true},
+		{"generated, in a batch", "plain", nil, true, true},
+		{"caller's ID", "plain", []jobs.EnqueueOption{jobs.WithJobID("mine-1")}, false, false},
+		{"caller's ID, in a batch", "plain", []jobs.EnqueueOption{jobs.WithJobID("mine-2")}, true, false},
+		{"replaced by a hook", "renamed", nil, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recordingBackend{Backend: memory.New()}
+			c := runtime.NewClient(rec, runtime.WithEnqueueHook(renameHook))
+			ctx := context.Background()
+			var returned []jobs.Job
+			if tt.batch {
+				var err error
+				returned, err = c.EnqueueBatch(ctx, []runtime.EnqueueRequest{{Type: tt.jobType, Options: tt.opts}})
+				if err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				j, err := c.Enqueue(ctx, tt.jobType, nil, tt.opts...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				returned = []jobs.Job{j}
+			}
+			if len(rec.got) != 1 || rec.got[0].FreshID != tt.want {
+				t.Fatalf("the backend got %d jobs, FreshID %v; want 1, %v", len(rec.got), rec.got[0].FreshID, tt.want)
+			}
+			if returned[0].FreshID {
+				t.Error("the returned job is marked FreshID")
+			}
+		})
+	}
+}

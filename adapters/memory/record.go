@@ -249,6 +249,7 @@ func (h *timeHeap) peek() *record {
 
 // cloneJob returns a copy of j that shares no memory with it.
 func cloneJob(j jobs.Job) jobs.Job {
+	j.FreshID = false // not stored (see jobs.Job.FreshID)
 	j.Args = slices.Clone(j.Args)
 	j.Result = slices.Clone(j.Result)
 	j.Metadata = maps.Clone(j.Metadata)

@@ -49,14 +49,14 @@ func TestCorruptJobsGoToDeadLetters(t *testing.T) {
 	b := newTestBackend(t, clock)
 	ctx := context.Background()
 	var list []jobs.Job
-	for _, id := range []string{"string-key", "bad-json", "no-attempt", "good"} {
+	for _, id := range []string{"string-key", "bad-json", "bad-attempt", "good"} {
 		list = append(list, job(t, clock, id, "q"))
 	}
 	must(t, b.Enqueue(ctx, list...))
 	k := b.queue("q")
 	must(t, b.client.Set(ctx, k.job("string-key"), "garbage!", 0).Err())
 	must(t, b.client.HSet(ctx, k.job("bad-json"), "d", "{not json").Err())
-	must(t, b.client.HDel(ctx, k.job("no-attempt"), "a").Err())
+	must(t, b.client.HSet(ctx, k.job("bad-attempt"), "a", "one").Err())
 
 	got := dequeue(t, b, "q", 10)
 	if len(got) != 1 || got[0].ID != "good" {
@@ -65,9 +65,9 @@ func TestCorruptJobsGoToDeadLetters(t *testing.T) {
 	dead, err := b.DeadLetters(ctx, jobs.DeadLetterQuery{})
 	must(t, err)
 	want := map[string]string{
-		"string-key": `holds a string instead of a job hash (starts with "garbage!")`,
-		"bad-json":   "field d is not valid job JSON",
-		"no-attempt": `its attempt "" is not a number`,
+		"string-key":  `holds a string instead of a job hash (starts with "garbage!")`,
+		"bad-json":    "field d is not valid job JSON",
+		"bad-attempt": `its attempt "one" is not a number`,
 	}
 	if len(dead) != len(want) {
 		t.Fatalf("%d dead letters, want %d: %+v", len(dead), len(want), dead)

@@ -29,9 +29,12 @@ func (b *Backend) enqueueOne(ctx context.Context, job jobs.Job) error {
 func (b *Backend) flushEnqueues(ctx context.Context, _ string, list []jobs.Job) ([]error, error) {
 	errs := make([]error, len(list))
 	var err error
-	if oneList(list) {
+	switch {
+	case len(list) == 1 && dueWhenCreated(list[0]):
+		err = b.enqueueFresh(ctx, list[0]) // enqueueOne validated it
+	case oneList(list):
 		err = b.enqueueList(ctx, list) // enqueueOne validated them
-	} else {
+	default:
 		err = b.enqueue(ctx, list...)
 	}
 	switch {

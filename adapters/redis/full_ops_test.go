@@ -85,6 +85,24 @@ func fullRedisOperations(t *testing.T, url string, cluster bool) {
 			return ""
 		}
 	}
+	// refusedFresh enqueues a job whose ID was generated for the call
+	// (FreshID, the path of a lone Client.Enqueue: enqueue_one.lua) and
+	// checks that Redis refused it whole.
+	refusedFresh := func(t *testing.T, j jobs.Job) jobs.State {
+		fresh, err := jobs.NewJob("op", []byte(`{}`), jobs.ResolveEnqueueOptions(jobs.WithQueue(j.Queue)), clock.Now())
+		must(t, err)
+		fresh.FreshID = true
+		if err := b.Enqueue(ctx, fresh); !errors.Is(err, ErrOutOfMemory) {
+			t.Fatalf("Enqueue returned %v, want an error matching ErrOutOfMemory", err)
+		}
+		if _, err := b.Job(ctx, fresh.ID); !errors.Is(err, jobs.ErrJobNotFound) {
+			t.Fatalf("the refused job: Job returned %v, want ErrJobNotFound", err)
+		}
+		if n, err := b.Size(ctx, j.Queue); err != nil || n != 0 {
+			t.Fatalf("after the refused job the queue holds %d pending jobs (err %v), want 0", n, err)
+		}
+		return ""
+	}
 	cases := []struct {
 		name string
 		// setup prepares the job, before Redis is filled.
@@ -229,6 +247,9 @@ func fullRedisOperations(t *testing.T, url string, cluster bool) {
 		{"schedule of a generated ID is refused", func(t *testing.T, queue string) jobs.Job {
 			return jobs.Job{Queue: queue}
 		}, refusedEnqueue(newV7, jobs.RunIn(time.Hour))},
+		{"enqueue of a fresh ID is refused", func(t *testing.T, queue string) jobs.Job {
+			return jobs.Job{Queue: queue}
+		}, refusedFresh},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

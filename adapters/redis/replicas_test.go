@@ -64,6 +64,17 @@ func TestReplicaAcks(t *testing.T) {
 		info, err := c.Info(context.Background(), "replication").Result()
 		return err == nil && strings.Contains(info, "master_link_status:up")
 	})
+	// A replica just in sync may take longer than the 200 ms below to ack
+	// its first write on a loaded machine: wait until it has acked one.
+	waitFor(t, 10*time.Second, "the replica acknowledges a write", func() bool {
+		c := master.client()
+		defer c.Close()
+		if err := c.Set(context.Background(), "replica-warm-up", "1", 0).Err(); err != nil {
+			return false
+		}
+		n, err := c.Wait(context.Background(), 1, time.Second).Result()
+		return err == nil && n == 1
+	})
 	url := "redis://" + master.addr + "/0"
 	ctx := t.Context()
 	newJob := func(b *Backend) jobs.Job {

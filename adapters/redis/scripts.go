@@ -21,6 +21,7 @@ var luaFiles embed.FS
 var (
 	enqueueScript     = queueScript("lib_unique.lua", "enqueue.lua")
 	enqueueListScript = newScript(mustRead("enqueue_list.lua")) // its own KEYS layout
+	enqueueOneScript  = newScript(mustRead("enqueue_one.lua"))  // its own KEYS layout
 	dequeueScript     = queueScript("lib_jobs.lua", "fn_dequeue.lua", "dequeue.lua")
 	moveScript        = queueScript("lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "move.lua")
 	cycleScript       = queueScript("lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "fn_dequeue.lua", "cycle.lua")

@@ -3,7 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
-	"strconv"
+	"time"
 
 	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
@@ -68,8 +68,12 @@ func (b *Backend) enqueueList(ctx context.Context, batch []jobs.Job) error {
 		if err != nil {
 			return err
 		}
+		x := codec.Nanos(j.ExecuteAt)
+		if dueWhenCreated(j) {
+			x = "" // not stored: it reads as the created time
+		}
 		keys = append(keys, k.job(j.ID))
-		args = append(args, j.ID, d, strconv.Itoa(int(j.Priority)), codec.Nanos(j.ExecuteAt))
+		args = append(args, j.ID, d, priorities[j.Priority], x)
 		if per == 5 {
 			args = append(args, micros(j.ExecuteAt))
 		}
@@ -84,6 +88,51 @@ func (b *Backend) enqueueList(ctx context.Context, batch []jobs.Job) error {
 	}
 	if id, ok := res.(string); ok {
 		return fmt.Errorf("%w: %s (enqueue into %s)", jobs.ErrDuplicateJob, id, k.name)
+	}
+	return nil
+}
+
+// dueWhenCreated reports whether j, a new job, may be stored without its
+// execute-at (hash field x): it is pending and due when created, which the
+// created time in its static JSON then tells exactly (what codec.Decode
+// reads), and its ID was just generated and is stamped with that time to
+// within a millisecond (what the dequeue script reads for the wait
+// histogram). The stamp is off when the process's IDs got ahead of this
+// job's clock (the clock stepped back, or another backend's runs ahead):
+// x is then stored.
+func dueWhenCreated(j jobs.Job) bool {
+	if !j.FreshID || j.State != jobs.StatePending || !j.ExecuteAt.Equal(j.CreatedAt) {
+		return false
+	}
+	stamp, ok := jobs.GeneratedIDTime(j.ID)
+	d := j.CreatedAt.Sub(stamp)
+	return ok && d > -time.Millisecond && d < time.Millisecond
+}
+
+// priorities are the priorities as the scripts take them (field p).
+var priorities = [...]string{jobs.PriorityLow: "1", jobs.PriorityNormal: "2", jobs.PriorityHigh: "3", jobs.PriorityCritical: "4"}
+
+// enqueueFresh stores one job that dueWhenCreated accepts, validated
+// (ValidateNew), with enqueue_one.lua: the path of a lone Enqueue call.
+func (b *Backend) enqueueFresh(ctx context.Context, j jobs.Job) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	k := b.queue(j.Queue)
+	if err := b.registerQueue(ctx, k.name); err != nil {
+		return err
+	}
+	d, err := codec.EncodeStatic(j)
+	if err != nil {
+		return err
+	}
+	keys := []string{k.keys[keyP1+int(j.Priority)-1], k.keys[keyWake], k.job(j.ID)}
+	if err := b.write(ctx, enqueueOneScript, keys, j.ID, d, priorities[j.Priority]).Err(); err != nil {
+		err = fmt.Errorf("redis: enqueue job %s into %s: %w", j.ID, k.name, err)
+		if mayHaveApplied(err) {
+			return unknownOutcome(err, j.ID)
+		}
+		return err
 	}
 	return nil
 }

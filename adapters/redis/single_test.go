@@ -14,7 +14,7 @@ import (
 )
 
 // newJob returns a new job of queue "q" with a generated ID, which takes
-// the short path of enqueue_list.lua.
+// the short path of enqueue_list.lua (or, marked FreshID, enqueue_one.lua).
 func newJob(t *testing.T, clock jobs.Clock, opts ...jobs.EnqueueOption) jobs.Job {
 	t.Helper()
 	j, err := jobs.NewJob("test.job", []byte(`{"n":1}`), jobs.ResolveEnqueueOptions(append([]jobs.EnqueueOption{jobs.WithQueue("q")}, opts...)...), clock.Now())
@@ -44,8 +44,12 @@ func TestEnqueueListWrongType(t *testing.T) {
 		{"wake-up marker", "wake", nil, false},
 	}
 	for _, tt := range tests {
-		for _, calls := range []int{1, 3} {
-			t.Run(fmt.Sprintf("%s/%d calls", tt.name, calls), func(t *testing.T) {
+		for _, c := range []struct {
+			calls int
+			fresh bool // IDs marked FreshID: one call goes through enqueue_one.lua
+		}{{1, false}, {3, false}, {1, true}, {3, true}} {
+			calls := c.calls
+			t.Run(fmt.Sprintf("%s/%d calls/fresh %v", tt.name, calls, c.fresh), func(t *testing.T) {
 				clock := backendtest.NewClock(backendtest.Start)
 				b := newTestBackend(t, clock)
 				key := b.queue("q").base + tt.key
@@ -56,6 +60,9 @@ func TestEnqueueListWrongType(t *testing.T) {
 				batch := make([]jobs.Job, calls)
 				for i := range batch {
 					batch[i] = newJob(t, clock, tt.opts...)
+					if c.fresh {
+						batch[i] = freshJob(t, clock, tt.opts...)
+					}
 				}
 				must(t, b.registerQueue(ctx, "q"))
 				before := snapshot(t, b)

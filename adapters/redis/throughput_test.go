@@ -32,8 +32,9 @@ func TestWaitBoundsMatchRuntime(t *testing.T) {
 
 // TestWaitBucketScript runs the scripts' wait_bucket on the server for
 // waits at, just below and just above every bound, and far beyond the
-// last: each must land in the bucket jobs.WaitBucket gives (the script
-// numbers buckets from 1).
+// last, each with several hints (the bucket it tries first): each must
+// land in the bucket jobs.WaitBucket gives (the script numbers buckets
+// from 1).
 func TestWaitBucketScript(t *testing.T) {
 	b := newTestBackend(t, nil)
 	src := mustRead("fn_dequeue.lua")
@@ -50,14 +51,16 @@ func TestWaitBucketScript(t *testing.T) {
 	for i, w := range waits {
 		args[i] = w
 	}
-	got, err := b.client.Eval(context.Background(), fn+`
+	for _, hint := range []int{1, 2, 24, 47, 48} {
+		got, err := b.client.Eval(context.Background(), fn+`
 local out = {}
-for i, w in ipairs(ARGV) do out[i] = wait_bucket(tonumber(w), '0') end
+for i, w in ipairs(ARGV) do out[i] = wait_bucket(tonumber(w), 0, `+strconv.Itoa(hint)+`) end
 return out`, nil, args...).Int64Slice()
-	must(t, err)
-	for i, w := range waits {
-		if want := jobs.WaitBucket(time.Duration(w) * time.Microsecond); got[i]-1 != int64(want) {
-			t.Errorf("wait of %d µs: script bucket %d, want %d", w, got[i]-1, want)
+		must(t, err)
+		for i, w := range waits {
+			if want := jobs.WaitBucket(time.Duration(w) * time.Microsecond); got[i]-1 != int64(want) {
+				t.Errorf("wait of %d µs, hint %d: script bucket %d, want %d", w, hint, got[i]-1, want)
+			}
 		}
 	}
 }

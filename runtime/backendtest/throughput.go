@@ -94,7 +94,8 @@ func testThroughputCounts(s *suite) {
 
 // testThroughputWaits: each start counts how long the job waited since it
 // became due (enqueued, or its scheduled time), in the minute it started;
-// WaitWindow selects the minutes.
+// WaitWindow selects the minutes. A job with a generated ID (FreshID)
+// counts the same as one with a caller's ID.
 func testThroughputWaits(s *suite) {
 	s.throughput(jobs.ThroughputQuery{})
 	s.add("w1")
@@ -104,15 +105,18 @@ func testThroughputWaits(s *suite) {
 
 	s.clock.Advance(time.Minute)
 	s.add("w2")
+	fresh := s.generated()
+	s.enqueue(fresh)
 	s.clock.Advance(40 * time.Second)
-	// w2 was enqueued 40 s ago; later, due 41.5 s ago, is promoted behind it.
-	batch := s.dequeue(jobs.DefaultQueue, 2)
-	s.expectIDs("Dequeue", batch, "w2", "later")
+	// w2 and fresh were enqueued 40 s ago; later, due 41.5 s ago, is
+	// promoted behind them.
+	batch := s.dequeue(jobs.DefaultQueue, 3)
+	s.expectIDs("Dequeue", batch, "w2", fresh.ID, "later")
 
 	var want jobs.WaitHistogram
 	want[jobs.WaitBucket(1500*time.Millisecond)]++
 	want[jobs.WaitBucket(41500*time.Millisecond)]++
-	want[jobs.WaitBucket(40*time.Second)]++
+	want[jobs.WaitBucket(40*time.Second)] += 2
 	got := s.queueThroughput(s.throughput(jobs.ThroughputQuery{WaitWindow: 5 * time.Minute}), jobs.DefaultQueue).Wait
 	if got != want {
 		s.t.Fatalf("waits over 5 minutes: %v, want %v", got, want)
@@ -127,7 +131,7 @@ func testThroughputWaits(s *suite) {
 	s.clock.Advance(30 * time.Second)
 	want[jobs.WaitBucket(1500*time.Millisecond)]--
 	got = s.queueThroughput(s.throughput(jobs.ThroughputQuery{WaitWindow: time.Minute}), jobs.DefaultQueue).Wait
-	if got != want || got.Total() != 2 {
+	if got != want || got.Total() != 3 {
 		s.t.Fatalf("waits over 1 minute: %v, want %v", got, want)
 	}
 }

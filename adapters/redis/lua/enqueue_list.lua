@@ -16,12 +16,15 @@
 --          (TRYAGAIN or ASK), rather than run it where some are not.
 -- ARGV[1]  "pending" or "scheduled", the state of every job
 -- then one group per job: id, static JSON (field d), priority (1-4),
---          execute-at in unix nanoseconds and, for a scheduled job only,
---          execute-at in unix microseconds (its score in the schedule)
+--          execute-at in unix nanoseconds ("" for a pending job due when
+--          created: x is then not stored, see lib.lua) and, for a
+--          scheduled job only, execute-at in unix microseconds (its score
+--          in the schedule)
 --
 -- Returns 0 when the jobs were stored, or the first ID already in use (a
 -- string; nothing was stored). The caller has checked that no two jobs
--- share an ID.
+-- share an ID. A new job's attempt (a) is not stored: absent, it reads as
+-- 0.
 --
 -- Pending jobs arm the wake-up marker only when their list was empty: a
 -- list that holds jobs already had it armed by the enqueue that found it
@@ -32,7 +35,8 @@
 -- timed-out wait of another, within DefaultBlockTimeout.)
 --
 -- All or none without a TYPE check: the jobs' keys do not exist (checked
--- first), so their HSETs cannot fail; the first write is to KEYS[1] and
+-- first, even for IDs just generated: see enqueue_one.lua for the one
+-- job that skips that), so their HSETs cannot fail; the first write is to KEYS[1] and
 -- changes nothing when that key holds another type; a wake-up marker of
 -- another type makes the script take back the IDs it pushed before it
 -- fails. The first write is also the one a full Redis refuses (see
@@ -60,13 +64,21 @@ local function arm(to, n)
   end
 end
 
+-- store writes job hash key from the group of ARGV at o (its ID).
+local function store(key, state, o)
+  if ARGV[o + 3] == '' then
+    redis.call('HSET', key, 'd', ARGV[o + 1], 's', state, 'p', ARGV[o + 2])
+  else
+    redis.call('HSET', key, 'd', ARGV[o + 1], 's', state, 'p', ARGV[o + 2], 'x', ARGV[o + 3])
+  end
+end
+
 local to, state = KEYS[1], ARGV[1]
 local per, k0 = 4, 2 -- ARGV per job; KEYS[k0 + i] is job i's hash
 if state == 'scheduled' then per, k0 = 5, 1 end
 local n = (#ARGV - 1) / per
 if n == 1 then
-  -- One job, the common case, without the tables and unpack calls of a
-  -- batch.
+  -- One job, without the tables and unpack calls of a batch.
   local id, job = ARGV[2], KEYS[k0 + 1]
   if redis.call('EXISTS', job) == 1 then return id end
   local r
@@ -78,7 +90,7 @@ if n == 1 then
     if type(r) == 'table' then fail(r, to, 'list') end
     if r == 1 then arm(to, 1) end
   end
-  redis.call('HSET', job, 'd', ARGV[3], 's', state, 'p', ARGV[4], 'a', '0', 'x', ARGV[5])
+  store(job, state, 2)
   return 0
 end
 local jobs, ids = {}, {}
@@ -102,7 +114,6 @@ else
   if r == n then arm(to, n) end
 end
 for i = 1, n do
-  local o = 2 + (i - 1) * per
-  redis.call('HSET', jobs[i], 'd', ARGV[o + 1], 's', state, 'p', ARGV[o + 2], 'a', '0', 'x', ARGV[o + 3])
+  store(jobs[i], state, 2 + (i - 1) * per)
 end
 return 0

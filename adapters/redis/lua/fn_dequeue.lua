@@ -43,16 +43,32 @@ local WAITS = {
   2965820801, 4194304000, 5931641602, 8388608000,
 }
 
+-- id_micros returns the time stamped on a generated job ID (a version-7
+-- UUID: unix milliseconds in its first 12 hex digits, then the version
+-- digit and a 12-bit fraction of a millisecond) in unix microseconds, as
+-- jobs.GeneratedIDTime reads it, or nil for an ID of another form. A job
+-- stored without x (see lib.lua) has such an ID, stamped when the job was
+-- created and due.
+local function id_micros(id)
+  local ms = #id == 36 and tonumber(string.sub(id, 1, 8) .. string.sub(id, 10, 13), 16)
+  local frac = ms and tonumber(string.sub(id, 16, 18), 16)
+  if not frac then return nil end
+  return ms * 1000 + math.floor(frac * 1000 / 4096)
+end
+
 -- wait_bucket returns the wait bucket (1-48) of a job started at start_us
--- (unix microseconds, a number) that became due at x_ns (unix nanoseconds,
--- a string), or nil when x_ns is not a number.
-local function wait_bucket(start_us, x_ns)
-  local x = tonumber(x_ns)
-  if not x then return nil end
-  local w = start_us - x / 1000
+-- (unix microseconds, a number) that became due at x_us (unix
+-- microseconds, a number), or nil when x_us is nil. It tries the bucket
+-- hint first (the previous job's: jobs leased together mostly waited
+-- alike), then searches WAITS by halves.
+local function wait_bucket(start_us, x_us, hint)
+  if not x_us then return nil end
+  local w = start_us - x_us
+  local top = WAITS[hint]
+  if (not top or w <= top) and (hint == 1 or w > WAITS[hint - 1]) then return hint end
   local lo, hi = 1, #WAITS + 1 -- the first i with w <= WAITS[i], or #WAITS + 1
   while lo < hi do
-    local mid = math.floor((lo + hi) / 2)
+    local mid = (lo + hi - (lo + hi) % 2) / 2 -- no math.floor: a call costs more than the search
     if w <= WAITS[mid] then hi = mid else lo = mid + 1 end
   end
   return lo
@@ -103,7 +119,8 @@ local function dequeue(at)
     next = earliest(first_due(K_SCHEDULED), first_due(K_RETRYING))
   end
   local out, leased, no, nl = { next or '', '', '' }, {}, 3, 0
-  local waits, waited = {}, false -- wait bucket -> jobs started
+  local waits, waited, wb = {}, false, 1 -- wait bucket -> jobs started; the last bucket
+  local start_us -- times[1] as a number
   local jobs = base .. 'j:'
   if redis.call('EXISTS', KEYS[K_PAUSED]) == 1 then left = 0 end
   local last = 4 -- the list the last job came from
@@ -119,10 +136,12 @@ local function dequeue(at)
           if not times then
             times = lease_times(now_us, now_ns, ARGV[at + 1], ARGV[at + 2], ARGV[at + 3])
             out[2], out[3] = times[2], times[4]
+            start_us = tonumber(times[1])
           end
-          local wb = wait_bucket(tonumber(times[1]), f[5])
-          if wb then waits[wb], waited = (waits[wb] or 0) + 1, true end
-          local a = tostring(tonumber(f[2]) + 1)
+          local due_us = tonumber(f[5] or '')
+          local b = wait_bucket(start_us, due_us and due_us / 1000 or id_micros(id), wb)
+          if b then wb, waits[b], waited = b, (waits[b] or 0) + 1, true end
+          local a = tostring((tonumber(f[2] or '') or 0) + 1)
           redis.call('HSET', key, 's', 'running', 'a', a, 'st', times[2], 'l', times[4], 'fi', '')
           leased[nl + 1], leased[nl + 2], nl = times[3], id, nl + 2
           out[no + 1], out[no + 2], out[no + 3], out[no + 4] = id, a, f[3], f[4]
@@ -138,7 +157,7 @@ local function dequeue(at)
     if left == 0 then break end
   end
   chunked({ 'ZADD', KEYS[K_LEASE] }, leased)
-  if waited then count_waits(tonumber(times[1]), waits) end
+  if waited then count_waits(start_us, waits) end
   -- Lists above the last one are empty (LPOP came back short); look at it
   -- first, as it is the one most likely to hold more.
   if left == 0 and no > 3 then

@@ -97,7 +97,7 @@ local function move(at)
     if want ~= '*' then
       if not f or not f[1] then
         code = -1
-      elseif f[1] ~= want or (want_a ~= '' and f[2] ~= want_a) or (want_l ~= '' and f[3] ~= want_l) then
+      elseif f[1] ~= want or (want_a ~= '' and (f[2] or '0') ~= want_a) or (want_l ~= '' and f[3] ~= want_l) then
         code = 0
       end
     elseif redis.call('EXISTS', key) == 0 then

@@ -10,9 +10,10 @@ local STATES = { pending = true, scheduled = true, running = true, retrying = tr
 local FIELDS = { 's', 'p', 'a', 'd', 'x', 'st', 'fi', 'l', 'r', 'e' }
 
 -- attempt_ok reports whether a is an attempt number that readers can
--- decode and Lua count on exactly (a decimal integer below 10^15).
+-- decode and Lua count on exactly (a decimal integer below 10^15), or
+-- absent (nil or ''), which reads as 0.
 local function attempt_ok(a)
-  return type(a) == 'string' and #a < 16 and string.match(a, '^%d+$') ~= nil
+  return not a or a == '' or (type(a) == 'string' and #a < 16 and string.match(a, '^%d+$') ~= nil)
 end
 
 -- readable reports whether v (never nil) can be decoded as the value of

@@ -217,8 +217,8 @@ func Decode(id, queue string, r Record) (jobs.Job, error) {
 	} else {
 		bad("p", "priority %q is not 1-4", r.P)
 	}
-	if a, err := strconv.Atoi(r.A); err == nil && a >= 0 {
-		j.Attempt = a
+	if a, err := strconv.Atoi(r.A); r.A == "" || (err == nil && a >= 0) {
+		j.Attempt = a // absent from a new job: none yet
 	} else {
 		bad("a", "attempt %q is not a number", r.A)
 	}
@@ -242,6 +242,9 @@ func Decode(id, queue string, r Record) (jobs.Job, error) {
 			continue
 		}
 		*t.dst = time.Unix(0, ns).UTC()
+	}
+	if r.X == "" {
+		j.ExecuteAt = j.CreatedAt // absent from a new job due when created
 	}
 	if r.r != "" {
 		if json.Valid([]byte(r.r)) {

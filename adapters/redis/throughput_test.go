@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strconv"
 	"testing"
@@ -60,6 +61,59 @@ return out`, nil, args...).Int64Slice()
 		for i, w := range waits {
 			if want := jobs.WaitBucket(time.Duration(w) * time.Microsecond); got[i]-1 != int64(want) {
 				t.Errorf("wait of %d µs, hint %d: script bucket %d, want %d", w, hint, got[i]-1, want)
+			}
+		}
+	}
+}
+
+// TestIDBucketScript runs the scripts' id_bucket, which finds the wait
+// bucket of a job stored without x by comparing its generated ID with
+// strings, on IDs stamped at, just before and just after every bound
+// (to the microsecond, as the fraction allows), each with several hints:
+// each must land in the bucket of the wait that jobs.GeneratedIDTime's
+// reading of the stamp gives, in whole microseconds.
+func TestIDBucketScript(t *testing.T) {
+	b := newTestBackend(t, nil)
+	src := mustRead("fn_dequeue.lua")
+	fn := regexp.MustCompile(`(?s)local WAITS = \{.*?\nlocal function id_bucket.*?\nend\n`).FindString(src)
+	if fn == "" {
+		t.Fatal("no WAITS, id_floor and id_bucket in fn_dequeue.lua")
+	}
+	const start = int64(1796357167123456) // unix microseconds
+	waits := []int64{0, 1, 999, 1000, 1001, 1 << 40}
+	for i := range jobs.WaitBuckets - 1 {
+		waits = append(waits, jobs.WaitBucketBound(i).Microseconds())
+	}
+	var ids []any
+	var want []int
+	for _, w := range waits {
+		for _, delta := range []int64{-1, 0, 1} {
+			target := start - w - delta
+			ms, r := target/1000, target%1000
+			up := (r*4096 + 999) / 1000 // the least fraction that reads as r µs or more
+			for _, frac := range []int64{up - 1, up} {
+				if frac < 0 {
+					continue
+				}
+				id := fmt.Sprintf("%08x-%04x-7%03x-8000-000000000000", ms>>16, ms&0xffff, frac)
+				us := ms*1000 + frac*1000/4096
+				if at, ok := jobs.GeneratedIDTime(id); !ok || at.UnixMicro() != us {
+					t.Fatalf("ID %s: GeneratedIDTime %v, %v; want %d µs", id, at, ok, us)
+				}
+				ids = append(ids, id)
+				want = append(want, jobs.WaitBucket(time.Duration(start-us)*time.Microsecond))
+			}
+		}
+	}
+	for _, hint := range []int{1, 2, 24, 47, 48} {
+		got, err := b.client.Eval(context.Background(), fn+`
+local out, floors = {}, {}
+for i, id in ipairs(ARGV) do out[i] = id_bucket(id, `+strconv.FormatInt(start, 10)+`, floors, `+strconv.Itoa(hint)+`) end
+return out`, nil, ids...).Int64Slice()
+		must(t, err)
+		for i, id := range ids {
+			if got[i]-1 != int64(want[i]) {
+				t.Errorf("ID %s, hint %d: script bucket %d, want %d", id, hint, got[i]-1, want[i])
 			}
 		}
 	}

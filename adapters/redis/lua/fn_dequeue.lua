@@ -43,17 +43,49 @@ local WAITS = {
   2965820801, 4194304000, 5931641602, 8388608000,
 }
 
--- id_micros returns the time stamped on a generated job ID (a version-7
+-- A job stored without x (see lib.lua) has a generated ID (a version-7
 -- UUID: unix milliseconds in its first 12 hex digits, then the version
--- digit and a 12-bit fraction of a millisecond) in unix microseconds, as
--- jobs.GeneratedIDTime reads it, or nil for an ID of another form. A job
--- stored without x (see lib.lua) has such an ID, stamped when the job was
--- created and due.
-local function id_micros(id)
-  local ms = #id == 36 and tonumber(string.sub(id, 1, 8) .. string.sub(id, 10, 13), 16)
-  local frac = ms and tonumber(string.sub(id, 16, 18), 16)
-  if not frac then return nil end
-  return ms * 1000 + math.floor(frac * 1000 / 4096)
+-- digit and a 12-bit fraction of a millisecond), stamped when the job was
+-- created and due; jobs.GeneratedIDTime reads that time, in microseconds
+-- ms * 1000 + floor(frac * 1000 / 4096). Reading it in Lua (substrings,
+-- tonumber) cost more than the rest of a job's lease, so id_bucket finds
+-- the wait bucket by comparing the ID with id_floor's strings instead:
+-- lower-case hex of fixed width sorts as the time it encodes.
+
+-- id_floor returns the smallest generated-ID prefix stamped at or after
+-- start_us - WAITS[i] (unix microseconds), made once per call in floors.
+local function id_floor(floors, start_us, i)
+  local f = floors[i]
+  if not f then
+    local t = start_us - WAITS[i]
+    local r = t % 1000
+    local ms = (t - r) / 1000
+    local lo = ms % 65536
+    local up = r * 4096 + 999 -- (up - up % 1000) / 1000, ceil(r * 4096 / 1000), is the
+    -- least fraction with floor(frac * 1000 / 4096) >= r
+    f = string.format('%08x-%04x-7%03x', (ms - lo) / 65536, lo, (up - up % 1000) / 1000)
+    floors[i] = f
+  end
+  return f
+end
+
+-- id_bucket returns the wait bucket (1-48) of a job with the generated ID
+-- id, started at start_us (unix microseconds, a number), or nil for an ID
+-- of another length. It tries the bucket hint first (the previous
+-- job's: jobs leased together mostly waited alike), then searches by
+-- halves. The wait is at most WAITS[i] when the ID sorts at or after
+-- id_floor(i).
+local function id_bucket(id, start_us, floors, hint)
+  if #id ~= 36 then return nil end
+  if (hint > #WAITS or id >= id_floor(floors, start_us, hint)) and (hint == 1 or id < id_floor(floors, start_us, hint - 1)) then
+    return hint
+  end
+  local lo, hi = 1, #WAITS + 1 -- the first i with id >= id_floor(i), or #WAITS + 1
+  while lo < hi do
+    local mid = (lo + hi - (lo + hi) % 2) / 2
+    if id >= id_floor(floors, start_us, mid) then hi = mid else lo = mid + 1 end
+  end
+  return lo
 end
 
 -- wait_bucket returns the wait bucket (1-48) of a job started at start_us
@@ -120,7 +152,7 @@ local function dequeue(at)
   end
   local out, leased, no, nl = { next or '', '', '' }, {}, 3, 0
   local waits, waited, wb = {}, false, 1 -- wait bucket -> jobs started; the last bucket
-  local start_us -- times[1] as a number
+  local start_us, floors = nil, {} -- times[1] as a number; id_floor's strings
   local jobs = base .. 'j:'
   if redis.call('EXISTS', KEYS[K_PAUSED]) == 1 then left = 0 end
   local last = 4 -- the list the last job came from
@@ -138,8 +170,13 @@ local function dequeue(at)
             out[2], out[3] = times[2], times[4]
             start_us = tonumber(times[1])
           end
-          local due_us = tonumber(f[5] or '')
-          local b = wait_bucket(start_us, due_us and due_us / 1000 or id_micros(id), wb)
+          local b
+          if f[5] and f[5] ~= '' then
+            local due_ns = tonumber(f[5])
+            b = wait_bucket(start_us, due_ns and due_ns / 1000, wb)
+          else
+            b = id_bucket(id, start_us, floors, wb)
+          end
           if b then wb, waits[b], waited = b, (waits[b] or 0) + 1, true end
           local a = tostring((tonumber(f[2] or '') or 0) + 1)
           redis.call('HSET', key, 's', 'running', 'a', a, 'st', times[2], 'l', times[4], 'fi', '')

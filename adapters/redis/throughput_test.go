@@ -66,26 +66,44 @@ return out`, nil, args...).Int64Slice()
 	}
 }
 
-// TestIDBucketScript runs the scripts' id_bucket, which finds the wait
-// bucket of a job stored without x by comparing its generated ID with
-// strings, on IDs stamped at, just before and just after every bound
-// (to the microsecond, as the fraction allows), each with several hints:
-// each must land in the bucket of the wait that jobs.GeneratedIDTime's
-// reading of the stamp gives, in whole microseconds.
-func TestIDBucketScript(t *testing.T) {
+// TestFloorBucketScript runs the scripts' floor_bucket, which finds the
+// wait bucket of a job by comparing its due time as stored (x, unix
+// nanoseconds) or as stamped on its generated ID (a job stored without
+// x) with strings, on due times at, just before and just after every
+// bound, each with several hints. Each must land in the bucket of its
+// exact wait: for IDs, the wait from jobs.GeneratedIDTime's reading of
+// the stamp in whole microseconds.
+func TestFloorBucketScript(t *testing.T) {
 	b := newTestBackend(t, nil)
 	src := mustRead("fn_dequeue.lua")
-	fn := regexp.MustCompile(`(?s)local WAITS = \{.*?\nlocal function id_bucket.*?\nend\n`).FindString(src)
+	fn := regexp.MustCompile(`(?s)local WAITS = \{.*?\nlocal function floor_bucket.*?\nend\n`).FindString(src)
 	if fn == "" {
-		t.Fatal("no WAITS, id_floor and id_bucket in fn_dequeue.lua")
+		t.Fatal("no WAITS, floors and floor_bucket in fn_dequeue.lua")
 	}
 	const start = int64(1796357167123456) // unix microseconds
+	// bucket is the bucket of a wait of ns nanoseconds.
+	bucket := func(ns int64) int {
+		for i := range jobs.WaitBuckets - 1 {
+			if ns <= jobs.WaitBucketBound(i).Nanoseconds() {
+				return i
+			}
+		}
+		return jobs.WaitBuckets - 1
+	}
 	waits := []int64{0, 1, 999, 1000, 1001, 1 << 40}
 	for i := range jobs.WaitBuckets - 1 {
 		waits = append(waits, jobs.WaitBucketBound(i).Microseconds())
 	}
-	var ids []any
+	var dues []any // x values, then IDs
 	var want []int
+	for _, w := range waits {
+		for _, delta := range []int64{-1, 0, 1} {
+			x := (start-w)*1000 + delta
+			dues = append(dues, strconv.FormatInt(x, 10))
+			want = append(want, bucket(start*1000-x))
+		}
+	}
+	xs := len(dues)
 	for _, w := range waits {
 		for _, delta := range []int64{-1, 0, 1} {
 			target := start - w - delta
@@ -100,20 +118,21 @@ func TestIDBucketScript(t *testing.T) {
 				if at, ok := jobs.GeneratedIDTime(id); !ok || at.UnixMicro() != us {
 					t.Fatalf("ID %s: GeneratedIDTime %v, %v; want %d µs", id, at, ok, us)
 				}
-				ids = append(ids, id)
-				want = append(want, jobs.WaitBucket(time.Duration(start-us)*time.Microsecond))
+				dues = append(dues, id)
+				want = append(want, bucket((start-us)*1000))
 			}
 		}
 	}
 	for _, hint := range []int{1, 2, 24, 47, 48} {
 		got, err := b.client.Eval(context.Background(), fn+`
-local out, floors = {}, {}
-for i, id in ipairs(ARGV) do out[i] = id_bucket(id, `+strconv.FormatInt(start, 10)+`, floors, `+strconv.Itoa(hint)+`) end
-return out`, nil, ids...).Int64Slice()
+local out, start = {}, `+strconv.FormatInt(start, 10)+`
+local xf, idf = floors(start, ns_floor), floors(start, id_floor)
+for i, s in ipairs(ARGV) do out[i] = floor_bucket(s, i <= `+strconv.Itoa(xs)+` and xf or idf, `+strconv.Itoa(hint)+`) end
+return out`, nil, dues...).Int64Slice()
 		must(t, err)
-		for i, id := range ids {
+		for i, due := range dues {
 			if got[i]-1 != int64(want[i]) {
-				t.Errorf("ID %s, hint %d: script bucket %d, want %d", id, hint, got[i]-1, want[i])
+				t.Errorf("due %s, hint %d: script bucket %d, want %d", due, hint, got[i]-1, want[i])
 			}
 		}
 	}

@@ -43,47 +43,58 @@ local WAITS = {
   2965820801, 4194304000, 5931641602, 8388608000,
 }
 
--- A job stored without x (see lib.lua) has a generated ID (a version-7
--- UUID: unix milliseconds in its first 12 hex digits, then the version
--- digit and a 12-bit fraction of a millisecond), stamped when the job was
--- created and due; jobs.GeneratedIDTime reads that time, in microseconds
--- ms * 1000 + floor(frac * 1000 / 4096). Reading it in Lua (substrings,
--- tonumber) cost more than the rest of a job's lease, so id_bucket finds
--- the wait bucket by comparing the ID with id_floor's strings instead:
--- lower-case hex of fixed width sorts as the time it encodes.
+-- A job's due time is x (unix nanoseconds, 19 decimal digits) or, for a
+-- job stored without x (see lib.lua), the stamp of its generated ID (a
+-- version-7 UUID: unix milliseconds in its first 12 hex digits, then the
+-- version digit and a 12-bit fraction of a millisecond), which
+-- jobs.GeneratedIDTime reads in microseconds as ms * 1000 +
+-- floor(frac * 1000 / 4096). Reading either as a number (tonumber,
+-- substrings) cost more than the rest of a job's lease, so floor_bucket
+-- compares the string itself with the strings of the bucket bounds: digits
+-- of fixed width, and lower-case hex of fixed width, sort as the times
+-- they encode.
 
--- id_floor returns the smallest generated-ID prefix stamped at or after
--- start_us - WAITS[i] (unix microseconds), made once per call in floors.
-local function id_floor(floors, start_us, i)
-  local f = floors[i]
-  if not f then
-    local t = start_us - WAITS[i]
-    local r = t % 1000
-    local ms = (t - r) / 1000
-    local lo = ms % 65536
-    local up = r * 4096 + 999 -- (up - up % 1000) / 1000, ceil(r * 4096 / 1000), is the
-    -- least fraction with floor(frac * 1000 / 4096) >= r
-    f = string.format('%08x-%04x-7%03x', (ms - lo) / 65536, lo, (up - up % 1000) / 1000)
-    floors[i] = f
-  end
-  return f
+-- ns_floor returns the due time x of a job that waited t_us (unix
+-- microseconds) exactly: 19 digits.
+local function ns_floor(t_us)
+  return string.format('%d', t_us) .. '000'
 end
 
--- id_bucket returns the wait bucket (1-48) of a job with the generated ID
--- id, started at start_us (unix microseconds, a number), or nil for an ID
--- of another length. It tries the bucket hint first (the previous
--- job's: jobs leased together mostly waited alike), then searches by
--- halves. The wait is at most WAITS[i] when the ID sorts at or after
--- id_floor(i).
-local function id_bucket(id, start_us, floors, hint)
-  if #id ~= 36 then return nil end
-  if (hint > #WAITS or id >= id_floor(floors, start_us, hint)) and (hint == 1 or id < id_floor(floors, start_us, hint - 1)) then
-    return hint
+-- id_floor returns the smallest generated-ID prefix stamped at or after
+-- t_us (unix microseconds).
+local function id_floor(t_us)
+  local r = t_us % 1000
+  local ms = (t_us - r) / 1000
+  local lo = ms % 65536
+  local up = r * 4096 + 999 -- (up - up % 1000) / 1000, ceil(r * 4096 / 1000), is the
+  -- least fraction with floor(frac * 1000 / 4096) >= r
+  return string.format('%08x-%04x-7%03x', (ms - lo) / 65536, lo, (up - up % 1000) / 1000)
+end
+
+-- floors returns floor(i): of_time(start_us - WAITS[i]), made once.
+local function floors(start_us, of_time)
+  local made = {}
+  return function(i)
+    local f = made[i]
+    if not f then
+      f = of_time(start_us - WAITS[i])
+      made[i] = f
+    end
+    return f
   end
-  local lo, hi = 1, #WAITS + 1 -- the first i with id >= id_floor(i), or #WAITS + 1
+end
+
+-- floor_bucket returns the wait bucket (1-48) of a job whose due time is
+-- the string s, where floor(i) is the least such string of a job that
+-- waited WAITS[i] or less (see floors). It tries the bucket hint first
+-- (the previous job's: jobs leased together mostly waited alike), then
+-- searches by halves.
+local function floor_bucket(s, floor, hint)
+  if (hint > #WAITS or s >= floor(hint)) and (hint == 1 or s < floor(hint - 1)) then return hint end
+  local lo, hi = 1, #WAITS + 1 -- the first i with s >= floor(i), or #WAITS + 1
   while lo < hi do
     local mid = (lo + hi - (lo + hi) % 2) / 2
-    if id >= id_floor(floors, start_us, mid) then hi = mid else lo = mid + 1 end
+    if s >= floor(mid) then hi = mid else lo = mid + 1 end
   end
   return lo
 end
@@ -152,7 +163,7 @@ local function dequeue(at)
   end
   local out, leased, no, nl = { next or '', '', '' }, {}, 3, 0
   local waits, waited, wb = {}, false, 1 -- wait bucket -> jobs started; the last bucket
-  local start_us, floors = nil, {} -- times[1] as a number; id_floor's strings
+  local start_us, x_floor, id_floors -- times[1] as a number; floors of x and of IDs
   local jobs = base .. 'j:'
   if redis.call('EXISTS', KEYS[K_PAUSED]) == 1 then left = 0 end
   local last = 4 -- the list the last job came from
@@ -169,13 +180,16 @@ local function dequeue(at)
             times = lease_times(now_us, now_ns, ARGV[at + 1], ARGV[at + 2], ARGV[at + 3])
             out[2], out[3] = times[2], times[4]
             start_us = tonumber(times[1])
+            x_floor, id_floors = floors(start_us, ns_floor), floors(start_us, id_floor)
           end
-          local b
-          if f[5] and f[5] ~= '' then
-            local due_ns = tonumber(f[5])
+          local b, x = nil, f[5] or ''
+          if #x == 19 then
+            b = floor_bucket(x, x_floor, wb)
+          elseif x ~= '' then
+            local due_ns = tonumber(x)
             b = wait_bucket(start_us, due_ns and due_ns / 1000, wb)
-          else
-            b = id_bucket(id, start_us, floors, wb)
+          elseif #id == 36 then
+            b = floor_bucket(id, id_floors, wb)
           end
           if b then wb, waits[b], waited = b, (waits[b] or 0) + 1, true end
           local a = tostring((tonumber(f[2] or '') or 0) + 1)

@@ -55,7 +55,7 @@
 -- costs no HDEL. A new job due at once is stored with d, s and p only (see
 -- enqueue_one.lua): absent a reads as attempt 0, and absent x as its
 -- created time (c in d, and the time stamped on its generated ID, see
--- id_bucket in fn_dequeue.lua), which is when it was due.
+-- floor_bucket in fn_dequeue.lua), which is when it was due.
 --
 -- Out of memory (maxmemory reached under noeviction), Redis refuses a
 -- script's deny-oom commands (HSET, SET, ZADD, RPUSH, LPUSH, ...) until the

@@ -70,7 +70,7 @@ return out`, nil, args...).Int64Slice()
 // wait bucket of a job by comparing its due time as stored (x, unix
 // nanoseconds) or as stamped on its generated ID (a job stored without
 // x) with strings, on due times at, just before and just after every
-// bound, each with several hints. Each must land in the bucket of its
+// bound. Each must land in the bucket of its
 // exact wait: for IDs, the wait from jobs.GeneratedIDTime's reading of
 // the stamp in whole microseconds.
 func TestFloorBucketScript(t *testing.T) {
@@ -123,17 +123,15 @@ func TestFloorBucketScript(t *testing.T) {
 			}
 		}
 	}
-	for _, hint := range []int{1, 2, 24, 47, 48} {
-		got, err := b.client.Eval(context.Background(), fn+`
+	got, err := b.client.Eval(context.Background(), fn+`
 local out, start = {}, `+strconv.FormatInt(start, 10)+`
 local xf, idf = floors(start, ns_floor), floors(start, id_floor)
-for i, s in ipairs(ARGV) do out[i] = floor_bucket(s, i <= `+strconv.Itoa(xs)+` and xf or idf, `+strconv.Itoa(hint)+`) end
+for i, s in ipairs(ARGV) do out[i] = floor_bucket(s, i <= `+strconv.Itoa(xs)+` and xf or idf) end
 return out`, nil, dues...).Int64Slice()
-		must(t, err)
-		for i, due := range dues {
-			if got[i]-1 != int64(want[i]) {
-				t.Errorf("due %s, hint %d: script bucket %d, want %d", due, hint, got[i]-1, want[i])
-			}
+	must(t, err)
+	for i, due := range dues {
+		if got[i]-1 != int64(want[i]) {
+			t.Errorf("due %s: script bucket %d, want %d", due, got[i]-1, want[i])
 		}
 	}
 }
@@ -236,5 +234,43 @@ func TestCounterKeys(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLeaseWaits leases, in one call, jobs due at times that move the
+// dequeue loop's bucket from job to job (the same bucket again, another,
+// a bound exactly, a nanosecond past it, none, beyond the last) and
+// checks the wait histogram of that minute against each job's exact wait.
+func TestLeaseWaits(t *testing.T) {
+	clock := backendtest.NewClock(backendtest.Start)
+	b := newTestBackend(t, clock)
+	ctx := context.Background()
+	start := clock.Now()
+	waits := []time.Duration{1500 * time.Millisecond, 1500 * time.Millisecond, 10 * time.Millisecond, 0,
+		jobs.WaitBucketBound(20), jobs.WaitBucketBound(20) + 1, jobs.WaitBucketBound(20) - 1, 2 * time.Hour, time.Millisecond,
+		time.Millisecond + 1, 1500 * time.Millisecond}
+	var batch []jobs.Job
+	var want jobs.WaitHistogram
+	for i, w := range waits {
+		j := job(t, clock, fmt.Sprintf("j%d", i), "q")
+		j.CreatedAt, j.ExecuteAt = start.Add(-w), start.Add(-w)
+		batch = append(batch, j)
+		k := jobs.WaitBuckets - 1
+		for i := range jobs.WaitBuckets - 1 {
+			if w <= jobs.WaitBucketBound(i) {
+				k = i
+				break
+			}
+		}
+		want[k]++
+	}
+	must(t, b.Enqueue(ctx, batch...))
+	if got := dequeue(t, b, "q", len(batch)); len(got) != len(batch) {
+		t.Fatalf("leased %d jobs, want %d", len(got), len(batch))
+	}
+	tp, err := b.Throughput(ctx, jobs.ThroughputQuery{WaitWindow: time.Minute})
+	must(t, err)
+	if got := tp.Queues[0].Wait; got != want {
+		t.Fatalf("waits %v, want %v", got, want)
 	}
 }

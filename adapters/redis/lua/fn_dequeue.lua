@@ -42,6 +42,7 @@ local WAITS = {
   370727600, 524288000, 741455200, 1048576000, 1482910400, 2097152000,
   2965820801, 4194304000, 5931641602, 8388608000,
 }
+local NWAITS = #WAITS
 
 -- A job's due time is x (unix nanoseconds, 19 decimal digits) or, for a
 -- job stored without x (see lib.lua), the stamp of its generated ID (a
@@ -49,8 +50,8 @@ local WAITS = {
 -- version digit and a 12-bit fraction of a millisecond), which
 -- jobs.GeneratedIDTime reads in microseconds as ms * 1000 +
 -- floor(frac * 1000 / 4096). Reading either as a number (tonumber,
--- substrings) cost more than the rest of a job's lease, so floor_bucket
--- compares the string itself with the strings of the bucket bounds: digits
+-- substrings) cost more than the rest of a job's lease, so the dequeue
+-- loop and floor_bucket compare the string itself with the strings of the bucket bounds: digits
 -- of fixed width, and lower-case hex of fixed width, sort as the times
 -- they encode.
 
@@ -71,30 +72,25 @@ local function id_floor(t_us)
   return string.format('%08x-%04x-7%03x', (ms - lo) / 65536, lo, (up - up % 1000) / 1000)
 end
 
--- floors returns floor(i): of_time(start_us - WAITS[i]), made once.
+-- floors returns a table whose entry i is of_time(start_us - WAITS[i]),
+-- made when first read.
 local function floors(start_us, of_time)
-  local made = {}
-  return function(i)
-    local f = made[i]
-    if not f then
-      f = of_time(start_us - WAITS[i])
-      made[i] = f
-    end
+  return setmetatable({}, { __index = function(t, i)
+    local f = of_time(start_us - WAITS[i])
+    rawset(t, i, f)
     return f
-  end
+  end })
 end
 
 -- floor_bucket returns the wait bucket (1-48) of a job whose due time is
--- the string s, where floor(i) is the least such string of a job that
--- waited WAITS[i] or less (see floors). It tries the bucket hint first
--- (the previous job's: jobs leased together mostly waited alike), then
--- searches by halves.
-local function floor_bucket(s, floor, hint)
-  if (hint > #WAITS or s >= floor(hint)) and (hint == 1 or s < floor(hint - 1)) then return hint end
-  local lo, hi = 1, #WAITS + 1 -- the first i with s >= floor(i), or #WAITS + 1
+-- the string s, where fl[i] is the least such string of a job that waited
+-- WAITS[i] or less (see floors), searching by halves. The dequeue loop checks the bucket of the job before first,
+-- inline (jobs leased together mostly waited alike): a call costs more.
+local function floor_bucket(s, fl)
+  local lo, hi = 1, #WAITS + 1 -- the first i with s >= fl[i], or #WAITS + 1
   while lo < hi do
     local mid = (lo + hi - (lo + hi) % 2) / 2
-    if s >= floor(mid) then hi = mid else lo = mid + 1 end
+    if s >= fl[mid] then hi = mid else lo = mid + 1 end
   end
   return lo
 end
@@ -163,7 +159,7 @@ local function dequeue(at)
   end
   local out, leased, no, nl = { next or '', '', '' }, {}, 3, 0
   local waits, waited, wb = {}, false, 1 -- wait bucket -> jobs started; the last bucket
-  local start_us, x_floor, id_floors -- times[1] as a number; floors of x and of IDs
+  local start_us, x_floors, id_floors -- times[1] as a number; floors of x and of IDs
   local jobs = base .. 'j:'
   if redis.call('EXISTS', KEYS[K_PAUSED]) == 1 then left = 0 end
   local last = 4 -- the list the last job came from
@@ -180,18 +176,23 @@ local function dequeue(at)
             times = lease_times(now_us, now_ns, ARGV[at + 1], ARGV[at + 2], ARGV[at + 3])
             out[2], out[3] = times[2], times[4]
             start_us = tonumber(times[1])
-            x_floor, id_floors = floors(start_us, ns_floor), floors(start_us, id_floor)
+            x_floors, id_floors = floors(start_us, ns_floor), floors(start_us, id_floor)
           end
-          local b, x = nil, f[5] or ''
+          local x, s, fl = f[5] or '', nil, nil -- due time as a string that sorts, and its floors
           if #x == 19 then
-            b = floor_bucket(x, x_floor, wb)
+            s, fl = x, x_floors
+          elseif x == '' and #id == 36 then
+            s, fl = id, id_floors
+          end
+          if s then
+            -- the bucket of the job before, else a search
+            if not ((wb > NWAITS or s >= fl[wb]) and (wb == 1 or s < fl[wb - 1])) then wb = floor_bucket(s, fl) end
+            waits[wb], waited = (waits[wb] or 0) + 1, true
           elseif x ~= '' then
             local due_ns = tonumber(x)
-            b = wait_bucket(start_us, due_ns and due_ns / 1000, wb)
-          elseif #id == 36 then
-            b = floor_bucket(id, id_floors, wb)
+            local b = wait_bucket(start_us, due_ns and due_ns / 1000, wb)
+            if b then wb, waits[b], waited = b, (waits[b] or 0) + 1, true end
           end
-          if b then wb, waits[b], waited = b, (waits[b] or 0) + 1, true end
           local a = tostring((tonumber(f[2] or '') or 0) + 1)
           redis.call('HSET', key, 's', 'running', 'a', a, 'st', times[2], 'l', times[4], 'fi', '')
           leased[nl + 1], leased[nl + 2], nl = times[3], id, nl + 2

@@ -247,7 +247,7 @@ func TestLeaseWaits(t *testing.T) {
 	ctx := context.Background()
 	start := clock.Now()
 	waits := []time.Duration{1500 * time.Millisecond, 1500 * time.Millisecond, 10 * time.Millisecond, 0,
-		jobs.WaitBucketBound(20), jobs.WaitBucketBound(20) + 1, jobs.WaitBucketBound(20) - 1, 2 * time.Hour, time.Millisecond,
+		jobs.WaitBucketBound(20) + 1, jobs.WaitBucketBound(20), jobs.WaitBucketBound(20) - 1, 2 * time.Hour, time.Millisecond,
 		time.Millisecond + 1, 1500 * time.Millisecond}
 	var batch []jobs.Job
 	var want jobs.WaitHistogram

@@ -99,11 +99,11 @@
 // write has its type or does not exist (one TYPE per key and call, see
 // check_keys in lib.lua); a key of another type (a queue's stats hash set
 // to a string, say) fails the call with a WRONGTYPE error that names the
-// key, having changed nothing. The short path of single-job enqueues
-// (enqueue_list.lua, see Round trips) gets the same result without TYPE
-// calls, from the order of its writes: its first write fails harmlessly
-// on a key of another type, and a later one that fails takes the first
-// back. Repair moves such keys aside and puts the queue's jobs back in
+// key, having changed nothing. The short paths of single-job enqueues
+// (enqueue_one.lua and enqueue_list.lua, see Round trips) get the same
+// result without TYPE calls, from the order of their writes: the first
+// write fails harmlessly on a key of another type, and a later one that
+// fails takes the earlier ones back. Repair moves such keys aside and puts the queue's jobs back in
 // place.
 //
 // # Time
@@ -144,7 +144,10 @@
 //
 // Concurrent calls of one queue share script calls (group commit, no
 // timer): single-job Enqueues go together, up to two batches in flight.
-// Jobs that all go to one list (pending with one priority, or all
+// A lone Enqueue of a job whose ID the runtime Client generated for it
+// (jobs.Job.FreshID), due at once, runs enqueue_one.lua: three writes,
+// no look for the ID, and a hash of three fields (d, s, p). Other jobs
+// that all go to one list (pending with one priority, or all
 // scheduled) and have generated IDs and no unique keys, up to 1,000 (a
 // lone call, a group commit of such calls, a bulk Enqueue), are stored by
 // enqueue_list.lua, which passes only the keys and arguments those jobs
@@ -156,7 +159,10 @@
 // and plain Acks wait for a free turn (two per queue) and go together, so
 // that one cycle.lua call stores every outcome of the batch and leases a
 // job for each of its workers. A Dequeue (workers idle) does not wait: it
-// takes the calls waiting at that moment with it. fn_move.lua and
+// takes the calls waiting at that moment with it. A Dequeue that found
+// nothing blocks on the wake-up marker with its next take pipelined
+// behind the BZPOPMIN, so that the server runs the take the moment the
+// wait ends: a woken worker has its jobs in that round trip. fn_move.lua and
 // fn_dequeue.lua hold the two halves, which move.lua and dequeue.lua also
 // run alone.
 //

@@ -122,13 +122,9 @@ func (b *Backend) replicated(ctx context.Context, s *script, keys []string, args
 			return cmd
 		}
 		var cmd *goredis.Cmd
-		for _, name := range []string{"evalsha", "eval"} {
+		for _, head := range [][2]any{s.evalsha, {"eval", s.src}} {
 			pipe := node.Pipeline()
-			body := s.hash
-			if name == "eval" {
-				body = s.src
-			}
-			cmd = s.process(ctx, pipe, name, body, keys, args)
+			cmd = s.process(ctx, pipe, head, keys, args)
 			wait = pipe.Do(ctx, "wait", r.n, r.timeout.Milliseconds())
 			_, _ = pipe.Exec(ctx)
 			if !isNoScript(cmd.Err()) {

@@ -22,12 +22,17 @@ import (
 type script struct {
 	src  string
 	hash string // SHA-1 of src, in hex, the name EVALSHA takes
+	// evalsha is the head of its EVALSHA command, "evalsha" and hash,
+	// boxed once rather than on every call.
+	evalsha [2]any
 }
 
 // newScript returns the script of Lua source src.
 func newScript(src string) *script {
 	sum := sha1.Sum([]byte(src))
-	return &script{src: src, hash: hex.EncodeToString(sum[:])}
+	s := &script{src: src, hash: hex.EncodeToString(sum[:])}
+	s.evalsha = [2]any{"evalsha", s.hash}
+	return s
 }
 
 // processor runs or queues a command: a client or a pipeline.
@@ -59,7 +64,7 @@ func (s *script) Run(ctx context.Context, c processor, keys []string, args ...an
 	return retryUnrun(ctx, c, func() *goredis.Cmd {
 		cmd := s.EvalSha(ctx, c, keys, args...)
 		if err := cmd.Err(); err != nil && goredis.HasErrorPrefix(err, "NOSCRIPT") {
-			return s.process(ctx, c, "eval", s.src, keys, args)
+			return s.process(ctx, c, [2]any{"eval", s.src}, keys, args)
 		}
 		return cmd
 	})
@@ -124,14 +129,14 @@ func isDialError(err error) bool {
 
 // EvalSha runs the script with EVALSHA, or queues it on a pipeline.
 func (s *script) EvalSha(ctx context.Context, c processor, keys []string, args ...any) *goredis.Cmd {
-	return s.process(ctx, c, "evalsha", s.hash, keys, args)
+	return s.process(ctx, c, s.evalsha, keys, args)
 }
 
-// process sends name (eval or evalsha) with body (source or hash), keys
-// and args as a command that is never sent twice.
-func (s *script) process(ctx context.Context, c processor, name, body string, keys []string, args []any) *goredis.Cmd {
+// process sends head (eval and the source, or evalsha and the hash) with
+// keys and args as a command that is never sent twice.
+func (s *script) process(ctx context.Context, c processor, head [2]any, keys []string, args []any) *goredis.Cmd {
 	all := make([]any, 0, 3+len(keys)+len(args))
-	all = append(all, name, body, len(keys))
+	all = append(all, head[0], head[1], len(keys))
 	for _, k := range keys {
 		all = append(all, k)
 	}

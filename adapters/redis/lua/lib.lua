@@ -49,8 +49,10 @@
 -- (1-4), a attempt, x execute-at, st started-at, fi finished-at, l lease
 -- deadline (all times unix nanoseconds as decimal strings, never used in
 -- arithmetic), r result JSON, e error JSON, rf refunded attempts, al the
--- attempt that runs alone (isolate.lua), raw (a quarantined job's
--- unreadable fields as stored, JSON field -> value, see quarantine).
+-- attempt that runs alone (isolate.lua), h the attempt log (JSON; left
+-- out when the job's other fields imply it, see codec.LogImplied), raw (a
+-- quarantined job's unreadable fields as stored, JSON field -> value, see
+-- quarantine).
 -- A field set to '' reads as absent: scripts clear fields that way, which
 -- costs no HDEL. A new job due at once is stored with d, s and p only (see
 -- enqueue_one.lua): absent a reads as attempt 0, and absent x as its

@@ -13,7 +13,9 @@
 //	                                x execute-at, st started-at, fi finished-at,
 //	                                l lease deadline (times in unix ns), r result,
 //	                                e error JSON, rf refunded attempts, al the
-//	                                attempt that runs alone (Isolate), raw (a
+//	                                attempt that runs alone (Isolate), h the attempt
+//	                                log (JSON; absent when a completed job's own
+//	                                fields imply it: one attempt, no error), raw (a
 //	                                quarantined job's unreadable fields as stored,
 //	                                JSON field -> value); an empty field is the
 //	                                same as an absent one
@@ -32,8 +34,8 @@
 //	                                snapshot's "omitted") and read from the job hash by History
 //	<p>:{<queue>}:stats      hash   processed, succeeded, failed, timed, dur_ns counters
 //	<p>:{<queue>}:tp         string per-minute counters, 1500 minutes of (minute, processed, failed),
-//	                                u32 each, written with BITFIELD (see lua/lib.lua); expires a day
-//	                                after its last write
+//	                                u32 each, written with BITFIELD (see lua/lib.lua); expires 25
+//	                                hours after the last minute it started
 //	<p>:{<queue>}:wt         string per-minute wait histograms of the jobs started, 64 minutes of
 //	                                (minute, 48 bucket counts), u32 each; expires likewise
 //	<p>:{<queue>}:gone       list   (cluster only) IDs of trimmed jobs, for the index clean-up

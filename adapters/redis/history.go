@@ -25,8 +25,12 @@ type historyEntry struct {
 }
 
 // historySnapshot returns the history snapshot of j: its JSON, without
-// args or result over historyInlineMax, which "omitted" then names.
+// args or result over historyInlineMax, which "omitted" then names, and
+// without an attempt log that its other fields imply (codec.LogImplied).
 func historySnapshot(j jobs.Job) ([]byte, error) {
+	if codec.LogImplied(j) {
+		j.AttemptLog = nil // decodeHistory puts it back
+	}
 	var omitted string
 	if len(j.Args) > historyInlineMax {
 		j.Args, omitted = nil, `"args"`
@@ -96,12 +100,14 @@ func (b *Backend) restorePayloads(ctx context.Context, entries []historyEntry) e
 	return nil
 }
 
-// decodeHistory decodes history snapshots, skipping unreadable ones.
+// decodeHistory decodes history snapshots, skipping unreadable ones; a
+// completed job's attempt log left out of its snapshot is put back.
 func decodeHistory(snapshots []string) []historyEntry {
 	out := make([]historyEntry, 0, len(snapshots))
 	for _, s := range snapshots {
 		var e historyEntry
 		if json.Unmarshal([]byte(s), &e) == nil {
+			e.Job = codec.WithImpliedLog(e.Job)
 			out = append(out, e)
 		}
 	}

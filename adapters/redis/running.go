@@ -91,7 +91,12 @@ func (b *Backend) ackChange(job jobs.Job) (change, error) {
 	switch job.State {
 	case jobs.StateCompleted:
 		c.outcome, c.history = "ok", true
-		c.fields = codec.FieldFinishedAt | codec.FieldLease | codec.FieldResult | codec.FieldAttemptLog
+		c.fields = codec.FieldFinishedAt | codec.FieldLease | codec.FieldResult
+		if !codec.LogImplied(job) {
+			// Else the stored job has no log (Dequeue returned none) and
+			// its readers imply this one: nothing to write.
+			c.fields |= codec.FieldAttemptLog
+		}
 	case jobs.StateRetrying:
 		c.outcome = "fail"
 		c.fields = codec.FieldExecuteAt | codec.FieldLease | codec.FieldError | codec.FieldAttemptLog

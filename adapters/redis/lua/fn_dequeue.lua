@@ -43,44 +43,95 @@ local WAITS = {
   370727600, 524288000, 741455200, 1048576000, 1482910400, 2097152000,
   2965820801, 4194304000, 5931641602, 8388608000,
 }
+local NWAITS = #WAITS
 
--- id_micros returns the time stamped on a generated job ID (a version-7
--- UUID: unix milliseconds in its first 12 hex digits, then the version
--- digit and a 12-bit fraction of a millisecond) in unix microseconds, as
--- jobs.GeneratedIDTime reads it, or nil for an ID of another form. A job
--- stored without x (see lib.lua) has such an ID, stamped when the job was
--- created and due.
-local function id_micros(id)
-  local ms = #id == 36 and tonumber(string.sub(id, 1, 8) .. string.sub(id, 10, 13), 16)
-  local frac = ms and tonumber(string.sub(id, 16, 18), 16)
-  if not frac then return nil end
-  return ms * 1000 + math.floor(frac * 1000 / 4096)
+-- A job's due time is x (unix nanoseconds, 19 decimal digits) or, for a
+-- job stored without x (see lib.lua), the stamp of its generated ID (a
+-- version-7 UUID: unix milliseconds in its first 12 hex digits, then the
+-- version digit and a 12-bit fraction of a millisecond), which
+-- jobs.GeneratedIDTime reads in microseconds as ms * 1000 +
+-- floor(frac * 1000 / 4096). Reading either as a number (tonumber,
+-- substrings) cost more than the rest of a job's lease, so the dequeue
+-- loop and floor_bucket compare the string itself with the strings of the bucket bounds: digits
+-- of fixed width, and lower-case hex of fixed width, sort as the times
+-- they encode.
+
+-- ns_floor returns the due time x of a job that waited t_us (unix
+-- microseconds) exactly: 19 digits.
+local function ns_floor(t_us)
+  return string.format('%d', t_us) .. '000'
+end
+
+-- id_floor returns the smallest generated-ID prefix stamped at or after
+-- t_us (unix microseconds).
+local function id_floor(t_us)
+  local r = t_us % 1000
+  local ms = (t_us - r) / 1000
+  local lo = ms % 65536
+  local up = r * 4096 + 999 -- (up - up % 1000) / 1000, ceil(r * 4096 / 1000), is the
+  -- least fraction with floor(frac * 1000 / 4096) >= r
+  return string.format('%08x-%04x-7%03x', (ms - lo) / 65536, lo, (up - up % 1000) / 1000)
+end
+
+-- floors returns a table whose entry i is of_time(start_us - WAITS[i]),
+-- made when first read.
+local function floors(start_us, of_time)
+  return setmetatable({}, { __index = function(t, i)
+    local f = of_time(start_us - WAITS[i])
+    rawset(t, i, f)
+    return f
+  end })
+end
+
+-- floor_bucket returns the wait bucket (1-48) of a job whose due time is
+-- the string s, where fl[i] is the least such string of a job that waited
+-- WAITS[i] or less (see floors), searching by halves. The dequeue loop checks the bucket of the job before first,
+-- inline (jobs leased together mostly waited alike): a call costs more.
+local function floor_bucket(s, fl)
+  local lo, hi = 1, #WAITS + 1 -- the first i with s >= fl[i], or #WAITS + 1
+  while lo < hi do
+    local mid = (lo + hi - (lo + hi) % 2) / 2
+    if s >= fl[mid] then hi = mid else lo = mid + 1 end
+  end
+  return lo
 end
 
 -- wait_bucket returns the wait bucket (1-48) of a job started at start_us
 -- (unix microseconds, a number) that became due at x_us (unix
--- microseconds, a number), or nil when x_us is nil.
-local function wait_bucket(start_us, x_us)
+-- microseconds, a number), or nil when x_us is nil. It tries the bucket
+-- hint first (the previous job's: jobs leased together mostly waited
+-- alike), then searches WAITS by halves.
+local function wait_bucket(start_us, x_us, hint)
   if not x_us then return nil end
   local w = start_us - x_us
-  for i = 1, #WAITS do
-    if w <= WAITS[i] then return i end
+  local top = WAITS[hint]
+  if (not top or w <= top) and (hint == 1 or w > WAITS[hint - 1]) then return hint end
+  local lo, hi = 1, #WAITS + 1 -- the first i with w <= WAITS[i], or #WAITS + 1
+  while lo < hi do
+    local mid = (lo + hi - (lo + hi) % 2) / 2 -- no math.floor: a call costs more than the search
+    if w <= WAITS[mid] then hi = mid else lo = mid + 1 end
   end
-  return #WAITS + 1
+  return lo
 end
 
 -- count_waits adds waits (bucket -> count) to the queue's wait histogram of
--- the minute of start_us (see lib.lua, <base>wt).
+-- the minute of start_us (see lib.lua, <base>wt). As per_minute does, one
+-- BITFIELD call stamps the slot and counts; when the slot held another
+-- minute, it is zeroed, the counts set, and the key's expiry renewed.
 local function count_waits(start_us, waits)
   local key = ARGV[A_BASE] .. 'wt'
   local m = math.floor(start_us / 60000000)
   local bit = (m % 64) * 1568
-  local tag = redis.pcall('BITFIELD', key, 'GET', 'u32', bit)
-  if type(tag) ~= 'table' or tag.err then return end
-  if tag[1] ~= m and type(redis.pcall('SETRANGE', key, bit / 8, string.rep('\0', 196))) ~= 'number' then return end
-  local ops = { 'BITFIELD', key, 'OVERFLOW', 'SAT', 'SET', 'u32', bit, m }
+  local ops = { 'BITFIELD', key, 'SET', 'u32', bit, m, 'OVERFLOW', 'SAT' }
   for i, n in pairs(waits) do
     ops[#ops + 1], ops[#ops + 2], ops[#ops + 3], ops[#ops + 4] = 'INCRBY', 'u32', bit + 32 * i, n
+  end
+  local old = redis.pcall(unpack(ops))
+  if type(old) ~= 'table' or old.err or old[1] == m then return end
+  redis.pcall('SETRANGE', key, bit / 8 + 4, string.rep('\0', 192))
+  ops = { 'BITFIELD', key }
+  for i, n in pairs(waits) do
+    ops[#ops + 1], ops[#ops + 2], ops[#ops + 3], ops[#ops + 4] = 'SET', 'u32', bit + 32 * i, n
   end
   redis.pcall(unpack(ops))
   redis.pcall('EXPIRE', key, 90000)
@@ -108,7 +159,8 @@ local function dequeue()
     next = earliest(first_due(K_SCHEDULED), first_due(K_RETRYING))
   end
   local out, leased, no, nl = { next or '', '', '' }, {}, 3, 0
-  local waits, waited = {}, false -- wait bucket -> jobs started
+  local waits, waited, wb = {}, false, 1 -- wait bucket -> jobs started; the last bucket
+  local start_us, x_floors, id_floors -- times[1] as a number; floors of x and of IDs
   local jobs = base .. 'j:'
   if redis.call('EXISTS', KEYS[K_PAUSED]) == 1 then left = 0 end
   local last = 4 -- the list the last job came from
@@ -124,10 +176,24 @@ local function dequeue()
           if not times then
             times = lease_times(now_us, now_ns, ARGV[A_UNTIL_US], ARGV[A_UNTIL_NS], ARGV[A_SERVER_CLOCK])
             out[2], out[3] = times[2], times[4]
+            start_us = tonumber(times[1])
+            x_floors, id_floors = floors(start_us, ns_floor), floors(start_us, id_floor)
           end
-          local due_us = tonumber(f[5] or '')
-          local wb = wait_bucket(tonumber(times[1]), due_us and due_us / 1000 or id_micros(id))
-          if wb then waits[wb], waited = (waits[wb] or 0) + 1, true end
+          local x, s, fl = f[5] or '', nil, nil -- due time as a string that sorts, and its floors
+          if #x == 19 then
+            s, fl = x, x_floors
+          elseif x == '' and #id == 36 then
+            s, fl = id, id_floors
+          end
+          if s then
+            -- the bucket of the job before, else a search
+            if not ((wb > NWAITS or s >= fl[wb]) and (wb == 1 or s < fl[wb - 1])) then wb = floor_bucket(s, fl) end
+            waits[wb], waited = (waits[wb] or 0) + 1, true
+          elseif x ~= '' then
+            local due_ns = tonumber(x)
+            local b = wait_bucket(start_us, due_ns and due_ns / 1000, wb)
+            if b then wb, waits[b], waited = b, (waits[b] or 0) + 1, true end
+          end
           local a = tostring((tonumber(f[2] or '') or 0) + 1)
           redis.call('HSET', key, 's', 'running', 'a', a, 'st', times[2], 'l', times[4], 'fi', '')
           leased[nl + 1], leased[nl + 2], nl = times[3], id, nl + 2
@@ -144,7 +210,7 @@ local function dequeue()
     if left == 0 then break end
   end
   chunked({ 'ZADD', KEYS[K_LEASE] }, leased)
-  if waited then count_waits(tonumber(times[1]), waits) end
+  if waited then count_waits(start_us, waits) end
   -- Lists above the last one are empty (LPOP came back short); look at it
   -- first, as it is the one most likely to hold more.
   if left == 0 and no > 3 then

@@ -26,9 +26,10 @@
 -- <base>wt, 64 slots of 196 bytes, each the unix minute (u32) and 48
 -- bucket counts (u32) of the waits of the jobs started in that minute
 -- (bucket bounds: WAITS in fn_dequeue.lua). A slot whose minute is not the
--- current one is zeroed before it is counted in, so old minutes are
--- overwritten and memory stays bounded; both keys expire a day after
--- their last write. A counter is best effort: a wrong-type key is left
+-- current one is reset when the minute is first counted in, so old minutes
+-- are overwritten and memory stays bounded; both keys expire 25 hours
+-- after the last minute they started (their expiry is renewed then, not
+-- on every write). A counter is best effort: a wrong-type key is left
 -- alone (redis.pcall), never failing the change that counts.
 --
 -- <base> is "<prefix>:{<queue>}:", so KEYS[1..14] share the queue's hash tag.
@@ -52,13 +53,15 @@
 -- (1-4), a attempt, x execute-at, st started-at, fi finished-at, l lease
 -- deadline (all times unix nanoseconds as decimal strings, never used in
 -- arithmetic), r result JSON, e error JSON, rf refunded attempts, al the
--- attempt that runs alone (isolate.lua), raw (a quarantined job's
--- unreadable fields as stored, JSON field -> value, see quarantine).
+-- attempt that runs alone (isolate.lua), h the attempt log (JSON; left
+-- out when the job's other fields imply it, see codec.LogImplied), raw (a
+-- quarantined job's unreadable fields as stored, JSON field -> value, see
+-- quarantine).
 -- A field set to '' reads as absent: scripts clear fields that way, which
 -- costs no HDEL. A new job due at once is stored with d, s and p only (see
 -- enqueue_one.lua): absent a reads as attempt 0, and absent x as its
 -- created time (c in d, and the time stamped on its generated ID, see
--- id_micros in fn_dequeue.lua), which is when it was due.
+-- floor_bucket in fn_dequeue.lua), which is when it was due.
 --
 -- Out of memory (maxmemory reached under noeviction), Redis refuses a
 -- script's deny-oom commands (HSET, SET, ZADD, RPUSH, LPUSH, ...) until the
@@ -99,20 +102,19 @@ local function chunked(head, list)
 end
 
 -- per_minute adds processed finished attempts, failed of them failed, to
--- the queue's counters of the minute of now_us (unix microseconds).
+-- the queue's counters of the minute of now_us (unix microseconds). One
+-- BITFIELD call stamps the slot with the minute and counts; when the slot
+-- held another minute (its SET returns the old stamp) the counts are set
+-- instead, and the key's expiry renewed: once per minute, not per call.
 local function per_minute(now_us, processed, failed)
   if processed == 0 then return end
   local key = ARGV[A_BASE] .. 'tp'
   local m = math.floor(tonumber(now_us) / 60000000)
   local bit = (m % 1500) * 96
-  local tag = redis.pcall('BITFIELD', key, 'GET', 'u32', bit)
-  if type(tag) ~= 'table' or tag.err then return end
-  local ops = { 'BITFIELD', key, 'OVERFLOW', 'SAT' }
-  if tag[1] ~= m then
-    for _, v in ipairs({ 'SET', 'u32', bit, m, 'SET', 'u32', bit + 32, 0, 'SET', 'u32', bit + 64, 0 }) do ops[#ops + 1] = v end
-  end
-  for _, v in ipairs({ 'INCRBY', 'u32', bit + 32, processed, 'INCRBY', 'u32', bit + 64, failed }) do ops[#ops + 1] = v end
-  redis.pcall(unpack(ops))
+  local old = redis.pcall('BITFIELD', key, 'SET', 'u32', bit, m, 'OVERFLOW', 'SAT',
+    'INCRBY', 'u32', bit + 32, processed, 'INCRBY', 'u32', bit + 64, failed)
+  if type(old) ~= 'table' or old.err or old[1] == m then return end
+  redis.pcall('BITFIELD', key, 'SET', 'u32', bit + 32, processed, 'SET', 'u32', bit + 64, failed)
   redis.pcall('EXPIRE', key, 90000)
 end
 

@@ -168,8 +168,8 @@ func AppendMutable(args []any, j jobs.Job, set FieldSet) ([]any, int, error) {
 		args = append(args, "d", d)
 	}
 	if set&FieldAttemptLog != 0 {
-		h := ""
-		if len(j.AttemptLog) > 0 {
+		h := "" // also for a log the other fields imply (see LogImplied)
+		if len(j.AttemptLog) > 0 && !LogImplied(j) {
 			b, err := json.Marshal(j.AttemptLog)
 			if err != nil {
 				return nil, 0, err
@@ -262,13 +262,15 @@ func Decode(id, queue string, r Record) (jobs.Job, error) {
 		}
 	}
 	// The attempt log only informs: one that cannot be read is left out
-	// rather than making the job corrupt.
+	// rather than making the job corrupt. One that was not stored because
+	// the other fields imply it is put back.
 	if r.h != "" {
 		var log []jobs.AttemptRecord
 		if json.Unmarshal([]byte(r.h), &log) == nil {
 			j.AttemptLog = log
 		}
 	}
+	j = WithImpliedLog(j)
 	if j.State == jobs.StateFailed && j.Error != nil && j.Error.Type == jobs.ErrorTypeCorrupt {
 		j.Raw = rawFields(r, unread)
 		if j.Args == nil {

@@ -249,3 +249,29 @@ func TestSharedOutcomeOfLeftInFlight(t *testing.T) {
 		t.Fatalf("sharedOutcome: %v", got)
 	}
 }
+
+// TestBlockedDequeueHonoursDeadline: a Dequeue with a deadline, blocked on
+// an empty queue when Redis freezes (SIGSTOP), still returns by its
+// deadline: its wait is bounded by it, though the client's read timeout is
+// 3 s.
+func TestBlockedDequeueHonoursDeadline(t *testing.T) {
+	r := startPrivateRedis(t)
+	b := r.backend(t, WithPrefix("blocked"))
+	const timeout = 600 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	start := time.Now()
+	result := make(chan error, 1)
+	go func() { _, err := b.Dequeue(ctx, "empty", 1, time.Minute); result <- err }()
+	time.Sleep(200 * time.Millisecond) // blocked on the wake-up marker
+	r.freeze(t)
+	defer r.thaw(t)
+	select {
+	case err := <-result:
+		if took := time.Since(start); err == nil || took > timeout+deadlineSlack {
+			t.Errorf("returned %v after %s, want an error within %s", err, took, timeout+deadlineSlack)
+		}
+	case <-time.After(2 * time.Second):
+		t.Errorf("still running 2 s after a %s deadline", timeout)
+	}
+}

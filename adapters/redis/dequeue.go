@@ -23,8 +23,9 @@ import (
 // When nothing is pending it blocks, without polling, on the queue's
 // wake-up marker (BZPOPMIN), which enqueues, promotions and releases arm;
 // the wait is bounded by the block timeout and by the earliest execute-at
-// time, and the take that follows it is sent behind it, in the same round
-// trip, so that a woken worker has its jobs at once. Cancelling ctx wakes
+// time. Unless ctx has a deadline (the workers' calls have none), the take
+// that follows the wait is sent behind it, in the same round trip, so that
+// a woken worker has its jobs at once. Cancelling ctx wakes
 // it at once through a key of its own; jobs leased then are handed back. Corrupt
 // jobs met on the way go to the dead-letter queue and are not returned.
 // Until Preflight has passed, each call runs it first and fails with its
@@ -82,6 +83,19 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 			stop := context.AfterFunc(ctx, func() { b.poke(wakeKey) })
 			defer stop()
 		}
+		if _, bounded := ctx.Deadline(); bounded {
+			// The wait alone, cut at the deadline, and the take through
+			// the lane: a take behind the wait could lease jobs that a
+			// read cut at the deadline loses until their lease expires.
+			err := b.client.Do(ctx, "BZPOPMIN", k.keys[keyWake], wakeKey, strconv.FormatFloat(wait.Seconds(), 'f', 3, 64)).Err()
+			if err != nil && !errors.Is(err, goredis.Nil) {
+				if err := ctxErr(ctx); err != nil {
+					return nil, err
+				}
+				return nil, fmt.Errorf("redis: dequeue %s: wait for jobs: %w", queue, err)
+			}
+			continue
+		}
 		var err error
 		if t, err = b.waitThenTake(ctx, k, wakeKey, wait, limit, lease); err != nil {
 			if err := ctxErr(ctx); err != nil {
@@ -112,9 +126,9 @@ var errTakeAfterWait = errors.New("the take after the wait failed")
 // trip. The lease runs from the server's TIME, not from the time the call
 // was sent, when the backend is on the server clock (see lease_times in
 // lua/lib.lua); on a WithClock clock, from that clock's time when sent.
-// The round trip is not cut short when ctx ends (Dequeue then pokes
-// wakeKey, which ends the wait): its reply is read, so that the jobs it
-// leased are known and can be handed back.
+// ctx has no deadline, and the round trip is not cut short when it is
+// cancelled (Dequeue then pokes wakeKey, which ends the wait): its reply
+// is read, so that the jobs it leased are known and can be handed back.
 func (b *Backend) waitThenTake(ctx context.Context, k *queueKeys, wakeKey string, wait time.Duration, limit int, lease time.Duration) (taken, error) {
 	ctx = context.WithoutCancel(ctx)
 	now := b.clock.Now()

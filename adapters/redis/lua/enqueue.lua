@@ -120,7 +120,7 @@ local woken = false
 for i = 0, n - 1 do
   local o = A_JOBS + i * J_SIZE
   local id, prio, state, x = ARGV[o + J_ID], ARGV[o + J_PRIORITY], ARGV[o + J_STATE], ARGV[o + J_X]
-  redis.call('HSET', base .. 'j:' .. id, 'd', ARGV[o + J_D], 's', state, 'p', prio, 'a', '0', 'x', x)
+  redis.call('HSET', base .. 'j:' .. id, 'd', ARGV[o + J_D], 's', state, 'p', prio, 'x', x)
   local e = indexed(i)
   if e then
     if not claim then

@@ -171,7 +171,14 @@ local function dequeue()
       last = p
       for _, id in ipairs(ids) do
         local key = jobs .. id
-        local f = hmget(key, 's', 'a', 'd', 'p', 'x', 'r', 'e', 'rf', 'h')
+        -- A job that never ran has no attempt (a) and none of the fields
+        -- an attempt leaves (r, e, rf, h): those are read only when a is
+        -- there, as a field that is not there costs a scan of the hash.
+        local f = hmget(key, 's', 'a', 'd', 'p', 'x')
+        if f and f[2] then
+          local g = redis.call('HMGET', key, 'r', 'e', 'rf', 'h')
+          f[6], f[7], f[8], f[9] = g[1], g[2], g[3], g[4]
+        end
         if f and f[1] == 'pending' and attempt_ok(f[2]) and f[3] and PRIO[f[4] or ''] then
           if not times then
             times = lease_times(now_us, now_ns, ARGV[A_UNTIL_US], ARGV[A_UNTIL_NS], ARGV[A_SERVER_CLOCK])

@@ -58,10 +58,13 @@
 -- quarantined job's unreadable fields as stored, JSON field -> value, see
 -- quarantine).
 -- A field set to '' reads as absent: scripts clear fields that way, which
--- costs no HDEL. A new job due at once is stored with d, s and p only (see
--- enqueue_one.lua): absent a reads as attempt 0, and absent x as its
--- created time (c in d, and the time stamped on its generated ID, see
--- floor_bucket in fn_dequeue.lua), which is when it was due.
+-- costs no HDEL. A new job has no a (attempt), which reads as 0: a job
+-- hash holds a once the job was first leased (fn_dequeue.lua reads the
+-- fields an attempt leaves only then). A new job due at once, with an ID
+-- just generated, is also stored without x (see enqueue_one.lua and
+-- enqueue_list.lua): absent x reads as its created time (c in d, and the
+-- time stamped on its ID, see floor_bucket in fn_dequeue.lua), which is
+-- when it was due.
 --
 -- Out of memory (maxmemory reached under noeviction), Redis refuses a
 -- script's deny-oom commands (HSET, SET, ZADD, RPUSH, LPUSH, ...) until the

@@ -23,11 +23,12 @@ import (
 // When nothing is pending it blocks, without polling, on the queue's
 // wake-up marker (BZPOPMIN), which enqueues, promotions and releases arm;
 // the wait is bounded by the block timeout and by the earliest execute-at
-// time. Unless ctx has a deadline (the workers' calls have none), the take
-// that follows the wait is sent behind it, in the same round trip, so that
-// a woken worker has its jobs at once. Cancelling ctx wakes
-// it at once through a key of its own; jobs leased then are handed back. Corrupt
-// jobs met on the way go to the dead-letter queue and are not returned.
+// time. The take that follows the wait is a round trip of its own: sent
+// behind the BZPOPMIN, it would run on the server the moment the wait
+// ended, leasing jobs to a process that may be frozen (SIGSTOP, a VM
+// pause) until their lease expired. Cancelling ctx wakes it at once
+// through a key of its own. Corrupt jobs met on the way go to the
+// dead-letter queue and are not returned.
 // Until Preflight has passed, each call runs it first and fails with its
 // error.
 func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease time.Duration) ([]jobs.Job, error) {
@@ -46,26 +47,21 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 	limit = max(limit, 1)
 	k := b.queue(queue)
 	var wakeKey string
-	var t taken
-	look := true // take through the lane (else t is the take that followed a wait)
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if look {
-			r, err := b.lanes.Do(ctx, queue, laneOp{take: &takeRequest{limit: limit, lease: lease}})
-			if err == nil {
-				err = r.err
-			}
-			if err != nil {
-				if err := ctxErr(ctx); err != nil {
-					return nil, err
-				}
-				return nil, fmt.Errorf("redis: dequeue %s: %w", queue, err)
-			}
-			t = r.taken
+		r, err := b.lanes.Do(ctx, queue, laneOp{take: &takeRequest{limit: limit, lease: lease}})
+		if err == nil {
+			err = r.err
 		}
-		look = true
+		if err != nil {
+			if err := ctxErr(ctx); err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("redis: dequeue %s: %w", queue, err)
+		}
+		t := r.taken
 		if len(t.jobs) > 0 {
 			return t.jobs, nil
 		}
@@ -83,68 +79,14 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 			stop := context.AfterFunc(ctx, func() { b.poke(wakeKey) })
 			defer stop()
 		}
-		if _, bounded := ctx.Deadline(); bounded {
-			// The wait alone, cut at the deadline, and the take through
-			// the lane: a take behind the wait could lease jobs that a
-			// read cut at the deadline loses until their lease expires.
-			err := b.client.Do(ctx, "BZPOPMIN", k.keys[keyWake], wakeKey, strconv.FormatFloat(wait.Seconds(), 'f', 3, 64)).Err()
-			if err != nil && !errors.Is(err, goredis.Nil) {
-				if err := ctxErr(ctx); err != nil {
-					return nil, err
-				}
-				return nil, fmt.Errorf("redis: dequeue %s: wait for jobs: %w", queue, err)
-			}
-			continue
-		}
-		var err error
-		if t, err = b.waitThenTake(ctx, k, wakeKey, wait, limit, lease); err != nil {
+		err = b.client.Do(ctx, "BZPOPMIN", k.keys[keyWake], wakeKey, strconv.FormatFloat(wait.Seconds(), 'f', 3, 64)).Err()
+		if err != nil && !errors.Is(err, goredis.Nil) {
 			if err := ctxErr(ctx); err != nil {
 				return nil, err
 			}
-			if !errors.Is(err, errTakeAfterWait) {
-				return nil, fmt.Errorf("redis: dequeue %s: wait for jobs: %w", queue, err)
-			}
-			continue // the wait ended, its take did not run: look through the lane
+			return nil, fmt.Errorf("redis: dequeue %s: wait for jobs: %w", queue, err)
 		}
-		if len(t.jobs) > 0 && ctx.Err() != nil {
-			b.releaseAbandoned(queue, laneResult{taken: t})
-			return nil, ctx.Err()
-		}
-		look = false
 	}
-}
-
-// errTakeAfterWait marks the failure of the take that waitThenTake sends
-// behind its wait (the script not loaded, a redirection, ...): the wait
-// itself ended well.
-var errTakeAfterWait = errors.New("the take after the wait failed")
-
-// waitThenTake blocks on k's wake-up marker and wakeKey (BZPOPMIN) for up
-// to wait and then, in the same round trip, leases up to limit jobs as a
-// lone take does (dequeue.lua): the server runs the take the moment the
-// wait ends, so that a woken worker has its jobs with no second round
-// trip. The lease runs from the server's TIME, not from the time the call
-// was sent, when the backend is on the server clock (see lease_times in
-// lua/lib.lua); on a WithClock clock, from that clock's time when sent.
-// ctx has no deadline, and the round trip is not cut short when it is
-// cancelled (Dequeue then pokes wakeKey, which ends the wait): its reply
-// is read, so that the jobs it leased are known and can be handed back.
-func (b *Backend) waitThenTake(ctx context.Context, k *queueKeys, wakeKey string, wait time.Duration, limit int, lease time.Duration) (taken, error) {
-	ctx = context.WithoutCancel(ctx)
-	now := b.clock.Now()
-	pipe := b.client.Pipeline()
-	woken := pipe.Do(ctx, "BZPOPMIN", k.keys[keyWake], wakeKey, strconv.FormatFloat(wait.Seconds(), 'f', 3, 64))
-	args := dequeueArgs{head: head{k, now}, take: b.takeArgs(limit, now.Add(lease))}
-	take := dequeueScript.EvalSha(ctx, pipe, k.keys, args.argv()...)
-	_, _ = pipe.Exec(ctx)
-	if err := woken.Err(); err != nil && !errors.Is(err, goredis.Nil) {
-		return taken{}, err
-	}
-	res, err := take.Slice()
-	if err != nil {
-		return taken{}, fmt.Errorf("%w: %w", errTakeAfterWait, err)
-	}
-	return b.takeReply(ctx, k, res, now)
 }
 
 // poke wakes the Dequeue call blocked on wakeKey (poke.lua, which works on

@@ -168,9 +168,10 @@
 // that one cycle.lua call stores every outcome of the batch and leases a
 // job for each of its workers. A Dequeue (workers idle) does not wait: it
 // takes the calls waiting at that moment with it. A Dequeue that found
-// nothing blocks on the wake-up marker with its next take pipelined
-// behind the BZPOPMIN, so that the server runs the take the moment the
-// wait ends: a woken worker has its jobs in that round trip. fn_move.lua and
+// nothing blocks on the wake-up marker, then takes in a round trip of its
+// own: a take pipelined behind the BZPOPMIN would run on the server the
+// moment the wait ended, whether or not the process that waits still
+// runs. fn_move.lua and
 // fn_dequeue.lua hold the two halves, which move.lua and dequeue.lua also
 // run alone.
 //

@@ -137,10 +137,16 @@ func (c *Client) newJobAt(ctx context.Context, jobType string, args json.RawMess
 		return jobs.Job{}, err
 	}
 	generated := job.ID
-	for _, hook := range c.hooks {
-		if err := hook(ctx, &job); err != nil {
-			return jobs.Job{}, fmt.Errorf("enqueue %s job: %w", jobType, err)
+	if len(c.hooks) > 0 {
+		// The hooks get a copy's address, so that a call without hooks
+		// keeps its job off the heap.
+		hooked := job
+		for _, hook := range c.hooks {
+			if err := hook(ctx, &hooked); err != nil {
+				return jobs.Job{}, fmt.Errorf("enqueue %s job: %w", jobType, err)
+			}
 		}
+		job = hooked
 	}
 	if err := c.checkPayload(jobType, job.Args); err != nil {
 		return jobs.Job{}, err

@@ -21,6 +21,20 @@ func (b *Backend) enqueueOne(ctx context.Context, job jobs.Job) error {
 	return res
 }
 
+// flushEnqueue stores a job given to an Enqueue call that went alone: what
+// flushEnqueues does for a batch of one, without its slices (a job is
+// large to copy).
+func (b *Backend) flushEnqueue(ctx context.Context, _ string, j jobs.Job) (error, error) {
+	switch {
+	case dueWhenCreated(j):
+		return b.enqueueFresh(ctx, j), nil // enqueueOne validated it
+	case !indexed(j):
+		return b.enqueueList(ctx, []jobs.Job{j}), nil
+	default:
+		return b.enqueue(ctx, j), nil
+	}
+}
+
 // flushEnqueues stores jobs of one queue given to separate Enqueue calls.
 // They are stored all or none, so when that fails for a reason that one job
 // may cause alone (an ID in use, a job that does not encode), each is

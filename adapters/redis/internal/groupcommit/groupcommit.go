@@ -31,6 +31,10 @@ type Committer[T, R any] struct {
 	// Flush runs one batch of items of key and returns one result per
 	// item, or an error for all of them.
 	Flush func(ctx context.Context, key string, items []T) ([]R, error)
+	// FlushOne, when set, flushes a call that goes alone instead of Flush
+	// (which then gets only batches): the same work without the slices,
+	// which a value that is large to copy makes worth sparing.
+	FlushOne func(ctx context.Context, key string, item T) (R, error)
 	// Urgent, when set, picks the calls that must not wait for the flush
 	// in flight: such a call seals its batch and flushes it at once.
 	Urgent func(T) bool
@@ -161,7 +165,16 @@ func (c *Committer[T, R]) flushAlone(ctx context.Context, key string, l *lane[T,
 	if ctx.Done() != nil {
 		ctx = context.WithoutCancel(ctx)
 	}
-	res, err := c.Flush(ctx, key, []T{item})
+	var res R
+	var err error
+	if c.FlushOne != nil {
+		res, err = c.FlushOne(ctx, key, item)
+	} else {
+		var all []R
+		if all, err = c.Flush(ctx, key, []T{item}); err == nil {
+			res = all[0]
+		}
+	}
 	if next := c.handOn(l); next != nil {
 		go c.run(key, l, next)
 	}
@@ -169,7 +182,7 @@ func (c *Committer[T, R]) flushAlone(ctx context.Context, key string, l *lane[T,
 		var zero R
 		return zero, err
 	}
-	return res[0], nil
+	return res, nil
 }
 
 // result is the outcome of the i-th call of b, once b is flushed.

@@ -222,3 +222,54 @@ func TestCommitterLeaveInFlight(t *testing.T) {
 		t.Fatal("the result of the call left in flight was not handed to abandoned")
 	}
 }
+
+// TestCommitterFlushOne: with FlushOne set, a call that goes alone is
+// flushed by it, and calls that waited together by Flush; each gets its
+// own result and error.
+func TestCommitterFlushOne(t *testing.T) {
+	release := make(chan struct{})
+	var batches, ones atomic.Int64
+	c := New(func(_ context.Context, _ string, items []int) ([]string, error) {
+		batches.Add(1)
+		out := make([]string, len(items))
+		for i, it := range items {
+			out[i] = fmt.Sprint("batch ", it)
+		}
+		return out, nil
+	})
+	c.FlushOne = func(_ context.Context, _ string, item int) (string, error) {
+		ones.Add(1)
+		if item == 0 {
+			<-release // hold the only turn while others wait
+		}
+		if item < 0 {
+			return "", errors.New("refused")
+		}
+		return fmt.Sprint("one ", item), nil
+	}
+	ctx := context.Background()
+	first := make(chan string, 1)
+	go func() { got, _ := c.Do(ctx, "k", 0); first <- got }()
+	time.Sleep(20 * time.Millisecond)
+	var wg sync.WaitGroup
+	for i := 1; i <= 3; i++ {
+		wg.Go(func() {
+			if got, err := c.Do(ctx, "k", i); err != nil || got != fmt.Sprint("batch ", i) {
+				t.Errorf("waiting call %d = %q, %v; want from the batch", i, got, err)
+			}
+		})
+	}
+	time.Sleep(20 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if got := <-first; got != "one 0" {
+		t.Errorf("lone call = %q, want from FlushOne", got)
+	}
+	time.Sleep(20 * time.Millisecond) // the batch's flush hands its turn back
+	if _, err := c.Do(ctx, "k", -1); err == nil || err.Error() != "refused" {
+		t.Errorf("lone call refused: %v, want its error", err)
+	}
+	if batches.Load() != 1 || ones.Load() != 2 {
+		t.Errorf("%d batches and %d lone flushes, want 1 and 2", batches.Load(), ones.Load())
+	}
+}

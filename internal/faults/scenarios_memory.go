@@ -205,7 +205,12 @@ func largePayload(ctx context.Context, e *Env) error {
 	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
 	e.Note("1 MiB + 1 refused before I/O; %d jobs of 512 KiB (%.0f MiB of args): used_memory +%.1f MiB enqueued, +%.1f MiB completed",
 		batch, mib(payload), mib(enqueued-before), mib(drained-before))
-	if drained-before > payload*3/2 {
+	// One copy costs 1.35-1.5 times the args in used_memory (jemalloc
+	// rounds a 512 KiB string up to its 640 KiB class, and client buffers
+	// come and go: 10.8 MiB enqueued, 11.8-12.0 MiB completed, before and
+	// after issue 18's second round); a second copy would add as much
+	// again, well over twice the args.
+	if drained-before > payload*2 {
 		return fmt.Errorf("Redis grew by %.1f MiB for %.0f MiB of completed args: a second copy is kept", mib(drained-before), mib(payload))
 	}
 	return nil

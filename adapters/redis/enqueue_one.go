@@ -40,21 +40,20 @@ func (b *Backend) flushEnqueue(ctx context.Context, _ string, j jobs.Job) (error
 // may cause alone (an ID in use, a job that does not encode), each is
 // stored on its own and gets its own answer; other errors (the server)
 // are every caller's.
-func (b *Backend) flushEnqueues(ctx context.Context, _ string, list []jobs.Job) ([]error, error) {
+func (b *Backend) flushEnqueues(ctx context.Context, key string, list []jobs.Job) ([]error, error) {
+	if len(list) == 1 { // a call that waited alone: its error is its own
+		err, _ := b.flushEnqueue(ctx, key, list[0])
+		return []error{err}, nil
+	}
 	errs := make([]error, len(list))
 	var err error
-	switch {
-	case len(list) == 1 && dueWhenCreated(list[0]):
-		err = b.enqueueFresh(ctx, list[0]) // enqueueOne validated it
-	case oneList(list):
+	if oneList(list) {
 		err = b.enqueueList(ctx, list) // enqueueOne validated them
-	default:
+	} else {
 		err = b.enqueue(ctx, list...)
 	}
 	switch {
 	case err == nil:
-	case len(list) == 1:
-		errs[0] = err
 	case errors.Is(err, jobs.ErrDuplicateJob) || errors.Is(err, jobs.ErrInvalidJob):
 		for i, j := range list {
 			errs[i] = b.enqueue(ctx, j)

@@ -61,20 +61,20 @@ func GeneratedIDTime(id string) (t time.Time, ok bool) {
 	if !GeneratedIDForm(id) {
 		return time.Time{}, false
 	}
-	var ms, frac int64
-	for _, c := range id[0:8] + id[9:13] {
-		ms = ms<<4 | hexValue(byte(c))
-	}
-	for _, c := range id[15:18] {
-		frac = frac<<4 | hexValue(byte(c))
-	}
+	ms := hexNumber(id[0:8])<<16 | hexNumber(id[9:13])
+	frac := hexNumber(id[15:18])
 	return time.Unix(0, ms*1e6+frac*1e6/4096).UTC(), true
 }
 
-// hexValue is the value of a lower-case hex digit.
-func hexValue(c byte) int64 {
-	if c <= '9' {
-		return int64(c - '0')
+// hexNumber is the value of s, lower-case hex digits.
+func hexNumber(s string) int64 {
+	var n int64
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= '9' {
+			n = n<<4 | int64(c-'0')
+		} else {
+			n = n<<4 | int64(c-'a'+10)
+		}
 	}
-	return int64(c-'a') + 10
+	return n
 }

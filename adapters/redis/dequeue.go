@@ -61,15 +61,14 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 			}
 			return nil, fmt.Errorf("redis: dequeue %s: %w", queue, err)
 		}
-		t := r.taken
-		if len(t.jobs) > 0 {
-			return t.jobs, nil
+		if len(r.taken.jobs) > 0 {
+			return r.taken.jobs, nil
 		}
-		if t.popped > 0 {
+		if r.taken.popped > 0 {
 			continue // every job taken was corrupt; look again at once
 		}
 		wait := b.blockTimeout
-		if next := t.next; next > 0 {
+		if next := r.taken.next; next > 0 {
 			if d := time.UnixMicro(next).Sub(b.clock.Now()); d < wait {
 				wait = max(d, time.Millisecond)
 			}

@@ -256,21 +256,25 @@ func ValidateJobID(id string) error {
 // them in other queues (the Redis backend indexes only other IDs). A
 // caller-chosen ID of this form is trusted the same way.
 func GeneratedIDForm(id string) bool {
-	if len(id) != 36 || id[14] != '7' || !strings.ContainsRune("89ab", rune(id[19])) {
+	if len(id) != 36 || id[8] != '-' || id[13] != '-' || id[18] != '-' || id[23] != '-' || id[14] != '7' {
+		return false
+	}
+	switch id[19] {
+	case '8', '9', 'a', 'b':
+	default:
 		return false
 	}
 	for i := 0; i < len(id); i++ {
-		switch c := id[i]; {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case (c < '0' || c > '9') && (c < 'a' || c > 'f'):
+		if !lowerHex[id[i]] && i != 8 && i != 13 && i != 18 && i != 23 {
 			return false
 		}
 	}
 	return true
 }
+
+// lowerHex marks the bytes that are lower-case hex digits.
+var lowerHex = [256]bool{'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true, '7': true,
+	'8': true, '9': true, 'a': true, 'b': true, 'c': true, 'd': true, 'e': true, 'f': true}
 
 // ValidateScheduleName reports whether name can name a periodic schedule
 // (ScheduleInfo.Name): 1 to 100 bytes of printable UTF-8 with no white

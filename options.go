@@ -108,11 +108,14 @@ func (o EnqueueOptions) withDefaults() EnqueueOptions {
 		o.Priority = PriorityNormal
 	}
 	if o.MaxRetries == nil {
-		n := DefaultMaxRetries
-		o.MaxRetries = &n
+		o.MaxRetries = &defaultMaxRetries
 	}
 	return o
 }
+
+// defaultMaxRetries is what withDefaults points MaxRetries at, sparing an
+// allocation on every NewJob: the options it resolves are only read.
+var defaultMaxRetries = DefaultMaxRetries
 
 func (o EnqueueOptions) validate() error {
 	if err := ValidateQueueName(o.Queue); err != nil {

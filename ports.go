@@ -57,6 +57,16 @@ type Queue interface {
 	Size(ctx context.Context, queue string) (int, error)
 }
 
+// SingleEnqueuer is an optional capability of a Backend: storing one new
+// job, as Enqueue does a batch of one. The runtime Client calls it for
+// every lone Enqueue when the backend has it, so that the job goes by
+// value rather than in a slice of one, which would copy it to the heap on
+// the most common call there is.
+type SingleEnqueuer interface {
+	// EnqueueOne is Enqueue(ctx, job), with the same errors.
+	EnqueueOne(ctx context.Context, job Job) error
+}
+
 // Maintainer is the housekeeping the scheduler runs periodically. Any number
 // of processes may run it at once: each job is moved once.
 type Maintainer interface {

@@ -276,6 +276,7 @@ func TestGeneratedIDForm(t *testing.T) {
 		{"01937c5e-8a4b-7c3d-9e2f-0123456789abc", false},
 		{"01937c5e+8a4b-7c3d-9e2f-0123456789ab", false},
 		{"01937c5e-8a4b-7c3d-9e2f-0123456789ag", false},
+		{"01937c5e-8a4b-7c3d-9e2f-01234567-9ab", false}, // a dash out of place
 		{"order-42", false},
 		{"", false},
 	}

@@ -47,7 +47,7 @@ var (
 	samples   = flag.Int("latency", 200, "latency samples for jobs")
 	asynqSamp = flag.Int("latency-asynq", 20, "latency samples for asynq (it polls once a second)")
 	memN      = flag.Int("memory", 100_000, "pending jobs for the memory test")
-	only      = flag.String("only", "", "run only the named phase (drain, enqueue, bulk, latency, memory)")
+	only      = flag.String("only", "", "run only the named phase (drain, enqueue, client, bulk, latency, memory)")
 	cpuProf   = flag.String("cpuprofile", "", "write a CPU profile of the jobs phases to this file")
 	jobsOnly  = flag.Bool("jobs-only", false, "skip asynq (for profiling jobs alone)")
 	memProf   = flag.String("memprofile", "", "write an allocation profile of the first jobs phase to this file")
@@ -138,6 +138,9 @@ func main() {
 			floors = append(floors, f)
 		}
 		fl.close()
+	}
+	if want("client") {
+		rows = append(rows, clientRows(j, a)...)
 	}
 	if want("bulk") {
 		rows = append(rows, rates("bulk enqueue (jobs/s)", func() float64 { return j.bulk(*bulkN) }, func() float64 { return 0 }))
@@ -246,6 +249,7 @@ type peer interface {
 	enqueue(n, producers int) enqueueRun
 	latency(n int) (float64, float64)
 	memory(n int) float64
+	client() clientCost
 }
 
 // skipped is the peer of -jobs-only: it measures nothing, so ratios read n/a.
@@ -255,3 +259,4 @@ func (skipped) drain(int) float64              { return 0 }
 func (skipped) enqueue(int, int) enqueueRun    { return enqueueRun{} }
 func (skipped) latency(int) (float64, float64) { return 0, 0 }
 func (skipped) memory(int) float64             { return 0 }
+func (skipped) client() clientCost             { return clientCost{} }

@@ -15,6 +15,7 @@ import (
 // Generated code wraps it with one typed method per job type.
 type Client struct {
 	backend    jobs.Backend
+	single     jobs.SingleEnqueuer // backend, when it has that capability
 	clock      jobs.Clock
 	hooks      []EnqueueHook
 	maxPayload int // largest args in bytes, NoPayloadLimit for none
@@ -45,6 +46,7 @@ func WithClientClock(clock jobs.Clock) ClientOption {
 // backend is a TimeSource, else with SystemClock.
 func NewClient(backend jobs.Backend, opts ...ClientOption) *Client {
 	c := &Client{backend: backend, clock: backendClock(backend), maxPayload: DefaultMaxPayloadSize}
+	c.single, _ = backend.(jobs.SingleEnqueuer)
 	for _, o := range opts {
 		o(c)
 	}
@@ -72,7 +74,7 @@ func (c *Client) Enqueue(ctx context.Context, jobType string, args json.RawMessa
 	if err != nil {
 		return jobs.Job{}, err
 	}
-	if err := c.backend.Enqueue(ctx, job); err != nil {
+	if err := c.store(ctx, job); err != nil {
 		var dup *jobs.UniqueJobExistsError
 		if errors.As(err, &dup) {
 			existing, findErr := c.backend.Job(ctx, dup.ExistingJobID)
@@ -85,6 +87,15 @@ func (c *Client) Enqueue(ctx context.Context, jobType string, args json.RawMessa
 	}
 	job.FreshID = false
 	return job, nil
+}
+
+// store stores one job: with EnqueueOne when the backend has it (see
+// jobs.SingleEnqueuer).
+func (c *Client) store(ctx context.Context, job jobs.Job) error {
+	if c.single != nil {
+		return c.single.EnqueueOne(ctx, job)
+	}
+	return c.backend.Enqueue(ctx, job)
 }
 
 // EnqueueRequest is one job of a batch.

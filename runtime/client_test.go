@@ -152,3 +152,49 @@ func TestClientMarksFreshIDs(t *testing.T) {
 		})
 	}
 }
+
+// singleBackend is a recordingBackend with the SingleEnqueuer capability,
+// counting the calls of each port.
+type singleBackend struct {
+	recordingBackend
+	ones, batches int
+}
+
+func (s *singleBackend) Enqueue(ctx context.Context, batch ...jobs.Job) error {
+	s.batches++
+	return s.recordingBackend.Enqueue(ctx, batch...)
+}
+
+func (s *singleBackend) EnqueueOne(ctx context.Context, j jobs.Job) error {
+	s.ones++
+	return s.recordingBackend.Enqueue(ctx, j)
+}
+
+// TestClientEnqueuesOneByValue: a lone Enqueue goes to EnqueueOne when the
+// backend has it (jobs.SingleEnqueuer) and to Enqueue when it does not; a
+// batch always goes to Enqueue. Either way the job is stored as asked.
+func TestClientEnqueuesOneByValue(t *testing.T) {
+	ctx := context.Background()
+	single := &singleBackend{recordingBackend: recordingBackend{Backend: memory.New()}}
+	plain := &recordingBackend{Backend: memory.New()}
+	for _, b := range []jobs.Backend{single, plain} {
+		c := runtime.NewClient(b)
+		j, err := c.Enqueue(ctx, "lone", []byte(`{"n":1}`), jobs.WithQueue("q"))
+		if err != nil {
+			t.Fatalf("%T: Enqueue: %v", b, err)
+		}
+		if _, err := c.EnqueueBatch(ctx, []runtime.EnqueueRequest{{Type: "batched"}, {Type: "batched"}}); err != nil {
+			t.Fatalf("%T: EnqueueBatch: %v", b, err)
+		}
+		stored, err := b.Job(ctx, j.ID)
+		if err != nil || stored.Type != "lone" || stored.Queue != "q" || string(stored.Args) != `{"n":1}` {
+			t.Errorf("%T: the lone job was stored as %+v, %v", b, stored, err)
+		}
+	}
+	if single.ones != 1 || single.batches != 1 {
+		t.Errorf("a backend with EnqueueOne got %d EnqueueOne and %d Enqueue calls, want 1 and 1", single.ones, single.batches)
+	}
+	if len(plain.got) != 3 {
+		t.Errorf("a backend without EnqueueOne got %d jobs through Enqueue, want 3", len(plain.got))
+	}
+}

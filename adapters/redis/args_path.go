@@ -90,7 +90,7 @@ func (a listArgs) argv() ([]any, error) {
 			return nil, err
 		}
 		x := codec.Nanos(j.ExecuteAt)
-		if dueWhenCreated(j) {
+		if dueWhenCreated(&j) {
 			x = "" // not stored: it reads as the created time
 		}
 		v = append(v, j.ID, d, priorities[j.Priority], x)
@@ -102,20 +102,20 @@ func (a listArgs) argv() ([]any, error) {
 }
 
 // oneLayout is enqueue_one.lua's.
-var oneLayout = argLayout{fixed: []string{"A_ID", "A_D", "A_PRIORITY"}}
+var oneLayout = argLayout{fixed: []string{"A_D"}}
 
 // oneArgs are enqueue_one.lua's arguments: a job that dueWhenCreated
-// accepts.
+// accepts. Its ID and priority go in its keys (oneKeys).
 type oneArgs struct {
-	job jobs.Job
+	job *jobs.Job
 }
 
 func (a oneArgs) argv() ([]any, error) {
-	d, err := codec.EncodeStatic(a.job)
+	d, err := codec.StaticBytes(a.job)
 	if err != nil {
 		return nil, err
 	}
-	return []any{a.job.ID, d, priorities[a.job.Priority]}, nil
+	return []any{d}, nil
 }
 
 // takeLayout is the part of dequeue's ARGV (fn_dequeue.lua) that follows

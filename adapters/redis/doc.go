@@ -153,8 +153,10 @@
 // Concurrent calls of one queue share script calls (group commit, no
 // timer): single-job Enqueues go together, up to two batches in flight.
 // A lone Enqueue of a job whose ID the runtime Client generated for it
-// (jobs.Job.FreshID), due at once, runs enqueue_one.lua: three writes,
-// no look for the ID, and a hash of three fields (d, s, p). Other jobs
+// (jobs.Job.FreshID), due at once, comes in through EnqueueOne
+// (jobs.SingleEnqueuer) and runs enqueue_one.lua: three writes, no look
+// for the ID, a hash of three fields (d, s, p), and one argument (d): the
+// ID and priority are read off the keys. Other jobs
 // that all go to one list (pending with one priority, or all
 // scheduled) and have generated IDs and no unique keys, up to 1,000 (a
 // lone call, a group commit of such calls, a bulk Enqueue), are stored by

@@ -26,8 +26,8 @@ func (b *Backend) enqueueOne(ctx context.Context, job jobs.Job) error {
 // large to copy).
 func (b *Backend) flushEnqueue(ctx context.Context, _ string, j jobs.Job) (error, error) {
 	switch {
-	case dueWhenCreated(j):
-		return b.enqueueFresh(ctx, j), nil // enqueueOne validated it
+	case dueWhenCreated(&j):
+		return b.enqueueFresh(ctx, &j), nil // enqueueOne validated it
 	case !indexed(j):
 		return b.enqueueList(ctx, []jobs.Job{j}), nil
 	default:

@@ -72,6 +72,37 @@ func TestNewJobHashFields(t *testing.T) {
 	}
 }
 
+// TestEnqueueOneTakesIDAndPriorityFromKeys: enqueue_one.lua reads the
+// job's ID and priority off its keys (the job hash's name and the list's),
+// so a lone fresh job of each priority, and on queues whose names are of
+// different lengths, must land in its priority's list under its own ID,
+// and read back with that priority.
+func TestEnqueueOneTakesIDAndPriorityFromKeys(t *testing.T) {
+	ctx := context.Background()
+	clock := backendtest.NewClock(backendtest.Start)
+	b := newTestBackend(t, clock)
+	for _, queue := range []string{"q", "a-longer-queue-name"} {
+		for _, p := range []jobs.Priority{jobs.PriorityLow, jobs.PriorityNormal, jobs.PriorityHigh, jobs.PriorityCritical} {
+			j := freshJob(t, clock, jobs.WithQueue(queue), jobs.WithPriority(p))
+			if !dueWhenCreated(&j) {
+				t.Fatalf("job %s would not take enqueue_one.lua", j.ID)
+			}
+			must(t, b.Enqueue(ctx, j))
+			k := b.queue(queue)
+			ids, err := b.client.LRange(ctx, k.keys[keyP1+int(p)-1], 0, -1).Result()
+			must(t, err)
+			if !slices.Equal(ids, []string{j.ID}) {
+				t.Errorf("queue %s, priority %d: the list holds %q, want [%s]", queue, p, ids, j.ID)
+			}
+			got, err := b.Job(ctx, j.ID)
+			must(t, err)
+			if got.ID != j.ID || got.Priority != p || got.Queue != queue {
+				t.Errorf("job read back as %s, priority %d, queue %s; want %s, %d, %s", got.ID, got.Priority, got.Queue, j.ID, p, queue)
+			}
+		}
+	}
+}
+
 // TestEnqueueOneJobKeyWrongType: a fresh job's key that holds another type
 // (which only a corrupt store can do) fails the enqueue naming the key,
 // and the ID pushed is taken back.

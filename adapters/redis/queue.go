@@ -50,6 +50,18 @@ func (b *Backend) Enqueue(ctx context.Context, batch ...jobs.Job) error {
 	return outOfMemory(b.enqueue(ctx, batch...))
 }
 
+// EnqueueOne is Enqueue of one job (jobs.SingleEnqueuer), which the
+// runtime Client calls for a lone Enqueue.
+func (b *Backend) EnqueueOne(ctx context.Context, job jobs.Job) error {
+	if job.UniqueKey != "" {
+		return b.Enqueue(ctx, job)
+	}
+	if err := b.Preflight(ctx); err != nil {
+		return err
+	}
+	return outOfMemory(b.enqueueOne(ctx, job))
+}
+
 // enqueue is Enqueue without coalescing.
 func (b *Backend) enqueue(ctx context.Context, batch ...jobs.Job) error {
 	if err := ctx.Err(); err != nil {

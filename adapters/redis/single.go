@@ -88,7 +88,7 @@ func (b *Backend) enqueueList(ctx context.Context, batch []jobs.Job) error {
 // histogram). The stamp is off when the process's IDs got ahead of this
 // job's clock (the clock stepped back, or another backend's runs ahead):
 // x is then stored.
-func dueWhenCreated(j jobs.Job) bool {
+func dueWhenCreated(j *jobs.Job) bool {
 	if !j.FreshID || j.State != jobs.StatePending || !j.ExecuteAt.Equal(j.CreatedAt) {
 		return false
 	}
@@ -102,7 +102,7 @@ var priorities = [...]string{jobs.PriorityLow: "1", jobs.PriorityNormal: "2", jo
 
 // enqueueFresh stores one job that dueWhenCreated accepts, validated
 // (ValidateNew), with enqueue_one.lua: the path of a lone Enqueue call.
-func (b *Backend) enqueueFresh(ctx context.Context, j jobs.Job) error {
+func (b *Backend) enqueueFresh(ctx context.Context, j *jobs.Job) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ var queueTests = []test{
 	{"BlockingDequeueHonoursContext", testDequeueContext},
 	{"Delete", testDelete},
 	{"GeneratedIDs", testGeneratedIDs},
+	{"EnqueueOne", testEnqueueOne},
 }
 
 // fullJob is a job with every enqueue-time field set.

@@ -13,9 +13,13 @@
 --          Every key the script touches is named, so that Redis Cluster
 --          sends the call where all of them are while their slot migrates.
 -- ARGV (oneLayout in args_path.go):
--- A_ID        the job ID
--- A_D         its static JSON (field d)
--- A_PRIORITY  its priority (1-4, field p)
+-- A_D      the job's static JSON (field d)
+--
+-- The job's ID and priority are read off its keys rather than passed: the
+-- ID is what follows <base>j: in KEYS[3] (as long a prefix as KEYS[1],
+-- <base>p<n>), the priority the digit that ends KEYS[1]. Each argument
+-- costs the server a Lua string and a slot in ARGV on every call, more
+-- than taking a substring.
 --
 -- Returns 0.
 --
@@ -31,10 +35,10 @@
 
 local job, list = KEYS[3], KEYS[1]
 local key, kind = job, 'hash' -- what the last write wrote to
-local r = redis.pcall('HSET', job, 'd', ARGV[A_D], 's', 'pending', 'p', ARGV[A_PRIORITY])
+local r = redis.pcall('HSET', job, 'd', ARGV[A_D], 's', 'pending', 'p', string.sub(list, -1))
 if r == 3 then
   key, kind = list, 'list'
-  r = redis.pcall('RPUSH', list, ARGV[A_ID])
+  r = redis.pcall('RPUSH', list, string.sub(job, #list + 1))
   if r == 1 then
     key, kind = KEYS[2], 'zset'
     r = redis.pcall('ZADD', key, 0, 'w')

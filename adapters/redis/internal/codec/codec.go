@@ -71,6 +71,13 @@ func (r Record) Exists() bool { return r.S != "" || r.D != "" || r.A != "" }
 
 // EncodeStatic returns field d of a new job.
 func EncodeStatic(j jobs.Job) (string, error) {
+	b, err := StaticBytes(&j)
+	return string(b), err
+}
+
+// StaticBytes is EncodeStatic's JSON as bytes, for a caller that hands
+// them to go-redis as they are (sparing the copy into a string).
+func StaticBytes(j *jobs.Job) ([]byte, error) {
 	st := Static{
 		Type: j.Type, Args: j.Args, Metadata: j.Metadata, TenantID: j.TenantID,
 		MaxRetries: j.MaxRetries, Retry: j.Retry, Timeout: j.Timeout, CreatedAt: j.CreatedAt.UnixNano(),
@@ -81,9 +88,9 @@ func EncodeStatic(j jobs.Job) (string, error) {
 	}
 	b, err := appendStatic(make([]byte, 0, 64+len(j.Type)+len(j.Args)), &st)
 	if err != nil {
-		return "", fmt.Errorf("%w: encode job %s: %v", jobs.ErrInvalidJob, j.ID, err)
+		return nil, fmt.Errorf("%w: encode job %s: %v", jobs.ErrInvalidJob, j.ID, err)
 	}
-	return string(b), nil
+	return b, nil
 }
 
 // A fieldSet picks fields of a job hash that a change stores; the zero

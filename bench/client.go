@@ -109,7 +109,7 @@ func clientRows(j *jobsBench, a peer) []row {
 	ns := func(c clientCost) float64 { return c.ns }
 	allocs := func(c clientCost) float64 { return c.allocs }
 	return []row{
-		newRow("client CPU per enqueue, server stubbed (ns)", pick(res[0], ns), pick(res[1], ns), false),
+		newRow("enqueue client CPU, stubbed (ns)", pick(res[0], ns), pick(res[1], ns), false),
 		newRow("allocations per enqueue", pick(res[0], allocs), pick(res[1], allocs), false),
 	}
 }

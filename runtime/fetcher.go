@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"log/slog"
+	goruntime "runtime"
 	"sync"
 	"time"
 
@@ -105,6 +106,14 @@ func (f *fetcher) fetch(ctx context.Context, w *queueWorkers) {
 		backoff = 50 * time.Millisecond
 		for i, job := range batch {
 			w.slots[slots[i]].work <- f.slots.place(w, slots[i], job, f.clock.Now().Add(f.lease))
+		}
+		if len(batch) > 0 {
+			// Let the workers just handed jobs run on this thread now,
+			// before this fetcher prepares its next call: otherwise they
+			// wait for it to block on that call, or for another thread to
+			// wake up, which on an idle machine costs more than the round
+			// trip that brought the jobs.
+			goruntime.Gosched()
 		}
 	}
 }

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+
+	"github.com/jobsgo/jobs"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -133,12 +136,33 @@ func checkHelpers(src string) error {
 	return nil
 }
 
+// waitBoundsName is the name a script file writes where it takes the
+// table of wait-bucket bounds (luaWaitBounds).
+const waitBoundsName = "GENERATED_WAIT_BOUNDS"
+
+// luaWaitBounds is the Lua table of the upper bounds of the wait buckets
+// in microseconds, jobs.WaitBucketBound(0) .. WaitBucketBound(n-2) (the
+// last bucket has none): the dequeue scripts count each job they lease in
+// its bucket, and readers of the histogram go by the Go table.
+func luaWaitBounds() string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range jobs.WaitBuckets - 1 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.FormatInt(jobs.WaitBucketBound(i).Microseconds(), 10))
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
 func mustRead(name string) string {
 	b, err := luaFiles.ReadFile("lua/" + name)
 	if err != nil {
 		panic("jobs/adapters/redis: missing embedded script " + name)
 	}
-	return string(b)
+	return strings.ReplaceAll(string(b), waitBoundsName, luaWaitBounds())
 }
 
 // isNoScript reports whether err says the server does not have a script

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,19 +15,23 @@ import (
 
 // TestWaitBoundsMatchRuntime: the scripts' wait buckets are the runtime's.
 func TestWaitBoundsMatchRuntime(t *testing.T) {
-	src := mustRead("fn_dequeue.lua")
-	table := regexp.MustCompile(`(?s)local WAITS = \{(.*?)\}`).FindStringSubmatch(src)
-	if table == nil {
-		t.Fatal("no WAITS table in fn_dequeue.lua")
-	}
-	nums := regexp.MustCompile(`\d+`).FindAllString(table[1], -1)
-	if len(nums) != jobs.WaitBuckets-1 {
-		t.Fatalf("WAITS has %d bounds, want %d", len(nums), jobs.WaitBuckets-1)
-	}
-	for i, s := range nums {
-		n, _ := strconv.ParseInt(s, 10, 64)
-		if got := time.Duration(n) * time.Microsecond; got != jobs.WaitBucketBound(i) {
-			t.Errorf("WAITS[%d] = %v, jobs.WaitBucketBound(%d) = %v", i+1, got, i, jobs.WaitBucketBound(i))
+	for name, src := range map[string]string{"dequeue": dequeueScript.src, "cycle": cycleScript.src} {
+		if strings.Contains(src, waitBoundsName) {
+			t.Errorf("script %s still holds %s", name, waitBoundsName)
+		}
+		table := regexp.MustCompile(`(?s)local WAITS = \{(.*?)\}`).FindStringSubmatch(src)
+		if table == nil {
+			t.Fatalf("no WAITS table in script %s", name)
+		}
+		nums := regexp.MustCompile(`\d+`).FindAllString(table[1], -1)
+		if len(nums) != jobs.WaitBuckets-1 {
+			t.Fatalf("script %s: WAITS has %d bounds, want %d", name, len(nums), jobs.WaitBuckets-1)
+		}
+		for i, s := range nums {
+			n, _ := strconv.ParseInt(s, 10, 64)
+			if got := time.Duration(n) * time.Microsecond; got != jobs.WaitBucketBound(i) {
+				t.Errorf("script %s: WAITS[%d] = %v, jobs.WaitBucketBound(%d) = %v", name, i+1, got, i, jobs.WaitBucketBound(i))
+			}
 		}
 	}
 }
@@ -39,7 +44,7 @@ func TestWaitBoundsMatchRuntime(t *testing.T) {
 func TestWaitBucketScript(t *testing.T) {
 	b := newTestBackend(t, nil)
 	src := mustRead("fn_dequeue.lua")
-	fn := regexp.MustCompile(`(?s)local WAITS = \{.*?\n\}\n.*?\nlocal function wait_bucket.*?\nend\n`).FindString(src)
+	fn := regexp.MustCompile(`(?s)local WAITS = \{.*?\}\n.*?\nlocal function wait_bucket.*?\nend\n`).FindString(src)
 	if fn == "" {
 		t.Fatal("no WAITS and wait_bucket in fn_dequeue.lua")
 	}

@@ -34,15 +34,10 @@
 -- Redis.
 
 -- WAITS[i] is the upper bound of wait bucket i - 1, in microseconds (the
--- last bucket, 48, has none); runtime.WaitBucket has the same table.
-local WAITS = {
-  1000, 1414, 2000, 2828, 4000, 5657, 8000, 11314, 16000, 22627, 32000, 45255,
-  64000, 90510, 128000, 181019, 256000, 362039, 512000, 724077, 1024000, 1448155,
-  2048000, 2896309, 4096000, 5792619, 8192000, 11585238, 16384000, 23170475,
-  32768000, 46340950, 65536000, 92681900, 131072000, 185363800, 262144000,
-  370727600, 524288000, 741455200, 1048576000, 1482910400, 2097152000,
-  2965820801, 4194304000, 5931641602, 8388608000,
-}
+-- last bucket, 48, has none): jobs.WaitBucketBound's table, which
+-- scripts.go (luaWaitBounds) writes in place of the name below, so that
+-- the bounds are written once, in Go.
+local WAITS = GENERATED_WAIT_BOUNDS
 local NWAITS = #WAITS
 
 -- A job's due time is x (unix nanoseconds, 19 decimal digits) or, for a

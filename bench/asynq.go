@@ -72,15 +72,15 @@ func (a *asynqBench) drain(n int) float64 {
 	return float64(n) / took.Seconds()
 }
 
-// enqueue runs n Enqueue calls from p producers.
-func (a *asynqBench) enqueue(n, p int) enqueueRun {
+// enqueuer returns an Enqueue call on a fresh client, after deleting
+// asynq's keys, and what closes it (see interleavedEnqueues).
+func (a *asynqBench) enqueuer() (call func() error, done func()) {
 	a.reset()
 	c := asynq.NewClient(a.opt)
-	defer c.Close()
-	return timedEnqueues("asynq", n, p, func() error {
+	return func() error {
 		_, err := c.Enqueue(a.task(), asynq.Queue("bench"))
 		return err
-	})
+	}, func() { _ = c.Close() }
 }
 
 func (a *asynqBench) latency(n int) (float64, float64) {

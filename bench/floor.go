@@ -24,13 +24,13 @@ func newFloor(opt *goredis.Options, producers int) *floor {
 	return &floor{rdb: goredis.NewClient(&o)}
 }
 
-// enqueue pushes n IDs from p producers, one LPUSH each.
-func (f *floor) enqueue(n, p int) enqueueRun {
+// enqueuer returns the floor's call, one LPUSH of an ID, and what deletes
+// the list (see interleavedEnqueues).
+func (f *floor) enqueuer() (call func() error, done func()) {
 	ctx := context.Background()
 	f.rdb.Del(ctx, floorKey)
-	defer f.rdb.Del(ctx, floorKey)
 	const id = "0190b1e2-7c3d-7a4b-8c5d-6e7f8a9b0c1d" // as long as a job ID
-	return timedEnqueues("floor", n, p, func() error { return f.rdb.LPush(ctx, floorKey, id).Err() })
+	return func() error { return f.rdb.LPush(ctx, floorKey, id).Err() }, func() { f.rdb.Del(ctx, floorKey) }
 }
 
 func (f *floor) close() { _ = f.rdb.Close() }

@@ -151,19 +151,15 @@ func (j *jobsBench) drain(n int) float64 {
 	return float64(n) / took.Seconds()
 }
 
-// enqueue runs n single-job Enqueue calls from p producers.
-func (j *jobsBench) enqueue(n, p int) enqueueRun {
+// enqueuer returns a single-job Enqueue call on a fresh backend, and what
+// closes it (see interleavedEnqueues).
+func (j *jobsBench) enqueuer() (call func() error, done func()) {
 	b := j.backend()
-	defer b.Close()
 	c := runtime.NewClient(b)
-	var r enqueueRun
-	j.measure(func() {
-		r = timedEnqueues("jobs", n, p, func() error {
-			_, err := c.Enqueue(context.Background(), "noop", []byte(`{"n":1}`), jobs.WithQueue("bench"))
-			return err
-		})
-	})
-	return r
+	return func() error {
+		_, err := c.Enqueue(context.Background(), "noop", []byte(`{"n":1}`), jobs.WithQueue("bench"))
+		return err
+	}, func() { _ = b.Close() }
 }
 
 func (j *jobsBench) bulk(n int) float64 {

@@ -246,7 +246,7 @@ func num(v float64) string {
 // peer is the system jobs is compared with: asynq, or skipped under -jobs-only.
 type peer interface {
 	drain(n int) float64
-	enqueue(n, producers int) enqueueRun
+	enqueuer() (call func() error, done func())
 	latency(n int) (float64, float64)
 	memory(n int) float64
 	client() clientCost
@@ -256,7 +256,7 @@ type peer interface {
 type skipped struct{}
 
 func (skipped) drain(int) float64              { return 0 }
-func (skipped) enqueue(int, int) enqueueRun    { return enqueueRun{} }
+func (skipped) enqueuer() (func() error, func()) { return nil, nil }
 func (skipped) latency(int) (float64, float64) { return 0, 0 }
 func (skipped) memory(int) float64             { return 0 }
 func (skipped) client() clientCost             { return clientCost{} }

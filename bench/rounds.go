@@ -80,14 +80,19 @@ func producerName(p int) string {
 }
 
 // enqueueRows runs single enqueue at p producers for jobs, asynq and the
-// floor (see rounds) and returns its rows: the rate and, when latency is
-// set, the p50 and p99 of one call.
+// floor, *runs times (see interleavedEnqueues), and returns its rows: the
+// rate and, when latency is set, the p50 and p99 of one call.
 func enqueueRows(p int, latency bool, j *jobsBench, a peer, fl *floor) ([]row, floorRow) {
-	res := rounds(
-		func() enqueueRun { return j.enqueue(*enqueueN, p) },
-		func() enqueueRun { return a.enqueue(*enqueueN, p) },
-		func() enqueueRun { return fl.enqueue(*enqueueN, p) },
-	)
+	res := make([][]enqueueRun, 3)
+	for range max(*runs, 1) {
+		var runs []enqueueRun
+		j.measure(func() {
+			runs = interleavedEnqueues(*enqueueN, p, []enqueueSide{{"jobs", j.enqueuer}, {"asynq", a.enqueuer}, {"floor", fl.enqueuer}})
+		})
+		for i, r := range runs {
+			res[i] = append(res[i], r)
+		}
+	}
 	pick := func(runs []enqueueRun, f func(enqueueRun) float64) []float64 {
 		vs := make([]float64, len(runs))
 		for i, r := range runs {
@@ -149,22 +154,4 @@ func parallel(n, p int, fn func(i int)) float64 {
 	}
 	wg.Wait()
 	return float64(n) / time.Since(start).Seconds()
-}
-
-// timedEnqueues runs n calls of fn on p producers, as parallel does, under
-// the CPU meter (key "<system> enqueue <p producers>"), and returns the
-// rate and the p50 and p99 of the calls' durations.
-func timedEnqueues(system string, n, p int, fn func() error) enqueueRun {
-	ds := make([]time.Duration, n)
-	m := startCPU()
-	rate := parallel(n, p, func(i int) {
-		start := time.Now()
-		if err := fn(); err != nil {
-			panic(fmt.Sprintf("%s enqueue: %v", system, err))
-		}
-		ds[i] = time.Since(start)
-	})
-	m.stop(system+" "+enqueuePhase(p), n)
-	p50, p99 := percentiles(ds)
-	return enqueueRun{rate: rate, p50: p50, p99: p99}
 }

@@ -255,8 +255,8 @@ type peer interface {
 // skipped is the peer of -jobs-only: it measures nothing, so ratios read n/a.
 type skipped struct{}
 
-func (skipped) drain(int) float64              { return 0 }
+func (skipped) drain(int) float64                { return 0 }
 func (skipped) enqueuer() (func() error, func()) { return nil, nil }
-func (skipped) latency(int) (float64, float64) { return 0, 0 }
-func (skipped) memory(int) float64             { return 0 }
-func (skipped) client() clientCost             { return clientCost{} }
+func (skipped) latency(int) (float64, float64)   { return 0, 0 }
+func (skipped) memory(int) float64               { return 0 }
+func (skipped) client() clientCost               { return clientCost{} }

@@ -48,7 +48,7 @@ var (
 	asynqSamp = flag.Int("latency-asynq", 20, "latency samples for asynq (it polls once a second)")
 	memN      = flag.Int("memory", 100_000, "pending jobs for the memory test")
 	only      = flag.String("only", "", "run only the named phase (drain, enqueue, client, bulk, latency, memory)")
-	cpuProf   = flag.String("cpuprofile", "", "write a CPU profile of the jobs phases to this file")
+	cpuProf   = flag.String("cpuprofile", "", "write a CPU profile of the first jobs phase to this file (single enqueue interleaves the systems: add -jobs-only to profile jobs alone)")
 	jobsOnly  = flag.Bool("jobs-only", false, "skip asynq (for profiling jobs alone)")
 	memProf   = flag.String("memprofile", "", "write an allocation profile of the first jobs phase to this file")
 	warmup    = flag.Int("warmup", 5_000, "jobs each system drains, unmeasured, before the measured phases")

@@ -99,13 +99,6 @@ func (a *asynqBench) client() clientCost {
 // returns its rows.
 func clientRows(j *jobsBench, a peer) []row {
 	res := rounds(j.client, a.client)
-	pick := func(cs []clientCost, f func(clientCost) float64) []float64 {
-		vs := make([]float64, len(cs))
-		for i, c := range cs {
-			vs[i] = f(c)
-		}
-		return vs
-	}
 	ns := func(c clientCost) float64 { return c.ns }
 	allocs := func(c clientCost) float64 { return c.allocs }
 	return []row{

@@ -93,13 +93,6 @@ func enqueueRows(p int, latency bool, j *jobsBench, a peer, fl *floor) ([]row, f
 			res[i] = append(res[i], r)
 		}
 	}
-	pick := func(runs []enqueueRun, f func(enqueueRun) float64) []float64 {
-		vs := make([]float64, len(runs))
-		for i, r := range runs {
-			vs[i] = f(r)
-		}
-		return vs
-	}
 	rate := func(r enqueueRun) float64 { return r.rate }
 	rows := []row{newRow(fmt.Sprintf("single enqueue, %s (jobs/s)", producerName(p)), pick(res[0], rate), pick(res[1], rate), true)}
 	if latency {
@@ -111,6 +104,15 @@ func enqueueRows(p int, latency bool, j *jobsBench, a peer, fl *floor) ([]row, f
 	}
 	f := floorRow{producers: p, rate: median(pick(res[2], rate)), jobs: rows[0].jobs, asynq: rows[0].asynq}
 	return rows, f
+}
+
+// pick returns f of each run, in order.
+func pick[T any](runs []T, f func(T) float64) []float64 {
+	vs := make([]float64, len(runs))
+	for i, r := range runs {
+		vs[i] = f(r)
+	}
+	return vs
 }
 
 // median returns the median of vs (the mean of the middle two when their

@@ -69,30 +69,6 @@ func RecordOf(f []string) Record {
 // Exists reports whether the hash was there at all.
 func (r Record) Exists() bool { return r.S != "" || r.D != "" || r.A != "" }
 
-// EncodeStatic returns field d of a new job.
-func EncodeStatic(j jobs.Job) (string, error) {
-	b, err := StaticBytes(&j)
-	return string(b), err
-}
-
-// StaticBytes is EncodeStatic's JSON as bytes, for a caller that hands
-// them to go-redis as they are (sparing the copy into a string).
-func StaticBytes(j *jobs.Job) ([]byte, error) {
-	st := Static{
-		Type: j.Type, Args: j.Args, Metadata: j.Metadata, TenantID: j.TenantID,
-		MaxRetries: j.MaxRetries, Retry: j.Retry, Timeout: j.Timeout, CreatedAt: j.CreatedAt.UnixNano(),
-		UniqueKey: j.UniqueKey,
-	}
-	if !j.UniqueUntil.IsZero() {
-		st.UniqueTill = j.UniqueUntil.UnixNano()
-	}
-	b, err := appendStatic(make([]byte, 0, 64+len(j.Type)+len(j.Args)), &st)
-	if err != nil {
-		return nil, fmt.Errorf("%w: encode job %s: %v", jobs.ErrInvalidJob, j.ID, err)
-	}
-	return b, nil
-}
-
 // A fieldSet picks fields of a job hash that a change stores; the zero
 // set is allMutable.
 type FieldSet uint16

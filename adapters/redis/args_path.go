@@ -105,7 +105,8 @@ func (a listArgs) argv() ([]any, error) {
 var oneLayout = argLayout{fixed: []string{"A_D"}}
 
 // oneArgs are enqueue_one.lua's arguments: a job that dueWhenCreated
-// accepts. Its ID and priority go in its keys (oneKeys).
+// accepts. Its ID and priority are not arguments: the script reads them
+// off its keys (see enqueueFresh).
 type oneArgs struct {
 	job *jobs.Job
 }

@@ -137,13 +137,16 @@ func checkHelpers(src string) error {
 }
 
 // waitBoundsName is the name a script file writes where it takes the
-// table of wait-bucket bounds (luaWaitBounds).
+// table of wait-bucket bounds (waitBounds).
 const waitBoundsName = "GENERATED_WAIT_BOUNDS"
 
-// luaWaitBounds is the Lua table of the upper bounds of the wait buckets
-// in microseconds, jobs.WaitBucketBound(0) .. WaitBucketBound(n-2) (the
-// last bucket has none): the dequeue scripts count each job they lease in
-// its bucket, and readers of the histogram go by the Go table.
+// waitBounds is the Lua table of the upper bounds of the wait buckets in
+// microseconds, jobs.WaitBucketBound(0) .. WaitBucketBound(n-2) (the last
+// bucket has none): the dequeue scripts count each job they lease in its
+// bucket, and readers of the histogram go by the Go table.
+var waitBounds = luaWaitBounds()
+
+// luaWaitBounds builds waitBounds.
 func luaWaitBounds() string {
 	var b strings.Builder
 	b.WriteString("{")
@@ -162,7 +165,7 @@ func mustRead(name string) string {
 	if err != nil {
 		panic("jobs/adapters/redis: missing embedded script " + name)
 	}
-	return strings.ReplaceAll(string(b), waitBoundsName, luaWaitBounds())
+	return strings.ReplaceAll(string(b), waitBoundsName, waitBounds)
 }
 
 // isNoScript reports whether err says the server does not have a script

@@ -35,7 +35,7 @@
 
 -- WAITS[i] is the upper bound of wait bucket i - 1, in microseconds (the
 -- last bucket, 48, has none): jobs.WaitBucketBound's table, which
--- scripts.go (luaWaitBounds) writes in place of the name below, so that
+-- scripts.go (waitBounds) writes in place of the name below, so that
 -- the bounds are written once, in Go.
 local WAITS = GENERATED_WAIT_BOUNDS
 local NWAITS = #WAITS

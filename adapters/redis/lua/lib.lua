@@ -25,9 +25,10 @@
 -- attempts failed in that minute (u32 each), slot = minute % 1500; and
 -- <base>wt, 64 slots of 196 bytes, each the unix minute (u32) and 48
 -- bucket counts (u32) of the waits of the jobs started in that minute
--- (bucket bounds: WAITS in fn_dequeue.lua, written from jobs.WaitBucketBound). A slot whose minute is not the
--- current one is reset when the minute is first counted in, so old minutes
--- are overwritten and memory stays bounded; both keys expire 25 hours
+-- (bucket bounds: WAITS in fn_dequeue.lua, written from
+-- jobs.WaitBucketBound). A slot whose minute is not the current one is
+-- reset when the minute is first counted in, so old minutes are
+-- overwritten and memory stays bounded; both keys expire 25 hours
 -- after the last minute they started (their expiry is renewed then, not
 -- on every write). A counter is best effort: a wrong-type key is left
 -- alone (redis.pcall), never failing the change that counts.

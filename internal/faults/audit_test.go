@@ -192,6 +192,40 @@ func TestUnacked(t *testing.T) {
 	}
 }
 
+// TestSuperseded: a run a process began after t at an attempt that another
+// process had gone past was leased before t, so the job was held across t;
+// a run it began before t, or at an attempt nobody went past, was not.
+func TestSuperseded(t *testing.T) {
+	ledger := ledgerOf(
+		"start a p2 ok", // a, attempt 2 (set below)
+		"start b p1 ok", // b, attempt 1
+		"start a p1 ok", // a, attempt 1: behind p2's 2
+		"start c p1 ok", // c, attempt 1: nobody went past it
+		"start b p2 ok", // b, attempt 2
+		"start d p1 ok", // d, attempt 3 (set below)
+		"start d p2 ok", // d, attempt 2: behind p1's 3
+	)
+	ledger[0].Attempt, ledger[4].Attempt, ledger[5].Attempt, ledger[6].Attempt = 2, 2, 3, 2
+	for _, tc := range []struct {
+		name string
+		pid  int
+		at   time.Duration
+		want string
+	}{
+		{"p1 after b started", 1, 1500 * time.Microsecond, "a"},
+		{"p1 from the start", 1, -time.Millisecond, "a b"},
+		{"p2 from the start", 2, -time.Millisecond, "d"},
+		{"p1 after its last start", 1, time.Second, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := strings.Join(Superseded(ledger, tc.pid, time.Unix(1_000_000, 0).Add(tc.at)), " ")
+			if got != tc.want {
+				t.Errorf("Superseded = %q; want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestLastRestart(t *testing.T) {
 	ledger := ledgerOf("start a p1 ok", "start b p1 ok", "start a p2 ok", "start c p2 ok", "start a p2 ok")
 	t0 := time.Unix(1_000_000, 0)

@@ -42,6 +42,36 @@ func Unacked(events []Event, pid int, t time.Time) []string {
 	return sortedKeys(held)
 }
 
+// Superseded returns, sorted, the jobs whose run by pid started after t at
+// an attempt below one that another process started: pid had leased that
+// attempt before t (the job's attempt counter had moved on without it),
+// so it held the job across t, as Unacked's jobs are, even if its handler
+// had not started yet when pid was stopped at t.
+func Superseded(events []Event, pid int, t time.Time) []string {
+	type run struct {
+		job     string
+		attempt int
+	}
+	var late []run
+	highest := make(map[string]int) // job -> highest attempt another process started
+	for _, e := range events {
+		switch {
+		case e.Kind != EventStart:
+		case e.PID == pid && e.At.After(t):
+			late = append(late, run{e.JobID, e.Attempt})
+		case e.PID != pid:
+			highest[e.JobID] = max(highest[e.JobID], e.Attempt)
+		}
+	}
+	held := make(map[string]bool)
+	for _, r := range late {
+		if r.attempt < highest[r.job] {
+			held[r.job] = true
+		}
+	}
+	return sortedKeys(held)
+}
+
 // AckedBetween returns, sorted, the jobs whose outcome some process
 // stored in [from, to).
 func AckedBetween(events []Event, from, to time.Time) []string {

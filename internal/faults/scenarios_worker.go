@@ -98,7 +98,14 @@ func workerSIGSTOP(ctx context.Context, e *Env) error {
 	if err != nil {
 		return err
 	}
-	e.Note("the stopped worker held %d jobs; %d of its acks refused after SIGCONT", len(held), countAfter(events, EventAck, victim.PID(), false, continuedAt))
+	// Jobs leased to the victim whose handlers had not started when it
+	// stopped are not among held: they show as runs it began after SIGCONT
+	// of attempts others had gone past.
+	unstarted := Superseded(events, victim.PID(), continuedAt)
+	e.AllowDuplicates(unstarted...)
+	held = append(held, unstarted...)
+	e.Note("the stopped worker held %d jobs (%d not started when it stopped); %d of its acks refused after SIGCONT",
+		len(held), len(unstarted), countAfter(events, EventAck, victim.PID(), false, continuedAt))
 	return recordRestart(e, held, victim, stoppedAt)
 }
 

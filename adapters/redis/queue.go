@@ -41,11 +41,11 @@ type group struct {
 // On a full Redis (maxmemory reached, noeviction) nothing is stored and the
 // error matches ErrOutOfMemory.
 func (b *Backend) Enqueue(ctx context.Context, batch ...jobs.Job) error {
+	if len(batch) == 1 {
+		return b.EnqueueOne(ctx, batch[0])
+	}
 	if err := b.Preflight(ctx); err != nil {
 		return err
-	}
-	if len(batch) == 1 && batch[0].UniqueKey == "" {
-		return outOfMemory(b.enqueueOne(ctx, batch[0]))
 	}
 	return outOfMemory(b.enqueue(ctx, batch...))
 }
@@ -53,11 +53,11 @@ func (b *Backend) Enqueue(ctx context.Context, batch ...jobs.Job) error {
 // EnqueueOne is Enqueue of one job (jobs.SingleEnqueuer), which the
 // runtime Client calls for a lone Enqueue.
 func (b *Backend) EnqueueOne(ctx context.Context, job jobs.Job) error {
-	if job.UniqueKey != "" {
-		return b.Enqueue(ctx, job)
-	}
 	if err := b.Preflight(ctx); err != nil {
 		return err
+	}
+	if job.UniqueKey != "" {
+		return outOfMemory(b.enqueue(ctx, job))
 	}
 	return outOfMemory(b.enqueueOne(ctx, job))
 }

@@ -57,8 +57,8 @@ func interleavedEnqueues(n, p int, sides []enqueueSide) []enqueueRun {
 				ds[c] = time.Since(t)
 			})
 			a.took += time.Since(start)
-			a.server += redisCPU() - m.server
-			a.client += processCPU() - m.client
+			server, client := m.since()
+			a.server, a.client = a.server+server, a.client+client
 			a.durations = append(a.durations, ds...)
 		}
 	}
@@ -69,9 +69,7 @@ func interleavedEnqueues(n, p int, sides []enqueueSide) []enqueueRun {
 		}
 		a.done()
 		calls := len(a.durations)
-		key := sides[i].name + " " + enqueuePhase(p)
-		serverCPU[key] = append(serverCPU[key], a.server*1e6/float64(calls))
-		clientCPU[key] = append(clientCPU[key], a.client*1e6/float64(calls))
+		recordCPU(sides[i].name+" "+enqueuePhase(p), a.server, a.client, calls)
 		p50, p99 := percentiles(a.durations)
 		out[i] = enqueueRun{rate: float64(calls) / a.took.Seconds(), p50: p50, p99: p99}
 	}

@@ -27,8 +27,21 @@ func startCPU() cpuMeter { return cpuMeter{redisCPU(), processCPU()} }
 
 // stop records the CPU times per job since start under key.
 func (m cpuMeter) stop(key string, jobs int) {
-	serverCPU[key] = append(serverCPU[key], (redisCPU()-m.server)*1e6/float64(jobs))
-	clientCPU[key] = append(clientCPU[key], (processCPU()-m.client)*1e6/float64(jobs))
+	server, client := m.since()
+	recordCPU(key, server, client, jobs)
+}
+
+// since returns the CPU times in seconds of the server and of this process
+// since start.
+func (m cpuMeter) since() (server, client float64) {
+	return redisCPU() - m.server, processCPU() - m.client
+}
+
+// recordCPU records server and client CPU seconds spent on jobs jobs, per
+// job, under key.
+func recordCPU(key string, server, client float64, jobs int) {
+	serverCPU[key] = append(serverCPU[key], server*1e6/float64(jobs))
+	clientCPU[key] = append(clientCPU[key], client*1e6/float64(jobs))
 }
 
 // processCPU is this process's user + system CPU time in seconds.

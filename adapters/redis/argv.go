@@ -1,8 +1,6 @@
 package redis
 
 import (
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
@@ -11,9 +9,9 @@ import (
 // The ARGV layout of every script is written once, here and in args.go
 // and args_path.go, as the KEYS layout is in keySlots (keys.go): an argLayout names each position,
 // the script's Go builder (a small type with an argv method) fills them
-// in that order, and the script gets them as Lua constants from a prelude
-// that argLayout.prelude writes (ARGV[A_NOW_US]). No script reads ARGV by
-// a number (TestScriptsNameTheirArgs).
+// in that order, and the script names them as constants (ARGV[A_NOW_US]),
+// which scripts.go writes in as numbers (inlineConstants). No script
+// reads ARGV by a number (TestScriptsNameTheirArgs).
 
 // argLayout names the ARGV positions of a script, or of a family of
 // scripts that share them.
@@ -57,7 +55,7 @@ func (l argLayout) size(counts ...int) int {
 	return n
 }
 
-// decls returns the constants l declares and their values, in prelude
+// decls returns the constants l declares and their values, in declaration
 // order: each fixed argument's position, the first group's position, and
 // each group's field offsets and size.
 func (l argLayout) decls() (names []string, values []int) {
@@ -76,21 +74,18 @@ func (l argLayout) decls() (names []string, values []int) {
 	return names, values
 }
 
-// prelude is the Lua that declares l's constants, prepended to its script.
-func (l argLayout) prelude() string {
+// values gives each constant l declares its value, for its scripts (see
+// inlineConstants).
+func (l argLayout) values() map[string]int {
 	names, values := l.decls()
-	if len(names) == 0 {
-		return ""
+	c := make(map[string]int, len(names))
+	for i, n := range names {
+		c[n] = values[i]
 	}
-	vs := make([]string, len(values))
-	for i, v := range values {
-		vs[i] = strconv.Itoa(v)
-	}
-	return "-- Generated from the script's argLayout (argv.go, args*.go): positions in ARGV.\nlocal " +
-		strings.Join(names, ", ") + " = " + strings.Join(vs, ", ") + "\n"
+	return c
 }
 
-// constants returns the names l declares, in prelude order.
+// constants returns the names l declares, in declaration order.
 func (l argLayout) constants() []string {
 	names, _ := l.decls()
 	return names

@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,15 +47,6 @@ var numberToken = regexp.MustCompile(`(^|[^\w])\d`)
 // argConstant finds the ARGV constants a script uses: a one-letter prefix
 // other than K (the KEYS constants), an underscore, capitals.
 var argConstant = regexp.MustCompile(`\b[A-JL-Z]_[A-Z0-9_]+\b`)
-
-// luaCode returns the code of src, each line without its comment.
-func luaCode(src string) string {
-	lines := strings.Split(src, "\n")
-	for i, line := range lines {
-		lines[i], _, _ = strings.Cut(line, "--")
-	}
-	return strings.Join(lines, "\n")
-}
 
 func TestNumberedArgs(t *testing.T) {
 	tests := []struct {
@@ -175,10 +165,10 @@ func scriptCode(files []string) map[string]string {
 	return code
 }
 
-// TestArgPreludes: each layout's Lua prelude gives every constant its
+// TestArgLayoutConstants: each layout gives every constant its
 // position: fixed arguments from 1, the first group after them, group
 // fields from 0 and the group size.
-func TestArgPreludes(t *testing.T) {
+func TestArgLayoutConstants(t *testing.T) {
 	for script, src := range scriptFiles {
 		l := src.layout
 		want := map[string]int{}
@@ -195,22 +185,15 @@ func TestArgPreludes(t *testing.T) {
 			want[g.prefix+"SIZE"] = len(g.fields)
 		}
 		got := map[string]int{}
-		if p := l.prelude(); p != "" {
-			decl := strings.TrimSpace(p[strings.Index(p, "\nlocal ")+len("\nlocal "):])
-			lhs, rhs, _ := strings.Cut(decl, " = ")
-			ns, vs := strings.Split(lhs, ", "), strings.Split(rhs, ", ")
-			if len(ns) != len(vs) {
-				t.Fatalf("%s: prelude %q declares %d names and %d values", script, p, len(ns), len(vs))
+		names, values := l.decls()
+		for i, n := range names {
+			if _, dup := got[n]; dup {
+				t.Errorf("%s: layout declares %s twice", script, n)
 			}
-			for i, n := range ns {
-				if _, dup := got[n]; dup {
-					t.Errorf("%s: prelude declares %s twice", script, n)
-				}
-				got[n], _ = strconv.Atoi(vs[i])
-			}
+			got[n] = values[i]
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s: prelude declares %v, want %v", script, got, want)
+			t.Errorf("%s: layout declares %v, want %v", script, got, want)
 		}
 	}
 }

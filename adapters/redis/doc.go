@@ -88,8 +88,9 @@
 // layouts are written once, in Go: keySlots (keys.go) names the queue
 // scripts' KEYS, and an argLayout per script (argv.go, args.go,
 // args_path.go) names its ARGV, which a small builder type per script
-// fills in that order; each script gets them as Lua constants in a
-// prelude (KEYS[K_LEASE], ARGV[A_NOW_US], ARGV[o + J_ID]), and no script
+// fills in that order; each script names them as constants (KEYS[K_LEASE],
+// ARGV[A_NOW_US], ARGV[o + J_ID]), which scripts.go writes in as numbers
+// when it builds the script (with its comments left out), and no script
 // addresses a key or an argument by number (the tests check it). Scripts take the time as arguments (the
 // backend's clock, see Time) rather than calling TIME, so tests can move time by hand; only
 // the scripts that lease jobs read TIME, and only on the server's clock (see Time).

@@ -2,7 +2,6 @@ package redis
 
 import (
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -59,16 +58,14 @@ var keySlots = [...]keySlot{
 	keyIndex:     {"K_INDEX", ""},
 }
 
-// luaKeySlots is the Lua prelude of the queue scripts: one constant per
-// slot, its position in KEYS.
-func luaKeySlots() string {
-	names := make([]string, len(keySlots))
-	positions := make([]string, len(keySlots))
+// keyConstants gives each slot's Lua name its position in KEYS, for the
+// queue scripts (see inlineConstants).
+func keyConstants() map[string]int {
+	c := make(map[string]int, len(keySlots))
 	for i, s := range keySlots {
-		names[i], positions[i] = s.lua, strconv.Itoa(i+1)
+		c[s.lua] = i + 1
 	}
-	return "-- Generated from keySlots in keys.go: the position in KEYS of each queue key.\nlocal " +
-		strings.Join(names, ", ") + " = " + strings.Join(positions, ", ") + "\n"
+	return c
 }
 
 // queue returns the keys of the named queue, cached.

@@ -11,4 +11,4 @@
 check_keys(K_P1, K_P2, K_P3, K_P4, K_SCHEDULED, K_RETRYING, K_LEASE, K_WAKE, K_DEAD, K_DONE, K_STATS, K_GONE, K_CANCELLED, K_INDEX)
 check_move()
 local codes = move()
-return { codes, dequeue() }
+return { codes, dequeue(true) } -- true: the keys are checked above

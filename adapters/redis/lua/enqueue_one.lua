@@ -41,7 +41,7 @@ if r == 3 then
   r = redis.pcall('RPUSH', list, string.sub(job, #list + 1))
   if r == 1 then
     key, kind = KEYS[2], 'zset'
-    r = redis.pcall('ZADD', key, 0, 'w')
+    r = redis.pcall('ZADD', key, '0', 'w')
     if type(r) ~= 'number' then redis.call('RPOP', list) end
   end
   if type(r) == 'number' then return 0 end

@@ -14,11 +14,15 @@
 -- First promotes due scheduled and retrying jobs (as promote.lua does),
 -- when the earliest of either is due.
 -- While the queue is paused (KEYS[K_PAUSED] exists) it takes nothing. Else it
--- pops IDs from the pending lists, critical first, FIFO within one, and
+-- reads IDs off the heads of the pending lists, critical first, FIFO
+-- within one, with their jobs, then drops them from the lists (LTRIM) and
 -- starts each job: state running, attempt + 1, started-at now, lease
 -- deadline set, finished-at cleared (''), ID in the lease zset (one ZADD
 -- for all). An ID whose job is corrupt is quarantined into the dead-letter
--- queue; an ID whose job is in another state (a stale entry) is dropped.
+-- queue; an ID whose job is in another state (a stale entry), or that came
+-- up before in the same call, is dropped. Reading first lets it check only
+-- the keys it will write (a TYPE costs as much as a read): a wrong-type
+-- key fails it before any change, as check_keys would.
 --
 -- dequeue returns { next, st, l, id1, a1, d1, p1, x1, r1, e1, rf1, h1, id2, ... }:
 -- next is the earliest execute-at (unix microseconds) of a scheduled or
@@ -29,7 +33,7 @@
 -- another blocked worker takes them.
 --
 -- Out of memory (see lib.lua) it still leases: its first write is a
--- promotion's ZREM or its LPOP, never refused, and the outcomes of the
+-- promotion's ZREM or its LTRIM, never refused, and the outcomes of the
 -- jobs it hands out can be stored (fn_move.lua), so workers drain a full
 -- Redis.
 
@@ -117,9 +121,12 @@ local function count_waits(start_us, waits)
   local key = ARGV[A_BASE] .. 'wt'
   local m = math.floor(start_us / 60000000)
   local bit = (m % 64) * 1568
-  local ops = { 'BITFIELD', key, 'SET', 'u32', bit, m, 'OVERFLOW', 'SAT' }
+  -- numbers go as strings, formatted as integers: Redis would format each
+  -- as a float
+  local ops = { 'BITFIELD', key, 'SET', 'u32', string.format('%d', bit), string.format('%d', m), 'OVERFLOW', 'SAT' }
   for i, n in pairs(waits) do
-    ops[#ops + 1], ops[#ops + 2], ops[#ops + 3], ops[#ops + 4] = 'INCRBY', 'u32', bit + 32 * i, n
+    ops[#ops + 1], ops[#ops + 2] = 'INCRBY', 'u32'
+    ops[#ops + 1], ops[#ops + 2] = string.format('%d', bit + 32 * i), string.format('%d', n)
   end
   local old = redis.pcall(unpack(ops))
   if type(old) ~= 'table' or old.err or old[1] == m then return end
@@ -132,10 +139,23 @@ local function count_waits(start_us, waits)
   redis.pcall('EXPIRE', key, 90000)
 end
 
+-- read runs cmd (a command that only reads) on KEYS[i] with args, all
+-- strings: a number costs the server a conversion. A key of another type
+-- fails the script as check_key does, naming it; dequeue reads before it
+-- writes, so nothing has changed then.
+local function read(cmd, i, ...)
+  local r = redis.pcall(cmd, KEYS[i], ...)
+  if type(r) == 'table' and r.err then
+    check_key(KEYS[i], KINDS[i])
+    error(r)
+  end
+  return r
+end
+
 -- first_due returns the score of the earliest member of KEYS[zi] (unix
 -- microseconds, a string), or nil when it is empty.
 local function first_due(zi)
-  return redis.call('ZRANGE', KEYS[zi], 0, 0, 'WITHSCORES')[2]
+  return read('ZRANGE', zi, '0', '0', 'WITHSCORES')[2]
 end
 
 -- earliest returns the smaller of two optional scores.
@@ -144,84 +164,144 @@ local function earliest(a, b)
   return a
 end
 
-local function dequeue()
-  local base, now_us, now_ns = ARGV[A_BASE], ARGV[A_NOW_US], ARGV[A_NOW_NS]
-  local left = tonumber(ARGV[A_TAKE_MAX])
-  local times -- lease_times, read when the first job is leased
-  local next = earliest(first_due(K_SCHEDULED), first_due(K_RETRYING))
-  if next and tonumber(next) <= tonumber(now_us) then
-    promote(base, now_us, now_ns, 1000)
-    next = earliest(first_due(K_SCHEDULED), first_due(K_RETRYING))
+-- pick reads (HMGET) the job of a pending list's head ID id and returns
+-- its fields { s, a, d, p, x, r, e, rf, h } and whether it can be leased
+-- (pending, readable); nil fields when the key is not a hash. A job that
+-- never ran has no attempt (a) and none of the fields an attempt leaves
+-- (r, e, rf, h): those are read only when a is there, as a field that is
+-- not there costs a scan of the hash.
+local function pick(key)
+  local f = hmget(key, 's', 'a', 'd', 'p', 'x')
+  if f and f[2] then
+    local g = redis.call('HMGET', key, 'r', 'e', 'rf', 'h')
+    f[6], f[7], f[8], f[9] = g[1], g[2], g[3], g[4]
   end
-  local out, leased, no, nl = { next or '', '', '' }, {}, 3, 0
-  local waits, waited, wb = {}, false, 1 -- wait bucket -> jobs started; the last bucket
-  local start_us, x_floors, id_floors -- times[1] as a number; floors of x and of IDs
-  local jobs = base .. 'j:'
-  if redis.call('EXISTS', KEYS[K_PAUSED]) == 1 then left = 0 end
-  local last = 4 -- the list the last job came from
+  return f, f and f[1] == 'pending' and attempt_ok(f[2]) and f[3] and PRIO[f[4] or ''] or false
+end
+
+-- collect reads the heads of the pending lists, critical first, until it
+-- has max jobs that can be leased (see pick), and returns the IDs met in
+-- order, their fields (false for an ID seen before, which is dropped),
+-- whether each can be leased, how many IDs to drop from the head of each list, and whether
+-- any list still holds IDs after them. It writes nothing.
+local function collect(jobs, max)
+  local ids, fields, ok, trim, seen = {}, {}, {}, {}, {}
+  local left, n, more, last = max, 0, false, 4
   for p = 4, 1, -1 do
+    local off = 0
     while left > 0 do
-      local ids = redis.call('LPOP', KEYS[p], left)
-      if not ids then break end
-      last = p
-      for _, id in ipairs(ids) do
-        local key = jobs .. id
-        -- A job that never ran has no attempt (a) and none of the fields
-        -- an attempt leaves (r, e, rf, h): those are read only when a is
-        -- there, as a field that is not there costs a scan of the hash.
-        local f = hmget(key, 's', 'a', 'd', 'p', 'x')
-        if f and f[2] then
-          local g = redis.call('HMGET', key, 'r', 'e', 'rf', 'h')
-          f[6], f[7], f[8], f[9] = g[1], g[2], g[3], g[4]
-        end
-        if f and f[1] == 'pending' and attempt_ok(f[2]) and f[3] and PRIO[f[4] or ''] then
-          if not times then
-            times = lease_times(now_us, now_ns, ARGV[A_UNTIL_US], ARGV[A_UNTIL_NS], ARGV[A_SERVER_CLOCK])
-            out[2], out[3] = times[2], times[4]
-            start_us = tonumber(times[1])
-            x_floors, id_floors = floors(start_us, ns_floor), floors(start_us, id_floor)
-          end
-          local x, s, fl = f[5] or '', nil, nil -- due time as a string that sorts, and its floors
-          if #x == 19 then
-            s, fl = x, x_floors
-          elseif x == '' and #id == 36 then
-            s, fl = id, id_floors
-          end
-          if s then
-            -- the bucket of the job before, else a search
-            if not ((wb > NWAITS or s >= fl[wb]) and (wb == 1 or s < fl[wb - 1])) then wb = floor_bucket(s, fl) end
-            waits[wb], waited = (waits[wb] or 0) + 1, true
-          elseif x ~= '' then
-            local due_ns = tonumber(x)
-            local b = wait_bucket(start_us, due_ns and due_ns / 1000, wb)
-            if b then wb, waits[b], waited = b, (waits[b] or 0) + 1, true end
-          end
-          local a = tostring((tonumber(f[2] or '') or 0) + 1)
-          redis.call('HSET', key, 's', 'running', 'a', a, 'st', times[2], 'l', times[4], 'fi', '')
-          leased[nl + 1], leased[nl + 2], nl = times[3], id, nl + 2
-          out[no + 1], out[no + 2], out[no + 3], out[no + 4] = id, a, f[3], f[4]
-          out[no + 5], out[no + 6], out[no + 7], out[no + 8] = f[5] or '', f[6] or '', f[7] or '', f[8] or ''
-          out[no + 9] = f[9] or ''
-          no = no + 9
-          left = left - 1
-        elseif not (f and STATES[f[1] or ''] and f[1] ~= 'pending') then
-          quarantine(base, id, now_us, now_ns, '', nil, nil)
+      -- one ID past those needed tells whether the list holds more
+      local from, to = '0', ARGV[A_TAKE_MAX]
+      if off > 0 or left < max then from, to = string.format('%d', off), string.format('%d', off + left) end
+      local asked, got, i = left + 1, read('LRANGE', p, from, to), 0
+      while i < #got and left > 0 do
+        i = i + 1
+        local id = got[i]
+        n, ids[n + 1] = n + 1, id
+        if seen[id] then
+          fields[n], ok[n] = false, false -- dropped: the first one stands for it
+        else
+          seen[id] = true
+          fields[n], ok[n] = pick(jobs .. id)
+          if ok[n] then left = left - 1 end
         end
       end
+      off = off + i
+      if i < #got then more = true end
+      if i < #got or #got < asked then break end
     end
+    if off > 0 then trim[p], last = off, p end
     if left == 0 then break end
   end
-  chunked({ 'ZADD', KEYS[K_LEASE] }, leased)
-  if waited then count_waits(start_us, waits) end
-  -- Lists above the last one are empty (LPOP came back short); look at it
-  -- first, as it is the one most likely to hold more.
-  if left == 0 and no > 3 then
+  if left == 0 and not more then
     for p = last, 1, -1 do
-      if redis.call('LLEN', KEYS[p]) > 0 then
-        wake()
+      if read('LLEN', p) > (trim[p] or 0) then
+        more = true
         break
       end
     end
   end
+  return ids, fields, ok, trim, more
+end
+
+-- dequeue leases up to ARGV[A_TAKE_MAX] jobs (see the head of this file).
+-- It reads everything first (the scheduled and retrying heads, the pending
+-- lists' heads, their jobs), then checks the keys it is about to write
+-- (check_key) unless checked says its caller has, then writes: a key of
+-- the wrong type fails it before any change. Its first write is an LTRIM,
+-- which a full Redis allows (see lib.lua).
+local function dequeue(checked)
+  local base, now_us, now_ns = ARGV[A_BASE], ARGV[A_NOW_US], ARGV[A_NOW_NS]
+  local next = earliest(first_due(K_SCHEDULED), first_due(K_RETRYING))
+  if next and tonumber(next) <= tonumber(now_us) then
+    if not checked then
+      check_keys(K_P1, K_P2, K_P3, K_P4, K_SCHEDULED, K_RETRYING, K_LEASE, K_WAKE, K_DEAD, K_STATS)
+      checked = true
+    end
+    promote(base, now_us, now_ns, 1000)
+    next = earliest(first_due(K_SCHEDULED), first_due(K_RETRYING))
+  end
+  local out = { next or '', '', '' }
+  local max = tonumber(ARGV[A_TAKE_MAX])
+  if max < 1 or redis.call('EXISTS', KEYS[K_PAUSED]) == 1 then return out end
+  local ids, fields, ok, trim, more = collect(base .. 'j:', max)
+  if #ids == 0 then return out end
+  if not checked then
+    local leasing, corrupt = false, false
+    for i = 1, #ids do
+      local f = fields[i]
+      if ok[i] then
+        leasing = true
+      elseif f ~= false and not (f and STATES[f[1] or ''] and f[1] ~= 'pending') then
+        corrupt = true
+      end
+    end
+    if leasing then check_key(KEYS[K_LEASE], 'zset') end
+    if more then check_key(KEYS[K_WAKE], 'zset') end
+    if corrupt then check_keys(K_DEAD, K_STATS) end
+  end
+  for p, k in pairs(trim) do redis.call('LTRIM', KEYS[p], string.format('%d', k), '-1') end
+  local times -- lease_times, read when the first job is leased
+  local leased, no, nl = {}, 3, 0
+  local waits, waited, wb = {}, false, 1 -- wait bucket -> jobs started; the last bucket
+  local start_us, x_floors, id_floors -- times[1] as a number; floors of x and of IDs
+  for i = 1, #ids do
+    local id, f = ids[i], fields[i]
+    if ok[i] then
+      if not times then
+        times = lease_times(now_us, now_ns, ARGV[A_UNTIL_US], ARGV[A_UNTIL_NS], ARGV[A_SERVER_CLOCK])
+        out[2], out[3] = times[2], times[4]
+        start_us = tonumber(times[1])
+        x_floors, id_floors = floors(start_us, ns_floor), floors(start_us, id_floor)
+      end
+      local x, s, fl = f[5] or '', nil, nil -- due time as a string that sorts, and its floors
+      if #x == 19 then
+        s, fl = x, x_floors
+      elseif x == '' and #id == 36 then
+        s, fl = id, id_floors
+      end
+      if s then
+        -- the bucket of the job before, else a search
+        if not ((wb > NWAITS or s >= fl[wb]) and (wb == 1 or s < fl[wb - 1])) then wb = floor_bucket(s, fl) end
+        waits[wb], waited = (waits[wb] or 0) + 1, true
+      elseif x ~= '' then
+        local due_ns = tonumber(x)
+        local b = wait_bucket(start_us, due_ns and due_ns / 1000, wb)
+        if b then wb, waits[b], waited = b, (waits[b] or 0) + 1, true end
+      end
+      local a = string.format('%d', (tonumber(f[2] or '') or 0) + 1)
+      redis.call('HSET', base .. 'j:' .. id, 's', 'running', 'a', a, 'st', times[2], 'l', times[4], 'fi', '')
+      leased[nl + 1], leased[nl + 2], nl = times[3], id, nl + 2
+      out[no + 1], out[no + 2], out[no + 3], out[no + 4] = id, a, f[3], f[4]
+      out[no + 5], out[no + 6], out[no + 7], out[no + 8] = f[5] or '', f[6] or '', f[7] or '', f[8] or ''
+      out[no + 9] = f[9] or ''
+      no = no + 9
+    elseif f ~= false and not (f and STATES[f[1] or ''] and f[1] ~= 'pending') then
+      quarantine(base, id, now_us, now_ns, '', nil, nil)
+    end
+  end
+  chunked({ 'ZADD', KEYS[K_LEASE] }, leased)
+  if waited then count_waits(start_us, waits) end
+  if more then wake() end
   return out
 end

@@ -2,8 +2,9 @@
 -- file to each of them, then the other lib_*.lua files the script needs
 -- (lib_jobs.lua, lib_trim.lua, lib_unique.lua, in that order), so that a
 -- script pays only for the helpers it uses. Every queue script sees the
--- same KEYS layout, written once in keys.go (keySlots), which prepends it
--- to each script as constants: KEYS[K_LEASE] is the lease zset.
+-- same KEYS layout, written once in keys.go (keySlots), whose constants
+-- scripts.go writes into each script as numbers: KEYS[K_LEASE] is the
+-- lease zset.
 --
 -- K_P1..K_P4  <base>p1 .. <base>p4  pending job IDs of priority 1 (low) .. 4 (critical), lists, FIFO
 -- K_SCHEDULED <base>sched           scheduled job IDs, zset scored by execute-at (unix microseconds)
@@ -38,7 +39,7 @@
 -- ARGV[A_BASE] = <base>, ARGV[A_QUEUE] = queue name, ARGV[A_NOW_US] = now
 -- in unix microseconds (zset scores) and ARGV[A_NOW_NS] = now in unix
 -- nanoseconds (stored times); its own arguments follow, each named by a
--- constant that its layout (argv.go, args*.go) prepends, like the KEYS
+-- constant that its layout (argv.go, args*.go) declares, like the KEYS
 -- constants. No script reads ARGV by a number. (claim.lua and unique.lua
 -- take lib.lua for helpers that read no ARGV; their layouts are their own.)
 -- Job hashes live at <base>j:<id> and per-type history lists at
@@ -77,7 +78,7 @@
 -- report.lua) begin with a write that is never refused (ZREM, LREM, LPOP,
 -- DEL, HDEL), so they succeed on a full Redis and go past maxmemory by what
 -- they add.
--- dequeue's first write is its LPOP, so a full Redis still hands out jobs:
+-- dequeue's first write is an LTRIM, so a full Redis still hands out jobs:
 -- their outcomes can be stored. enqueue.lua and claim.lua begin with HSET,
 -- so a full Redis refuses new jobs whole (all or none), and claimtick.lua
 -- too (no tick is claimed that could not be enqueued). A new script must
@@ -136,7 +137,7 @@ end
 
 -- wake arms the wake-up marker so that one blocked worker runs Dequeue.
 local function wake()
-  redis.call('ZADD', KEYS[K_WAKE], 0, 'w')
+  redis.call('ZADD', KEYS[K_WAKE], '0', 'w')
 end
 
 -- prefix_of returns the key prefix, from ARGV[A_BASE] = "<prefix>:{<queue>}:"
@@ -183,8 +184,9 @@ local function lease_times(now_us, now_ns, until_us, until_ns, server)
     local t = redis.call('TIME')
     local at = tonumber(t[1]) * 1000000 + tonumber(t[2])
     if at > tonumber(now_us) then
-      local s = string.format('%.0f', at)
-      local u = string.format('%.0f', at + tonumber(until_us) - tonumber(now_us))
+      -- integer formats and concatenation: a float format costs more
+      local s = t[1] .. string.sub('00000' .. t[2], -6)
+      local u = string.format('%d', at + tonumber(until_us) - tonumber(now_us))
       return { s, s .. '000', u, u .. '000' }
     end
   end

@@ -71,19 +71,18 @@ return out`, nil, args...).Int64Slice()
 	}
 }
 
-// TestFloorBucketScript runs the scripts' floor_bucket, which finds the
-// wait bucket of a job by comparing its due time as stored (x, unix
-// nanoseconds) or as stamped on its generated ID (a job stored without
-// x) with strings, on due times at, just before and just after every
-// bound. Each must land in the bucket of its
-// exact wait: for IDs, the wait from jobs.GeneratedIDTime's reading of
-// the stamp in whole microseconds.
-func TestFloorBucketScript(t *testing.T) {
+// TestDueTimeScript runs the scripts' due_us, which reads when a job
+// became due from its x (unix nanoseconds) or, for a job stored without
+// x, from the stamp of its generated ID, then wait_bucket, on due times
+// at, just before and just after every bound. Each must land in the
+// bucket of its exact wait: for IDs, the wait from
+// jobs.GeneratedIDTime's reading of the stamp in whole microseconds.
+func TestDueTimeScript(t *testing.T) {
 	b := newTestBackend(t, nil)
 	src := mustRead("fn_dequeue.lua")
-	fn := regexp.MustCompile(`(?s)local WAITS = \{.*?\nlocal function floor_bucket.*?\nend\n`).FindString(src)
-	if fn == "" {
-		t.Fatal("no WAITS, floors and floor_bucket in fn_dequeue.lua")
+	fn := regexp.MustCompile(`(?s)local WAITS = \{.*?\nlocal function wait_bucket.*?\nend\n`).FindString(src)
+	if fn == "" || !strings.Contains(fn, "local function due_us(") {
+		t.Fatal("no WAITS, due_us and wait_bucket in fn_dequeue.lua")
 	}
 	const start = int64(1796357167123456) // unix microseconds
 	// bucket is the bucket of a wait of ns nanoseconds.
@@ -130,8 +129,11 @@ func TestFloorBucketScript(t *testing.T) {
 	}
 	got, err := b.client.Eval(context.Background(), fn+`
 local out, start = {}, `+strconv.FormatInt(start, 10)+`
-local xf, idf = floors(start, ns_floor), floors(start, id_floor)
-for i, s in ipairs(ARGV) do out[i] = floor_bucket(s, i <= `+strconv.Itoa(xs)+` and xf or idf) end
+for i, s in ipairs(ARGV) do
+  local due
+  if i <= `+strconv.Itoa(xs)+` then due = due_us(s, '') else due = due_us('', s) end
+  out[i] = wait_bucket(start, due, 1)
+end
 return out`, nil, dues...).Int64Slice()
 	must(t, err)
 	for i, due := range dues {

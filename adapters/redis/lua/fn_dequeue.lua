@@ -42,57 +42,28 @@
 -- scripts.go (waitBounds) writes in place of the name below, so that
 -- the bounds are written once, in Go.
 local WAITS = GENERATED_WAIT_BOUNDS
-local NWAITS = #WAITS
 
--- A job's due time is x (unix nanoseconds, 19 decimal digits) or, for a
--- job stored without x (see lib.lua), the stamp of its generated ID (a
--- version-7 UUID: unix milliseconds in its first 12 hex digits, then the
--- version digit and a 12-bit fraction of a millisecond), which
--- jobs.GeneratedIDTime reads in microseconds as ms * 1000 +
--- floor(frac * 1000 / 4096). Reading either as a number (tonumber,
--- substrings) cost more than the rest of a job's lease, so the dequeue
--- loop and floor_bucket compare the string itself with the strings of the bucket bounds: digits
--- of fixed width, and lower-case hex of fixed width, sort as the times
--- they encode.
-
--- ns_floor returns the due time x of a job that waited t_us (unix
--- microseconds) exactly: 19 digits.
-local function ns_floor(t_us)
-  return string.format('%d', t_us) .. '000'
-end
-
--- id_floor returns the smallest generated-ID prefix stamped at or after
--- t_us (unix microseconds).
-local function id_floor(t_us)
-  local r = t_us % 1000
-  local ms = (t_us - r) / 1000
-  local lo = ms % 65536
-  local up = r * 4096 + 999 -- (up - up % 1000) / 1000, ceil(r * 4096 / 1000), is the
-  -- least fraction with floor(frac * 1000 / 4096) >= r
-  return string.format('%08x-%04x-7%03x', (ms - lo) / 65536, lo, (up - up % 1000) / 1000)
-end
-
--- floors returns a table whose entry i is of_time(start_us - WAITS[i]),
--- made when first read.
-local function floors(start_us, of_time)
-  return setmetatable({}, { __index = function(t, i)
-    local f = of_time(start_us - WAITS[i])
-    rawset(t, i, f)
-    return f
-  end })
-end
-
--- floor_bucket returns the wait bucket (1-48) of a job whose due time is
--- the string s, where fl[i] is the least such string of a job that waited
--- WAITS[i] or less (see floors), searching by halves. The dequeue loop checks the bucket of the job before first,
--- inline (jobs leased together mostly waited alike): a call costs more.
-local function floor_bucket(s, fl)
-  local lo, hi = 1, #WAITS + 1 -- the first i with s >= fl[i], or #WAITS + 1
-  while lo < hi do
-    local mid = (lo + hi - (lo + hi) % 2) / 2
-    if s >= fl[mid] then hi = mid else lo = mid + 1 end
+-- due_us returns when a job became due, in whole unix microseconds (a
+-- number): its x (unix nanoseconds) or, for a job stored without x (see
+-- lib.lua), the stamp of its generated ID (a version-7 UUID: unix
+-- milliseconds in its first 12 hex digits, then the version digit and a
+-- 12-bit fraction of a millisecond), read as jobs.GeneratedIDTime does:
+-- ms * 1000 + floor(frac * 1000 / 4096). nil when neither reads. Whole
+-- microseconds keep the buckets exact: a lease starts on a whole
+-- microsecond, so a wait of x is at most a bound B exactly when the
+-- start less floor(x / 1000) is.
+local function due_us(x, id)
+  if #x == 19 then return tonumber(string.sub(x, 1, 16)) end
+  if x ~= '' then
+    local ns = tonumber(x)
+    return ns and (ns - ns % 1000) / 1000
   end
-  return lo
+  if #id ~= 36 then return nil end
+  local hi, lo = tonumber(string.sub(id, 1, 8), 16), tonumber(string.sub(id, 10, 13), 16)
+  local frac = tonumber(string.sub(id, 16, 18), 16)
+  if not (hi and lo and frac) then return nil end
+  local f = frac * 1000 / 4096
+  return (hi * 65536 + lo) * 1000 + f - f % 1 -- no math.floor: a call costs more
 end
 
 -- wait_bucket returns the wait bucket (1-48) of a job started at start_us
@@ -164,28 +135,41 @@ local function earliest(a, b)
   return a
 end
 
--- pick reads (HMGET) the job of a pending list's head ID id and returns
--- its fields { s, a, d, p, x, r, e, rf, h } and whether it can be leased
--- (pending, readable); nil fields when the key is not a hash. A job that
--- never ran has no attempt (a) and none of the fields an attempt leaves
--- (r, e, rf, h): those are read only when a is there, as a field that is
--- not there costs a scan of the hash.
+-- pick reads (HMGET) the job of a pending list's head ID at key and
+-- returns its fields { s, a, d, p, x, r, e, rf, h }, or nil when the key
+-- is not a hash. A job that never ran has no attempt (a) and none of the
+-- fields an attempt leaves (r, e, rf, h): those are read only when a is
+-- there, as a field that is not there costs a scan of the hash.
 local function pick(key)
   local f = hmget(key, 's', 'a', 'd', 'p', 'x')
   if f and f[2] then
     local g = redis.call('HMGET', key, 'r', 'e', 'rf', 'h')
     f[6], f[7], f[8], f[9] = g[1], g[2], g[3], g[4]
   end
-  return f, f and f[1] == 'pending' and attempt_ok(f[2]) and f[3] and PRIO[f[4] or ''] or false
+  return f
+end
+
+-- leasable reports whether a job whose fields pick read can be leased:
+-- pending and readable.
+local function leasable(f)
+  return f and f[1] == 'pending' and attempt_ok(f[2]) and f[3] and PRIO[f[4] or ''] or false
+end
+
+-- corrupt reports whether a job whose fields pick read (false: an ID met
+-- before in the same call) is to be quarantined: not a hash, or pending
+-- but unreadable, or in no known state. A job in another known state is
+-- a stale entry, dropped.
+local function corrupt(f)
+  return f ~= false and not (f and STATES[f[1] or ''] and f[1] ~= 'pending' or leasable(f))
 end
 
 -- collect reads the heads of the pending lists, critical first, until it
--- has max jobs that can be leased (see pick), and returns the IDs met in
--- order, their fields (false for an ID seen before, which is dropped),
--- whether each can be leased, how many IDs to drop from the head of each list, and whether
--- any list still holds IDs after them. It writes nothing.
+-- has max jobs that can be leased, and returns the IDs met in order,
+-- their fields (see pick; false for an ID met before, which is dropped),
+-- how many IDs to drop from the head of each list, and whether any list
+-- still holds IDs after them. It writes nothing.
 local function collect(jobs, max)
-  local ids, fields, ok, trim, seen = {}, {}, {}, {}, {}
+  local ids, fields, trim, seen = {}, {}, {}, nil
   local left, n, more, last = max, 0, false, 4
   for p = 4, 1, -1 do
     local off = 0
@@ -198,12 +182,14 @@ local function collect(jobs, max)
         i = i + 1
         local id = got[i]
         n, ids[n + 1] = n + 1, id
-        if seen[id] then
-          fields[n], ok[n] = false, false -- dropped: the first one stands for it
+        if n > 1 and not seen then seen = { [ids[1]] = true } end
+        if seen and seen[id] then
+          fields[n] = false
         else
-          seen[id] = true
-          fields[n], ok[n] = pick(jobs .. id)
-          if ok[n] then left = left - 1 end
+          if seen then seen[id] = true end
+          local f = pick(jobs .. id)
+          fields[n] = f
+          if leasable(f) then left = left - 1 end
         end
       end
       off = off + i
@@ -221,7 +207,7 @@ local function collect(jobs, max)
       end
     end
   end
-  return ids, fields, ok, trim, more
+  return ids, fields, trim, more
 end
 
 -- dequeue leases up to ARGV[A_TAKE_MAX] jobs (see the head of this file).
@@ -244,51 +230,33 @@ local function dequeue(checked)
   local out = { next or '', '', '' }
   local max = tonumber(ARGV[A_TAKE_MAX])
   if max < 1 or redis.call('EXISTS', KEYS[K_PAUSED]) == 1 then return out end
-  local ids, fields, ok, trim, more = collect(base .. 'j:', max)
+  local ids, fields, trim, more = collect(base .. 'j:', max)
   if #ids == 0 then return out end
   if not checked then
-    local leasing, corrupt = false, false
+    local leasing, burying = false, false
     for i = 1, #ids do
-      local f = fields[i]
-      if ok[i] then
-        leasing = true
-      elseif f ~= false and not (f and STATES[f[1] or ''] and f[1] ~= 'pending') then
-        corrupt = true
-      end
+      leasing = leasing or leasable(fields[i])
+      burying = burying or corrupt(fields[i])
     end
     if leasing then check_key(KEYS[K_LEASE], 'zset') end
     if more then check_key(KEYS[K_WAKE], 'zset') end
-    if corrupt then check_keys(K_DEAD, K_STATS) end
+    if burying then check_keys(K_DEAD, K_STATS) end
   end
   for p, k in pairs(trim) do redis.call('LTRIM', KEYS[p], string.format('%d', k), '-1') end
   local times -- lease_times, read when the first job is leased
   local leased, no, nl = {}, 3, 0
   local waits, waited, wb = {}, false, 1 -- wait bucket -> jobs started; the last bucket
-  local start_us, x_floors, id_floors -- times[1] as a number; floors of x and of IDs
+  local start_us -- times[1] as a number
   for i = 1, #ids do
     local id, f = ids[i], fields[i]
-    if ok[i] then
+    if leasable(f) then
       if not times then
         times = lease_times(now_us, now_ns, ARGV[A_UNTIL_US], ARGV[A_UNTIL_NS], ARGV[A_SERVER_CLOCK])
         out[2], out[3] = times[2], times[4]
         start_us = tonumber(times[1])
-        x_floors, id_floors = floors(start_us, ns_floor), floors(start_us, id_floor)
       end
-      local x, s, fl = f[5] or '', nil, nil -- due time as a string that sorts, and its floors
-      if #x == 19 then
-        s, fl = x, x_floors
-      elseif x == '' and #id == 36 then
-        s, fl = id, id_floors
-      end
-      if s then
-        -- the bucket of the job before, else a search
-        if not ((wb > NWAITS or s >= fl[wb]) and (wb == 1 or s < fl[wb - 1])) then wb = floor_bucket(s, fl) end
-        waits[wb], waited = (waits[wb] or 0) + 1, true
-      elseif x ~= '' then
-        local due_ns = tonumber(x)
-        local b = wait_bucket(start_us, due_ns and due_ns / 1000, wb)
-        if b then wb, waits[b], waited = b, (waits[b] or 0) + 1, true end
-      end
+      local b = wait_bucket(start_us, due_us(f[5] or '', id), wb)
+      if b then wb, waits[b], waited = b, (waits[b] or 0) + 1, true end
       local a = string.format('%d', (tonumber(f[2] or '') or 0) + 1)
       redis.call('HSET', base .. 'j:' .. id, 's', 'running', 'a', a, 'st', times[2], 'l', times[4], 'fi', '')
       leased[nl + 1], leased[nl + 2], nl = times[3], id, nl + 2
@@ -296,11 +264,15 @@ local function dequeue(checked)
       out[no + 5], out[no + 6], out[no + 7], out[no + 8] = f[5] or '', f[6] or '', f[7] or '', f[8] or ''
       out[no + 9] = f[9] or ''
       no = no + 9
-    elseif f ~= false and not (f and STATES[f[1] or ''] and f[1] ~= 'pending') then
+    elseif corrupt(f) then
       quarantine(base, id, now_us, now_ns, '', nil, nil)
     end
   end
-  chunked({ 'ZADD', KEYS[K_LEASE] }, leased)
+  if nl == 2 then
+    redis.call('ZADD', KEYS[K_LEASE], leased[1], leased[2])
+  else
+    chunked({ 'ZADD', KEYS[K_LEASE] }, leased)
+  end
   if waited then count_waits(start_us, waits) end
   if more then wake() end
   return out

@@ -51,6 +51,7 @@ type Backend struct {
 	closed     bool           // Close has begun: no more pokes
 	pokes      sync.WaitGroup // pokes under way, for Close
 	instance   string         // distinguishes this backend's wake-up keys
+	live       liveKeys       // live keys of the Dequeue calls waiting, renewed together
 
 	lanes    *groupcommit.Committer[laneOp, laneResult] // coalesces Ack and Dequeue calls per queue
 	enqueues *groupcommit.Committer[jobs.Job, error]    // coalesces single-job Enqueue calls per queue

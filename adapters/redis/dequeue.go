@@ -2,15 +2,12 @@ package redis
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/jobsgo/jobs"
 	"github.com/jobsgo/jobs/adapters/redis/internal/codec"
-
-	goredis "github.com/redis/go-redis/v9"
 )
 
 // Dequeue leases up to limit (at least 1) pending jobs of queue for lease,
@@ -23,12 +20,11 @@ import (
 // When nothing is pending it blocks, without polling, on the queue's
 // wake-up marker (BZPOPMIN), which enqueues, promotions and releases arm;
 // the wait is bounded by the block timeout and by the earliest execute-at
-// time. The take that follows the wait is a round trip of its own: sent
-// behind the BZPOPMIN, it would run on the server the moment the wait
-// ended, leasing jobs to a process that may be frozen (SIGSTOP, a VM
-// pause) until their lease expired. Cancelling ctx wakes it at once
-// through a key of its own. Corrupt jobs met on the way go to the
-// dead-letter queue and are not returned.
+// time. The take that follows the wait is pipelined behind it (waitTake):
+// the job that ends the wait comes back in the same round trip. Cancelling
+// ctx wakes it at once through a key of its own, and the take then takes
+// nothing. Corrupt jobs met on the way go to the dead-letter queue and are
+// not returned.
 // Until Preflight has passed, each call runs it first and fails with its
 // error.
 func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease time.Duration) ([]jobs.Job, error) {
@@ -45,65 +41,58 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 		return nil, fmt.Errorf("redis: dequeue %s: %w", queue, err)
 	}
 	limit = max(limit, 1)
-	k := b.queue(queue)
-	var wakeKey string
+	var w *waiter // made at the first wait
+	t, err := b.laneTake(ctx, queue, limit, lease)
 	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		r, err := b.lanes.Do(ctx, queue, laneOp{take: &takeRequest{limit: limit, lease: lease}})
-		if err == nil {
-			err = r.err
-		}
 		if err != nil {
 			if err := ctxErr(ctx); err != nil {
 				return nil, err
 			}
 			return nil, fmt.Errorf("redis: dequeue %s: %w", queue, err)
 		}
-		if len(r.taken.jobs) > 0 {
-			return r.taken.jobs, nil
+		if len(t.jobs) > 0 {
+			return t.jobs, nil
 		}
-		if r.taken.popped > 0 {
-			continue // every job taken was corrupt; look again at once
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		wait := b.blockTimeout
-		if next := r.taken.next; next > 0 {
-			if d := time.UnixMicro(next).Sub(b.clock.Now()); d < wait {
-				wait = max(d, time.Millisecond)
-			}
+		if t.popped > 0 { // every job taken was corrupt; look again at once
+			t, err = b.laneTake(ctx, queue, limit, lease)
+			continue
 		}
-		if wakeKey == "" {
-			wakeKey = k.base + "w:" + b.instance + ":" + strconv.FormatUint(b.wakeSeq.Add(1), 10)
-			stop := context.AfterFunc(ctx, func() { b.poke(wakeKey) })
-			defer stop()
+		if w == nil {
+			w = b.newWaiter(ctx, b.queue(queue))
+			defer w.stop()
 		}
-		err = b.client.Do(ctx, "BZPOPMIN", k.keys[keyWake], wakeKey, strconv.FormatFloat(wait.Seconds(), 'f', 3, 64)).Err()
-		if err != nil && !errors.Is(err, goredis.Nil) {
-			if err := ctxErr(ctx); err != nil {
-				return nil, err
-			}
-			return nil, fmt.Errorf("redis: dequeue %s: wait for jobs: %w", queue, err)
+		var lapsed bool
+		t, lapsed, err = b.waitTake(ctx, w, b.waitFor(t.next), limit, lease)
+		if err == nil && lapsed {
+			t, err = b.laneTake(ctx, queue, limit, lease)
 		}
 	}
 }
 
-// poke wakes the Dequeue call blocked on wakeKey (poke.lua, which works on
-// a full Redis too). The key expires by itself should that call have
-// returned already. Close waits for the
-// pokes under way and stops new ones.
-func (b *Backend) poke(wakeKey string) {
-	b.pokeMu.Lock()
-	if b.closed {
-		b.pokeMu.Unlock()
-		return // Close fails the blocked call anyway
+// laneTake leases up to limit jobs of queue through its lane, with the
+// calls waiting there.
+func (b *Backend) laneTake(ctx context.Context, queue string, limit int, lease time.Duration) (taken, error) {
+	r, err := b.lanes.Do(ctx, queue, laneOp{take: &takeRequest{limit: limit, lease: lease}})
+	if err == nil {
+		err = r.err
 	}
-	b.pokes.Add(1)
-	b.pokeMu.Unlock()
-	defer b.pokes.Done()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = pokeScript.Run(ctx, b.client, []string{wakeKey}).Err()
+	return r.taken, err
+}
+
+// waitFor is how long a Dequeue that found nothing waits: the block
+// timeout, or less when the earliest scheduled or retrying job (next,
+// unix microseconds; 0: none) is due sooner.
+func (b *Backend) waitFor(next int64) time.Duration {
+	wait := b.blockTimeout
+	if next > 0 {
+		if d := time.UnixMicro(next).Sub(b.clock.Now()); d < wait {
+			wait = max(d, time.Millisecond)
+		}
+	}
+	return wait
 }
 
 // taken is what one lease of a queue's pending jobs returned.

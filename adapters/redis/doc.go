@@ -25,6 +25,9 @@
 //	<p>:{<queue>}:lease      zset   running IDs by lease deadline (unix µs)
 //	<p>:{<queue>}:wake       zset   wake-up marker (one member) blocked workers BZPOPMIN
 //	<p>:{<queue>}:w:<call>   zset   wake-up key of one blocked Dequeue, for ctx cancellation
+//	<p>:{<queue>}:live:<call> string set while a blocked Dequeue's process runs: renewed every
+//	                                100 ms, expires 300 ms after the last renewal; the take
+//	                                pipelined behind the wait leases nothing without it
 //	<p>:{<queue>}:dead       zset   dead-letter IDs by finish time (capped by count and age)
 //	<p>:{<queue>}:done       zset   completed IDs by finish time (capped by count and age)
 //	<p>:{<queue>}:cancelled  zset   cancelled IDs by finish time (capped by count and age)
@@ -171,10 +174,14 @@
 // that one cycle.lua call stores every outcome of the batch and leases a
 // job for each of its workers. A Dequeue (workers idle) does not wait: it
 // takes the calls waiting at that moment with it. A Dequeue that found
-// nothing blocks on the wake-up marker, then takes in a round trip of its
-// own: a take pipelined behind the BZPOPMIN would run on the server the
-// moment the wait ended, whether or not the process that waits still
-// runs. fn_move.lua and
+// nothing blocks on the wake-up marker with wait_take.lua pipelined behind
+// the BZPOPMIN, so that the job that ends the wait comes back in the same
+// round trip. The server runs that take the moment the wait ends, whether
+// or not the process that waits still runs, so it leases only while the
+// call's live key shows that the process renewed it in the last 300 ms;
+// otherwise it takes nothing and passes the wake-up on (a process stopped
+// with SIGSTOP or a VM pause has no job leased to it once that time has
+// passed). fn_move.lua and
 // fn_dequeue.lua hold the two halves, which move.lua and dequeue.lua also
 // run alone.
 //

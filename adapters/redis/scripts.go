@@ -26,6 +26,7 @@ var (
 	enqueueListScript = plainScript(listLayout, "enqueue_list.lua") // its own KEYS layout
 	enqueueOneScript  = plainScript(oneLayout, "enqueue_one.lua")   // its own KEYS layout
 	dequeueScript     = queueScript(dequeueLayout, "lib_jobs.lua", "fn_dequeue.lua", "dequeue.lua")
+	waitTakeScript    = queueScript(dequeueLayout, "lib_jobs.lua", "fn_dequeue.lua", "wait_take.lua") // KEYS: the queue's, then a live key
 	moveScript        = queueScript(moveLayout, "lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "move.lua")
 	cycleScript       = queueScript(cycleLayout, "lib_jobs.lua", "lib_trim.lua", "lib_unique.lua", "fn_move.lua", "fn_dequeue.lua", "cycle.lua")
 	extendScript      = queueScript(extendLayout, "extend.lua")

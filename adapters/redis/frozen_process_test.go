@@ -15,9 +15,11 @@ import (
 // TestFrozenIdleWorkerTakesNothing stops an idle worker process (SIGSTOP)
 // while its fetcher waits for jobs, and starts another: a job enqueued
 // then runs on the other worker at its first attempt. The stopped worker,
-// whose wait on the server goes on, must not have the job leased to it
-// (a take sent behind the wait would run on the server the moment an
-// enqueue ended the wait, and hold the job until its lease expired).
+// whose wait on the server goes on, must not have the job leased to it:
+// the take pipelined behind its wait runs on the server the moment an
+// enqueue ends the wait, and would hold the job until its lease expired,
+// but finds the call's live key expired (see liveTTL) and passes the
+// wake-up on.
 func TestFrozenIdleWorkerTakesNothing(t *testing.T) {
 	b := newTestBackend(t, nil)
 	ctx := context.Background()

@@ -123,8 +123,11 @@ func TestWaitEndsWithTheJob(t *testing.T) {
 	b := newTestBackend(t, nil)
 	calls := &scriptCalls{}
 	b.client.AddHook(calls)
+	enqueued := make(chan struct{})
+	defer func() { <-enqueued }()
 	go func() {
-		time.Sleep(200 * time.Millisecond) // the Dequeue waits by then
+		defer close(enqueued)
+		waiting(t, b, "q")
 		if err := b.Enqueue(ctx, job(t, b.clock, "late", "q")); err != nil {
 			t.Error(err)
 		}
@@ -160,7 +163,7 @@ func TestCancelledWaitTakesNothing(t *testing.T) {
 		_, err := b.Dequeue(ctx, "q", 1, time.Minute)
 		done <- err
 	}()
-	time.Sleep(200 * time.Millisecond) // the Dequeue waits by then
+	waiting(t, b, "q")
 	must(t, b.client.RPush(bg, k.keys[keyP2], "still").Err())
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
@@ -172,6 +175,24 @@ func TestCancelledWaitTakesNothing(t *testing.T) {
 	if n, err := b.client.Exists(bg, k.keys[keyWake]).Result(); err != nil || n != 1 {
 		t.Errorf("wake-up marker: %d, %v; want armed for the pending job", n, err)
 	}
+}
+
+// waiting returns once a Dequeue of queue waits: its live key is there,
+// set by the pipeline that sends the wait and the take behind it.
+func waiting(t *testing.T, b *Backend, queue string) {
+	t.Helper()
+	for range 500 {
+		keys, err := b.client.Keys(context.Background(), b.queue(queue).base+"live:*").Result()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if len(keys) > 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Error("no Dequeue of " + queue + " waits after 5 s")
 }
 
 // mustHGet reads field of the hash at key.

@@ -1,10 +1,8 @@
 package admin_test
 
 import (
-	"context"
 	"fmt"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -17,11 +15,11 @@ import (
 
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/jobsgo/jobs/adapters/redis"
 	"github.com/jobsgo/jobs/adapters/redis/redistest"
 	"github.com/jobsgo/jobs/admin"
+	"github.com/jobsgo/jobs/internal/testenv"
 )
 
 // The sizes of the scale test: one queue with this many pending jobs and
@@ -33,53 +31,6 @@ const (
 	// its first paint.
 	paintBudget = 500 * time.Millisecond
 )
-
-// commandCounter is a go-redis hook that counts the commands a client
-// sends by name, those in pipelines included.
-type commandCounter struct {
-	mu    sync.Mutex
-	names map[string]int
-}
-
-func (c *commandCounter) note(cmds ...goredis.Cmder) {
-	c.mu.Lock()
-	for _, cmd := range cmds {
-		c.names[cmd.Name()]++
-	}
-	c.mu.Unlock()
-}
-
-// reset forgets the commands counted so far.
-func (c *commandCounter) reset() {
-	c.mu.Lock()
-	c.names = map[string]int{}
-	c.mu.Unlock()
-}
-
-// counted returns the commands counted since reset, by name.
-func (c *commandCounter) counted() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return maps.Clone(c.names)
-}
-
-func (c *commandCounter) DialHook(next goredis.DialHook) goredis.DialHook {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
-}
-
-func (c *commandCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
-	return func(ctx context.Context, cmd goredis.Cmder) error {
-		c.note(cmd)
-		return next(ctx, cmd)
-	}
-}
-
-func (c *commandCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		c.note(cmds...)
-		return next(ctx, cmds)
-	}
-}
 
 // seedBulk enqueues n pending jobs in queue bulk, 5,000 per round trip.
 func seedBulk(t *testing.T, b jobs.Backend, from, n int) {
@@ -148,7 +99,7 @@ func seedDeadLetters(t *testing.T, b jobs.Backend, from, n int) {
 // the reads of the per-minute rings (GETRANGE) are at most 4 per queue:
 // how many there are depends on where the minutes asked for fall in the
 // ring, not on the data.
-func refreshCost(t *testing.T, h http.Handler, c *commandCounter, path string, queues int) map[string]int {
+func refreshCost(t *testing.T, h http.Handler, c *testenv.Commands, path string, queues int) map[string]int {
 	t.Helper()
 	get := func() {
 		r := httptest.NewRequest(http.MethodGet, path, nil)
@@ -160,9 +111,9 @@ func refreshCost(t *testing.T, h http.Handler, c *commandCounter, path string, q
 		}
 	}
 	get()
-	c.reset()
+	c.Reset()
 	get()
-	n := c.counted()
+	n := c.Counted()
 	// Not the page's work: the backend's clock re-sync (TIME) and the
 	// handshake of a connection the pool happens to dial (HELLO, CLIENT
 	// SETINFO, AUTH, SELECT).
@@ -185,8 +136,7 @@ func TestOverviewAtScaleInBrowser(t *testing.T) {
 	ctx, _ := browser(t)
 	run := runner(ctx)
 	b, _ := redistest.New(t, redis.WithDeadLetterLimit(scaleDead))
-	counter := &commandCounter{}
-	counter.reset()
+	counter := &testenv.Commands{}
 	b.Client().AddHook(counter)
 	h, err := admin.New(b, admin.WithToken(browserToken))
 	if err != nil {

@@ -3,11 +3,11 @@ package redis
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jobsgo/jobs"
+	"github.com/jobsgo/jobs/internal/testenv"
 	"github.com/jobsgo/jobs/runtime/backendtest"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -121,7 +121,7 @@ func TestWaitTakeStartsOnTheServerClock(t *testing.T) {
 func TestWaitEndsWithTheJob(t *testing.T) {
 	ctx := context.Background()
 	b := newTestBackend(t, nil)
-	calls := &scriptCalls{}
+	calls := &testenv.Commands{Key: scriptHash}
 	b.client.AddHook(calls)
 	enqueued := make(chan struct{})
 	defer func() { <-enqueued }()
@@ -139,7 +139,7 @@ func TestWaitEndsWithTheJob(t *testing.T) {
 	if len(got) != 1 || got[0].ID != "late" {
 		t.Fatalf("dequeued %v, want the job enqueued during the wait", got)
 	}
-	if takes, waits := calls.count(dequeueScript), calls.count(waitTakeScript); takes != 1 || waits < 1 {
+	if takes, waits := calls.Count(dequeueScript.hash), calls.Count(waitTakeScript.hash); takes != 1 || waits < 1 {
 		t.Errorf("%d takes of their own and %d behind a wait, want 1 (the first) and at least 1", takes, waits)
 	}
 }
@@ -203,48 +203,12 @@ func mustHGet(t *testing.T, b *Backend, key, field string) string {
 	return v
 }
 
-// scriptCalls counts the script calls a client sends, alone or in
-// pipelines, by script.
-type scriptCalls struct {
-	mu sync.Mutex
-	n  map[string]int // SHA-1 -> calls
-}
-
-func (c *scriptCalls) DialHook(next goredis.DialHook) goredis.DialHook { return next }
-
-func (c *scriptCalls) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
-	return func(ctx context.Context, cmd goredis.Cmder) error {
-		c.add(cmd)
-		return next(ctx, cmd)
+// scriptHash names a script call by the SHA-1 it runs, and other commands
+// "" (see testenv.Commands).
+func scriptHash(cmd goredis.Cmder) string {
+	if args := cmd.Args(); len(args) > 1 && cmd.Name() == "evalsha" {
+		sha, _ := args[1].(string)
+		return sha
 	}
-}
-
-func (c *scriptCalls) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		for _, cmd := range cmds {
-			c.add(cmd)
-		}
-		return next(ctx, cmds)
-	}
-}
-
-func (c *scriptCalls) add(cmd goredis.Cmder) {
-	args := cmd.Args()
-	if len(args) < 2 || cmd.Name() != "evalsha" {
-		return
-	}
-	sha, _ := args[1].(string)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == nil {
-		c.n = map[string]int{}
-	}
-	c.n[sha]++
-}
-
-// count is how many calls of s were sent.
-func (c *scriptCalls) count(s *script) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n[s.hash]
+	return ""
 }

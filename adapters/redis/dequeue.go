@@ -64,8 +64,12 @@ func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease ti
 			w = b.newWaiter(ctx, b.queue(queue))
 			defer w.stop()
 		}
+		wait, ok := b.waitLength(ctx, t.next)
+		if !ok {
+			return nil, context.DeadlineExceeded
+		}
 		var lapsed bool
-		t, lapsed, err = b.waitTake(ctx, w, b.waitFor(t.next), limit, lease)
+		t, lapsed, err = b.waitTake(ctx, w, wait, limit, lease)
 		if err == nil && lapsed {
 			t, err = b.laneTake(ctx, queue, limit, lease)
 		}
@@ -82,17 +86,32 @@ func (b *Backend) laneTake(ctx context.Context, queue string, limit int, lease t
 	return r.taken, err
 }
 
-// waitFor is how long a Dequeue that found nothing waits: the block
+// deadlineMargin is how long before its caller's deadline a Dequeue's
+// wait ends, so that the take behind it answers in time: jobs leased by a
+// take whose reply came after the deadline would wait for their lease to
+// expire.
+const deadlineMargin = 10 * time.Millisecond
+
+// waitLength is how long a Dequeue that found nothing waits: the block
 // timeout, or less when the earliest scheduled or retrying job (next,
-// unix microseconds; 0: none) is due sooner.
-func (b *Backend) waitFor(next int64) time.Duration {
-	wait := b.blockTimeout
+// unix microseconds; 0: none) is due sooner, or when ctx's deadline, less
+// deadlineMargin, comes sooner. ok is false when the deadline leaves no
+// time to wait.
+func (b *Backend) waitLength(ctx context.Context, next int64) (wait time.Duration, ok bool) {
+	wait = b.blockTimeout
 	if next > 0 {
 		if d := time.UnixMicro(next).Sub(b.clock.Now()); d < wait {
 			wait = max(d, time.Millisecond)
 		}
 	}
-	return wait
+	if d, has := ctx.Deadline(); has {
+		left := time.Until(d) - deadlineMargin
+		if left < time.Millisecond {
+			return 0, false
+		}
+		wait = min(wait, left)
+	}
+	return wait, true
 }
 
 // taken is what one lease of a queue's pending jobs returned.

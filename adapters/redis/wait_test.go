@@ -3,6 +3,8 @@ package redis
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -141,6 +143,37 @@ func TestWaitEndsWithTheJob(t *testing.T) {
 	}
 	if takes, waits := calls.Count(dequeueScript.hash), calls.Count(waitTakeScript.hash); takes != 1 || waits < 1 {
 		t.Errorf("%d takes of their own and %d behind a wait, want 1 (the first) and at least 1", takes, waits)
+	}
+}
+
+// TestWaitEndsBeforeTheDeadline: a Dequeue whose context has a deadline
+// waits no longer than the deadline allows, so that the take behind the
+// wait answers before it (a reply cut off by the deadline would leave the
+// jobs it leased to wait for their lease), and it then returns
+// DeadlineExceeded.
+func TestWaitEndsBeforeTheDeadline(t *testing.T) {
+	b := newTestBackend(t, nil)
+	waits := &testenv.Commands{Key: func(cmd goredis.Cmder) string {
+		if args := cmd.Args(); cmd.Name() == "bzpopmin" {
+			return fmt.Sprint(args[len(args)-1])
+		}
+		return ""
+	}}
+	b.client.AddHook(waits)
+	const within = 300 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	if _, err := b.Dequeue(ctx, "q", 1, time.Minute); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Dequeue returned %v, want context.DeadlineExceeded", err)
+	}
+	got := waits.Counted()
+	if len(got) == 0 {
+		t.Fatal("the Dequeue did not wait")
+	}
+	for timeout := range got {
+		if s, err := strconv.ParseFloat(timeout, 64); err != nil || s > within.Seconds() {
+			t.Errorf("waited with a timeout of %s s, longer than the %s the deadline left", timeout, within)
+		}
 	}
 }
 

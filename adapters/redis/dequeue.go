@@ -23,8 +23,9 @@ import (
 // time. The take that follows the wait is pipelined behind it (waitTake):
 // the job that ends the wait comes back in the same round trip. Cancelling
 // ctx wakes it at once through a key of its own, and the take then takes
-// nothing; a deadline on ctx ends the wait deadlineMargin before it. Corrupt jobs met on the way go to the dead-letter queue and are
-// not returned.
+// nothing; a deadline on ctx ends the wait deadlineMargin before it.
+// Corrupt jobs met on the way go to the dead-letter queue and are not
+// returned.
 // Until Preflight has passed, each call runs it first and fails with its
 // error.
 func (b *Backend) Dequeue(ctx context.Context, queue string, limit int, lease time.Duration) ([]jobs.Job, error) {

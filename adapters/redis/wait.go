@@ -92,8 +92,8 @@ func (b *Backend) waitTake(ctx context.Context, w *waiter, wait time.Duration, l
 // second however many queues it waits on.
 type liveKeys struct {
 	mu       sync.Mutex
-	keys     map[string]int // live key -> waits under way that use it
-	renewing bool           // the renewing goroutine runs
+	keys     map[string]bool // the live keys of the waits under way
+	renewing bool            // the renewing goroutine runs
 }
 
 // keepLive has the live key renewed every liveRenew until the returned
@@ -103,9 +103,9 @@ func (b *Backend) keepLive(key string) (stop func()) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.keys == nil {
-		l.keys = make(map[string]int)
+		l.keys = make(map[string]bool)
 	}
-	l.keys[key]++
+	l.keys[key] = true
 	if !l.renewing {
 		l.renewing = true
 		go b.renewLive()
@@ -113,9 +113,7 @@ func (b *Backend) keepLive(key string) (stop func()) {
 	return func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		if l.keys[key]--; l.keys[key] <= 0 {
-			delete(l.keys, key)
-		}
+		delete(l.keys, key)
 	}
 }
 

@@ -19,9 +19,9 @@
 -- a process that runs then takes in a call of its own. With it, it
 -- deletes the key (a write that a full Redis allows, see lib.lua) and
 -- returns what dequeue returns. On the server's clock, now and the lease
--- are moved to the server's TIME first: the header's now is when the
--- pipeline was sent, up to a block timeout ago, and due scheduled jobs
--- are promoted by it.
+-- are moved to the server's TIME first (lease_times in lib.lua): the
+-- header's now is when the pipeline was sent, up to a block timeout ago,
+-- and due scheduled jobs are promoted by it.
 local live = KEYS[#KEYS]
 if redis.call('DEL', live) == 0 then
   for p = K_P1, K_P4 do
@@ -32,15 +32,6 @@ if redis.call('DEL', live) == 0 then
   end
   return { 'lapsed' }
 end
-if ARGV[A_SERVER_CLOCK] == '1' then
-  local t = redis.call('TIME')
-  local at = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  local now = tonumber(ARGV[A_NOW_US])
-  if at > now then
-    local us = t[1] .. string.sub('00000' .. t[2], -6)
-    local until_us = string.format('%d', at + tonumber(ARGV[A_UNTIL_US]) - now)
-    ARGV[A_NOW_US], ARGV[A_NOW_NS] = us, us .. '000'
-    ARGV[A_UNTIL_US], ARGV[A_UNTIL_NS] = until_us, until_us .. '000'
-  end
-end
+local t = lease_times(ARGV[A_NOW_US], ARGV[A_NOW_NS], ARGV[A_UNTIL_US], ARGV[A_UNTIL_NS], ARGV[A_SERVER_CLOCK])
+ARGV[A_NOW_US], ARGV[A_NOW_NS], ARGV[A_UNTIL_US], ARGV[A_UNTIL_NS] = t[1], t[2], t[3], t[4]
 return dequeue(false)

@@ -124,13 +124,19 @@ type taken struct {
 
 // take runs dequeue.lua once, leasing up to limit jobs for lease.
 func (b *Backend) take(ctx context.Context, k *queueKeys, limit int, lease time.Duration) (taken, error) {
-	now := b.clock.Now()
-	args := dequeueArgs{head: head{k, now}, take: b.takeArgs(limit, now.Add(lease))}
+	args, now := b.takeCall(k, limit, lease)
 	res, err := dequeueScript.Run(ctx, b.client, k.keys, args.argv()...).Slice()
 	if err != nil {
 		return taken{}, err
 	}
 	return b.takeReply(ctx, k, res, now)
+}
+
+// takeCall returns the arguments of a dequeue.lua or wait_take.lua call
+// made now on the queue of k, leasing up to limit jobs for lease, and now.
+func (b *Backend) takeCall(k *queueKeys, limit int, lease time.Duration) (dequeueArgs, time.Time) {
+	now := b.clock.Now()
+	return dequeueArgs{head: head{k, now}, take: b.takeArgs(limit, now.Add(lease))}, now
 }
 
 // takeArgs returns dequeue's arguments (see fn_dequeue.lua) for a lease of

@@ -54,8 +54,7 @@ func (b *Backend) newWaiter(ctx context.Context, k *queueKeys) *waiter {
 // waitTake reports the wait lapsed, as it does when the server lacked the
 // script or refused it unrun: the caller then takes in a call of its own.
 func (b *Backend) waitTake(ctx context.Context, w *waiter, wait time.Duration, limit int, lease time.Duration) (taken, bool, error) {
-	now := b.clock.Now()
-	args := dequeueArgs{head: head{w.k, now}, take: b.takeArgs(limit, now.Add(lease))}
+	args, now := b.takeCall(w.k, limit, lease)
 	stop := b.keepLive(w.live)
 	var pop, take *goredis.Cmd
 	_, _ = b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {

@@ -26,6 +26,8 @@ local live = KEYS[#KEYS]
 if redis.call('DEL', live) == 0 then
   for p = K_P1, K_P4 do
     if redis.call('LLEN', KEYS[p]) > 0 then
+      -- not wake(): a marker key of another type fails the take that
+      -- follows, naming it, rather than this one, which answers no caller
       redis.pcall('ZADD', KEYS[K_WAKE], '0', 'w')
       break
     end
